@@ -1,0 +1,120 @@
+package dev.mailcheck.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SequenceWriter;
+import com.fasterxml.jackson.dataformat.csv.CsvMapper;
+import com.fasterxml.jackson.dataformat.csv.CsvSchema;
+import dev.mailcheck.dns.MxHost;
+import dev.mailcheck.verdict.CheckResult;
+import dev.mailcheck.verdict.ResultJson;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.io.Writer;
+import java.util.List;
+import java.util.stream.Collectors;
+
+/** Writes results as they come, one output record per result. */
+abstract sealed class ResultWriter {
+
+    enum Format { JSONL, CSV, TABLE }
+
+    protected final Writer out;
+
+    private ResultWriter(Writer out) {
+        this.out = out;
+    }
+
+    static ResultWriter of(Format format, Writer out) {
+        return switch (format) {
+            case JSONL -> new Jsonl(out);
+            case CSV -> new Csv(out);
+            case TABLE -> new Table(out);
+        };
+    }
+
+    final void write(CheckResult result) {
+        try {
+            writeRecord(result);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    abstract void writeRecord(CheckResult result) throws IOException;
+
+    void flush() throws IOException {
+        out.flush();
+    }
+
+    private static final class Jsonl extends ResultWriter {
+        private final ObjectMapper json = ResultJson.mapper();
+
+        Jsonl(Writer out) {
+            super(out);
+        }
+
+        @Override
+        void writeRecord(CheckResult r) throws IOException {
+            out.write(json.writeValueAsString(r));
+            out.write('\n');
+        }
+    }
+
+    /** Flat columns; the MX list becomes "10 mx1.example.com; 20 mx2.example.com". */
+    private static final class Csv extends ResultWriter {
+        private static final CsvSchema SCHEMA = CsvSchema.builder()
+                .addColumns(List.of("address", "normalized", "domain", "verdict", "reason", "detail", "predicted_code",
+                        "predicted_enhanced", "mx", "mx_fallback"), CsvSchema.ColumnType.STRING)
+                .setUseHeader(true)
+                .build();
+        private final SequenceWriter rows;
+
+        Csv(Writer out) {
+            super(out);
+            try {
+                rows = new CsvMapper().writerFor(Object[].class).with(SCHEMA).writeValues(out);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+
+        @Override
+        void writeRecord(CheckResult r) throws IOException {
+            String mx = r.mx().stream().map(h -> h.preference() + " " + h.host()).collect(Collectors.joining("; "));
+            rows.write(new Object[] {r.address(), r.normalized(), r.domain(), r.verdict().code(), r.reason().code(),
+                    r.detail(), r.predictedReply().code(), r.predictedReply().enhanced(), mx, r.mxFallback()});
+        }
+
+        @Override
+        void flush() throws IOException {
+            rows.flush();
+        }
+    }
+
+    /** For a person at a terminal: fixed columns, long values cut. */
+    private static final class Table extends ResultWriter {
+        private static final String ROW = "%-13s  %-16s  %-12s  %-36s  %s%n";
+
+        Table(Writer out) {
+            super(out);
+            try {
+                out.write(String.format(ROW, "VERDICT", "REASON", "REPLY", "ADDRESS", "MAIL HOST / DETAIL"));
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+
+        @Override
+        void writeRecord(CheckResult r) throws IOException {
+            String where = r.mx().stream().filter(h -> !h.addresses().isEmpty()).map(MxHost::host).findFirst()
+                    .orElse(r.detail());
+            out.write(String.format(ROW, r.verdict().code(), r.reason().code(), r.predictedReply(),
+                    cut(r.address(), 36), where));
+        }
+
+        private static String cut(String s, int width) {
+            String oneLine = s.replaceAll("\\p{Cntrl}", "?");
+            return oneLine.length() <= width ? oneLine : oneLine.substring(0, width - 1) + "…";
+        }
+    }
+}

@@ -1,0 +1,301 @@
+package dev.mailcheck.dns;
+
+import dev.mailcheck.Reason;
+import java.net.InetSocketAddress;
+import java.net.PortUnreachableException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.LongAdder;
+import org.xbill.DNS.AAAARecord;
+import org.xbill.DNS.ARecord;
+import org.xbill.DNS.Cache;
+import org.xbill.DNS.ExtendedResolver;
+import org.xbill.DNS.MXRecord;
+import org.xbill.DNS.Name;
+import org.xbill.DNS.Resolver;
+import org.xbill.DNS.SimpleResolver;
+import org.xbill.DNS.TextParseException;
+import org.xbill.DNS.Type;
+import org.xbill.DNS.lookup.LookupSession;
+import org.xbill.DNS.lookup.NoSuchDomainException;
+import org.xbill.DNS.lookup.NoSuchRRSetException;
+import org.xbill.DNS.lookup.ServerFailedException;
+
+/**
+ * The DNS stage: where does a domain's mail go? One MX query per domain, then only the address
+ * lookups needed. Answers are shared by every address of a domain, in flight and afterwards for the
+ * answer's TTL. Transient DNS trouble (SERVFAIL, REFUSED, timeouts) is always {@link Reason#DNS_FAILURE},
+ * never a reason that would call the address undeliverable.
+ */
+public final class MxResolver implements AutoCloseable {
+
+    public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(5);
+    public static final int DEFAULT_MAX_IN_FLIGHT = 256;
+
+    /** A domain with dozens of MX hosts gains nothing from resolving them all. */
+    static final int MAX_MX_HOSTS = 10;
+    private static final long MIN_TTL = 30;
+    private static final long MAX_TTL = 86_400;
+    private static final long NEGATIVE_TTL = 300;
+    private static final long FAILURE_TTL = 30;
+    private static final int CACHE_SWEEP_SIZE = 500_000;
+
+    private final LookupSession session;
+    private final Duration timeout;
+    private final Semaphore inFlight;
+    private final ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor();
+    private final ConcurrentHashMap<String, Entry> cache = new ConcurrentHashMap<>();
+    private final LongAdder mxQueries = new LongAdder();
+    private final LongAdder addressQueries = new LongAdder();
+
+    /**
+     * @param servers     resolvers to ask, in order; empty means the system's (/etc/resolv.conf)
+     * @param timeout     how long one lookup may take in all, retries included
+     * @param maxInFlight queries outstanding at once, so a large batch does not flood the resolver
+     */
+    public MxResolver(List<InetSocketAddress> servers, Duration timeout, int maxInFlight) {
+        this.timeout = timeout;
+        this.inFlight = new Semaphore(maxInFlight);
+        ExtendedResolver resolver = servers.isEmpty() ? new ExtendedResolver()
+                : new ExtendedResolver(servers.stream().map(s -> (Resolver) new SimpleResolver(s)).toList());
+        // One retry: with several servers it goes to the next; each try gets half of the budget.
+        resolver.setRetries(1);
+        for (Resolver r : resolver.getResolvers()) {
+            r.setTimeout(timeout.dividedBy(2));
+        }
+        resolver.setTimeout(timeout);
+        Cache records = new Cache();
+        records.setMaxEntries(200_000);
+        this.session = LookupSession.builder().resolver(resolver).cache(records).clearSearchPath().build();
+    }
+
+    /** Where mail for {@code asciiDomain} goes; shared with every other caller asking for the same domain. */
+    public CompletableFuture<MailDomain> resolve(String asciiDomain) {
+        long now = System.nanoTime();
+        if (cache.size() > CACHE_SWEEP_SIZE) {
+            cache.values().removeIf(e -> e.expired(now));
+        }
+        return cache.compute(asciiDomain, (d, cur) -> cur != null && !cur.expired(now) ? cur : start(d)).future;
+    }
+
+    /** MX queries sent so far: one per domain looked up, which a batch wants to be one per unique domain. */
+    public long mxQueries() {
+        return mxQueries.sum();
+    }
+
+    /** A and AAAA queries sent so far, for MX hosts and implicit-MX fallbacks. */
+    public long addressQueries() {
+        return addressQueries.sum();
+    }
+
+    @Override
+    public void close() {
+        threads.shutdownNow();
+    }
+
+    private Entry start(String domain) {
+        Entry entry = new Entry(CompletableFuture.supplyAsync(() -> lookup(domain), threads));
+        entry.future.thenAccept(md -> entry.expiresAt =
+                System.nanoTime() + Duration.ofSeconds(md.ttlSeconds()).toNanos());
+        return entry;
+    }
+
+    private MailDomain lookup(String domain) {
+        Name name;
+        try {
+            name = Name.fromString(domain, Name.root);
+        } catch (TextParseException e) {
+            throw new IllegalArgumentException("not a domain name: " + domain, e);
+        }
+        Answer mx = query(name, Type.MX, mxQueries).join();
+        return switch (mx.kind) {
+            case NXDOMAIN -> MailDomain.of(domain, Reason.NO_SUCH_DOMAIN,
+                    "DNS says " + domain + " does not exist (NXDOMAIN).", NEGATIVE_TTL);
+            case FAILED -> MailDomain.of(domain, Reason.DNS_FAILURE,
+                    "The MX lookup for " + domain + " failed: " + mx.failure + ".", FAILURE_TTL);
+            case NODATA -> implicitMx(domain, name);
+            case RECORDS -> fromMxRecords(domain, mx);
+        };
+    }
+
+    private MailDomain fromMxRecords(String domain, Answer answer) {
+        List<MXRecord> all = answer.records.stream()
+                .filter(MXRecord.class::isInstance).map(MXRecord.class::cast).toList();
+        List<MXRecord> real = all.stream().filter(r -> !r.getTarget().equals(Name.root))
+                .sorted(Comparator.comparingInt(MXRecord::getPriority).thenComparing(MXRecord::getTarget))
+                .toList();
+        long ttl = answer.ttl;
+        if (real.isEmpty()) {
+            return MailDomain.of(domain, Reason.NULL_MX, domain + " publishes a null MX (MX "
+                    + all.getFirst().getPriority() + " .): per RFC 7505 it accepts no mail, and its A/AAAA records"
+                    + " are not a fallback.", ttl);
+        }
+        boolean nullMixed = real.size() < all.size();
+        List<MXRecord> used = real.subList(0, Math.min(MAX_MX_HOSTS, real.size()));
+        List<CompletableFuture<HostLookup>> lookups = used.stream().map(r -> addresses(r.getTarget())).toList();
+        List<MxHost> hosts = new ArrayList<>();
+        String failure = null;
+        for (int i = 0; i < used.size(); i++) {
+            HostLookup h = lookups.get(i).join();
+            hosts.add(new MxHost(used.get(i).getPriority(), hostName(used.get(i).getTarget()), h.addresses));
+            if (!h.addresses.isEmpty()) {
+                ttl = Math.min(ttl, h.ttl);
+            } else if (h.failure != null && failure == null) {
+                failure = hostName(used.get(i).getTarget()) + ": " + h.failure;
+            }
+        }
+        String mixNote = nullMixed ? " A null MX is published beside real MX records; the real ones were used." : "";
+        MxHost best = hosts.stream().filter(h -> !h.addresses().isEmpty()).findFirst().orElse(null);
+        if (best != null) {
+            return new MailDomain(domain, Reason.ACCEPTS_MAIL, "Mail for " + domain + " goes to " + best.host()
+                    + " (preference " + best.preference() + ")" + (hosts.size() > 1
+                    ? " or " + (hosts.size() - 1) + " other MX host" + (hosts.size() > 2 ? "s" : "") : "")
+                    + "." + mixNote, hosts, null, nullMixed, ttl);
+        }
+        if (failure != null) {
+            return new MailDomain(domain, Reason.DNS_FAILURE, "No MX host of " + domain
+                    + " could be resolved because DNS failed (" + failure + ")." + mixNote,
+                    hosts, null, nullMixed, FAILURE_TTL);
+        }
+        return new MailDomain(domain, Reason.MX_UNRESOLVABLE, "None of the MX hosts of " + domain + " ("
+                + String.join(", ", hosts.stream().map(MxHost::host).toList())
+                + ") has an A or AAAA record." + mixNote, hosts, null, nullMixed, Math.min(ttl, NEGATIVE_TTL));
+    }
+
+    private MailDomain implicitMx(String domain, Name name) {
+        HostLookup self = addresses(name).join();
+        if (!self.addresses.isEmpty()) {
+            String family = self.addresses.getFirst().contains(":") ? "AAAA" : "A";
+            return new MailDomain(domain, Reason.ACCEPTS_MAIL, domain + " has no MX records; mail goes to its own "
+                    + family + " record (implicit MX, RFC 5321 §5.1).",
+                    List.of(new MxHost(0, domain, self.addresses)), family, false, self.ttl);
+        }
+        if (self.failure != null) {
+            return MailDomain.of(domain, Reason.DNS_FAILURE, domain + " has no MX records and the lookup of its"
+                    + " own address failed: " + self.failure + ".", FAILURE_TTL);
+        }
+        return MailDomain.of(domain, Reason.NO_MAIL_HOST,
+                domain + " has no MX records and no A or AAAA record, so no host takes its mail.", NEGATIVE_TTL);
+    }
+
+    /** A and AAAA of one name, both asked at once; IPv4 addresses first. */
+    private CompletableFuture<HostLookup> addresses(Name host) {
+        CompletableFuture<Answer> v4 = query(host, Type.A, addressQueries);
+        CompletableFuture<Answer> v6 = query(host, Type.AAAA, addressQueries);
+        return v4.thenCombine(v6, (a, aaaa) -> {
+            List<String> found = new ArrayList<>();
+            for (Answer answer : List.of(a, aaaa)) {
+                for (var r : answer.records) {
+                    if (r instanceof ARecord ar) {
+                        found.add(ar.getAddress().getHostAddress());
+                    } else if (r instanceof AAAARecord ar) {
+                        found.add(rfc5952(ar.getAddress().getAddress()));
+                    }
+                }
+            }
+            String failure = a.failure != null ? "A " + a.failure : aaaa.failure != null ? "AAAA " + aaaa.failure : null;
+            return new HostLookup(List.copyOf(found), failure, Math.min(a.ttl, aaaa.ttl));
+        });
+    }
+
+    private CompletableFuture<Answer> query(Name name, int type, LongAdder counter) {
+        inFlight.acquireUninterruptibly();
+        counter.increment();
+        long started = System.nanoTime();
+        return session.lookupAsync(name, type).toCompletableFuture().handle((result, error) -> {
+            inFlight.release();
+            if (error == null) {
+                return Answer.of(result.getRecords());
+            }
+            // dnsjava reports a timeout as a plain IOException; the clock tells it apart from other I/O errors.
+            boolean timedOut = System.nanoTime() - started >= timeout.toNanos() * 9 / 10;
+            return Answer.of(error, timedOut ? "no answer within " + timeout.toMillis() + " ms" : null);
+        });
+    }
+
+    /** IPv6 text as RFC 5952 recommends (2001:db8::1), not Java's 2001:db8:0:0:0:0:0:1. */
+    static String rfc5952(byte[] v6) {
+        int[] groups = new int[8];
+        int bestStart = -1;
+        int bestLength = 1;
+        for (int i = 0, run = 0; i < 8; i++) {
+            groups[i] = (v6[2 * i] & 0xff) << 8 | v6[2 * i + 1] & 0xff;
+            run = groups[i] == 0 ? run + 1 : 0;
+            if (run > bestLength) {
+                bestLength = run;
+                bestStart = i - run + 1;
+            }
+        }
+        StringBuilder s = new StringBuilder();
+        for (int i = 0; i < 8; i++) {
+            if (i == bestStart) {
+                s.append("::");
+                i += bestLength - 1;
+                continue;
+            }
+            if (!s.isEmpty() && s.charAt(s.length() - 1) != ':') {
+                s.append(':');
+            }
+            s.append(Integer.toHexString(groups[i]));
+        }
+        return s.toString();
+    }
+
+    private static String hostName(Name name) {
+        return name.toString(true);
+    }
+
+    private static final class Entry {
+        final CompletableFuture<MailDomain> future;
+        volatile long expiresAt = Long.MAX_VALUE;
+
+        Entry(CompletableFuture<MailDomain> future) {
+            this.future = future;
+        }
+
+        boolean expired(long now) {
+            return future.isDone() && now - expiresAt > 0;
+        }
+    }
+
+    private record HostLookup(List<String> addresses, String failure, long ttl) {
+    }
+
+    private enum Kind { RECORDS, NODATA, NXDOMAIN, FAILED }
+
+    private record Answer(Kind kind, List<org.xbill.DNS.Record> records, String failure, long ttl) {
+
+        static Answer of(List<org.xbill.DNS.Record> records) {
+            if (records.isEmpty()) {
+                return new Answer(Kind.NODATA, List.of(), null, NEGATIVE_TTL);
+            }
+            long ttl = records.stream().mapToLong(org.xbill.DNS.Record::getTTL).min().orElse(NEGATIVE_TTL);
+            return new Answer(Kind.RECORDS, records, null, Math.clamp(ttl, MIN_TTL, MAX_TTL));
+        }
+
+        /** @param timedOut what to say when the lookup ran out of time, or null when it did not */
+        static Answer of(Throwable error, String timedOut) {
+            Throwable e = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+            return switch (e) {
+                case NoSuchDomainException x -> new Answer(Kind.NXDOMAIN, List.of(), null, NEGATIVE_TTL);
+                case NoSuchRRSetException x -> new Answer(Kind.NODATA, List.of(), null, NEGATIVE_TTL);
+                case ServerFailedException x -> failed("the server answered SERVFAIL");
+                case PortUnreachableException x -> failed("nothing listens on the DNS server's port");
+                case Exception x when timedOut != null -> failed(timedOut);
+                default -> failed(e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage()));
+            };
+        }
+
+        private static Answer failed(String why) {
+            return new Answer(Kind.FAILED, List.of(), why, FAILURE_TTL);
+        }
+    }
+}

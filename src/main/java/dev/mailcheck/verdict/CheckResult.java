@@ -1,0 +1,43 @@
+package dev.mailcheck.verdict;
+
+import com.fasterxml.jackson.annotation.JsonPropertyOrder;
+import dev.mailcheck.Reason;
+import dev.mailcheck.SmtpReply;
+import dev.mailcheck.Verdict;
+import dev.mailcheck.address.EmailAddress;
+import dev.mailcheck.dns.MailDomain;
+import dev.mailcheck.dns.MxHost;
+import java.util.List;
+
+/**
+ * The one result type: the verdict on one input, why, and which reply a real send would meet.
+ *
+ * @param address        the input exactly as given
+ * @param normalized     local part @ ASCII domain; null when the syntax is invalid
+ * @param domain         the ASCII (A-label) domain; null when the syntax is invalid
+ * @param domainUnicode  the domain as a person reads it (differs from {@code domain} for IDNs)
+ * @param smtputf8       a send needs the SMTPUTF8 extension (non-ASCII local part)
+ * @param predictedReply the reply a real send is expected to meet
+ * @param mx             the mail hosts found, in preference order
+ * @param mxFallback     {@code A} or {@code AAAA} when mail goes to the domain's own address (no MX)
+ * @param nullMxIgnored  a null MX was published beside real MX records and was ignored
+ */
+@JsonPropertyOrder({"address", "normalized", "domain", "domain_unicode", "smtputf8", "verdict", "reason", "detail",
+        "predicted_reply", "mx", "mx_fallback", "null_mx_ignored"})
+public record CheckResult(String address, String normalized, String domain, String domainUnicode, boolean smtputf8,
+                          Verdict verdict, Reason reason, String detail, SmtpReply predictedReply, List<MxHost> mx,
+                          String mxFallback, boolean nullMxIgnored) {
+
+    static CheckResult invalid(String input, String detail) {
+        Reason r = Reason.INVALID_SYNTAX;
+        return new CheckResult(input, null, null, null, false, r.verdict(), r, detail, r.predictedReply(), List.of(),
+                null, false);
+    }
+
+    static CheckResult of(String input, EmailAddress address, MailDomain domain) {
+        Reason r = domain.reason();
+        return new CheckResult(input, address.normalized(), address.domain(), address.unicodeDomain(),
+                address.smtpUtf8(), r.verdict(), r, domain.detail(), r.predictedReply(), domain.mx(),
+                domain.fallback(), domain.nullMxIgnored());
+    }
+}

@@ -1,0 +1,36 @@
+package dev.mailcheck.verdict;
+
+import dev.mailcheck.Reason;
+import dev.mailcheck.address.AddressParser;
+import dev.mailcheck.address.ParsedAddress;
+import dev.mailcheck.dns.MailDomain;
+import dev.mailcheck.dns.MxResolver;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+
+/** The pipeline for one address: syntax, then DNS, then the verdict. Never completes exceptionally. */
+public final class Checker {
+
+    private final AddressParser parser = new AddressParser();
+    private final MxResolver dns;
+
+    public Checker(MxResolver dns) {
+        this.dns = dns;
+    }
+
+    public CompletableFuture<CheckResult> check(String input) {
+        return switch (parser.parse(input)) {
+            case ParsedAddress.Invalid bad -> CompletableFuture.completedFuture(CheckResult.invalid(bad.input(), bad.detail()));
+            case ParsedAddress.Valid ok -> dns.resolve(ok.address().domain())
+                    // A defect in a stage must not end a batch or pass for a verdict: it is an unknown.
+                    .exceptionally(e -> new MailDomain(ok.address().domain(), Reason.DNS_FAILURE,
+                            "The DNS stage failed unexpectedly: " + e, List.of(), null, false, 0))
+                    .thenApply(md -> CheckResult.of(ok.input(), ok.address(), md));
+        };
+    }
+
+    /** A record the input reader could not decode (say, a CSV row with a stray quote) still gets a result. */
+    public CompletableFuture<CheckResult> unreadable(String input, String detail) {
+        return CompletableFuture.completedFuture(CheckResult.invalid(input, detail));
+    }
+}

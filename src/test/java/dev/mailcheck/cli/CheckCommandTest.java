@@ -1,0 +1,147 @@
+package dev.mailcheck.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.MappingIterator;
+import com.fasterxml.jackson.dataformat.csv.CsvMapper;
+import com.fasterxml.jackson.dataformat.csv.CsvSchema;
+import dev.mailcheck.testbed.Nsd;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The {@code check} command as a separate process: input file in, results out, against NSD. */
+class CheckCommandTest {
+
+    @TempDir
+    Path dir;
+
+    record Run(int exit, String stdout, String stderr) {
+        List<JsonNode> jsonl() throws IOException {
+            List<JsonNode> out = new ArrayList<>();
+            for (String line : stdout.split("\n")) {
+                out.add(new ObjectMapper().readTree(line));
+            }
+            return out;
+        }
+    }
+
+    private Run run(byte[] stdin, String... args) throws Exception {
+        List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
+                "-cp", System.getProperty("java.class.path"), Main.class.getName()));
+        command.addAll(List.of(args));
+        Path out = dir.resolve("stdout");
+        Path err = dir.resolve("stderr");
+        Process p = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+        p.getOutputStream().write(stdin);
+        p.getOutputStream().close();
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "check did not finish");
+        return new Run(p.exitValue(), Files.readString(out), Files.readString(err));
+    }
+
+    private Run check(String input, String... options) throws Exception {
+        Path file = dir.resolve("input.txt");
+        Files.writeString(file, input);
+        List<String> args = new ArrayList<>(List.of("check", "--dns", Nsd.shared().hostPort()));
+        args.addAll(List.of(options));
+        args.add(file.toString());
+        return run(new byte[0], args.toArray(String[]::new));
+    }
+
+    @Test
+    void oneJsonlRecordPerLineInInputOrder() throws Exception {
+        // address as given -> verdict, reason (blank and broken lines included)
+        List<String[]> table = List.of(
+                new String[] {"someone@good.checker.test", "deliverable", "accepts_mail"},
+                new String[] {"user@nullmx.checker.test", "undeliverable", "null_mx"},
+                new String[] {"", "undeliverable", "invalid_syntax"},
+                new String[] {"not an address", "undeliverable", "invalid_syntax"},
+                new String[] {"user@absent.checker.test", "undeliverable", "no_such_domain"},
+                new String[] {"user@servfail.test", "unknown", "dns_failure"},
+                new String[] {"user@implicit-aaaa.checker.test", "deliverable", "accepts_mail"},
+                new String[] {"someone@good.checker.test", "deliverable", "accepts_mail"});
+        String input = String.join("\n", table.stream().map(row -> row[0]).toList()) + "\n";
+        Run run = check(input, "--format", "jsonl");
+        assertEquals(0, run.exit(), run.stderr());
+        List<JsonNode> results = run.jsonl();
+        assertEquals(table.size(), results.size(), run.stdout());
+        for (int i = 0; i < table.size(); i++) {
+            JsonNode r = results.get(i);
+            assertEquals(table.get(i)[0], r.get("address").asText());
+            assertEquals(table.get(i)[1], r.get("verdict").asText(), r::toString);
+            assertEquals(table.get(i)[2], r.get("reason").asText(), r::toString);
+            for (String field : List.of("normalized", "domain", "detail", "predicted_reply", "mx", "mx_fallback")) {
+                assertTrue(r.has(field), field + " missing in " + r);
+            }
+        }
+        JsonNode nullMx = results.get(1);
+        assertEquals(556, nullMx.at("/predicted_reply/code").asInt());
+        assertEquals("5.1.10", nullMx.at("/predicted_reply/enhanced").asText());
+        assertEquals("AAAA", results.get(6).get("mx_fallback").asText());
+        assertEquals("mx1.checker.test", results.get(0).at("/mx/0/host").asText());
+        assertTrue(run.stderr().contains("8 addresses"), run.stderr());
+        assertTrue(run.stderr().contains("5 unique domains, 5 MX queries (1.00 per domain)"), run.stderr());
+    }
+
+    @Test
+    void csvWithHeaderAndQuotedFields() throws Exception {
+        String csv = """
+                name,Email,note
+                "Doe, Jane",jane@good.checker.test,"said ""hi\"\"\"
+                Nobody,"user@nullmx.checker.test",
+                Blank,,
+                Short
+                """;
+        Run run = check(csv, "--format", "jsonl");
+        assertEquals(0, run.exit(), run.stderr());
+        List<JsonNode> results = run.jsonl();
+        assertEquals(List.of("accepts_mail", "null_mx", "invalid_syntax", "invalid_syntax"),
+                results.stream().map(r -> r.get("reason").asText()).toList());
+        assertEquals("jane@good.checker.test", results.get(0).get("address").asText());
+        assertTrue(results.get(3).get("detail").asText().contains("no value in the email column"));
+    }
+
+    @Test
+    void csvOutputHasAHeaderAndARowPerAddress() throws Exception {
+        Run run = check("a@good.checker.test\nb@nullmx.checker.test\n", "--format", "csv");
+        assertEquals(0, run.exit(), run.stderr());
+        MappingIterator<Map<String, String>> rows = new CsvMapper().readerForMapOf(String.class)
+                .with(CsvSchema.emptySchema().withHeader()).readValues(run.stdout());
+        List<Map<String, String>> all = rows.readAll();
+        assertEquals(2, all.size());
+        assertEquals("556", all.get(1).get("predicted_code"));
+        assertEquals("5.1.10", all.get(1).get("predicted_enhanced"));
+        assertEquals("10 mx1.checker.test; 20 mx2.checker.test", all.get(0).get("mx"));
+    }
+
+    @Test
+    void readsStandardInputAndSurvivesBadBytes() throws Exception {
+        byte[] input = "ok@good.checker.test\nbad\u00ff@good.checker.test\n".getBytes(StandardCharsets.ISO_8859_1);
+        Run run = run(input, "check", "--dns", Nsd.shared().hostPort(), "-");
+        assertEquals(0, run.exit(), run.stderr());
+        List<JsonNode> results = run.jsonl();
+        assertEquals(2, results.size());
+        assertEquals("accepts_mail", results.get(0).get("reason").asText());
+        assertTrue(results.get(1).get("detail").asText().contains("not valid UTF-8"), results.get(1)::toString);
+    }
+
+    @Test
+    void unusableArgumentsExitNonZeroWithAMessage() throws Exception {
+        Run missing = run(new byte[0], "check", dir.resolve("nope.txt").toString());
+        assertEquals(2, missing.exit());
+        assertTrue(missing.stderr().contains("no such file"), missing.stderr());
+        Run badDns = run(new byte[0], "check", "--dns", "127.0.0.1:99999", "-");
+        assertEquals(2, badDns.exit());
+        assertTrue(badDns.stderr().contains("--dns wants HOST or HOST:PORT"), badDns.stderr());
+    }
+}

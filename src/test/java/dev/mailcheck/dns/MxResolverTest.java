@@ -1,0 +1,111 @@
+package dev.mailcheck.dns;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.mailcheck.Reason;
+import dev.mailcheck.testbed.Nsd;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/** The DNS stage against a real NSD serving src/test/resources/zones: one zone entry per scenario. */
+class MxResolverTest {
+
+    private static MxResolver resolver;
+
+    @BeforeAll
+    static void start() {
+        resolver = new MxResolver(List.of(Nsd.shared().address()), Duration.ofSeconds(3), 64);
+    }
+
+    @AfterAll
+    static void stop() {
+        resolver.close();
+    }
+
+    @ParameterizedTest(name = "{0} -> {1}")
+    @CsvSource(delimiter = '|', nullValues = "-", textBlock = """
+            # domain                     | reason          | first MX host        | its addresses            | fallback | null MX ignored
+            good.checker.test            | ACCEPTS_MAIL    | mx1.checker.test     | 192.0.2.1                | -        | false
+            nullmx.checker.test          | NULL_MX         | -                    | -                        | -        | false
+            nullmx-a.checker.test        | NULL_MX         | -                    | -                        | -        | false
+            nullmx-10.checker.test       | NULL_MX         | -                    | -                        | -        | false
+            nullmx-mixed.checker.test    | ACCEPTS_MAIL    | mx1.checker.test     | 192.0.2.1                | -        | true
+            implicit-a.checker.test      | ACCEPTS_MAIL    | implicit-a.checker.test | 192.0.2.10            | A        | false
+            implicit-aaaa.checker.test   | ACCEPTS_MAIL    | implicit-aaaa.checker.test | 2001:db8::10          | AAAA     | false
+            txt-only.checker.test        | NO_MAIL_HOST    | -                    | -                        | -        | false
+            absent.checker.test          | NO_SUCH_DOMAIN  | -                    | -                        | -        | false
+            dangling.checker.test        | MX_UNRESOLVABLE | missing.checker.test |                          | -        | false
+            half-dangling.checker.test   | ACCEPTS_MAIL    | missing.checker.test |                          | -        | false
+            mx-cname.checker.test        | ACCEPTS_MAIL    | alias.checker.test   | 192.0.2.1                | -        | false
+            ipv6-mx.checker.test         | ACCEPTS_MAIL    | mx6.checker.test     | 2001:db8::6              | -        | false
+            cname-domain.checker.test    | ACCEPTS_MAIL    | mx1.checker.test     | 192.0.2.1                | -        | false
+            mx-other-zone.checker.test   | ACCEPTS_MAIL    | mail.other.test      | 192.0.2.30               | -        | false
+            xn--bcher-kva.checker.test   | ACCEPTS_MAIL    | mx1.checker.test     | 192.0.2.1                | -        | false
+            servfail.test                | DNS_FAILURE     | -                    | -                        | -        | false
+            mx-servfail.checker.test     | DNS_FAILURE     | mx.servfail.test     |                          | -        | false
+            not-served.example           | DNS_FAILURE     | -                    | -                        | -        | false
+            """)
+    void scenario(String domain, Reason reason, String firstHost, String addresses, String fallback,
+                  boolean nullMxIgnored) {
+        MailDomain md = resolver.resolve(domain).join();
+        assertEquals(reason, md.reason(), md::detail);
+        assertEquals(fallback, md.fallback(), md::detail);
+        assertEquals(nullMxIgnored, md.nullMxIgnored(), md::detail);
+        if (firstHost == null) {
+            assertTrue(md.mx().isEmpty(), md::toString);
+        } else {
+            assertEquals(firstHost, md.mx().getFirst().host());
+            assertEquals(addresses == null ? List.of() : List.of(addresses.split(" ")), md.mx().getFirst().addresses());
+        }
+        assertTrue(md.detail().contains(domain), md::detail);
+    }
+
+    @Test
+    void dualStackHostListsBothFamiliesInPreferenceOrder() {
+        MailDomain md = resolver.resolve("good.checker.test").join();
+        assertEquals(List.of(new MxHost(10, "mx1.checker.test", List.of("192.0.2.1")),
+                new MxHost(20, "mx2.checker.test", List.of("192.0.2.2", "2001:db8::2"))), md.mx());
+    }
+
+    @ParameterizedTest(name = "{0} -> {1}")
+    @CsvSource({"2001:db8:0:0:0:0:0:1, 2001:db8::1", "::1, ::1", "::, ::", "2001:db8:0:0:1:0:0:1, 2001:db8::1:0:0:1",
+            "2001:db8:1:1:1:1:1:0, 2001:db8:1:1:1:1:1:0", "fe80:0:0:0:0:0:0:0, fe80::", "2001:0:0:1:0:0:0:1, 2001:0:0:1::1"})
+    void formatsIpv6AsRfc5952(String java, String expected) throws Exception {
+        assertEquals(expected, MxResolver.rfc5952(InetAddress.getByName(java).getAddress()));
+    }
+
+    @Test
+    void oneMxQueryPerDomainHoweverManyAskAtOnce() {
+        try (MxResolver fresh = new MxResolver(List.of(Nsd.shared().address()), Duration.ofSeconds(3), 64)) {
+            List<String> domains = List.of("good.checker.test", "nullmx.checker.test", "absent.checker.test",
+                    "implicit-a.checker.test", "servfail.test");
+            List<CompletableFuture<MailDomain>> all = IntStream.range(0, 2_000)
+                    .mapToObj(i -> fresh.resolve(domains.get(i % domains.size()))).toList();
+            CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).join();
+            assertEquals(domains.size(), fresh.mxQueries());
+        }
+    }
+
+    @Test
+    void silentServerIsADnsFailureNotAVerdict() throws Exception {
+        // In-process fault: a socket that reads queries and never answers (a real server can't be told to).
+        try (DatagramSocket blackHole = new DatagramSocket(0, InetAddress.getLoopbackAddress());
+             MxResolver slow = new MxResolver(List.of(new InetSocketAddress(InetAddress.getLoopbackAddress(),
+                     blackHole.getLocalPort())), Duration.ofMillis(400), 8)) {
+            MailDomain md = slow.resolve("good.checker.test").join();
+            assertEquals(Reason.DNS_FAILURE, md.reason());
+            assertTrue(md.detail().contains("no answer within 400 ms"), md::detail);
+        }
+    }
+}

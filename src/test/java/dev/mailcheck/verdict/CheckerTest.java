@@ -1,0 +1,59 @@
+package dev.mailcheck.verdict;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.mailcheck.Reason;
+import dev.mailcheck.Verdict;
+import dev.mailcheck.dns.MxResolver;
+import dev.mailcheck.testbed.Nsd;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/** Address in, verdict and predicted reply out, through the real pipeline and a real NSD. */
+class CheckerTest {
+
+    private static MxResolver dns;
+    private static Checker checker;
+
+    @BeforeAll
+    static void start() {
+        dns = new MxResolver(List.of(Nsd.shared().address()), Duration.ofSeconds(3), 64);
+        checker = new Checker(dns);
+    }
+
+    @AfterAll
+    static void stop() {
+        dns.close();
+    }
+
+    @ParameterizedTest(name = "{0} -> {1} {2}")
+    @CsvSource(delimiter = '|', nullValues = "-", textBlock = """
+            # address                              | verdict       | reason          | reply      | normalized
+            someone@good.checker.test              | DELIVERABLE   | ACCEPTS_MAIL    | 250 2.1.5  | someone@good.checker.test
+            Some.One@GOOD.Checker.TEST             | DELIVERABLE   | ACCEPTS_MAIL    | 250 2.1.5  | Some.One@good.checker.test
+            user@bücher.checker.test               | DELIVERABLE   | ACCEPTS_MAIL    | 250 2.1.5  | user@xn--bcher-kva.checker.test
+            ünïcode@good.checker.test              | DELIVERABLE   | ACCEPTS_MAIL    | 250 2.1.5  | ünïcode@good.checker.test
+            user@implicit-a.checker.test           | DELIVERABLE   | ACCEPTS_MAIL    | 250 2.1.5  | user@implicit-a.checker.test
+            user@nullmx.checker.test               | UNDELIVERABLE | NULL_MX         | 556 5.1.10 | user@nullmx.checker.test
+            user@nullmx-a.checker.test             | UNDELIVERABLE | NULL_MX         | 556 5.1.10 | user@nullmx-a.checker.test
+            user@absent.checker.test               | UNDELIVERABLE | NO_SUCH_DOMAIN  | 550 5.1.2  | user@absent.checker.test
+            user@txt-only.checker.test             | UNDELIVERABLE | NO_MAIL_HOST    | 550 5.1.2  | user@txt-only.checker.test
+            user@dangling.checker.test             | UNDELIVERABLE | MX_UNRESOLVABLE | 550 5.4.4  | user@dangling.checker.test
+            user@servfail.test                     | UNKNOWN       | DNS_FAILURE     | 451 4.4.3  | user@servfail.test
+            user@mx-servfail.checker.test          | UNKNOWN       | DNS_FAILURE     | 451 4.4.3  | user@mx-servfail.checker.test
+            user@@good.checker.test                | UNDELIVERABLE | INVALID_SYNTAX  | 501 5.1.3  | -
+            user@good_checker.test                 | UNDELIVERABLE | INVALID_SYNTAX  | 501 5.1.3  | -
+            """)
+    void verdictAndPredictedReply(String address, Verdict verdict, Reason reason, String reply, String normalized) {
+        CheckResult r = checker.check(address).join();
+        assertEquals(verdict, r.verdict(), r::detail);
+        assertEquals(reason, r.reason(), r::detail);
+        assertEquals(reply, r.predictedReply().toString());
+        assertEquals(normalized, r.normalized());
+        assertEquals(address, r.address());
+    }
+}
