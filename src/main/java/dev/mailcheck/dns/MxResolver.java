@@ -13,7 +13,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
-import java.util.concurrent.atomic.LongAdder;
 import org.xbill.DNS.AAAARecord;
 import org.xbill.DNS.ARecord;
 import org.xbill.DNS.Cache;
@@ -53,8 +52,7 @@ public final class MxResolver implements AutoCloseable {
     private final Semaphore inFlight;
     private final ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor();
     private final ConcurrentHashMap<String, Entry> cache = new ConcurrentHashMap<>();
-    private final LongAdder mxQueries = new LongAdder();
-    private final LongAdder addressQueries = new LongAdder();
+    private final CountingResolver network;
 
     /**
      * @param servers     resolvers to ask, in order; empty means the system's (/etc/resolv.conf)
@@ -72,9 +70,11 @@ public final class MxResolver implements AutoCloseable {
             r.setTimeout(timeout.dividedBy(2));
         }
         resolver.setTimeout(timeout);
+        this.network = new CountingResolver(resolver);
+        // Shared MX hosts (a provider's, serving thousands of domains) are resolved once per TTL.
         Cache records = new Cache();
         records.setMaxEntries(200_000);
-        this.session = LookupSession.builder().resolver(resolver).cache(records).clearSearchPath().build();
+        this.session = LookupSession.builder().resolver(network).cache(records).clearSearchPath().build();
     }
 
     /** Where mail for {@code asciiDomain} goes; shared with every other caller asking for the same domain. */
@@ -86,14 +86,14 @@ public final class MxResolver implements AutoCloseable {
         return cache.compute(asciiDomain, (d, cur) -> cur != null && !cur.expired(now) ? cur : start(d)).future;
     }
 
-    /** MX queries sent so far: one per domain looked up, which a batch wants to be one per unique domain. */
+    /** MX queries sent to the network so far; a batch wants one per unique domain. */
     public long mxQueries() {
-        return mxQueries.sum();
+        return network.mx.sum();
     }
 
-    /** A and AAAA queries sent so far, for MX hosts and implicit-MX fallbacks. */
+    /** A and AAAA queries sent to the network so far, for MX hosts and implicit-MX fallbacks. */
     public long addressQueries() {
-        return addressQueries.sum();
+        return network.address.sum();
     }
 
     @Override
@@ -115,7 +115,7 @@ public final class MxResolver implements AutoCloseable {
         } catch (TextParseException e) {
             throw new IllegalArgumentException("not a domain name: " + domain, e);
         }
-        Answer mx = query(name, Type.MX, mxQueries).join();
+        Answer mx = query(name, Type.MX).join();
         return switch (mx.kind) {
             case NXDOMAIN -> MailDomain.of(domain, Reason.NO_SUCH_DOMAIN,
                     "DNS says " + domain + " does not exist (NXDOMAIN).", NEGATIVE_TTL);
@@ -188,8 +188,8 @@ public final class MxResolver implements AutoCloseable {
 
     /** A and AAAA of one name, both asked at once; IPv4 addresses first. */
     private CompletableFuture<HostLookup> addresses(Name host) {
-        CompletableFuture<Answer> v4 = query(host, Type.A, addressQueries);
-        CompletableFuture<Answer> v6 = query(host, Type.AAAA, addressQueries);
+        CompletableFuture<Answer> v4 = query(host, Type.A);
+        CompletableFuture<Answer> v6 = query(host, Type.AAAA);
         return v4.thenCombine(v6, (a, aaaa) -> {
             List<String> found = new ArrayList<>();
             for (Answer answer : List.of(a, aaaa)) {
@@ -206,9 +206,8 @@ public final class MxResolver implements AutoCloseable {
         });
     }
 
-    private CompletableFuture<Answer> query(Name name, int type, LongAdder counter) {
+    private CompletableFuture<Answer> query(Name name, int type) {
         inFlight.acquireUninterruptibly();
-        counter.increment();
         long started = System.nanoTime();
         return session.lookupAsync(name, type).toCompletableFuture().handle((result, error) -> {
             inFlight.release();

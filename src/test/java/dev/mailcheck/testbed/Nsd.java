@@ -53,6 +53,18 @@ public final class Nsd implements AutoCloseable {
         return shared;
     }
 
+    /**
+     * For benchmarks and demos: serves the zones in directory {@code args[0]}, prints
+     * {@code 127.0.0.1:PORT} and runs until standard input closes.
+     */
+    public static void main(String[] args) throws IOException {
+        try (Nsd nsd = start(Path.of(args[0]).toAbsolutePath())) {
+            System.out.println(nsd.hostPort());
+            System.out.flush();
+            System.in.transferTo(java.io.OutputStream.nullOutputStream());
+        }
+    }
+
     public InetSocketAddress address() {
         return new InetSocketAddress(InetAddress.getLoopbackAddress(), port);
     }
@@ -77,7 +89,7 @@ public final class Nsd implements AutoCloseable {
                 Process p = new ProcessBuilder(NSD.toString(), "-d", "-c", dir.resolve("nsd.conf").toString())
                         .redirectErrorStream(true).redirectOutput(dir.resolve("nsd.out").toFile()).start();
                 Nsd nsd = new Nsd(p, dir, port);
-                if (nsd.awaitReady(Duration.ofSeconds(10))) {
+                if (nsd.awaitReady(firstZone(zones), Duration.ofSeconds(10))) {
                     return nsd;
                 }
                 nsd.close();
@@ -118,13 +130,20 @@ public final class Nsd implements AutoCloseable {
         return c.toString();
     }
 
-    private boolean awaitReady(Duration limit) {
+    private static String firstZone(Path zones) throws IOException {
+        try (var list = Files.list(zones)) {
+            return list.map(f -> f.getFileName().toString()).filter(n -> n.endsWith(".zone")).sorted().findFirst()
+                    .orElseThrow(() -> new IOException("no .zone file in " + zones)).replaceAll("\\.zone$", ".");
+        }
+    }
+
+    private boolean awaitReady(String zone, Duration limit) {
         SimpleResolver probe = new SimpleResolver(address());
         probe.setTimeout(Duration.ofMillis(200));
         long deadline = System.nanoTime() + limit.toNanos();
         while (System.nanoTime() < deadline && process.isAlive()) {
             try {
-                Message answer = probe.send(Message.newQuery(Record.newRecord(Name.fromConstantString("checker.test."),
+                Message answer = probe.send(Message.newQuery(Record.newRecord(Name.fromConstantString(zone),
                         Type.SOA, DClass.IN)));
                 if (answer.getRcode() == Rcode.NOERROR) {
                     return true;

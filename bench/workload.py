@@ -1,0 +1,62 @@
+#!/usr/bin/env python3
+"""Deterministic benchmark workload: N addresses over D domains with Zipf-like popularity, and an
+NSD zone giving those domains a realistic mix of mail set-ups.
+
+    bench/workload.py --addresses 100000 --domains 10000 --seed 1 --out DIR
+
+writes DIR/zones/bench.test.zone and DIR/addresses.txt. Domains under servfail.test get SERVFAIL
+from the test NSD (a secondary zone without a primary)."""
+import argparse
+import bisect
+import itertools
+import os
+import random
+
+MIX = [  # share of domains, kind
+    (0.85, "mx"), (0.03, "nullmx"), (0.03, "implicit"), (0.04, "nxdomain"),
+    (0.02, "dangling"), (0.03, "servfail"),
+]
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--addresses", type=int, default=1_000_000)
+    p.add_argument("--domains", type=int, default=100_000)
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--out", required=True)
+    a = p.parse_args()
+    rnd = random.Random(a.seed)
+    os.makedirs(os.path.join(a.out, "zones"), exist_ok=True)
+
+    kinds = [k for share, k in MIX for _ in range(round(share * a.domains))]
+    kinds += ["mx"] * (a.domains - len(kinds))
+    rnd.shuffle(kinds)
+    domains = []
+    with open(os.path.join(a.out, "zones", "bench.test.zone"), "w") as z:
+        z.write("$ORIGIN bench.test.\n$TTL 3600\n"
+                "@ SOA ns.bench.test. hostmaster.bench.test. 1 3600 600 86400 300\n@ NS ns\nns A 127.0.0.1\n")
+        for i in range(200):  # shared mail hosts, as providers host many domains
+            z.write(f"mx{i} A 192.0.2.{i % 250 + 1}\n")
+        for i, kind in enumerate(kinds):
+            name = f"d{i}"
+            if kind == "mx":
+                z.write(f"{name} MX 10 mx{rnd.randrange(200)}\n{name} MX 20 mx{rnd.randrange(200)}\n")
+            elif kind == "nullmx":
+                z.write(f"{name} MX 0 .\n{name} A 192.0.2.99\n")
+            elif kind == "implicit":
+                z.write(f"{name} A 192.0.2.{rnd.randrange(1, 250)}\n")
+            elif kind == "dangling":
+                z.write(f"{name} MX 10 gone{i}\n")
+            domains.append(f"{name}.servfail.test" if kind == "servfail" else f"{name}.bench.test")
+
+    # Zipf-like popularity (s = 1): domain k is chosen with weight 1/(k+1).
+    cumulative = list(itertools.accumulate(1.0 / (k + 1) for k in range(len(domains))))
+    total = cumulative[-1]
+    with open(os.path.join(a.out, "addresses.txt"), "w") as f:
+        for n in range(a.addresses):
+            d = domains[bisect.bisect_left(cumulative, rnd.random() * total)]
+            f.write(f"user{n}@{d}\n")
+
+
+if __name__ == "__main__":
+    main()
