@@ -1,6 +1,9 @@
 package dev.mailcheck.cli;
 
 import dev.mailcheck.dns.MxResolver;
+import dev.mailcheck.smtp.SmtpProber;
+import dev.mailcheck.smtp.SmtpSettings;
+import dev.mailcheck.smtp.Stage;
 import dev.mailcheck.verdict.Batch;
 import dev.mailcheck.verdict.CheckResult;
 import dev.mailcheck.verdict.Checker;
@@ -20,7 +23,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import me.tongfei.progressbar.ConsoleProgressBarConsumer;
@@ -72,6 +77,41 @@ final class CheckCommand implements Callable<Integer> {
             description = "DNS queries outstanding at once (default: ${DEFAULT-VALUE}).")
     int maxInFlight;
 
+    @Option(names = "--smtp", description = "Also ask each domain's mail server about the mailbox (EHLO, MAIL FROM, RCPT TO; nothing is ever sent).")
+    boolean smtp;
+
+    @Option(names = "--smtp-data", description = "With --smtp: go on to DATA and stop at its 354, then close the connection.")
+    boolean smtpData;
+
+    @Option(names = "--smtp-port", defaultValue = "25", paramLabel = "N", description = "SMTP port of the MX hosts (default: ${DEFAULT-VALUE}).")
+    int smtpPort;
+
+    @Option(names = "--helo", defaultValue = "checker.invalid", paramLabel = "NAME",
+            description = "Name for EHLO/HELO; on the Internet use one whose A and PTR records match your address (default: ${DEFAULT-VALUE}).")
+    String helo;
+
+    @Option(names = "--mail-from", defaultValue = "", paramLabel = "ADDR", description = "MAIL FROM address (default: the null sender <>).")
+    String mailFrom;
+
+    @Option(names = "--allow-private-mx", description = "Probe MX hosts on loopback/private addresses (test beds only).")
+    boolean allowPrivateMx;
+
+    @Option(names = "--socks", paramLabel = "HOST:PORT", description = "Connect to MX hosts through this SOCKS5 proxy.")
+    String socks;
+
+    @Option(names = "--smtp-timeout", paramLabel = "STAGE=MS",
+            description = "Time for one SMTP stage (connect, greeting, ehlo, starttls, mail, rcpt, data), repeatable.")
+    Map<Stage, Long> smtpTimeouts = new EnumMap<>(Stage.class);
+
+    @Option(names = "--rcpts-per-transaction", defaultValue = "50", paramLabel = "N", description = "RCPTs per MAIL transaction (default: ${DEFAULT-VALUE}).")
+    int rcptsPerTransaction;
+
+    @Option(names = "--sessions-per-host", defaultValue = "2", paramLabel = "N", description = "SMTP sessions at once per MX address (default: ${DEFAULT-VALUE}).")
+    int sessionsPerHost;
+
+    @Option(names = "--sessions", defaultValue = "64", paramLabel = "N", description = "SMTP sessions at once in all (default: ${DEFAULT-VALUE}).")
+    int sessions;
+
     @Option(names = "--no-progress", description = "No progress bar, even on a terminal.")
     boolean noProgress;
 
@@ -80,10 +120,12 @@ final class CheckCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        List<InetSocketAddress> servers = dns.stream().map(this::server).toList();
-        if (dnsTimeoutMs <= 0 || maxInFlight <= 0) {
-            throw new ParameterException(spec.commandLine(), "--dns-timeout-ms and --max-in-flight must be positive");
+        List<InetSocketAddress> servers = dns.stream().map(d -> server(d, "--dns", 53)).toList();
+        if (dnsTimeoutMs <= 0 || maxInFlight <= 0 || rcptsPerTransaction <= 0 || sessionsPerHost <= 0 || sessions <= 0
+                || smtpPort < 1 || smtpPort > 65535) {
+            throw new ParameterException(spec.commandLine(), "counts, timeouts and ports must be positive (ports at most 65535)");
         }
+        SmtpSettings smtpSettings = smtp || smtpData ? smtpSettings() : null;
         ResultWriter.Format outFormat = format != null ? format
                 : output == null && Terminal.stdout() ? ResultWriter.Format.TABLE : ResultWriter.Format.JSONL;
 
@@ -92,6 +134,7 @@ final class CheckCommand implements Callable<Integer> {
         Summary summary = new Summary();
         try (BufferedReader in = open();
              MxResolver resolver = new MxResolver(servers, Duration.ofMillis(dnsTimeoutMs), maxInFlight);
+             SmtpProber prober = smtpSettings == null ? null : new SmtpProber(smtpSettings);
              Writer out = output == null
                      ? new BufferedWriter(new OutputStreamWriter(System.out, StandardCharsets.UTF_8), 1 << 16)
                      : Files.newBufferedWriter(output, StandardCharsets.UTF_8);
@@ -102,7 +145,7 @@ final class CheckCommand implements Callable<Integer> {
             } catch (IOException e) {
                 throw new ParameterException(spec.commandLine(), "cannot read " + input + ": " + e.getMessage());
             }
-            Checker checker = new Checker(resolver);
+            Checker checker = new Checker(resolver, prober);
             ResultWriter writer = ResultWriter.of(outFormat, out);
             Iterator<CompletableFuture<CheckResult>> checks = new Iterator<>() {
                 public boolean hasNext() {
@@ -123,11 +166,26 @@ final class CheckCommand implements Callable<Integer> {
             });
             writer.flush();
             summary.dns(resolver.mxQueries(), resolver.addressQueries());
+            if (prober != null) {
+                summary.smtp(prober.connections(), prober.rcpts());
+            }
         }
         if (!quiet) {
             err.print(summary.render(Duration.ofNanos(System.nanoTime() - started)));
         }
         return 0;
+    }
+
+    private SmtpSettings smtpSettings() {
+        Map<Stage, Duration> timeouts = new EnumMap<>(Stage.class);
+        smtpTimeouts.forEach((stage, ms) -> timeouts.put(stage, Duration.ofMillis(ms)));
+        try {
+            return new SmtpSettings(helo, mailFrom, smtpPort, smtpData, true, allowPrivateMx,
+                    socks == null ? null : server(socks, "--socks", 1080), timeouts, rcptsPerTransaction,
+                    sessionsPerHost, sessions, SmtpSettings.defaults().errorsPerSession(), SmtpSettings.defaults().linger());
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage());
+        }
     }
 
     private BufferedReader open() throws IOException {
@@ -162,19 +220,19 @@ final class CheckCommand implements Callable<Integer> {
         }
     }
 
-    private InetSocketAddress server(String hostPort) {
+    private InetSocketAddress server(String hostPort, String option, int defaultPort) {
         int colon = hostPort.lastIndexOf(':');
         boolean hasPort = colon > 0 && hostPort.indexOf(':') == colon || hostPort.startsWith("[") && hostPort.contains("]:");
         String host = hasPort ? hostPort.substring(0, colon) : hostPort;
         host = host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
         try {
-            int port = hasPort ? Integer.parseInt(hostPort.substring(colon + 1)) : 53;
+            int port = hasPort ? Integer.parseInt(hostPort.substring(colon + 1)) : defaultPort;
             if (port < 1 || port > 65535 || host.isEmpty()) {
                 throw new NumberFormatException();
             }
             return new InetSocketAddress(host, port);
         } catch (NumberFormatException e) {
-            throw new ParameterException(spec.commandLine(), "--dns wants HOST or HOST:PORT, not " + hostPort);
+            throw new ParameterException(spec.commandLine(), option + " wants HOST or HOST:PORT, not " + hostPort);
         }
     }
 }

@@ -19,6 +19,8 @@ final class Summary {
     private long total;
     private long mxQueries;
     private long addressQueries;
+    private long connections = -1;
+    private long rcpts;
 
     void add(CheckResult r) {
         total++;
@@ -34,12 +36,21 @@ final class Summary {
         addressQueries = address;
     }
 
+    void smtp(long connections, long rcpts) {
+        this.connections = connections;
+        this.rcpts = rcpts;
+    }
+
     String render(Duration elapsed) {
         double seconds = Math.max(elapsed.toNanos() / 1e9, 1e-9);
         StringBuilder s = new StringBuilder();
         s.append(String.format(Locale.ROOT, "%,d addresses in %.2f s (%,.0f/s); %,d unique domains, %,d MX queries"
                         + " (%.2f per domain), %,d A/AAAA queries%n", total, seconds, total / seconds, domains.size(),
                 mxQueries, domains.isEmpty() ? 0.0 : (double) mxQueries / domains.size(), addressQueries));
+        if (connections >= 0) {
+            s.append(String.format(Locale.ROOT, "SMTP: %,d connections, %,d RCPTs (%.1f per connection)%n", connections,
+                    rcpts, connections == 0 ? 0.0 : (double) rcpts / connections));
+        }
         for (Verdict v : Verdict.values()) {
             s.append(String.format(Locale.ROOT, "  %-14s %,10d%n", v.code(), verdicts.getOrDefault(v, 0L)));
         }

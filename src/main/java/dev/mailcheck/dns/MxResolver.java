@@ -23,6 +23,7 @@ import org.xbill.DNS.Resolver;
 import org.xbill.DNS.SimpleResolver;
 import org.xbill.DNS.TextParseException;
 import org.xbill.DNS.Type;
+import org.xbill.DNS.lookup.LookupFailedException;
 import org.xbill.DNS.lookup.LookupSession;
 import org.xbill.DNS.lookup.NoSuchDomainException;
 import org.xbill.DNS.lookup.NoSuchRRSetException;
@@ -288,6 +289,7 @@ public final class MxResolver implements AutoCloseable {
                 case NoSuchRRSetException x -> new Answer(Kind.NODATA, List.of(), null, NEGATIVE_TTL);
                 case ServerFailedException x -> failed("the server answered SERVFAIL");
                 case PortUnreachableException x -> failed("nothing listens on the DNS server's port");
+                case LookupFailedException x -> failed("the lookup failed (" + x.getMessage() + ")");
                 case Exception x when timedOut != null -> failed(timedOut);
                 default -> failed(e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage()));
             };

@@ -7,6 +7,8 @@ import dev.mailcheck.Verdict;
 import dev.mailcheck.address.EmailAddress;
 import dev.mailcheck.dns.MailDomain;
 import dev.mailcheck.dns.MxHost;
+import dev.mailcheck.smtp.SmtpOutcome;
+import dev.mailcheck.smtp.SmtpReport;
 import java.util.List;
 
 /**
@@ -21,23 +23,32 @@ import java.util.List;
  * @param mx             the mail hosts found, in preference order
  * @param mxFallback     {@code A} or {@code AAAA} when mail goes to the domain's own address (no MX)
  * @param nullMxIgnored  a null MX was published beside real MX records and was ignored
+ * @param smtp           what the SMTP probe did and heard; null when no probe was made
  */
 @JsonPropertyOrder({"address", "normalized", "domain", "domain_unicode", "smtputf8", "verdict", "reason", "detail",
-        "predicted_reply", "mx", "mx_fallback", "null_mx_ignored"})
+        "predicted_reply", "mx", "mx_fallback", "null_mx_ignored", "smtp"})
 public record CheckResult(String address, String normalized, String domain, String domainUnicode, boolean smtputf8,
                           Verdict verdict, Reason reason, String detail, SmtpReply predictedReply, List<MxHost> mx,
-                          String mxFallback, boolean nullMxIgnored) {
+                          String mxFallback, boolean nullMxIgnored, SmtpReport smtp) {
 
     static CheckResult invalid(String input, String detail) {
         Reason r = Reason.INVALID_SYNTAX;
         return new CheckResult(input, null, null, null, false, r.verdict(), r, detail, r.predictedReply(), List.of(),
-                null, false);
+                null, false, null);
     }
 
     static CheckResult of(String input, EmailAddress address, MailDomain domain) {
         Reason r = domain.reason();
         return new CheckResult(input, address.normalized(), address.domain(), address.unicodeDomain(),
                 address.smtpUtf8(), r.verdict(), r, domain.detail(), r.predictedReply(), domain.mx(),
-                domain.fallback(), domain.nullMxIgnored());
+                domain.fallback(), domain.nullMxIgnored(), null);
+    }
+
+    /** The SMTP stage's answer replaces the DNS stage's, which only said that mail can be routed. */
+    static CheckResult of(String input, EmailAddress address, MailDomain domain, SmtpOutcome smtp) {
+        Reason r = smtp.reason();
+        return new CheckResult(input, address.normalized(), address.domain(), address.unicodeDomain(),
+                address.smtpUtf8(), r.verdict(), r, smtp.detail(), smtp.predictedReply(), domain.mx(),
+                domain.fallback(), domain.nullMxIgnored(), smtp.report());
     }
 }

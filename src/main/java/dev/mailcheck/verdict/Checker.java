@@ -5,17 +5,28 @@ import dev.mailcheck.address.AddressParser;
 import dev.mailcheck.address.ParsedAddress;
 import dev.mailcheck.dns.MailDomain;
 import dev.mailcheck.dns.MxResolver;
+import dev.mailcheck.smtp.SmtpProber;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
-/** The pipeline for one address: syntax, then DNS, then the verdict. Never completes exceptionally. */
+/**
+ * The pipeline for one address: syntax, DNS, optionally SMTP, then the verdict. Never completes
+ * exceptionally.
+ */
 public final class Checker {
 
     private final AddressParser parser = new AddressParser();
     private final MxResolver dns;
+    private final SmtpProber smtp;
 
     public Checker(MxResolver dns) {
+        this(dns, null);
+    }
+
+    /** @param smtp the SMTP stage, or null to stop after DNS */
+    public Checker(MxResolver dns, SmtpProber smtp) {
         this.dns = dns;
+        this.smtp = smtp;
     }
 
     public CompletableFuture<CheckResult> check(String input) {
@@ -25,7 +36,9 @@ public final class Checker {
                     // A defect in a stage must not end a batch or pass for a verdict: it is an unknown.
                     .exceptionally(e -> new MailDomain(ok.address().domain(), Reason.DNS_FAILURE,
                             "The DNS stage failed unexpectedly: " + e, List.of(), null, false, 0))
-                    .thenApply(md -> CheckResult.of(ok.input(), ok.address(), md));
+                    .thenCompose(md -> smtp == null || md.reason() != Reason.ACCEPTS_MAIL
+                            ? CompletableFuture.completedFuture(CheckResult.of(ok.input(), ok.address(), md))
+                            : smtp.probe(ok.address(), md).thenApply(o -> CheckResult.of(ok.input(), ok.address(), md, o)));
         };
     }
 

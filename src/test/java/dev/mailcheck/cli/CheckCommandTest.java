@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.MappingIterator;
 import com.fasterxml.jackson.dataformat.csv.CsvMapper;
 import com.fasterxml.jackson.dataformat.csv.CsvSchema;
 import dev.mailcheck.testbed.Nsd;
+import dev.mailcheck.testbed.Postfix;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -133,6 +134,27 @@ class CheckCommandTest {
         assertEquals(2, results.size());
         assertEquals("accepts_mail", results.get(0).get("reason").asText());
         assertTrue(results.get(1).get("detail").asText().contains("not valid UTF-8"), results.get(1)::toString);
+    }
+
+    @Test
+    void smtpProbeAddsTheServersAnswer() throws Exception {
+        Run run = check("alice@strict.smtp.test\nzed@strict.smtp.test\nuser@nullmx.checker.test\n", "--format", "jsonl",
+                "--smtp", "--smtp-data", "--smtp-port", Integer.toString(Postfix.shared().port()), "--allow-private-mx",
+                "--helo", "prober.checker.test", "--smtp-timeout", "rcpt=5000");
+        assertEquals(0, run.exit(), run.stderr());
+        List<JsonNode> results = run.jsonl();
+        assertEquals(List.of("mailbox_accepted", "mailbox_rejected", "null_mx"),
+                results.stream().map(r -> r.get("reason").asText()).toList());
+        JsonNode accepted = results.get(0).get("smtp");
+        assertEquals("data_354", accepted.get("stage").asText());
+        assertEquals("rejects_unknown", accepted.get("catch_all").asText());
+        assertEquals("established", accepted.get("starttls").asText());
+        assertEquals(354, accepted.at("/replies").get(accepted.get("replies").size() - 1).get("code").asInt());
+        JsonNode rejected = results.get(1);
+        assertEquals(550, rejected.at("/predicted_reply/code").asInt());
+        assertEquals("5.1.1", rejected.at("/predicted_reply/enhanced").asText());
+        assertTrue(results.get(2).get("smtp").isNull(), "no probe for a null-MX domain");
+        assertTrue(run.stderr().contains("SMTP: "), run.stderr());
     }
 
     @Test

@@ -1,0 +1,29 @@
+package dev.mailcheck.smtp;
+
+import java.util.List;
+
+/**
+ * A session that could not go on: the server refused at {@code stage} ({@code reply} set), or the
+ * connection failed there ({@code getCause()} set, no reply).
+ */
+final class SessionFailure extends Exception {
+
+    final Stage stage;
+    final Reply reply;
+    final transient List<String> transcript;
+    final transient List<Reply> replies;
+
+    SessionFailure(Stage stage, Reply reply, Throwable cause, List<String> transcript, List<Reply> replies) {
+        super(stage.code() + ": " + (reply != null ? reply : cause), cause, false, false);
+        this.stage = stage;
+        this.reply = reply;
+        this.transcript = List.copyOf(transcript);
+        this.replies = List.copyOf(replies);
+    }
+
+    /** Nobody answered: the connection failed, or no greeting came in time (as opposed to garbage). */
+    boolean unreachable() {
+        return reply == null && (stage == Stage.CONNECT || stage == Stage.GREETING)
+                && !(getCause() instanceof ReplyReader.ProtocolException);
+    }
+}

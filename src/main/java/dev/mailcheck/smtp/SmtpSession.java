@@ -1,0 +1,245 @@
+package dev.mailcheck.smtp;
+
+import dev.mailcheck.smtp.SmtpReport.StartTls;
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.Closeable;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.Proxy;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.cert.X509Certificate;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocket;
+import javax.net.ssl.TrustManager;
+import javax.net.ssl.X509TrustManager;
+
+/**
+ * One SMTP connection, driven by one (virtual) thread: connect, greeting, EHLO (HELO as fallback),
+ * opportunistic STARTTLS, then commands one at a time. Every command line is checked for characters
+ * that would smuggle a second command; every read runs against the stage's deadline.
+ */
+final class SmtpSession implements Closeable {
+
+    private static final SSLContext OPPORTUNISTIC_TLS = opportunisticTls();
+
+    final String host;
+    final InetAddress address;
+    private final SmtpSettings settings;
+    private Socket socket;
+    private ReplyReader reader;
+    private OutputStream out;
+    /** The prelude (connect to EHLO), which every address's transcript starts with. */
+    final List<String> transcript = new ArrayList<>();
+    final List<Reply> replies = new ArrayList<>();
+    Set<String> extensions = Set.of();
+    boolean ehloAnswered;
+    StartTls starttls = StartTls.NOT_OFFERED;
+
+    private SmtpSession(String host, InetAddress address, SmtpSettings settings) {
+        this.host = host;
+        this.address = address;
+        this.settings = settings;
+    }
+
+    /** A session ready for MAIL FROM, or why there is none. */
+    static SmtpSession open(String host, InetAddress address, SmtpSettings settings, boolean tryTls)
+            throws SessionFailure {
+        SmtpSession s = new SmtpSession(host, address, settings);
+        try {
+            s.connect();
+            s.greet(tryTls);
+            return s;
+        } catch (SessionFailure e) {
+            s.close();
+            throw e;
+        }
+    }
+
+    private void connect() throws SessionFailure {
+        InetSocketAddress target = new InetSocketAddress(address, settings.port());
+        transcript.add("connect " + address.getHostAddress() + ":" + settings.port()
+                + (settings.socks() != null ? " via SOCKS5 " + settings.socks() : "") + " (" + host + ")");
+        try {
+            socket = settings.socks() == null ? new Socket() : new Socket(new Proxy(Proxy.Type.SOCKS, settings.socks()));
+            socket.setTcpNoDelay(true);
+            socket.connect(target, (int) settings.timeout(Stage.CONNECT).toMillis());
+            attach(socket);
+        } catch (IOException e) {
+            throw failure(Stage.CONNECT, null, e);
+        }
+        Reply greeting = read(Stage.GREETING);
+        if (!greeting.positive()) {
+            throw failure(Stage.GREETING, greeting, null);
+        }
+    }
+
+    private void greet(boolean tryTls) throws SessionFailure {
+        Reply ehlo = command(Stage.EHLO, "EHLO " + settings.helo(), transcript, replies);
+        if (ehlo.positive()) {
+            ehloAnswered = true;
+            extensions = keywords(ehlo);
+        } else {
+            Reply helo = command(Stage.HELO, "HELO " + settings.helo(), transcript, replies);
+            if (!helo.positive()) {
+                throw failure(Stage.HELO, helo, null);
+            }
+            return;
+        }
+        if (!extensions.contains("STARTTLS")) {
+            return;
+        }
+        if (!tryTls) {
+            starttls = StartTls.NOT_USED;
+            return;
+        }
+        Reply go = command(Stage.STARTTLS, "STARTTLS", transcript, replies);
+        if (go.code() != 220) {
+            starttls = StartTls.FAILED;
+            return;
+        }
+        try {
+            SSLSocket tls = (SSLSocket) OPPORTUNISTIC_TLS.getSocketFactory()
+                    .createSocket(socket, host, settings.port(), true);
+            tls.setSoTimeout((int) settings.timeout(Stage.STARTTLS).toMillis());
+            tls.startHandshake();
+            transcript.add("TLS established: " + tls.getSession().getProtocol() + " " + tls.getSession().getCipherSuite());
+            attach(tls);
+        } catch (IOException e) {
+            starttls = StartTls.FAILED;
+            throw failure(Stage.STARTTLS, null, e);
+        }
+        starttls = StartTls.ESTABLISHED;
+        Reply again = command(Stage.EHLO, "EHLO " + settings.helo(), transcript, replies);
+        if (!again.positive()) {
+            throw failure(Stage.EHLO, again, null);
+        }
+        extensions = keywords(again);
+    }
+
+    /** Sends one command line and reads its reply, logging both. */
+    Reply command(Stage stage, String line, List<String> log, List<Reply> seen) throws SessionFailure {
+        if (line.chars().anyMatch(c -> c == '\r' || c == '\n' || c == 0)) {
+            throw new IllegalArgumentException("refusing to send a command with CR, LF or NUL: " + line);
+        }
+        log.add("C: " + line);
+        try {
+            out.write((line + "\r\n").getBytes(StandardCharsets.UTF_8));
+            out.flush();
+        } catch (IOException e) {
+            throw failure(stage, null, e, log, seen);
+        }
+        return read(stage, log, seen);
+    }
+
+    private Reply read(Stage stage) throws SessionFailure {
+        return read(stage, transcript, replies);
+    }
+
+    private Reply read(Stage stage, List<String> log, List<Reply> seen) throws SessionFailure {
+        try {
+            Reply r = reader.read(stage, System.nanoTime() + settings.timeout(stage).toNanos());
+            for (String text : r.text().split("\n", -1)) {
+                log.add("S: " + r.code() + " " + text);
+            }
+            seen.add(r);
+            return r;
+        } catch (IOException e) {
+            throw failure(stage, null, e, log, seen);
+        }
+    }
+
+    /** Ends the session politely when it is still usable; closing the socket is what matters. */
+    void quit() {
+        if (socket != null && !socket.isClosed()) {
+            try {
+                command(Stage.QUIT, "QUIT", new ArrayList<>(), new ArrayList<>());
+            } catch (SessionFailure | RuntimeException e) {
+                // the server hung up first: nothing to do
+            }
+        }
+        close();
+    }
+
+    /**
+     * Drops the connection without another byte. After a 354 this is the only safe way out: anything
+     * sent would be message data, and a lone "." would commit a message.
+     */
+    @Override
+    public void close() {
+        if (socket != null) {
+            try {
+                socket.close();
+            } catch (IOException e) {
+                // closing anyway
+            }
+        }
+    }
+
+    private void attach(Socket s) throws IOException {
+        socket = s;
+        out = new BufferedOutputStream(s.getOutputStream());
+        reader = new ReplyReader(new BufferedInputStream(s.getInputStream()), deadline -> {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                throw new ReplyReader.DeadlineException("no complete reply within the stage's time");
+            }
+            s.setSoTimeout((int) Math.max(1, left / 1_000_000));
+        });
+    }
+
+    private SessionFailure failure(Stage stage, Reply reply, Throwable cause) {
+        return failure(stage, reply, cause, transcript, replies);
+    }
+
+    private static SessionFailure failure(Stage stage, Reply reply, Throwable cause, List<String> log, List<Reply> seen) {
+        if (cause != null) {
+            log.add("error at " + stage.code() + ": " + cause.getClass().getSimpleName()
+                    + (cause.getMessage() == null ? "" : " " + cause.getMessage()));
+        }
+        return new SessionFailure(stage, reply, cause, log, seen);
+    }
+
+    private static Set<String> keywords(Reply ehlo) {
+        Set<String> k = new HashSet<>();
+        String[] lines = ehlo.text().split("\n");
+        for (int i = 1; i < lines.length; i++) {
+            String word = lines[i].strip().split("[ =]", 2)[0];
+            k.add(word.toUpperCase(Locale.ROOT));
+        }
+        return Set.copyOf(k);
+    }
+
+    /**
+     * Opportunistic TLS (RFC 7435): encryption against passive listeners, no authentication. A probe
+     * sends no secret, and most MX certificates would not match the MX name anyway.
+     */
+    private static SSLContext opportunisticTls() {
+        try {
+            SSLContext ctx = SSLContext.getInstance("TLS");
+            ctx.init(null, new TrustManager[] {new X509TrustManager() {
+                public void checkClientTrusted(X509Certificate[] chain, String authType) {
+                }
+
+                public void checkServerTrusted(X509Certificate[] chain, String authType) {
+                }
+
+                public X509Certificate[] getAcceptedIssuers() {
+                    return new X509Certificate[0];
+                }
+            }}, null);
+            return ctx;
+        } catch (GeneralSecurityException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+}

@@ -1,0 +1,192 @@
+package dev.mailcheck.smtp;
+
+import static dev.mailcheck.testbed.FakeSmtpServer.ordinary;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.mailcheck.Reason;
+import dev.mailcheck.address.AddressParser;
+import dev.mailcheck.address.ParsedAddress;
+import dev.mailcheck.dns.MailDomain;
+import dev.mailcheck.dns.MxHost;
+import dev.mailcheck.testbed.FakeSmtpServer;
+import dev.mailcheck.testbed.FakeSmtpServer.Script;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Faults Postfix cannot be told to produce, from an in-process fake server (see FakeSmtpServer). The
+ * fake accepts any mailbox, so a probe that gets through ends as ACCEPT_ALL.
+ */
+class SmtpProberFaultTest {
+
+    private static final Duration STAGE = Duration.ofMillis(600);
+    private static final MailDomain DOMAIN = new MailDomain("fault.test", Reason.ACCEPTS_MAIL, "",
+            List.of(new MxHost(10, "mx.fault.test", List.of("127.0.0.1"))), null, false, 60);
+
+    private record Run(List<SmtpOutcome> outcomes, FakeSmtpServer server) {
+        SmtpOutcome first() {
+            return outcomes.getFirst();
+        }
+    }
+
+    private static Run probe(Script script, boolean data, int addresses) {
+        FakeSmtpServer server = new FakeSmtpServer(script);
+        SmtpSettings settings = new SmtpSettings("prober.test", "", server.port(), data, true, true, null,
+                Map.of(Stage.GREETING, STAGE, Stage.EHLO, STAGE, Stage.MAIL, STAGE, Stage.RCPT, STAGE, Stage.DATA, STAGE),
+                50, 2, 8, 8, Duration.ofMillis(50));
+        try (server; SmtpProber prober = new SmtpProber(settings)) {
+            List<CompletableFuture<SmtpOutcome>> all = IntStream.range(0, addresses)
+                    .mapToObj(i -> prober.probe(address("user" + i + "@fault.test"), DOMAIN)).toList();
+            return new Run(all.stream().map(CompletableFuture::join).toList(), server);
+        }
+    }
+
+    private static Run probe(Script script) {
+        return probe(script, false, 1);
+    }
+
+    private static dev.mailcheck.address.EmailAddress address(String s) {
+        return ((ParsedAddress.Valid) new AddressParser().parse(s)).address();
+    }
+
+    private static Script greeting(String greeting, java.util.function.Function<String, String> replies) {
+        return c -> {
+            c.send(greeting);
+            c.serve(replies);
+        };
+    }
+
+    @Test
+    void tarpitCostsOneTimeoutForAllAddresses() {
+        Run run = probe(c -> {
+            while (true) {
+                c.send("2");
+                Thread.sleep(250);
+            }
+        }, false, 20);
+        assertEquals(List.of(Reason.SMTP_UNREACHABLE), run.outcomes.stream().map(SmtpOutcome::reason).distinct().toList());
+        assertEquals(1, run.server.connections(), "a tarpit is dialled once, not once per address");
+    }
+
+    @Test
+    void silentServerIsUnreachable() {
+        Run run = probe(c -> Thread.sleep(5_000), false, 5);
+        assertEquals(Reason.SMTP_UNREACHABLE, run.first().reason());
+        assertEquals(1, run.server.connections());
+    }
+
+    @Test
+    void garbageGreetingIsAProtocolError() {
+        Run run = probe(greeting("hello, I am not an SMTP server\r\n", FakeSmtpServer::ordinary));
+        assertEquals(Reason.SMTP_PROTOCOL_ERROR, run.first().reason());
+        assertTrue(run.first().detail().contains("malformed reply line"), run.first().detail());
+    }
+
+    @Test
+    void overLongReplyLineIsAProtocolError() {
+        Run run = probe(greeting("220 fake\r\n", v -> v.equals("RCPT") ? "250 " + "x".repeat(5000) + "\r\n" : ordinary(v)));
+        assertEquals(Reason.SMTP_PROTOCOL_ERROR, run.first().reason());
+        assertEquals(Stage.RCPT, run.first().report().stage());
+    }
+
+    @Test
+    void connectionDroppedMidReplyIsAProtocolError() {
+        Run run = probe(c -> {
+            c.send("220 fake\r\n");
+            c.serve(v -> v.equals("RCPT") ? null : ordinary(v));
+        });
+        assertEquals(Reason.SMTP_PROTOCOL_ERROR, run.first().reason());
+    }
+
+    @Test
+    void mixedCodesInOneReplyAreAProtocolError() {
+        Run run = probe(greeting("220-fake\r\n250 fake\r\n", FakeSmtpServer::ordinary));
+        assertEquals(Reason.SMTP_PROTOCOL_ERROR, run.first().reason());
+    }
+
+    @Test
+    void multiLineRepliesAreReadWhole() {
+        Run run = probe(greeting("220-fake.test first\r\n220-second\r\n220 third\r\n",
+                v -> v.equals("RCPT") ? "250-2.1.5 first\r\n250 2.1.5 second\r\n" : ordinary(v)));
+        assertEquals(Reason.ACCEPT_ALL, run.first().reason(), run.first().detail());
+        assertEquals("first\nsecond\nthird", run.first().report().replies().getFirst().text().replace("fake.test ", ""));
+    }
+
+    @Test
+    void greeting421IsBlockedAnd554TooAnd521RefusesTheDomain() {
+        assertEquals(Reason.SMTP_BLOCKED, probe(greeting("421 4.3.2 Try later\r\n", FakeSmtpServer::ordinary)).first().reason());
+        assertEquals(Reason.SMTP_BLOCKED, probe(greeting("554 5.7.1 Go away\r\n", FakeSmtpServer::ordinary)).first().reason());
+        assertEquals(Reason.DOMAIN_REFUSES_MAIL,
+                probe(greeting("521 5.3.2 No mail here\r\n", FakeSmtpServer::ordinary)).first().reason());
+    }
+
+    @Test
+    void rcpt556RefusesTheDomain() {
+        Run run = probe(greeting("220 fake\r\n", v -> v.equals("RCPT") ? "556 5.1.10 Null MX\r\n" : ordinary(v)));
+        assertEquals(Reason.DOMAIN_REFUSES_MAIL, run.first().reason());
+        assertEquals("556 5.1.10", run.first().predictedReply().toString());
+    }
+
+    @Test
+    void ehloRefusedFallsBackToHelo() {
+        Run run = probe(greeting("220 fake\r\n", v -> v.equals("EHLO") ? "502 5.5.2 What?\r\n" : ordinary(v)));
+        assertEquals(Reason.ACCEPT_ALL, run.first().reason());
+        assertTrue(run.server.received().stream().anyMatch(l -> l.startsWith("HELO prober.test")));
+    }
+
+    @Test
+    void tooManyRecipientsContinuesInANewTransaction() {
+        AtomicInteger rcpts = new AtomicInteger();
+        Run run = probe(greeting("220 fake\r\n", v -> switch (v) {
+            case "MAIL" -> {
+                rcpts.set(0);
+                yield ordinary(v);
+            }
+            case "RCPT" -> rcpts.incrementAndGet() > 3 ? "452 4.5.3 Too many recipients\r\n" : ordinary(v);
+            default -> ordinary(v);
+        }), false, 10);
+        assertEquals(List.of(Reason.ACCEPT_ALL), run.outcomes.stream().map(SmtpOutcome::reason).distinct().toList());
+        long mails = run.server.received().stream().filter(l -> l.startsWith("MAIL FROM")).count();
+        assertTrue(mails >= 4, mails + " transactions for 10 recipients at 3 per transaction");
+        assertEquals(1, run.server.connections());
+    }
+
+    @Test
+    void nothingIsSentAfter354() {
+        Run run = probe(greeting("220 fake\r\n", FakeSmtpServer::ordinary), true, 3);
+        assertEquals(List.of(Stage.DATA_354), run.outcomes.stream().map(o -> o.report().stage()).distinct().toList());
+        List<String> received = run.server.received();
+        assertEquals("DATA", received.getLast(), "the client sent something after DATA: " + received);
+    }
+
+    @Test
+    void dataAnswered250InsteadOf354EndsTheSessionAtOnce() {
+        Run run = probe(greeting("220 fake\r\n", v -> v.equals("DATA") ? "250 2.0.0 Ok?\r\n" : ordinary(v)), true, 1);
+        assertEquals(Reason.ACCEPT_ALL, run.first().reason());
+        assertEquals(Stage.RCPT, run.first().report().stage());
+        assertEquals("DATA", run.server.received().getLast());
+    }
+
+    @Test
+    void catchAllAnswered252IsInconclusive() {
+        Run run = probe(greeting("220 fake\r\n", v -> v.equals("RCPT") ? "252 2.1.5 Cannot verify\r\n" : ordinary(v)));
+        assertEquals(Reason.UNVERIFIABLE, run.first().reason());
+        assertEquals(SmtpReport.CatchAll.INCONCLUSIVE, run.first().report().catchAll());
+    }
+
+    @Test
+    void angleBracketsNeverReachTheWire() {
+        try (FakeSmtpServer server = new FakeSmtpServer(greeting("220 fake\r\n", FakeSmtpServer::ordinary));
+             SmtpProber prober = new SmtpProber(SmtpSettings.defaults().withPort(server.port()))) {
+            SmtpOutcome o = prober.probe(address("\"a>b\"@fault.test"), DOMAIN).join();
+            assertEquals(Reason.UNVERIFIABLE, o.reason());
+            assertEquals(0, server.connections());
+        }
+    }
+}

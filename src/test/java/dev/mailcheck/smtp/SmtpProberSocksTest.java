@@ -1,0 +1,34 @@
+package dev.mailcheck.smtp;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.mailcheck.Reason;
+import dev.mailcheck.dns.MxResolver;
+import dev.mailcheck.testbed.Dante;
+import dev.mailcheck.testbed.Nsd;
+import dev.mailcheck.testbed.Postfix;
+import dev.mailcheck.verdict.CheckResult;
+import dev.mailcheck.verdict.Checker;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** The probe through a real SOCKS5 proxy (Dante), as from AWS Lambda, which blocks port 25 itself. */
+class SmtpProberSocksTest {
+
+    @Test
+    void probesThroughTheProxy() {
+        try (Dante socks = Dante.start();
+             MxResolver dns = new MxResolver(List.of(Nsd.shared().address()), Duration.ofSeconds(3), 16);
+             SmtpProber prober = new SmtpProber(new SmtpSettings("prober.checker.test", "", Postfix.shared().port(),
+                     false, true, true, socks.address(), Map.of(), 50, 2, 4, 8, Duration.ofMillis(50)))) {
+            CheckResult r = new Checker(dns, prober).check("alice@strict.smtp.test").join();
+            assertEquals(Reason.MAILBOX_ACCEPTED, r.reason(), r::detail);
+            assertTrue(r.smtp().transcript().getFirst().contains("via SOCKS5"), r.smtp().transcript()::toString);
+            String log = socks.log();
+            assertTrue(log.contains("127.0.0.1." + Postfix.shared().port()), "the proxy did not relay it: " + log);
+        }
+    }
+}
