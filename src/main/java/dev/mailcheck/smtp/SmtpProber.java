@@ -34,6 +34,11 @@ import java.util.concurrent.atomic.LongAdder;
 public final class SmtpProber implements AutoCloseable {
 
     private static final long DEAD_HOST_NANOS = TimeUnit.MINUTES.toNanos(5);
+    /**
+     * Transactions before a session is replaced. Each needs an RSET, and Postfix (like others) treats
+     * more than 100 RSETs in a session as junk that earns error delays (smtpd_junk_command_limit).
+     */
+    static final int TRANSACTIONS_PER_SESSION = 20;
 
     private final SmtpSettings settings;
     private final ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor();
@@ -170,7 +175,7 @@ public final class SmtpProber implements AutoCloseable {
             }
             try (SmtpSession session = opened.session) {
                 boolean usable = true;
-                while (usable) {
+                for (int n = 0; usable && n < TRANSACTIONS_PER_SESSION; n++) {
                     List<Pending> batch = take(w, carry);
                     if (batch.isEmpty()) {
                         break;
@@ -319,27 +324,33 @@ public final class SmtpProber implements AutoCloseable {
             if (w.catchAllClaimed.compareAndSet(false, true)) {
                 errors += probeCatchAll(s, w, head, headReplies);
             }
+            // With PIPELINING (RFC 2920) RCPTs go out in groups, as many as the error budget allows, so that
+            // even a group refused whole keeps the session below the server's error limits.
+            boolean pipelining = s.extensions.contains("PIPELINING");
             int i = 0;
-            for (; i < asked.size(); i++) {
-                if (errors >= settings.errorsPerSession()) {
-                    break;
+            boolean stop = false;
+            while (!stop && i < asked.size() && errors < settings.errorsPerSession()) {
+                int group = pipelining ? Math.min(asked.size() - i, settings.errorsPerSession() - errors) : 1;
+                List<String> commands = new ArrayList<>();
+                List<List<String>> logs = new ArrayList<>();
+                for (int k = 0; k < group; k++) {
+                    commands.add("RCPT TO:<" + asked.get(i + k).address.normalized() + ">");
+                    logs.add(new ArrayList<>());
                 }
-                List<String> lines = new ArrayList<>();
-                List<Reply> seen = new ArrayList<>();
-                Reply r = s.command(Stage.RCPT, "RCPT TO:<" + asked.get(i).address.normalized() + ">", lines, seen);
-                rcpts.increment();
-                if (accepted && (r.code() == 452 || "5.3".equals(r.subjectDetail()))) {
-                    break; // too many recipients: the rest go in the next transaction
-                }
-                answers[i] = r;
-                own.add(lines);
-                accepted |= r.positive();
-                if (!r.positive()) {
-                    errors++;
-                }
-                if (r.code() == 421) {
+                List<Reply> replies = s.pipeline(Stage.RCPT, commands, logs, new ArrayList<>());
+                rcpts.add(group);
+                for (int k = 0; k < group && !stop; k++) {
+                    Reply r = replies.get(k);
+                    if (accepted && (r.code() == 452 || "5.3".equals(r.subjectDetail()))) {
+                        stop = true; // too many recipients: this one and the rest go in the next transaction
+                        continue;
+                    }
+                    answers[i] = r;
+                    own.add(logs.get(k));
+                    accepted |= r.positive();
+                    errors += r.positive() ? 0 : 1;
                     i++;
-                    break;
+                    stop = r.code() == 421;
                 }
             }
             for (int j = asked.size() - 1; j >= i; j--) {

@@ -128,17 +128,36 @@ final class SmtpSession implements Closeable {
 
     /** Sends one command line and reads its reply, logging both. */
     Reply command(Stage stage, String line, List<String> log, List<Reply> seen) throws SessionFailure {
-        if (line.chars().anyMatch(c -> c == '\r' || c == '\n' || c == 0)) {
-            throw new IllegalArgumentException("refusing to send a command with CR, LF or NUL: " + line);
+        return pipeline(stage, List.of(line), List.of(log), seen).getFirst();
+    }
+
+    /**
+     * Sends command lines in one write and reads their replies in order (RFC 2920 PIPELINING, which
+     * the caller has seen advertised when there is more than one); each command and its reply go to
+     * its own log, every reply to {@code seen}.
+     */
+    List<Reply> pipeline(Stage stage, List<String> lines, List<List<String>> logs, List<Reply> seen)
+            throws SessionFailure {
+        StringBuilder wire = new StringBuilder();
+        for (int i = 0; i < lines.size(); i++) {
+            String line = lines.get(i);
+            if (line.chars().anyMatch(c -> c == '\r' || c == '\n' || c == 0)) {
+                throw new IllegalArgumentException("refusing to send a command with CR, LF or NUL: " + line);
+            }
+            logs.get(i).add("C: " + line);
+            wire.append(line).append("\r\n");
         }
-        log.add("C: " + line);
         try {
-            out.write((line + "\r\n").getBytes(StandardCharsets.UTF_8));
+            out.write(wire.toString().getBytes(StandardCharsets.UTF_8));
             out.flush();
         } catch (IOException e) {
-            throw failure(stage, null, e, log, seen);
+            throw failure(stage, null, e, logs.getFirst(), seen);
         }
-        return read(stage, log, seen);
+        List<Reply> replies = new ArrayList<>();
+        for (List<String> log : logs) {
+            replies.add(read(stage, log, seen));
+        }
+        return replies;
     }
 
     private Reply read(Stage stage) throws SessionFailure {

@@ -18,6 +18,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Faults Postfix cannot be told to produce, from an in-process fake server (see FakeSmtpServer). The
@@ -140,10 +142,12 @@ class SmtpProberFaultTest {
         assertTrue(run.server.received().stream().anyMatch(l -> l.startsWith("HELO prober.test")));
     }
 
-    @Test
-    void tooManyRecipientsContinuesInANewTransaction() {
+    @ParameterizedTest(name = "pipelining: {0}")
+    @ValueSource(booleans = {false, true})
+    void tooManyRecipientsContinuesInANewTransaction(boolean pipelining) {
         AtomicInteger rcpts = new AtomicInteger();
         Run run = probe(greeting("220 fake\r\n", v -> switch (v) {
+            case "EHLO" -> pipelining ? "250-fake.test\r\n250 PIPELINING\r\n" : ordinary(v);
             case "MAIL" -> {
                 rcpts.set(0);
                 yield ordinary(v);
