@@ -1,33 +1,31 @@
 package dev.mailcheck.cli;
 
 import dev.mailcheck.dns.MxResolver;
+import dev.mailcheck.dns.Servers;
+import dev.mailcheck.lists.InputRecords;
+import dev.mailcheck.lists.ListRun;
+import dev.mailcheck.lists.ResultWriter;
 import dev.mailcheck.smtp.SmtpProber;
 import dev.mailcheck.smtp.SmtpSettings;
 import dev.mailcheck.smtp.Stage;
-import dev.mailcheck.verdict.Batch;
-import dev.mailcheck.verdict.CheckResult;
 import dev.mailcheck.verdict.Checker;
 import java.io.BufferedReader;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
 import java.io.OutputStreamWriter;
 import java.io.PrintStream;
 import java.io.Writer;
 import java.net.InetSocketAddress;
-import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CompletableFuture;
 import me.tongfei.progressbar.ConsoleProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
@@ -147,17 +145,7 @@ final class CheckCommand implements Callable<Integer> {
             }
             Checker checker = new Checker(resolver, prober);
             ResultWriter writer = ResultWriter.of(outFormat, out);
-            Iterator<CompletableFuture<CheckResult>> checks = new Iterator<>() {
-                public boolean hasNext() {
-                    return records.hasNext();
-                }
-
-                public CompletableFuture<CheckResult> next() {
-                    InputRecords.Input r = records.next();
-                    return r.error() == null ? checker.check(r.value()) : checker.unreadable(r.value(), r.error());
-                }
-            };
-            Batch.run(checks, Batch.DEFAULT_WINDOW, result -> {
+            ListRun.run(checker, records, result -> {
                 writer.write(result);
                 summary.add(result);
                 if (bar != null) {
@@ -200,9 +188,7 @@ final class CheckCommand implements Callable<Integer> {
             }
             stream = Files.newInputStream(path);
         }
-        // Undecodable bytes become U+FFFD, which the address stage rejects with its own message.
-        return new BufferedReader(new InputStreamReader(stream, StandardCharsets.UTF_8.newDecoder()
-                .onMalformedInput(CodingErrorAction.REPLACE).onUnmappableCharacter(CodingErrorAction.REPLACE)), 1 << 16);
+        return ListRun.reader(stream);
     }
 
     private ProgressBar progressBar(PrintStream err) throws IOException {
@@ -221,18 +207,10 @@ final class CheckCommand implements Callable<Integer> {
     }
 
     private InetSocketAddress server(String hostPort, String option, int defaultPort) {
-        int colon = hostPort.lastIndexOf(':');
-        boolean hasPort = colon > 0 && hostPort.indexOf(':') == colon || hostPort.startsWith("[") && hostPort.contains("]:");
-        String host = hasPort ? hostPort.substring(0, colon) : hostPort;
-        host = host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
         try {
-            int port = hasPort ? Integer.parseInt(hostPort.substring(colon + 1)) : defaultPort;
-            if (port < 1 || port > 65535 || host.isEmpty()) {
-                throw new NumberFormatException();
-            }
-            return new InetSocketAddress(host, port);
-        } catch (NumberFormatException e) {
-            throw new ParameterException(spec.commandLine(), option + " wants HOST or HOST:PORT, not " + hostPort);
+            return Servers.parse(hostPort, defaultPort);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), option + " " + e.getMessage());
         }
     }
 }

@@ -1,4 +1,4 @@
-package dev.mailcheck.cli;
+package dev.mailcheck.lists;
 
 import com.fasterxml.jackson.databind.MappingIterator;
 import com.fasterxml.jackson.dataformat.csv.CsvMapper;
@@ -15,13 +15,13 @@ import java.util.NoSuchElementException;
  * Reads input records lazily: one address per line, or the address column of a CSV file whose header
  * names it. Every record yields exactly one {@link Input}, blank and broken ones included.
  */
-final class InputRecords implements Iterator<InputRecords.Input> {
+public final class InputRecords implements Iterator<InputRecords.Input> {
 
     /** An address as read, or the raw text of a record that could not be read and why. */
-    record Input(String value, String error) {
+    public record Input(String value, String error) {
     }
 
-    enum Format { AUTO, LINES, CSV }
+    public enum Format { AUTO, LINES, CSV }
 
     private static final CsvMapper CSV = new CsvMapper();
 
@@ -32,7 +32,7 @@ final class InputRecords implements Iterator<InputRecords.Input> {
     private Input next;
     private boolean failed;
 
-    InputRecords(BufferedReader reader, Format format, String columnName) throws IOException {
+    public InputRecords(BufferedReader reader, Format format, String columnName) throws IOException {
         this.reader = reader;
         String first = reader.readLine();
         if (first != null && first.startsWith("\uFEFF")) {
@@ -71,7 +71,7 @@ final class InputRecords implements Iterator<InputRecords.Input> {
         return -1;
     }
 
-    boolean isCsv() {
+    public boolean isCsv() {
         return column >= 0;
     }
 

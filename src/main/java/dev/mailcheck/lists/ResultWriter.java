@@ -1,4 +1,4 @@
-package dev.mailcheck.cli;
+package dev.mailcheck.lists;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SequenceWriter;
@@ -14,9 +14,9 @@ import java.util.List;
 import java.util.stream.Collectors;
 
 /** Writes results as they come, one output record per result. */
-abstract sealed class ResultWriter {
+public abstract sealed class ResultWriter {
 
-    enum Format { JSONL, CSV, TABLE }
+    public enum Format { JSONL, CSV, TABLE }
 
     protected final Writer out;
 
@@ -24,7 +24,7 @@ abstract sealed class ResultWriter {
         this.out = out;
     }
 
-    static ResultWriter of(Format format, Writer out) {
+    public static ResultWriter of(Format format, Writer out) {
         return switch (format) {
             case JSONL -> new Jsonl(out);
             case CSV -> new Csv(out);
@@ -32,7 +32,7 @@ abstract sealed class ResultWriter {
         };
     }
 
-    final void write(CheckResult result) {
+    public final void write(CheckResult result) {
         try {
             writeRecord(result);
         } catch (IOException e) {
@@ -42,7 +42,7 @@ abstract sealed class ResultWriter {
 
     abstract void writeRecord(CheckResult result) throws IOException;
 
-    void flush() throws IOException {
+    public void flush() throws IOException {
         out.flush();
     }
 
@@ -86,7 +86,7 @@ abstract sealed class ResultWriter {
         }
 
         @Override
-        void flush() throws IOException {
+        public void flush() throws IOException {
             rows.flush();
         }
     }

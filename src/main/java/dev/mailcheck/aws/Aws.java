@@ -1,0 +1,32 @@
+package dev.mailcheck.aws;
+
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.s3.S3Client;
+
+/**
+ * The SDK clients as the functions build them: the small URL-connection HTTP client, the region of
+ * the environment, and whatever endpoint AWS_ENDPOINT_URL names (a local stand-in such as moto).
+ */
+final class Aws {
+
+    private Aws() {
+    }
+
+    static DynamoDbClient dynamo() {
+        return DynamoDbClient.builder().httpClient(UrlConnectionHttpClient.create()).region(region()).build();
+    }
+
+    static S3Client s3() {
+        // A local endpoint serves buckets by path; AWS itself takes either form.
+        boolean local = System.getenv("AWS_ENDPOINT_URL") != null || System.getenv("AWS_ENDPOINT_URL_S3") != null;
+        return S3Client.builder().httpClient(UrlConnectionHttpClient.create()).region(region())
+                .forcePathStyle(local).build();
+    }
+
+    private static Region region() {
+        String region = System.getenv("AWS_REGION");
+        return Region.of(region == null || region.isBlank() ? "us-east-1" : region);
+    }
+}

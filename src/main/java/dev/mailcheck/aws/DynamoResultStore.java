@@ -1,0 +1,174 @@
+package dev.mailcheck.aws;
+
+import dev.mailcheck.Verdict;
+import dev.mailcheck.store.Job;
+import dev.mailcheck.store.ResultStore;
+import dev.mailcheck.verdict.ResultJson;
+import java.io.UncheckedIOException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ThreadLocalRandom;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.dynamodb.model.AttributeDefinition;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+import software.amazon.awssdk.services.dynamodb.model.BatchWriteItemResponse;
+import software.amazon.awssdk.services.dynamodb.model.BillingMode;
+import software.amazon.awssdk.services.dynamodb.model.CreateTableRequest;
+import software.amazon.awssdk.services.dynamodb.model.KeySchemaElement;
+import software.amazon.awssdk.services.dynamodb.model.KeyType;
+import software.amazon.awssdk.services.dynamodb.model.PutRequest;
+import software.amazon.awssdk.services.dynamodb.model.ScalarAttributeType;
+import software.amazon.awssdk.services.dynamodb.model.WriteRequest;
+
+/**
+ * Jobs and results in one DynamoDB table:
+ * <pre>
+ *   pk = JOB#&lt;id&gt;  sk = JOB                 the job: status, total, counts per verdict, results key
+ *   pk = JOB#&lt;id&gt;  sk = LINE#&lt;12 digits&gt;   one result per input record, at its position
+ * </pre>
+ * Keys by position make a re-run overwrite instead of duplicate, and keep duplicates in a list as
+ * the separate records they are. {@code expires_at} (epoch seconds) is the table's TTL attribute.
+ */
+public final class DynamoResultStore implements ResultStore {
+
+    /** DynamoDB's limit for one BatchWriteItem. */
+    static final int BATCH = 25;
+    private static final int MAX_ATTEMPTS = 12;
+    private static final Duration BACKOFF_BASE = Duration.ofMillis(50);
+    private static final Duration BACKOFF_CAP = Duration.ofSeconds(5);
+
+    private final DynamoDbClient dynamo;
+    private final String table;
+    private final Duration retention;
+
+    public DynamoResultStore(DynamoDbClient dynamo, String table, Duration retention) {
+        this.dynamo = dynamo;
+        this.table = table;
+        this.retention = retention;
+    }
+
+    /** The table as infra/template.yaml declares it, for local stand-ins and tests. */
+    public static CreateTableRequest tableDefinition(String table) {
+        return CreateTableRequest.builder().tableName(table).billingMode(BillingMode.PAY_PER_REQUEST)
+                .attributeDefinitions(
+                        AttributeDefinition.builder().attributeName("pk").attributeType(ScalarAttributeType.S).build(),
+                        AttributeDefinition.builder().attributeName("sk").attributeType(ScalarAttributeType.S).build())
+                .keySchema(KeySchemaElement.builder().attributeName("pk").keyType(KeyType.HASH).build(),
+                        KeySchemaElement.builder().attributeName("sk").keyType(KeyType.RANGE).build())
+                .build();
+    }
+
+    @Override
+    public void putJob(Job job) {
+        Map<String, AttributeValue> item = new HashMap<>();
+        item.put("pk", s("JOB#" + job.id()));
+        item.put("sk", s("JOB"));
+        item.put("source", s(job.source()));
+        item.put("status", s(job.status()));
+        item.put("total", n(job.total()));
+        Map<String, AttributeValue> counts = new HashMap<>();
+        job.counts().forEach((v, c) -> counts.put(v.code(), n(c)));
+        item.put("counts", AttributeValue.fromM(counts));
+        item.put("created", s(job.created().toString()));
+        item.put("updated", s(job.updated().toString()));
+        if (job.resultsKey() != null) {
+            item.put("results_key", s(job.resultsKey()));
+        }
+        item.put("expires_at", n(job.updated().plus(retention).getEpochSecond()));
+        dynamo.putItem(b -> b.tableName(table).item(item));
+    }
+
+    @Override
+    public Optional<Job> job(String id) {
+        Map<String, AttributeValue> item = dynamo.getItem(b -> b.tableName(table).consistentRead(true)
+                .key(Map.of("pk", s("JOB#" + id), "sk", s("JOB")))).item();
+        if (item == null || item.isEmpty()) {
+            return Optional.empty();
+        }
+        Map<Verdict, Long> counts = new EnumMap<>(Verdict.class);
+        item.get("counts").m().forEach((k, v) -> counts.put(Verdict.valueOf(k.toUpperCase(Locale.ROOT)),
+                Long.parseLong(v.n())));
+        AttributeValue results = item.get("results_key");
+        return Optional.of(new Job(id, item.get("source").s(), item.get("status").s(), Long.parseLong(item.get("total").n()),
+                counts, Instant.parse(item.get("created").s()), Instant.parse(item.get("updated").s()),
+                results == null ? null : results.s()));
+    }
+
+    @Override
+    public void putResults(String jobId, List<Positioned> results) {
+        long expires = Instant.now().plus(retention).getEpochSecond();
+        List<WriteRequest> writes = new ArrayList<>(results.size());
+        for (Positioned p : results) {
+            Map<String, AttributeValue> item = new HashMap<>();
+            item.put("pk", s("JOB#" + jobId));
+            item.put("sk", s(String.format(Locale.ROOT, "LINE#%012d", p.position())));
+            item.put("address", s(p.result().address()));
+            if (p.result().normalized() != null) {
+                item.put("normalized", s(p.result().normalized()));
+            }
+            item.put("verdict", s(p.result().verdict().code()));
+            item.put("reason", s(p.result().reason().code()));
+            item.put("result", s(json(p.result())));
+            item.put("expires_at", n(expires));
+            writes.add(WriteRequest.builder().putRequest(PutRequest.builder().item(item).build()).build());
+        }
+        for (int i = 0; i < writes.size(); i += BATCH) {
+            write(writes.subList(i, Math.min(i + BATCH, writes.size())));
+        }
+    }
+
+    /**
+     * One BatchWriteItem, then its UnprocessedItems again and again with exponential backoff and full
+     * jitter (as AWS recommends) until none are left. Running out of attempts is an exception, never a
+     * silent loss: the caller's invocation fails and is retried, and the keys make the retry idempotent.
+     */
+    private void write(List<WriteRequest> batch) {
+        List<WriteRequest> pending = batch;
+        for (int attempt = 0; !pending.isEmpty(); attempt++) {
+            if (attempt == MAX_ATTEMPTS) {
+                throw new IllegalStateException(pending.size() + " results still unprocessed by DynamoDB after "
+                        + MAX_ATTEMPTS + " attempts");
+            }
+            if (attempt > 0) {
+                long cap = Math.min(BACKOFF_CAP.toMillis(), BACKOFF_BASE.toMillis() << Math.min(attempt, 16));
+                sleep(ThreadLocalRandom.current().nextLong(cap + 1));
+            }
+            List<WriteRequest> requests = pending;
+            BatchWriteItemResponse response = dynamo.batchWriteItem(b -> b.requestItems(Map.of(table, requests)));
+            pending = response.hasUnprocessedItems() ? response.unprocessedItems().getOrDefault(table, List.of()) : List.of();
+        }
+    }
+
+    private static String json(Object value) {
+        try {
+            return ResultJson.mapper().writeValueAsString(value);
+        } catch (JsonProcessingException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while backing off", e);
+        }
+    }
+
+    private static AttributeValue s(String v) {
+        return AttributeValue.fromS(v);
+    }
+
+    private static AttributeValue n(long v) {
+        return AttributeValue.fromN(Long.toString(v));
+    }
+}

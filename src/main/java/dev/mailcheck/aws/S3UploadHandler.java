@@ -1,0 +1,51 @@
+package dev.mailcheck.aws;
+
+import com.amazonaws.services.lambda.runtime.Context;
+import com.amazonaws.services.lambda.runtime.RequestHandler;
+import com.amazonaws.services.lambda.runtime.events.S3Event;
+import com.amazonaws.services.lambda.runtime.events.models.s3.S3EventNotification.S3EventNotificationRecord;
+import dev.mailcheck.store.Job;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Lambda entry point for objects created under {@code uploads/}: each one is checked whole and its
+ * results stored (see {@link UploadProcessor}). Anything else in the event is skipped and said so,
+ * which also stops a notification on {@code results/} from recursing.
+ */
+public final class S3UploadHandler implements RequestHandler<S3Event, String> {
+
+    private final UploadProcessor processor;
+
+    /** As Lambda constructs it: configuration from the environment. */
+    public S3UploadHandler() {
+        this(AwsConfig.fromEnv());
+    }
+
+    private S3UploadHandler(AwsConfig config) {
+        this(new UploadProcessor(config, Aws.s3(), new DynamoResultStore(Aws.dynamo(), config.table(), config.retention())));
+    }
+
+    S3UploadHandler(UploadProcessor processor) {
+        this.processor = processor;
+    }
+
+    @Override
+    public String handleRequest(S3Event event, Context context) {
+        List<String> done = new ArrayList<>();
+        for (S3EventNotificationRecord r : event.getRecords()) {
+            String bucket = r.getS3().getBucket().getName();
+            String key = r.getS3().getObject().getUrlDecodedKey();
+            if (!key.startsWith(UploadProcessor.UPLOADS)) {
+                context.getLogger().log("skipped s3://" + bucket + "/" + key + ": not under " + UploadProcessor.UPLOADS);
+                continue;
+            }
+            Job job = processor.process(bucket, key, r.getS3().getObject().geteTag());
+            String line = job.id() + " " + job.source() + ": " + job.total() + " results, " + job.counts()
+                    + " -> s3://" + bucket + "/" + job.resultsKey();
+            context.getLogger().log(line);
+            done.add(line);
+        }
+        return String.join("\n", done);
+    }
+}

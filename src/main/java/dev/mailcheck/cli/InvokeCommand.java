@@ -1,0 +1,55 @@
+package dev.mailcheck.cli;
+
+import com.amazonaws.services.lambda.runtime.RequestHandler;
+import com.amazonaws.services.lambda.runtime.events.S3Event;
+import com.amazonaws.services.lambda.runtime.serialization.events.LambdaEventSerializers;
+import dev.mailcheck.aws.S3UploadHandler;
+import dev.mailcheck.verdict.ResultJson;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.function.Supplier;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Parameters;
+
+@Command(name = "invoke", mixinStandardHelpOptions = true,
+        description = {"Runs one Lambda handler on an event file, as Lambda would, without Docker.",
+                "The handler reads its configuration from the environment (TABLE_NAME, DNS_SERVERS, ...) and"
+                        + " reaches AWS, or the stand-in that AWS_ENDPOINT_URL names."})
+final class InvokeCommand implements Callable<Integer> {
+
+    /** The functions infra/template.yaml deploys, by the name used here. */
+    enum Function {
+        S3(S3Event.class, S3UploadHandler::new);
+
+        final Class<?> event;
+        final Supplier<RequestHandler<?, ?>> handler;
+
+        Function(Class<?> event, Supplier<RequestHandler<?, ?>> handler) {
+            this.event = event;
+            this.handler = handler;
+        }
+    }
+
+    @Parameters(index = "0", paramLabel = "FUNCTION", description = "Which handler: ${COMPLETION-CANDIDATES}.")
+    Function function;
+
+    @Parameters(index = "1", paramLabel = "EVENT.json", description = "The event, as Lambda would deliver it (see events/).")
+    Path event;
+
+    @Override
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    public Integer call() throws Exception {
+        Object input;
+        try (InputStream in = Files.newInputStream(event)) {
+            // The Lambda runtime's own deserialiser, so a sample event is read exactly as Lambda reads it.
+            input = LambdaEventSerializers.serializerFor(function.event, getClass().getClassLoader()).fromJson(in);
+        }
+        RequestHandler handler = function.handler.get();
+        Object output = handler.handleRequest(input, new LocalContext(function.name().toLowerCase(Locale.ROOT)));
+        System.out.println(output instanceof String s ? s : ResultJson.mapper().writeValueAsString(output));
+        return 0;
+    }
+}

@@ -1,0 +1,85 @@
+package dev.mailcheck.cli;
+
+import com.amazonaws.services.lambda.runtime.ClientContext;
+import com.amazonaws.services.lambda.runtime.CognitoIdentity;
+import com.amazonaws.services.lambda.runtime.Context;
+import com.amazonaws.services.lambda.runtime.LambdaLogger;
+import java.nio.charset.StandardCharsets;
+import java.util.UUID;
+
+/** The Lambda context of a local invocation: a 15-minute budget, and the function's log on stderr. */
+final class LocalContext implements Context {
+
+    private final String function;
+    private final String requestId = UUID.randomUUID().toString();
+    private final long deadline = System.currentTimeMillis() + 15 * 60 * 1000;
+
+    LocalContext(String function) {
+        this.function = function;
+    }
+
+    @Override
+    public String getAwsRequestId() {
+        return requestId;
+    }
+
+    @Override
+    public String getLogGroupName() {
+        return "/local/" + function;
+    }
+
+    @Override
+    public String getLogStreamName() {
+        return "local";
+    }
+
+    @Override
+    public String getFunctionName() {
+        return function;
+    }
+
+    @Override
+    public String getFunctionVersion() {
+        return "$LATEST";
+    }
+
+    @Override
+    public String getInvokedFunctionArn() {
+        return "arn:aws:lambda:local:000000000000:function:" + function;
+    }
+
+    @Override
+    public CognitoIdentity getIdentity() {
+        return null;
+    }
+
+    @Override
+    public ClientContext getClientContext() {
+        return null;
+    }
+
+    @Override
+    public int getRemainingTimeInMillis() {
+        return (int) Math.max(0, deadline - System.currentTimeMillis());
+    }
+
+    @Override
+    public int getMemoryLimitInMB() {
+        return (int) (Runtime.getRuntime().maxMemory() >> 20);
+    }
+
+    @Override
+    public LambdaLogger getLogger() {
+        return new LambdaLogger() {
+            @Override
+            public void log(String message) {
+                System.err.println(message);
+            }
+
+            @Override
+            public void log(byte[] message) {
+                log(new String(message, StandardCharsets.UTF_8));
+            }
+        };
+    }
+}

@@ -1,0 +1,54 @@
+package dev.mailcheck.lists;
+
+import dev.mailcheck.verdict.Batch;
+import dev.mailcheck.verdict.CheckResult;
+import dev.mailcheck.verdict.Checker;
+import java.io.BufferedInputStream;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.util.Iterator;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
+import java.util.zip.GZIPInputStream;
+
+/** A whole list through the checker: every input record in, one result out, in input order. */
+public final class ListRun {
+
+    private ListRun() {
+    }
+
+    /**
+     * A reader for a list as uploaded: gzip is recognised by its magic bytes, text is UTF-8 and
+     * undecodable bytes become U+FFFD, which the address stage rejects with a message of its own.
+     */
+    public static BufferedReader reader(InputStream raw) throws IOException {
+        BufferedInputStream in = new BufferedInputStream(raw, 1 << 16);
+        in.mark(2);
+        boolean gzip = in.read() == 0x1f && in.read() == 0x8b;
+        in.reset();
+        InputStream text = gzip ? new GZIPInputStream(in, 1 << 16) : in;
+        return new BufferedReader(new InputStreamReader(text, StandardCharsets.UTF_8.newDecoder()
+                .onMalformedInput(CodingErrorAction.REPLACE).onUnmappableCharacter(CodingErrorAction.REPLACE)), 1 << 16);
+    }
+
+    /** Checks every record; returns how many results were handed to {@code sink}. */
+    public static long run(Checker checker, InputRecords records, Consumer<CheckResult> sink) {
+        Iterator<CompletableFuture<CheckResult>> checks = new Iterator<>() {
+            @Override
+            public boolean hasNext() {
+                return records.hasNext();
+            }
+
+            @Override
+            public CompletableFuture<CheckResult> next() {
+                InputRecords.Input r = records.next();
+                return r.error() == null ? checker.check(r.value()) : checker.unreadable(r.value(), r.error());
+            }
+        };
+        return Batch.run(checks, Batch.DEFAULT_WINDOW, sink);
+    }
+}

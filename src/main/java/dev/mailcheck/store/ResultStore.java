@@ -1,0 +1,20 @@
+package dev.mailcheck.store;
+
+import dev.mailcheck.verdict.CheckResult;
+import java.util.List;
+import java.util.Optional;
+
+/** Where jobs and their results are kept. Implementations must never drop a result silently. */
+public interface ResultStore {
+
+    /** A result at its position (0-based record number) in the job's input. */
+    record Positioned(long position, CheckResult result) {
+    }
+
+    void putJob(Job job);
+
+    Optional<Job> job(String id);
+
+    /** Stores results; storing the same position of the same job again replaces the earlier one. */
+    void putResults(String jobId, List<Positioned> results);
+}

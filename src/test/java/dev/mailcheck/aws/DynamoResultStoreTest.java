@@ -1,0 +1,87 @@
+package dev.mailcheck.aws;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.mailcheck.Verdict;
+import dev.mailcheck.store.Job;
+import dev.mailcheck.store.ResultStore.Positioned;
+import dev.mailcheck.testbed.DynamoFaultProxy;
+import dev.mailcheck.testbed.Moto;
+import dev.mailcheck.verdict.CheckResult;
+import dev.mailcheck.verdict.Checker;
+import dev.mailcheck.dns.MxResolver;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.LongStream;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+
+/** The DynamoDB adapter against moto, with a fault-injecting proxy where moto can't misbehave. */
+class DynamoResultStoreTest {
+
+    static final String TABLE = "checker-results";
+
+    @BeforeEach
+    void freshTable() {
+        Moto.shared().reset();
+        Moto.shared().dynamo().createTable(DynamoResultStore.tableDefinition(TABLE));
+    }
+
+    static long count(DynamoDbClient dynamo, String jobId) {
+        return dynamo.queryPaginator(b -> b.tableName(TABLE).keyConditionExpression("pk = :pk AND begins_with(sk, :line)")
+                .expressionAttributeValues(Map.of(":pk", AttributeValue.fromS("JOB#" + jobId), ":line", AttributeValue.fromS("LINE#")))
+                .select("COUNT")).stream().mapToLong(r -> r.count()).sum();
+    }
+
+    private static List<Positioned> results(int n) {
+        // Syntax errors need no DNS: a cheap, real CheckResult per position.
+        try (MxResolver dns = new MxResolver(List.of(), Duration.ofSeconds(1), 1)) {
+            Checker checker = new Checker(dns);
+            return LongStream.range(0, n).mapToObj(i -> new Positioned(i, checker.check("not-an-address-" + i).join()))
+                    .toList();
+        }
+    }
+
+    @Test
+    void jobRoundTrip() {
+        DynamoResultStore store = new DynamoResultStore(Moto.shared().dynamo(), TABLE, Duration.ofDays(30));
+        Instant now = Instant.now().truncatedTo(ChronoUnit.MILLIS);
+        Job job = new Job("j1", "s3://b/uploads/x.csv", "done", 3, Map.of(Verdict.UNDELIVERABLE, 2L, Verdict.UNKNOWN, 1L),
+                now, now, "results/x.csv");
+        store.putJob(job);
+        assertEquals(job, store.job("j1").orElseThrow());
+        assertTrue(store.job("nope").isEmpty());
+    }
+
+    @Test
+    void everyResultLandsAndRewritingReplaces() {
+        DynamoResultStore store = new DynamoResultStore(Moto.shared().dynamo(), TABLE, Duration.ofDays(30));
+        List<Positioned> results = results(1_000);
+        store.putResults("j2", results);
+        store.putResults("j2", results.subList(0, 100));
+        assertEquals(1_000, count(Moto.shared().dynamo(), "j2"));
+        Map<String, AttributeValue> item = Moto.shared().dynamo().getItem(b -> b.tableName(TABLE)
+                .key(Map.of("pk", AttributeValue.fromS("JOB#j2"), "sk", AttributeValue.fromS("LINE#000000000042")))).item();
+        assertEquals("not-an-address-42", item.get("address").s());
+        assertEquals("invalid_syntax", item.get("reason").s());
+        assertTrue(item.get("result").s().contains("\"predicted_reply\":{\"code\":501"), item.get("result").s());
+        assertTrue(Long.parseLong(item.get("expires_at").n()) > Instant.now().plus(Duration.ofDays(29)).getEpochSecond());
+    }
+
+    @Test
+    void unprocessedItemsAreRetriedUntilNoneIsLost() {
+        try (DynamoFaultProxy proxy = new DynamoFaultProxy(Moto.shared().endpoint(), 30)) {
+            DynamoResultStore store = new DynamoResultStore(Moto.dynamo(proxy.endpoint()), TABLE, Duration.ofDays(30));
+            store.putResults("j3", results(500));
+            // Batches of one item have nothing to hold back; every larger one among the first 30 had.
+            assertTrue(proxy.injected() >= 20, "the proxy injected only " + proxy.injected() + " faults");
+        }
+        assertEquals(500, count(Moto.shared().dynamo(), "j3"));
+    }
+}

@@ -1,0 +1,120 @@
+package dev.mailcheck.testbed;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A fault-injecting proxy in front of moto for what moto never does on its own: DynamoDB answering
+ * BatchWriteItem with UnprocessedItems, as it does under throttling. The first {@code faults}
+ * batches get only their first half written; the second half comes back unprocessed.
+ */
+public final class DynamoFaultProxy implements AutoCloseable {
+
+    private static final Set<String> HOP_BY_HOP = Set.of("host", "content-length", "connection", "expect",
+            "transfer-encoding", "upgrade", "keep-alive");
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final HttpServer server;
+    private final HttpClient client = HttpClient.newHttpClient();
+    private final URI target;
+    private final AtomicInteger faultsLeft;
+    private final AtomicInteger injected = new AtomicInteger();
+
+    public DynamoFaultProxy(URI target, int faults) {
+        this.target = target;
+        this.faultsLeft = new AtomicInteger(faults);
+        try {
+            server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 50);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
+        server.createContext("/", this::handle);
+        server.start();
+    }
+
+    public URI endpoint() {
+        return URI.create("http://127.0.0.1:" + server.getAddress().getPort());
+    }
+
+    /** How many batches were answered with UnprocessedItems. */
+    public int injected() {
+        return injected.get();
+    }
+
+    private void handle(HttpExchange exchange) throws IOException {
+        byte[] body = exchange.getRequestBody().readAllBytes();
+        String op = exchange.getRequestHeaders().getFirst("X-Amz-Target");
+        ArrayNode unprocessed = null;
+        String table = null;
+        if (op != null && op.endsWith(".BatchWriteItem") && faultsLeft.getAndDecrement() > 0) {
+            ObjectNode request = (ObjectNode) JSON.readTree(body);
+            ObjectNode items = (ObjectNode) request.get("RequestItems");
+            table = items.fieldNames().next();
+            ArrayNode all = (ArrayNode) items.get(table);
+            ArrayNode kept = JSON.createArrayNode();
+            unprocessed = JSON.createArrayNode();
+            for (int i = 0; i < all.size(); i++) {
+                (i < (all.size() + 1) / 2 ? kept : unprocessed).add(all.get(i));
+            }
+            items.set(table, kept);
+            body = JSON.writeValueAsBytes(request);
+        }
+        HttpRequest.Builder forward = HttpRequest.newBuilder(target.resolve(exchange.getRequestURI()))
+                .method(exchange.getRequestMethod(), HttpRequest.BodyPublishers.ofByteArray(body));
+        for (Map.Entry<String, java.util.List<String>> h : exchange.getRequestHeaders().entrySet()) {
+            if (!HOP_BY_HOP.contains(h.getKey().toLowerCase(java.util.Locale.ROOT))) {
+                h.getValue().forEach(v -> forward.header(h.getKey(), v));
+            }
+        }
+        HttpResponse<byte[]> response;
+        try {
+            response = client.send(forward.build(), HttpResponse.BodyHandlers.ofByteArray());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException(e);
+        }
+        byte[] out = response.body();
+        boolean rewritten = unprocessed != null && response.statusCode() == 200 && !unprocessed.isEmpty();
+        if (rewritten) {
+            ObjectNode reply = (ObjectNode) JSON.readTree(out);
+            ObjectNode left = JSON.createObjectNode();
+            left.set(table, unprocessed);
+            reply.set("UnprocessedItems", left);
+            out = JSON.writeValueAsBytes(reply);
+            injected.incrementAndGet();
+        }
+        for (Map.Entry<String, java.util.List<String>> h : response.headers().map().entrySet()) {
+            String name = h.getKey().toLowerCase(java.util.Locale.ROOT);
+            // A rewritten body no longer matches the CRC32 that DynamoDB (and moto) send with it.
+            if (!HOP_BY_HOP.contains(name) && !name.equals(":status") && !(rewritten && name.equals("x-amz-crc32"))) {
+                h.getValue().forEach(v -> exchange.getResponseHeaders().add(h.getKey(), v));
+            }
+        }
+        exchange.sendResponseHeaders(response.statusCode(), out.length == 0 ? -1 : out.length);
+        if (out.length > 0) {
+            exchange.getResponseBody().write(out);
+        }
+        exchange.close();
+    }
+
+    @Override
+    public void close() {
+        server.stop(0);
+    }
+}
