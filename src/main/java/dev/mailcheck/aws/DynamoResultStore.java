@@ -55,6 +55,11 @@ public final class DynamoResultStore implements ResultStore {
         this.retention = retention;
     }
 
+    /** With the SDK client the functions use (region and endpoint from the environment). */
+    public static DynamoResultStore fromEnvironment(String table, Duration retention) {
+        return new DynamoResultStore(Aws.dynamo(), table, retention);
+    }
+
     /** The table as infra/template.yaml declares it, for local stand-ins and tests. */
     public static CreateTableRequest tableDefinition(String table) {
         return CreateTableRequest.builder().tableName(table).billingMode(BillingMode.PAY_PER_REQUEST)
@@ -109,7 +114,7 @@ public final class DynamoResultStore implements ResultStore {
         for (Positioned p : results) {
             Map<String, AttributeValue> item = new HashMap<>();
             item.put("pk", s("JOB#" + jobId));
-            item.put("sk", s(String.format(Locale.ROOT, "LINE#%012d", p.position())));
+            item.put("sk", s(line(p.position())));
             item.put("address", s(p.result().address()));
             if (p.result().normalized() != null) {
                 item.put("normalized", s(p.result().normalized()));
@@ -123,6 +128,27 @@ public final class DynamoResultStore implements ResultStore {
         for (int i = 0; i < writes.size(); i += BATCH) {
             write(writes.subList(i, Math.min(i + BATCH, writes.size())));
         }
+    }
+
+    @Override
+    public Page results(String jobId, String cursor, int limit) {
+        Map<String, AttributeValue> start = cursor == null ? null
+                : Map.of("pk", s("JOB#" + jobId), "sk", s(line(Long.parseLong(cursor))));
+        // One item more than asked tells whether another page exists without an empty last page.
+        var response = dynamo.query(b -> b.tableName(table).consistentRead(true)
+                .keyConditionExpression("pk = :pk AND begins_with(sk, :line)")
+                .expressionAttributeValues(Map.of(":pk", s("JOB#" + jobId), ":line", s("LINE#")))
+                .exclusiveStartKey(start).limit(limit + 1));
+        List<Map<String, AttributeValue>> items = response.items();
+        List<String> page = items.stream().limit(limit).map(i -> i.get("result").s()).toList();
+        String next = items.size() > limit
+                ? Long.toString(Long.parseLong(items.get(limit - 1).get("sk").s().substring("LINE#".length())))
+                : null;
+        return new Page(page, next);
+    }
+
+    private static String line(long position) {
+        return String.format(Locale.ROOT, "LINE#%012d", position);
     }
 
     /**

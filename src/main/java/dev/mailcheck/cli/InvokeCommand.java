@@ -1,10 +1,11 @@
 package dev.mailcheck.cli;
 
 import com.amazonaws.services.lambda.runtime.RequestHandler;
+import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
 import com.amazonaws.services.lambda.runtime.events.S3Event;
 import com.amazonaws.services.lambda.runtime.serialization.events.LambdaEventSerializers;
+import dev.mailcheck.aws.ApiHandler;
 import dev.mailcheck.aws.S3UploadHandler;
-import dev.mailcheck.verdict.ResultJson;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,6 +23,7 @@ final class InvokeCommand implements Callable<Integer> {
 
     /** The functions infra/template.yaml deploys, by the name used here. */
     enum Function {
+        API(APIGatewayV2HTTPEvent.class, ApiHandler::new),
         S3(S3Event.class, S3UploadHandler::new);
 
         final Class<?> event;
@@ -49,7 +51,14 @@ final class InvokeCommand implements Callable<Integer> {
         }
         RequestHandler handler = function.handler.get();
         Object output = handler.handleRequest(input, new LocalContext(function.name().toLowerCase(Locale.ROOT)));
-        System.out.println(output instanceof String s ? s : ResultJson.mapper().writeValueAsString(output));
+        if (output instanceof String text) {
+            System.out.println(text);
+        } else {
+            // Responses such as API Gateway's are written as Lambda would return them.
+            LambdaEventSerializers.serializerFor((Class) output.getClass(), getClass().getClassLoader())
+                    .toJson(output, System.out);
+            System.out.println();
+        }
         return 0;
     }
 }

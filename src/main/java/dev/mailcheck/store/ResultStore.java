@@ -11,10 +11,17 @@ public interface ResultStore {
     record Positioned(long position, CheckResult result) {
     }
 
+    /** One page of a job's results, as result JSON in input order, and where the next page starts (null at the end). */
+    record Page(List<String> results, String nextCursor) {
+    }
+
     void putJob(Job job);
 
     Optional<Job> job(String id);
 
     /** Stores results; storing the same position of the same job again replaces the earlier one. */
     void putResults(String jobId, List<Positioned> results);
+
+    /** Up to {@code limit} results after {@code cursor} (null for the first page). */
+    Page results(String jobId, String cursor, int limit);
 }

@@ -7,23 +7,17 @@ import com.fasterxml.jackson.databind.MappingIterator;
 import com.fasterxml.jackson.dataformat.csv.CsvMapper;
 import com.fasterxml.jackson.dataformat.csv.CsvSchema;
 import dev.mailcheck.Verdict;
-import dev.mailcheck.cli.Main;
 import dev.mailcheck.store.Job;
 import dev.mailcheck.testbed.Moto;
 import dev.mailcheck.testbed.Nsd;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import software.amazon.awssdk.core.sync.RequestBody;
@@ -34,9 +28,6 @@ class S3UploadHandlerTest {
 
     static final String BUCKET = "checker-uploads";
     static final String TABLE = DynamoResultStoreTest.TABLE;
-
-    @TempDir
-    Path dir;
 
     private S3Client s3;
     private UploadProcessor processor;
@@ -50,7 +41,7 @@ class S3UploadHandlerTest {
         s3.createBucket(b -> b.bucket(BUCKET));
         store = new DynamoResultStore(Moto.shared().dynamo(), TABLE, Duration.ofDays(1));
         processor = new UploadProcessor(new AwsConfig(TABLE, List.of(Nsd.shared().address()), Duration.ofSeconds(3),
-                Duration.ofDays(1)), s3, store);
+                Duration.ofDays(1), List.of(), null), s3, store);
     }
 
     private Job upload(String key, byte[] content) {
@@ -120,27 +111,5 @@ class S3UploadHandlerTest {
         assertEquals(100_000, DynamoResultStoreTest.count(Moto.shared().dynamo(), job.id()));
         assertEquals(100_000, resultsFile(job).size());
         assertEquals(100_000L, job.counts().values().stream().mapToLong(Long::longValue).sum());
-    }
-
-    /** Every sample event in events/ through the real handler, in a separate process, as `checker invoke` runs it. */
-    @Test
-    void replaysTheSampleS3EventThroughInvoke() throws Exception {
-        s3.putObject(b -> b.bucket(BUCKET).key("uploads/signups week 48.csv"),
-                RequestBody.fromString("email,source\nann@good.checker.test,form\nbob@nullmx.checker.test,form\n"));
-        List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"), "-cp",
-                System.getProperty("java.class.path"), Main.class.getName(), "invoke", "s3", "events/s3-put.json"));
-        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true)
-                .redirectOutput(dir.resolve("out.txt").toFile());
-        pb.environment().putAll(Moto.shared().environment());
-        pb.environment().put("TABLE_NAME", TABLE);
-        pb.environment().put("DNS_SERVERS", Nsd.shared().hostPort());
-        Process p = pb.start();
-        assertTrue(p.waitFor(120, TimeUnit.SECONDS));
-        String out = Files.readString(dir.resolve("out.txt"));
-        assertEquals(0, p.exitValue(), out);
-        String resultsKey = "results/signups week 48.csv";
-        String csv = s3.getObjectAsBytes(b -> b.bucket(BUCKET).key(resultsKey)).asUtf8String();
-        assertTrue(csv.contains("ann@good.checker.test") && csv.contains("null_mx"), csv);
-        assertTrue(out.contains("2 results"), out);
     }
 }

@@ -1,0 +1,281 @@
+package dev.mailcheck.api;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.mailcheck.Verdict;
+import dev.mailcheck.store.Job;
+import dev.mailcheck.store.ResultStore;
+import dev.mailcheck.verdict.CheckResult;
+import dev.mailcheck.verdict.Checker;
+import dev.mailcheck.verdict.ResultJson;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The HTTP API, independent of what carries it: API Gateway (payload v2) in Lambda, the JDK's HTTP
+ * server in {@code checker serve}. Every answer is JSON; every error says which field is wrong.
+ */
+public final class Api {
+
+    /** @param headers lower-case names */
+    public record Request(String method, String path, Map<String, String> query, Map<String, String> headers,
+                          String body) {
+    }
+
+    public record Response(int status, Map<String, String> headers, String body) {
+    }
+
+    public static final int MAX_ADDRESSES = 1_000;
+    /** 1,000 addresses of the longest legal length, quoted, with room to spare. */
+    public static final int MAX_BODY_BYTES = 512 * 1024;
+    private static final int PAGE = 100;
+    private static final Pattern JOB = Pattern.compile("/v1/jobs/([A-Za-z0-9-]{1,64})");
+    private static final Pattern JOB_RESULTS = Pattern.compile("/v1/jobs/([A-Za-z0-9-]{1,64})/results");
+    private static final ObjectMapper JSON = ResultJson.mapper();
+
+    private final Checker dnsOnly;
+    private final Checker withSmtp;
+    private final ResultStore store;
+    private final List<String> corsOrigins;
+    private final String openApi;
+
+    /**
+     * @param withSmtp    the checker for {@code smtp=true}, or null where probing is not enabled
+     * @param corsOrigins origins browsers may call from; {@code *} for any
+     */
+    public Api(Checker dnsOnly, Checker withSmtp, ResultStore store, List<String> corsOrigins) {
+        this.dnsOnly = dnsOnly;
+        this.withSmtp = withSmtp;
+        this.store = store;
+        this.corsOrigins = List.copyOf(corsOrigins);
+        this.openApi = openApiDocument();
+    }
+
+    public Response handle(Request r) {
+        Response response;
+        try {
+            response = route(r);
+        } catch (ApiError e) {
+            response = error(e.status, e.getMessage(), e.field);
+        }
+        return withCors(r, response);
+    }
+
+    private Response route(Request r) {
+        String path = r.path().length() > 1 && r.path().endsWith("/") ? r.path().substring(0, r.path().length() - 1) : r.path();
+        if (r.method().equals("OPTIONS")) {
+            return new Response(204, Map.of(), "");
+        }
+        Matcher job = JOB.matcher(path);
+        Matcher results = JOB_RESULTS.matcher(path);
+        return switch (path) {
+            case "/v1/check" -> only(r, "GET", () -> check(r));
+            case "/v1/checks" -> only(r, "POST", () -> checks(r));
+            case "/v1/openapi.json" -> only(r, "GET", () -> new Response(200, Map.of(), openApi));
+            default -> {
+                if (results.matches()) {
+                    yield only(r, "GET", () -> results(results.group(1), r.query().get("cursor")));
+                }
+                if (job.matches()) {
+                    yield only(r, "GET", () -> job(job.group(1)));
+                }
+                throw new ApiError(404, "no such resource: " + r.method() + " " + r.path(), null);
+            }
+        };
+    }
+
+    /** GET /v1/check?address=...&smtp=true: the signup-form call. */
+    private Response check(Request r) {
+        String address = r.query().get("address");
+        if (address == null) {
+            throw new ApiError(400, "give the address to check as ?address=", "address");
+        }
+        CheckResult result = checker(smtpFlag(r.query().get("smtp"))).check(address).join();
+        return json(200, result);
+    }
+
+    /** POST /v1/checks {"addresses": [...], "smtp": false}: up to 1,000, stored as a job. */
+    private Response checks(Request r) {
+        if (r.body() == null || r.body().isBlank()) {
+            throw new ApiError(400, "the body must be JSON: {\"addresses\": [...]}", "body");
+        }
+        if (r.body().getBytes(StandardCharsets.UTF_8).length > MAX_BODY_BYTES) {
+            throw new ApiError(413, "the body is larger than " + MAX_BODY_BYTES + " bytes; upload large lists to S3",
+                    "body");
+        }
+        JsonNode body;
+        try {
+            body = JSON.readTree(r.body());
+        } catch (JsonProcessingException e) {
+            throw new ApiError(400, "the body is not valid JSON: " + e.getOriginalMessage(), "body");
+        }
+        if (body == null || !body.isObject() || !body.path("addresses").isArray()) {
+            throw new ApiError(400, "\"addresses\" must be an array of strings", "addresses");
+        }
+        JsonNode list = body.get("addresses");
+        if (list.size() > MAX_ADDRESSES) {
+            throw new ApiError(400, list.size() + " addresses; at most " + MAX_ADDRESSES + " per call (upload larger"
+                    + " lists to S3)", "addresses");
+        }
+        List<String> addresses = new ArrayList<>(list.size());
+        for (JsonNode a : list) {
+            if (!a.isTextual()) {
+                throw new ApiError(400, "every address must be a string, not " + a, "addresses");
+            }
+            addresses.add(a.asText());
+        }
+        JsonNode smtp = body.get("smtp");
+        if (smtp != null && !smtp.isBoolean()) {
+            throw new ApiError(400, "\"smtp\" must be true or false", "smtp");
+        }
+        Checker checker = checker(smtp != null && smtp.asBoolean());
+        List<CompletableFuture<CheckResult>> futures = addresses.stream().map(checker::check).toList();
+        List<CheckResult> done = futures.stream().map(CompletableFuture::join).toList();
+
+        String id = "api-" + UUID.randomUUID();
+        Instant now = Instant.now();
+        Map<Verdict, Long> counts = new EnumMap<>(Verdict.class);
+        List<ResultStore.Positioned> positioned = new ArrayList<>();
+        for (int i = 0; i < done.size(); i++) {
+            counts.merge(done.get(i).verdict(), 1L, Long::sum);
+            positioned.add(new ResultStore.Positioned(i, done.get(i)));
+        }
+        store.putResults(id, positioned);
+        store.putJob(new Job(id, "POST /v1/checks", "done", done.size(), counts, now, Instant.now(), null));
+        ObjectNode out = JSON.createObjectNode();
+        out.put("job_id", id);
+        out.set("results", JSON.valueToTree(done));
+        return json(200, out);
+    }
+
+    private Response job(String id) {
+        Job job = store.job(id).orElseThrow(() -> new ApiError(404, "no job " + id, "id"));
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("id", job.id());
+        out.put("source", job.source());
+        out.put("status", job.status());
+        out.put("total", job.total());
+        Map<String, Long> counts = new LinkedHashMap<>();
+        for (Verdict v : Verdict.values()) {
+            counts.put(v.code(), job.counts().getOrDefault(v, 0L));
+        }
+        out.put("counts", counts);
+        out.put("created", job.created().toString());
+        out.put("updated", job.updated().toString());
+        out.put("results_key", job.resultsKey());
+        return json(200, out);
+    }
+
+    private Response results(String id, String cursor) {
+        store.job(id).orElseThrow(() -> new ApiError(404, "no job " + id, "id"));
+        if (cursor != null && !cursor.matches("\\d{1,12}")) {
+            throw new ApiError(400, "cursor must be the next_cursor of the previous page", "cursor");
+        }
+        ResultStore.Page page = store.results(id, cursor, PAGE);
+        ObjectNode out = JSON.createObjectNode();
+        ArrayNode items = out.putArray("results");
+        for (String result : page.results()) {
+            try {
+                items.add(JSON.readTree(result));
+            } catch (JsonProcessingException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+        out.put("next_cursor", page.nextCursor());
+        return json(200, out);
+    }
+
+    private Checker checker(boolean smtp) {
+        if (!smtp) {
+            return dnsOnly;
+        }
+        if (withSmtp == null) {
+            throw new ApiError(400, "SMTP probing is not enabled on this deployment", "smtp");
+        }
+        return withSmtp;
+    }
+
+    private static boolean smtpFlag(String value) {
+        if (value == null || value.equals("false")) {
+            return false;
+        }
+        if (value.equals("true")) {
+            return true;
+        }
+        throw new ApiError(400, "smtp must be true or false, not " + value, "smtp");
+    }
+
+    private static Response only(Request r, String method, java.util.function.Supplier<Response> handler) {
+        if (!r.method().equals(method)) {
+            throw new ApiError(405, r.path() + " takes " + method + ", not " + r.method(), null);
+        }
+        return handler.get();
+    }
+
+    private Response withCors(Request r, Response response) {
+        String origin = r.headers().get("origin");
+        if (origin == null || !(corsOrigins.contains("*") || corsOrigins.contains(origin))) {
+            return response;
+        }
+        Map<String, String> headers = new LinkedHashMap<>(response.headers());
+        headers.put("access-control-allow-origin", corsOrigins.contains("*") ? "*" : origin);
+        headers.put("vary", "Origin");
+        if (r.method().equals("OPTIONS")) {
+            headers.put("access-control-allow-methods", "GET, POST, OPTIONS");
+            headers.put("access-control-allow-headers", "content-type");
+            headers.put("access-control-max-age", "600");
+        }
+        return new Response(response.status(), headers, response.body());
+    }
+
+    private static Response json(int status, Object body) {
+        try {
+            return new Response(status, Map.of("content-type", "application/json"), JSON.writeValueAsString(body));
+        } catch (JsonProcessingException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static Response error(int status, String message, String field) {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("error", message);
+        if (field != null) {
+            body.put("field", field);
+        }
+        return json(status, body);
+    }
+
+    private static String openApiDocument() {
+        try (InputStream in = Api.class.getResourceAsStream("/openapi.json")) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException | NullPointerException e) {
+            throw new IllegalStateException("openapi.json is missing from the build", e);
+        }
+    }
+
+    private static final class ApiError extends RuntimeException {
+        final int status;
+        final String field;
+
+        ApiError(int status, String message, String field) {
+            super(message, null, false, false);
+            this.status = status;
+            this.field = field;
+        }
+    }
+}

@@ -1,0 +1,104 @@
+package dev.mailcheck.cli;
+
+import dev.mailcheck.dns.MxResolver;
+import dev.mailcheck.dns.Servers;
+import dev.mailcheck.smtp.SmtpProber;
+import dev.mailcheck.smtp.SmtpSettings;
+import dev.mailcheck.smtp.Stage;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/** The resolver and probe options that `check` and `serve` share, and what they build. */
+final class PipelineOptions {
+
+    @Spec(Spec.Target.MIXEE)
+    CommandSpec spec;
+
+    @Option(names = "--dns", paramLabel = "HOST[:PORT]",
+            description = "DNS resolver to ask (repeatable, tried in order). Default: the system's resolvers.")
+    List<String> dns = new ArrayList<>();
+
+    @Option(names = "--dns-timeout-ms", defaultValue = "5000", paramLabel = "MS",
+            description = "Time budget of one DNS lookup, retries included (default: ${DEFAULT-VALUE}).")
+    long dnsTimeoutMs;
+
+    @Option(names = "--max-in-flight", defaultValue = "" + MxResolver.DEFAULT_MAX_IN_FLIGHT, paramLabel = "N",
+            description = "DNS queries outstanding at once (default: ${DEFAULT-VALUE}).")
+    int maxInFlight;
+
+    @Option(names = "--smtp", description = "Also ask each domain's mail server about the mailbox (EHLO, MAIL FROM, RCPT TO; nothing is ever sent).")
+    boolean smtp;
+
+    @Option(names = "--smtp-data", description = "With --smtp: go on to DATA and stop at its 354, then close the connection.")
+    boolean smtpData;
+
+    @Option(names = "--smtp-port", defaultValue = "25", paramLabel = "N", description = "SMTP port of the MX hosts (default: ${DEFAULT-VALUE}).")
+    int smtpPort;
+
+    @Option(names = "--helo", defaultValue = "checker.invalid", paramLabel = "NAME",
+            description = "Name for EHLO/HELO; on the Internet use one whose A and PTR records match your address (default: ${DEFAULT-VALUE}).")
+    String helo;
+
+    @Option(names = "--mail-from", defaultValue = "", paramLabel = "ADDR", description = "MAIL FROM address (default: the null sender <>).")
+    String mailFrom;
+
+    @Option(names = "--allow-private-mx", description = "Probe MX hosts on loopback/private addresses (test beds only).")
+    boolean allowPrivateMx;
+
+    @Option(names = "--socks", paramLabel = "HOST:PORT", description = "Connect to MX hosts through this SOCKS5 proxy.")
+    String socks;
+
+    @Option(names = "--smtp-timeout", paramLabel = "STAGE=MS",
+            description = "Time for one SMTP stage (connect, greeting, ehlo, starttls, mail, rcpt, data), repeatable.")
+    Map<Stage, Long> smtpTimeouts = new EnumMap<>(Stage.class);
+
+    @Option(names = "--rcpts-per-transaction", defaultValue = "50", paramLabel = "N", description = "RCPTs per MAIL transaction (default: ${DEFAULT-VALUE}).")
+    int rcptsPerTransaction;
+
+    @Option(names = "--sessions-per-host", defaultValue = "2", paramLabel = "N", description = "SMTP sessions at once per MX address (default: ${DEFAULT-VALUE}).")
+    int sessionsPerHost;
+
+    @Option(names = "--sessions", defaultValue = "64", paramLabel = "N", description = "SMTP sessions at once in all (default: ${DEFAULT-VALUE}).")
+    int sessions;
+
+    MxResolver resolver() {
+        if (dnsTimeoutMs <= 0 || maxInFlight <= 0 || rcptsPerTransaction <= 0 || sessionsPerHost <= 0 || sessions <= 0
+                || smtpPort < 1 || smtpPort > 65535) {
+            throw new ParameterException(spec.commandLine(), "counts, timeouts and ports must be positive (ports at most 65535)");
+        }
+        List<InetSocketAddress> servers = dns.stream().map(d -> server(d, "--dns", 53)).toList();
+        return new MxResolver(servers, Duration.ofMillis(dnsTimeoutMs), maxInFlight);
+    }
+
+    /** The probe, or null without --smtp/--smtp-data. */
+    SmtpProber prober() {
+        if (!smtp && !smtpData) {
+            return null;
+        }
+        Map<Stage, Duration> timeouts = new EnumMap<>(Stage.class);
+        smtpTimeouts.forEach((stage, ms) -> timeouts.put(stage, Duration.ofMillis(ms)));
+        try {
+            return new SmtpProber(new SmtpSettings(helo, mailFrom, smtpPort, smtpData, true, allowPrivateMx,
+                    socks == null ? null : server(socks, "--socks", 1080), timeouts, rcptsPerTransaction,
+                    sessionsPerHost, sessions, SmtpSettings.defaults().errorsPerSession(), SmtpSettings.defaults().linger()));
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage());
+        }
+    }
+
+    private InetSocketAddress server(String hostPort, String option, int defaultPort) {
+        try {
+            return Servers.parse(hostPort, defaultPort);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), option + " " + e.getMessage());
+        }
+    }
+}

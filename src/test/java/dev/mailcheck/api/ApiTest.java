@@ -1,0 +1,150 @@
+package dev.mailcheck.api;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.mailcheck.dns.MxResolver;
+import dev.mailcheck.store.InMemoryResultStore;
+import dev.mailcheck.testbed.Nsd;
+import dev.mailcheck.verdict.Checker;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/** The API's routes and errors, in process, against NSD and the in-memory store. */
+class ApiTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static MxResolver dns;
+    private static Api api;
+
+    @BeforeAll
+    static void start() {
+        dns = new MxResolver(List.of(Nsd.shared().address()), Duration.ofSeconds(3), 64);
+        api = new Api(new Checker(dns), null, new InMemoryResultStore(), List.of("https://signup.example"));
+    }
+
+    @AfterAll
+    static void stop() {
+        dns.close();
+    }
+
+    private static Api.Response call(String method, String path, Map<String, String> query, String body) {
+        return api.handle(new Api.Request(method, path, query, Map.of(), body));
+    }
+
+    private static JsonNode json(Api.Response r) throws Exception {
+        return JSON.readTree(r.body());
+    }
+
+    @Test
+    void checkOneAddress() throws Exception {
+        Api.Response r = call("GET", "/v1/check", Map.of("address", "user@nullmx.checker.test"), null);
+        assertEquals(200, r.status());
+        assertEquals("application/json", r.headers().get("content-type"));
+        JsonNode result = json(r);
+        assertEquals("null_mx", result.get("reason").asText());
+        assertEquals(556, result.at("/predicted_reply/code").asInt());
+    }
+
+    @Test
+    void checkManyThenReadTheJobAndItsPages() throws Exception {
+        List<String> addresses = IntStream.range(0, 250).mapToObj(i -> i % 2 == 0 ? "u" + i + "@good.checker.test" : "bad " + i)
+                .toList();
+        Api.Response r = call("POST", "/v1/checks", Map.of(), JSON.writeValueAsString(Map.of("addresses", addresses)));
+        assertEquals(200, r.status(), r.body());
+        JsonNode body = json(r);
+        assertEquals(250, body.get("results").size());
+        String id = body.get("job_id").asText();
+
+        JsonNode job = json(call("GET", "/v1/jobs/" + id, Map.of(), null));
+        assertEquals("done", job.get("status").asText());
+        assertEquals(125, job.at("/counts/deliverable").asInt());
+        assertEquals(125, job.at("/counts/undeliverable").asInt());
+
+        Set<String> seen = new HashSet<>();
+        String cursor = null;
+        int pages = 0;
+        do {
+            JsonNode page = json(call("GET", "/v1/jobs/" + id + "/results", cursor == null ? Map.of() : Map.of("cursor", cursor), null));
+            page.get("results").forEach(x -> seen.add(x.get("address").asText()));
+            cursor = page.get("next_cursor").isNull() ? null : page.get("next_cursor").asText();
+            pages++;
+        } while (cursor != null);
+        assertEquals(3, pages);
+        assertEquals(new HashSet<>(addresses), seen);
+    }
+
+    @ParameterizedTest(name = "{0} {1} -> {3}")
+    @CsvSource(delimiter = '|', nullValues = "-", textBlock = """
+            # method | path                    | body                                   | status | field
+            GET      | /v1/check               | -                                      | 400    | address
+            POST     | /v1/checks              | -                                      | 400    | body
+            POST     | /v1/checks              | {not json                              | 400    | body
+            POST     | /v1/checks              | {"addresses": "a@b.test"}              | 400    | addresses
+            POST     | /v1/checks              | {"addresses": [1, 2]}                  | 400    | addresses
+            POST     | /v1/checks              | {"addresses": [], "smtp": "yes"}       | 400    | smtp
+            POST     | /v1/checks              | {"addresses": ["a@good.checker.test"], "smtp": true} | 400 | smtp
+            GET      | /v1/jobs/nope           | -                                      | 404    | id
+            GET      | /v1/jobs/nope/results   | -                                      | 404    | id
+            GET      | /v1/nothing             | -                                      | 404    | -
+            DELETE   | /v1/check               | -                                      | 405    | -
+            """)
+    void clearErrors(String method, String path, String body, int status, String field) throws Exception {
+        Api.Response r = call(method, path, Map.of(), body);
+        assertEquals(status, r.status(), r.body());
+        JsonNode error = json(r);
+        assertTrue(error.get("error").asText().length() > 10, r.body());
+        assertEquals(field, error.has("field") ? error.get("field").asText() : null);
+    }
+
+    @Test
+    void tooManyAddressesAndTooLargeBodies() throws Exception {
+        String many = JSON.writeValueAsString(Map.of("addresses",
+                IntStream.range(0, 1001).mapToObj(i -> "a" + i + "@b.test").toList()));
+        assertEquals(400, call("POST", "/v1/checks", Map.of(), many).status());
+        String huge = "{\"addresses\": [\"" + "x".repeat(Api.MAX_BODY_BYTES) + "\"]}";
+        assertEquals(413, call("POST", "/v1/checks", Map.of(), huge).status());
+    }
+
+    @Test
+    void corsForAllowedOriginsOnly() {
+        Api.Response preflight = api.handle(new Api.Request("OPTIONS", "/v1/check", Map.of(),
+                Map.of("origin", "https://signup.example"), null));
+        assertEquals(204, preflight.status());
+        assertEquals("https://signup.example", preflight.headers().get("access-control-allow-origin"));
+        assertTrue(preflight.headers().get("access-control-allow-methods").contains("GET"));
+        Api.Response other = api.handle(new Api.Request("GET", "/v1/check", Map.of("address", "a@good.checker.test"),
+                Map.of("origin", "https://evil.example"), null));
+        assertNull(other.headers().get("access-control-allow-origin"));
+    }
+
+    @Test
+    void theOpenApiDocumentNamesEveryRoute() throws Exception {
+        JsonNode doc = json(call("GET", "/v1/openapi.json", Map.of(), null));
+        assertEquals(Set.of("/v1/check", "/v1/checks", "/v1/jobs/{id}", "/v1/jobs/{id}/results", "/v1/openapi.json"),
+                iterable(doc.get("paths").fieldNames()));
+        Set<String> reasons = iterable(doc.at("/components/schemas/CheckResult/properties/reason/enum").elements())
+                .stream().map(JsonNode::asText).collect(Collectors.toSet());
+        assertEquals(java.util.Arrays.stream(dev.mailcheck.Reason.values()).map(dev.mailcheck.Reason::code)
+                .collect(Collectors.toSet()), reasons);
+    }
+
+    private static <T> Set<T> iterable(java.util.Iterator<T> it) {
+        Set<T> out = new HashSet<>();
+        it.forEachRemaining(out::add);
+        return out;
+    }
+}

@@ -1,0 +1,82 @@
+package dev.mailcheck.aws;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.mailcheck.cli.Main;
+import dev.mailcheck.testbed.Moto;
+import dev.mailcheck.testbed.Nsd;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.services.s3.S3Client;
+
+/**
+ * Every sample event in events/ through the real handler, in a separate process, as `checker invoke`
+ * runs it: the function is named by the file's prefix (api-, s3-).
+ */
+class SampleEventsTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    Path dir;
+
+    static Stream<Path> events() throws Exception {
+        return Files.list(Path.of("events")).filter(p -> p.toString().endsWith(".json")).sorted();
+    }
+
+    @BeforeAll
+    static void standIns() {
+        Moto.shared().reset();
+        Moto.shared().dynamo().createTable(DynamoResultStore.tableDefinition(DynamoResultStoreTest.TABLE));
+        S3Client s3 = Moto.shared().s3();
+        s3.createBucket(b -> b.bucket(S3UploadHandlerTest.BUCKET));
+        s3.putObject(b -> b.bucket(S3UploadHandlerTest.BUCKET).key("uploads/signups week 48.csv"),
+                RequestBody.fromString("email,source\nann@good.checker.test,form\nbob@nullmx.checker.test,form\n"));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("events")
+    void replays(Path event) throws Exception {
+        String function = event.getFileName().toString().split("-")[0];
+        List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"), "-cp",
+                System.getProperty("java.class.path"), Main.class.getName(), "invoke", function, event.toString()));
+        ProcessBuilder pb = new ProcessBuilder(command).redirectError(dir.resolve("err.txt").toFile())
+                .redirectOutput(dir.resolve("out.txt").toFile());
+        pb.environment().putAll(Moto.shared().environment());
+        pb.environment().put("TABLE_NAME", DynamoResultStoreTest.TABLE);
+        pb.environment().put("DNS_SERVERS", Nsd.shared().hostPort());
+        pb.environment().put("CORS_ORIGINS", "https://signup.example");
+        Process p = pb.start();
+        assertTrue(p.waitFor(120, TimeUnit.SECONDS));
+        String out = Files.readString(dir.resolve("out.txt"));
+        assertEquals(0, p.exitValue(), out + Files.readString(dir.resolve("err.txt")));
+        switch (function) {
+            case "api" -> {
+                JsonNode response = JSON.readTree(out);
+                assertEquals(200, response.get("statusCode").asInt(), out);
+                assertEquals("https://signup.example", response.at("/headers/access-control-allow-origin").asText(), out);
+                JsonNode body = JSON.readTree(response.get("body").asText());
+                assertTrue(body.has("reason") || body.has("job_id"), out);
+            }
+            case "s3" -> {
+                String csv = Moto.shared().s3().getObjectAsBytes(b -> b.bucket(S3UploadHandlerTest.BUCKET)
+                        .key("results/signups week 48.csv")).asUtf8String();
+                assertTrue(csv.contains("ann@good.checker.test") && csv.contains("null_mx"), csv);
+                assertTrue(out.contains("2 results"), out);
+            }
+            default -> throw new AssertionError("no function for " + event);
+        }
+    }
+}
