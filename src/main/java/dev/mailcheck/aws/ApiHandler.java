@@ -5,6 +5,7 @@ import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
 import dev.mailcheck.api.Api;
+import jakarta.inject.Named;
 import dev.mailcheck.dns.MxResolver;
 import dev.mailcheck.smtp.SmtpProber;
 import dev.mailcheck.verdict.Checker;
@@ -18,6 +19,7 @@ import java.util.Map;
  * Lambda entry point for the HTTP API (API Gateway HTTP API, payload format 2.0). The resolver and
  * its cache live as long as the execution environment, so repeated domains answer from memory.
  */
+@Named("api")
 public final class ApiHandler implements RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse> {
 
     private final Api api;

@@ -5,6 +5,7 @@ import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.amazonaws.services.lambda.runtime.events.S3Event;
 import com.amazonaws.services.lambda.runtime.events.models.s3.S3EventNotification.S3EventNotificationRecord;
 import dev.mailcheck.store.Job;
+import jakarta.inject.Named;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -13,6 +14,7 @@ import java.util.List;
  * results stored (see {@link UploadProcessor}). Anything else in the event is skipped and said so,
  * which also stops a notification on {@code results/} from recursing.
  */
+@Named("s3")
 public final class S3UploadHandler implements RequestHandler<S3Event, String> {
 
     private final UploadProcessor processor;
