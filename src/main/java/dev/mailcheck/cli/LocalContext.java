@@ -8,13 +8,13 @@ import java.nio.charset.StandardCharsets;
 import java.util.UUID;
 
 /** The Lambda context of a local invocation: a 15-minute budget, and the function's log on stderr. */
-final class LocalContext implements Context {
+public final class LocalContext implements Context {
 
     private final String function;
     private final String requestId = UUID.randomUUID().toString();
     private final long deadline = System.currentTimeMillis() + 15 * 60 * 1000;
 
-    LocalContext(String function) {
+    public LocalContext(String function) {
         this.function = function;
     }
 
