@@ -71,10 +71,6 @@ public final class InputRecords implements Iterator<InputRecords.Input> {
         return -1;
     }
 
-    public boolean isCsv() {
-        return column >= 0;
-    }
-
     @Override
     public boolean hasNext() {
         if (next == null && !failed) {
