@@ -12,17 +12,29 @@ import java.util.Map;
 /**
  * What the Lambda functions read from their environment (infra/template.yaml sets each of these).
  *
- * @param table       TABLE_NAME: the DynamoDB table of jobs and results
- * @param dnsServers  DNS_SERVERS: comma-separated HOST[:PORT]; empty for the function's own resolver
- * @param dnsTimeout  DNS_TIMEOUT_MS: budget of one lookup (default 5000)
- * @param retention   RESULT_RETENTION_DAYS: how long results live before DynamoDB's TTL removes them (default 30)
- * @param corsOrigins CORS_ORIGINS: comma-separated origins browsers may call the API from ({@code *} for any)
- * @param smtp        SMTP_ENABLED=true turns the probe on for {@code smtp=true} requests, with SMTP_HELO,
- *                    SMTP_MAIL_FROM, SMTP_PORT (25) and SMTP_SOCKS (HOST:PORT; Lambda blocks port 25 itself);
- *                    null when off
+ * @param table          TABLE_NAME: the DynamoDB table of jobs and results
+ * @param dnsServers     DNS_SERVERS: comma-separated HOST[:PORT]; empty for the function's own resolver
+ * @param dnsTimeout     DNS_TIMEOUT_MS: budget of one lookup (default 5000)
+ * @param retention      RESULT_RETENTION_DAYS: how long results live before DynamoDB's TTL removes them (default 30)
+ * @param corsOrigins    CORS_ORIGINS: comma-separated origins browsers may call the API from ({@code *} for any)
+ * @param uploadBucket   UPLOAD_BUCKET: where {@code POST /v1/jobs} puts lists and chunk workers put partial results
+ * @param chunkQueue     CHUNK_QUEUE_URL: the SQS queue of chunks; empty to check every upload in one invocation
+ * @param inlineMaxBytes INLINE_MAX_BYTES: uploads up to this size are checked in one invocation, larger ones
+ *                       are split into chunks on the queue (default 4 MiB)
+ * @param smtp           SMTP_ENABLED=true turns the probe on for {@code smtp=true} requests, with SMTP_HELO,
+ *                       SMTP_MAIL_FROM, SMTP_PORT (25) and SMTP_SOCKS (HOST:PORT; Lambda blocks port 25 itself);
+ *                       null when off
  */
 public record AwsConfig(String table, List<InetSocketAddress> dnsServers, Duration dnsTimeout, Duration retention,
-                        List<String> corsOrigins, SmtpSettings smtp) {
+                        List<String> corsOrigins, String uploadBucket, String chunkQueue, long inlineMaxBytes,
+                        SmtpSettings smtp) {
+
+    /** Every variable read above; the template test checks that each function is given all of them. */
+    public static final List<String> VARIABLES = List.of("TABLE_NAME", "DNS_SERVERS", "DNS_TIMEOUT_MS",
+            "RESULT_RETENTION_DAYS", "CORS_ORIGINS", "UPLOAD_BUCKET", "CHUNK_QUEUE_URL", "INLINE_MAX_BYTES",
+            "SMTP_ENABLED", "SMTP_HELO", "SMTP_MAIL_FROM", "SMTP_PORT", "SMTP_SOCKS");
+
+    public static final long DEFAULT_INLINE_MAX_BYTES = 4L << 20;
 
     public static AwsConfig fromEnv() {
         return from(System.getenv());
@@ -34,20 +46,34 @@ public record AwsConfig(String table, List<InetSocketAddress> dnsServers, Durati
             throw new IllegalStateException("TABLE_NAME is not set: it names the DynamoDB table of results");
         }
         return new AwsConfig(table, Servers.parseList(env.get("DNS_SERVERS"), 53),
-                Duration.ofMillis(Long.parseLong(env.getOrDefault("DNS_TIMEOUT_MS",
-                        Long.toString(MxResolver.DEFAULT_TIMEOUT.toMillis())))),
-                Duration.ofDays(Long.parseLong(env.getOrDefault("RESULT_RETENTION_DAYS", "30"))),
+                Duration.ofMillis(number(env, "DNS_TIMEOUT_MS", MxResolver.DEFAULT_TIMEOUT.toMillis())),
+                Duration.ofDays(number(env, "RESULT_RETENTION_DAYS", 30)),
                 Arrays.stream(env.getOrDefault("CORS_ORIGINS", "").split(",")).map(String::strip)
                         .filter(o -> !o.isEmpty()).toList(),
+                blankToNull(env.get("UPLOAD_BUCKET")), blankToNull(env.get("CHUNK_QUEUE_URL")),
+                number(env, "INLINE_MAX_BYTES", DEFAULT_INLINE_MAX_BYTES),
                 "true".equals(env.get("SMTP_ENABLED")) ? smtp(env) : null);
+    }
+
+    private static long number(Map<String, String> env, String name, long fallback) {
+        String value = blankToNull(env.get(name));
+        try {
+            return value == null ? fallback : Long.parseLong(value.strip());
+        } catch (NumberFormatException e) {
+            throw new IllegalStateException(name + " must be a whole number, not " + value, e);
+        }
+    }
+
+    private static String blankToNull(String value) {
+        return value == null || value.isBlank() ? null : value.strip();
     }
 
     private static SmtpSettings smtp(Map<String, String> env) {
         SmtpSettings d = SmtpSettings.defaults();
-        String socks = env.get("SMTP_SOCKS");
+        String socks = blankToNull(env.get("SMTP_SOCKS"));
         return new SmtpSettings(env.getOrDefault("SMTP_HELO", d.helo()), env.getOrDefault("SMTP_MAIL_FROM", d.mailFrom()),
-                Integer.parseInt(env.getOrDefault("SMTP_PORT", "25")), false, true, false,
-                socks == null || socks.isBlank() ? null : Servers.parse(socks, 1080), Map.of(), d.rcptsPerTransaction(),
+                (int) number(env, "SMTP_PORT", 25), false, true, false,
+                socks == null ? null : Servers.parse(socks, 1080), Map.of(), d.rcptsPerTransaction(),
                 d.perHostSessions(), d.sessions(), d.errorsPerSession(), d.linger());
     }
 }

@@ -41,7 +41,7 @@ class S3UploadHandlerTest {
         s3.createBucket(b -> b.bucket(BUCKET));
         store = new DynamoResultStore(Moto.shared().dynamo(), TABLE, Duration.ofDays(1));
         processor = new UploadProcessor(new AwsConfig(TABLE, List.of(Nsd.shared().address()), Duration.ofSeconds(3),
-                Duration.ofDays(1), List.of(), null), s3, store);
+                Duration.ofDays(1), List.of(), BUCKET, null, AwsConfig.DEFAULT_INLINE_MAX_BYTES, null), s3, store);
     }
 
     private Job upload(String key, byte[] content) {
