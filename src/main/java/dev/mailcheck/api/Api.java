@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.mailcheck.Verdict;
 import dev.mailcheck.store.Job;
 import dev.mailcheck.store.ResultStore;
+import dev.mailcheck.store.Tally;
 import dev.mailcheck.verdict.CheckResult;
 import dev.mailcheck.verdict.Checker;
 import dev.mailcheck.verdict.ResultJson;
@@ -20,7 +21,9 @@ import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.SortedMap;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.regex.Matcher;
@@ -43,6 +46,8 @@ public final class Api {
     public static final int MAX_ADDRESSES = 1_000;
     /** 1,000 addresses of the longest legal length, quoted, with room to spare. */
     public static final int MAX_BODY_BYTES = 512 * 1024;
+    /** Under Lambda's 6 MB request payload, which holds the body and the rest of the event. */
+    public static final int MAX_JOB_BODY_BYTES = 5 * 1024 * 1024;
     private static final int PAGE = 100;
     private static final Pattern JOB = Pattern.compile("/v1/jobs/([A-Za-z0-9-]{1,64})");
     private static final Pattern JOB_RESULTS = Pattern.compile("/v1/jobs/([A-Za-z0-9-]{1,64})/results");
@@ -51,17 +56,20 @@ public final class Api {
     private final Checker dnsOnly;
     private final Checker withSmtp;
     private final ResultStore store;
+    private final JobQueue jobs;
     private final List<String> corsOrigins;
     private final String openApi;
 
     /**
      * @param withSmtp    the checker for {@code smtp=true}, or null where probing is not enabled
+     * @param jobs        where POST /v1/jobs sends lists, or null where it is not set up
      * @param corsOrigins origins browsers may call from; {@code *} for any
      */
-    public Api(Checker dnsOnly, Checker withSmtp, ResultStore store, List<String> corsOrigins) {
+    public Api(Checker dnsOnly, Checker withSmtp, ResultStore store, JobQueue jobs, List<String> corsOrigins) {
         this.dnsOnly = dnsOnly;
         this.withSmtp = withSmtp;
         this.store = store;
+        this.jobs = jobs;
         this.corsOrigins = List.copyOf(corsOrigins);
         this.openApi = openApiDocument();
     }
@@ -86,6 +94,7 @@ public final class Api {
         return switch (path) {
             case "/v1/check" -> only(r, "GET", () -> check(r));
             case "/v1/checks" -> only(r, "POST", () -> checks(r));
+            case "/v1/jobs" -> only(r, "POST", () -> submit(r));
             case "/v1/openapi.json" -> only(r, "GET", () -> new Response(200, Map.of(), openApi));
             default -> {
                 if (results.matches()) {
@@ -111,20 +120,8 @@ public final class Api {
 
     /** POST /v1/checks {"addresses": [...], "smtp": false}: up to 1,000, stored as a job. */
     private Response checks(Request r) {
-        if (r.body() == null || r.body().isBlank()) {
-            throw new ApiError(400, "the body must be JSON: {\"addresses\": [...]}", "body");
-        }
-        if (r.body().getBytes(StandardCharsets.UTF_8).length > MAX_BODY_BYTES) {
-            throw new ApiError(413, "the body is larger than " + MAX_BODY_BYTES + " bytes; upload large lists to S3",
-                    "body");
-        }
-        JsonNode body;
-        try {
-            body = JSON.readTree(r.body());
-        } catch (JsonProcessingException e) {
-            throw new ApiError(400, "the body is not valid JSON: " + e.getOriginalMessage(), "body");
-        }
-        if (body == null || !body.isObject() || !body.path("addresses").isArray()) {
+        JsonNode body = jsonBody(r, MAX_BODY_BYTES, "POST /v1/jobs or S3", "{\"addresses\": [...]}");
+        if (!body.path("addresses").isArray()) {
             throw new ApiError(400, "\"addresses\" must be an array of strings", "addresses");
         }
         JsonNode list = body.get("addresses");
@@ -156,29 +153,106 @@ public final class Api {
             positioned.add(new ResultStore.Positioned(i, done.get(i)));
         }
         store.putResults(id, positioned);
-        store.putJob(new Job(id, "POST /v1/checks", "done", done.size(), counts, now, Instant.now(), null));
+        store.putJob(new Job(id, "POST /v1/checks", Job.DONE, done.size(), counts, now, Instant.now(), null, 0));
         ObjectNode out = JSON.createObjectNode();
         out.put("job_id", id);
         out.set("results", JSON.valueToTree(done));
         return json(200, out);
     }
 
+    /**
+     * POST /v1/jobs: a list in the body ({@code text/plain}: a line per address, {@code text/csv}: an
+     * {@code email} column) or {@code {"s3_key": "..."}}; 202 with the job, checked after the response.
+     */
+    private Response submit(Request r) {
+        if (jobs == null) {
+            throw new ApiError(501, "jobs are not set up here (UPLOAD_BUCKET is not set)", null);
+        }
+        String type = r.headers().getOrDefault("content-type", "text/plain").split(";")[0].strip().toLowerCase(Locale.ROOT);
+        Job job = switch (type) {
+            case "application/json" -> {
+                JsonNode key = jsonBody(r, MAX_BODY_BYTES, "S3", "{\"s3_key\": \"uploads/list.csv\"}").get("s3_key");
+                if (key == null || !key.isTextual() || key.asText().isBlank()) {
+                    throw new ApiError(400, "\"s3_key\" must name an object in the uploads bucket (or send the list"
+                            + " itself as text/plain or text/csv)", "s3_key");
+                }
+                try {
+                    yield jobs.submitObject(key.asText());
+                } catch (IllegalArgumentException e) {
+                    throw new ApiError(400, e.getMessage(), "s3_key");
+                }
+            }
+            case "text/plain", "text/csv" -> {
+                if (r.body() == null || r.body().isBlank()) {
+                    throw new ApiError(400, "the body must be the list: one address per line, or CSV with an email"
+                            + " column", "body");
+                }
+                checkSize(r, MAX_JOB_BODY_BYTES, "S3");
+                yield jobs.submit(r.body(), type.equals("text/csv"));
+            }
+            default -> throw new ApiError(415, "send the list as text/plain or text/csv, or {\"s3_key\": ...} as"
+                    + " application/json, not " + type, "content-type");
+        };
+        Response accepted = jobJson(202, job);
+        Map<String, String> headers = new LinkedHashMap<>(accepted.headers());
+        headers.put("location", "/v1/jobs/" + job.id());
+        return new Response(202, headers, accepted.body());
+    }
+
     private Response job(String id) {
-        Job job = store.job(id).orElseThrow(() -> new ApiError(404, "no job " + id, "id"));
+        return jobJson(200, store.job(id).orElseThrow(() -> new ApiError(404, "no job " + id, "id")));
+    }
+
+    /** A job as the API shows it; a split list still running counts the chunks done so far. */
+    private Response jobJson(int status, Job job) {
+        Tally tally = new Tally(job.total(), job.counts());
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("id", job.id());
         out.put("source", job.source());
         out.put("status", job.status());
-        out.put("total", job.total());
+        if (job.chunks() > 0) {
+            SortedMap<Integer, Tally> chunks = store.chunks(job.id());
+            out.put("chunks", job.chunks());
+            out.put("chunks_done", chunks.size());
+            if (!job.status().equals(Job.DONE)) {
+                tally = Tally.sum(chunks.values());
+            }
+        }
+        out.put("total", tally.total());
         Map<String, Long> counts = new LinkedHashMap<>();
         for (Verdict v : Verdict.values()) {
-            counts.put(v.code(), job.counts().getOrDefault(v, 0L));
+            counts.put(v.code(), tally.counts().getOrDefault(v, 0L));
         }
         out.put("counts", counts);
         out.put("created", job.created().toString());
         out.put("updated", job.updated().toString());
         out.put("results_key", job.resultsKey());
-        return json(200, out);
+        out.put("results", "/v1/jobs/" + job.id() + "/results");
+        return json(status, out);
+    }
+
+    private static JsonNode jsonBody(Request r, int maxBytes, String largerTo, String shape) {
+        if (r.body() == null || r.body().isBlank()) {
+            throw new ApiError(400, "the body must be JSON: " + shape, "body");
+        }
+        checkSize(r, maxBytes, largerTo);
+        JsonNode body;
+        try {
+            body = JSON.readTree(r.body());
+        } catch (JsonProcessingException e) {
+            throw new ApiError(400, "the body is not valid JSON: " + e.getOriginalMessage(), "body");
+        }
+        if (body == null || !body.isObject()) {
+            throw new ApiError(400, "the body must be a JSON object: " + shape, "body");
+        }
+        return body;
+    }
+
+    private static void checkSize(Request r, int maxBytes, String largerTo) {
+        if (r.body().length() > maxBytes / 3 && r.body().getBytes(StandardCharsets.UTF_8).length > maxBytes) {
+            throw new ApiError(413, "the body is larger than " + maxBytes + " bytes; send larger lists to " + largerTo,
+                    "body");
+        }
     }
 
     private Response results(String id, String cursor) {

@@ -6,9 +6,6 @@ import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
 import dev.mailcheck.api.Api;
 import jakarta.inject.Named;
-import dev.mailcheck.dns.MxResolver;
-import dev.mailcheck.smtp.SmtpProber;
-import dev.mailcheck.verdict.Checker;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.HashMap;
@@ -25,13 +22,13 @@ public final class ApiHandler implements RequestHandler<APIGatewayV2HTTPEvent, A
     private final Api api;
 
     public ApiHandler() {
-        this(AwsConfig.fromEnv());
+        this(Functions.environment());
     }
 
-    private ApiHandler(AwsConfig config) {
-        MxResolver dns = new MxResolver(config.dnsServers(), config.dnsTimeout(), MxResolver.DEFAULT_MAX_IN_FLIGHT);
-        this.api = new Api(new Checker(dns), config.smtp() == null ? null : new Checker(dns, new SmtpProber(config.smtp())),
-                new DynamoResultStore(Aws.dynamo(), config.table(), config.retention()), config.corsOrigins());
+    private ApiHandler(Functions f) {
+        this.api = new Api(f.checker, f.smtpChecker(), f.store,
+                f.config.uploadBucket() == null ? null : new S3Jobs(f.s3, f.config.uploadBucket(), f.store),
+                f.config.corsOrigins());
     }
 
     @Override

@@ -4,6 +4,7 @@ import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.sqs.SqsClient;
 
 /**
  * The SDK clients as the functions build them: the small URL-connection HTTP client, the region of
@@ -23,6 +24,10 @@ final class Aws {
         boolean local = System.getenv("AWS_ENDPOINT_URL") != null || System.getenv("AWS_ENDPOINT_URL_S3") != null;
         return S3Client.builder().httpClient(UrlConnectionHttpClient.create()).region(region())
                 .forcePathStyle(local).build();
+    }
+
+    static SqsClient sqs() {
+        return SqsClient.builder().httpClient(UrlConnectionHttpClient.create()).region(region()).build();
     }
 
     private static Region region() {

@@ -19,22 +19,22 @@ import java.util.Map;
  * @param corsOrigins    CORS_ORIGINS: comma-separated origins browsers may call the API from ({@code *} for any)
  * @param uploadBucket   UPLOAD_BUCKET: where {@code POST /v1/jobs} puts lists and chunk workers put partial results
  * @param chunkQueue     CHUNK_QUEUE_URL: the SQS queue of chunks; empty to check every upload in one invocation
- * @param inlineMaxBytes INLINE_MAX_BYTES: uploads up to this size are checked in one invocation, larger ones
- *                       are split into chunks on the queue (default 4 MiB)
+ * @param inlineMaxRecords INLINE_MAX_RECORDS: uploads of up to this many records are checked in one
+ *                       invocation, larger ones are split into chunks on the queue (default 20,000)
  * @param smtp           SMTP_ENABLED=true turns the probe on for {@code smtp=true} requests, with SMTP_HELO,
  *                       SMTP_MAIL_FROM, SMTP_PORT (25) and SMTP_SOCKS (HOST:PORT; Lambda blocks port 25 itself);
  *                       null when off
  */
 public record AwsConfig(String table, List<InetSocketAddress> dnsServers, Duration dnsTimeout, Duration retention,
-                        List<String> corsOrigins, String uploadBucket, String chunkQueue, long inlineMaxBytes,
+                        List<String> corsOrigins, String uploadBucket, String chunkQueue, int inlineMaxRecords,
                         SmtpSettings smtp) {
 
     /** Every variable read above; the template test checks that each function is given all of them. */
     public static final List<String> VARIABLES = List.of("TABLE_NAME", "DNS_SERVERS", "DNS_TIMEOUT_MS",
-            "RESULT_RETENTION_DAYS", "CORS_ORIGINS", "UPLOAD_BUCKET", "CHUNK_QUEUE_URL", "INLINE_MAX_BYTES",
+            "RESULT_RETENTION_DAYS", "CORS_ORIGINS", "UPLOAD_BUCKET", "CHUNK_QUEUE_URL", "INLINE_MAX_RECORDS",
             "SMTP_ENABLED", "SMTP_HELO", "SMTP_MAIL_FROM", "SMTP_PORT", "SMTP_SOCKS");
 
-    public static final long DEFAULT_INLINE_MAX_BYTES = 4L << 20;
+    public static final int DEFAULT_INLINE_MAX_RECORDS = 20_000;
 
     public static AwsConfig fromEnv() {
         return from(System.getenv());
@@ -51,7 +51,7 @@ public record AwsConfig(String table, List<InetSocketAddress> dnsServers, Durati
                 Arrays.stream(env.getOrDefault("CORS_ORIGINS", "").split(",")).map(String::strip)
                         .filter(o -> !o.isEmpty()).toList(),
                 blankToNull(env.get("UPLOAD_BUCKET")), blankToNull(env.get("CHUNK_QUEUE_URL")),
-                number(env, "INLINE_MAX_BYTES", DEFAULT_INLINE_MAX_BYTES),
+                (int) number(env, "INLINE_MAX_RECORDS", DEFAULT_INLINE_MAX_RECORDS),
                 "true".equals(env.get("SMTP_ENABLED")) ? smtp(env) : null);
     }
 

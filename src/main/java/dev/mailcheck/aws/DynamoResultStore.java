@@ -3,6 +3,7 @@ package dev.mailcheck.aws;
 import dev.mailcheck.Verdict;
 import dev.mailcheck.store.Job;
 import dev.mailcheck.store.ResultStore;
+import dev.mailcheck.store.Tally;
 import dev.mailcheck.verdict.ResultJson;
 import java.io.UncheckedIOException;
 import java.time.Duration;
@@ -14,6 +15,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.SortedMap;
+import java.util.TreeMap;
 import java.util.concurrent.ThreadLocalRandom;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
@@ -21,6 +24,7 @@ import software.amazon.awssdk.services.dynamodb.model.AttributeDefinition;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.dynamodb.model.BatchWriteItemResponse;
 import software.amazon.awssdk.services.dynamodb.model.BillingMode;
+import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException;
 import software.amazon.awssdk.services.dynamodb.model.CreateTableRequest;
 import software.amazon.awssdk.services.dynamodb.model.KeySchemaElement;
 import software.amazon.awssdk.services.dynamodb.model.KeyType;
@@ -33,6 +37,7 @@ import software.amazon.awssdk.services.dynamodb.model.WriteRequest;
  * <pre>
  *   pk = JOB#&lt;id&gt;  sk = JOB                 the job: status, total, counts per verdict, results key
  *   pk = JOB#&lt;id&gt;  sk = LINE#&lt;12 digits&gt;   one result per input record, at its position
+ *   pk = JOB#&lt;id&gt;  sk = CHUNK#&lt;6 digits&gt;   a chunk of a split list, done: its total and counts
  * </pre>
  * Keys by position make a re-run overwrite instead of duplicate, and keep duplicates in a list as
  * the separate records they are. {@code expires_at} (epoch seconds) is the table's TTL attribute.
@@ -73,22 +78,35 @@ public final class DynamoResultStore implements ResultStore {
 
     @Override
     public void putJob(Job job) {
+        dynamo.putItem(b -> b.tableName(table).item(jobItem(job)));
+    }
+
+    @Override
+    public boolean createJob(Job job) {
+        try {
+            dynamo.putItem(b -> b.tableName(table).item(jobItem(job)).conditionExpression("attribute_not_exists(pk)"));
+            return true;
+        } catch (ConditionalCheckFailedException e) {
+            return false;
+        }
+    }
+
+    private Map<String, AttributeValue> jobItem(Job job) {
         Map<String, AttributeValue> item = new HashMap<>();
         item.put("pk", s("JOB#" + job.id()));
         item.put("sk", s("JOB"));
         item.put("source", s(job.source()));
         item.put("status", s(job.status()));
         item.put("total", n(job.total()));
-        Map<String, AttributeValue> counts = new HashMap<>();
-        job.counts().forEach((v, c) -> counts.put(v.code(), n(c)));
-        item.put("counts", AttributeValue.fromM(counts));
+        item.put("counts", counts(job.counts()));
         item.put("created", s(job.created().toString()));
         item.put("updated", s(job.updated().toString()));
         if (job.resultsKey() != null) {
             item.put("results_key", s(job.resultsKey()));
         }
+        item.put("chunks", n(job.chunks()));
         item.put("expires_at", n(job.updated().plus(retention).getEpochSecond()));
-        dynamo.putItem(b -> b.tableName(table).item(item));
+        return item;
     }
 
     @Override
@@ -98,13 +116,11 @@ public final class DynamoResultStore implements ResultStore {
         if (item == null || item.isEmpty()) {
             return Optional.empty();
         }
-        Map<Verdict, Long> counts = new EnumMap<>(Verdict.class);
-        item.get("counts").m().forEach((k, v) -> counts.put(Verdict.valueOf(k.toUpperCase(Locale.ROOT)),
-                Long.parseLong(v.n())));
         AttributeValue results = item.get("results_key");
+        AttributeValue chunks = item.get("chunks");
         return Optional.of(new Job(id, item.get("source").s(), item.get("status").s(), Long.parseLong(item.get("total").n()),
-                counts, Instant.parse(item.get("created").s()), Instant.parse(item.get("updated").s()),
-                results == null ? null : results.s()));
+                counts(item.get("counts")), Instant.parse(item.get("created").s()), Instant.parse(item.get("updated").s()),
+                results == null ? null : results.s(), chunks == null ? 0 : Integer.parseInt(chunks.n())));
     }
 
     @Override
@@ -145,6 +161,53 @@ public final class DynamoResultStore implements ResultStore {
                 ? Long.toString(Long.parseLong(items.get(limit - 1).get("sk").s().substring("LINE#".length())))
                 : null;
         return new Page(page, next);
+    }
+
+    @Override
+    public void putChunk(String jobId, int chunk, Tally tally) {
+        Map<String, AttributeValue> item = new HashMap<>();
+        item.put("pk", s("JOB#" + jobId));
+        item.put("sk", s(String.format(Locale.ROOT, "CHUNK#%06d", chunk)));
+        item.put("total", n(tally.total()));
+        item.put("counts", counts(tally.counts()));
+        item.put("expires_at", n(Instant.now().plus(retention).getEpochSecond()));
+        dynamo.putItem(b -> b.tableName(table).item(item));
+    }
+
+    @Override
+    public SortedMap<Integer, Tally> chunks(String jobId) {
+        SortedMap<Integer, Tally> done = new TreeMap<>();
+        chunkItems(jobId).forEach(i -> done.put(Integer.parseInt(i.get("sk").s().substring("CHUNK#".length())),
+                new Tally(Long.parseLong(i.get("total").n()), counts(i.get("counts")))));
+        return done;
+    }
+
+    @Override
+    public void clearChunks(String jobId) {
+        List<WriteRequest> deletes = new ArrayList<>();
+        chunkItems(jobId).forEach(i -> deletes.add(WriteRequest.builder().deleteRequest(d -> d.key(Map.of(
+                "pk", i.get("pk"), "sk", i.get("sk")))).build()));
+        for (int i = 0; i < deletes.size(); i += BATCH) {
+            write(deletes.subList(i, Math.min(i + BATCH, deletes.size())));
+        }
+    }
+
+    private Iterable<Map<String, AttributeValue>> chunkItems(String jobId) {
+        return dynamo.queryPaginator(b -> b.tableName(table).consistentRead(true)
+                .keyConditionExpression("pk = :pk AND begins_with(sk, :chunk)")
+                .expressionAttributeValues(Map.of(":pk", s("JOB#" + jobId), ":chunk", s("CHUNK#")))).items();
+    }
+
+    private static AttributeValue counts(Map<Verdict, Long> counts) {
+        Map<String, AttributeValue> m = new HashMap<>();
+        counts.forEach((v, c) -> m.put(v.code(), n(c)));
+        return AttributeValue.fromM(m);
+    }
+
+    private static Map<Verdict, Long> counts(AttributeValue m) {
+        Map<Verdict, Long> counts = new EnumMap<>(Verdict.class);
+        m.m().forEach((k, v) -> counts.put(Verdict.valueOf(k.toUpperCase(Locale.ROOT)), Long.parseLong(v.n())));
+        return counts;
     }
 
     private static String line(long position) {

@@ -10,9 +10,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Lambda entry point for objects created under {@code uploads/}: each one is checked whole and its
- * results stored (see {@link UploadProcessor}). Anything else in the event is skipped and said so,
- * which also stops a notification on {@code results/} from recursing.
+ * Lambda entry point for objects created under {@code uploads/}: each one is checked, or split into
+ * chunks for {@link SqsChunkHandler} (see {@link UploadProcessor}). Anything else in the event is
+ * skipped and said so, which also stops a notification on {@code results/} from recursing.
  */
 @Named("s3")
 public final class S3UploadHandler implements RequestHandler<S3Event, String> {
@@ -21,11 +21,7 @@ public final class S3UploadHandler implements RequestHandler<S3Event, String> {
 
     /** As Lambda constructs it: configuration from the environment. */
     public S3UploadHandler() {
-        this(AwsConfig.fromEnv());
-    }
-
-    private S3UploadHandler(AwsConfig config) {
-        this(new UploadProcessor(config, Aws.s3(), new DynamoResultStore(Aws.dynamo(), config.table(), config.retention())));
+        this(Functions.environment().uploads());
     }
 
     S3UploadHandler(UploadProcessor processor) {
@@ -43,8 +39,9 @@ public final class S3UploadHandler implements RequestHandler<S3Event, String> {
                 continue;
             }
             Job job = processor.process(bucket, key, r.getS3().getObject().geteTag());
-            String line = job.id() + " " + job.source() + ": " + job.total() + " results, " + job.counts()
-                    + " -> s3://" + bucket + "/" + job.resultsKey();
+            String line = job.id() + " " + job.source() + ": " + (job.chunks() > 0 && !job.status().equals(Job.DONE)
+                    ? "split into " + job.chunks() + " chunks"
+                    : job.total() + " results, " + job.counts() + " -> s3://" + bucket + "/" + job.resultsKey());
             context.getLogger().log(line);
             done.add(line);
         }

@@ -1,12 +1,12 @@
 package dev.mailcheck.aws;
 
-import dev.mailcheck.Verdict;
-import dev.mailcheck.dns.MxResolver;
 import dev.mailcheck.lists.InputRecords;
 import dev.mailcheck.lists.ListRun;
 import dev.mailcheck.lists.ResultWriter;
 import dev.mailcheck.store.Job;
 import dev.mailcheck.store.ResultStore;
+import dev.mailcheck.store.StoredRun;
+import dev.mailcheck.store.Tally;
 import dev.mailcheck.verdict.Checker;
 import java.io.IOException;
 import java.io.InputStream;
@@ -19,79 +19,145 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.EnumMap;
 import java.util.HexFormat;
+import java.util.Iterator;
 import java.util.List;
-import java.util.Map;
+import java.util.Spliterator;
+import java.util.Spliterators;
+import java.util.stream.Stream;
+import java.util.stream.StreamSupport;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.sqs.SqsClient;
 
 /**
- * One uploaded list, start to end: streamed from S3 (never held whole), checked, every result stored
- * at its position, a results CSV written beside it under {@code results/}, and a job record that
- * keeps status and counts. The job id comes from the object's bucket, key and ETag, so processing
+ * One uploaded list, start to end. The object is streamed from S3, never held whole. A list of up to
+ * {@code INLINE_MAX_RECORDS} records is checked here: every result stored at its position, a results CSV
+ * written beside it under {@code results/}, a job record with status and counts. A larger one is
+ * split into chunks on the SQS queue, which {@link ChunkProcessor} checks, so no list is bounded by
+ * one invocation's 15 minutes. The job id comes from the object's bucket, key and ETag, so processing
  * the same upload again overwrites its results instead of adding to them.
  */
 final class UploadProcessor {
 
     static final String UPLOADS = "uploads/";
     static final String RESULTS = "results/";
-    /** Results per store call; the store splits them into DynamoDB's batches of 25. */
-    private static final int STORE_CHUNK = 500;
+    /** Parts of results files of split lists, until the last chunk assembles them. */
+    static final String WORK = "work/";
+    /** Records per chunk: a few seconds of DNS checks, well inside the worker's timeout. */
+    static final int CHUNK_RECORDS = 2_000;
+    /** Keeps a chunk message under SQS's 256 KiB however long its records are. */
+    static final int CHUNK_BYTES = 192 * 1024;
 
     private final AwsConfig config;
+    private final Checker checker;
     private final S3Client s3;
+    private final SqsClient sqs;
     private final ResultStore store;
+    private final ChunkProcessor chunks;
+    private final int chunkRecords;
 
-    UploadProcessor(AwsConfig config, S3Client s3, ResultStore store) {
+    UploadProcessor(AwsConfig config, Checker checker, S3Client s3, SqsClient sqs, ResultStore store) {
+        this(config, checker, s3, sqs, store, CHUNK_RECORDS);
+    }
+
+    UploadProcessor(AwsConfig config, Checker checker, S3Client s3, SqsClient sqs, ResultStore store, int chunkRecords) {
+        this.chunkRecords = chunkRecords;
         this.config = config;
+        this.checker = checker;
         this.s3 = s3;
+        this.sqs = sqs;
         this.store = store;
+        this.chunks = new ChunkProcessor(checker, s3, store);
     }
 
     Job process(String bucket, String key, String etag) {
         String id = jobId(bucket, key, etag);
-        String source = "s3://" + bucket + "/" + key;
         Instant created = store.job(id).map(Job::created).orElse(Instant.now());
-        Map<Verdict, Long> counts = new EnumMap<>(Verdict.class);
-        store.putJob(new Job(id, source, "running", 0, counts, created, Instant.now(), null));
-        Path csv = null;
-        try (MxResolver dns = new MxResolver(config.dnsServers(), config.dnsTimeout(), MxResolver.DEFAULT_MAX_IN_FLIGHT);
-             InputStream object = s3.getObject(b -> b.bucket(bucket).key(key))) {
-            csv = Files.createTempFile("results-", ".csv");
-            long total;
+        Job job = new Job(id, "s3://" + bucket + "/" + key, Job.RUNNING, 0, Tally.EMPTY.counts(), created, Instant.now(),
+                resultsKey(key), 0);
+        store.putJob(job);
+        try (InputStream object = s3.getObject(b -> b.bucket(bucket).key(key))) {
+            InputRecords records = new InputRecords(ListRun.reader(object), InputRecords.Format.AUTO, "email");
+            // Compressed sizes say little about record counts, so count: read ahead up to the limit.
+            List<InputRecords.Input> head = new ArrayList<>();
+            int limit = config.chunkQueue() == null ? 0 : config.inlineMaxRecords();
+            while (head.size() <= limit && records.hasNext()) {
+                head.add(records.next());
+            }
+            Iterator<InputRecords.Input> all = Stream.concat(head.stream(),
+                    StreamSupport.stream(Spliterators.spliteratorUnknownSize(records, Spliterator.ORDERED), false)).iterator();
+            return config.chunkQueue() != null && head.size() > limit ? split(job, bucket, all) : checkHere(job, bucket, all);
+        } catch (IOException | RuntimeException e) {
+            store.putJob(job.with(Job.FAILED, Tally.sum(store.chunks(id).values()), 0));
+            throw e instanceof IOException io ? new UncheckedIOException(io) : (RuntimeException) e;
+        }
+    }
+
+    private Job checkHere(Job job, String bucket, Iterator<InputRecords.Input> records) throws IOException {
+        Path csv = Files.createTempFile("results-", ".csv");
+        try {
+            Tally tally;
             try (Writer out = Files.newBufferedWriter(csv, StandardCharsets.UTF_8)) {
                 ResultWriter writer = ResultWriter.of(ResultWriter.Format.CSV, out);
-                List<ResultStore.Positioned> chunk = new ArrayList<>(STORE_CHUNK);
-                long[] position = {0};
-                total = ListRun.run(new Checker(dns), new InputRecords(ListRun.reader(object),
-                        InputRecords.Format.AUTO, "email"), result -> {
-                    writer.write(result);
-                    counts.merge(result.verdict(), 1L, Long::sum);
-                    chunk.add(new ResultStore.Positioned(position[0]++, result));
-                    if (chunk.size() == STORE_CHUNK) {
-                        store.putResults(id, chunk);
-                        chunk.clear();
-                    }
-                });
-                store.putResults(id, chunk);
+                tally = StoredRun.run(checker, records, store, job.id(), 0, writer::write);
                 writer.flush();
             }
-            String resultsKey = resultsKey(key);
-            s3.putObject(b -> b.bucket(bucket).key(resultsKey).contentType("text/csv; charset=utf-8"),
+            s3.putObject(b -> b.bucket(bucket).key(job.resultsKey()).contentType(ChunkProcessor.CSV_TYPE),
                     RequestBody.fromFile(csv));
-            Job done = new Job(id, source, "done", total, counts, created, Instant.now(), resultsKey);
+            Job done = job.with(Job.DONE, tally, 0);
             store.putJob(done);
             return done;
-        } catch (IOException | RuntimeException e) {
-            store.putJob(new Job(id, source, "failed", counts.values().stream().mapToLong(Long::longValue).sum(), counts,
-                    created, Instant.now(), null));
-            throw e instanceof IOException io ? new UncheckedIOException(io) : (RuntimeException) e;
         } finally {
-            if (csv != null) {
-                csv.toFile().delete();
-            }
+            Files.deleteIfExists(csv);
         }
+    }
+
+    /**
+     * Sends the records to the queue in chunks, then records how many there are. Chunks may finish
+     * before that count is stored, so the last step also looks for a job that is already complete.
+     */
+    private Job split(Job job, String bucket, Iterator<InputRecords.Input> records) {
+        store.clearChunks(job.id());
+        int chunk = 0;
+        long position = 0;
+        List<InputRecords.Input> pending = new ArrayList<>(chunkRecords);
+        int bytes = 0;
+        while (records.hasNext()) {
+            InputRecords.Input r = records.next();
+            int size = 32 + jsonBytes(r.value()) + jsonBytes(r.error());
+            if (!pending.isEmpty() && (pending.size() == chunkRecords || bytes + size > CHUNK_BYTES)) {
+                send(new Chunk(job.id(), bucket, job.resultsKey(), chunk++, position, pending));
+                position += pending.size();
+                pending = new ArrayList<>(chunkRecords);
+                bytes = 0;
+            }
+            pending.add(r);
+            bytes += size;
+        }
+        if (!pending.isEmpty() || chunk == 0) {
+            send(new Chunk(job.id(), bucket, job.resultsKey(), chunk++, position, pending));
+        }
+        Job splitUp = job.with(Job.RUNNING, Tally.sum(store.chunks(job.id()).values()), chunk);
+        store.putJob(splitUp);
+        return chunks.finishIfComplete(job.id(), bucket).orElse(splitUp);
+    }
+
+    /** The most a string can take in a chunk message: UTF-8, with JSON's escapes. */
+    static int jsonBytes(String s) {
+        if (s == null) {
+            return 0;
+        }
+        int n = 0;
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            n += c < 0x20 ? 6 : c == '"' || c == '\\' ? 2 : c < 0x80 ? 1 : c < 0x800 || Character.isSurrogate(c) ? 2 : 3;
+        }
+        return n;
+    }
+
+    private void send(Chunk chunk) {
+        sqs.sendMessage(b -> b.queueUrl(config.chunkQueue()).messageBody(chunk.toJson()));
     }
 
     /** {@code uploads/team/list.csv.gz} → {@code results/team/list.csv}. */

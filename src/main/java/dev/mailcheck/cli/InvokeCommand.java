@@ -3,9 +3,11 @@ package dev.mailcheck.cli;
 import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
 import com.amazonaws.services.lambda.runtime.events.S3Event;
+import com.amazonaws.services.lambda.runtime.events.SQSEvent;
 import com.amazonaws.services.lambda.runtime.serialization.events.LambdaEventSerializers;
 import dev.mailcheck.aws.ApiHandler;
 import dev.mailcheck.aws.S3UploadHandler;
+import dev.mailcheck.aws.SqsChunkHandler;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,7 +26,8 @@ final class InvokeCommand implements Callable<Integer> {
     /** The functions infra/template.yaml deploys, by the name used here. */
     enum Function {
         API(APIGatewayV2HTTPEvent.class, ApiHandler::new),
-        S3(S3Event.class, S3UploadHandler::new);
+        S3(S3Event.class, S3UploadHandler::new),
+        SQS(SQSEvent.class, SqsChunkHandler::new);
 
         final Class<?> event;
         final Supplier<RequestHandler<?, ?>> handler;

@@ -3,6 +3,7 @@ package dev.mailcheck.cli;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import dev.mailcheck.api.Api;
+import dev.mailcheck.api.InProcessJobs;
 import dev.mailcheck.aws.DynamoResultStore;
 import dev.mailcheck.dns.MxResolver;
 import dev.mailcheck.smtp.SmtpProber;
@@ -51,7 +52,9 @@ final class ServeCommand implements Callable<Integer> {
         String table = System.getenv("TABLE_NAME");
         ResultStore store = table == null || table.isBlank() ? new InMemoryResultStore()
                 : DynamoResultStore.fromEnvironment(table, Duration.ofDays(30));
-        Api api = new Api(new Checker(dns), prober == null ? null : new Checker(dns, prober), store, corsOrigins);
+        Checker checker = new Checker(dns);
+        Api api = new Api(checker, prober == null ? null : new Checker(dns, prober), store, new InProcessJobs(checker, store),
+                corsOrigins);
 
         HttpServer server = HttpServer.create(new InetSocketAddress(bind, port), 128);
         server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
@@ -71,7 +74,7 @@ final class ServeCommand implements Callable<Integer> {
             String body;
             try (InputStream in = exchange.getRequestBody()) {
                 // One byte past the limit is enough for the API to answer 413.
-                body = new String(in.readNBytes(Api.MAX_BODY_BYTES + 1), StandardCharsets.UTF_8);
+                body = new String(in.readNBytes(Api.MAX_JOB_BODY_BYTES + 1), StandardCharsets.UTF_8);
             }
             Map<String, String> headers = new HashMap<>();
             exchange.getRequestHeaders().forEach((k, v) -> headers.put(k.toLowerCase(Locale.ROOT), String.join(",", v)));

@@ -36,7 +36,7 @@ public final class ListRun {
     }
 
     /** Checks every record; returns how many results were handed to {@code sink}. */
-    public static long run(Checker checker, InputRecords records, Consumer<CheckResult> sink) {
+    public static long run(Checker checker, Iterator<InputRecords.Input> records, Consumer<CheckResult> sink) {
         Iterator<CompletableFuture<CheckResult>> checks = new Iterator<>() {
             @Override
             public boolean hasNext() {

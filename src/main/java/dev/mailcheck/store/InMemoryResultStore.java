@@ -8,6 +8,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
 import java.util.Optional;
+import java.util.SortedMap;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListMap;
 
@@ -16,10 +18,16 @@ public final class InMemoryResultStore implements ResultStore {
 
     private final Map<String, Job> jobs = new ConcurrentHashMap<>();
     private final Map<String, NavigableMap<Long, String>> results = new ConcurrentHashMap<>();
+    private final Map<String, SortedMap<Integer, Tally>> chunks = new ConcurrentHashMap<>();
 
     @Override
     public void putJob(Job job) {
         jobs.put(job.id(), job);
+    }
+
+    @Override
+    public boolean createJob(Job job) {
+        return jobs.putIfAbsent(job.id(), job) == null;
     }
 
     @Override
@@ -53,5 +61,20 @@ public final class InMemoryResultStore implements ResultStore {
             last = e.getKey();
         }
         return new Page(page, null);
+    }
+
+    @Override
+    public void putChunk(String jobId, int chunk, Tally tally) {
+        chunks.computeIfAbsent(jobId, id -> new ConcurrentSkipListMap<>()).put(chunk, tally);
+    }
+
+    @Override
+    public SortedMap<Integer, Tally> chunks(String jobId) {
+        return new TreeMap<>(chunks.getOrDefault(jobId, new TreeMap<>()));
+    }
+
+    @Override
+    public void clearChunks(String jobId) {
+        chunks.remove(jobId);
     }
 }

@@ -3,6 +3,7 @@ package dev.mailcheck.store;
 import dev.mailcheck.verdict.CheckResult;
 import java.util.List;
 import java.util.Optional;
+import java.util.SortedMap;
 
 /** Where jobs and their results are kept. Implementations must never drop a result silently. */
 public interface ResultStore {
@@ -17,6 +18,9 @@ public interface ResultStore {
 
     void putJob(Job job);
 
+    /** Stores the job only if no job with its id exists yet; says whether it did. */
+    boolean createJob(Job job);
+
     Optional<Job> job(String id);
 
     /** Stores results; storing the same position of the same job again replaces the earlier one. */
@@ -24,4 +28,13 @@ public interface ResultStore {
 
     /** Up to {@code limit} results after {@code cursor} (null for the first page). */
     Page results(String jobId, String cursor, int limit);
+
+    /** Records a chunk of the job as done; recording the same chunk again replaces the earlier tally. */
+    void putChunk(String jobId, int chunk, Tally tally);
+
+    /** The chunks done so far, by chunk number. */
+    SortedMap<Integer, Tally> chunks(String jobId);
+
+    /** Forgets the chunks done, before a list is split again. */
+    void clearChunks(String jobId);
 }

@@ -33,7 +33,8 @@ class ApiTest {
     @BeforeAll
     static void start() {
         dns = new MxResolver(List.of(Nsd.shared().address()), Duration.ofSeconds(3), 64);
-        api = new Api(new Checker(dns), null, new InMemoryResultStore(), List.of("https://signup.example"));
+        InMemoryResultStore store = new InMemoryResultStore();
+        api = new Api(new Checker(dns), null, store, new InProcessJobs(new Checker(dns), store), List.of("https://signup.example"));
     }
 
     @AfterAll
@@ -87,27 +88,60 @@ class ApiTest {
         assertEquals(new HashSet<>(addresses), seen);
     }
 
-    @ParameterizedTest(name = "{0} {1} -> {3}")
+    @ParameterizedTest(name = "{0} {1} {2} -> {4}")
     @CsvSource(delimiter = '|', nullValues = "-", textBlock = """
-            # method | path                    | body                                   | status | field
-            GET      | /v1/check               | -                                      | 400    | address
-            POST     | /v1/checks              | -                                      | 400    | body
-            POST     | /v1/checks              | {not json                              | 400    | body
-            POST     | /v1/checks              | {"addresses": "a@b.test"}              | 400    | addresses
-            POST     | /v1/checks              | {"addresses": [1, 2]}                  | 400    | addresses
-            POST     | /v1/checks              | {"addresses": [], "smtp": "yes"}       | 400    | smtp
-            POST     | /v1/checks              | {"addresses": ["a@good.checker.test"], "smtp": true} | 400 | smtp
-            GET      | /v1/jobs/nope           | -                                      | 404    | id
-            GET      | /v1/jobs/nope/results   | -                                      | 404    | id
-            GET      | /v1/nothing             | -                                      | 404    | -
-            DELETE   | /v1/check               | -                                      | 405    | -
+            # method | path                    | content type     | body                                   | status | field
+            GET      | /v1/check               | -                | -                                      | 400    | address
+            POST     | /v1/checks              | application/json | -                                      | 400    | body
+            POST     | /v1/checks              | application/json | {not json                              | 400    | body
+            POST     | /v1/checks              | application/json | {"addresses": "a@b.test"}              | 400    | addresses
+            POST     | /v1/checks              | application/json | {"addresses": [1, 2]}                  | 400    | addresses
+            POST     | /v1/checks              | application/json | {"addresses": [], "smtp": "yes"}       | 400    | smtp
+            POST     | /v1/checks              | application/json | {"addresses": ["a@good.checker.test"], "smtp": true} | 400 | smtp
+            POST     | /v1/jobs                | text/plain       | -                                      | 400    | body
+            POST     | /v1/jobs                | application/json | {"addresses": ["a@good.checker.test"]} | 400    | s3_key
+            POST     | /v1/jobs                | application/json | {"s3_key": "uploads/list.csv"}         | 400    | s3_key
+            POST     | /v1/jobs                | application/json | [1]                                    | 400    | body
+            POST     | /v1/jobs                | image/png        | a@good.checker.test                    | 415    | content-type
+            GET      | /v1/jobs                | -                | -                                      | 405    | -
+            GET      | /v1/jobs/nope           | -                | -                                      | 404    | id
+            GET      | /v1/jobs/nope/results   | -                | -                                      | 404    | id
+            GET      | /v1/nothing             | -                | -                                      | 404    | -
+            DELETE   | /v1/check               | -                | -                                      | 405    | -
             """)
-    void clearErrors(String method, String path, String body, int status, String field) throws Exception {
-        Api.Response r = call(method, path, Map.of(), body);
+    void clearErrors(String method, String path, String type, String body, int status, String field) throws Exception {
+        Api.Response r = api.handle(new Api.Request(method, path, Map.of(),
+                type == null ? Map.of() : Map.of("content-type", type), body));
         assertEquals(status, r.status(), r.body());
         JsonNode error = json(r);
         assertTrue(error.get("error").asText().length() > 10, r.body());
         assertEquals(field, error.has("field") ? error.get("field").asText() : null);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', textBlock = """
+            # content type              | list (\\n between lines)                                                   | deliverable | undeliverable
+            text/plain; charset=utf-8   | a@good.checker.test\\nb@nullmx.checker.test\\n\\nnot one\\nc@good.checker.test | 2           | 3
+            text/csv                    | name,email\\n"Doe, Jane",jane@good.checker.test\\nNo One,                      | 1           | 1
+            """)
+    void aJobRunsAfterTheResponse(String type, String list, int deliverable, int undeliverable) throws Exception {
+        Api.Response accepted = api.handle(new Api.Request("POST", "/v1/jobs", Map.of(), Map.of("content-type", type),
+                list.replace("\\n", "\n")));
+        assertEquals(202, accepted.status(), accepted.body());
+        String id = json(accepted).get("id").asText();
+        assertEquals("/v1/jobs/" + id, accepted.headers().get("location"));
+        JsonNode job;
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        do {
+            Thread.sleep(20);
+            job = json(call("GET", "/v1/jobs/" + id, Map.of(), null));
+        } while (!job.get("status").asText().equals("done") && System.nanoTime() < deadline);
+        assertEquals("done", job.get("status").asText(), job.toString());
+        assertEquals(deliverable + undeliverable, job.get("total").asInt());
+        assertEquals(deliverable, job.at("/counts/deliverable").asInt());
+        assertEquals(undeliverable, job.at("/counts/undeliverable").asInt());
+        assertEquals(deliverable + undeliverable,
+                json(call("GET", "/v1/jobs/" + id + "/results", Map.of(), null)).get("results").size());
     }
 
     @Test
@@ -117,6 +151,10 @@ class ApiTest {
         assertEquals(400, call("POST", "/v1/checks", Map.of(), many).status());
         String huge = "{\"addresses\": [\"" + "x".repeat(Api.MAX_BODY_BYTES) + "\"]}";
         assertEquals(413, call("POST", "/v1/checks", Map.of(), huge).status());
+        Api.Response list = api.handle(new Api.Request("POST", "/v1/jobs", Map.of(), Map.of("content-type", "text/plain"),
+                "a@b.test\n".repeat(Api.MAX_JOB_BODY_BYTES / 9 + 1)));
+        assertEquals(413, list.status());
+        assertTrue(list.body().contains("S3"), list.body());
     }
 
     @Test
@@ -134,7 +172,8 @@ class ApiTest {
     @Test
     void theOpenApiDocumentNamesEveryRoute() throws Exception {
         JsonNode doc = json(call("GET", "/v1/openapi.json", Map.of(), null));
-        assertEquals(Set.of("/v1/check", "/v1/checks", "/v1/jobs/{id}", "/v1/jobs/{id}/results", "/v1/openapi.json"),
+        assertEquals(Set.of("/v1/check", "/v1/checks", "/v1/jobs", "/v1/jobs/{id}", "/v1/jobs/{id}/results",
+                        "/v1/openapi.json"),
                 iterable(doc.get("paths").fieldNames()));
         Set<String> reasons = iterable(doc.at("/components/schemas/CheckResult/properties/reason/enum").elements())
                 .stream().map(JsonNode::asText).collect(Collectors.toSet());

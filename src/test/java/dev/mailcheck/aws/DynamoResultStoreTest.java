@@ -1,10 +1,12 @@
 package dev.mailcheck.aws;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.mailcheck.Verdict;
 import dev.mailcheck.store.Job;
+import dev.mailcheck.store.Tally;
 import dev.mailcheck.store.ResultStore.Positioned;
 import dev.mailcheck.testbed.DynamoFaultProxy;
 import dev.mailcheck.testbed.Moto;
@@ -16,6 +18,7 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.stream.LongStream;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -53,10 +56,27 @@ class DynamoResultStoreTest {
         DynamoResultStore store = new DynamoResultStore(Moto.shared().dynamo(), TABLE, Duration.ofDays(30));
         Instant now = Instant.now().truncatedTo(ChronoUnit.MILLIS);
         Job job = new Job("j1", "s3://b/uploads/x.csv", "done", 3, Map.of(Verdict.UNDELIVERABLE, 2L, Verdict.UNKNOWN, 1L),
-                now, now, "results/x.csv");
+                now, now, "results/x.csv", 2);
         store.putJob(job);
         assertEquals(job, store.job("j1").orElseThrow());
         assertTrue(store.job("nope").isEmpty());
+        assertFalse(store.createJob(new Job("j1", "elsewhere", Job.QUEUED, 0, Map.of(), now, now, null, 0)),
+                "a job that exists is not created again");
+        assertEquals(job, store.job("j1").orElseThrow());
+    }
+
+    @Test
+    void chunkTalliesAreKeptOncePerChunk() {
+        DynamoResultStore store = new DynamoResultStore(Moto.shared().dynamo(), TABLE, Duration.ofDays(30));
+        Tally first = new Tally(2, Map.of(Verdict.DELIVERABLE, 2L));
+        Tally second = new Tally(1, Map.of(Verdict.UNKNOWN, 1L));
+        store.putChunk("j2", 1, second);
+        store.putChunk("j2", 0, first);
+        store.putChunk("j2", 1, second);
+        assertEquals(new TreeMap<>(Map.of(0, first, 1, second)), store.chunks("j2"));
+        assertEquals(new Tally(3, Map.of(Verdict.DELIVERABLE, 2L, Verdict.UNKNOWN, 1L)),
+                Tally.sum(store.chunks("j2").values()));
+        assertTrue(store.chunks("nope").isEmpty());
     }
 
     @Test

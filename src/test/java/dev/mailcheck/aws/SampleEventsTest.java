@@ -6,12 +6,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.mailcheck.cli.Main;
+import dev.mailcheck.store.Job;
 import dev.mailcheck.testbed.Moto;
 import dev.mailcheck.testbed.Nsd;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
@@ -23,11 +27,12 @@ import software.amazon.awssdk.services.s3.S3Client;
 
 /**
  * Every sample event in events/ through the real handler, in a separate process, as `checker invoke`
- * runs it: the function is named by the file's prefix (api-, s3-).
+ * runs it: the function is named by the file's prefix (api-, s3-, sqs-).
  */
 class SampleEventsTest {
 
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String SQS_JOB = "s3-0123456789abcdef0123";
 
     @TempDir
     Path dir;
@@ -44,6 +49,11 @@ class SampleEventsTest {
         s3.createBucket(b -> b.bucket(S3UploadHandlerTest.BUCKET));
         s3.putObject(b -> b.bucket(S3UploadHandlerTest.BUCKET).key("uploads/signups week 48.csv"),
                 RequestBody.fromString("email,source\nann@good.checker.test,form\nbob@nullmx.checker.test,form\n"));
+        // sqs-chunk.json is the one chunk of this job.
+        Instant now = Instant.now();
+        new DynamoResultStore(Moto.shared().dynamo(), DynamoResultStoreTest.TABLE, Duration.ofDays(1)).putJob(new Job(
+                SQS_JOB, "s3://" + S3UploadHandlerTest.BUCKET + "/uploads/big-list.csv", Job.RUNNING, 0, Map.of(), now, now,
+                "results/big-list.csv", 1));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -58,6 +68,7 @@ class SampleEventsTest {
         pb.environment().put("TABLE_NAME", DynamoResultStoreTest.TABLE);
         pb.environment().put("DNS_SERVERS", Nsd.shared().hostPort());
         pb.environment().put("CORS_ORIGINS", "https://signup.example");
+        pb.environment().put("UPLOAD_BUCKET", S3UploadHandlerTest.BUCKET);
         Process p = pb.start();
         assertTrue(p.waitFor(120, TimeUnit.SECONDS));
         String out = Files.readString(dir.resolve("out.txt"));
@@ -65,16 +76,32 @@ class SampleEventsTest {
         switch (function) {
             case "api" -> {
                 JsonNode response = JSON.readTree(out);
-                assertEquals(200, response.get("statusCode").asInt(), out);
                 assertEquals("https://signup.example", response.at("/headers/access-control-allow-origin").asText(), out);
                 JsonNode body = JSON.readTree(response.get("body").asText());
-                assertTrue(body.has("reason") || body.has("job_id"), out);
+                if (response.get("statusCode").asInt() == 202) {
+                    assertEquals("queued", body.get("status").asText(), out);
+                    assertTrue(body.get("source").asText().startsWith("s3://" + S3UploadHandlerTest.BUCKET + "/uploads/api/"), out);
+                } else {
+                    assertEquals(200, response.get("statusCode").asInt(), out);
+                    assertTrue(body.has("reason") || body.has("job_id"), out);
+                }
             }
             case "s3" -> {
                 String csv = Moto.shared().s3().getObjectAsBytes(b -> b.bucket(S3UploadHandlerTest.BUCKET)
                         .key("results/signups week 48.csv")).asUtf8String();
                 assertTrue(csv.contains("ann@good.checker.test") && csv.contains("null_mx"), csv);
                 assertTrue(out.contains("2 results"), out);
+            }
+            case "sqs" -> {
+                JsonNode response = JSON.readTree(out);
+                assertEquals(0, response.get("batchItemFailures").size(), out);
+                String csv = Moto.shared().s3().getObjectAsBytes(b -> b.bucket(S3UploadHandlerTest.BUCKET)
+                        .key("results/big-list.csv")).asUtf8String();
+                assertEquals(5, csv.lines().count(), csv);
+                Job job = new DynamoResultStore(Moto.shared().dynamo(), DynamoResultStoreTest.TABLE, Duration.ofDays(1))
+                        .job(SQS_JOB).orElseThrow();
+                assertEquals(Job.DONE, job.status());
+                assertEquals(4, job.total());
             }
             default -> throw new AssertionError("no function for " + event);
         }

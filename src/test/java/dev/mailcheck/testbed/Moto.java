@@ -17,7 +17,10 @@ import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.awscore.client.builder.AwsClientBuilder;
+import software.amazon.awssdk.awscore.client.builder.AwsSyncClientBuilder;
 import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.sqs.SqsClient;
 
 /**
  * moto_server as the stand-in for DynamoDB and S3, on a free loopback port; one per test JVM.
@@ -106,13 +109,19 @@ public final class Moto implements AutoCloseable {
 
     /** A DynamoDB client for {@code endpoint} (this server, or a proxy in front of it). */
     public static DynamoDbClient dynamo(URI endpoint) {
-        return DynamoDbClient.builder().endpointOverride(endpoint).region(Region.US_EAST_1)
-                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(ACCESS_KEY, ACCESS_KEY)))
-                .httpClient(UrlConnectionHttpClient.create()).build();
+        return client(DynamoDbClient.builder(), endpoint);
     }
 
     public S3Client s3() {
-        return S3Client.builder().endpointOverride(endpoint()).region(Region.US_EAST_1).forcePathStyle(true)
+        return client(S3Client.builder().forcePathStyle(true), endpoint());
+    }
+
+    public SqsClient sqs() {
+        return client(SqsClient.builder(), endpoint());
+    }
+
+    private static <B extends AwsClientBuilder<B, C> & AwsSyncClientBuilder<B, C>, C> C client(B builder, URI endpoint) {
+        return builder.endpointOverride(endpoint).region(Region.US_EAST_1)
                 .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(ACCESS_KEY, ACCESS_KEY)))
                 .httpClient(UrlConnectionHttpClient.create()).build();
     }

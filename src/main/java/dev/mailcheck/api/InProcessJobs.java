@@ -1,0 +1,56 @@
+package dev.mailcheck.api;
+
+import dev.mailcheck.lists.InputRecords;
+import dev.mailcheck.store.Job;
+import dev.mailcheck.store.ResultStore;
+import dev.mailcheck.store.StoredRun;
+import dev.mailcheck.store.Tally;
+import dev.mailcheck.verdict.Checker;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.StringReader;
+import java.time.Instant;
+import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+
+/** Jobs of {@code checker serve}: checked on a thread of this process, results in its store. */
+public final class InProcessJobs implements JobQueue {
+
+    private final Checker checker;
+    private final ResultStore store;
+    private final ExecutorService runner = Executors.newVirtualThreadPerTaskExecutor();
+
+    public InProcessJobs(Checker checker, ResultStore store) {
+        this.checker = checker;
+        this.store = store;
+    }
+
+    @Override
+    public Job submit(String list, boolean csv) {
+        Instant now = Instant.now();
+        Job job = new Job("local-" + UUID.randomUUID(), "POST /v1/jobs", Job.QUEUED, 0, Tally.EMPTY.counts(), now, now,
+                null, 0);
+        store.putJob(job);
+        runner.execute(() -> run(job, list, csv));
+        return job;
+    }
+
+    @Override
+    public Job submitObject(String key) {
+        throw new IllegalArgumentException("this server has no uploads bucket; send the list itself as text/plain or"
+                + " text/csv");
+    }
+
+    private void run(Job job, String list, boolean csv) {
+        store.putJob(job.with(Job.RUNNING, Tally.EMPTY, 0));
+        try {
+            InputRecords records = new InputRecords(new BufferedReader(new StringReader(list)),
+                    csv ? InputRecords.Format.CSV : InputRecords.Format.AUTO, "email");
+            store.putJob(job.with(Job.DONE, StoredRun.run(checker, records, store, job.id(), 0, r -> { }), 0));
+        } catch (IOException | RuntimeException e) {
+            System.err.println("job " + job.id() + " failed: " + e);
+            store.putJob(job.with(Job.FAILED, Tally.EMPTY, 0));
+        }
+    }
+}

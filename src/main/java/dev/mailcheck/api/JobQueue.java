@@ -1,0 +1,25 @@
+package dev.mailcheck.api;
+
+import dev.mailcheck.store.Job;
+
+/**
+ * Where {@code POST /v1/jobs} hands a list to be checked after the response: in Lambda, the uploads
+ * bucket (whose trigger checks it); in {@code checker serve}, a thread of the server.
+ */
+public interface JobQueue {
+
+    /**
+     * A list sent in the request body: one address per line, or CSV with an {@code email} column.
+     *
+     * @param csv whether the request said {@code text/csv}
+     * @return the job, queued
+     */
+    Job submit(String list, boolean csv);
+
+    /**
+     * A list already in the uploads bucket.
+     *
+     * @throws IllegalArgumentException with a message for the caller, when there is no such object
+     */
+    Job submitObject(String key);
+}

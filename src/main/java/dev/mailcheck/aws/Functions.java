@@ -1,0 +1,53 @@
+package dev.mailcheck.aws;
+
+import dev.mailcheck.dns.MxResolver;
+import dev.mailcheck.smtp.SmtpProber;
+import dev.mailcheck.store.ResultStore;
+import dev.mailcheck.verdict.Checker;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.sqs.SqsClient;
+
+/**
+ * What the handlers share for the life of an execution environment: one resolver (its cache makes
+ * repeated domains free across invocations), the SDK clients and the store, built from the
+ * environment on first use.
+ */
+final class Functions {
+
+    private static Functions environment;
+
+    final AwsConfig config;
+    final Checker checker;
+    final S3Client s3;
+    final ResultStore store;
+    private final MxResolver dns;
+
+    private Functions(AwsConfig config) {
+        this.config = config;
+        this.dns = new MxResolver(config.dnsServers(), config.dnsTimeout(), MxResolver.DEFAULT_MAX_IN_FLIGHT);
+        this.checker = new Checker(dns);
+        this.s3 = Aws.s3();
+        this.store = new DynamoResultStore(Aws.dynamo(), config.table(), config.retention());
+    }
+
+    static synchronized Functions environment() {
+        if (environment == null) {
+            environment = new Functions(AwsConfig.fromEnv());
+        }
+        return environment;
+    }
+
+    /** The checker for {@code smtp=true}, or null where the probe is off. */
+    Checker smtpChecker() {
+        return config.smtp() == null ? null : new Checker(dns, new SmtpProber(config.smtp()));
+    }
+
+    UploadProcessor uploads() {
+        SqsClient sqs = config.chunkQueue() == null ? null : Aws.sqs();
+        return new UploadProcessor(config, checker, s3, sqs, store);
+    }
+
+    ChunkProcessor chunks() {
+        return new ChunkProcessor(checker, s3, store);
+    }
+}

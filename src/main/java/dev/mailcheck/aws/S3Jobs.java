@@ -1,0 +1,77 @@
+package dev.mailcheck.aws;
+
+import dev.mailcheck.api.JobQueue;
+import dev.mailcheck.store.Job;
+import dev.mailcheck.store.ResultStore;
+import dev.mailcheck.store.Tally;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.UUID;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
+import software.amazon.awssdk.services.s3.model.S3Exception;
+
+/**
+ * Jobs of the HTTP API in Lambda: the list becomes an object under {@code uploads/}, whose trigger
+ * checks it like any upload. The job id is the one that trigger derives from the object, so the
+ * response can name the job before the trigger runs.
+ */
+final class S3Jobs implements JobQueue {
+
+    private final S3Client s3;
+    private final String bucket;
+    private final ResultStore store;
+
+    S3Jobs(S3Client s3, String bucket, ResultStore store) {
+        this.s3 = s3;
+        this.bucket = bucket;
+        this.store = store;
+    }
+
+    @Override
+    public Job submit(String list, boolean csv) {
+        String key = UploadProcessor.UPLOADS + "api/" + LocalDate.now(ZoneOffset.UTC) + "/" + UUID.randomUUID()
+                + (csv ? ".csv" : ".txt");
+        String etag = s3.putObject(b -> b.bucket(bucket).key(key).contentType(csv ? "text/csv" : "text/plain"),
+                RequestBody.fromString(list, StandardCharsets.UTF_8)).eTag();
+        return queued(key, etag);
+    }
+
+    /** An object outside {@code uploads/} is copied in, so that the trigger sees it. */
+    @Override
+    public Job submitObject(String key) {
+        if (key.contains("..") || key.startsWith("/")) {
+            throw new IllegalArgumentException("not an object key: " + key);
+        }
+        String etag;
+        try {
+            etag = s3.headObject(b -> b.bucket(bucket).key(key)).eTag();
+        } catch (NoSuchKeyException e) {
+            throw new IllegalArgumentException("no object " + key + " in the uploads bucket");
+        } catch (S3Exception e) {
+            if (e.statusCode() == 404) {
+                throw new IllegalArgumentException("no object " + key + " in the uploads bucket");
+            }
+            throw e;
+        }
+        if (key.startsWith(UploadProcessor.UPLOADS)) {
+            return queued(key, etag);
+        }
+        String copy = UploadProcessor.UPLOADS + key;
+        String copied = s3.copyObject(b -> b.sourceBucket(bucket).sourceKey(key).destinationBucket(bucket)
+                .destinationKey(copy)).copyObjectResult().eTag();
+        return queued(copy, copied);
+    }
+
+    /** The job as the trigger will know it; if the trigger got there first, its record stands. */
+    private Job queued(String key, String etag) {
+        String id = UploadProcessor.jobId(bucket, key, etag);
+        Instant now = Instant.now();
+        store.createJob(new Job(id, "s3://" + bucket + "/" + key, Job.QUEUED, 0, Tally.EMPTY.counts(), now, now,
+                UploadProcessor.resultsKey(key), 0));
+        return store.job(id).orElseThrow();
+    }
+}

@@ -1,0 +1,46 @@
+package dev.mailcheck.aws;
+
+import com.amazonaws.services.lambda.runtime.Context;
+import com.amazonaws.services.lambda.runtime.RequestHandler;
+import com.amazonaws.services.lambda.runtime.events.SQSBatchResponse;
+import com.amazonaws.services.lambda.runtime.events.SQSEvent;
+import jakarta.inject.Named;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Lambda entry point for the chunk queue. Each message is one chunk; a chunk that fails is reported
+ * alone (ReportBatchItemFailures), so SQS retries only it and, after the redrive limit, moves it to
+ * the dead-letter queue, while the chunks that succeeded are deleted.
+ */
+@Named("sqs")
+public final class SqsChunkHandler implements RequestHandler<SQSEvent, SQSBatchResponse> {
+
+    private final ChunkProcessor processor;
+
+    public SqsChunkHandler() {
+        this(Functions.environment().chunks());
+    }
+
+    SqsChunkHandler(ChunkProcessor processor) {
+        this.processor = processor;
+    }
+
+    @Override
+    public SQSBatchResponse handleRequest(SQSEvent event, Context context) {
+        List<SQSBatchResponse.BatchItemFailure> failures = new ArrayList<>();
+        for (SQSEvent.SQSMessage m : event.getRecords()) {
+            try {
+                Chunk chunk = Chunk.fromJson(m.getBody());
+                String finished = processor.process(chunk).map(job -> "; job done: " + job.total() + " results -> "
+                        + job.resultsKey()).orElse("");
+                context.getLogger().log("job " + chunk.job() + " chunk " + chunk.chunk() + ": " + chunk.records().size()
+                        + " results" + finished);
+            } catch (RuntimeException e) {
+                context.getLogger().log("message " + m.getMessageId() + " failed, to be retried: " + e);
+                failures.add(new SQSBatchResponse.BatchItemFailure(m.getMessageId()));
+            }
+        }
+        return new SQSBatchResponse(failures);
+    }
+}

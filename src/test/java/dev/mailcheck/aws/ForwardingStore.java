@@ -1,0 +1,58 @@
+package dev.mailcheck.aws;
+
+import dev.mailcheck.store.Job;
+import dev.mailcheck.store.ResultStore;
+import dev.mailcheck.store.Tally;
+import java.util.List;
+import java.util.Optional;
+import java.util.SortedMap;
+
+/** A store that hands every call on; tests override a method to inject a fault. */
+class ForwardingStore implements ResultStore {
+
+    private final ResultStore store;
+
+    ForwardingStore(ResultStore store) {
+        this.store = store;
+    }
+
+    @Override
+    public void putJob(Job job) {
+        store.putJob(job);
+    }
+
+    @Override
+    public boolean createJob(Job job) {
+        return store.createJob(job);
+    }
+
+    @Override
+    public Optional<Job> job(String id) {
+        return store.job(id);
+    }
+
+    @Override
+    public void putResults(String jobId, List<Positioned> results) {
+        store.putResults(jobId, results);
+    }
+
+    @Override
+    public Page results(String jobId, String cursor, int limit) {
+        return store.results(jobId, cursor, limit);
+    }
+
+    @Override
+    public void putChunk(String jobId, int chunk, Tally tally) {
+        store.putChunk(jobId, chunk, tally);
+    }
+
+    @Override
+    public SortedMap<Integer, Tally> chunks(String jobId) {
+        return store.chunks(jobId);
+    }
+
+    @Override
+    public void clearChunks(String jobId) {
+        store.clearChunks(jobId);
+    }
+}
