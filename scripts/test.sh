@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The whole test suite, from a fresh machine: installs what the tests need (JDK >= 21, Maven, NSD),
-# runs every test (the tests start their own NSD on a loopback port), then checks the launcher.
+# The whole test suite, from a fresh machine: installs what the tests need (JDK >= 21, Maven, NSD, ...),
+# runs every test (the tests start their own NSD on a loopback port), lints the SAM template, then
+# checks the launcher.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$here"
@@ -10,6 +11,10 @@ JAVA_HOME=$(scripts/java-home)
 export JAVA_HOME
 
 mvn -B verify "$@"
+
+# The SAM template as CloudFormation will take it (cfn-lint applies the SAM transform first).
+cfn-lint infra/template.yaml
+echo "cfn-lint: infra/template.yaml is clean"
 
 # The launcher on the README's example list: one result per input line. Port 1 on loopback has no
 # DNS server, so every domain comes out as an unknown after an immediate "port unreachable".

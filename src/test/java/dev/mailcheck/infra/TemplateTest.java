@@ -1,0 +1,264 @@
+package dev.mailcheck.infra;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import com.amazonaws.services.lambda.runtime.Context;
+import com.amazonaws.services.lambda.runtime.RequestHandler;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.fasterxml.jackson.dataformat.yaml.YAMLParser;
+import dev.mailcheck.aws.AwsConfig;
+import jakarta.inject.Named;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Path;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.function.Predicate;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * infra/template.yaml against the build: the handlers it names exist, every function gets every variable
+ * AwsConfig reads, and the event wiring that keeps the service from triggering itself or losing work.
+ * (cfn-lint, in scripts/test.sh, checks the template against CloudFormation and SAM themselves.)
+ */
+class TemplateTest {
+
+    static final Path TEMPLATE = Path.of("infra/template.yaml");
+    static final JsonNodeFactory NODES = JsonNodeFactory.instance;
+
+    static JsonNode template;
+
+    @BeforeAll
+    static void read() throws IOException {
+        template = readCloudFormation(TEMPLATE);
+    }
+
+    /** The functions: logical id | QUARKUS_LAMBDA_HANDLER | the {@code @Named} handler class of that name. */
+    static final String FUNCTIONS = """
+            ApiFunction    | api | dev.mailcheck.aws.ApiHandler
+            UploadFunction | s3  | dev.mailcheck.aws.S3UploadHandler
+            ChunkFunction  | sqs | dev.mailcheck.aws.SqsChunkHandler
+            """;
+
+    @ParameterizedTest(name = "{0}: QUARKUS_LAMBDA_HANDLER={1} is @Named {2}")
+    @CsvSource(delimiter = '|', textBlock = FUNCTIONS)
+    void handlerNameSelectsAHandlerOfTheBuild(String function, String name, String className) {
+        assertEquals(name, variables(function).path("QUARKUS_LAMBDA_HANDLER").asText(null));
+        Class<?> handler;
+        try {
+            handler = Class.forName(className, false, getClass().getClassLoader());
+        } catch (ClassNotFoundException e) {
+            fail(function + " selects '" + name + "', but " + className + " is not in the build");
+            return;
+        }
+        Named named = handler.getAnnotation(Named.class);
+        assertNotNull(named, className + " has no @Named, so QUARKUS_LAMBDA_HANDLER cannot select it");
+        assertEquals(name, named.value());
+        assertTrue(RequestHandler.class.isAssignableFrom(handler), className + " is not a RequestHandler");
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', textBlock = FUNCTIONS)
+    void lambdaHandlerResolvesOnJava21WithSnapStart(String function) throws Exception {
+        String[] handler = property(function, "Handler").asText().split("::");
+        assertEquals(2, handler.length, "Handler is Class::method");
+        Class<?> type = Class.forName(handler[0], false, getClass().getClassLoader());
+        assertNotNull(type.getMethod(handler[1], InputStream.class, OutputStream.class, Context.class));
+
+        assertEquals("java21", property(function, "Runtime").asText());
+        assertEquals(Path.of("target/function.zip"),
+                TEMPLATE.getParent().resolve(property(function, "CodeUri").asText()).normalize());
+        assertEquals("PublishedVersions", property(function, "SnapStart").path("ApplyOn").asText());
+        assertFalse(property(function, "AutoPublishAlias").asText().isEmpty(),
+                "SnapStart applies to published versions: events must go to an alias");
+        assertEquals("JSON", property(function, "LoggingConfig").path("LogFormat").asText());
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', textBlock = FUNCTIONS)
+    void everyVariableAwsConfigReadsIsSet(String function) {
+        JsonNode variables = variables(function);
+        for (String name : AwsConfig.VARIABLES) {
+            assertTrue(variables.hasNonNull(name), function + " is not given " + name);
+        }
+    }
+
+    @Test
+    void theTableListsEveryFunction() {
+        Set<String> functions = new TreeSet<>();
+        template.path("Resources").properties().forEach(r -> {
+            if (r.getValue().path("Type").asText().equals("AWS::Serverless::Function")) {
+                functions.add(r.getKey());
+            }
+        });
+        Set<String> listed = new TreeSet<>();
+        FUNCTIONS.lines().forEach(l -> listed.add(l.split("\\|")[0].strip()));
+        assertEquals(listed, functions);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', textBlock = """
+            # scenario                                                   | JSON pointer                                                                   | value there (JSON)
+            uploads trigger the upload function                          | /Resources/UploadFunction/Properties/Events/Upload/Type                        | "S3"
+            in the uploads bucket                                        | /Resources/UploadFunction/Properties/Events/Upload/Properties/Bucket           | {"Ref": "UploadBucket"}
+            on every object created                                      | /Resources/UploadFunction/Properties/Events/Upload/Properties/Events           | "s3:ObjectCreated:*"
+            under uploads/ only: results/ and work/ never trigger it     | /Resources/UploadFunction/Properties/Events/Upload/Properties/Filter           | {"S3Key": {"Rules": [{"Name": "prefix", "Value": "uploads/"}]}}
+            chunks come from the chunk queue                             | /Resources/ChunkFunction/Properties/Events/Chunks/Type                         | "SQS"
+            the chunk queue is this template's                           | /Resources/ChunkFunction/Properties/Events/Chunks/Properties/Queue             | {"Fn::GetAtt": ["ChunkQueue", "Arn"]}
+            a failed chunk alone is retried                              | /Resources/ChunkFunction/Properties/Events/Chunks/Properties/FunctionResponseTypes | ["ReportBatchItemFailures"]
+            chunks failing again and again go to the dead-letter queue   | /Resources/ChunkQueue/Properties/RedrivePolicy/deadLetterTargetArn             | {"Fn::GetAtt": ["ChunkDeadLetterQueue", "Arn"]}
+            the table keys                                               | /Resources/ResultsTable/Properties/KeySchema                                   | [{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}]
+            results expire by DynamoDB's TTL on expires_at               | /Resources/ResultsTable/Properties/TimeToLiveSpecification                     | {"AttributeName": "expires_at", "Enabled": true}
+            results survive the stack                                    | /Resources/ResultsTable/DeletionPolicy                                         | "Retain"
+            the signup-form route has its own throttle                   | /Resources/HttpApi/Properties/RouteSettings/GET ~1v1~1check                    | {"ThrottlingRateLimit": {"Ref": "CheckThrottleRate"}, "ThrottlingBurstLimit": {"Ref": "CheckThrottleBurst"}}
+            functions are told the bucket's name without a !Ref          | /Globals/Function/Environment/Variables/UPLOAD_BUCKET                          | {"Fn::Sub": "${UploadBucketPrefix}-uploads-${AWS::AccountId}-${AWS::Region}"}
+            the same name the bucket is given                            | /Resources/UploadBucket/Properties/BucketName                                  | {"Fn::Sub": "${UploadBucketPrefix}-uploads-${AWS::AccountId}-${AWS::Region}"}
+            """)
+    void templateSays(String scenario, String pointer, String json) throws IOException {
+        JsonNode actual = template.at(pointer);
+        assertFalse(actual.isMissingNode(), pointer + " is missing");
+        assertEquals(new ObjectMapper().readTree(json), actual, scenario);
+    }
+
+    @Test
+    void theDeadLetterQueueIsReachedAfterRetries() {
+        int receives = template.at("/Resources/ChunkQueue/Properties/RedrivePolicy/maxReceiveCount").asInt();
+        assertTrue(receives >= 1, "maxReceiveCount " + receives);
+    }
+
+    @Test
+    void chunksStayInvisibleForSixFunctionTimeouts() {
+        int visibility = template.at("/Resources/ChunkQueue/Properties/VisibilityTimeout").asInt();
+        int timeout = property("ChunkFunction", "Timeout").asInt();
+        assertTrue(timeout > 0 && visibility >= 6 * timeout,
+                "VisibilityTimeout " + visibility + " s is less than 6 x the function timeout " + timeout + " s");
+    }
+
+    /** Routes of the HTTP API: method | path | needs IAM or JWT authorization. */
+    @ParameterizedTest(name = "{0} {1}, authorized: {2}")
+    @CsvSource(delimiter = '|', textBlock = """
+            GET  | /v1/check              | false
+            POST | /v1/checks             | true
+            POST | /v1/jobs               | true
+            GET  | /v1/jobs/{id}          | true
+            GET  | /v1/jobs/{id}/results  | true
+            GET  | /v1/openapi.json       | false
+            GET  | /v1/smtp-codes/{code}  | false
+            GET  | /widget.js             | false
+            GET  | /demo                  | false
+            """)
+    void routeReachesTheApiFunction(String method, String path, boolean authorized) {
+        long events = count(template.at("/Resources/ApiFunction/Properties/Events"), e ->
+                e.path("Type").asText().equals("HttpApi")
+                        && e.at("/Properties/Method").asText().equals(method)
+                        && e.at("/Properties/Path").asText().equals(path)
+                        && e.at("/Properties/PayloadFormatVersion").asText().equals("2.0")
+                        && e.at("/Properties/ApiId").equals(ref("HttpApi")));
+        assertEquals(1, events, "HttpApi events (payload 2.0) for " + method + " " + path);
+        JsonNode security = template.at("/Resources/HttpApi/Properties/DefinitionBody/paths")
+                .path(path).path(method.toLowerCase()).path("security");
+        assertEquals(authorized, !security.isMissingNode(), "security of " + method + " " + path);
+    }
+
+    @Test
+    void everyApiRouteIsInTheRouteTable() {
+        assertEquals(9, count(template.at("/Resources/ApiFunction/Properties/Events"),
+                e -> e.path("Type").asText().equals("HttpApi")));
+    }
+
+    // -- reading the template ------------------------------------------------------------------------------
+
+    /** A property of a function, or the Globals' one when the function has none. */
+    static JsonNode property(String function, String name) {
+        JsonNode own = template.at("/Resources/" + function + "/Properties").path(name);
+        return own.isMissingNode() ? template.at("/Globals/Function").path(name) : own;
+    }
+
+    /** The function's environment as SAM merges it: the Globals' variables, then its own. */
+    static JsonNode variables(String function) {
+        ObjectNode merged = NODES.objectNode();
+        merged.setAll((ObjectNode) template.at("/Globals/Function/Environment/Variables"));
+        JsonNode own = template.at("/Resources/" + function + "/Properties/Environment/Variables");
+        if (own.isObject()) {
+            merged.setAll((ObjectNode) own);
+        }
+        return merged;
+    }
+
+    static long count(JsonNode object, Predicate<JsonNode> test) {
+        return object.properties().stream().filter(e -> test.test(e.getValue())).count();
+    }
+
+    static JsonNode ref(String name) {
+        return NODES.objectNode().put("Ref", name);
+    }
+
+    /**
+     * Reads a CloudFormation YAML template as the JSON CloudFormation would see: a short tag becomes its
+     * long form ({@code !Ref X} → {"Ref": "X"}, {@code !GetAtt A.B} → {"Fn::GetAtt": ["A", "B"]},
+     * {@code !Sub s} → {"Fn::Sub": "s"}, and so on). Jackson's YAML parser reports tags as type ids.
+     */
+    static JsonNode readCloudFormation(Path file) throws IOException {
+        try (YAMLParser parser = new YAMLFactory().createParser(file.toFile())) {
+            parser.nextToken();
+            return node(parser);
+        }
+    }
+
+    private static JsonNode node(YAMLParser parser) throws IOException {
+        String tag = parser.getTypeId();
+        JsonNode value = switch (parser.currentToken()) {
+            case START_OBJECT -> {
+                ObjectNode object = NODES.objectNode();
+                while (parser.nextToken() == JsonToken.FIELD_NAME) {
+                    String field = parser.currentName();
+                    parser.nextToken();
+                    object.set(field, node(parser));
+                }
+                yield object;
+            }
+            case START_ARRAY -> {
+                ArrayNode array = NODES.arrayNode();
+                while (parser.nextToken() != JsonToken.END_ARRAY) {
+                    array.add(node(parser));
+                }
+                yield array;
+            }
+            case VALUE_STRING -> NODES.textNode(parser.getText());
+            case VALUE_NUMBER_INT -> switch (parser.getNumberType()) {
+                case INT -> NODES.numberNode(parser.getIntValue());
+                case LONG -> NODES.numberNode(parser.getLongValue());
+                default -> NODES.numberNode(parser.getBigIntegerValue());
+            };
+            case VALUE_NUMBER_FLOAT -> NODES.numberNode(parser.getDecimalValue());
+            case VALUE_TRUE, VALUE_FALSE -> NODES.booleanNode(parser.getBooleanValue());
+            case VALUE_NULL -> NODES.nullNode();
+            default -> throw new IOException("unexpected " + parser.currentToken() + " at " + parser.currentLocation());
+        };
+        if (tag == null) {
+            return value;
+        }
+        if (tag.equals("Ref")) {
+            return NODES.objectNode().set("Ref", value);
+        }
+        if (tag.equals("GetAtt") && value.isTextual()) {
+            String[] parts = value.asText().split("\\.", 2);
+            value = NODES.arrayNode().add(parts[0]).add(parts.length > 1 ? parts[1] : "");
+        }
+        return NODES.objectNode().set("Fn::" + tag, value);
+    }
+}
