@@ -71,7 +71,10 @@ public record AwsConfig(String table, List<InetSocketAddress> dnsServers, Durati
     private static SmtpSettings smtp(Map<String, String> env) {
         SmtpSettings d = SmtpSettings.defaults();
         String socks = blankToNull(env.get("SMTP_SOCKS"));
-        return new SmtpSettings(env.getOrDefault("SMTP_HELO", d.helo()), env.getOrDefault("SMTP_MAIL_FROM", d.mailFrom()),
+        // The template sets every variable, so an empty one means "not given".
+        String helo = blankToNull(env.get("SMTP_HELO"));
+        String mailFrom = blankToNull(env.get("SMTP_MAIL_FROM"));
+        return new SmtpSettings(helo == null ? d.helo() : helo, mailFrom == null ? d.mailFrom() : mailFrom,
                 (int) number(env, "SMTP_PORT", 25), false, true, false,
                 socks == null ? null : Servers.parse(socks, 1080), Map.of(), d.rcptsPerTransaction(),
                 d.perHostSessions(), d.sessions(), d.errorsPerSession(), d.linger());
