@@ -4,8 +4,11 @@ NSD zone giving those domains a realistic mix of mail set-ups.
 
     bench/workload.py --addresses 100000 --domains 10000 --seed 1 --out DIR
 
-writes DIR/zones/bench.test.zone and DIR/addresses.txt. Domains under servfail.test get SERVFAIL
-from the test NSD (a secondary zone without a primary)."""
+writes DIR/zones/bench.test.zone, DIR/addresses.txt and DIR/queries.txt (one MX query per unique
+domain of the list, in dnsperf's format). Domains under servfail.test get SERVFAIL from the test NSD
+(a secondary zone without a primary). With --smtp-addresses, also DIR/zones/bench.smtp.test.zone
+(that many domains, each with its MX on the test Postfix's catch-all 127.0.0.2) and
+DIR/smtp-addresses.txt, the addresses spread evenly over them."""
 import argparse
 import bisect
 import itertools
@@ -23,6 +26,8 @@ def main():
     p.add_argument("--addresses", type=int, default=1_000_000)
     p.add_argument("--domains", type=int, default=100_000)
     p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--smtp-addresses", type=int, default=0)
+    p.add_argument("--smtp-domains", type=int, default=100)
     p.add_argument("--out", required=True)
     a = p.parse_args()
     rnd = random.Random(a.seed)
@@ -52,10 +57,26 @@ def main():
     # Zipf-like popularity (s = 1): domain k is chosen with weight 1/(k+1).
     cumulative = list(itertools.accumulate(1.0 / (k + 1) for k in range(len(domains))))
     total = cumulative[-1]
+    used = set()
     with open(os.path.join(a.out, "addresses.txt"), "w") as f:
         for n in range(a.addresses):
             d = domains[bisect.bisect_left(cumulative, rnd.random() * total)]
+            used.add(d)
             f.write(f"user{n}@{d}\n")
+    with open(os.path.join(a.out, "queries.txt"), "w") as q:
+        for d in sorted(used):
+            q.write(f"{d} MX\n")
+
+    if a.smtp_addresses:
+        with open(os.path.join(a.out, "zones", "bench.smtp.test.zone"), "w") as z:
+            z.write("$ORIGIN bench.smtp.test.\n$TTL 3600\n"
+                    "@ SOA ns.smtp.test. hostmaster.smtp.test. 1 3600 600 86400 300\n@ NS ns.smtp.test.\n"
+                    "mx A 127.0.0.2\n")
+            for i in range(a.smtp_domains):
+                z.write(f"d{i} MX 10 mx\n")
+        with open(os.path.join(a.out, "smtp-addresses.txt"), "w") as f:
+            for n in range(a.smtp_addresses):
+                f.write(f"user{n}@d{n % a.smtp_domains}.bench.smtp.test\n")
 
 
 if __name__ == "__main__":

@@ -31,6 +31,8 @@ public final class Postfix implements AutoCloseable {
 
     public static final List<String> DOMAINS = List.of("strict.smtp.test", "catchall.smtp.test",
             "greylist.smtp.test", "failover.smtp.test");
+    /** The parent of the benchmark's domains (d0, d1, ...), which the benchmark's zone points at 127.0.0.2. */
+    public static final String BENCH_DOMAIN = "bench.smtp.test";
     public static final List<String> USERS = List.of("alice", "bob", "ünïcode");
     private static final Pattern DELIVERY = Pattern.compile("status=(sent|deferred|bounced)|: removed|message-id=");
     private static Postfix shared;
@@ -91,6 +93,8 @@ public final class Postfix implements AutoCloseable {
             Files.writeString(etc.resolve("users"), String.join("", USERS.stream().map(u -> u + " x\n").toList()));
             Files.writeString(etc.resolve("access"), "full@strict.smtp.test 552 5.2.2 Mailbox full\n"
                     + "policy@strict.smtp.test 554 5.7.1 Access denied\n");
+            // Benchmarks spread addresses over many domains: any dN.bench.smtp.test is local too.
+            Files.writeString(etc.resolve("destinations"), "/^d[0-9]+\\." + BENCH_DOMAIN.replace(".", "\\.") + "$/ ok\n");
             Files.writeString(etc.resolve("main.cf"), mainCf(dir));
             Files.writeString(etc.resolve("master.cf"), masterCf(port, policyPort));
             Process grey = new ProcessBuilder("/usr/sbin/postgrey", "--inet=127.0.0.1:" + policyPort,
@@ -122,7 +126,7 @@ public final class Postfix implements AutoCloseable {
                 "inet_interfaces = 127.0.0.1",
                 "inet_protocols = ipv4",
                 "myhostname = mx.smtp.test",
-                "mydestination = " + String.join(", ", DOMAINS),
+                "mydestination = " + String.join(", ", DOMAINS) + ", regexp:" + etc.resolve("destinations"),
                 "local_recipient_maps = texthash:" + etc.resolve("users"),
                 "alias_maps =",
                 "alias_database =",
