@@ -8,6 +8,7 @@ import java.util.Locale;
 public enum Language {
     EN, AR;
 
+    @JsonValue
     public String tag() {
         return name().toLowerCase(Locale.ROOT);
     }
@@ -28,11 +29,5 @@ public enum Language {
         } catch (IllegalArgumentException e) {
             return EN;
         }
-    }
-
-    @JsonValue
-    @Override
-    public String toString() {
-        return tag();
     }
 }

@@ -84,7 +84,7 @@ public final class ReplyCodes {
                 comparisons.add(new CodeEntry.Comparison(List.copyOf(about), c.get("text").asText()));
             }
         }
-        return Optional.of(new CodeEntry(code, replyClass, doc.at("/classes/" + replyClass.digit()).asText(), language,
+        return Optional.of(new CodeEntry(code, replyClass, doc.at("/classes/" + replyClass.digit).asText(), language,
                 entry.get("meaning").asText(), entry.get("when").asText(), entry.get("fix").asText(),
                 List.copyOf(comparisons)));
     }
@@ -99,27 +99,27 @@ public final class ReplyCodes {
         SortedSet<Integer> here = new TreeSet<>();
         doc.get("codes").fieldNames().forEachRemaining(c -> here.add(Integer.valueOf(c)));
         if (!here.equals(codes)) {
-            throw new IllegalStateException(language + ".json explains codes " + here + ", en.json " + codes);
+            throw new IllegalStateException(language.tag() + ".json explains codes " + here + ", en.json " + codes);
         }
         for (int code : codes) {
             for (String field : FIELDS) {
                 if (doc.at("/codes/" + code + "/" + field).asText().isBlank()) {
-                    throw new IllegalStateException(language + ".json: code " + code + " has no " + field);
+                    throw new IllegalStateException(language.tag() + ".json: code " + code + " has no " + field);
                 }
             }
-            if (doc.at("/classes/" + ReplyClass.of(code).digit()).asText().isBlank()) {
-                throw new IllegalStateException(language + ".json: no name for the class of " + code);
+            if (doc.at("/classes/" + ReplyClass.of(code).digit).asText().isBlank()) {
+                throw new IllegalStateException(language.tag() + ".json: no name for the class of " + code);
             }
         }
         for (String key : LABELS) {
             if (label(language, key).isBlank()) {
-                throw new IllegalStateException(language + ".json: no label " + key);
+                throw new IllegalStateException(language.tag() + ".json: no label " + key);
             }
         }
         for (JsonNode c : doc.get("comparisons")) {
             c.get("codes").forEach(n -> {
                 if (!has(n.asInt())) {
-                    throw new IllegalStateException(language + ".json compares code " + n + ", which it does not explain");
+                    throw new IllegalStateException(language.tag() + ".json compares code " + n + ", which it does not explain");
                 }
             });
         }

@@ -28,13 +28,9 @@ public final class Checker {
 
     /** @param smtp the SMTP stage, or null to stop after DNS */
     public Checker(MxResolver dns, SmtpProber smtp) {
-        this(dns, smtp, SignalCheck.bundled());
-    }
-
-    public Checker(MxResolver dns, SmtpProber smtp, SignalCheck signals) {
         this.dns = dns;
         this.smtp = smtp;
-        this.signals = signals;
+        this.signals = SignalCheck.bundled();
     }
 
     public CompletableFuture<CheckResult> check(String input) {
