@@ -6,6 +6,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.mailcheck.Verdict;
+import dev.mailcheck.codes.CodeEntry;
+import dev.mailcheck.codes.Language;
+import dev.mailcheck.codes.ReplyCodes;
 import dev.mailcheck.store.Job;
 import dev.mailcheck.store.ResultStore;
 import dev.mailcheck.store.Tally;
@@ -23,6 +26,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.SortedMap;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -51,6 +55,7 @@ public final class Api {
     private static final int PAGE = 100;
     private static final Pattern JOB = Pattern.compile("/v1/jobs/([A-Za-z0-9-]{1,64})");
     private static final Pattern JOB_RESULTS = Pattern.compile("/v1/jobs/([A-Za-z0-9-]{1,64})/results");
+    private static final Pattern SMTP_CODE = Pattern.compile("/v1/smtp-codes/([^/]+)");
     private static final ObjectMapper JSON = ResultJson.mapper();
 
     private final Checker dnsOnly;
@@ -91,6 +96,7 @@ public final class Api {
         }
         Matcher job = JOB.matcher(path);
         Matcher results = JOB_RESULTS.matcher(path);
+        Matcher smtpCode = SMTP_CODE.matcher(path);
         return switch (path) {
             case "/v1/check" -> only(r, "GET", () -> check(r));
             case "/v1/checks" -> only(r, "POST", () -> checks(r));
@@ -102,6 +108,9 @@ public final class Api {
                 }
                 if (job.matches()) {
                     yield only(r, "GET", () -> job(job.group(1)));
+                }
+                if (smtpCode.matches()) {
+                    yield only(r, "GET", () -> smtpCode(smtpCode.group(1), r.headers().get("accept-language")));
                 }
                 throw new ApiError(404, "no such resource: " + r.method() + " " + r.path(), null);
             }
@@ -272,6 +281,19 @@ public final class Api {
         }
         out.put("next_cursor", page.nextCursor());
         return json(200, out);
+    }
+
+    /** GET /v1/smtp-codes/{code}: what a reply code means and what to do, in English or (Accept-Language) Arabic. */
+    private static Response smtpCode(String code, String acceptLanguage) {
+        Language language = Language.fromAcceptLanguage(acceptLanguage);
+        ReplyCodes reference = ReplyCodes.bundled();
+        Optional<CodeEntry> entry = code.matches("\\d{3}") ? reference.entry(Integer.parseInt(code), language)
+                : Optional.empty();
+        Response r = json(200, entry.orElseThrow(() -> new ApiError(404, "no SMTP reply code " + code
+                + " in the reference; it explains " + reference.codes(), "code")));
+        Map<String, String> headers = new LinkedHashMap<>(r.headers());
+        headers.put("content-language", language.tag());
+        return new Response(r.status(), headers, r.body());
     }
 
     private Checker checker(boolean smtp) {

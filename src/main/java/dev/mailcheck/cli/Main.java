@@ -1,14 +1,24 @@
 package dev.mailcheck.cli;
 
+import java.io.OutputStreamWriter;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 @Command(name = "checker", mixinStandardHelpOptions = true, version = "checker 0.1.0",
         description = "Tells, before you send, whether mail to an address would be accepted.",
-        subcommands = {CheckCommand.class, ServeCommand.class, InvokeCommand.class})
+        subcommands = {CheckCommand.class, ServeCommand.class, InvokeCommand.class, ExplainCommand.class})
 public final class Main {
 
     public static void main(String[] args) {
-        System.exit(new CommandLine(new Main()).setCaseInsensitiveEnumValuesAllowed(true).execute(args));
+        System.exit(commandLine().execute(args));
+    }
+
+    /** The command line as main runs it; tests redirect its output. */
+    static CommandLine commandLine() {
+        // UTF-8 whatever the platform's locale says: explanations are in Arabic too.
+        return new CommandLine(new Main()).setCaseInsensitiveEnumValuesAllowed(true)
+                .setOut(new PrintWriter(new OutputStreamWriter(System.out, StandardCharsets.UTF_8), true));
     }
 }

@@ -5,11 +5,13 @@ import com.fasterxml.jackson.databind.SequenceWriter;
 import com.fasterxml.jackson.dataformat.csv.CsvMapper;
 import com.fasterxml.jackson.dataformat.csv.CsvSchema;
 import dev.mailcheck.dns.MxHost;
+import dev.mailcheck.signals.Signals;
 import dev.mailcheck.verdict.CheckResult;
 import dev.mailcheck.verdict.ResultJson;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.io.Writer;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Collectors;
 
@@ -60,11 +62,15 @@ public abstract sealed class ResultWriter {
         }
     }
 
-    /** Flat columns; the MX list becomes "10 mx1.example.com; 20 mx2.example.com". */
+    /**
+     * Flat columns; the MX list becomes "10 mx1.example.com; 20 mx2.example.com", the suggestion its
+     * corrected address.
+     */
     private static final class Csv extends ResultWriter {
         private static final CsvSchema SCHEMA = CsvSchema.builder()
                 .addColumns(List.of("address", "normalized", "domain", "verdict", "reason", "detail", "predicted_code",
-                        "predicted_enhanced", "mx", "mx_fallback"), CsvSchema.ColumnType.STRING)
+                        "predicted_enhanced", "role", "disposable", "free_provider", "suggestion", "mx", "mx_fallback"),
+                        CsvSchema.ColumnType.STRING)
                 .setUseHeader(true)
                 .build();
         private final SequenceWriter rows;
@@ -81,8 +87,10 @@ public abstract sealed class ResultWriter {
         @Override
         void writeRecord(CheckResult r) throws IOException {
             String mx = r.mx().stream().map(h -> h.preference() + " " + h.host()).collect(Collectors.joining("; "));
+            Signals s = r.signals();
             rows.write(new Object[] {r.address(), r.normalized(), r.domain(), r.verdict().code(), r.reason().code(),
-                    r.detail(), r.predictedReply().code(), r.predictedReply().enhanced(), mx, r.mxFallback()});
+                    r.detail(), r.predictedReply().code(), r.predictedReply().enhanced(), s.role(), s.disposable(),
+                    s.freeProvider(), s.suggestion() == null ? null : s.suggestion().address(), mx, r.mxFallback()});
         }
 
         @Override
@@ -91,14 +99,14 @@ public abstract sealed class ResultWriter {
         }
     }
 
-    /** For a person at a terminal: fixed columns, long values cut. */
+    /** For a person at a terminal: fixed columns, long values cut; a typo suggestion before the detail. */
     private static final class Table extends ResultWriter {
-        private static final String ROW = "%-13s  %-16s  %-12s  %-36s  %s%n";
+        private static final String ROW = "%-13s  %-16s  %-12s  %-36s  %-20s  %s%n";
 
         Table(Writer out) {
             super(out);
             try {
-                out.write(String.format(ROW, "VERDICT", "REASON", "REPLY", "ADDRESS", "MAIL HOST / DETAIL"));
+                out.write(String.format(ROW, "VERDICT", "REASON", "REPLY", "ADDRESS", "SIGNALS", "MAIL HOST / DETAIL"));
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
@@ -106,10 +114,22 @@ public abstract sealed class ResultWriter {
 
         @Override
         void writeRecord(CheckResult r) throws IOException {
-            String where = r.mx().stream().filter(h -> !h.addresses().isEmpty()).map(MxHost::host).findFirst()
-                    .orElse(r.detail());
+            Signals s = r.signals();
+            String where = s.suggestion() != null ? "did you mean " + s.suggestion().address() + "? " + r.detail()
+                    : r.mx().stream().filter(h -> !h.addresses().isEmpty()).map(MxHost::host).findFirst()
+                            .orElse(r.detail());
+            List<String> flags = new ArrayList<>();
+            if (s.role()) {
+                flags.add("role");
+            }
+            if (s.disposable()) {
+                flags.add("disposable");
+            }
+            if (s.freeProvider()) {
+                flags.add("free");
+            }
             out.write(String.format(ROW, r.verdict().code(), r.reason().code(), r.predictedReply(),
-                    cut(r.address(), 36), where));
+                    cut(r.address(), 36), flags.isEmpty() ? "-" : String.join(",", flags), where));
         }
 
         private static String cut(String s, int width) {

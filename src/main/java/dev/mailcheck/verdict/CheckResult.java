@@ -1,12 +1,14 @@
 package dev.mailcheck.verdict;
 
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
+import com.fasterxml.jackson.annotation.JsonUnwrapped;
 import dev.mailcheck.Reason;
 import dev.mailcheck.SmtpReply;
 import dev.mailcheck.Verdict;
 import dev.mailcheck.address.EmailAddress;
 import dev.mailcheck.dns.MailDomain;
 import dev.mailcheck.dns.MxHost;
+import dev.mailcheck.signals.Signals;
 import dev.mailcheck.smtp.SmtpOutcome;
 import dev.mailcheck.smtp.SmtpReport;
 import java.util.List;
@@ -20,35 +22,37 @@ import java.util.List;
  * @param domainUnicode  the domain as a person reads it (differs from {@code domain} for IDNs)
  * @param smtputf8       a send needs the SMTPUTF8 extension (non-ASCII local part)
  * @param predictedReply the reply a real send is expected to meet
+ * @param signals        role, disposable, free provider and typo suggestion, written as top-level fields
  * @param mx             the mail hosts found, in preference order
  * @param mxFallback     {@code A} or {@code AAAA} when mail goes to the domain's own address (no MX)
  * @param nullMxIgnored  a null MX was published beside real MX records and was ignored
  * @param smtp           what the SMTP probe did and heard; null when no probe was made
  */
 @JsonPropertyOrder({"address", "normalized", "domain", "domain_unicode", "smtputf8", "verdict", "reason", "detail",
-        "predicted_reply", "mx", "mx_fallback", "null_mx_ignored", "smtp"})
+        "predicted_reply", "signals", "mx", "mx_fallback", "null_mx_ignored", "smtp"})
 public record CheckResult(String address, String normalized, String domain, String domainUnicode, boolean smtputf8,
-                          Verdict verdict, Reason reason, String detail, SmtpReply predictedReply, List<MxHost> mx,
-                          String mxFallback, boolean nullMxIgnored, SmtpReport smtp) {
+                          Verdict verdict, Reason reason, String detail, SmtpReply predictedReply,
+                          @JsonUnwrapped Signals signals, List<MxHost> mx, String mxFallback, boolean nullMxIgnored,
+                          SmtpReport smtp) {
 
     static CheckResult invalid(String input, String detail) {
         Reason r = Reason.INVALID_SYNTAX;
-        return new CheckResult(input, null, null, null, false, r.verdict(), r, detail, r.predictedReply(), List.of(),
-                null, false, null);
+        return new CheckResult(input, null, null, null, false, r.verdict(), r, detail, r.predictedReply(),
+                Signals.NONE, List.of(), null, false, null);
     }
 
-    static CheckResult of(String input, EmailAddress address, MailDomain domain) {
+    static CheckResult of(String input, EmailAddress address, MailDomain domain, Signals signals) {
         Reason r = domain.reason();
         return new CheckResult(input, address.normalized(), address.domain(), address.unicodeDomain(),
-                address.smtpUtf8(), r.verdict(), r, domain.detail(), r.predictedReply(), domain.mx(),
+                address.smtpUtf8(), r.verdict(), r, domain.detail(), r.predictedReply(), signals, domain.mx(),
                 domain.fallback(), domain.nullMxIgnored(), null);
     }
 
     /** The SMTP stage's answer replaces the DNS stage's, which only said that mail can be routed. */
-    static CheckResult of(String input, EmailAddress address, MailDomain domain, SmtpOutcome smtp) {
+    static CheckResult of(String input, EmailAddress address, MailDomain domain, Signals signals, SmtpOutcome smtp) {
         Reason r = smtp.reason();
         return new CheckResult(input, address.normalized(), address.domain(), address.unicodeDomain(),
-                address.smtpUtf8(), r.verdict(), r, smtp.detail(), smtp.predictedReply(), domain.mx(),
+                address.smtpUtf8(), r.verdict(), r, smtp.detail(), smtp.predictedReply(), signals, domain.mx(),
                 domain.fallback(), domain.nullMxIgnored(), smtp.report());
     }
 }

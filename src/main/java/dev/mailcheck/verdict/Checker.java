@@ -5,19 +5,22 @@ import dev.mailcheck.address.AddressParser;
 import dev.mailcheck.address.ParsedAddress;
 import dev.mailcheck.dns.MailDomain;
 import dev.mailcheck.dns.MxResolver;
+import dev.mailcheck.signals.SignalCheck;
+import dev.mailcheck.signals.Signals;
 import dev.mailcheck.smtp.SmtpProber;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * The pipeline for one address: syntax, DNS, optionally SMTP, then the verdict. Never completes
- * exceptionally.
+ * The pipeline for one address: syntax, DNS, signals (role, disposable, free provider, typo),
+ * optionally SMTP, then the verdict. Never completes exceptionally.
  */
 public final class Checker {
 
     private final AddressParser parser = new AddressParser();
     private final MxResolver dns;
     private final SmtpProber smtp;
+    private final SignalCheck signals;
 
     public Checker(MxResolver dns) {
         this(dns, null);
@@ -27,6 +30,7 @@ public final class Checker {
     public Checker(MxResolver dns, SmtpProber smtp) {
         this.dns = dns;
         this.smtp = smtp;
+        this.signals = SignalCheck.bundled();
     }
 
     public CompletableFuture<CheckResult> check(String input) {
@@ -36,9 +40,13 @@ public final class Checker {
                     // A defect in a stage must not end a batch or pass for a verdict: it is an unknown.
                     .exceptionally(e -> new MailDomain(ok.address().domain(), Reason.DNS_FAILURE,
                             "The DNS stage failed unexpectedly: " + e, List.of(), null, false, 0))
-                    .thenCompose(md -> smtp == null || md.reason() != Reason.ACCEPTS_MAIL
-                            ? CompletableFuture.completedFuture(CheckResult.of(ok.input(), ok.address(), md))
-                            : smtp.probe(ok.address(), md).thenApply(o -> CheckResult.of(ok.input(), ok.address(), md, o)));
+                    .thenCompose(md -> {
+                        // After DNS: a typo is suggested only for a domain that has no usable mail host.
+                        Signals s = signals.of(ok.address(), md.reason());
+                        return smtp == null || md.reason() != Reason.ACCEPTS_MAIL
+                                ? CompletableFuture.completedFuture(CheckResult.of(ok.input(), ok.address(), md, s))
+                                : smtp.probe(ok.address(), md).thenApply(o -> CheckResult.of(ok.input(), ok.address(), md, s, o));
+                    });
         };
     }
 

@@ -58,6 +58,42 @@ class ApiTest {
         JsonNode result = json(r);
         assertEquals("null_mx", result.get("reason").asText());
         assertEquals(556, result.at("/predicted_reply/code").asInt());
+        assertEquals("/v1/smtp-codes/556", result.at("/predicted_reply/reference").asText());
+    }
+
+    @ParameterizedTest(name = "{0} {1} Accept-Language: {2} -> {3}")
+    @CsvSource(delimiter = '|', nullValues = "-", textBlock = """
+            # method | path                | accept-language     | status | language | class              | says
+            GET      | /v1/smtp-codes/556  | -                   | 200    | en       | permanent_negative | null MX
+            GET      | /v1/smtp-codes/556  | ar                  | 200    | ar       | permanent_negative | النطاق لا يقبل البريد
+            GET      | /v1/smtp-codes/354  | ar-EG,ar;q=0.9,en;q=0.8 | 200 | ar      | positive_intermediate | DATA
+            GET      | /v1/smtp-codes/354  | fr-FR               | 200    | en       | positive_intermediate | DATA
+            GET      | /v1/smtp-codes/451/ | en                  | 200    | en       | transient_negative | 4.4.3
+            GET      | /v1/smtp-codes/999  | -                   | 404    | -        | -                  | no SMTP reply code 999
+            GET      | /v1/smtp-codes/abc  | ar                  | 404    | -        | -                  | no SMTP reply code abc
+            POST     | /v1/smtp-codes/556  | -                   | 405    | -        | -                  | takes GET
+            """)
+    void smtpCodeReference(String method, String path, String acceptLanguage, int status, String language,
+                           String replyClass, String says) throws Exception {
+        Api.Response r = api.handle(new Api.Request(method, path, Map.of(),
+                acceptLanguage == null ? Map.of() : Map.of("accept-language", acceptLanguage), null));
+        assertEquals(status, r.status(), r.body());
+        JsonNode body = json(r);
+        if (status != 200) {
+            assertTrue(body.get("error").asText().contains(says), r.body());
+            assertEquals(status == 404 ? "code" : null, body.has("field") ? body.get("field").asText() : null);
+            return;
+        }
+        assertEquals(language, r.headers().get("content-language"));
+        assertEquals(language, body.get("language").asText());
+        assertEquals(replyClass, body.get("class").asText());
+        assertEquals(path.replaceAll(".*/(\\d{3})/?$", "$1"), body.get("code").asText());
+        for (String field : List.of("class_name", "meaning", "when", "fix")) {
+            assertTrue(body.get(field).asText().length() > 3, field + " in " + r.body());
+        }
+        assertTrue((body.get("meaning").asText() + body.get("when").asText()).contains(says), r.body());
+        // 354 and 556 carry their comparison; other codes an empty list.
+        assertEquals(path.contains("354") || path.contains("556") ? 1 : 0, body.get("comparisons").size());
     }
 
     @Test
@@ -173,7 +209,7 @@ class ApiTest {
     void theOpenApiDocumentNamesEveryRoute() throws Exception {
         JsonNode doc = json(call("GET", "/v1/openapi.json", Map.of(), null));
         assertEquals(Set.of("/v1/check", "/v1/checks", "/v1/jobs", "/v1/jobs/{id}", "/v1/jobs/{id}/results",
-                        "/v1/openapi.json"),
+                        "/v1/openapi.json", "/v1/smtp-codes/{code}"),
                 iterable(doc.get("paths").fieldNames()));
         Set<String> reasons = iterable(doc.at("/components/schemas/CheckResult/properties/reason/enum").elements())
                 .stream().map(JsonNode::asText).collect(Collectors.toSet());

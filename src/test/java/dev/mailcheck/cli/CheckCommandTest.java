@@ -126,6 +126,32 @@ class CheckCommandTest {
     }
 
     @Test
+    void signalsInEveryFormat() throws Exception {
+        // gmial.con does not exist (zones/con.zone); "postmaster" names a role.
+        String input = "ann@gmial.con\nPostmaster@good.checker.test\n";
+        List<JsonNode> jsonl = check(input, "--format", "jsonl").jsonl();
+        assertEquals("ann@gmail.com", jsonl.get(0).at("/suggestion/address").asText());
+        assertEquals("gmail.com", jsonl.get(0).at("/suggestion/domain").asText());
+        assertTrue(jsonl.get(1).get("role").asBoolean());
+        assertTrue(jsonl.get(1).get("suggestion").isNull());
+        for (String field : List.of("role", "disposable", "free_provider", "suggestion")) {
+            assertTrue(jsonl.get(0).has(field), field + " missing in " + jsonl.get(0));
+        }
+
+        List<Map<String, String>> csv = new CsvMapper().readerForMapOf(String.class)
+                .with(CsvSchema.emptySchema().withHeader()).<Map<String, String>>readValues(check(input, "--format", "csv")
+                        .stdout()).readAll();
+        assertEquals("ann@gmail.com", csv.get(0).get("suggestion"));
+        assertEquals("true", csv.get(1).get("role"));
+        assertEquals("false", csv.get(1).get("free_provider"));
+
+        String table = check(input, "--format", "table").stdout();
+        assertTrue(table.lines().anyMatch(l -> l.startsWith("undeliverable") && l.contains("did you mean ann@gmail.com?")),
+                table);
+        assertTrue(table.lines().anyMatch(l -> l.startsWith("deliverable") && l.contains(" role ")), table);
+    }
+
+    @Test
     void readsStandardInputAndSurvivesBadBytes() throws Exception {
         byte[] input = "ok@good.checker.test\nbad\u00ff@good.checker.test\n".getBytes(StandardCharsets.ISO_8859_1);
         Run run = run(input, "check", "--dns", Nsd.shared().hostPort(), "-");

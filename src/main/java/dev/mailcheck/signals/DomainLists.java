@@ -1,0 +1,105 @@
+package dev.mailcheck.signals;
+
+import dev.mailcheck.address.EmailAddress;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * The lists bundled under {@code src/main/resources/lists} (where they come from: SOURCES.md there):
+ * disposable and free-provider domains, role local parts, and the popular domains that typos are
+ * corrected towards. Read once per JVM.
+ *
+ * <p>Domains are looked up in both forms, A-label and Unicode, because the lists keep internationalised
+ * domains as their packages spell them.
+ */
+public final class DomainLists {
+
+    private final SortedLines disposable;
+    private final SortedLines free;
+    private final SortedLines roles;
+    private final List<String> popular;
+
+    private DomainLists() {
+        disposable = SortedLines.resource("/lists/disposable.txt");
+        free = SortedLines.resource("/lists/free.txt");
+        roles = SortedLines.resource("/lists/role.txt");
+        popular = readPopular();
+    }
+
+    /** The bundled lists, loaded on first use. */
+    public static DomainLists bundled() {
+        return Bundled.LISTS;
+    }
+
+    private static final class Bundled {
+        static final DomainLists LISTS = new DomainLists();
+    }
+
+    /**
+     * A throw-away mailbox service: the domain is listed, or a {@code *.domain} line covers it or a
+     * domain above it (the package's wildcard list: that domain and every name under it).
+     */
+    public boolean disposable(EmailAddress address) {
+        return inDisposable(address.domain()) || inDisposable(address.unicodeDomain());
+    }
+
+    /** A provider that gives mailboxes to anyone for free (webmail), so not an organisation's own domain. */
+    public boolean freeProvider(EmailAddress address) {
+        return free.contains(address.domain()) || free.contains(address.unicodeDomain());
+    }
+
+    /**
+     * The local part names a role or a team (postmaster, info, support), not a person. A subaddress
+     * ({@code support+billing}) is still the role's mailbox.
+     */
+    public boolean role(EmailAddress address) {
+        String local = address.localPart().toLowerCase(Locale.ROOT);
+        int plus = local.indexOf('+');
+        return roles.contains(plus > 0 ? local.substring(0, plus) : local);
+    }
+
+    /** The domains typos are corrected towards, most used first. */
+    public List<String> popular() {
+        return popular;
+    }
+
+    private boolean inDisposable(String domain) {
+        if (disposable.contains(domain)) {
+            return true;
+        }
+        for (String name = domain; ; name = name.substring(name.indexOf('.') + 1)) {
+            if (disposable.contains("*." + name)) {
+                return true;
+            }
+            if (name.indexOf('.') < 0) {
+                return false;
+            }
+        }
+    }
+
+    /** popular.txt: hand-written, in order of use, with {@code #} comments. */
+    private static List<String> readPopular() {
+        try (InputStream in = DomainLists.class.getResourceAsStream("/lists/popular.txt")) {
+            if (in == null) {
+                throw new IllegalStateException("lists/popular.txt is missing from the build");
+            }
+            List<String> out = new ArrayList<>();
+            BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
+            for (String line; (line = reader.readLine()) != null; ) {
+                if (!line.isBlank() && !line.startsWith("#")) {
+                    out.add(line.strip());
+                }
+            }
+            return List.copyOf(out);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

@@ -1,0 +1,23 @@
+package dev.mailcheck.signals;
+
+import com.fasterxml.jackson.annotation.JsonPropertyOrder;
+
+/**
+ * What an address says about itself beyond DNS and SMTP (Reacher calls this stage "misc"). None of it
+ * changes the verdict: a role or free-provider address is deliverable all the same.
+ *
+ * @param role         the local part names a role or team (postmaster, info, support …), not a person
+ * @param disposable   the domain is a throw-away mailbox service
+ * @param freeProvider the domain gives mailboxes to anyone for free (gmail.com), not an organisation's own
+ * @param suggestion   the address the person probably meant, or null
+ */
+@JsonPropertyOrder({"role", "disposable", "free_provider", "suggestion"})
+public record Signals(boolean role, boolean disposable, boolean freeProvider, Suggestion suggestion) {
+
+    /** For input that is not an address at all. */
+    public static final Signals NONE = new Signals(false, false, false, null);
+
+    /** A corrected address ({@code ann@gmail.com} for {@code ann@gmial.com}) and its domain. */
+    public record Suggestion(String address, String domain) {
+    }
+}

@@ -1,0 +1,112 @@
+package dev.mailcheck.signals;
+
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Guesses which popular mail domain a mistyped one meant: {@code gmial.com} → {@code gmail.com},
+ * {@code hotmial.con} → {@code hotmail.com}, and fixes a mistyped top-level domain on any domain
+ * ({@code example.con} → {@code example.com}). Distances are optimal string alignment (Damerau–
+ * Levenshtein without re-editing a substring): an insertion, deletion, substitution or swap of two
+ * neighbours each count 1. It only knows strings; whether a suggestion is wanted at all is
+ * {@link SignalCheck}'s call, made on the DNS answer.
+ */
+public final class TypoSuggester {
+
+    private final List<String> popular;
+    /** The popular domains' top-level labels, in the order they first appear. */
+    private final List<String> tlds;
+
+    /** @param popular the domains to correct towards, most used first (the first wins a tie) */
+    public TypoSuggester(List<String> popular) {
+        this.popular = List.copyOf(popular);
+        Set<String> tlds = new LinkedHashSet<>();
+        popular.forEach(d -> tlds.add(d.substring(d.lastIndexOf('.') + 1)));
+        this.tlds = List.copyOf(tlds);
+    }
+
+    /** @param domain an ASCII, lower-case domain */
+    public Optional<String> suggest(String domain) {
+        if (popular.contains(domain)) {
+            return Optional.empty();
+        }
+        Optional<String> near = nearestPopular(domain);
+        return near.isPresent() ? near : fixTld(domain).map(fixed -> nearestPopular(fixed).orElse(fixed));
+    }
+
+    /** The closest popular domain within its edit budget, the earlier one on a tie. */
+    private Optional<String> nearestPopular(String domain) {
+        String best = null;
+        int bestDistance = Integer.MAX_VALUE;
+        for (String candidate : popular) {
+            int d = distance(domain, candidate, budget(candidate));
+            if (d <= budget(candidate) && d < bestDistance) {
+                best = candidate;
+                bestDistance = d;
+            }
+        }
+        return Optional.ofNullable(best);
+    }
+
+    /**
+     * Two edits for names of five letters or more ("gmial.con"), one for shorter ones: two edits turn
+     * "qq.com" or "me.com" into too many real domains.
+     */
+    private static int budget(String popularDomain) {
+        return popularDomain.indexOf('.') >= 5 ? 2 : 1;
+    }
+
+    /**
+     * The domain with its top-level label replaced by a popular one a single edit away. Labels of two
+     * letters are left alone: nearly all of them are real country codes, so "cm" or "co" is likelier
+     * meant than a typo of "com".
+     */
+    private Optional<String> fixTld(String domain) {
+        int dot = domain.lastIndexOf('.');
+        String tld = domain.substring(dot + 1);
+        if (tld.length() < 3 || tlds.contains(tld)) {
+            return Optional.empty();
+        }
+        return tlds.stream().filter(t -> distance(tld, t, 1) <= 1).findFirst()
+                .map(t -> domain.substring(0, dot + 1) + t);
+    }
+
+    /**
+     * Optimal string alignment distance, or {@code max + 1} as soon as it must exceed {@code max}
+     * (so a long list costs little: most candidates stop after a row or two).
+     */
+    static int distance(String a, String b, int max) {
+        if (Math.abs(a.length() - b.length()) > max) {
+            return max + 1;
+        }
+        int[] beforePrevious = new int[b.length() + 1];
+        int[] previous = new int[b.length() + 1];
+        int[] current = new int[b.length() + 1];
+        for (int j = 0; j <= b.length(); j++) {
+            previous[j] = j;
+        }
+        for (int i = 1; i <= a.length(); i++) {
+            current[0] = i;
+            int rowMin = i;
+            for (int j = 1; j <= b.length(); j++) {
+                int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
+                int d = Math.min(Math.min(previous[j] + 1, current[j - 1] + 1), previous[j - 1] + cost);
+                if (i > 1 && j > 1 && a.charAt(i - 1) == b.charAt(j - 2) && a.charAt(i - 2) == b.charAt(j - 1)) {
+                    d = Math.min(d, beforePrevious[j - 2] + 1);
+                }
+                current[j] = d;
+                rowMin = Math.min(rowMin, d);
+            }
+            if (rowMin > max) {
+                return max + 1;
+            }
+            int[] recycled = beforePrevious;
+            beforePrevious = previous;
+            previous = current;
+            current = recycled;
+        }
+        return Math.min(previous[b.length()], max + 1);
+    }
+}
