@@ -37,8 +37,12 @@ def dns_section(r, out):
         "|---|---|---|---|",
         f"| dnsperf (the ceiling) | one MX query per unique domain, best of {len(d['dnsperf_qps_runs'])} | "
         f"{f(d['dnsperf_qps'])} queries/s → {d['ceiling_seconds']:.2f} s for the unique domains | 1 |",
-        f"| `checker check`, DNS stage | {f(ours['addresses'])} addresses in {ours['seconds_in_jvm']:.2f} s inside the JVM"
-        f" | {f(ours['per_second_in_jvm'])} addresses/s | {d['fraction_of_ceiling']:.0%} of the ceiling |",
+        f"| `MxResolver` alone (the DNS stage) | the same unique domains, all at once, "
+        f"{d['stage']['in_flight']} queries in flight | {f(d['stage']['per_second'])} domains/s "
+        f"({d['stage']['seconds']:.2f} s) | {d['stage_fraction_of_ceiling']:.0%} of the ceiling |",
+        f"| `checker check` inside the JVM | {f(ours['addresses'])} addresses in {ours['seconds_in_jvm']:.2f} s: parsing, "
+        f"DNS, signals, verdicts, output | {f(ours['per_second_in_jvm'])} addresses/s | ceiling time ÷ ours: "
+        f"{d['fraction_of_ceiling']:.0%} |",
         f"| `checker check`, end to end | JVM start, reading, output included: {ours['wall_seconds']:.2f} s, "
         f"RSS {f(ours['rss_mib'])} MiB | {f(d['end_to_end_per_second'])} addresses/s | "
         f"{d['ratio_to_peer']:.0f}× email-validator |",
@@ -51,17 +55,20 @@ def dns_section(r, out):
         "",
         "| target | result | |",
         "|---|---|---|",
-        f"| DNS stage ≥ 50% of the dnsperf ceiling | {d['fraction_of_ceiling']:.0%} | {target(d['fraction_of_ceiling'] >= .5)} |",
+        f"| DNS stage ≥ 50% of the dnsperf ceiling | {d['stage_fraction_of_ceiling']:.0%} (whole check: "
+        f"{d['fraction_of_ceiling']:.0%}) | {target(d['stage_fraction_of_ceiling'] >= .5)} |",
         f"| end to end ≥ 200× email-validator | {d['ratio_to_peer']:.0f}× | {target(d['ratio_to_peer'] >= 200)} |",
         f"| ≤ 1.05 MX queries per unique domain | {ours['mx_per_domain']:.2f} | {target(ours['mx_per_domain'] <= 1.05)} |",
         "",
         "![addresses or queries per second, log scale](benchmarks-dns.png)",
         "",
     ]
-    fig, ax = plt.subplots(figsize=(7, 2.6))
-    labels = ["dnsperf ceiling\n(queries/s)", "checker, DNS stage", "checker, end to end", "email-validator"]
-    values = [d["dnsperf_qps"], ours["per_second_in_jvm"], d["end_to_end_per_second"], d["peer"]["per_second"]]
-    bars = ax.barh(labels[::-1], values[::-1], color=["#999", "#4a7", "#2a5", "#c64"][::-1])
+    fig, ax = plt.subplots(figsize=(7, 3))
+    labels = ["dnsperf ceiling\n(queries/s)", "MxResolver alone\n(domains/s)", "checker in the JVM", "checker end to end",
+              "email-validator"]
+    values = [d["dnsperf_qps"], d["stage"]["per_second"], ours["per_second_in_jvm"], d["end_to_end_per_second"],
+              d["peer"]["per_second"]]
+    bars = ax.barh(labels[::-1], values[::-1], color=["#999", "#7b9", "#4a7", "#2a5", "#c64"][::-1])
     ax.set_xscale("log")
     ax.set_xlabel("per second (log scale)")
     for b, v in zip(bars, values[::-1]):
