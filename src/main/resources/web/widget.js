@@ -78,6 +78,7 @@
       clearTimeout(timer);
       if (value === checked) return pending || Promise.resolve();
       if (controller) controller.abort();
+      controller = pending = null;
       checked = value;
       result = null;
       show();
@@ -130,9 +131,10 @@
       }
     }
 
+    // While typing, only what looks like a whole address is worth a call ("ann@gmail.co" is, "ann@gmail.c" is not).
     input.addEventListener("input", () => {
       clearTimeout(timer);
-      timer = setTimeout(check, o.delay);
+      if (/^[^@]+@[^@]+\.[^@.]{2,}$/.test(input.value.trim())) timer = setTimeout(check, o.delay);
     });
     input.addEventListener("blur", check);
 
