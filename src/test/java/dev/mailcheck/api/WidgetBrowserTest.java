@@ -148,6 +148,8 @@ class WidgetBrowserTest {
         browser.findElement(By.id("email")).sendKeys("jane@nullmx.checker.test", Keys.ENTER);
         assertEquals("This domain does not accept email.", waitFor(By.cssSelector(".mailcheck-error")).getText());
         assertEquals("Sign up", browser.getTitle());
+        // The page's own handler, added before the widget's, never saw the blocked submit.
+        assertNull(((JavascriptExecutor) browser).executeScript("return window.pageSaw"));
     }
 
     @Test
@@ -221,7 +223,7 @@ class WidgetBrowserTest {
 
     /**
      * The other site: {@code /signup?api=URL} (a form whose email field uses the API at URL, with the widget
-     * loaded from serve as from a CDN), {@code /thanks} where the form goes, and three stand-in APIs:
+     * loaded from serve as from a CDN, and a submit handler of the page's own), {@code /thanks} where the form goes, and three stand-in APIs:
      * {@code /silent} never answers, {@code /broken} answers 500, {@code /risky} calls every address risky.
      */
     private static void site(HttpExchange exchange) throws IOException {
@@ -236,7 +238,9 @@ class WidgetBrowserTest {
                         <!doctype html><html lang="en"><head><meta charset="utf-8"><title>Sign up</title>
                         <script src="%s/widget.js" defer></script></head><body>
                         <form action="/thanks"><input id="email" name="email" type="email" data-mailcheck
-                        data-mailcheck-api="%s"><button>Sign up</button></form></body></html>"""
+                        data-mailcheck-api="%s"><button>Sign up</button></form>
+                        <script>document.forms[0].addEventListener("submit", () => window.pageSaw = true)</script>
+                        </body></html>"""
                         .formatted(serve.base(), URLDecoder.decode(query.substring("api=".length()), StandardCharsets.UTF_8));
                 case "/thanks" -> body = "<!doctype html><title>Thanks</title>";
                 case "/silent/v1/check" -> {
