@@ -15,8 +15,6 @@ import dev.mailcheck.store.Tally;
 import dev.mailcheck.verdict.CheckResult;
 import dev.mailcheck.verdict.Checker;
 import dev.mailcheck.verdict.ResultJson;
-import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -35,7 +33,8 @@ import java.util.regex.Pattern;
 
 /**
  * The HTTP API, independent of what carries it: API Gateway (payload v2) in Lambda, the JDK's HTTP
- * server in {@code checker serve}. Every answer is JSON; every error says which field is wrong.
+ * server in {@code checker serve}. Every answer is JSON, except the signup-form widget and its demo page
+ * ({@link WebFiles}); every error says which field is wrong.
  */
 public final class Api {
 
@@ -102,6 +101,7 @@ public final class Api {
             case "/v1/checks" -> only(r, "POST", () -> checks(r));
             case "/v1/jobs" -> only(r, "POST", () -> submit(r));
             case "/v1/openapi.json" -> only(r, "GET", () -> new Response(200, Map.of(), openApi));
+            case "/widget.js", "/demo" -> only(r, "GET", () -> WebFiles.get(path, r.query()));
             default -> {
                 if (results.matches()) {
                     yield only(r, "GET", () -> results(results.group(1), r.query().get("cursor")));
@@ -357,11 +357,7 @@ public final class Api {
     }
 
     private static String openApiDocument() {
-        try (InputStream in = Api.class.getResourceAsStream("/openapi.json")) {
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        } catch (IOException | NullPointerException e) {
-            throw new IllegalStateException("openapi.json is missing from the build", e);
-        }
+        return WebFiles.resource("/openapi.json");
     }
 
     private static final class ApiError extends RuntimeException {

@@ -205,11 +205,31 @@ class ApiTest {
         assertNull(other.headers().get("access-control-allow-origin"));
     }
 
+    @ParameterizedTest(name = "{0} {1}?{2} -> {3}")
+    @CsvSource(delimiter = '|', nullValues = "-", textBlock = """
+            # method | path       | query   | status | content type                   | body has
+            GET      | /widget.js | -       | 200    | text/javascript; charset=utf-8 | window.MailCheck
+            GET      | /demo      | -       | 200    | text/html; charset=utf-8       | <html lang="en" dir="ltr">
+            GET      | /demo/     | lang=ar | 200    | text/html; charset=utf-8       | <html lang="ar" dir="rtl">
+            GET      | /demo      | lang=fr | 200    | text/html; charset=utf-8       | <html lang="en" dir="ltr">
+            POST     | /widget.js | -       | 405    | application/json               | takes GET
+            """)
+    void theWidgetAndItsDemoPage(String method, String path, String query, int status, String type, String has) {
+        Api.Response r = call(method, path, query == null ? Map.of() : Map.of(query.split("=")[0], query.split("=")[1]),
+                null);
+        assertEquals(status, r.status(), r.body());
+        assertEquals(type, r.headers().get("content-type"));
+        assertTrue(r.body().contains(has), r.body());
+        if (status == 200) {
+            assertTrue(r.headers().get("cache-control").startsWith("public, max-age="), r.headers().toString());
+        }
+    }
+
     @Test
     void theOpenApiDocumentNamesEveryRoute() throws Exception {
         JsonNode doc = json(call("GET", "/v1/openapi.json", Map.of(), null));
         assertEquals(Set.of("/v1/check", "/v1/checks", "/v1/jobs", "/v1/jobs/{id}", "/v1/jobs/{id}/results",
-                        "/v1/openapi.json", "/v1/smtp-codes/{code}"),
+                        "/v1/openapi.json", "/v1/smtp-codes/{code}", "/widget.js", "/demo"),
                 iterable(doc.get("paths").fieldNames()));
         Set<String> reasons = iterable(doc.at("/components/schemas/CheckResult/properties/reason/enum").elements())
                 .stream().map(JsonNode::asText).collect(Collectors.toSet());
