@@ -23,6 +23,10 @@ import org.xbill.DNS.Resolver;
 import org.xbill.DNS.SimpleResolver;
 import org.xbill.DNS.TextParseException;
 import org.xbill.DNS.Type;
+import org.xbill.DNS.io.DefaultIoClientFactory;
+import org.xbill.DNS.io.IoClientFactory;
+import org.xbill.DNS.io.TcpIoClient;
+import org.xbill.DNS.io.UdpIoClient;
 import org.xbill.DNS.lookup.LookupFailedException;
 import org.xbill.DNS.lookup.LookupSession;
 import org.xbill.DNS.lookup.NoSuchDomainException;
@@ -54,6 +58,7 @@ public final class MxResolver implements AutoCloseable {
     private final ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor();
     private final ConcurrentHashMap<String, Entry> cache = new ConcurrentHashMap<>();
     private final CountingResolver network;
+    private final PooledUdpClient udp = new PooledUdpClient();
 
     /**
      * @param servers     resolvers to ask, in order; empty means the system's (/etc/resolv.conf)
@@ -65,17 +70,34 @@ public final class MxResolver implements AutoCloseable {
         this.inFlight = new Semaphore(maxInFlight);
         ExtendedResolver resolver = servers.isEmpty() ? new ExtendedResolver()
                 : new ExtendedResolver(servers.stream().map(s -> (Resolver) new SimpleResolver(s)).toList());
+        IoClientFactory io = new IoClientFactory() {
+            private final TcpIoClient tcp = new DefaultIoClientFactory().createOrGetTcpClient();
+
+            @Override
+            public TcpIoClient createOrGetTcpClient() {
+                return tcp;
+            }
+
+            @Override
+            public UdpIoClient createOrGetUdpClient() {
+                return udp;
+            }
+        };
         // One retry: with several servers it goes to the next; each try gets half of the budget.
         resolver.setRetries(1);
         for (Resolver r : resolver.getResolvers()) {
             r.setTimeout(timeout.dividedBy(2));
+            ((SimpleResolver) r).setIoClientFactory(io);
         }
         resolver.setTimeout(timeout);
         this.network = new CountingResolver(resolver);
         // Shared MX hosts (a provider's, serving thousands of domains) are resolved once per TTL.
         Cache records = new Cache();
         records.setMaxEntries(200_000);
-        this.session = LookupSession.builder().resolver(network).cache(records).clearSearchPath().build();
+        // dnsjava parses answers and fills its cache on its executor; the default, the common pool, has
+        // one thread on a two-core machine, and every lookup queued behind it.
+        this.session = LookupSession.builder().resolver(network).cache(records).clearSearchPath().executor(threads)
+                .build();
     }
 
     /** Where mail for {@code asciiDomain} goes; shared with every other caller asking for the same domain. */
@@ -100,6 +122,7 @@ public final class MxResolver implements AutoCloseable {
     @Override
     public void close() {
         threads.shutdownNow();
+        udp.close();
     }
 
     private Entry start(String domain) {

@@ -1,0 +1,196 @@
+package dev.mailcheck.dns;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.PortUnreachableException;
+import java.net.SocketTimeoutException;
+import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.DatagramChannel;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReferenceArray;
+import org.xbill.DNS.Message;
+import org.xbill.DNS.io.UdpIoClient;
+
+/**
+ * UDP for dnsjava through a few long-lived sockets per server. dnsjava's own transport opens, binds,
+ * registers and closes a socket for every query, which held a lookup here to about 2,000 queries a
+ * second whatever the concurrency, against a server that answers 75,000. Each socket here has its own
+ * reader, and an answer completes the query whose ID and question it carries; anything else (a late
+ * answer, a wrong ID, a packet too short to be DNS) is dropped, as if never received, so the query
+ * waits for its own answer or its timeout. Each socket is bound to an ephemeral port the system picks
+ * and retired after {@link #QUERIES_PER_SOCKET} queries, so the source port keeps changing.
+ */
+final class PooledUdpClient implements UdpIoClient, AutoCloseable {
+
+    static final int SOCKETS_PER_SERVER = 8;
+    static final int QUERIES_PER_SOCKET = 5_000;
+    private static final int MAX_UDP = 65_535;
+
+    private final Map<InetSocketAddress, AtomicReferenceArray<Socket>> pools = new ConcurrentHashMap<>();
+    private volatile boolean closed;
+
+    @Override
+    public CompletableFuture<byte[]> sendAndReceiveUdp(InetSocketAddress local, InetSocketAddress remote, Message query,
+                                                      byte[] data, int max, Duration timeout) {
+        CompletableFuture<byte[]> answer = new CompletableFuture<>();
+        if (closed) {
+            answer.completeExceptionally(new ClosedChannelException());
+            return answer;
+        }
+        AtomicReferenceArray<Socket> pool = pools.computeIfAbsent(remote, r -> new AtomicReferenceArray<>(SOCKETS_PER_SERVER));
+        int id = query.getHeader().getID();
+        Pending pending = new Pending(answer, question(data));
+        int first = ThreadLocalRandom.current().nextInt(SOCKETS_PER_SERVER);
+        try {
+            // A socket already waiting on this ID can't take the query: try the others.
+            for (int i = 0; i < SOCKETS_PER_SERVER; i++) {
+                Socket socket = socket(pool, (first + i) % SOCKETS_PER_SERVER, remote);
+                if (socket.pending.putIfAbsent(id, pending) == null) {
+                    // The exception dnsjava's own transport gives, so that retries and timeouts work as with it.
+                    CompletableFuture.delayedExecutor(timeout.toNanos(), TimeUnit.NANOSECONDS).execute(() ->
+                            answer.completeExceptionally(new SocketTimeoutException("no answer within " + timeout)));
+                    answer.whenComplete((bytes, error) -> socket.done(id, pending));
+                    socket.channel.write(ByteBuffer.wrap(data));
+                    return answer;
+                }
+            }
+            answer.completeExceptionally(new IOException("query ID " + id + " is already in use on every socket"));
+        } catch (IOException e) {
+            answer.completeExceptionally(e);
+        }
+        return answer;
+    }
+
+    /** The socket in {@code slot}, a new one if it is empty or has served its share of queries. */
+    private Socket socket(AtomicReferenceArray<Socket> pool, int slot, InetSocketAddress remote) throws IOException {
+        while (true) {
+            Socket current = pool.get(slot);
+            if (current != null && current.sent.incrementAndGet() <= QUERIES_PER_SOCKET) {
+                return current;
+            }
+            Socket fresh = new Socket(remote);
+            if (pool.compareAndSet(slot, current, fresh)) {
+                if (current != null) {
+                    current.retire();
+                }
+                fresh.sent.incrementAndGet();
+                return fresh;
+            }
+            fresh.close();
+        }
+    }
+
+    /** The question section of a query as dnsjava wrote it: one uncompressed name, type and class. */
+    static byte[] question(byte[] query) {
+        int end = 12;
+        while (end < query.length && query[end] != 0) {
+            end += (query[end] & 0xff) + 1;
+        }
+        return Arrays.copyOfRange(query, 12, Math.min(query.length, end + 5));
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        for (AtomicReferenceArray<Socket> pool : pools.values()) {
+            for (int i = 0; i < pool.length(); i++) {
+                Socket s = pool.get(i);
+                if (s != null) {
+                    s.close();
+                }
+            }
+        }
+    }
+
+    private record Pending(CompletableFuture<byte[]> answer, byte[] question) {
+    }
+
+    private static final class Socket {
+        final DatagramChannel channel;
+        final Map<Integer, Pending> pending = new ConcurrentHashMap<>();
+        final AtomicInteger sent = new AtomicInteger();
+        private volatile boolean retired;
+
+        Socket(InetSocketAddress remote) throws IOException {
+            channel = DatagramChannel.open();
+            channel.bind(null);
+            channel.connect(remote);
+            Thread.ofVirtual().name("dns-udp-" + channel.getLocalAddress()).start(this::read);
+        }
+
+        private void read() {
+            ByteBuffer buffer = ByteBuffer.allocate(MAX_UDP);
+            while (channel.isOpen()) {
+                buffer.clear();
+                try {
+                    channel.read(buffer);
+                } catch (PortUnreachableException e) {
+                    // The system can't tell which query drew the ICMP error: every query to this server fails.
+                    List.copyOf(pending.values()).forEach(p -> p.answer.completeExceptionally(e));
+                    continue;
+                } catch (IOException e) {
+                    List.copyOf(pending.values()).forEach(p -> p.answer.completeExceptionally(e));
+                    return;
+                }
+                buffer.flip();
+                if (buffer.remaining() < 12) {
+                    continue;
+                }
+                Pending p = pending.get(buffer.getShort(0) & 0xffff);
+                if (p != null && sameQuestion(buffer, p.question)) {
+                    byte[] bytes = new byte[buffer.remaining()];
+                    buffer.get(bytes);
+                    p.answer.complete(bytes);
+                }
+            }
+        }
+
+        private static boolean sameQuestion(ByteBuffer answer, byte[] question) {
+            if (answer.remaining() < 12 + question.length) {
+                return false;
+            }
+            for (int i = 0; i < question.length; i++) {
+                // Names compare without regard to ASCII case (servers may echo 0x20-randomised case back).
+                if (lower(answer.get(12 + i)) != lower(question[i])) {
+                    return false;
+                }
+            }
+            return true;
+        }
+
+        private static byte lower(byte b) {
+            return b >= 'A' && b <= 'Z' ? (byte) (b + 32) : b;
+        }
+
+        void done(int id, Pending p) {
+            pending.remove(id, p);
+            if (retired && pending.isEmpty()) {
+                close();
+            }
+        }
+
+        void retire() {
+            retired = true;
+            if (pending.isEmpty()) {
+                close();
+            }
+        }
+
+        void close() {
+            try {
+                channel.close();
+            } catch (IOException e) {
+                // closing: nothing left to do with it
+            }
+        }
+    }
+}
