@@ -1,6 +1,7 @@
 package dev.mailcheck.dns;
 
 import dev.mailcheck.Reason;
+import java.net.Inet4Address;
 import java.net.InetSocketAddress;
 import java.net.PortUnreachableException;
 import java.time.Duration;
@@ -202,7 +203,10 @@ public final class MxResolver implements AutoCloseable {
                     if (r instanceof ARecord ar) {
                         found.add(ar.getAddress().getHostAddress());
                     } else if (r instanceof AAAARecord ar) {
-                        found.add(rfc5952(ar.getAddress().getAddress()));
+                        // Java turns an IPv4-mapped AAAA (::ffff:a.b.c.d) into a 4-byte address: it used to fail
+                        // the whole lookup here (SmtpProberHostileInputTest). Written as RFC 5952 §5 says.
+                        found.add(ar.getAddress() instanceof Inet4Address mapped ? "::ffff:" + mapped.getHostAddress()
+                                : rfc5952(ar.getAddress().getAddress()));
                     }
                 }
             }
