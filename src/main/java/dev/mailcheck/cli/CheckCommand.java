@@ -85,7 +85,8 @@ final class CheckCommand implements Callable<Integer> {
             try {
                 records = new InputRecords(in, inputFormat, column);
             } catch (IOException e) {
-                throw new ParameterException(spec.commandLine(), "cannot read " + input + ": " + LogPrivacy.text(e.getMessage()));
+                throw new ParameterException(spec.commandLine(),
+                        "cannot read " + input + ": " + LogPrivacy.text(e.getMessage()));
             }
             Checker checker = new Checker(resolver, prober);
             ResultWriter writer = ResultWriter.of(outFormat, out);
