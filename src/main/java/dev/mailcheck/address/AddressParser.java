@@ -105,7 +105,14 @@ public final class AddressParser {
                 return new ParsedAddress.Invalid(input, "The address contains bytes that are not valid UTF-8.");
             }
         }
-        EmailValidationResult result = VALIDATOR.validate(raw);
+        EmailValidationResult result;
+        try {
+            result = VALIDATOR.validate(raw);
+        } catch (RuntimeException e) {
+            // JMail 2.0.2 throws on some malformed inputs (StringIndexOutOfBounds on a@"@..com, found by
+            // AddressParserFuzzTest); one such address must not end a whole batch.
+            return new ParsedAddress.Invalid(input, "The address is not valid: its syntax could not be analysed.");
+        }
         if (result.isFailure()) {
             return new ParsedAddress.Invalid(input, MESSAGES.getOrDefault(result.getFailureReason(),
                     "The address is not valid (" + result.getFailureReason() + ")."));

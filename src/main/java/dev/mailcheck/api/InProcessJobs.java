@@ -1,5 +1,6 @@
 package dev.mailcheck.api;
 
+import dev.mailcheck.LogPrivacy;
 import dev.mailcheck.lists.InputRecords;
 import dev.mailcheck.store.Job;
 import dev.mailcheck.store.ResultStore;
@@ -49,7 +50,7 @@ public final class InProcessJobs implements JobQueue {
                     csv ? InputRecords.Format.CSV : InputRecords.Format.AUTO, "email");
             store.putJob(job.with(Job.DONE, StoredRun.run(checker, records, store, job.id(), 0, r -> { }), 0));
         } catch (IOException | RuntimeException e) {
-            System.err.println("job " + job.id() + " failed: " + e);
+            System.err.println(LogPrivacy.text("job " + job.id() + " failed: " + e));
             store.putJob(job.with(Job.FAILED, Tally.EMPTY, 0));
         }
     }

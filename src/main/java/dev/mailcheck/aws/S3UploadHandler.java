@@ -4,6 +4,7 @@ import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.amazonaws.services.lambda.runtime.events.S3Event;
 import com.amazonaws.services.lambda.runtime.events.models.s3.S3EventNotification.S3EventNotificationRecord;
+import dev.mailcheck.LogPrivacy;
 import dev.mailcheck.store.Job;
 import jakarta.inject.Named;
 import java.util.ArrayList;
@@ -35,14 +36,15 @@ public final class S3UploadHandler implements RequestHandler<S3Event, String> {
             String bucket = r.getS3().getBucket().getName();
             String key = r.getS3().getObject().getUrlDecodedKey();
             if (!key.startsWith(UploadProcessor.UPLOADS)) {
-                context.getLogger().log("skipped s3://" + bucket + "/" + key + ": not under " + UploadProcessor.UPLOADS);
+                context.getLogger().log(LogPrivacy.text("skipped s3://" + bucket + "/" + key + ": not under "
+                        + UploadProcessor.UPLOADS));
                 continue;
             }
             Job job = processor.process(bucket, key, r.getS3().getObject().geteTag());
             String line = job.id() + " " + job.source() + ": " + (job.chunks() > 0 && !job.status().equals(Job.DONE)
                     ? "split into " + job.chunks() + " chunks"
                     : job.total() + " results, " + job.counts() + " -> s3://" + bucket + "/" + job.resultsKey());
-            context.getLogger().log(line);
+            context.getLogger().log(LogPrivacy.text(line));
             done.add(line);
         }
         return String.join("\n", done);

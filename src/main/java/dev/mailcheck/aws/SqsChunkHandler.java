@@ -4,6 +4,7 @@ import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.amazonaws.services.lambda.runtime.events.SQSBatchResponse;
 import com.amazonaws.services.lambda.runtime.events.SQSEvent;
+import dev.mailcheck.LogPrivacy;
 import jakarta.inject.Named;
 import java.util.ArrayList;
 import java.util.List;
@@ -37,7 +38,7 @@ public final class SqsChunkHandler implements RequestHandler<SQSEvent, SQSBatchR
                 context.getLogger().log("job " + chunk.job() + " chunk " + chunk.chunk() + ": " + chunk.records().size()
                         + " results" + finished);
             } catch (RuntimeException e) {
-                context.getLogger().log("message " + m.getMessageId() + " failed, to be retried: " + e);
+                context.getLogger().log(LogPrivacy.text("message " + m.getMessageId() + " failed, to be retried: " + e));
                 failures.add(new SQSBatchResponse.BatchItemFailure(m.getMessageId()));
             }
         }

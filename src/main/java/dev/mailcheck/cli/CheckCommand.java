@@ -1,5 +1,6 @@
 package dev.mailcheck.cli;
 
+import dev.mailcheck.LogPrivacy;
 import dev.mailcheck.dns.MxResolver;
 import dev.mailcheck.lists.InputRecords;
 import dev.mailcheck.lists.ListRun;
@@ -84,7 +85,8 @@ final class CheckCommand implements Callable<Integer> {
             try {
                 records = new InputRecords(in, inputFormat, column);
             } catch (IOException e) {
-                throw new ParameterException(spec.commandLine(), "cannot read " + input + ": " + e.getMessage());
+                throw new ParameterException(spec.commandLine(),
+                        "cannot read " + input + ": " + LogPrivacy.text(e.getMessage()));
             }
             Checker checker = new Checker(resolver, prober);
             ResultWriter writer = ResultWriter.of(outFormat, out);

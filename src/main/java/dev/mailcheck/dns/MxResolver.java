@@ -1,6 +1,7 @@
 package dev.mailcheck.dns;
 
 import dev.mailcheck.Reason;
+import java.net.Inet4Address;
 import java.net.InetSocketAddress;
 import java.net.PortUnreachableException;
 import java.time.Duration;
@@ -13,6 +14,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 import org.xbill.DNS.AAAARecord;
 import org.xbill.DNS.ARecord;
 import org.xbill.DNS.Cache;
@@ -83,13 +85,16 @@ public final class MxResolver implements AutoCloseable {
                 return udp;
             }
         };
-        // One retry: with several servers it goes to the next; each try gets half of the budget.
-        resolver.setRetries(1);
+        // One retry in all: the same server again, or each of several once. dnsjava's "retries" counts tries
+        // per server, and ExtendedResolver.setTimeout would give every try the whole budget, so the try
+        // timeouts are set on the servers alone (a lone server used to get one try, lost to one dropped or
+        // spoofed packet: MxResolverFaultTest). query() bounds the whole lookup by the budget.
+        int count = resolver.getResolvers().length;
+        resolver.setRetries(count == 1 ? 2 : 1);
         for (Resolver r : resolver.getResolvers()) {
-            r.setTimeout(timeout.dividedBy(2));
+            r.setTimeout(timeout.dividedBy(Math.max(2, count)));
             ((SimpleResolver) r).setIoClientFactory(io);
         }
-        resolver.setTimeout(timeout);
         this.network = new CountingResolver(resolver);
         // Shared MX hosts (a provider's, serving thousands of domains) are resolved once per TTL.
         Cache records = new Cache();
@@ -221,7 +226,10 @@ public final class MxResolver implements AutoCloseable {
                     if (r instanceof ARecord ar) {
                         found.add(ar.getAddress().getHostAddress());
                     } else if (r instanceof AAAARecord ar) {
-                        found.add(rfc5952(ar.getAddress().getAddress()));
+                        // Java turns an IPv4-mapped AAAA (::ffff:a.b.c.d) into a 4-byte address: it used to fail
+                        // the whole lookup here (SmtpProberHostileInputTest). Written as RFC 5952 §5 says.
+                        found.add(ar.getAddress() instanceof Inet4Address mapped ? "::ffff:" + mapped.getHostAddress()
+                                : rfc5952(ar.getAddress().getAddress()));
                     }
                 }
             }
@@ -233,15 +241,17 @@ public final class MxResolver implements AutoCloseable {
     private CompletableFuture<Answer> query(Name name, int type) {
         inFlight.acquireUninterruptibly();
         long started = System.nanoTime();
-        return session.lookupAsync(name, type).toCompletableFuture().handle((result, error) -> {
-            inFlight.release();
-            if (error == null) {
-                return Answer.of(result.getRecords());
-            }
-            // dnsjava reports a timeout as a plain IOException; the clock tells it apart from other I/O errors.
-            boolean timedOut = System.nanoTime() - started >= timeout.toNanos() * 9 / 10;
-            return Answer.of(error, timedOut ? "no answer within " + timeout.toMillis() + " ms" : null);
-        });
+        // dnsjava checks its timeouts about once a second: the budget is enforced here, to the millisecond.
+        return session.lookupAsync(name, type).toCompletableFuture().orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
+                .handle((result, error) -> {
+                    inFlight.release();
+                    if (error == null) {
+                        return Answer.of(result.getRecords());
+                    }
+                    // dnsjava reports its own timeout as a plain IOException; the clock tells it apart from other errors.
+                    boolean timedOut = System.nanoTime() - started >= timeout.toNanos() * 9 / 10;
+                    return Answer.of(error, timedOut ? "no answer within " + timeout.toMillis() + " ms" : null);
+                });
     }
 
     /** IPv6 text as RFC 5952 recommends (2001:db8::1), not Java's 2001:db8:0:0:0:0:0:1. */

@@ -1,6 +1,8 @@
 package dev.mailcheck.lists;
 
+import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.databind.MappingIterator;
+import com.fasterxml.jackson.dataformat.csv.CsvFactory;
 import com.fasterxml.jackson.dataformat.csv.CsvMapper;
 import com.fasterxml.jackson.dataformat.csv.CsvParser;
 import java.io.BufferedReader;
@@ -23,25 +25,42 @@ public final class InputRecords implements Iterator<InputRecords.Input> {
 
     public enum Format { AUTO, LINES, CSV }
 
-    private static final CsvMapper CSV = new CsvMapper();
+    /**
+     * The longest line read as a whole. An address has at most 254 octets, so a longer line is an error
+     * of its own, and reading stops keeping characters here: a 100 MB line costs no more memory than this.
+     */
+    public static final int MAX_LINE_CHARS = 1000;
+    /** The longest CSV field; the CSV parser refuses longer ones, which ends the CSV input (see nextRow). */
+    static final int MAX_CSV_FIELD_CHARS = 1 << 20;
+
+    private static final CsvMapper CSV = new CsvMapper(CsvFactory.builder()
+            .streamReadConstraints(StreamReadConstraints.builder().maxStringLength(MAX_CSV_FIELD_CHARS).build()).build());
+
+    /** A line as read: at most {@link #MAX_LINE_CHARS} of it kept, and its whole length. */
+    private record Line(String kept, long length) {
+        boolean overLong() {
+            return length > MAX_LINE_CHARS;
+        }
+    }
 
     private final BufferedReader reader;
     private final int column;
     private final MappingIterator<List<String>> rows;
-    private String firstLine;
+    private Line firstLine;
     private Input next;
     private boolean failed;
 
     public InputRecords(BufferedReader reader, Format format, String columnName) throws IOException {
         this.reader = reader;
-        String first = reader.readLine();
-        if (first != null && first.startsWith("\uFEFF")) {
-            first = first.substring(1);
+        reader.mark(1);
+        if (reader.read() != '\uFEFF') {
+            reader.reset(); // no byte-order mark to drop
         }
-        int col = format == Format.LINES || first == null ? -1 : headerColumn(first, columnName);
+        Line first = readLine();
+        int col = format == Format.LINES || first == null || first.overLong() ? -1 : headerColumn(first.kept, columnName);
         if (format == Format.CSV && col < 0) {
             throw new IOException("the CSV header has no '" + columnName + "' column"
-                    + (first == null ? " (the input is empty)" : ": " + first));
+                    + (first == null ? " (the input is empty)" : ": " + first.kept));
         }
         this.column = col;
         if (col >= 0) {
@@ -50,6 +69,29 @@ public final class InputRecords implements Iterator<InputRecords.Input> {
             rows = null;
             firstLine = first;
         }
+    }
+
+    /** As {@link BufferedReader#readLine()} (ends at LF, CR or CRLF), but keeping at most MAX_LINE_CHARS. */
+    private Line readLine() throws IOException {
+        StringBuilder kept = new StringBuilder();
+        long length = 0;
+        int c = reader.read();
+        if (c == -1) {
+            return null;
+        }
+        for (; c != -1 && c != '\n'; c = reader.read()) {
+            if (c == '\r') {
+                reader.mark(1);
+                if (reader.read() != '\n') {
+                    reader.reset();
+                }
+                break;
+            }
+            if (length++ < MAX_LINE_CHARS) {
+                kept.append((char) c);
+            }
+        }
+        return new Line(kept.toString(), length);
     }
 
     private static int headerColumn(String header, String name) throws IOException {
@@ -91,9 +133,14 @@ public final class InputRecords implements Iterator<InputRecords.Input> {
 
     private Input nextLine() {
         try {
-            String line = firstLine != null ? firstLine : reader.readLine();
+            Line line = firstLine != null ? firstLine : readLine();
             firstLine = null;
-            return line == null ? null : new Input(line, null);
+            if (line == null) {
+                return null;
+            }
+            return line.overLong() ? new Input(line.kept, String.format(Locale.ROOT, "This line is %,d characters long;"
+                    + " an address has at most 254, so lines over %,d are not checked (the first %,d are kept here).",
+                    line.length, MAX_LINE_CHARS, MAX_LINE_CHARS)) : new Input(line.kept, null);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

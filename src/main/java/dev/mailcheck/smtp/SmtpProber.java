@@ -234,7 +234,8 @@ public final class SmtpProber implements AutoCloseable {
             permit.acquireUninterruptibly();
             SessionFailure e;
             try {
-                SmtpSession s = SmtpSession.open(t.host, t.address, settings, !tlsBroken.contains(t.address));
+                SmtpSession s = SmtpSession.open(t.host, t.address, settings,
+                        settings.starttls() && !tlsBroken.contains(t.address));
                 connections.increment();
                 return new Opened(s, permit, null, null, null, null);
             } catch (SessionFailure failed) {

@@ -142,7 +142,9 @@ final class SmtpSession implements Closeable {
         for (int i = 0; i < lines.size(); i++) {
             String line = lines.get(i);
             if (line.chars().anyMatch(c -> c == '\r' || c == '\n' || c == 0)) {
-                throw new IllegalArgumentException("refusing to send a command with CR, LF or NUL: " + line);
+                // Only the verb: the rest would put an address in a stack trace on standard error.
+                throw new IllegalArgumentException("refusing to send a " + line.split("[ :\r\n\0]", 2)[0]
+                        + " command with CR, LF or NUL");
             }
             logs.get(i).add("C: " + line);
             wire.append(line).append("\r\n");

@@ -64,6 +64,8 @@ class AddressParserTest {
             John <user@example.com>               | display name
             user@example.123                      | all digits
             user@xn--a.example                    | internationalized domain name
+            'a@"@..com'                           | could not be analysed
+            '""@"@..com'                          | could not be analysed
             """)
     void rejectsWithAReadableDetail(String input, String detail) {
         var parsed = assertInstanceOf(ParsedAddress.Invalid.class, parser.parse(input));

@@ -20,6 +20,8 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /** The {@code check} command as a separate process: input file in, results out, against NSD. */
 class CheckCommandTest {
@@ -38,12 +40,20 @@ class CheckCommandTest {
     }
 
     private Run run(byte[] stdin, String... args) throws Exception {
+        return run(Map.of(), stdin, args);
+    }
+
+    /** @param env added to the environment, which never passes LOG_ADDRESSES on from the test's own */
+    private Run run(Map<String, String> env, byte[] stdin, String... args) throws Exception {
         List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
                 "-cp", System.getProperty("java.class.path"), Main.class.getName()));
         command.addAll(List.of(args));
         Path out = dir.resolve("stdout");
         Path err = dir.resolve("stderr");
-        Process p = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+        ProcessBuilder builder = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile());
+        builder.environment().remove("LOG_ADDRESSES");
+        builder.environment().putAll(env);
+        Process p = builder.start();
         p.getOutputStream().write(stdin);
         p.getOutputStream().close();
         assertTrue(p.waitFor(60, TimeUnit.SECONDS), "check did not finish");
@@ -181,6 +191,24 @@ class CheckCommandTest {
         assertEquals("5.1.1", rejected.at("/predicted_reply/enhanced").asText());
         assertTrue(results.get(2).get("smtp").isNull(), "no probe for a null-MX domain");
         assertTrue(run.stderr().contains("SMTP: "), run.stderr());
+    }
+
+    /** Standard error is a log: it shows j***@example.com unless whole addresses are asked for. */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource({"default, false", "--log-addresses, true", "LOG_ADDRESSES=true, true"})
+    void messagesOnStandardErrorMaskAddresses(String how, boolean whole) throws Exception {
+        Path file = dir.resolve("no-header.csv");
+        Files.writeString(file, "jane.doe@good.checker.test\n");
+        List<String> args = new ArrayList<>(List.of("check", "--input-format", "csv", file.toString()));
+        if (how.startsWith("--")) {
+            args.add(1, how);
+        }
+        Run run = run(how.contains("=") ? Map.of("LOG_ADDRESSES", "true") : Map.of(), new byte[0],
+                args.toArray(String[]::new));
+        assertEquals(2, run.exit(), run.stderr());
+        assertTrue(run.stderr().contains("no 'email' column"), run.stderr());
+        assertEquals(whole, run.stderr().contains("jane.doe@good.checker.test"), run.stderr());
+        assertEquals(!whole, run.stderr().contains("j***@good.checker.test"), run.stderr());
     }
 
     @Test

@@ -11,14 +11,17 @@ import dev.mailcheck.dns.MailDomain;
 import dev.mailcheck.dns.MxHost;
 import dev.mailcheck.testbed.FakeSmtpServer;
 import dev.mailcheck.testbed.FakeSmtpServer.Script;
+import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.IntStream;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
@@ -40,7 +43,8 @@ class SmtpProberFaultTest {
     private static Run probe(Script script, boolean data, int addresses) {
         FakeSmtpServer server = new FakeSmtpServer(script);
         SmtpSettings settings = new SmtpSettings("prober.test", "", server.port(), data, true, true, null,
-                Map.of(Stage.GREETING, STAGE, Stage.EHLO, STAGE, Stage.MAIL, STAGE, Stage.RCPT, STAGE, Stage.DATA, STAGE),
+                Map.of(Stage.GREETING, STAGE, Stage.EHLO, STAGE, Stage.STARTTLS, STAGE, Stage.MAIL, STAGE, Stage.RCPT, STAGE,
+                        Stage.DATA, STAGE),
                 50, 2, 8, 8, Duration.ofMillis(50));
         try (server; SmtpProber prober = new SmtpProber(settings)) {
             List<CompletableFuture<SmtpOutcome>> all = IntStream.range(0, addresses)
@@ -61,6 +65,115 @@ class SmtpProberFaultTest {
         return c -> {
             c.send(greeting);
             c.serve(replies);
+        };
+    }
+
+    /** A fault that strikes at {@code stage}, with the verdict it must end in and within the stage's time. */
+    record Fault(String name, Script script, boolean data, Reason reason, Stage stage) {
+        @Override
+        public String toString() {
+            return name;
+        }
+    }
+
+    private static final String EHLO_STARTTLS = "250-fake.test\r\n250-STARTTLS\r\n250 ENHANCEDSTATUSCODES\r\n";
+
+    static Stream<Fault> faults() {
+        return Stream.of(
+                new Fault("tarpit at the greeting, 1 byte a second", c -> trickle(c, "220 fake.test ESMTP\r\n"), false,
+                        Reason.SMTP_UNREACHABLE, Stage.GREETING),
+                new Fault("tarpit at RCPT, 1 byte a second", c -> {
+                    c.send("220 fake\r\n");
+                    String line;
+                    while ((line = c.readLine()) != null) {
+                        if (line.startsWith("RCPT")) {
+                            trickle(c, "250 2.1.5 Ok\r\n");
+                        }
+                        c.send(ordinary(line.split("[ :]", 2)[0]));
+                    }
+                }, false, Reason.SMTP_PROTOCOL_ERROR, Stage.RCPT),
+                new Fault("garbage in reply to MAIL", greeting("220 fake\r\n",
+                        v -> v.equals("MAIL") ? "\u0000\u0001 what is this\r\n" : ordinary(v)), false,
+                        Reason.SMTP_PROTOCOL_ERROR, Stage.MAIL),
+                new Fault("over-long greeting line", greeting("220 " + "x".repeat(ReplyReader.MAX_LINE + 10) + "\r\n",
+                        FakeSmtpServer::ordinary), false, Reason.SMTP_PROTOCOL_ERROR, Stage.GREETING),
+                new Fault("connection reset instead of the RCPT reply", c -> {
+                    c.send("220 fake\r\n");
+                    String line;
+                    while ((line = c.readLine()) != null && !line.startsWith("RCPT")) {
+                        c.send(ordinary(line.split("[ :]", 2)[0]));
+                    }
+                    c.reset();
+                }, false, Reason.SMTP_PROTOCOL_ERROR, Stage.RCPT),
+                new Fault("connection reset after RCPT was accepted, at DATA", c -> {
+                    c.send("220 fake\r\n");
+                    String line;
+                    while ((line = c.readLine()) != null && !line.equals("DATA")) {
+                        c.send(ordinary(line.split("[ :]", 2)[0]));
+                    }
+                    c.reset();
+                }, true, Reason.SMTP_PROTOCOL_ERROR, Stage.DATA),
+                new Fault("421 at MAIL FROM", greeting("220 fake\r\n",
+                        v -> v.equals("MAIL") ? "421 4.3.2 Shutting down\r\n" : ordinary(v)), false,
+                        Reason.TEMPORARY_FAILURE, Stage.MAIL),
+                new Fault("421 at RCPT", greeting("220 fake\r\n",
+                        v -> v.equals("RCPT") ? "421 4.7.0 Too many errors\r\n" : ordinary(v)), false,
+                        Reason.TEMPORARY_FAILURE, Stage.RCPT),
+                new Fault("421 at DATA", greeting("220 fake\r\n",
+                        v -> v.equals("DATA") ? "421 4.3.0 Closing\r\n" : ordinary(v)), true,
+                        Reason.TEMPORARY_FAILURE, Stage.DATA),
+                // A failed handshake falls back to plain SMTP on a new connection (opportunistic TLS), whose
+                // answer then counts: the fake accepts every mailbox, hence accept_all.
+                new Fault("TLS handshake met by garbage", startTls(c -> {
+                    Thread.sleep(100); // after the 220, so that the bytes reach the TLS layer, not the reply reader
+                    c.send("this is not a TLS record\r\n");
+                }), false, Reason.ACCEPT_ALL, Stage.RCPT),
+                new Fault("TLS handshake never answered", startTls(c -> Thread.sleep(5_000)), false,
+                        Reason.ACCEPT_ALL, Stage.RCPT));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("faults")
+    void faultIsBoundedAndClassified(Fault f) {
+        long started = System.nanoTime();
+        Run run = probe(f.script, f.data, 1);
+        long ms = Duration.ofNanos(System.nanoTime() - started).toMillis();
+        SmtpOutcome o = run.first();
+        assertEquals(f.reason, o.reason(), () -> o.detail() + "\n" + String.join("\n", o.report().transcript()));
+        assertEquals(f.stage, o.report().stage(), o::detail);
+        // Two stage timeouts at most (a TLS fallback costs one), plus the session's set-up and linger.
+        assertTrue(ms < 2 * STAGE.toMillis() + 1_500, ms + " ms");
+        if (f.name.startsWith("TLS")) {
+            assertEquals(SmtpReport.StartTls.FAILED, o.report().starttls());
+            assertEquals(2, run.server.connections(), "one connection for the failed handshake, one in plain SMTP");
+        }
+        if (f.data) {
+            assertEquals("DATA", run.server.received().getLast(), "nothing may follow DATA");
+        }
+    }
+
+    /** Sends {@code reply} one byte a second, the way a tarpit answers. */
+    private static void trickle(FakeSmtpServer.Conversation c, String reply) throws IOException, InterruptedException {
+        for (char ch : reply.toCharArray()) {
+            c.send(String.valueOf(ch));
+            Thread.sleep(1_000);
+        }
+    }
+
+    /** Offers STARTTLS, answers 220 to it, then does {@code handshake} instead of TLS; plain SMTP on later connections. */
+    private static Script startTls(Script handshake) {
+        return c -> {
+            c.send("220 fake\r\n");
+            String line;
+            while ((line = c.readLine()) != null) {
+                String verb = line.split("[ :]", 2)[0];
+                if (verb.equals("STARTTLS")) {
+                    c.send("220 2.0.0 Ready to start TLS\r\n");
+                    handshake.run(c);
+                    return;
+                }
+                c.send(verb.equals("EHLO") ? EHLO_STARTTLS : ordinary(verb));
+            }
         };
     }
 

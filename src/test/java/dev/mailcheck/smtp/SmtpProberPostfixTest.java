@@ -25,7 +25,11 @@ import org.junit.jupiter.params.provider.CsvSource;
 class SmtpProberPostfixTest {
 
     private static SmtpSettings settings(boolean data, boolean allowPrivate) {
-        return new SmtpSettings("prober.checker.test", "probe@checker.test", Postfix.shared().port(), data, true,
+        return settings(data, true, allowPrivate);
+    }
+
+    private static SmtpSettings settings(boolean data, boolean starttls, boolean allowPrivate) {
+        return new SmtpSettings("prober.checker.test", "probe@checker.test", Postfix.shared().port(), data, starttls,
                 allowPrivate, null, Map.of(), 50, 2, 16, 8, Duration.ofMillis(100));
     }
 
@@ -41,6 +45,36 @@ class SmtpProberPostfixTest {
     private static void assertNothingDelivered(String log) {
         assertEquals(List.of(), Postfix.deliveryLines(log), "Postfix queued or delivered something");
         assertTrue(Postfix.shared().queueEmpty(), "the Postfix queue is not empty");
+        assertEquals(0, Postfix.shared().queuedFiles(), "files in the Postfix queue directories");
+    }
+
+    /**
+     * Every way of probing, over every listener (strict, catch-all, greylisting, fail-over), known and
+     * unknown mailboxes, pipelined batches and the catch-all test: Postfix's log and queue show that no
+     * message was ever accepted, and with DATA that each session ended at the 354.
+     */
+    @ParameterizedTest(name = "DATA: {0}, STARTTLS: {1}")
+    @CsvSource({"false, true", "false, false", "true, true", "true, false"})
+    void noModeEverQueuesAMessage(boolean data, boolean starttls) {
+        int mark = Postfix.shared().logMark();
+        List<String> addresses = new java.util.ArrayList<>(List.of("alice@strict.smtp.test", "bob@strict.smtp.test",
+                "zed@strict.smtp.test", "full@strict.smtp.test", "policy@strict.smtp.test", "ünïcode@strict.smtp.test",
+                "alice@greylist.smtp.test", "bob@failover.smtp.test"));
+        IntStream.range(0, 30).forEach(i -> addresses.add("user" + i + "@catchall.smtp.test"));
+        List<CheckResult> results = check(settings(data, starttls, true), addresses);
+        String log = Postfix.shared().logSince(mark);
+
+        assertEquals(SmtpReport.CatchAll.REJECTS_UNKNOWN, results.getFirst().smtp().catchAll());
+        assertEquals(SmtpReport.CatchAll.ACCEPTS_ALL, results.getLast().smtp().catchAll());
+        SmtpReport.StartTls tls = starttls ? SmtpReport.StartTls.ESTABLISHED : SmtpReport.StartTls.NOT_USED;
+        assertEquals(tls, results.getFirst().smtp().starttls());
+        if (data) {
+            assertEquals(Stage.DATA_354, results.getFirst().smtp().stage());
+            assertTrue(log.contains("lost connection after DATA"), "no session ended at the 354:\n" + log);
+        } else {
+            assertTrue(!log.contains("after DATA"), "DATA was sent without --smtp-data:\n" + log);
+        }
+        assertNothingDelivered(log);
     }
 
     @ParameterizedTest(name = "{0} (data: {1}) -> {2}")

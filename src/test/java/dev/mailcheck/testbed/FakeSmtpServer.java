@@ -30,12 +30,20 @@ public final class FakeSmtpServer implements AutoCloseable {
     }
 
     public final class Conversation {
+        private final Socket socket;
         private final BufferedReader in;
         private final OutputStream out;
 
         Conversation(Socket s) throws IOException {
+            socket = s;
             in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.UTF_8));
             out = s.getOutputStream();
+        }
+
+        /** Drops the connection with a TCP reset (RST), as a crashing server or a middlebox does. */
+        public void reset() throws IOException {
+            socket.setSoLinger(true, 0);
+            socket.close();
         }
 
         /** The client's next line, or null when it has closed the connection. */

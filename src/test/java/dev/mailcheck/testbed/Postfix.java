@@ -34,7 +34,11 @@ public final class Postfix implements AutoCloseable {
     /** The parent of the benchmark's domains (d0, d1, ...), which the benchmark's zone points at 127.0.0.2. */
     public static final String BENCH_DOMAIN = "bench.smtp.test";
     public static final List<String> USERS = List.of("alice", "bob", "ünïcode");
-    private static final Pattern DELIVERY = Pattern.compile("status=(sent|deferred|bounced)|: removed|message-id=");
+    /** Log lines of a message that was queued (cleanup's message-id, qmgr's queue active) or left the queue. */
+    private static final Pattern DELIVERY = Pattern.compile(
+            "status=(sent|deferred|bounced)|: removed|message-id=|\\(queue active\\)");
+    /** Where Postfix keeps messages at every step from submission to delivery. */
+    private static final List<String> QUEUES = List.of("maildrop", "incoming", "active", "deferred", "hold", "corrupt");
     private static Postfix shared;
     private static RuntimeException failedToStart;
 
@@ -237,6 +241,22 @@ public final class Postfix implements AutoCloseable {
     /** Lines that would show a message entering the queue or leaving it; a probe must cause none. */
     public static List<String> deliveryLines(String log) {
         return log.lines().filter(l -> DELIVERY.matcher(l).find()).toList();
+    }
+
+    /** Files in the queue directories themselves, as a second witness beside postqueue. */
+    public long queuedFiles() {
+        long n = 0;
+        for (String queue : QUEUES) {
+            Path q = dir.resolve("spool").resolve(queue);
+            if (Files.isDirectory(q)) {
+                try (var files = Files.walk(q)) {
+                    n += files.filter(Files::isRegularFile).count();
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            }
+        }
+        return n;
     }
 
     public boolean queueEmpty() {

@@ -1,0 +1,142 @@
+package dev.mailcheck.lists;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.sun.management.ThreadMXBean;
+import dev.mailcheck.Reason;
+import dev.mailcheck.dns.MxResolver;
+import dev.mailcheck.testbed.Nsd;
+import dev.mailcheck.verdict.CheckResult;
+import dev.mailcheck.verdict.Checker;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/** Hostile lists through the whole list path (reader, records, checker), in process, against NSD. */
+class ListRunTest {
+
+    private static MxResolver dns;
+    private static Checker checker;
+
+    @BeforeAll
+    static void start() {
+        dns = new MxResolver(List.of(Nsd.shared().address()), Duration.ofSeconds(3), 64);
+        checker = new Checker(dns);
+    }
+
+    @AfterAll
+    static void stop() {
+        dns.close();
+    }
+
+    private static List<CheckResult> run(InputStream list, InputRecords.Format format) throws IOException {
+        List<CheckResult> results = new ArrayList<>();
+        ListRun.run(checker, new InputRecords(ListRun.reader(list), format, "email"), results::add);
+        return results;
+    }
+
+    /** {@code size} bytes of 'a' without a line break, made as they are read: nothing that large is ever held. */
+    private static InputStream oneHugeLine(long size) {
+        return new InputStream() {
+            long left = size;
+
+            @Override
+            public int read() {
+                return left-- > 0 ? 'a' : -1;
+            }
+
+            @Override
+            public int read(byte[] b, int off, int len) {
+                if (left <= 0) {
+                    return -1;
+                }
+                int n = (int) Math.min(len, left);
+                Arrays.fill(b, off, off + n, (byte) 'a');
+                left -= n;
+                return n;
+            }
+        };
+    }
+
+    @Test
+    void aHundredMegabyteLineIsOneCleanErrorInBoundedMemory() throws IOException {
+        ThreadMXBean threads = (ThreadMXBean) ManagementFactory.getThreadMXBean();
+        long before = threads.getCurrentThreadAllocatedBytes();
+        List<CheckResult> results = run(oneHugeLine(100L << 20), InputRecords.Format.AUTO);
+        long allocated = threads.getCurrentThreadAllocatedBytes() - before;
+
+        assertEquals(1, results.size());
+        CheckResult r = results.getFirst();
+        assertEquals(Reason.INVALID_SYNTAX, r.reason());
+        assertTrue(r.detail().contains("This line is 104,857,600 characters long"), r.detail());
+        assertEquals(InputRecords.MAX_LINE_CHARS, r.address().length());
+        // Holding the line would allocate at least its 100 MB; reading it through allocates buffers only.
+        assertTrue(allocated < 16L << 20, "reading allocated " + (allocated >> 20) + " MB");
+    }
+
+    @ParameterizedTest(name = "{0} chars, then {1}")
+    @CsvSource({"1000, EOF, false", "1001, EOF, true", "1000, CRLF, false", "1001, CR, true", "1001, LF, true"})
+    void linesAreCappedAtTheLimitExactly(int length, String ending, boolean error) throws IOException {
+        String end = switch (ending) {
+            case "CRLF" -> "\r\n";
+            case "CR" -> "\r";
+            case "LF" -> "\n";
+            default -> "";
+        };
+        String list = "a".repeat(length) + end + (end.isEmpty() ? "" : "user@good.checker.test\n");
+        List<CheckResult> results = run(new ByteArrayInputStream(list.getBytes(StandardCharsets.US_ASCII)),
+                InputRecords.Format.LINES);
+        assertEquals(end.isEmpty() ? 1 : 2, results.size(), "one record per line");
+        assertEquals(error, results.getFirst().detail().contains("characters long"), results.getFirst().detail());
+        assertEquals(Math.min(length, InputRecords.MAX_LINE_CHARS), results.getFirst().address().length());
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', textBlock = """
+            # case          | the middle line, hex, before "@good.checker.test" | reason         | detail says
+            Latin-1 ü       | 6dfc6c6c6572                                       | INVALID_SYNTAX | not valid UTF-8
+            lone 0xFF       | ff                                                 | INVALID_SYNTAX | not valid UTF-8
+            overlong slash  | 75c0af                                             | INVALID_SYNTAX | not valid UTF-8
+            UTF-8 surrogate | 75eda080                                           | INVALID_SYNTAX | not valid UTF-8
+            cut multibyte   | 75c3                                               | INVALID_SYNTAX | not valid UTF-8
+            NUL inside      | 750065                                             | INVALID_SYNTAX | control character
+            valid UTF-8 ü   | 6dc3bc6c6c6572                                     | ACCEPTS_MAIL   | goes to
+            """)
+    void undecodableBytesSpoilOnlyTheirOwnLine(String name, String hex, Reason reason, String detail) throws IOException {
+        ByteArrayOutputStream list = new ByteArrayOutputStream();
+        list.writeBytes("first@good.checker.test\n".getBytes(StandardCharsets.US_ASCII));
+        list.writeBytes(HexFormat.of().parseHex(hex));
+        list.writeBytes("@good.checker.test\nlast@good.checker.test\n".getBytes(StandardCharsets.US_ASCII));
+        List<CheckResult> results = run(new ByteArrayInputStream(list.toByteArray()), InputRecords.Format.AUTO);
+        assertEquals(3, results.size(), "one record per line");
+        assertEquals(Reason.ACCEPTS_MAIL, results.getFirst().reason());
+        assertEquals(reason, results.get(1).reason(), results.get(1).detail());
+        assertTrue(results.get(1).detail().contains(detail), results.get(1).detail());
+        assertEquals(Reason.ACCEPTS_MAIL, results.getLast().reason());
+    }
+
+    @Test
+    void anOverLongCsvFieldEndsTheCsvInputWithAnError() throws IOException {
+        String csv = "email,note\nfirst@good.checker.test,x\nsecond@good.checker.test,"
+                + "n".repeat(InputRecords.MAX_CSV_FIELD_CHARS + 1) + "\nthird@good.checker.test,x\n";
+        List<CheckResult> results = run(new ByteArrayInputStream(csv.getBytes(StandardCharsets.US_ASCII)),
+                InputRecords.Format.AUTO);
+        assertEquals(Reason.ACCEPTS_MAIL, results.getFirst().reason());
+        assertEquals(Reason.INVALID_SYNTAX, results.getLast().reason());
+        assertTrue(results.getLast().detail().contains("could not be read"), results.getLast().detail());
+    }
+}
