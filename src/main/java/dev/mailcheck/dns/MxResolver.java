@@ -99,10 +99,7 @@ public final class MxResolver implements AutoCloseable {
         // Shared MX hosts (a provider's, serving thousands of domains) are resolved once per TTL.
         Cache records = new Cache();
         records.setMaxEntries(200_000);
-        // dnsjava parses answers and fills its cache on its executor; the default, the common pool, has
-        // one thread on a two-core machine, and every lookup queued behind it.
-        this.session = LookupSession.builder().resolver(network).cache(records).clearSearchPath().executor(threads)
-                .build();
+        this.session = LookupSession.builder().resolver(network).cache(records).clearSearchPath().build();
     }
 
     /** Where mail for {@code asciiDomain} goes; shared with every other caller asking for the same domain. */

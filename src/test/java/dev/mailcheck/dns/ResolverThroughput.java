@@ -1,5 +1,6 @@
 package dev.mailcheck.dns;
 
+import dev.mailcheck.cli.ConsoleLogging;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -19,6 +20,7 @@ public final class ResolverThroughput {
 
     /** @param args HOST:PORT of the DNS server, the query file, and optionally the queries in flight */
     public static void main(String[] args) throws Exception {
+        ConsoleLogging.install();
         List<String> domains = Files.readAllLines(Path.of(args[1])).stream().map(l -> l.split(" ")[0]).toList();
         int inFlight = args.length > 2 ? Integer.parseInt(args[2]) : MxResolver.DEFAULT_MAX_IN_FLIGHT;
         try (MxResolver dns = new MxResolver(List.of(Servers.parse(args[0], 53)), MxResolver.DEFAULT_TIMEOUT, inFlight)) {
