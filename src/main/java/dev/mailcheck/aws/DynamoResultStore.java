@@ -37,7 +37,7 @@ import software.amazon.awssdk.services.dynamodb.model.WriteRequest;
  * <pre>
  *   pk = JOB#&lt;id&gt;  sk = JOB                 the job: status, total, counts per verdict, results key
  *   pk = JOB#&lt;id&gt;  sk = LINE#&lt;12 digits&gt;   one result per input record, at its position
- *   pk = JOB#&lt;id&gt;  sk = CHUNK#&lt;6 digits&gt;   a chunk of a split list, done: its total and counts
+ *   pk = CHUNKS#&lt;id&gt; sk = CHUNK#&lt;6 digits&gt;  a chunk of a split list, done: its total and counts
  * </pre>
  * Keys by position make a re-run overwrite instead of duplicate, and keep duplicates in a list as
  * the separate records they are. {@code expires_at} (epoch seconds) is the table's TTL attribute.
@@ -166,7 +166,7 @@ public final class DynamoResultStore implements ResultStore {
     @Override
     public void putChunk(String jobId, int chunk, Tally tally) {
         Map<String, AttributeValue> item = new HashMap<>();
-        item.put("pk", s("JOB#" + jobId));
+        item.put("pk", s(chunksKey(jobId)));
         item.put("sk", s(String.format(Locale.ROOT, "CHUNK#%06d", chunk)));
         item.put("total", n(tally.total()));
         item.put("counts", counts(tally.counts()));
@@ -194,8 +194,12 @@ public final class DynamoResultStore implements ResultStore {
 
     private Iterable<Map<String, AttributeValue>> chunkItems(String jobId) {
         return dynamo.queryPaginator(b -> b.tableName(table).consistentRead(true)
-                .keyConditionExpression("pk = :pk AND begins_with(sk, :chunk)")
-                .expressionAttributeValues(Map.of(":pk", s("JOB#" + jobId), ":chunk", s("CHUNK#")))).items();
+                .keyConditionExpression("pk = :pk").expressionAttributeValues(Map.of(":pk", s(chunksKey(jobId))))).items();
+    }
+
+    /** Chunk tallies have a partition of their own, so that reading them never walks a job's results. */
+    private static String chunksKey(String jobId) {
+        return "CHUNKS#" + jobId;
     }
 
     private static AttributeValue counts(Map<Verdict, Long> counts) {

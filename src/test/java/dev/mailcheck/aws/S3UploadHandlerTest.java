@@ -14,6 +14,7 @@ import dev.mailcheck.dns.MxResolver;
 import dev.mailcheck.lists.InputRecords;
 import dev.mailcheck.store.Job;
 import dev.mailcheck.store.ResultStore;
+import dev.mailcheck.testbed.DynamoFaultProxy;
 import dev.mailcheck.testbed.Moto;
 import dev.mailcheck.testbed.Nsd;
 import dev.mailcheck.verdict.Checker;
@@ -230,6 +231,25 @@ class S3UploadHandlerTest {
         };
         assertEquals(1, drain(new SqsChunkHandler(new ChunkProcessor(checker, s3, dying)), false));
         assertComplete(store.job(job.id()).orElseThrow(), 4);
+    }
+
+    /**
+     * DynamoDB refusing writes (ProvisionedThroughputExceededException) five times in a row: the SDK backs
+     * off and tries again (a chunk that still fails is delivered again by SQS, as the killed-worker test
+     * shows); every result is stored once.
+     */
+    @Test
+    void throttledWritesAreRetriedUntilNothingIsLost() throws Exception {
+        String etag = s3.putObject(b -> b.bucket(BUCKET).key("uploads/throttled.txt"),
+                RequestBody.fromString("a@good.checker.test\nb@nullmx.checker.test\nc@good.checker.test\nd@x\n"
+                        + "e@good.checker.test\nf@absent.checker.test\n")).eTag();
+        Job job = processor(Mode.SPLIT, 2).process(BUCKET, "uploads/throttled.txt", etag);
+        try (DynamoFaultProxy proxy = new DynamoFaultProxy(Moto.shared().endpoint(), 5, DynamoFaultProxy.Fault.THROTTLED)) {
+            DynamoResultStore throttled = new DynamoResultStore(Moto.dynamo(proxy.endpoint()), TABLE, Duration.ofDays(1));
+            drain(new SqsChunkHandler(new ChunkProcessor(checker, s3, throttled)), false);
+            assertEquals(5, proxy.injected());
+        }
+        assertComplete(store.job(job.id()).orElseThrow(), 6);
     }
 
     @Test

@@ -19,11 +19,13 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * A fault-injecting proxy in front of moto for what moto never does on its own: DynamoDB answering
- * BatchWriteItem with UnprocessedItems, as it does under throttling. The first {@code faults}
- * batches get only their first half written; the second half comes back unprocessed.
+ * A fault-injecting proxy in front of moto for what moto never does on its own: DynamoDB throttling
+ * BatchWriteItem. The first {@code faults} batches are either half written, the other half coming back
+ * as UnprocessedItems, or refused whole with ProvisionedThroughputExceededException.
  */
 public final class DynamoFaultProxy implements AutoCloseable {
+
+    public enum Fault { UNPROCESSED_ITEMS, THROTTLED }
 
     private static final Set<String> HOP_BY_HOP = Set.of("host", "content-length", "connection", "expect",
             "transfer-encoding", "upgrade", "keep-alive");
@@ -34,9 +36,15 @@ public final class DynamoFaultProxy implements AutoCloseable {
     private final URI target;
     private final AtomicInteger faultsLeft;
     private final AtomicInteger injected = new AtomicInteger();
+    private final Fault fault;
 
     public DynamoFaultProxy(URI target, int faults) {
+        this(target, faults, Fault.UNPROCESSED_ITEMS);
+    }
+
+    public DynamoFaultProxy(URI target, int faults, Fault fault) {
         this.target = target;
+        this.fault = fault;
         this.faultsLeft = new AtomicInteger(faults);
         try {
             server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 50);
@@ -52,7 +60,7 @@ public final class DynamoFaultProxy implements AutoCloseable {
         return URI.create("http://127.0.0.1:" + server.getAddress().getPort());
     }
 
-    /** How many batches were answered with UnprocessedItems. */
+    /** How many batches were answered with a fault. */
     public int injected() {
         return injected.get();
     }
@@ -62,7 +70,20 @@ public final class DynamoFaultProxy implements AutoCloseable {
         String op = exchange.getRequestHeaders().getFirst("X-Amz-Target");
         ArrayNode unprocessed = null;
         String table = null;
-        if (op != null && op.endsWith(".BatchWriteItem") && faultsLeft.getAndDecrement() > 0) {
+        boolean faulty = op != null && op.endsWith(".BatchWriteItem") && faultsLeft.getAndDecrement() > 0;
+        if (faulty && fault == Fault.THROTTLED) {
+            injected.incrementAndGet();
+            byte[] refusal = JSON.writeValueAsBytes(Map.of("__type",
+                    "com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException",
+                    "message", "The level of configured provisioned throughput for the table was exceeded."));
+            exchange.getResponseHeaders().add("Content-Type", "application/x-amz-json-1.0");
+            exchange.getResponseHeaders().add("x-amzn-ErrorType", "ProvisionedThroughputExceededException");
+            exchange.sendResponseHeaders(400, refusal.length);
+            exchange.getResponseBody().write(refusal);
+            exchange.close();
+            return;
+        }
+        if (faulty) {
             ObjectNode request = (ObjectNode) JSON.readTree(body);
             ObjectNode items = (ObjectNode) request.get("RequestItems");
             table = items.fieldNames().next();
