@@ -115,17 +115,20 @@ def memory_section(r, out):
     out += [
         "## Memory under `-Xmx256m`",
         "",
-        "Peak heap is the largest occupancy a collection found (from `-Xlog:gc`); RSS is GNU time's maximum "
-        "resident set size of the whole process.",
+        "Peak heap is the largest occupancy a collection found on entry (from `-Xlog:gc`; G1 fills what it is "
+        "given before collecting), full GCs how often the live set came close to the limit; RSS is GNU time's "
+        "maximum resident set size of the whole process.",
         "",
-        "| path | work | wall | peak heap | RSS |",
-        "|---|---|---|---|---|",
+        "| path | work | wall | peak heap | full GCs | RSS |",
+        "|---|---|---|---|---|---|",
         f"| `checker check` (CSV out) | {f(c['lines'])} lines | {c['wall_seconds']:.1f} s | {f(c['peak_heap_mib'] or 0)} MiB | "
-        f"{f(c['rss_mib'])} MiB |",
+        f"{c['full_gcs']} | {f(c['rss_mib'])} MiB |",
         f"| S3 upload handler (`invoke s3`, moto) | {f(s['lines'])}-line gzip object read and split into "
-        f"{f(s['chunks'])} chunks on SQS | {s['wall_seconds']:.1f} s | {f(s['peak_heap_mib'] or 0)} MiB | {f(s['rss_mib'])} MiB |",
+        f"{f(s['chunks'])} chunks on SQS | {s['wall_seconds']:.1f} s | {f(s['peak_heap_mib'] or 0)} MiB | "
+        f"{s['full_gcs']} | {f(s['rss_mib'])} MiB |",
         f"| chunk worker (`invoke sqs`, moto) | one batch: {q['messages']} chunks, {f(q['records'])} results stored | "
-        f"{q['wall_seconds']:.1f} s | {f(q['peak_heap_mib'] or 0)} MiB | {f(q['rss_mib'])} MiB |",
+        f"{q['wall_seconds']:.1f} s | {f(q['peak_heap_mib'] or 0)} MiB | {q['full_gcs']} | "
+        f"{f(q['rss_mib'])} MiB |",
         "",
     ]
 
@@ -182,10 +185,10 @@ def main():
         "",
         f"Machine: {m['cpus']} × {m['cpu']}, {m['memory_gib']} GiB, {m['os']}; {m['java']}.",
         "",
-        "| section | measured |",
-        "|---|---|",
+        "| section | measured | command |",
+        "|---|---|---|",
     ]
-    out += [f"| {k} | {v} |" for k, v in r.get("measured", {}).items()]
+    out += [f"| {k} | {v['date']} | `{v['command'].strip()}` |" for k, v in r.get("measured", {}).items()]
     out.append("")
     DOCS.mkdir(exist_ok=True)
     for name, section in [("dns", dns_section), ("smtp", smtp_section), ("memory", memory_section),
