@@ -57,9 +57,9 @@ final class PooledUdpClient implements UdpIoClient, AutoCloseable {
                 if (socket.pending.putIfAbsent(id, pending) == null) {
                     // The exception dnsjava's own transport gives, so that retries and timeouts work as with it.
                     CompletableFuture.delayedExecutor(timeout.toNanos(), TimeUnit.NANOSECONDS).execute(() ->
-                            answer.completeExceptionally(new SocketTimeoutException("no answer within " + timeout)));
+                            answer.completeExceptionally(new SocketTimeoutException("Query timed out")));
                     answer.whenComplete((bytes, error) -> socket.done(id, pending));
-                    socket.channel.write(ByteBuffer.wrap(data));
+                    socket.send(data);
                     return answer;
                 }
             }
@@ -134,8 +134,7 @@ final class PooledUdpClient implements UdpIoClient, AutoCloseable {
                 try {
                     channel.read(buffer);
                 } catch (PortUnreachableException e) {
-                    // The system can't tell which query drew the ICMP error: every query to this server fails.
-                    List.copyOf(pending.values()).forEach(p -> p.answer.completeExceptionally(e));
+                    unreachable(e);
                     continue;
                 } catch (IOException e) {
                     List.copyOf(pending.values()).forEach(p -> p.answer.completeExceptionally(e));
@@ -152,6 +151,23 @@ final class PooledUdpClient implements UdpIoClient, AutoCloseable {
                     p.answer.complete(bytes);
                 }
             }
+        }
+
+        /**
+         * An ICMP "port unreachable" comes back on whichever call touches the socket next, a send as well as
+         * the reader's receive, and can't be told apart by query: every query to this server fails.
+         */
+        void send(byte[] data) throws IOException {
+            try {
+                channel.write(ByteBuffer.wrap(data));
+            } catch (PortUnreachableException e) {
+                unreachable(e);
+                throw e;
+            }
+        }
+
+        private void unreachable(PortUnreachableException e) {
+            List.copyOf(pending.values()).forEach(p -> p.answer.completeExceptionally(e));
         }
 
         private static boolean sameQuestion(ByteBuffer answer, byte[] question) {

@@ -108,4 +108,25 @@ class MxResolverTest {
             assertTrue(md.detail().contains("no answer within 400 ms"), md::detail);
         }
     }
+
+    @Test
+    void aPortWithNoServerFailsEveryLookupAtOnce() throws Exception {
+        int closed;
+        try (DatagramSocket probe = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
+            closed = probe.getLocalPort();
+        }
+        try (MxResolver nobody = new MxResolver(List.of(new InetSocketAddress(InetAddress.getLoopbackAddress(), closed)),
+                Duration.ofSeconds(20), 8)) {
+            // Several at once: the ICMP error may surface on another query's send rather than on a read.
+            List<CompletableFuture<MailDomain>> all = List.of("a.test", "b.test", "c.test", "d.test", "e.test").stream()
+                    .map(nobody::resolve).toList();
+            long started = System.nanoTime();
+            for (CompletableFuture<MailDomain> f : all) {
+                MailDomain md = f.join();
+                assertEquals(Reason.DNS_FAILURE, md.reason());
+                assertTrue(md.detail().contains("nothing listens on the DNS server's port"), md::detail);
+            }
+            assertTrue(System.nanoTime() - started < Duration.ofSeconds(10).toNanos(), "none waited for its timeout");
+        }
+    }
 }
