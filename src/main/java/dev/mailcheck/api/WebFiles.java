@@ -38,7 +38,9 @@ final class WebFiles {
         }
     }
 
+    /** The two demo pages share their style sheet, which goes into each page where it says so. */
     private static File load(String name, String contentType, String cacheControl) {
-        return new File(resource("/web/" + name), contentType, cacheControl);
+        return new File(resource("/web/" + name).replace("/* demo.css */", resource("/web/demo.css").strip()),
+                contentType, cacheControl);
     }
 }

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.sun.management.ThreadMXBean;
 import dev.mailcheck.Reason;
-import dev.mailcheck.dns.MxResolver;
 import dev.mailcheck.testbed.Nsd;
 import dev.mailcheck.verdict.CheckResult;
 import dev.mailcheck.verdict.Checker;
@@ -15,13 +14,10 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -29,19 +25,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 /** Hostile lists through the whole list path (reader, records, checker), in process, against NSD. */
 class ListRunTest {
 
-    private static MxResolver dns;
-    private static Checker checker;
-
-    @BeforeAll
-    static void start() {
-        dns = new MxResolver(List.of(Nsd.shared().address()), Duration.ofSeconds(3), 64);
-        checker = new Checker(dns);
-    }
-
-    @AfterAll
-    static void stop() {
-        dns.close();
-    }
+    private static final Checker checker = new Checker(Nsd.shared().resolver());
 
     private static List<CheckResult> run(InputStream list, InputRecords.Format format) throws IOException {
         List<CheckResult> results = new ArrayList<>();

@@ -1,5 +1,6 @@
 package dev.mailcheck.testbed;
 
+import dev.mailcheck.dns.MxResolver;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.DatagramSocket;
@@ -36,6 +37,7 @@ public final class Nsd implements AutoCloseable {
     private final Process process;
     private final Path dir;
     private final int port;
+    private MxResolver resolver;
 
     private Nsd(Process process, Path dir, int port) {
         this.process = process;
@@ -63,6 +65,17 @@ public final class Nsd implements AutoCloseable {
             System.out.flush();
             System.in.transferTo(java.io.OutputStream.nullOutputStream());
         }
+    }
+
+    /**
+     * A resolver on this server for tests that need no counts of their own: a 3 s budget, 64 queries in
+     * flight, closed with the server.
+     */
+    public synchronized MxResolver resolver() {
+        if (resolver == null) {
+            resolver = new MxResolver(List.of(address()), Duration.ofSeconds(3), 64);
+        }
+        return resolver;
     }
 
     public InetSocketAddress address() {
@@ -188,6 +201,9 @@ public final class Nsd implements AutoCloseable {
 
     @Override
     public void close() {
+        if (resolver != null) {
+            resolver.close();
+        }
         process.destroy();
         try {
             if (!process.waitFor(5, TimeUnit.SECONDS)) {

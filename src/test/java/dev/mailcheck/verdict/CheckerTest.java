@@ -4,31 +4,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.mailcheck.Reason;
 import dev.mailcheck.Verdict;
-import dev.mailcheck.dns.MxResolver;
 import dev.mailcheck.testbed.Nsd;
-import java.time.Duration;
-import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /** Address in, verdict and predicted reply out, through the real pipeline and a real NSD. */
 class CheckerTest {
 
-    private static MxResolver dns;
-    private static Checker checker;
-
-    @BeforeAll
-    static void start() {
-        dns = new MxResolver(List.of(Nsd.shared().address()), Duration.ofSeconds(3), 64);
-        checker = new Checker(dns);
-    }
-
-    @AfterAll
-    static void stop() {
-        dns.close();
-    }
+    private static final Checker checker = new Checker(Nsd.shared().resolver());
 
     @ParameterizedTest(name = "{0} -> {1} {2}")
     @CsvSource(delimiter = '|', nullValues = "-", textBlock = """
