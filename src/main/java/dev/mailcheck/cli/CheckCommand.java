@@ -13,6 +13,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStreamWriter;
 import java.io.PrintStream;
+import java.io.UncheckedIOException;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -66,6 +67,9 @@ final class CheckCommand implements Callable<Integer> {
     @Option(names = {"-q", "--quiet"}, description = "No summary on standard error.")
     boolean quiet;
 
+    /** Exit status when the input could not be read to its end (a gzip stream cut short, a read error). */
+    static final int INPUT_BROKE_OFF = 3;
+
     @Override
     public Integer call() throws Exception {
         ResultWriter.Format outFormat = format != null ? format
@@ -90,13 +94,21 @@ final class CheckCommand implements Callable<Integer> {
             }
             Checker checker = new Checker(resolver, prober);
             ResultWriter writer = ResultWriter.of(outFormat, out);
-            ListRun.run(checker, records, result -> {
-                writer.write(result);
-                summary.add(result);
-                if (bar != null) {
-                    bar.step();
-                }
-            });
+            try {
+                ListRun.run(checker, records, result -> {
+                    writer.write(result);
+                    summary.add(result);
+                    if (bar != null) {
+                        bar.step();
+                    }
+                });
+            } catch (UncheckedIOException e) {
+                writer.flush();
+                err.println("checker: " + input + " broke off after " + summary.total() + " records ("
+                        + LogPrivacy.text(String.valueOf(e.getCause().getMessage())) + "); their results are written,"
+                        + " the rest of the input was not read");
+                return INPUT_BROKE_OFF;
+            }
             writer.flush();
             summary.dns(resolver.mxQueries(), resolver.addressQueries());
             if (prober != null) {

@@ -31,6 +31,10 @@ final class Summary {
         }
     }
 
+    long total() {
+        return total;
+    }
+
     void dns(long mx, long address) {
         mxQueries = mx;
         addressQueries = address;

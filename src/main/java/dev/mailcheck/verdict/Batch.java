@@ -16,20 +16,27 @@ public final class Batch {
     private Batch() {
     }
 
-    /** @param checks one future per input record, in input order; pulled lazily */
+    /**
+     * @param checks one future per input record, in input order; pulled lazily. If pulling fails (the
+     *               input breaks off), the checks already started still reach the sink before the
+     *               failure is thrown on.
+     */
     public static long run(Iterator<CompletableFuture<CheckResult>> checks, int window, Consumer<CheckResult> sink) {
         ArrayDeque<CompletableFuture<CheckResult>> pending = new ArrayDeque<>();
         long count = 0;
-        while (checks.hasNext()) {
-            pending.add(checks.next());
-            while (!pending.isEmpty() && (pending.size() >= window || pending.peek().isDone())) {
+        try {
+            while (checks.hasNext()) {
+                pending.add(checks.next());
+                while (!pending.isEmpty() && (pending.size() >= window || pending.peek().isDone())) {
+                    sink.accept(pending.poll().join());
+                    count++;
+                }
+            }
+        } finally {
+            while (!pending.isEmpty()) {
                 sink.accept(pending.poll().join());
                 count++;
             }
-        }
-        while (!pending.isEmpty()) {
-            sink.accept(pending.poll().join());
-            count++;
         }
         return count;
     }

@@ -1,6 +1,7 @@
 package dev.mailcheck.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -12,6 +13,9 @@ import dev.mailcheck.testbed.Nsd;
 import dev.mailcheck.testbed.Postfix;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.util.zip.GZIPOutputStream;
+import java.util.Arrays;
+import java.io.ByteArrayOutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -159,6 +163,27 @@ class CheckCommandTest {
         assertTrue(table.lines().anyMatch(l -> l.startsWith("undeliverable") && l.contains("did you mean ann@gmail.com?")),
                 table);
         assertTrue(table.lines().anyMatch(l -> l.startsWith("deliverable") && l.contains(" role ")), table);
+    }
+
+    @Test
+    void aGzipStreamCutShortKeepsTheResultsBeforeTheBreakAndSaysSo() throws Exception {
+        ByteArrayOutputStream whole = new ByteArrayOutputStream();
+        try (GZIPOutputStream gz = new GZIPOutputStream(whole)) {
+            // Enough that the cut falls well past the readers' first buffers.
+            for (int i = 0; i < 100_000; i++) {
+                gz.write(("user" + i + "@good.checker.test\n").getBytes(StandardCharsets.UTF_8));
+            }
+        }
+        byte[] cut = Arrays.copyOf(whole.toByteArray(), whole.size() / 2);
+        Run run = run(cut, "check", "--dns", Nsd.shared().hostPort(), "-");
+        assertEquals(CheckCommand.INPUT_BROKE_OFF, run.exit(), run.stderr());
+        List<JsonNode> results = run.jsonl();
+        assertTrue(results.size() > 0 && results.size() < 100_000, results.size() + " results");
+        for (int i = 0; i < results.size(); i++) {
+            assertEquals("user" + i + "@good.checker.test", results.get(i).get("address").asText());
+        }
+        assertTrue(run.stderr().contains("broke off after " + results.size() + " records"), run.stderr());
+        assertFalse(run.stderr().contains("Exception in thread"), run.stderr());
     }
 
     @Test
