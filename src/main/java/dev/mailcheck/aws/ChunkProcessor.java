@@ -60,6 +60,7 @@ final class ChunkProcessor {
 
     /** Once every chunk of the job is done: the results file from the parts, in order, and the job done. */
     Optional<Job> finishIfComplete(String jobId, String bucket) {
+        // Read now, not reused from before the chunk: the split may have stored its chunk count meanwhile.
         Optional<Job> found = store.job(jobId);
         if (found.isEmpty() || found.get().chunks() == 0 || found.get().status().equals(Job.DONE)) {
             return Optional.empty();

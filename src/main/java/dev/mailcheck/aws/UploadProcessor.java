@@ -79,15 +79,17 @@ final class UploadProcessor {
         store.putJob(job);
         try (InputStream object = s3.getObject(b -> b.bucket(bucket).key(key))) {
             InputRecords records = new InputRecords(ListRun.reader(object), InputRecords.Format.AUTO, "email");
-            // Compressed sizes say little about record counts, so count: read ahead up to the limit.
+            if (config.chunkQueue() == null) {
+                return checkHere(job, bucket, records);
+            }
+            // Compressed sizes say little about record counts, so count: read ahead one past the limit.
             List<InputRecords.Input> head = new ArrayList<>();
-            int limit = config.chunkQueue() == null ? 0 : config.inlineMaxRecords();
-            while (head.size() <= limit && records.hasNext()) {
+            while (head.size() <= config.inlineMaxRecords() && records.hasNext()) {
                 head.add(records.next());
             }
             Iterator<InputRecords.Input> all = Stream.concat(head.stream(),
                     StreamSupport.stream(Spliterators.spliteratorUnknownSize(records, Spliterator.ORDERED), false)).iterator();
-            return config.chunkQueue() != null && head.size() > limit ? split(job, bucket, all) : checkHere(job, bucket, all);
+            return head.size() > config.inlineMaxRecords() ? split(job, bucket, all) : checkHere(job, bucket, all);
         } catch (IOException | RuntimeException e) {
             store.putJob(job.with(Job.FAILED, Tally.sum(store.chunks(id).values()), 0));
             throw e instanceof IOException io ? new UncheckedIOException(io) : (RuntimeException) e;
