@@ -174,7 +174,7 @@ public final class Nsd implements AutoCloseable {
         return false;
     }
 
-    private static int freePort() throws IOException {
+    static int freePort() throws IOException {
         // A port free for both UDP and TCP, as NSD binds both.
         for (int i = 0; i < 20; i++) {
             try (ServerSocket tcp = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
