@@ -30,7 +30,6 @@ import org.xbill.DNS.Resolver;
 import org.xbill.DNS.Section;
 import org.xbill.DNS.SimpleResolver;
 import org.xbill.DNS.TXTRecord;
-import org.xbill.DNS.TextParseException;
 import org.xbill.DNS.Type;
 
 /**
@@ -103,12 +102,8 @@ public final class TransportSecurityLookup implements AutoCloseable {
     }
 
     private Found find(String domain) {
-        Name name;
-        try {
-            name = Name.fromString(domain, Name.root);
-        } catch (TextParseException e) {
-            throw new IllegalArgumentException("not a domain name: " + domain, e);
-        }
+        // The address parser has checked the domain already; a bad one ends in IllegalArgumentException.
+        Name name = Name.fromConstantString(domain + ".");
         CompletableFuture<Answer> mx = query(name, Type.MX);
         CompletableFuture<Answer> sts = query(prefixed(MTA_STS, name), Type.TXT);
         CompletableFuture<Answer> rpt = query(prefixed(TLS_RPT, name), Type.TXT);

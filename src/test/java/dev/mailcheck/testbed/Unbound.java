@@ -7,13 +7,13 @@ import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
+import java.util.Map;
 import org.xbill.DNS.DClass;
 import org.xbill.DNS.Message;
 import org.xbill.DNS.Name;
 import org.xbill.DNS.Record;
-import org.xbill.DNS.SimpleResolver;
 import org.xbill.DNS.Type;
 
 /**
@@ -25,8 +25,7 @@ import org.xbill.DNS.Type;
 public final class Unbound implements AutoCloseable {
 
     private static final Path UNBOUND = Path.of("/usr/sbin/unbound");
-    private static Unbound validating;
-    private static Unbound nonValidating;
+    private static final Map<Boolean, Unbound> SHARED = new HashMap<>();
 
     private final Process process;
     private final int port;
@@ -37,23 +36,22 @@ public final class Unbound implements AutoCloseable {
     }
 
     /** The JVM-wide validating resolver in front of {@link DnssecZones}, trusting its signed zones' keys. */
-    public static synchronized Unbound validating() {
-        if (validating == null) {
-            DnssecZones z = DnssecZones.shared();
-            validating = start(z.nsd().address(), z.zones(), z.trustAnchors());
-            Runtime.getRuntime().addShutdownHook(new Thread(validating::close));
-        }
-        return validating;
+    public static Unbound validating() {
+        return shared(true);
     }
 
     /** The JVM-wide resolver in front of {@link DnssecZones} that does not validate. */
-    public static synchronized Unbound nonValidating() {
-        if (nonValidating == null) {
+    public static Unbound nonValidating() {
+        return shared(false);
+    }
+
+    private static synchronized Unbound shared(boolean validate) {
+        return SHARED.computeIfAbsent(validate, v -> {
             DnssecZones z = DnssecZones.shared();
-            nonValidating = start(z.nsd().address(), z.zones(), List.of());
-            Runtime.getRuntime().addShutdownHook(new Thread(nonValidating::close));
-        }
-        return nonValidating;
+            Unbound unbound = start(z.nsd().address(), z.zones(), v ? z.trustAnchors() : List.of());
+            Runtime.getRuntime().addShutdownHook(new Thread(unbound::close));
+            return unbound;
+        });
     }
 
     /** @param trustAnchors DS files; none means a resolver that does not validate at all */
@@ -73,7 +71,9 @@ public final class Unbound implements AutoCloseable {
                 Process p = new ProcessBuilder(UNBOUND.toString(), "-d", "-c", dir.resolve("unbound.conf").toString())
                         .redirectErrorStream(true).redirectOutput(dir.resolve("unbound.out").toFile()).start();
                 Unbound unbound = new Unbound(p, port);
-                if (unbound.awaitReady(Duration.ofSeconds(10))) {
+                // Ready when it answers anything: the root is refused, at once.
+                if (Nsd.awaitAnswer(p, unbound.address(), Message.newQuery(Record.newRecord(Name.root, Type.SOA,
+                        DClass.IN)), answer -> true, Duration.ofSeconds(10))) {
                     return unbound;
                 }
                 unbound.close();
@@ -127,37 +127,8 @@ public final class Unbound implements AutoCloseable {
         return "127.0.0.1:" + port;
     }
 
-    /** Ready when it answers anything (the root is refused, at once). */
-    private boolean awaitReady(Duration limit) {
-        SimpleResolver probe = new SimpleResolver(address());
-        probe.setTimeout(Duration.ofMillis(200));
-        long deadline = System.nanoTime() + limit.toNanos();
-        while (System.nanoTime() < deadline && process.isAlive()) {
-            try {
-                probe.send(Message.newQuery(Record.newRecord(Name.root, Type.SOA, DClass.IN)));
-                return true;
-            } catch (IOException e) {
-                // not listening yet
-            }
-            try {
-                Thread.sleep(50);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return false;
-            }
-        }
-        return false;
-    }
-
     @Override
     public void close() {
-        process.destroy();
-        try {
-            if (!process.waitFor(5, TimeUnit.SECONDS)) {
-                process.destroyForcibly();
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        Nsd.stop(process);
     }
 }
