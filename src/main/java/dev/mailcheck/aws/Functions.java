@@ -1,6 +1,7 @@
 package dev.mailcheck.aws;
 
 import dev.mailcheck.dns.MxResolver;
+import dev.mailcheck.dns.TransportSecurityLookup;
 import dev.mailcheck.smtp.SmtpProber;
 import dev.mailcheck.store.ResultStore;
 import dev.mailcheck.verdict.Checker;
@@ -21,11 +22,14 @@ final class Functions {
     final S3Client s3;
     final ResultStore store;
     private final MxResolver dns;
+    private final TransportSecurityLookup security;
 
     private Functions(AwsConfig config) {
         this.config = config;
         this.dns = new MxResolver(config.dnsServers(), config.dnsTimeout(), MxResolver.DEFAULT_MAX_IN_FLIGHT);
-        this.checker = new Checker(dns);
+        this.security = new TransportSecurityLookup(config.dnsServers(), config.dnsTimeout(),
+                MxResolver.DEFAULT_MAX_IN_FLIGHT, config.dnsValidates());
+        this.checker = new Checker(dns, null, security);
         this.s3 = Aws.s3();
         this.store = new DynamoResultStore(Aws.dynamo(), config.table(), config.retention());
     }
@@ -39,7 +43,7 @@ final class Functions {
 
     /** The checker for {@code smtp=true}, or null where the probe is off. */
     Checker smtpChecker() {
-        return config.smtp() == null ? null : new Checker(dns, new SmtpProber(config.smtp()));
+        return config.smtp() == null ? null : new Checker(dns, new SmtpProber(config.smtp()), security);
     }
 
     UploadProcessor uploads() {

@@ -2,6 +2,7 @@ package dev.mailcheck.cli;
 
 import dev.mailcheck.LogPrivacy;
 import dev.mailcheck.dns.MxResolver;
+import dev.mailcheck.dns.TransportSecurityLookup;
 import dev.mailcheck.lists.InputRecords;
 import dev.mailcheck.lists.ListRun;
 import dev.mailcheck.lists.ResultWriter;
@@ -61,6 +62,10 @@ final class CheckCommand implements Callable<Integer> {
     @Mixin
     PipelineOptions pipeline;
 
+    @Option(names = "--security", description = "Also report each domain's transport security: DNSSEC (see --dns-validates),"
+            + " DANE TLSA records of its MX hosts, MTA-STS and TLS-RPT records (a few more DNS queries per domain).")
+    boolean security;
+
     @Option(names = "--no-progress", description = "No progress bar, even on a terminal.")
     boolean noProgress;
 
@@ -81,6 +86,7 @@ final class CheckCommand implements Callable<Integer> {
         try (BufferedReader in = open();
              MxResolver resolver = pipeline.resolver();
              SmtpProber prober = pipeline.prober();
+             TransportSecurityLookup securityLookup = security ? pipeline.security() : null;
              Writer out = output == null
                      ? new BufferedWriter(new OutputStreamWriter(System.out, StandardCharsets.UTF_8), 1 << 16)
                      : Files.newBufferedWriter(output, StandardCharsets.UTF_8);
@@ -92,7 +98,10 @@ final class CheckCommand implements Callable<Integer> {
                 throw new ParameterException(spec.commandLine(),
                         "cannot read " + input + ": " + LogPrivacy.text(e.getMessage()));
             }
-            Checker checker = new Checker(resolver, prober);
+            Checker checker = new Checker(resolver, prober, securityLookup);
+            if (security) {
+                checker = checker.withSecurity();
+            }
             ResultWriter writer = ResultWriter.of(outFormat, out);
             try {
                 ListRun.run(checker, records, result -> {

@@ -2,6 +2,7 @@ package dev.mailcheck.cli;
 
 import dev.mailcheck.dns.MxResolver;
 import dev.mailcheck.dns.Servers;
+import dev.mailcheck.dns.TransportSecurityLookup;
 import dev.mailcheck.smtp.SmtpProber;
 import dev.mailcheck.smtp.SmtpSettings;
 import dev.mailcheck.smtp.Stage;
@@ -33,6 +34,11 @@ final class PipelineOptions {
     @Option(names = "--max-in-flight", defaultValue = "" + MxResolver.DEFAULT_MAX_IN_FLIGHT, paramLabel = "N",
             description = "DNS queries outstanding at once (default: ${DEFAULT-VALUE}).")
     int maxInFlight;
+
+    @Option(names = "--dns-validates",
+            description = "The resolvers validate DNSSEC: a security report's answer without their AD bit is 'insecure'"
+                    + " (without this it is 'unknown': an unsigned zone and an unchecked one look the same).")
+    boolean dnsValidates;
 
     @Option(names = "--smtp", description = "Also ask each domain's mail server about the mailbox (EHLO, MAIL FROM, RCPT TO; nothing is ever sent).")
     boolean smtp;
@@ -74,8 +80,16 @@ final class PipelineOptions {
                 || smtpPort < 1 || smtpPort > 65535) {
             throw new ParameterException(spec.commandLine(), "counts, timeouts and ports must be positive (ports at most 65535)");
         }
-        List<InetSocketAddress> servers = dns.stream().map(d -> server(d, "--dns", 53)).toList();
-        return new MxResolver(servers, Duration.ofMillis(dnsTimeoutMs), maxInFlight);
+        return new MxResolver(servers(), Duration.ofMillis(dnsTimeoutMs), maxInFlight);
+    }
+
+    /** The transport-security lookup on the same resolvers; it sends nothing until a report is asked for. */
+    TransportSecurityLookup security() {
+        return new TransportSecurityLookup(servers(), Duration.ofMillis(dnsTimeoutMs), maxInFlight, dnsValidates);
+    }
+
+    private List<InetSocketAddress> servers() {
+        return dns.stream().map(d -> server(d, "--dns", 53)).toList();
     }
 
     /** The probe, or null without --smtp/--smtp-data. */

@@ -6,6 +6,7 @@ import dev.mailcheck.api.Api;
 import dev.mailcheck.api.InProcessJobs;
 import dev.mailcheck.aws.DynamoResultStore;
 import dev.mailcheck.dns.MxResolver;
+import dev.mailcheck.dns.TransportSecurityLookup;
 import dev.mailcheck.smtp.SmtpProber;
 import dev.mailcheck.store.InMemoryResultStore;
 import dev.mailcheck.store.ResultStore;
@@ -52,8 +53,9 @@ final class ServeCommand implements Callable<Integer> {
         String table = System.getenv("TABLE_NAME");
         ResultStore store = table == null || table.isBlank() ? new InMemoryResultStore()
                 : DynamoResultStore.fromEnvironment(table, Duration.ofDays(30));
-        Checker checker = new Checker(dns);
-        Api api = new Api(checker, prober == null ? null : new Checker(dns, prober), store, new InProcessJobs(checker, store),
+        TransportSecurityLookup security = pipeline.security();
+        Checker checker = new Checker(dns, null, security);
+        Api api = new Api(checker, prober == null ? null : new Checker(dns, prober, security), store, new InProcessJobs(checker, store),
                 corsOrigins);
 
         HttpServer server = HttpServer.create(new InetSocketAddress(bind, port), 128);

@@ -90,7 +90,7 @@ class S3UploadHandlerTest {
 
     private UploadProcessor processor(Mode mode, int chunkRecords) {
         AwsConfig config = new AwsConfig(TABLE, List.of(Nsd.shared().address()), Duration.ofSeconds(3), Duration.ofDays(1),
-                List.of(), BUCKET, mode == Mode.SPLIT ? queue : null, 1, null);
+                List.of(), BUCKET, mode == Mode.SPLIT ? queue : null, 1, null, false);
         return new UploadProcessor(config, checker, s3, sqs, store, chunkRecords);
     }
 

@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.MappingIterator;
 import com.fasterxml.jackson.dataformat.csv.CsvMapper;
 import com.fasterxml.jackson.dataformat.csv.CsvSchema;
 import dev.mailcheck.testbed.Nsd;
+import dev.mailcheck.testbed.Unbound;
 import dev.mailcheck.testbed.Postfix;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -137,6 +138,48 @@ class CheckCommandTest {
         assertEquals("556", all.get(1).get("predicted_code"));
         assertEquals("5.1.10", all.get(1).get("predicted_enhanced"));
         assertEquals("10 mx1.checker.test; 20 mx2.checker.test", all.get(0).get("mx"));
+    }
+
+    /** --security adds each domain's transport security, in JSONL and CSV; the MX stage's queries stay one per domain. */
+    @ParameterizedTest(name = "{0} {1} {2}")
+    @CsvSource(delimiter = '|', nullValues = "-", textBlock = """
+            # options                  | format | address        | dnssec   | dane  | mta_sts | tls_rpt
+            --security --dns-validates  | jsonl  | a@secure.test  | secure   | true  | true    | true
+            --security --dns-validates  | csv    | a@secure.test  | secure   | true  | true    | true
+            --security --dns-validates  | jsonl  | b@plain.test   | insecure | false | false   | false
+            --security                  | csv    | b@plain.test   | unknown  | false | false   | false
+            --security --dns-validates  | jsonl  | c@bogus.test   | unknown  | -     | -       | -
+            --dns-validates             | jsonl  | a@secure.test  | -        | -     | -       | -
+            --dns-validates             | csv    | a@secure.test  | -        | -     | -       | -
+            """)
+    void securityReportWhenAsked(String options, String format, String address, String dnssec, Boolean dane,
+                                 Boolean mtaSts, Boolean tlsRpt) throws Exception {
+        Path file = dir.resolve("security.txt");
+        Files.writeString(file, address + "\n");
+        List<String> args = new ArrayList<>(List.of("check", "--dns", Unbound.validating().hostPort()));
+        args.addAll(List.of(options.split(" ")));
+        args.addAll(List.of("--format", format, file.toString()));
+        Run run = run(new byte[0], args.toArray(String[]::new));
+        assertEquals(0, run.exit(), run.stderr());
+        assertTrue(run.stderr().contains("1 unique domains, 1 MX queries (1.00 per domain)"), run.stderr());
+        // Both formats read as field -> text; what JSON writes as null, CSV leaves empty.
+        Map<String, String> fields = new java.util.HashMap<>();
+        if (format.equals("csv")) {
+            new CsvMapper().readerForMapOf(String.class).with(CsvSchema.emptySchema().withHeader())
+                    .<Map<String, String>>readValues(run.stdout()).next()
+                    .forEach((k, v) -> fields.put(k, v.isEmpty() ? null : v));
+        } else {
+            JsonNode security = run.jsonl().getFirst().get("security");
+            assertEquals(dnssec == null, security.isNull(), run.stdout());
+            security.properties().forEach(e -> fields.put(e.getKey(), e.getValue().isNull() ? null : e.getValue().asText()));
+        }
+        assertEquals(Arrays.asList(dnssec, str(dane), str(mtaSts), str(tlsRpt)),
+                Arrays.asList(fields.get("dnssec"), fields.get("dane"), fields.get("mta_sts"), fields.get("tls_rpt")),
+                run.stdout());
+    }
+
+    private static String str(Boolean b) {
+        return b == null ? null : b.toString();
     }
 
     @Test
