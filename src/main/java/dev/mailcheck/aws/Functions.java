@@ -1,7 +1,7 @@
 package dev.mailcheck.aws;
 
+import dev.mailcheck.api.Api;
 import dev.mailcheck.dns.MxResolver;
-import dev.mailcheck.smtp.SmtpProber;
 import dev.mailcheck.store.ResultStore;
 import dev.mailcheck.verdict.Checker;
 import software.amazon.awssdk.services.s3.S3Client;
@@ -39,7 +39,7 @@ final class Functions {
 
     /** The checker for {@code smtp=true}, or null where the probe is off. */
     Checker smtpChecker() {
-        return config.smtp() == null ? null : new Checker(dns, new SmtpProber(config.smtp()));
+        return config.smtp() == null ? null : Api.smtpChecker(dns, config.smtp());
     }
 
     UploadProcessor uploads() {
