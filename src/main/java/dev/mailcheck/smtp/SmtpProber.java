@@ -261,6 +261,9 @@ public final class SmtpProber implements AutoCloseable {
                 }
             } catch (SessionFailure e) {
                 failed = e;
+                if (e.reply == null) {
+                    host.markDead(); // before the slot is given back, so that no waiter dials it next
+                }
             } finally {
                 if (s == null) {
                     host.leave();
@@ -273,9 +276,7 @@ public final class SmtpProber implements AutoCloseable {
             if (failed != null) {
                 last = failed;
                 lastTarget = t;
-                if (failed.reply == null) {
-                    host.markDead();
-                } else if (!failed.reply.transientNegative()) {
+                if (failed.reply != null && !failed.reply.transientNegative()) {
                     break; // a 5xx greeting or HELO refusal is the domain's answer; other hosts would say the same
                 }
             }

@@ -94,10 +94,19 @@ public final class FakeSmtpServer implements AutoCloseable {
     private final ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor();
     private final AtomicInteger connections = new AtomicInteger();
     private final List<String> received = Collections.synchronizedList(new ArrayList<>());
+    private final java.util.Set<Socket> open = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     public FakeSmtpServer(Script script) {
+        this(InetAddress.getLoopbackAddress(), 0, script);
+    }
+
+    /**
+     * On another loopback address (127.0.0.2, …) and a given port: the probe dials every MX host on one
+     * port, so a second host is the same port on another address. Throws if the port is taken there.
+     */
+    public FakeSmtpServer(InetAddress bind, int port, Script script) {
         try {
-            server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+            server = new ServerSocket(port, 200, bind);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -106,11 +115,14 @@ public final class FakeSmtpServer implements AutoCloseable {
                 try {
                     Socket s = server.accept();
                     connections.incrementAndGet();
+                    open.add(s);
                     threads.execute(() -> {
                         try (s) {
                             script.run(new Conversation(s));
                         } catch (IOException | InterruptedException e) {
                             // the client went away: that is what many tests want
+                        } finally {
+                            open.remove(s);
                         }
                     });
                 } catch (IOException e) {
@@ -126,6 +138,20 @@ public final class FakeSmtpServer implements AutoCloseable {
 
     public int connections() {
         return connections.get();
+    }
+
+    /**
+     * Ends every connection open now without a word (FIN), as a server's idle timeout or a NAT that forgot
+     * the connection does; the client learns it only when it next uses the connection.
+     */
+    public void dropIdleConnections() {
+        for (Socket s : open) {
+            try {
+                s.close();
+            } catch (IOException e) {
+                // closing anyway
+            }
+        }
     }
 
     /** Every line the clients sent, in order. */
