@@ -94,7 +94,6 @@ public final class FakeSmtpServer implements AutoCloseable {
     private final ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor();
     private final AtomicInteger connections = new AtomicInteger();
     private final List<String> received = Collections.synchronizedList(new ArrayList<>());
-    private final java.util.Set<Socket> open = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     public FakeSmtpServer(Script script) {
         this(InetAddress.getLoopbackAddress(), 0, script);
@@ -115,14 +114,11 @@ public final class FakeSmtpServer implements AutoCloseable {
                 try {
                     Socket s = server.accept();
                     connections.incrementAndGet();
-                    open.add(s);
                     threads.execute(() -> {
                         try (s) {
                             script.run(new Conversation(s));
                         } catch (IOException | InterruptedException e) {
                             // the client went away: that is what many tests want
-                        } finally {
-                            open.remove(s);
                         }
                     });
                 } catch (IOException e) {
@@ -138,20 +134,6 @@ public final class FakeSmtpServer implements AutoCloseable {
 
     public int connections() {
         return connections.get();
-    }
-
-    /**
-     * Ends every connection open now without a word (FIN), as a server's idle timeout or a NAT that forgot
-     * the connection does; the client learns it only when it next uses the connection.
-     */
-    public void dropIdleConnections() {
-        for (Socket s : open) {
-            try {
-                s.close();
-            } catch (IOException e) {
-                // closing anyway
-            }
-        }
     }
 
     /** Every line the clients sent, in order. */
