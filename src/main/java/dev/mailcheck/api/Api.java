@@ -9,6 +9,10 @@ import dev.mailcheck.Verdict;
 import dev.mailcheck.codes.CodeEntry;
 import dev.mailcheck.codes.Language;
 import dev.mailcheck.codes.ReplyCodes;
+import dev.mailcheck.dns.MxResolver;
+import dev.mailcheck.dns.TransportSecurityLookup;
+import dev.mailcheck.smtp.SmtpProber;
+import dev.mailcheck.smtp.SmtpSettings;
 import dev.mailcheck.store.Job;
 import dev.mailcheck.store.ResultStore;
 import dev.mailcheck.store.Tally;
@@ -17,6 +21,7 @@ import dev.mailcheck.verdict.Checker;
 import dev.mailcheck.verdict.ResultJson;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.EnumMap;
@@ -57,6 +62,9 @@ public final class Api {
     private static final Pattern SMTP_CODE = Pattern.compile("/v1/smtp-codes/([^/]+)");
     private static final ObjectMapper JSON = ResultJson.mapper();
 
+    /** What a request with {@code smtp=true} may take in all: under API Gateway's 29 s integration timeout. */
+    public static final Duration SMTP_BUDGET = Duration.ofSeconds(25);
+
     private final Checker dnsOnly;
     private final Checker withSmtp;
     private final ResultStore store;
@@ -76,6 +84,14 @@ public final class Api {
         this.jobs = jobs;
         this.corsOrigins = List.copyOf(corsOrigins);
         this.openApi = openApiDocument();
+    }
+
+    /**
+     * The checker for {@code smtp=true}: every check ends within {@link #SMTP_BUDGET} (those left then are
+     * unknowns that say so), stage timeouts scaled to fit ({@link SmtpSettings#within}).
+     */
+    public static Checker smtpChecker(MxResolver dns, SmtpSettings settings, TransportSecurityLookup security) {
+        return new Checker(dns, new SmtpProber(settings.within(SMTP_BUDGET)), security, SMTP_BUDGET);
     }
 
     public Response handle(Request r) {

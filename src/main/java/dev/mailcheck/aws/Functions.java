@@ -1,8 +1,8 @@
 package dev.mailcheck.aws;
 
+import dev.mailcheck.api.Api;
 import dev.mailcheck.dns.MxResolver;
 import dev.mailcheck.dns.TransportSecurityLookup;
-import dev.mailcheck.smtp.SmtpProber;
 import dev.mailcheck.store.ResultStore;
 import dev.mailcheck.verdict.Checker;
 import software.amazon.awssdk.services.s3.S3Client;
@@ -43,7 +43,7 @@ final class Functions {
 
     /** The checker for {@code smtp=true}, or null where the probe is off. */
     Checker smtpChecker() {
-        return config.smtp() == null ? null : new Checker(dns, new SmtpProber(config.smtp()), security);
+        return config.smtp() == null ? null : Api.smtpChecker(dns, config.smtp(), security);
     }
 
     UploadProcessor uploads() {

@@ -94,15 +94,21 @@ final class PipelineOptions {
 
     /** The probe, or null without --smtp/--smtp-data. */
     SmtpProber prober() {
+        SmtpSettings settings = smtpSettings();
+        return settings == null ? null : new SmtpProber(settings);
+    }
+
+    /** How to probe, or null without --smtp/--smtp-data. */
+    SmtpSettings smtpSettings() {
         if (!smtp && !smtpData) {
             return null;
         }
         Map<Stage, Duration> timeouts = new EnumMap<>(Stage.class);
         smtpTimeouts.forEach((stage, ms) -> timeouts.put(stage, Duration.ofMillis(ms)));
         try {
-            return new SmtpProber(new SmtpSettings(helo, mailFrom, smtpPort, smtpData, true, allowPrivateMx,
+            return new SmtpSettings(helo, mailFrom, smtpPort, smtpData, true, allowPrivateMx,
                     socks == null ? null : server(socks, "--socks", 1080), timeouts, rcptsPerTransaction,
-                    sessionsPerHost, sessions, SmtpSettings.defaults().errorsPerSession(), SmtpSettings.defaults().linger()));
+                    sessionsPerHost, sessions, SmtpSettings.defaults().errorsPerSession(), SmtpSettings.defaults().linger());
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }
