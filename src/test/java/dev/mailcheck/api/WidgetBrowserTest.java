@@ -195,6 +195,18 @@ class WidgetBrowserTest {
         assertEquals("rtl", message.getCssValue("direction"));
     }
 
+    @Test
+    void attachedFromScriptWithItsOwnSignalOptions() {
+        browser.get(siteUrl("/signup?api=http://127.0.0.1:1"));
+        script("""
+                const input = Object.assign(document.createElement("input"), {id: "work", type: "email"});
+                document.querySelector("form").append(input);
+                MailCheck.attach(input, {api: arguments[0], freeProvider: "warn"});""", serve.base().toString());
+        browser.findElement(By.id("work")).sendKeys("jane@gmail.com", Keys.TAB);
+        WebElement message = waitFor(By.cssSelector("#work-mailcheck.mailcheck-warning"));
+        assertEquals("Please use your work address.", message.getText());
+    }
+
     /** An API that is down, silent past the 3 s timeout, or failing never keeps anyone from signing up. */
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"closed port", "silent", "broken"})
