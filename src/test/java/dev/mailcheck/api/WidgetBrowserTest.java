@@ -182,29 +182,23 @@ class WidgetBrowserTest {
         assertNull(((JavascriptExecutor) browser).executeScript("return window.pageSaw"));
     }
 
-    @Test
-    void attachedFromScriptWithItsOwnApiAndLanguage() {
-        browser.get(siteUrl("/signup?api=http://127.0.0.1:1"));
-        ((JavascriptExecutor) browser).executeScript("""
-                const input = Object.assign(document.createElement("input"), {id: "other", type: "email"});
-                document.querySelector("form").append(input);
-                MailCheck.attach(input, {api: arguments[0], lang: "ar"});""", serve.base().toString());
-        browser.findElement(By.id("other")).sendKeys("jane@nullmx.checker.test", Keys.TAB);
-        WebElement message = waitFor(By.id("other-mailcheck"));
-        assertEquals("هذا النطاق لا يقبل البريد الإلكتروني.", message.getText());
-        assertEquals("rtl", message.getCssValue("direction"));
-    }
-
-    @Test
-    void attachedFromScriptWithItsOwnSignalOptions() {
+    /** Another field attached from script, with its own API and options (as JSON, beside the API). */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', textBlock = """
+            {"lang": "ar"}            | jane@nullmx.checker.test | هذا النطاق لا يقبل البريد الإلكتروني. | rtl
+            {"freeProvider": "warn"}  | jane@gmail.com           | Please use your work address.         | ltr
+            """)
+    void attachedFromScriptWithItsOwnApiAndOptions(String options, String address, String said, String direction) {
         browser.get(siteUrl("/signup?api=http://127.0.0.1:1"));
         script("""
-                const input = Object.assign(document.createElement("input"), {id: "work", type: "email"});
+                const input = Object.assign(document.createElement("input"), {id: "other", type: "email"});
                 document.querySelector("form").append(input);
-                MailCheck.attach(input, {api: arguments[0], freeProvider: "warn"});""", serve.base().toString());
-        browser.findElement(By.id("work")).sendKeys("jane@gmail.com", Keys.TAB);
-        WebElement message = waitFor(By.cssSelector("#work-mailcheck.mailcheck-warning"));
-        assertEquals("Please use your work address.", message.getText());
+                MailCheck.attach(input, Object.assign({api: arguments[0]}, JSON.parse(arguments[1])));""",
+                serve.base().toString(), options);
+        browser.findElement(By.id("other")).sendKeys(address, Keys.TAB);
+        WebElement message = waitFor(By.id("other-mailcheck"));
+        assertEquals(said, message.getText());
+        assertEquals(direction, message.getCssValue("direction"));
     }
 
     /** An API that is down, silent past the 3 s timeout, or failing never keeps anyone from signing up. */
