@@ -41,7 +41,7 @@ public final class Checker {
                     .exceptionally(e -> new MailDomain(ok.address().domain(), Reason.DNS_FAILURE,
                             "The DNS stage failed unexpectedly: " + e, List.of(), null, false, 0))
                     .thenCompose(md -> {
-                        // After DNS: a typo is suggested only for a domain that has no usable mail host.
+                        // After DNS: a mistyped top-level label is corrected only on a domain with no usable mail host.
                         Signals s = signals.of(ok.address(), md.reason());
                         return smtp == null || md.reason() != Reason.ACCEPTS_MAIL
                                 ? CompletableFuture.completedFuture(CheckResult.of(ok.input(), ok.address(), md, s))
