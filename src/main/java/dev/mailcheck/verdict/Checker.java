@@ -88,7 +88,7 @@ public final class Checker {
                             + " the check's deadline of " + seconds() + "; check again later.", List.of(), null, false, 0),
                             deadline.toNanos(), TimeUnit.NANOSECONDS)
                     .thenCompose(md -> {
-                        // After DNS: a typo is suggested only for a domain that has no usable mail host.
+                        // After DNS: a mistyped top-level label is corrected only on a domain with no usable mail host.
                         Signals s = signals.of(ok.address(), md.reason());
                         if (smtp == null || md.reason() != Reason.ACCEPTS_MAIL) {
                             return CompletableFuture.completedFuture(CheckResult.of(ok.input(), ok.address(), md, s));
