@@ -42,7 +42,7 @@ public final class AddressParser {
 
     // RFC 5321 dot-string with RFC 6531's UTF8-non-ascii as atext; unsafeCharacter has already refused
     // what Unicode allows there but an address must not carry.
-    private static final String ATEXT = "(?:[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]|(?!\\p{Zs})[^\\x00-\\x7f])";
+    private static final String ATEXT = "[A-Za-z0-9!#$%&'*+/=?^_`{|}~\\-\\x{80}-\\x{10FFFF}&&[^\\p{Zs}]]";
     private static final Pattern ATEXT_CHAR = Pattern.compile(ATEXT);
     private static final Pattern DOT_ATOM = Pattern.compile(ATEXT + "+(?:\\." + ATEXT + "+)*");
     // RFC 5321 quoted string: qtextSMTP (plus UTF8-non-ascii, RFC 6531) or a quoted pair of printable ASCII.
@@ -181,7 +181,8 @@ public final class AddressParser {
             if (cp == '\uFFFD') {
                 return "The address contains bytes that are not valid UTF-8.";
             }
-            String kind = switch (UCharacter.getType(cp)) {
+            // Printable ASCII is never unsafe: skip the lookup for the common case.
+            String kind = cp >= 0x20 && cp < 0x7f ? null : switch (UCharacter.getType(cp)) {
                 case UCharacterCategory.CONTROL -> "a control character";
                 case UCharacterCategory.FORMAT -> "an invisible formatting character";
                 case UCharacterCategory.LINE_SEPARATOR, UCharacterCategory.PARAGRAPH_SEPARATOR -> "a line break";
@@ -218,7 +219,7 @@ public final class AddressParser {
     /** The domain's ideographic and full-width full stops as the dots they are (UTS #46 maps them), before any dot rule. */
     private static String withAsciiDots(String address) {
         int at = address.lastIndexOf('@');
-        return at < 0 ? address : address.substring(0, at + 1) + FOREIGN_DOTS.matcher(address.substring(at + 1)).replaceAll(".");
+        return at < 0 || !FOREIGN_DOTS.matcher(address).find(at) ? address : address.substring(0, at + 1) + FOREIGN_DOTS.matcher(address.substring(at + 1)).replaceAll(".");
     }
 
     /**
