@@ -16,9 +16,10 @@ import java.util.Map;
 import java.util.regex.Pattern;
 
 /**
- * Strict RFC 5321/5322 parsing of one mailbox. JMail does the grammar; this class adds what a mail
- * path needs beyond it: no control characters, no comments or address literals, octet limits,
- * IDNA2008 (UTS #46) conversion of the domain, and SMTPUTF8 detection. Thread-safe.
+ * Strict RFC 5321/5322 parsing of one mailbox, judged in the NFC form it is output and sent in. JMail
+ * does the grammar; this class adds what a mail path needs beyond it: no control, invisible or
+ * unassigned characters, RFC 5321's dot-string or quoted string only, no comments or address literals,
+ * octet limits, IDNA2008 (UTS #46) conversion of the domain, and SMTPUTF8 detection. Thread-safe.
  */
 public final class AddressParser {
 
@@ -191,7 +192,7 @@ public final class AddressParser {
                 case UCharacterCategory.UNASSIGNED ->
                         UCharacter.hasBinaryProperty(cp, UProperty.NONCHARACTER_CODE_POINT)
                                 ? "a noncharacter" : "a code point not assigned in Unicode";
-                case UCharacterCategory.SPACE_SEPARATOR -> cp > 0x7f && !quoted ? "a space" : null;
+                case UCharacterCategory.SPACE_SEPARATOR -> quoted ? null : "a space";
                 case UCharacterCategory.NON_SPACING_MARK, UCharacterCategory.COMBINING_SPACING_MARK,
                      UCharacterCategory.ENCLOSING_MARK ->
                         prev == -1 || prev == '.' || prev == '@' || prev == '"'
@@ -219,7 +220,10 @@ public final class AddressParser {
     /** The domain's ideographic and full-width full stops as the dots they are (UTS #46 maps them), before any dot rule. */
     private static String withAsciiDots(String address) {
         int at = address.lastIndexOf('@');
-        return at < 0 || !FOREIGN_DOTS.matcher(address).find(at) ? address : address.substring(0, at + 1) + FOREIGN_DOTS.matcher(address.substring(at + 1)).replaceAll(".");
+        if (at < 0 || !FOREIGN_DOTS.matcher(address).find(at)) {
+            return address;
+        }
+        return address.substring(0, at + 1) + FOREIGN_DOTS.matcher(address.substring(at + 1)).replaceAll(".");
     }
 
     /**
