@@ -17,7 +17,7 @@ final class Outcomes {
     /** An outcome from a session: {@code heard} is everything that bears on the address, prelude first. */
     static SmtpOutcome of(SmtpSession s, Reason reason, String detail, Reply decisive, Stage stage, Log heard,
                           CatchAll catchAll) {
-        Integer retry = reason == Reason.TEMPORARY_FAILURE && decisive != null
+        Integer retry = ReplyMeaning.worthRetrying(reason) && decisive != null
                 ? ReplyMeaning.retryAfterSeconds(decisive) : null;
         SmtpReport report = new SmtpReport(s.host(), s.address().getHostAddress(), stage,
                 List.copyOf(heard.replies()), s.starttls(), s.smtputf8(), catchAll, retry, List.copyOf(heard.lines()));
@@ -98,6 +98,8 @@ final class Outcomes {
                     ? " and refuses made-up ones." : "; whether it accepts any address could not be told.");
             case ACCEPT_ALL -> host + " accepted the mailbox, but it accepts made-up mailboxes too (catch-all).";
             case TEMPORARY_FAILURE -> host + " deferred the answer (" + r + "); try again in "
+                    + ReplyMeaning.retryAfterSeconds(r) / 60 + " minutes.";
+            case MAILBOX_FULL -> host + " says the mailbox is over its quota (" + r + "); check again in "
                     + ReplyMeaning.retryAfterSeconds(r) / 60 + " minutes.";
             default -> host + " answered " + r.stage().code() + " with " + r;
         };

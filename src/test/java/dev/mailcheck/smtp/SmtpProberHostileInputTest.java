@@ -75,12 +75,18 @@ class SmtpProberHostileInputTest {
     @ParameterizedTest(name = "{0} -> {1}")
     @CsvSource(delimiter = '|', quoteCharacter = '\'', textBlock = """
             # address (\\r \\n \\0 written out)                | reason         | connection attempts
+            # (also look-alikes: zero-width, bidi override, C1 NEL, a Greek question mark, a full-width trailing dot)
             user\\r\\n@loopback.hostile.test                    | INVALID_SYNTAX | 0
             user@loopback.hostile.test\\r\\nDATA                | INVALID_SYNTAX | 0
             us\\0er@loopback.hostile.test                       | INVALID_SYNTAX | 0
             '"a\\r\\nRCPT TO:<x@y.test>"@loopback.hostile.test' | INVALID_SYNTAX | 0
             '"a>b"@loopback.hostile.test'                       | UNVERIFIABLE   | 0
             '"<a"@loopback.hostile.test'                        | UNVERIFIABLE   | 0
+            \u200b@loopback.hostile.test                       | INVALID_SYNTAX | 0
+            gro\u202eup@loopback.hostile.test                  | INVALID_SYNTAX | 0
+            us\u0085er@loopback.hostile.test                   | INVALID_SYNTAX | 0
+            me.\u037e@loopback.hostile.test                    | INVALID_SYNTAX | 0
+            user@loopback.hostile.test\uff0e                   | INVALID_SYNTAX | 0
             user@loopback.hostile.test                          | -              | 1
             """)
     void controlCharactersAndAngleBracketsNeverReachASocket(String written, String reason, int attempts) {

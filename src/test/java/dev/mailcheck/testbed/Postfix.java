@@ -20,7 +20,8 @@ import java.util.regex.Pattern;
  * config and queue directories, delivering nothing anywhere:
  * <ul>
  * <li>127.0.0.1 is strict: only the users in {@link #USERS} exist (others get 550 5.1.1);
- *     {@code full@} gets 552 5.2.2 and {@code policy@} 554 5.7.1 from an access map;</li>
+ *     {@code full@} gets 552 5.2.2, {@code policy@} 554 5.7.1, and {@code dbeb@}, {@code banned@}
+ *     and {@code overquota@} Microsoft 365's and Gmail's replies from an access map;</li>
  * <li>127.0.0.2 accepts any local part (catch-all);</li>
  * <li>127.0.0.3 greylists every recipient through postgrey (450 4.2.0).</li>
  * </ul>
@@ -96,7 +97,11 @@ public final class Postfix implements AutoCloseable {
                     "-keyout", etc.resolve("key.pem").toString(), "-out", etc.resolve("cert.pem").toString());
             Files.writeString(etc.resolve("users"), String.join("", USERS.stream().map(u -> u + " x\n").toList()));
             Files.writeString(etc.resolve("access"), "full@strict.smtp.test 552 5.2.2 Mailbox full\n"
-                    + "policy@strict.smtp.test 554 5.7.1 Access denied\n");
+                    + "policy@strict.smtp.test 554 5.7.1 Access denied\n"
+                    // Big providers' own replies (see ReplyMeaning): Postfix sends the code and text given here.
+                    + "dbeb@strict.smtp.test 550 5.4.1 Recipient address rejected: Access denied. AS(201806281)\n"
+                    + "banned@strict.smtp.test 550 5.7.606 Access denied, banned sending IP [127.0.0.1]\n"
+                    + "overquota@strict.smtp.test 452 4.2.2 The email account that you tried to reach is over quota.\n");
             // Benchmarks spread addresses over many domains: any dN.bench.smtp.test is local too.
             Files.writeString(etc.resolve("destinations"), "/^d[0-9]+\\." + BENCH_DOMAIN.replace(".", "\\.") + "$/ ok\n");
             Files.writeString(etc.resolve("main.cf"), mainCf(dir));
