@@ -134,7 +134,8 @@ final class Transaction {
             rcpts.add(group);
             for (int k = 0; k < replies.size(); k++) {
                 Reply r = replies.get(k);
-                if (accepted && (r.code() == 452 || "5.3".equals(r.subjectDetail()))) {
+                // 452 4.2.2 is one mailbox over quota (Gmail), an answer about that address, not about the count.
+                if (accepted && (r.code() == 452 && !"2.2".equals(r.subjectDetail()) || "5.3".equals(r.subjectDetail()))) {
                     return r; // too many recipients: this one and the rest stay held for the next transaction
                 }
                 answers.add(r);
