@@ -2,6 +2,7 @@ package dev.mailcheck.smtp;
 
 import dev.mailcheck.Reason;
 import dev.mailcheck.address.EmailAddress;
+import dev.mailcheck.dns.AddressGuard;
 import dev.mailcheck.dns.MailDomain;
 import dev.mailcheck.dns.MxHost;
 import dev.mailcheck.smtp.SmtpReport.CatchAll;
