@@ -1,5 +1,9 @@
 package dev.mailcheck.dns;
 
+import com.github.benmanes.caffeine.cache.AsyncCache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.Expiry;
+import com.github.benmanes.caffeine.cache.Ticker;
 import dev.mailcheck.Reason;
 import java.net.Inet4Address;
 import java.net.InetSocketAddress;
@@ -10,7 +14,6 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
@@ -52,13 +55,15 @@ public final class MxResolver implements AutoCloseable {
     private static final long MAX_TTL = 86_400;
     private static final long NEGATIVE_TTL = 300;
     private static final long FAILURE_TTL = 30;
-    private static final int CACHE_SWEEP_SIZE = 500_000;
+    /** Domains' answers kept at most; a few hundred bytes each. */
+    static final long MAX_DOMAINS = 100_000;
 
     private final LookupSession session;
     private final Duration timeout;
     private final Semaphore inFlight;
     private final ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor();
-    private final ConcurrentHashMap<String, Entry> cache = new ConcurrentHashMap<>();
+    /** Answers by domain, in flight and for their TTL; a failed lookup leaves no entry. */
+    private final AsyncCache<String, MailDomain> domains;
     private final CountingResolver network;
     private final PooledUdpClient udp = new PooledUdpClient();
 
@@ -68,7 +73,15 @@ public final class MxResolver implements AutoCloseable {
      * @param maxInFlight queries outstanding at once, so a large batch does not flood the resolver
      */
     public MxResolver(List<InetSocketAddress> servers, Duration timeout, int maxInFlight) {
+        this(servers, timeout, maxInFlight, Ticker.systemTicker(), MAX_DOMAINS);
+    }
+
+    /** @param ticker the clock of the domain cache; tests move it by hand */
+    MxResolver(List<InetSocketAddress> servers, Duration timeout, int maxInFlight, Ticker ticker, long maxDomains) {
         this.timeout = timeout;
+        this.domains = Caffeine.newBuilder().maximumSize(maxDomains).ticker(ticker)
+                .expireAfter(Expiry.creating((String d, MailDomain md) -> Duration.ofSeconds(md.ttlSeconds())))
+                .buildAsync();
         this.inFlight = new Semaphore(maxInFlight);
         ExtendedResolver resolver = servers.isEmpty() ? new ExtendedResolver()
                 : new ExtendedResolver(servers.stream().map(s -> (Resolver) new SimpleResolver(s)).toList());
@@ -104,11 +117,13 @@ public final class MxResolver implements AutoCloseable {
 
     /** Where mail for {@code asciiDomain} goes; shared with every other caller asking for the same domain. */
     public CompletableFuture<MailDomain> resolve(String asciiDomain) {
-        long now = System.nanoTime();
-        if (cache.size() > CACHE_SWEEP_SIZE) {
-            cache.values().removeIf(e -> e.expired(now));
-        }
-        return cache.compute(asciiDomain, (d, cur) -> cur != null && !cur.expired(now) ? cur : start(d)).future;
+        return domains.get(asciiDomain, (d, executor) -> CompletableFuture.supplyAsync(() -> lookup(d), threads));
+    }
+
+    /** Domains in the cache now, expired and evicted ones gone. */
+    long cachedDomains() {
+        domains.synchronous().cleanUp();
+        return domains.synchronous().estimatedSize();
     }
 
     /** MX queries sent to the network so far; a batch wants one per unique domain. */
@@ -125,13 +140,6 @@ public final class MxResolver implements AutoCloseable {
     public void close() {
         threads.shutdownNow();
         udp.close();
-    }
-
-    private Entry start(String domain) {
-        Entry entry = new Entry(CompletableFuture.supplyAsync(() -> lookup(domain), threads));
-        entry.future.thenAccept(md -> entry.expiresAt =
-                System.nanoTime() + Duration.ofSeconds(md.ttlSeconds()).toNanos());
-        return entry;
     }
 
     private MailDomain lookup(String domain) {
@@ -281,19 +289,6 @@ public final class MxResolver implements AutoCloseable {
 
     private static String hostName(Name name) {
         return name.toString(true);
-    }
-
-    private static final class Entry {
-        final CompletableFuture<MailDomain> future;
-        volatile long expiresAt = Long.MAX_VALUE;
-
-        Entry(CompletableFuture<MailDomain> future) {
-            this.future = future;
-        }
-
-        boolean expired(long now) {
-            return future.isDone() && now - expiresAt > 0;
-        }
     }
 
     private record HostLookup(List<String> addresses, String failure, long ttl) {

@@ -1,6 +1,8 @@
 package dev.mailcheck.dns;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.mailcheck.Reason;
@@ -11,6 +13,8 @@ import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -94,6 +98,46 @@ class MxResolverTest {
                     .mapToObj(i -> fresh.resolve(domains.get(i % domains.size()))).toList();
             CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).join();
             assertEquals(domains.size(), fresh.mxQueries());
+        }
+    }
+
+    /** The cache's clock is moved by hand: an answer lives for its DNS TTL, a negative or failed one for less. */
+    @ParameterizedTest(name = "{0}: kept for {1} s")
+    @CsvSource(delimiter = '|', textBlock = """
+            # domain             | seconds kept | why
+            nullmx.checker.test  | 3600         | the zone's TTL
+            good.checker.test    | 300          | mx1 has no AAAA: the negative TTL of that answer
+            absent.checker.test  | 300          | NXDOMAIN: the negative TTL
+            servfail.test        | 30           | SERVFAIL: the failure TTL
+            """)
+    void answersLiveForTheirTtl(String domain, long ttl, String why) {
+        AtomicLong nanos = new AtomicLong();
+        try (MxResolver fresh = new MxResolver(List.of(Nsd.shared().address()), Duration.ofSeconds(3), 8,
+                nanos::get, 10)) {
+            CompletableFuture<MailDomain> first = fresh.resolve(domain);
+            assertEquals(ttl, first.join().ttlSeconds(), why);
+            nanos.set(TimeUnit.SECONDS.toNanos(ttl - 1));
+            assertSame(first, fresh.resolve(domain));
+            nanos.set(TimeUnit.SECONDS.toNanos(ttl + 1));
+            CompletableFuture<MailDomain> again = fresh.resolve(domain);
+            assertNotSame(first, again);
+            assertEquals(first.join().reason(), again.join().reason());
+        }
+    }
+
+    @ParameterizedTest(name = "at most {0} domains, {1} asked")
+    @CsvSource({"1, 5", "3, 20", "20, 20"})
+    void theCacheKeepsAtMostItsSize(long max, int asked) throws InterruptedException {
+        try (MxResolver fresh = new MxResolver(List.of(Nsd.shared().address()), Duration.ofSeconds(3), 8,
+                System::nanoTime, max)) {
+            IntStream.range(0, asked).mapToObj(i -> fresh.resolve("d" + i + ".checker.test")).toList()
+                    .forEach(CompletableFuture::join);
+            // The cache weighs an answer once its own completion handler has run, a moment after join() returns.
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            while (fresh.cachedDomains() != Math.min(max, asked) && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            assertEquals(Math.min(max, asked), fresh.cachedDomains());
         }
     }
 
