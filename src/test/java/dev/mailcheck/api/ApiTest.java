@@ -32,7 +32,7 @@ class ApiTest {
 
     @BeforeAll
     static void start() {
-        dns = new MxResolver(List.of(Nsd.shared().address()), Duration.ofSeconds(3), 64);
+        dns = new MxResolver(List.of(Nsd.shared().address()), Duration.ofSeconds(3), 64, true);
         InMemoryResultStore store = new InMemoryResultStore();
         api = new Api(new Checker(dns), null, store, new InProcessJobs(new Checker(dns), store), List.of("https://signup.example"));
     }

@@ -74,7 +74,8 @@ class SmtpProberHostileInputTest {
     private static Outcome check(String address, boolean allowPrivateMx) {
         Duration stage = Duration.ofMillis(500);
         try (FakeSmtpServer trap = new FakeSmtpServer(c -> { }); // hangs up on whatever comes
-             MxResolver resolver = new MxResolver(List.of(dns.address()), Duration.ofSeconds(2), 8);
+             // The DNS stage lets every address through: the probe's own guard is what these tests see.
+             MxResolver resolver = new MxResolver(List.of(dns.address()), Duration.ofSeconds(2), 8, true);
              SmtpProber prober = new SmtpProber(new SmtpSettings("prober.test", "", 25, false, true, allowPrivateMx,
                      new InetSocketAddress(InetAddress.getLoopbackAddress(), trap.port()),
                      Map.of(Stage.CONNECT, stage, Stage.GREETING, stage), 50, 2, 4, 8, Duration.ofMillis(50)))) {
