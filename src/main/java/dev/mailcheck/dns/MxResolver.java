@@ -221,13 +221,13 @@ public final class MxResolver implements AutoCloseable {
     private MailDomain implicitMx(String domain, Name name) {
         HostLookup self = addresses(name).join();
         List<MxHost> implicit = List.of(new MxHost(0, domain, self.addresses));
+        String family = self.addresses.isEmpty() ? null : self.addresses.getFirst().contains(":") ? "AAAA" : "A";
         String privateNote = privateNote(implicit);
         if (privateNote != null) {
             return new MailDomain(domain, Reason.MX_PRIVATE_ADDRESS, domain + " has no MX records and its own address"
-                    + " (implicit MX) is not on the Internet: " + privateNote + ".", implicit, null, false, self.ttl);
+                    + " (implicit MX) is not on the Internet: " + privateNote + ".", implicit, family, false, self.ttl);
         }
-        if (!self.addresses.isEmpty()) {
-            String family = self.addresses.getFirst().contains(":") ? "AAAA" : "A";
+        if (family != null) {
             return new MailDomain(domain, Reason.ACCEPTS_MAIL, domain + " has no MX records; mail goes to its own "
                     + family + " record (implicit MX, RFC 5321 §5.1).",
                     implicit, family, false, self.ttl);
