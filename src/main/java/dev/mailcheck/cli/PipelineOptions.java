@@ -56,7 +56,8 @@ final class PipelineOptions {
     @Option(names = "--mail-from", defaultValue = "", paramLabel = "ADDR", description = "MAIL FROM address (default: the null sender <>).")
     String mailFrom;
 
-    @Option(names = "--allow-private-mx", description = "Probe MX hosts on loopback/private addresses (test beds only).")
+    @Option(names = "--allow-private-mx",
+            description = "Take MX hosts on loopback/private addresses as mail hosts, and probe them (test beds only).")
     boolean allowPrivateMx;
 
     @Option(names = "--socks", paramLabel = "HOST:PORT", description = "Connect to MX hosts through this SOCKS5 proxy.")
@@ -80,7 +81,7 @@ final class PipelineOptions {
                 || smtpPort < 1 || smtpPort > 65535) {
             throw new ParameterException(spec.commandLine(), "counts, timeouts and ports must be positive (ports at most 65535)");
         }
-        return new MxResolver(servers(), Duration.ofMillis(dnsTimeoutMs), maxInFlight);
+        return new MxResolver(servers(), Duration.ofMillis(dnsTimeoutMs), maxInFlight, allowPrivateMx);
     }
 
     /** The transport-security lookup on the same resolvers; it sends nothing until a report is asked for. */

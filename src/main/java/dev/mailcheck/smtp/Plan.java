@@ -1,5 +1,6 @@
 package dev.mailcheck.smtp;
 
+import dev.mailcheck.dns.AddressGuard;
 import dev.mailcheck.dns.MailDomain;
 import dev.mailcheck.dns.MxHost;
 import java.net.InetAddress;

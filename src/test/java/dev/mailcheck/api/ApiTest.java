@@ -35,7 +35,7 @@ class ApiTest {
 
     @BeforeAll
     static void start() {
-        dns = new MxResolver(List.of(Nsd.shared().address()), Duration.ofSeconds(3), 64);
+        dns = new MxResolver(List.of(Nsd.shared().address()), Duration.ofSeconds(3), 64, true);
         InMemoryResultStore store = new InMemoryResultStore();
         api = new Api(new Checker(dns), null, store, new InProcessJobs(new Checker(dns), store), List.of("https://signup.example"));
     }
@@ -81,7 +81,7 @@ class ApiTest {
     void securityReport(String method, String deployment, String security, int status, String dnssec, String says)
             throws Exception {
         InetSocketAddress resolver = Unbound.validating().address();
-        try (MxResolver mx = new MxResolver(List.of(resolver), Duration.ofSeconds(3), 16);
+        try (MxResolver mx = new MxResolver(List.of(resolver), Duration.ofSeconds(3), 16, true);
              TransportSecurityLookup lookup = new TransportSecurityLookup(List.of(resolver), Duration.ofSeconds(3), 16, true)) {
             Checker checker = new Checker(mx, null, deployment.equals("lookup") ? lookup : null);
             InMemoryResultStore store = new InMemoryResultStore();

@@ -68,7 +68,7 @@ class S3UploadHandlerTest {
 
     @BeforeAll
     static void resolver() {
-        dns = new MxResolver(List.of(Nsd.shared().address()), Duration.ofSeconds(3), MxResolver.DEFAULT_MAX_IN_FLIGHT);
+        dns = new MxResolver(List.of(Nsd.shared().address()), Duration.ofSeconds(3), MxResolver.DEFAULT_MAX_IN_FLIGHT, true);
         checker = new Checker(dns);
     }
 

@@ -68,7 +68,8 @@ class CheckCommandTest {
     private Run check(String input, String... options) throws Exception {
         Path file = dir.resolve("input.txt");
         Files.writeString(file, input);
-        List<String> args = new ArrayList<>(List.of("check", "--dns", Nsd.shared().hostPort()));
+        // The test zones' mail hosts sit on loopback and documentation addresses.
+        List<String> args = new ArrayList<>(List.of("check", "--dns", Nsd.shared().hostPort(), "--allow-private-mx"));
         args.addAll(List.of(options));
         args.add(file.toString());
         return run(new byte[0], args.toArray(String[]::new));
@@ -232,7 +233,7 @@ class CheckCommandTest {
     @Test
     void readsStandardInputAndSurvivesBadBytes() throws Exception {
         byte[] input = "ok@good.checker.test\nbad\u00ff@good.checker.test\n".getBytes(StandardCharsets.ISO_8859_1);
-        Run run = run(input, "check", "--dns", Nsd.shared().hostPort(), "-");
+        Run run = run(input, "check", "--dns", Nsd.shared().hostPort(), "--allow-private-mx", "-");
         assertEquals(0, run.exit(), run.stderr());
         List<JsonNode> results = run.jsonl();
         assertEquals(2, results.size());
@@ -240,10 +241,33 @@ class CheckCommandTest {
         assertTrue(results.get(1).get("detail").asText().contains("not valid UTF-8"), results.get(1)::toString);
     }
 
+    /** Without --allow-private-mx the DNS stage already refuses an MX host that is not on the Internet. */
+    @ParameterizedTest(name = "{0} {1}")
+    @CsvSource(delimiter = '|', textBlock = """
+            # address                    | option             | verdict       | reason
+            user@loopback.private.test   | (none)             | undeliverable | mx_private_address
+            user@link-local.private.test | (none)             | undeliverable | mx_private_address
+            user@6to4.private.test       | (none)             | undeliverable | mx_private_address
+            user@mix.private.test        | (none)             | deliverable   | accepts_mail
+            user@loopback.private.test   | --allow-private-mx | deliverable   | accepts_mail
+            """)
+    void privateMxHostsTakeNoMailUnlessAllowed(String address, String option, String verdict, String reason)
+            throws Exception {
+        List<String> args = new ArrayList<>(List.of("check", "--dns", Nsd.shared().hostPort(), "-"));
+        if (option.startsWith("--")) {
+            args.add(1, option);
+        }
+        Run run = run((address + "\n").getBytes(StandardCharsets.UTF_8), args.toArray(String[]::new));
+        assertEquals(0, run.exit(), run.stderr());
+        JsonNode r = run.jsonl().getFirst();
+        assertEquals(verdict, r.get("verdict").asText(), r::toString);
+        assertEquals(reason, r.get("reason").asText(), r::toString);
+    }
+
     @Test
     void smtpProbeAddsTheServersAnswer() throws Exception {
         Run run = check("alice@strict.smtp.test\nzed@strict.smtp.test\nuser@nullmx.checker.test\n", "--format", "jsonl",
-                "--smtp", "--smtp-data", "--smtp-port", Integer.toString(Postfix.shared().port()), "--allow-private-mx",
+                "--smtp", "--smtp-data", "--smtp-port", Integer.toString(Postfix.shared().port()),
                 "--helo", "prober.checker.test", "--smtp-timeout", "rcpt=5000");
         assertEquals(0, run.exit(), run.stderr());
         List<JsonNode> results = run.jsonl();

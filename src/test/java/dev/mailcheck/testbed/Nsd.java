@@ -70,11 +70,11 @@ public final class Nsd implements AutoCloseable {
 
     /**
      * A resolver on this server for tests that need no counts of their own: a 3 s budget, 64 queries in
-     * flight, closed with the server.
+     * flight, MX hosts on test addresses taken as mail hosts (--allow-private-mx), closed with the server.
      */
     public synchronized MxResolver resolver() {
         if (resolver == null) {
-            resolver = new MxResolver(List.of(address()), Duration.ofSeconds(3), 64);
+            resolver = new MxResolver(List.of(address()), Duration.ofSeconds(3), 64, true);
         }
         return resolver;
     }

@@ -47,7 +47,7 @@ class CheckerDeadlineTest {
         boolean dnsSilent = where.startsWith("DNS");
         try (FakeDnsServer dns = new FakeDnsServer(dnsSilent ? (q, t) -> null : FakeDnsServer.zone(ZONE));
              FakeSmtpServer tarpit = new FakeSmtpServer(c -> Thread.sleep(LONG.toMillis()));
-             MxResolver resolver = new MxResolver(List.of(dns.address()), LONG, 8);
+             MxResolver resolver = new MxResolver(List.of(dns.address()), LONG, 8, true);
              SmtpProber prober = new SmtpProber(new SmtpSettings("prober.test", "", tarpit.port(), false, false, true,
                      null, Map.of(Stage.CONNECT, LONG, Stage.GREETING, LONG), 50, 1, 1, 8, Duration.ofMillis(50)))) {
             Checker checker = new Checker(resolver, prober, null, Duration.ofSeconds(1));
