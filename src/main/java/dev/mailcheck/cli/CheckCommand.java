@@ -82,7 +82,7 @@ final class CheckCommand implements Callable<Integer> {
     @Option(names = "--no-progress", description = "No progress bar, even on a terminal.")
     boolean noProgress;
 
-    @Option(names = {"-q", "--quiet"}, description = "No summary on standard error.")
+    @Option(names = {"-q", "--quiet"}, description = "No summary and no recheck waiting line on standard error.")
     boolean quiet;
 
     /** Exit status when the input could not be read to its end (a gzip stream cut short, a read error). */
@@ -93,6 +93,7 @@ final class CheckCommand implements Callable<Integer> {
         ResultWriter.Format outFormat = format != null ? format
                 : output == null && Terminal.stdout() ? ResultWriter.Format.TABLE : ResultWriter.Format.JSONL;
 
+        Recheck recheck = recheck();
         PrintStream err = System.err;
         long started = System.nanoTime();
         Summary summary = new Summary();
@@ -116,7 +117,7 @@ final class CheckCommand implements Callable<Integer> {
                 checker = checker.withSecurity();
             }
             ResultWriter writer = ResultWriter.of(outFormat, out);
-            Rechecks rechecks = new Rechecks(checker, recheck());
+            Rechecks rechecks = new Rechecks(checker, recheck);
             try (RecheckProgress waits = quiet || recheckTemporary == 0 ? null : new RecheckProgress(rechecks, err, bar)) {
                 ListRun.run(rechecks, records, result -> {
                     writer.write(result);
