@@ -71,7 +71,7 @@ public abstract sealed class ResultWriter {
         private static final CsvSchema SCHEMA = CsvSchema.builder()
                 .addColumns(List.of("address", "normalized", "domain", "verdict", "reason", "detail", "predicted_code",
                         "predicted_enhanced", "role", "disposable", "free_provider", "suggestion", "mx", "mx_fallback",
-                        "dnssec", "dane", "mta_sts", "tls_rpt"),
+                        "dnssec", "dane", "mta_sts", "tls_rpt", "tries"),
                         CsvSchema.ColumnType.STRING)
                 .setUseHeader(true)
                 .build();
@@ -95,7 +95,7 @@ public abstract sealed class ResultWriter {
                     r.detail(), r.predictedReply().code(), r.predictedReply().enhanced(), s.role(), s.disposable(),
                     s.freeProvider(), s.suggestion() == null ? null : s.suggestion().address(), mx, r.mxFallback(),
                     t == null ? null : t.dnssec().code(), t == null ? null : t.dane(), t == null ? null : t.mtaSts(),
-                    t == null ? null : t.tlsRpt()});
+                    t == null ? null : t.tlsRpt(), r.tries()});
         }
 
         @Override

@@ -29,25 +29,26 @@ import java.util.List;
  * @param nullMxIgnored  a null MX was published beside real MX records and was ignored
  * @param smtp           what the SMTP probe did and heard; null when no probe was made
  * @param security       the domain's transport security (DNSSEC, DANE, MTA-STS, TLS-RPT); null when not asked for
+ * @param tries          how many checks this answer took: more than 1 when a deferral was rechecked ({@link Recheck})
  */
 @JsonPropertyOrder({"address", "normalized", "domain", "domain_unicode", "smtputf8", "verdict", "reason", "detail",
-        "predicted_reply", "signals", "mx", "mx_fallback", "null_mx_ignored", "smtp", "security"})
+        "predicted_reply", "signals", "mx", "mx_fallback", "null_mx_ignored", "smtp", "security", "tries"})
 public record CheckResult(String address, String normalized, String domain, String domainUnicode, boolean smtputf8,
                           Verdict verdict, Reason reason, String detail, SmtpReply predictedReply,
                           @JsonUnwrapped Signals signals, List<MxHost> mx, String mxFallback, boolean nullMxIgnored,
-                          SmtpReport smtp, TransportSecurity security) {
+                          SmtpReport smtp, TransportSecurity security, int tries) {
 
     static CheckResult invalid(String input, String detail) {
         Reason r = Reason.INVALID_SYNTAX;
         return new CheckResult(input, null, null, null, false, r.verdict(), r, detail, r.predictedReply(),
-                Signals.NONE, List.of(), null, false, null, null);
+                Signals.NONE, List.of(), null, false, null, null, 1);
     }
 
     static CheckResult of(String input, EmailAddress address, MailDomain domain, Signals signals) {
         Reason r = domain.reason();
         return new CheckResult(input, address.normalized(), address.domain(), address.unicodeDomain(),
                 address.smtpUtf8(), r.verdict(), r, domain.detail(), r.predictedReply(), signals, domain.mx(),
-                domain.fallback(), domain.nullMxIgnored(), null, null);
+                domain.fallback(), domain.nullMxIgnored(), null, null, 1);
     }
 
     /** The SMTP stage's answer replaces the DNS stage's, which only said that mail can be routed. */
@@ -55,11 +56,17 @@ public record CheckResult(String address, String normalized, String domain, Stri
         Reason r = smtp.reason();
         return new CheckResult(input, address.normalized(), address.domain(), address.unicodeDomain(),
                 address.smtpUtf8(), r.verdict(), r, smtp.detail(), smtp.predictedReply(), signals, domain.mx(),
-                domain.fallback(), domain.nullMxIgnored(), smtp.report(), null);
+                domain.fallback(), domain.nullMxIgnored(), smtp.report(), null, 1);
     }
 
     CheckResult withSecurity(TransportSecurity report) {
         return new CheckResult(address, normalized, domain, domainUnicode, smtputf8, verdict, reason, detail,
-                predictedReply, signals, mx, mxFallback, nullMxIgnored, smtp, report);
+                predictedReply, signals, mx, mxFallback, nullMxIgnored, smtp, report, tries);
+    }
+
+    /** This answer as the one that the {@code tries}-th check gave. */
+    public CheckResult withTries(int tries) {
+        return new CheckResult(address, normalized, domain, domainUnicode, smtputf8, verdict, reason, detail,
+                predictedReply, signals, mx, mxFallback, nullMxIgnored, smtp, security, tries);
     }
 }

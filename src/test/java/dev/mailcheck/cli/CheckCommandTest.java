@@ -11,6 +11,7 @@ import com.fasterxml.jackson.dataformat.csv.CsvMapper;
 import com.fasterxml.jackson.dataformat.csv.CsvSchema;
 import dev.mailcheck.testbed.Nsd;
 import dev.mailcheck.testbed.Unbound;
+import dev.mailcheck.testbed.FakeSmtpServer;
 import dev.mailcheck.testbed.Postfix;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -311,5 +312,52 @@ class CheckCommandTest {
         Run badDns = run(new byte[0], "check", "--dns", "127.0.0.1:99999", "-");
         assertEquals(2, badDns.exit());
         assertTrue(badDns.stderr().contains("--dns wants HOST or HOST:PORT"), badDns.stderr());
+    }
+
+    /**
+     * Rechecks against a real postgrey that lets a retry through after two seconds, and a scripted server whose
+     * mailbox answers 451 for ever. The address checked after the deferred one comes out after it, in input
+     * order. The server's hint is 300 s: that the run ends at all shows that the window shortened the waits.
+     */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', nullValues = "-", textBlock = """
+            # scenario                                     | server   | options                          | reason            | tries | on standard error
+            greylisted, no recheck                         | postgrey | --recheck-temporary 0            | temporary_failure | 1     | -
+            greylisted, rechecked after postgrey's delay   | postgrey | --recheck-temporary 2 --recheck-window 8 | mailbox_accepted | 2 | to recheck 1 deferred address (try 2 of 3)
+            always 451: every try used, within the window  | 451      | --recheck-temporary 2 --recheck-window 4 | temporary_failure | 3 | 1 deferred address (try 2 of 3)
+            always 451, one recheck                        | 451      | --recheck-temporary 1 --recheck-window 3 | temporary_failure | 2 | (try 2 of 2)
+            always 451, quiet: no waiting line             | 451      | --recheck-temporary 1 --recheck-window 3 --quiet | temporary_failure | 2 | -
+            """)
+    void deferredAddressesAreCheckedAgainAfterTheDelay(String scenario, String server, String options, String reason,
+                                                       int tries, String says) throws Exception {
+        try (FakeSmtpServer always451 = new FakeSmtpServer(c -> {
+            c.send("220 fake.test ESMTP\r\n");
+            c.serve(verb -> verb.equals("RCPT") ? "451 4.7.1 Try again later\r\n" : FakeSmtpServer.ordinary(verb));
+        })) {
+            boolean postgrey = server.equals("postgrey");
+            String address = postgrey ? "alice@shortgrey.smtp.test" : "anyone@strict.smtp.test";
+            List<String> args = new ArrayList<>(List.of("--format", "jsonl", "--smtp", "--allow-private-mx",
+                    "--smtp-port", Integer.toString(postgrey ? Postfix.shared().port() : always451.port()),
+                    // postgrey remembers (client, sender, recipient): a sender of its own makes this run's first try new
+                    "--mail-from", "recheck-" + java.util.UUID.randomUUID() + "@checker.test"));
+            args.addAll(List.of(options.split(" ")));
+            Run run = check(address + "\nuser@nullmx.checker.test\n", args.toArray(String[]::new));
+            assertEquals(0, run.exit(), run.stderr());
+            List<JsonNode> results = run.jsonl();
+            assertEquals(List.of(address, "user@nullmx.checker.test"),
+                    results.stream().map(r -> r.get("address").asText()).toList(), run.stdout());
+            assertEquals(reason, results.get(0).get("reason").asText(), results.get(0)::toString);
+            assertEquals(tries, results.get(0).get("tries").asInt(), results.get(0)::toString);
+            assertEquals(1, results.get(1).get("tries").asInt(), results.get(1)::toString);
+            if (!postgrey) {
+                assertEquals(tries, always451.received().stream().filter(l -> l.equals("RCPT TO:<" + address + ">"))
+                        .count(), always451.received()::toString);
+            }
+            if (says == null) {
+                assertFalse(run.stderr().contains("waiting"), run.stderr());
+            } else {
+                assertTrue(run.stderr().contains(says), run.stderr());
+            }
+        }
     }
 }
