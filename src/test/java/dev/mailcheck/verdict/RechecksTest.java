@@ -42,7 +42,7 @@ class RechecksTest {
                 c.send("220 fake.test ESMTP\r\n");
                 c.serve(verb -> verb.equals("RCPT") ? "451 4.7.1 Try again later\r\n" : FakeSmtpServer.ordinary(verb));
              });
-             MxResolver dns = new MxResolver(List.of(Nsd.shared().address()), Duration.ofSeconds(3), 8);
+             MxResolver dns = new MxResolver(List.of(Nsd.shared().address()), Duration.ofSeconds(3), 8, true);
              SmtpProber prober = new SmtpProber(new SmtpSettings("prober.test", "", always451.port(), false, false,
                      true, null, Map.of(), 50, 1, 4, 8, Duration.ofMillis(50)))) {
             Rechecks rechecks = new Rechecks(new Checker(dns, prober), new Recheck(tries, Duration.ofSeconds(window)));
