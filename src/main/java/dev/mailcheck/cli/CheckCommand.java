@@ -139,7 +139,7 @@ final class CheckCommand implements Callable<Integer> {
                     try {
                         if (!ended.await(FLUSH_ON_SIGNAL_SECONDS, TimeUnit.SECONDS)) {
                             err.println("checker: stopped by a signal; the results finished were not written within "
-                                    + FLUSH_ON_SIGNAL_SECONDS + " s (reading the input did not return)");
+                                    + FLUSH_ON_SIGNAL_SECONDS + " s (reading the input or writing the output did not return)");
                         }
                     } catch (InterruptedException e) {
                         Thread.currentThread().interrupt();
