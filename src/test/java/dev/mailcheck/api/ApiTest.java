@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.mailcheck.dns.MxResolver;
-import dev.mailcheck.store.InMemoryResultStore;
+import dev.mailcheck.store.LocalResultStore;
 import dev.mailcheck.testbed.Nsd;
 import dev.mailcheck.verdict.Checker;
 import java.time.Duration;
@@ -33,8 +33,8 @@ class ApiTest {
     @BeforeAll
     static void start() {
         dns = new MxResolver(List.of(Nsd.shared().address()), Duration.ofSeconds(3), 64);
-        InMemoryResultStore store = new InMemoryResultStore();
-        api = new Api(new Checker(dns), null, store, new InProcessJobs(new Checker(dns), store), List.of("https://signup.example"));
+        LocalResultStore store = new LocalResultStore(LocalResultStore.Limits.DEFAULT);
+        api = new Api(new Checker(dns), null, store, new InProcessJobs(new Checker(dns), store, 4), List.of("https://signup.example"));
     }
 
     @AfterAll
