@@ -31,7 +31,12 @@ public final class InProcessJobs implements JobQueue {
     private final ResultStore store;
     private final int maxJobs;
     private final Semaphore slots;
-    private final ExecutorService runner = Executors.newVirtualThreadPerTaskExecutor();
+    /**
+     * Platform threads, not virtual ones: a job reads and parses its list without blocking for long, and
+     * virtual threads are not time-sliced, so two jobs on two cores kept requests waiting for seconds.
+     */
+    private final ExecutorService runner = Executors.newThreadPerTaskExecutor(
+            Thread.ofPlatform().name("job-", 0).daemon().factory());
 
     public InProcessJobs(Checker checker, ResultStore store, int maxJobs) {
         this.checker = checker;

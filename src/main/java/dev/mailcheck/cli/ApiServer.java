@@ -26,10 +26,11 @@ import java.util.concurrent.TimeUnit;
 /**
  * The API over HTTP/1.1 on Vert.x (Netty's codec): Vert.x limits the request line, the header block and
  * chunk sizes, answers malformed requests with 400 and closes idle connections. What it lacks is a deadline
- * for a request that keeps trickling in (slowloris: a header byte every few seconds resets any idle timer),
- * so each connection here gets one: the request line and headers must arrive within {@code headers} of the
- * connection or the previous response, the body within {@code body} of the headers, or the connection
- * is closed (408 where a request was under way). The API itself blocks (DNS, SMTP, the store), so it runs
+ * for a request that trickles in: its idle timer watches decoded messages, so a stalled header block is
+ * closed only after the whole idle time (measured: 60 s) and every chunk of a body trickling in resets it.
+ * So each connection here gets deadlines: the request line and headers must arrive within {@code headers}
+ * of the connection or the previous response, the body within {@code body} of the headers, or the
+ * connection is closed (408 where a request was under way). The API itself blocks (DNS, SMTP, the store), so it runs
  * on virtual threads, never on the event loop.
  */
 final class ApiServer implements AutoCloseable {
