@@ -9,15 +9,19 @@ import dev.mailcheck.cli.Main;
 import dev.mailcheck.store.Job;
 import dev.mailcheck.testbed.Moto;
 import dev.mailcheck.testbed.Nsd;
+import java.io.ByteArrayInputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import java.util.zip.GZIPInputStream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -77,6 +81,15 @@ class SampleEventsTest {
             case "api" -> {
                 JsonNode response = JSON.readTree(out);
                 assertEquals("https://signup.example", response.at("/headers/access-control-allow-origin").asText(), out);
+                if (response.path("isBase64Encoded").asBoolean()) {
+                    // The widget, gzipped: API Gateway takes bytes only as base64.
+                    assertEquals("gzip", response.at("/headers/content-encoding").asText(), out);
+                    assertTrue(response.at("/headers/etag").asText().startsWith("W/\""), out);
+                    byte[] gzipped = Base64.getDecoder().decode(response.get("body").asText());
+                    assertTrue(new String(new GZIPInputStream(new ByteArrayInputStream(gzipped)).readAllBytes(),
+                            StandardCharsets.UTF_8).contains("window.MailCheck"), out);
+                    return;
+                }
                 JsonNode body = JSON.readTree(response.get("body").asText());
                 if (response.get("statusCode").asInt() == 202) {
                     assertEquals("queued", body.get("status").asText(), out);
