@@ -22,4 +22,11 @@ public interface JobQueue {
      * @throws IllegalArgumentException with a message for the caller, when there is no such object
      */
     Job submitObject(String key);
+
+    /**
+     * Erases what the job left outside the result store (the list, its results file); the caller erases
+     * the store's items after. Nothing by default: {@code checker serve} keeps its jobs in the store alone.
+     */
+    default void erase(Job job) {
+    }
 }

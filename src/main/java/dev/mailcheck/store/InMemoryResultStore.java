@@ -1,9 +1,11 @@
 package dev.mailcheck.store;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import dev.mailcheck.Verdict;
 import dev.mailcheck.verdict.ResultJson;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
@@ -17,12 +19,29 @@ import java.util.concurrent.ConcurrentSkipListMap;
 public final class InMemoryResultStore implements ResultStore {
 
     private final Map<String, Job> jobs = new ConcurrentHashMap<>();
-    private final Map<String, NavigableMap<Long, String>> results = new ConcurrentHashMap<>();
+    private final Map<String, NavigableMap<Long, Stored>> results = new ConcurrentHashMap<>();
     private final Map<String, SortedMap<Integer, Tally>> chunks = new ConcurrentHashMap<>();
+    private final Map<String, SortedMap<Integer, FailedChunk>> failedChunks = new ConcurrentHashMap<>();
+
+    private record Stored(String json, Verdict verdict) {
+    }
 
     @Override
     public void putJob(Job job) {
         jobs.put(job.id(), job);
+    }
+
+    @Override
+    public boolean finishJob(Job job) {
+        boolean[] won = {false};
+        jobs.compute(job.id(), (id, stored) -> {
+            if (stored != null && stored.finished()) {
+                return stored;
+            }
+            won[0] = true;
+            return job;
+        });
+        return won[0];
     }
 
     @Override
@@ -37,10 +56,10 @@ public final class InMemoryResultStore implements ResultStore {
 
     @Override
     public void putResults(String jobId, List<Positioned> batch) {
-        NavigableMap<Long, String> stored = results.computeIfAbsent(jobId, id -> new ConcurrentSkipListMap<>());
+        NavigableMap<Long, Stored> stored = results.computeIfAbsent(jobId, id -> new ConcurrentSkipListMap<>());
         for (Positioned p : batch) {
             try {
-                stored.put(p.position(), ResultJson.mapper().writeValueAsString(p.result()));
+                stored.put(p.position(), new Stored(ResultJson.mapper().writeValueAsString(p.result()), p.result().verdict()));
             } catch (JsonProcessingException e) {
                 throw new UncheckedIOException(e);
             }
@@ -49,15 +68,15 @@ public final class InMemoryResultStore implements ResultStore {
 
     @Override
     public Page results(String jobId, String cursor, int limit) {
-        NavigableMap<Long, String> stored = results.getOrDefault(jobId, new ConcurrentSkipListMap<>());
-        NavigableMap<Long, String> rest = cursor == null ? stored : stored.tailMap(Long.parseLong(cursor), false);
+        NavigableMap<Long, Stored> stored = results.getOrDefault(jobId, new ConcurrentSkipListMap<>());
+        NavigableMap<Long, Stored> rest = cursor == null ? stored : stored.tailMap(Long.parseLong(cursor), false);
         List<String> page = new ArrayList<>();
         long last = -1;
-        for (Map.Entry<Long, String> e : rest.entrySet()) {
+        for (Map.Entry<Long, Stored> e : rest.entrySet()) {
             if (page.size() == limit) {
                 return new Page(page, Long.toString(last));
             }
-            page.add(e.getValue());
+            page.add(e.getValue().json());
             last = e.getKey();
         }
         return new Page(page, null);
@@ -66,6 +85,17 @@ public final class InMemoryResultStore implements ResultStore {
     @Override
     public void putChunk(String jobId, int chunk, Tally tally) {
         chunks.computeIfAbsent(jobId, id -> new ConcurrentSkipListMap<>()).put(chunk, tally);
+        failedChunks.getOrDefault(jobId, new TreeMap<>()).remove(chunk);
+    }
+
+    @Override
+    public void putFailedChunk(String jobId, int chunk, FailedChunk failed) {
+        failedChunks.computeIfAbsent(jobId, id -> new ConcurrentSkipListMap<>()).put(chunk, failed);
+    }
+
+    @Override
+    public SortedMap<Integer, FailedChunk> failedChunks(String jobId) {
+        return new TreeMap<>(failedChunks.getOrDefault(jobId, new TreeMap<>()));
     }
 
     @Override
@@ -76,5 +106,21 @@ public final class InMemoryResultStore implements ResultStore {
     @Override
     public void clearChunks(String jobId) {
         chunks.remove(jobId);
+        failedChunks.remove(jobId);
+    }
+
+    @Override
+    public Tally tally(String jobId) {
+        Map<Verdict, Long> counts = new EnumMap<>(Verdict.class);
+        results.getOrDefault(jobId, new ConcurrentSkipListMap<>()).values()
+                .forEach(r -> counts.merge(r.verdict(), 1L, Long::sum));
+        return new Tally(counts.values().stream().mapToLong(Long::longValue).sum(), counts);
+    }
+
+    @Override
+    public void deleteJob(String jobId) {
+        jobs.remove(jobId);
+        results.remove(jobId);
+        clearChunks(jobId);
     }
 }
