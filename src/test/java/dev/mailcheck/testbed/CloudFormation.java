@@ -65,7 +65,10 @@ public final class CloudFormation {
         return documents;
     }
 
-    /** Resolves Ref, Fn::GetAtt, Fn::Sub, Fn::Join, Fn::Select, Fn::Split and Fn::If (conditions false). */
+    /**
+     * Resolves Ref, Fn::GetAtt, Fn::Sub, Fn::Join, Fn::Select, Fn::Split, Fn::If (conditions false) and the
+     * condition functions Fn::Equals, Fn::Not, Fn::And, Fn::Or (to booleans).
+     */
     public static JsonNode resolve(JsonNode node, Map<String, String> names) {
         if (node.isArray()) {
             ArrayNode out = NODES.arrayNode();
@@ -104,9 +107,27 @@ public final class CloudFormation {
                     return NODES.textNode(m.appendTail(out).toString());
                 }
                 case "Fn::Join" -> {
+                    JsonNode list = resolve(arg.get(1), names);
+                    if (list.isTextual()) {
+                        return list; // a list parameter, given as its comma-joined text
+                    }
                     List<String> parts = new ArrayList<>();
-                    resolve(arg.get(1), names).forEach(p -> parts.add(p.asText()));
+                    list.forEach(p -> parts.add(p.asText()));
                     return NODES.textNode(String.join(arg.get(0).asText(), parts));
+                }
+                case "Fn::Equals" -> {
+                    return NODES.booleanNode(resolve(arg.get(0), names).asText().equals(resolve(arg.get(1), names).asText()));
+                }
+                case "Fn::Not" -> {
+                    return NODES.booleanNode(!resolve(arg.get(0), names).asBoolean());
+                }
+                case "Fn::And", "Fn::Or" -> {
+                    boolean and = fn.equals("Fn::And");
+                    boolean value = and;
+                    for (JsonNode c : arg) {
+                        value = and ? value && resolve(c, names).asBoolean() : value || resolve(c, names).asBoolean();
+                    }
+                    return NODES.booleanNode(value);
                 }
                 case "Fn::Select" -> {
                     return resolve(arg.get(1), names).get(arg.get(0).asInt());
