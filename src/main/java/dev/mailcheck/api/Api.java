@@ -100,7 +100,7 @@ public final class Api {
             case "/v1/check" -> only(r, "GET", () -> check(r));
             case "/v1/checks" -> only(r, "POST", () -> checks(r));
             case "/v1/jobs" -> only(r, "POST", () -> submit(r));
-            case "/v1/openapi.json" -> only(r, "GET", () -> new Response(200, Map.of(), openApi));
+            case "/v1/openapi.json" -> only(r, "GET", () -> new Response(200, Map.of("content-type", "application/json"), openApi));
             case "/widget.js", "/demo" -> only(r, "GET", () -> WebFiles.get(path, r.query()));
             default -> {
                 if (results.matches()) {

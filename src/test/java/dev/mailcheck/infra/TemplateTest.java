@@ -20,6 +20,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Path;
 import java.util.HashMap;
+import java.util.Iterator;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
@@ -179,6 +180,31 @@ class TemplateTest {
         JsonNode security = template.at("/Resources/HttpApi/Properties/DefinitionBody/paths")
                 .path(path).path(method.toLowerCase()).path("security");
         assertEquals(authorized, !security.isMissingNode(), "security of " + method + " " + path);
+    }
+
+    /** The served OpenAPI document describes each route as the template deploys it, authorization included. */
+    @Test
+    void theOpenApiDocumentDescribesTheRoutesAsDeployed() throws IOException {
+        JsonNode doc = new ObjectMapper().readTree(Path.of("src/main/resources/openapi.json").toFile());
+        JsonNode secured = template.at("/Resources/HttpApi/Properties/DefinitionBody/paths");
+        template.at("/Resources/ApiFunction/Properties/Events").forEach(e -> {
+            String path = e.at("/Properties/Path").asText();
+            String method = e.at("/Properties/Method").asText().toLowerCase();
+            JsonNode op = doc.path("paths").path(path).path(method);
+            assertFalse(op.isMissingNode(), method + " " + path + " is not in openapi.json");
+            boolean authorized = !secured.path(path).path(method).path("security").isMissingNode();
+            assertEquals(authorized, op.has("security"), method + " " + path + " security");
+            assertEquals(authorized, op.at("/responses/401").isObject() && op.at("/responses/403").isObject(),
+                    method + " " + path + " 401/403");
+            assertTrue(op.at("/responses/429").isObject(), method + " " + path + " 429");
+        });
+        assertEquals(Set.of("Iam", "Jwt"), iterable(doc.at("/components/securitySchemes").fieldNames()));
+    }
+
+    private static Set<String> iterable(Iterator<String> names) {
+        Set<String> out = new TreeSet<>();
+        names.forEachRemaining(out::add);
+        return out;
     }
 
     @Test
