@@ -7,6 +7,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.mailcheck.testbed.CloudFormation;
+import dev.mailcheck.testbed.Moto;
 import dev.mailcheck.testbed.Nsd;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -79,6 +80,7 @@ class LocalAwsTest {
         command.addAll(args);
         ProcessBuilder pb = new ProcessBuilder(command);
         pb.environment().put("LOCAL_AWS_DIR", state.toString());
+        pb.environment().putAll(Moto.CLI_LOOPBACK_ONLY);
         pb.environment().putAll(extra);
         return pb.start();
     }

@@ -2,8 +2,11 @@ package dev.mailcheck.aws;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.mailcheck.dns.MxResolver;
 import dev.mailcheck.testbed.CloudFormation;
 import dev.mailcheck.testbed.Moto;
+import dev.mailcheck.testbed.Nsd;
+import dev.mailcheck.verdict.Checker;
 import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -25,6 +28,7 @@ final class MotoStack implements AutoCloseable {
     static final String TABLE = DynamoResultStoreTest.TABLE;
     private static final String ACCOUNT = "123456789012";
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static Checker checker;
 
     final Moto.Clients admin;
     final Moto.Clients api;
@@ -76,6 +80,15 @@ final class MotoStack implements AutoCloseable {
     private static String arn(SqsClient sqs, String url) {
         return sqs.getQueueAttributes(b -> b.queueUrl(url).attributeNames(QueueAttributeName.QUEUE_ARN))
                 .attributes().get(QueueAttributeName.QUEUE_ARN);
+    }
+
+    /** A checker on NSD, shared by the tests of this JVM as NSD itself is (its resolver's cache holds test zones only). */
+    static synchronized Checker checker() {
+        if (checker == null) {
+            checker = new Checker(new MxResolver(List.of(Nsd.shared().address()), Duration.ofSeconds(3),
+                    MxResolver.DEFAULT_MAX_IN_FLIGHT));
+        }
+        return checker;
     }
 
     DynamoResultStore store(Moto.Clients as) {

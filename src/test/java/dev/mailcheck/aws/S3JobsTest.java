@@ -7,18 +7,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.mailcheck.api.Api;
-import dev.mailcheck.dns.MxResolver;
 import dev.mailcheck.store.Job;
 import dev.mailcheck.store.Tally;
-import dev.mailcheck.testbed.Nsd;
 import dev.mailcheck.verdict.Checker;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -35,22 +31,10 @@ class S3JobsTest {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String BUCKET = MotoStack.BUCKET;
-    private static MxResolver dns;
-    private static Checker checker;
+    private static final Checker checker = MotoStack.checker();
     private MotoStack stack;
     private S3Client s3;
     private Api api;
-
-    @BeforeAll
-    static void resolver() {
-        dns = new MxResolver(List.of(Nsd.shared().address()), Duration.ofSeconds(3), MxResolver.DEFAULT_MAX_IN_FLIGHT);
-        checker = new Checker(dns);
-    }
-
-    @AfterAll
-    static void close() {
-        dns.close();
-    }
 
     @BeforeEach
     void fresh() {

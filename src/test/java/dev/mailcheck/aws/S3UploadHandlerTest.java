@@ -16,7 +16,6 @@ import com.fasterxml.jackson.dataformat.csv.CsvSchema;
 import dev.mailcheck.Verdict;
 import dev.mailcheck.api.Api;
 import dev.mailcheck.cli.LocalContext;
-import dev.mailcheck.dns.MxResolver;
 import dev.mailcheck.lists.InputRecords;
 import dev.mailcheck.store.Job;
 import dev.mailcheck.store.ResultStore;
@@ -40,9 +39,7 @@ import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BiFunction;
 import java.util.zip.GZIPOutputStream;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -78,25 +75,13 @@ class S3UploadHandlerTest {
         }
     }
 
-    private static MxResolver dns;
-    private static Checker checker;
+    private static final Checker checker = MotoStack.checker();
     private MotoStack stack;
     /** The test's own view (as an administrator): checking what the functions did. */
     private S3Client s3;
     private SqsClient sqs;
     private String queue;
     private DynamoResultStore store;
-
-    @BeforeAll
-    static void resolver() {
-        dns = new MxResolver(List.of(Nsd.shared().address()), Duration.ofSeconds(3), MxResolver.DEFAULT_MAX_IN_FLIGHT);
-        checker = new Checker(dns);
-    }
-
-    @AfterAll
-    static void close() {
-        dns.close();
-    }
 
     @BeforeEach
     void fresh() {

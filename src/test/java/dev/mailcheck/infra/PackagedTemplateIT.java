@@ -35,6 +35,7 @@ class PackagedTemplateIT {
                 .redirectErrorStream(true).redirectOutput(dir.resolve("out.txt").toFile());
         pb.environment().putAll(Moto.shared().environment());
         pb.environment().put("AWS_DEFAULT_REGION", "us-east-1");
+        pb.environment().putAll(Moto.CLI_LOOPBACK_ONLY);
         Process p = pb.start();
         assertTrue(p.waitFor(120, TimeUnit.SECONDS));
         assertEquals(0, p.exitValue(), Files.readString(dir.resolve("out.txt")));

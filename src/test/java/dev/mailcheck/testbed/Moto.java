@@ -39,6 +39,12 @@ import software.amazon.awssdk.services.sqs.SqsClient;
 public final class Moto implements AutoCloseable {
 
     public static final String ACCESS_KEY = "testing";
+    /**
+     * For the aws CLI run against moto: one that ignored AWS_ENDPOINT_URL would call the real AWS; through
+     * a proxy that isn't there, such a call fails here instead of leaving the machine.
+     */
+    public static final Map<String, String> CLI_LOOPBACK_ONLY = Map.of("HTTPS_PROXY", "http://127.0.0.1:9",
+            "HTTP_PROXY", "http://127.0.0.1:9", "NO_PROXY", "127.0.0.1,localhost");
     private static final AwsCredentialsProvider DEFAULT_CREDENTIALS =
             StaticCredentialsProvider.create(AwsBasicCredentials.create(ACCESS_KEY, ACCESS_KEY));
     private static Moto shared;
