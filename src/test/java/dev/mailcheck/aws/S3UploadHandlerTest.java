@@ -301,6 +301,20 @@ class S3UploadHandlerTest {
         assertEquals(List.of("b@nullmx.checker.test"), addresses(current));
     }
 
+    /**
+     * An upload deleted before its event is processed: a 404 (the template lets the upload function list
+     * the bucket; S3 answers 403 otherwise), so the job ends failed, saying so, instead of being retried.
+     */
+    @Test
+    void anUploadDeletedBeforeItIsReadEndsFailed() {
+        String etag = put("uploads/gone.txt", "a@good.checker.test\n".getBytes(StandardCharsets.UTF_8));
+        s3.deleteObject(b -> b.bucket(BUCKET).key("uploads/gone.txt"));
+        Job job = processor(Mode.INLINE, 1).process(BUCKET, "uploads/gone.txt", etag);
+        assertEquals(Job.FAILED, store.job(job.id()).orElseThrow().status());
+        assertEquals("the object was deleted before it was read", job.error());
+        assertEquals(List.of("failed"), stack.jobEvents().stream().map(d -> d.get("status").asText()).toList());
+    }
+
     /** S3 delivers events at least once: the same event again finds its job and does nothing more. */
     @ParameterizedTest
     @CsvSource({"INLINE", "SPLIT"})
