@@ -1,5 +1,8 @@
 package dev.mailcheck.address;
 
+import com.ibm.icu.lang.UCharacter;
+import com.ibm.icu.lang.UCharacterCategory;
+import com.ibm.icu.lang.UProperty;
 import com.ibm.icu.text.IDNA;
 import com.sanctionco.jmail.Email;
 import com.sanctionco.jmail.EmailValidationResult;
@@ -13,9 +16,10 @@ import java.util.Map;
 import java.util.regex.Pattern;
 
 /**
- * Strict RFC 5321/5322 parsing of one mailbox. JMail does the grammar; this class adds what a mail
- * path needs beyond it: no control characters, no comments or address literals, octet limits,
- * IDNA2008 (UTS #46) conversion of the domain, and SMTPUTF8 detection. Thread-safe.
+ * Strict RFC 5321/5322 parsing of one mailbox, judged in the NFC form it is output and sent in. JMail
+ * does the grammar; this class adds what a mail path needs beyond it: no control, invisible or
+ * unassigned characters, RFC 5321's dot-string or quoted string only, no comments or address literals,
+ * octet limits, IDNA2008 (UTS #46) conversion of the domain, and SMTPUTF8 detection. Thread-safe.
  */
 public final class AddressParser {
 
@@ -37,7 +41,18 @@ public final class AddressParser {
             | IDNA.NONTRANSITIONAL_TO_UNICODE | IDNA.USE_STD3_RULES | IDNA.CHECK_BIDI | IDNA.CHECK_CONTEXTJ
             | IDNA.CHECK_CONTEXTO);
 
-    private static final Pattern DOT_ATOM = Pattern.compile("[\\p{L}\\p{N}\\p{M}!#$%&'*+/=?^_`{|}~-]+(\\.[\\p{L}\\p{N}\\p{M}!#$%&'*+/=?^_`{|}~-]+)*");
+    // RFC 5321 dot-string with RFC 6531's UTF8-non-ascii as atext; unsafeCharacter has already refused
+    // what Unicode allows there but an address must not carry.
+    private static final String ATEXT = "[A-Za-z0-9!#$%&'*+/=?^_`{|}~\\-\\x{80}-\\x{10FFFF}&&[^\\p{Zs}]]";
+    private static final Pattern ATEXT_CHAR = Pattern.compile(ATEXT);
+    private static final Pattern DOT_ATOM = Pattern.compile(ATEXT + "+(?:\\." + ATEXT + "+)*");
+    // RFC 5321 quoted string: qtextSMTP (plus UTF8-non-ascii, RFC 6531) or a quoted pair of printable ASCII.
+    private static final Pattern QUOTED_STRING = Pattern.compile("\"(?:[\\x20\\x21\\x23-\\x5b\\x5d-\\x7e[^\\x00-\\x7f]]|\\\\[\\x20-\\x7e])*\"");
+    private static final Pattern TOP_LEVEL = Pattern.compile("[a-z]+|xn--[a-z0-9-]+");
+    private static final Pattern FOREIGN_DOTS = Pattern.compile("[\\u3002\\uFF0E\\uFF61]");
+
+    private static final String QUOTES_AROUND_A_PIECE =
+            "Quotes must enclose the whole part before the @-sign, not a piece of it.";
 
     // Written for the person who typed the address, in the manner of python email-validator.
     private static final Map<FailureReason, String> MESSAGES = Map.ofEntries(
@@ -84,8 +99,7 @@ public final class AddressParser {
             Map.entry(FailureReason.INVALID_COMMENT, "The address has a malformed comment in parentheses."),
             Map.entry(FailureReason.INVALID_COMMENT_LOCATION, "The address has a comment in parentheses in the wrong place."),
             Map.entry(HAS_COMMENT, "Comments in parentheses are not part of a mail path; remove them."),
-            Map.entry(FailureReason.INVALID_QUOTE_LOCATION,
-                    "Quotes may only enclose the whole part before the @-sign or a whole dot-separated piece of it."),
+            Map.entry(FailureReason.INVALID_QUOTE_LOCATION, QUOTES_AROUND_A_PIECE),
             Map.entry(FailureReason.MISSING_BACKSLASH_ESCAPE,
                     "Inside quotes, a quote or backslash must be escaped with a backslash."),
             Map.entry(FailureReason.UNUSED_BACKSLASH_ESCAPE, "A backslash outside quotes is not allowed."));
@@ -94,17 +108,14 @@ public final class AddressParser {
         if (input == null || input.isBlank()) {
             return new ParsedAddress.Invalid(input == null ? "" : input, "The address is empty.");
         }
-        String raw = input.strip();
-        for (int i = 0; i < raw.length(); i++) {
-            char c = raw.charAt(i);
-            if (c < 0x20 || c == 0x7f) {
-                return new ParsedAddress.Invalid(input, String.format(Locale.ROOT,
-                        "The address contains a control character (U+%04X) at position %d.", (int) c, i + 1));
-            }
-            if (c == '\uFFFD') {
-                return new ParsedAddress.Invalid(input, "The address contains bytes that are not valid UTF-8.");
-            }
+        // Normalise first, then validate: every rule below applies to the form the checker outputs and
+        // sends in RCPT TO (me.\u037e is me.; once normalised, and that is what must be judged).
+        String nfc = Normalizer.normalize(input.strip(), Normalizer.Form.NFC);
+        String unsafe = unsafeCharacter(nfc);
+        if (unsafe != null) {
+            return new ParsedAddress.Invalid(input, unsafe);
         }
+        String raw = withAsciiDots(nfc);
         EmailValidationResult result;
         try {
             result = VALIDATOR.validate(raw);
@@ -118,7 +129,11 @@ public final class AddressParser {
                     "The address is not valid (" + result.getFailureReason() + ")."));
         }
         Email email = result.getEmail().orElseThrow();
-        String local = normalizeLocal(email.localPart());
+        String localProblem = localPartProblem(email.localPart());
+        if (localProblem != null) {
+            return new ParsedAddress.Invalid(input, localProblem);
+        }
+        String local = withoutNeedlessQuotes(email.localPart());
 
         StringBuilder ascii = new StringBuilder();
         IDNA.Info info = new IDNA.Info();
@@ -128,6 +143,10 @@ public final class AddressParser {
                     "The domain name is not a valid internationalized domain name (" + info.getErrors() + ").");
         }
         String domain = ascii.toString().toLowerCase(Locale.ROOT);
+        if (!TOP_LEVEL.matcher(domain.substring(domain.lastIndexOf('.') + 1)).matches()) {
+            return new ParsedAddress.Invalid(input, "The last label of the domain name must be letters, like"
+                    + " .com, or an internationalized top-level domain; it is not a top-level domain.");
+        }
         StringBuilder unicode = new StringBuilder();
         IDNA_2008.nameToUnicode(domain, unicode, new IDNA.Info());
 
@@ -148,16 +167,101 @@ public final class AddressParser {
         return new ParsedAddress.Valid(input, new EmailAddress(local, domain, unicode.toString(), smtpUtf8));
     }
 
-    /** NFC (as RFC 6532 asks) and the quotes dropped when the content is a plain dot-atom anyway. */
-    private static String normalizeLocal(String local) {
-        String nfc = Normalizer.normalize(local, Normalizer.Form.NFC);
-        if (nfc.length() > 2 && nfc.charAt(0) == '"' && nfc.charAt(nfc.length() - 1) == '"') {
-            String inner = nfc.substring(1, nfc.length() - 1);
+    /**
+     * The first character no address should carry, described for the person who typed it, or null.
+     * The grammar (RFC 6531) lets any non-ASCII character through; these make one address look like
+     * another, break the text around it, or are not characters at all (python email-validator refuses
+     * the same classes).
+     */
+    private static String unsafeCharacter(String s) {
+        boolean quoted = false;
+        boolean escaped = false;
+        int prev = -1;
+        for (int i = 0, pos = 1; i < s.length(); i += Character.charCount(s.codePointAt(i)), pos++) {
+            int cp = s.codePointAt(i);
+            if (cp == '\uFFFD') {
+                return "The address contains bytes that are not valid UTF-8.";
+            }
+            // Printable ASCII is never unsafe: skip the lookup for the common case.
+            String kind = cp >= 0x20 && cp < 0x7f ? null : switch (UCharacter.getType(cp)) {
+                case UCharacterCategory.CONTROL -> "a control character";
+                case UCharacterCategory.FORMAT -> "an invisible formatting character";
+                case UCharacterCategory.LINE_SEPARATOR, UCharacterCategory.PARAGRAPH_SEPARATOR -> "a line break";
+                case UCharacterCategory.PRIVATE_USE -> "a private-use character";
+                case UCharacterCategory.SURROGATE -> "half of a surrogate pair, which is not a character";
+                case UCharacterCategory.UNASSIGNED ->
+                        UCharacter.hasBinaryProperty(cp, UProperty.NONCHARACTER_CODE_POINT)
+                                ? "a noncharacter" : "a code point not assigned in Unicode";
+                case UCharacterCategory.SPACE_SEPARATOR -> quoted ? null : "a space";
+                case UCharacterCategory.NON_SPACING_MARK, UCharacterCategory.COMBINING_SPACING_MARK,
+                     UCharacterCategory.ENCLOSING_MARK ->
+                        prev == -1 || prev == '.' || prev == '@' || prev == '"'
+                                ? "a combining mark with no letter before it" : null;
+                default -> null;
+            };
+            if (kind != null) {
+                return "The address contains " + kind + " (" + describe(cp) + ") at position " + pos + ".";
+            }
+            if (cp == '"' && !escaped) {
+                quoted = !quoted;
+            }
+            escaped = quoted && cp == '\\' && !escaped;
+            prev = cp;
+        }
+        return null;
+    }
+
+    /** "U+200B ZERO WIDTH SPACE", or the bare code when Unicode gives the character no name. */
+    private static String describe(int cp) {
+        String name = UCharacter.getName(cp);
+        return String.format(Locale.ROOT, "U+%04X", cp) + (name == null ? "" : " " + name);
+    }
+
+    /** The domain's ideographic and full-width full stops as the dots they are (UTS #46 maps them), before any dot rule. */
+    private static String withAsciiDots(String address) {
+        int at = address.lastIndexOf('@');
+        if (at < 0 || !FOREIGN_DOTS.matcher(address).find(at)) {
+            return address;
+        }
+        return address.substring(0, at + 1) + FOREIGN_DOTS.matcher(address.substring(at + 1)).replaceAll(".");
+    }
+
+    /**
+     * RFC 5321 §4.1.2: a dot-string or a whole quoted string, nothing in between. JMail also takes RFC
+     * 5322's obsolete forms ("a"."b", a\@b), which no mail path carries.
+     */
+    private static String localPartProblem(String local) {
+        if (local.startsWith("\"")) {
+            if (!QUOTED_STRING.matcher(local).matches()) {
+                return local.indexOf('"', 1) < local.length() - 1 ? QUOTES_AROUND_A_PIECE
+                        : "Inside quotes, a backslash may only escape a printable ASCII character.";
+            }
+            return local.length() == 2 ? "There must be something before the @-sign." : null;
+        }
+        if (local.indexOf('"') >= 0) {
+            return QUOTES_AROUND_A_PIECE;
+        }
+        if (local.indexOf('\\') >= 0) {
+            return "A backslash outside quotes is not allowed.";
+        }
+        if (DOT_ATOM.matcher(local).matches()) {
+            return null;
+        }
+        int bad = local.codePoints().filter(c -> c != '.' && !ATEXT_CHAR.matcher(Character.toString(c)).matches())
+                .findFirst().orElse('.');
+        return "The part before the @-sign contains a character that is only allowed inside quotes ("
+                + (bad == '.' ? "a period out of place" : "'" + Character.toString(bad) + "'") + ").";
+    }
+
+    /** The quotes dropped when the content is a plain dot-atom anyway. */
+    private static String withoutNeedlessQuotes(String local) {
+        if (local.length() > 2 && local.charAt(0) == '"') {
+            String inner = local.substring(1, local.length() - 1);
             if (DOT_ATOM.matcher(inner).matches()) {
                 return inner;
             }
         }
-        return nfc;
+        return local;
     }
 
     private static boolean isAscii(String s) {

@@ -9,6 +9,10 @@ import dev.mailcheck.Verdict;
 import dev.mailcheck.codes.CodeEntry;
 import dev.mailcheck.codes.Language;
 import dev.mailcheck.codes.ReplyCodes;
+import dev.mailcheck.dns.MxResolver;
+import dev.mailcheck.dns.TransportSecurityLookup;
+import dev.mailcheck.smtp.SmtpProber;
+import dev.mailcheck.smtp.SmtpSettings;
 import dev.mailcheck.store.Job;
 import dev.mailcheck.store.ResultStore;
 import dev.mailcheck.store.Tally;
@@ -17,6 +21,7 @@ import dev.mailcheck.verdict.Checker;
 import dev.mailcheck.verdict.ResultJson;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.EnumMap;
@@ -57,6 +62,9 @@ public final class Api {
     private static final Pattern SMTP_CODE = Pattern.compile("/v1/smtp-codes/([^/]+)");
     private static final ObjectMapper JSON = ResultJson.mapper();
 
+    /** What a request with {@code smtp=true} may take in all: under API Gateway's 29 s integration timeout. */
+    public static final Duration SMTP_BUDGET = Duration.ofSeconds(25);
+
     private final Checker dnsOnly;
     private final Checker withSmtp;
     private final ResultStore store;
@@ -76,6 +84,14 @@ public final class Api {
         this.jobs = jobs;
         this.corsOrigins = List.copyOf(corsOrigins);
         this.openApi = openApiDocument();
+    }
+
+    /**
+     * The checker for {@code smtp=true}: every check ends within {@link #SMTP_BUDGET} (those left then are
+     * unknowns that say so), stage timeouts scaled to fit ({@link SmtpSettings#within}).
+     */
+    public static Checker smtpChecker(MxResolver dns, SmtpSettings settings, TransportSecurityLookup security) {
+        return new Checker(dns, new SmtpProber(settings.within(SMTP_BUDGET)), security, SMTP_BUDGET);
     }
 
     public Response handle(Request r) {
@@ -117,17 +133,18 @@ public final class Api {
         };
     }
 
-    /** GET /v1/check?address=...&smtp=true: the signup-form call. */
+    /** GET /v1/check?address=...&smtp=true&security=true: the signup-form call. */
     private Response check(Request r) {
         String address = r.query().get("address");
         if (address == null) {
             throw new ApiError(400, "give the address to check as ?address=", "address");
         }
-        CheckResult result = checker(smtpFlag(r.query().get("smtp"))).check(address).join();
+        CheckResult result = checker(flag("smtp", r.query().get("smtp")), flag("security", r.query().get("security")))
+                .check(address).join();
         return json(200, result);
     }
 
-    /** POST /v1/checks {"addresses": [...], "smtp": false}: up to 1,000, stored as a job. */
+    /** POST /v1/checks {"addresses": [...], "smtp": false, "security": false}: up to 1,000, stored as a job. */
     private Response checks(Request r) {
         JsonNode body = jsonBody(r, MAX_BODY_BYTES, "POST /v1/jobs or S3", "{\"addresses\": [...]}");
         if (!body.path("addresses").isArray()) {
@@ -145,11 +162,7 @@ public final class Api {
             }
             addresses.add(a.asText());
         }
-        JsonNode smtp = body.get("smtp");
-        if (smtp != null && !smtp.isBoolean()) {
-            throw new ApiError(400, "\"smtp\" must be true or false", "smtp");
-        }
-        Checker checker = checker(smtp != null && smtp.asBoolean());
+        Checker checker = checker(bodyFlag(body, "smtp"), bodyFlag(body, "security"));
         List<CompletableFuture<CheckResult>> futures = addresses.stream().map(checker::check).toList();
         List<CheckResult> done = futures.stream().map(CompletableFuture::join).toList();
 
@@ -316,24 +329,37 @@ public final class Api {
         return new Response(r.status(), headers, r.body());
     }
 
-    private Checker checker(boolean smtp) {
-        if (!smtp) {
-            return dnsOnly;
-        }
-        if (withSmtp == null) {
+    private Checker checker(boolean smtp, boolean security) {
+        if (smtp && withSmtp == null) {
             throw new ApiError(400, "SMTP probing is not enabled on this deployment", "smtp");
         }
-        return withSmtp;
+        Checker checker = smtp ? withSmtp : dnsOnly;
+        if (!security) {
+            return checker;
+        }
+        Checker reporting = checker.withSecurity();
+        if (reporting == null) {
+            throw new ApiError(400, "the security report is not enabled on this deployment", "security");
+        }
+        return reporting;
     }
 
-    private static boolean smtpFlag(String value) {
+    private static boolean flag(String name, String value) {
         if (value == null || value.equals("false")) {
             return false;
         }
         if (value.equals("true")) {
             return true;
         }
-        throw new ApiError(400, "smtp must be true or false, not " + value, "smtp");
+        throw new ApiError(400, name + " must be true or false, not " + value, name);
+    }
+
+    private static boolean bodyFlag(JsonNode body, String name) {
+        JsonNode value = body.get(name);
+        if (value != null && !value.isBoolean()) {
+            throw new ApiError(400, "\"" + name + "\" must be true or false", name);
+        }
+        return value != null && value.asBoolean();
     }
 
     private static Response only(Request r, String method, java.util.function.Supplier<Response> handler) {

@@ -1,7 +1,8 @@
 package dev.mailcheck.aws;
 
+import dev.mailcheck.api.Api;
 import dev.mailcheck.dns.MxResolver;
-import dev.mailcheck.smtp.SmtpProber;
+import dev.mailcheck.dns.TransportSecurityLookup;
 import dev.mailcheck.store.ResultStore;
 import dev.mailcheck.verdict.Checker;
 import software.amazon.awssdk.services.s3.S3Client;
@@ -22,11 +23,15 @@ final class Functions {
     final ResultStore store;
     final JobEvents events;
     private final MxResolver dns;
+    private final TransportSecurityLookup security;
 
     private Functions(AwsConfig config) {
         this.config = config;
-        this.dns = new MxResolver(config.dnsServers(), config.dnsTimeout(), MxResolver.DEFAULT_MAX_IN_FLIGHT);
-        this.checker = new Checker(dns);
+        // No test-bed switch here: a deployed function never takes a private MX host for a mail host.
+        this.dns = new MxResolver(config.dnsServers(), config.dnsTimeout(), MxResolver.DEFAULT_MAX_IN_FLIGHT, false);
+        this.security = new TransportSecurityLookup(config.dnsServers(), config.dnsTimeout(),
+                MxResolver.DEFAULT_MAX_IN_FLIGHT, config.dnsValidates());
+        this.checker = new Checker(dns, null, security);
         this.s3 = Aws.s3();
         this.store = new DynamoResultStore(Aws.dynamo(), config.table(), config.retention());
         this.events = config.eventBus() == null ? JobEvents.NONE : new JobEvents(Aws.events(), config.eventBus());
@@ -41,7 +46,7 @@ final class Functions {
 
     /** The checker for {@code smtp=true}, or null where the probe is off. */
     Checker smtpChecker() {
-        return config.smtp() == null ? null : new Checker(dns, new SmtpProber(config.smtp()));
+        return config.smtp() == null ? null : Api.smtpChecker(dns, config.smtp(), security);
     }
 
     UploadProcessor uploads() {

@@ -2,11 +2,14 @@ package dev.mailcheck.cli;
 
 import dev.mailcheck.LogPrivacy;
 import dev.mailcheck.dns.MxResolver;
+import dev.mailcheck.dns.TransportSecurityLookup;
 import dev.mailcheck.lists.InputRecords;
 import dev.mailcheck.lists.ListRun;
 import dev.mailcheck.lists.ResultWriter;
 import dev.mailcheck.smtp.SmtpProber;
 import dev.mailcheck.verdict.Checker;
+import dev.mailcheck.verdict.Recheck;
+import dev.mailcheck.verdict.Rechecks;
 import java.io.BufferedReader;
 import java.io.BufferedWriter;
 import java.io.IOException;
@@ -61,10 +64,25 @@ final class CheckCommand implements Callable<Integer> {
     @Mixin
     PipelineOptions pipeline;
 
+    @Option(names = "--security", description = "Also report each domain's transport security: DNSSEC (see --dns-validates),"
+            + " DANE TLSA records of its MX hosts, MTA-STS and TLS-RPT records (a few more DNS queries per domain).")
+    boolean security;
+
+    @Option(names = "--recheck-temporary", defaultValue = "0", paramLabel = "N",
+            description = "Check an address that ends temporary_failure (greylisting, a 4xx 'later') again after the"
+                    + " server's delay, up to N more times within --recheck-window (default: ${DEFAULT-VALUE}, no recheck)."
+                    + " Results stay in input order: those behind a waiting recheck are held.")
+    int recheckTemporary;
+
+    @Option(names = "--recheck-window", defaultValue = "3600", paramLabel = "SECONDS",
+            description = "Every recheck starts within this many seconds of the address's first check; a short"
+                    + " window shortens the waits (default: ${DEFAULT-VALUE}).")
+    long recheckWindow;
+
     @Option(names = "--no-progress", description = "No progress bar, even on a terminal.")
     boolean noProgress;
 
-    @Option(names = {"-q", "--quiet"}, description = "No summary on standard error.")
+    @Option(names = {"-q", "--quiet"}, description = "No summary and no recheck waiting line on standard error.")
     boolean quiet;
 
     /** Exit status when the input could not be read to its end (a gzip stream cut short, a read error). */
@@ -75,12 +93,14 @@ final class CheckCommand implements Callable<Integer> {
         ResultWriter.Format outFormat = format != null ? format
                 : output == null && Terminal.stdout() ? ResultWriter.Format.TABLE : ResultWriter.Format.JSONL;
 
+        Recheck recheck = recheck();
         PrintStream err = System.err;
         long started = System.nanoTime();
         Summary summary = new Summary();
         try (BufferedReader in = open();
              MxResolver resolver = pipeline.resolver();
              SmtpProber prober = pipeline.prober();
+             TransportSecurityLookup securityLookup = security ? pipeline.security() : null;
              Writer out = output == null
                      ? new BufferedWriter(new OutputStreamWriter(System.out, StandardCharsets.UTF_8), 1 << 16)
                      : Files.newBufferedWriter(output, StandardCharsets.UTF_8);
@@ -92,10 +112,14 @@ final class CheckCommand implements Callable<Integer> {
                 throw new ParameterException(spec.commandLine(),
                         "cannot read " + input + ": " + LogPrivacy.text(e.getMessage()));
             }
-            Checker checker = new Checker(resolver, prober);
+            Checker checker = new Checker(resolver, prober, securityLookup);
+            if (security) {
+                checker = checker.withSecurity();
+            }
             ResultWriter writer = ResultWriter.of(outFormat, out);
-            try {
-                ListRun.run(checker, records, result -> {
+            Rechecks rechecks = new Rechecks(checker, recheck);
+            try (RecheckProgress waits = quiet || recheckTemporary == 0 ? null : new RecheckProgress(rechecks, err, bar)) {
+                ListRun.run(rechecks, records, result -> {
                     writer.write(result);
                     summary.add(result);
                     if (bar != null) {
@@ -119,6 +143,13 @@ final class CheckCommand implements Callable<Integer> {
             err.print(summary.render(Duration.ofNanos(System.nanoTime() - started)));
         }
         return 0;
+    }
+
+    private Recheck recheck() {
+        if (recheckTemporary < 0 || recheckWindow <= 0) {
+            throw new ParameterException(spec.commandLine(), "--recheck-temporary must be 0 or more and --recheck-window positive");
+        }
+        return new Recheck(recheckTemporary + 1, Duration.ofSeconds(recheckWindow));
     }
 
     private BufferedReader open() throws IOException {

@@ -2,6 +2,7 @@ package dev.mailcheck.cli;
 
 import dev.mailcheck.dns.MxResolver;
 import dev.mailcheck.dns.Servers;
+import dev.mailcheck.dns.TransportSecurityLookup;
 import dev.mailcheck.smtp.SmtpProber;
 import dev.mailcheck.smtp.SmtpSettings;
 import dev.mailcheck.smtp.Stage;
@@ -34,6 +35,11 @@ final class PipelineOptions {
             description = "DNS queries outstanding at once (default: ${DEFAULT-VALUE}).")
     int maxInFlight;
 
+    @Option(names = "--dns-validates",
+            description = "The resolvers validate DNSSEC: a security report's answer without their AD bit is 'insecure'"
+                    + " (without this it is 'unknown': an unsigned zone and an unchecked one look the same).")
+    boolean dnsValidates;
+
     @Option(names = "--smtp", description = "Also ask each domain's mail server about the mailbox (EHLO, MAIL FROM, RCPT TO; nothing is ever sent).")
     boolean smtp;
 
@@ -50,7 +56,8 @@ final class PipelineOptions {
     @Option(names = "--mail-from", defaultValue = "", paramLabel = "ADDR", description = "MAIL FROM address (default: the null sender <>).")
     String mailFrom;
 
-    @Option(names = "--allow-private-mx", description = "Probe MX hosts on loopback/private addresses (test beds only).")
+    @Option(names = "--allow-private-mx",
+            description = "Take MX hosts on loopback/private addresses as mail hosts, and probe them (test beds only).")
     boolean allowPrivateMx;
 
     @Option(names = "--socks", paramLabel = "HOST:PORT", description = "Connect to MX hosts through this SOCKS5 proxy.")
@@ -74,21 +81,35 @@ final class PipelineOptions {
                 || smtpPort < 1 || smtpPort > 65535) {
             throw new ParameterException(spec.commandLine(), "counts, timeouts and ports must be positive (ports at most 65535)");
         }
-        List<InetSocketAddress> servers = dns.stream().map(d -> server(d, "--dns", 53)).toList();
-        return new MxResolver(servers, Duration.ofMillis(dnsTimeoutMs), maxInFlight);
+        return new MxResolver(servers(), Duration.ofMillis(dnsTimeoutMs), maxInFlight, allowPrivateMx);
+    }
+
+    /** The transport-security lookup on the same resolvers; it sends nothing until a report is asked for. */
+    TransportSecurityLookup security() {
+        return new TransportSecurityLookup(servers(), Duration.ofMillis(dnsTimeoutMs), maxInFlight, dnsValidates);
+    }
+
+    private List<InetSocketAddress> servers() {
+        return dns.stream().map(d -> server(d, "--dns", 53)).toList();
     }
 
     /** The probe, or null without --smtp/--smtp-data. */
     SmtpProber prober() {
+        SmtpSettings settings = smtpSettings();
+        return settings == null ? null : new SmtpProber(settings);
+    }
+
+    /** How to probe, or null without --smtp/--smtp-data. */
+    SmtpSettings smtpSettings() {
         if (!smtp && !smtpData) {
             return null;
         }
         Map<Stage, Duration> timeouts = new EnumMap<>(Stage.class);
         smtpTimeouts.forEach((stage, ms) -> timeouts.put(stage, Duration.ofMillis(ms)));
         try {
-            return new SmtpProber(new SmtpSettings(helo, mailFrom, smtpPort, smtpData, true, allowPrivateMx,
+            return new SmtpSettings(helo, mailFrom, smtpPort, smtpData, true, allowPrivateMx,
                     socks == null ? null : server(socks, "--socks", 1080), timeouts, rcptsPerTransaction,
-                    sessionsPerHost, sessions, SmtpSettings.defaults().errorsPerSession(), SmtpSettings.defaults().linger()));
+                    sessionsPerHost, sessions, SmtpSettings.defaults().errorsPerSession(), SmtpSettings.defaults().linger());
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }

@@ -6,7 +6,8 @@ import dev.mailcheck.api.Api;
 import dev.mailcheck.api.InProcessJobs;
 import dev.mailcheck.aws.DynamoResultStore;
 import dev.mailcheck.dns.MxResolver;
-import dev.mailcheck.smtp.SmtpProber;
+import dev.mailcheck.dns.TransportSecurityLookup;
+import dev.mailcheck.smtp.SmtpSettings;
 import dev.mailcheck.store.InMemoryResultStore;
 import dev.mailcheck.store.ResultStore;
 import dev.mailcheck.verdict.Checker;
@@ -48,12 +49,13 @@ final class ServeCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         MxResolver dns = pipeline.resolver();
-        SmtpProber prober = pipeline.prober();
+        SmtpSettings smtp = pipeline.smtpSettings();
         String table = System.getenv("TABLE_NAME");
         ResultStore store = table == null || table.isBlank() ? new InMemoryResultStore()
                 : DynamoResultStore.fromEnvironment(table, Duration.ofDays(30));
-        Checker checker = new Checker(dns);
-        Api api = new Api(checker, prober == null ? null : new Checker(dns, prober), store, new InProcessJobs(checker, store),
+        TransportSecurityLookup security = pipeline.security();
+        Checker checker = new Checker(dns, null, security);
+        Api api = new Api(checker, smtp == null ? null : Api.smtpChecker(dns, smtp, security), store, new InProcessJobs(checker, store),
                 corsOrigins);
 
         HttpServer server = HttpServer.create(new InetSocketAddress(bind, port), 128);
@@ -62,7 +64,7 @@ final class ServeCommand implements Callable<Integer> {
         server.start();
         System.err.println("store: " + (table == null || table.isBlank()
                 ? "in memory (set TABLE_NAME to use DynamoDB)" : "DynamoDB table " + table));
-        System.err.println("SMTP probe: " + (prober == null ? "off (smtp=true is refused)" : "on"));
+        System.err.println("SMTP probe: " + (smtp == null ? "off (smtp=true is refused)" : "on"));
         System.out.println("serving on http://" + bind + ":" + server.getAddress().getPort());
         System.out.flush();
         new CountDownLatch(1).await();

@@ -1,16 +1,21 @@
 package dev.mailcheck.dns;
 
+import com.github.benmanes.caffeine.cache.AsyncCache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.Expiry;
+import com.github.benmanes.caffeine.cache.Ticker;
 import dev.mailcheck.Reason;
 import java.net.Inet4Address;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.PortUnreachableException;
+import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
@@ -52,13 +57,16 @@ public final class MxResolver implements AutoCloseable {
     private static final long MAX_TTL = 86_400;
     private static final long NEGATIVE_TTL = 300;
     private static final long FAILURE_TTL = 30;
-    private static final int CACHE_SWEEP_SIZE = 500_000;
+    /** Domains' answers kept at most; a few hundred bytes each. */
+    static final long MAX_DOMAINS = 100_000;
 
     private final LookupSession session;
     private final Duration timeout;
+    private final boolean allowPrivateMx;
     private final Semaphore inFlight;
     private final ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor();
-    private final ConcurrentHashMap<String, Entry> cache = new ConcurrentHashMap<>();
+    /** Answers by domain, in flight and for their TTL; a failed lookup leaves no entry. */
+    private final AsyncCache<String, MailDomain> domains;
     private final CountingResolver network;
     private final PooledUdpClient udp = new PooledUdpClient();
 
@@ -66,9 +74,21 @@ public final class MxResolver implements AutoCloseable {
      * @param servers     resolvers to ask, in order; empty means the system's (/etc/resolv.conf)
      * @param timeout     how long one lookup may take in all, retries included
      * @param maxInFlight queries outstanding at once, so a large batch does not flood the resolver
+     * @param allowPrivateMx an MX host on a loopback, private or other non-global address counts as a mail host
+     *                    (test beds); otherwise a domain whose every MX host is on one is {@link Reason#MX_PRIVATE_ADDRESS}
      */
-    public MxResolver(List<InetSocketAddress> servers, Duration timeout, int maxInFlight) {
+    public MxResolver(List<InetSocketAddress> servers, Duration timeout, int maxInFlight, boolean allowPrivateMx) {
+        this(servers, timeout, maxInFlight, allowPrivateMx, Ticker.systemTicker(), MAX_DOMAINS);
+    }
+
+    /** @param ticker the clock of the domain cache; tests move it by hand */
+    MxResolver(List<InetSocketAddress> servers, Duration timeout, int maxInFlight, boolean allowPrivateMx, Ticker ticker,
+               long maxDomains) {
         this.timeout = timeout;
+        this.allowPrivateMx = allowPrivateMx;
+        this.domains = Caffeine.newBuilder().maximumSize(maxDomains).ticker(ticker)
+                .expireAfter(Expiry.creating((String d, MailDomain md) -> Duration.ofSeconds(md.ttlSeconds())))
+                .buildAsync();
         this.inFlight = new Semaphore(maxInFlight);
         ExtendedResolver resolver = servers.isEmpty() ? new ExtendedResolver()
                 : new ExtendedResolver(servers.stream().map(s -> (Resolver) new SimpleResolver(s)).toList());
@@ -104,11 +124,13 @@ public final class MxResolver implements AutoCloseable {
 
     /** Where mail for {@code asciiDomain} goes; shared with every other caller asking for the same domain. */
     public CompletableFuture<MailDomain> resolve(String asciiDomain) {
-        long now = System.nanoTime();
-        if (cache.size() > CACHE_SWEEP_SIZE) {
-            cache.values().removeIf(e -> e.expired(now));
-        }
-        return cache.compute(asciiDomain, (d, cur) -> cur != null && !cur.expired(now) ? cur : start(d)).future;
+        return domains.get(asciiDomain, (d, executor) -> CompletableFuture.supplyAsync(() -> lookup(d), threads));
+    }
+
+    /** Domains in the cache now, expired and evicted ones gone. */
+    long cachedDomains() {
+        domains.synchronous().cleanUp();
+        return domains.synchronous().estimatedSize();
     }
 
     /** MX queries sent to the network so far; a batch wants one per unique domain. */
@@ -125,13 +147,6 @@ public final class MxResolver implements AutoCloseable {
     public void close() {
         threads.shutdownNow();
         udp.close();
-    }
-
-    private Entry start(String domain) {
-        Entry entry = new Entry(CompletableFuture.supplyAsync(() -> lookup(domain), threads));
-        entry.future.thenAccept(md -> entry.expiresAt =
-                System.nanoTime() + Duration.ofSeconds(md.ttlSeconds()).toNanos());
-        return entry;
     }
 
     private MailDomain lookup(String domain) {
@@ -179,17 +194,24 @@ public final class MxResolver implements AutoCloseable {
             }
         }
         String mixNote = nullMixed ? " A null MX is published beside real MX records; the real ones were used." : "";
-        MxHost best = hosts.stream().filter(h -> !h.addresses().isEmpty()).findFirst().orElse(null);
-        if (best != null) {
+        List<MxHost> usable = hosts.stream().filter(h -> h.addresses().stream().anyMatch(this::usable)).toList();
+        String privateNote = privateNote(hosts);
+        if (!usable.isEmpty()) {
+            MxHost best = usable.getFirst();
             return new MailDomain(domain, Reason.ACCEPTS_MAIL, "Mail for " + domain + " goes to " + best.host()
-                    + " (preference " + best.preference() + ")" + (hosts.size() > 1
-                    ? " or " + (hosts.size() - 1) + " other MX host" + (hosts.size() > 2 ? "s" : "") : "")
-                    + "." + mixNote, hosts, null, nullMixed, ttl);
+                    + " (preference " + best.preference() + ")" + (usable.size() > 1
+                    ? " or " + (usable.size() - 1) + " other MX host" + (usable.size() > 2 ? "s" : "") : "")
+                    + "." + (privateNote == null ? "" : " Not on the Internet, so left out: " + privateNote + ".")
+                    + mixNote, hosts, null, nullMixed, ttl);
         }
         if (failure != null) {
             return new MailDomain(domain, Reason.DNS_FAILURE, "No MX host of " + domain
                     + " could be resolved because DNS failed (" + failure + ")." + mixNote,
                     hosts, null, nullMixed, FAILURE_TTL);
+        }
+        if (privateNote != null) {
+            return new MailDomain(domain, Reason.MX_PRIVATE_ADDRESS, "No MX host of " + domain
+                    + " has an address on the Internet: " + privateNote + "." + mixNote, hosts, null, nullMixed, ttl);
         }
         return new MailDomain(domain, Reason.MX_UNRESOLVABLE, "None of the MX hosts of " + domain + " ("
                 + String.join(", ", hosts.stream().map(MxHost::host).toList())
@@ -198,11 +220,17 @@ public final class MxResolver implements AutoCloseable {
 
     private MailDomain implicitMx(String domain, Name name) {
         HostLookup self = addresses(name).join();
-        if (!self.addresses.isEmpty()) {
-            String family = self.addresses.getFirst().contains(":") ? "AAAA" : "A";
+        List<MxHost> implicit = List.of(new MxHost(0, domain, self.addresses));
+        String family = self.addresses.isEmpty() ? null : self.addresses.getFirst().contains(":") ? "AAAA" : "A";
+        String privateNote = privateNote(implicit);
+        if (privateNote != null) {
+            return new MailDomain(domain, Reason.MX_PRIVATE_ADDRESS, domain + " has no MX records and its own address"
+                    + " (implicit MX) is not on the Internet: " + privateNote + ".", implicit, family, false, self.ttl);
+        }
+        if (family != null) {
             return new MailDomain(domain, Reason.ACCEPTS_MAIL, domain + " has no MX records; mail goes to its own "
                     + family + " record (implicit MX, RFC 5321 §5.1).",
-                    List.of(new MxHost(0, domain, self.addresses)), family, false, self.ttl);
+                    implicit, family, false, self.ttl);
         }
         if (self.failure != null) {
             return MailDomain.of(domain, Reason.DNS_FAILURE, domain + " has no MX records and the lookup of its"
@@ -210,6 +238,33 @@ public final class MxResolver implements AutoCloseable {
         }
         return MailDomain.of(domain, Reason.NO_MAIL_HOST,
                 domain + " has no MX records and no A or AAAA record, so no host takes its mail.", NEGATIVE_TTL);
+    }
+
+    /** Whether mail may go to this address: a global one, or any with --allow-private-mx. */
+    private boolean usable(String address) {
+        return allowPrivateMx || AddressGuard.refusal(literal(address)) == null;
+    }
+
+    /** "HOST resolves to ADDRESS, a WHY address" for each host with no usable address; null when there is none. */
+    private String privateNote(List<MxHost> hosts) {
+        List<String> notes = new ArrayList<>();
+        for (MxHost h : hosts) {
+            if (!h.addresses().isEmpty() && h.addresses().stream().noneMatch(this::usable)) {
+                String first = h.addresses().getFirst();
+                notes.add(h.host() + " resolves to " + first + " (" + AddressGuard.refusal(literal(first)) + ")"
+                        + (h.addresses().size() > 1 ? " and " + (h.addresses().size() - 1) + " more such" : ""));
+            }
+        }
+        return notes.isEmpty() ? null : String.join("; ", notes);
+    }
+
+    private static InetAddress literal(String address) {
+        try {
+            // An IP literal as written above: parsed, never looked up.
+            return InetAddress.getByName(address);
+        } catch (UnknownHostException e) {
+            throw new IllegalStateException("not an address literal: " + address, e);
+        }
     }
 
     /** A and AAAA of one name, both asked at once; IPv4 addresses first. */
@@ -281,19 +336,6 @@ public final class MxResolver implements AutoCloseable {
 
     private static String hostName(Name name) {
         return name.toString(true);
-    }
-
-    private static final class Entry {
-        final CompletableFuture<MailDomain> future;
-        volatile long expiresAt = Long.MAX_VALUE;
-
-        Entry(CompletableFuture<MailDomain> future) {
-            this.future = future;
-        }
-
-        boolean expired(long now) {
-            return future.isDone() && now - expiresAt > 0;
-        }
     }
 
     private record HostLookup(List<String> addresses, String failure, long ttl) {

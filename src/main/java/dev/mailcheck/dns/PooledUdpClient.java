@@ -13,6 +13,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -35,8 +38,22 @@ final class PooledUdpClient implements UdpIoClient, AutoCloseable {
     static final int QUERIES_PER_SOCKET = 5_000;
     private static final int MAX_UDP = 65_535;
 
+    private final int queriesPerSocket;
     private final Map<InetSocketAddress, AtomicReferenceArray<Socket>> pools = new ConcurrentHashMap<>();
+    // Our own timer, not CompletableFuture's shared one, so that an answered query's timeout is removed
+    // at once instead of holding the query until it would have fired.
+    private final ScheduledThreadPoolExecutor timeouts =
+            new ScheduledThreadPoolExecutor(1, Thread.ofPlatform().daemon().name("dns-udp-timeouts").factory());
     private volatile boolean closed;
+
+    PooledUdpClient() {
+        this(QUERIES_PER_SOCKET);
+    }
+
+    PooledUdpClient(int queriesPerSocket) {
+        this.queriesPerSocket = queriesPerSocket;
+        timeouts.setRemoveOnCancelPolicy(true);
+    }
 
     @Override
     public CompletableFuture<byte[]> sendAndReceiveUdp(InetSocketAddress local, InetSocketAddress remote, Message query,
@@ -55,34 +72,49 @@ final class PooledUdpClient implements UdpIoClient, AutoCloseable {
             for (int i = 0; i < SOCKETS_PER_SERVER; i++) {
                 Socket socket = socket(pool, (first + i) % SOCKETS_PER_SERVER, remote);
                 if (socket.pending.putIfAbsent(id, pending) == null) {
-                    // The exception dnsjava's own transport gives, so that retries and timeouts work as with it.
-                    CompletableFuture.delayedExecutor(timeout.toNanos(), TimeUnit.NANOSECONDS).execute(() ->
-                            answer.completeExceptionally(new SocketTimeoutException("Query timed out")));
                     answer.whenComplete((bytes, error) -> socket.done(id, pending));
+                    // The exception dnsjava's own transport gives, so that retries and timeouts work as with it.
+                    ScheduledFuture<?> timer = timeouts.schedule(() -> answer.completeExceptionally(
+                            new SocketTimeoutException("Query timed out")), timeout.toNanos(), TimeUnit.NANOSECONDS);
+                    answer.whenComplete((bytes, error) -> timer.cancel(false));
                     socket.send(data);
                     return answer;
                 }
+                socket.release();
             }
             answer.completeExceptionally(new IOException("query ID " + id + " is already in use on every socket"));
-        } catch (IOException e) {
+        } catch (IOException | RejectedExecutionException e) {
             answer.completeExceptionally(e);
         }
         return answer;
     }
 
-    /** The socket in {@code slot}, a new one if it is empty or has served its share of queries. */
+    /** Timeouts still scheduled: one per query in flight, none once every query has finished. */
+    int scheduledTimeouts() {
+        return timeouts.getQueue().size();
+    }
+
+    /**
+     * The socket in {@code slot}, a new one if it is empty or has served its share of queries; claimed for
+     * one query, so that it stays open until that query is {@link Socket#done done} or released.
+     */
     private Socket socket(AtomicReferenceArray<Socket> pool, int slot, InetSocketAddress remote) throws IOException {
         while (true) {
             Socket current = pool.get(slot);
-            if (current != null && current.sent.incrementAndGet() <= QUERIES_PER_SOCKET) {
-                return current;
+            if (current != null && current.sent.incrementAndGet() <= queriesPerSocket) {
+                if (current.claim()) {
+                    return current;
+                }
+                // Another thread has just put a new socket in the slot and retired this one: take that.
+                continue;
             }
             Socket fresh = new Socket(remote);
+            fresh.sent.incrementAndGet();
+            fresh.claim();
             if (pool.compareAndSet(slot, current, fresh)) {
                 if (current != null) {
                     current.retire();
                 }
-                fresh.sent.incrementAndGet();
                 return fresh;
             }
             fresh.close();
@@ -101,6 +133,7 @@ final class PooledUdpClient implements UdpIoClient, AutoCloseable {
     @Override
     public void close() {
         closed = true;
+        timeouts.shutdownNow();
         for (AtomicReferenceArray<Socket> pool : pools.values()) {
             for (int i = 0; i < pool.length(); i++) {
                 Socket s = pool.get(i);
@@ -115,10 +148,17 @@ final class PooledUdpClient implements UdpIoClient, AutoCloseable {
     }
 
     private static final class Socket {
+        /** Added to {@link #users} when the socket leaves its slot; it closes when the last user is done. */
+        private static final int RETIRED = 1 << 30;
+
         final DatagramChannel channel;
         final Map<Integer, Pending> pending = new ConcurrentHashMap<>();
         final AtomicInteger sent = new AtomicInteger();
-        private volatile boolean retired;
+        /**
+         * Queries holding this socket, plus {@link #RETIRED}. Queries are counted from before they are
+         * registered until they are done, so retiring never closes a socket a query is about to send on.
+         */
+        private final AtomicInteger users = new AtomicInteger();
 
         Socket(InetSocketAddress remote) throws IOException {
             channel = DatagramChannel.open();
@@ -187,16 +227,32 @@ final class PooledUdpClient implements UdpIoClient, AutoCloseable {
             return b >= 'A' && b <= 'Z' ? (byte) (b + 32) : b;
         }
 
-        void done(int id, Pending p) {
-            pending.remove(id, p);
-            if (retired && pending.isEmpty()) {
+        /** Takes the socket for one query; false once it is retired. */
+        boolean claim() {
+            while (true) {
+                int u = users.get();
+                if (u >= RETIRED) {
+                    return false;
+                }
+                if (users.compareAndSet(u, u + 1)) {
+                    return true;
+                }
+            }
+        }
+
+        void release() {
+            if (users.decrementAndGet() == RETIRED) {
                 close();
             }
         }
 
+        void done(int id, Pending p) {
+            pending.remove(id, p);
+            release();
+        }
+
         void retire() {
-            retired = true;
-            if (pending.isEmpty()) {
+            if (users.getAndAdd(RETIRED) == 0) {
                 close();
             }
         }

@@ -3,6 +3,8 @@ package dev.mailcheck.lists;
 import dev.mailcheck.verdict.Batch;
 import dev.mailcheck.verdict.CheckResult;
 import dev.mailcheck.verdict.Checker;
+import dev.mailcheck.verdict.Recheck;
+import dev.mailcheck.verdict.Rechecks;
 import java.io.BufferedInputStream;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -37,6 +39,15 @@ public final class ListRun {
 
     /** Checks every record; returns how many results were handed to {@code sink}. */
     public static long run(Checker checker, Iterator<InputRecords.Input> records, Consumer<CheckResult> sink) {
+        return run(new Rechecks(checker, Recheck.NONE), records, sink);
+    }
+
+    /**
+     * Checks every record, rechecking deferrals as {@code checker}'s policy says. A result behind one that waits
+     * for a recheck is held until that one is final: at most {@link Batch#DEFAULT_WINDOW} results are held, and
+     * when that many are, no further record is read until the oldest is final.
+     */
+    public static long run(Rechecks checker, Iterator<InputRecords.Input> records, Consumer<CheckResult> sink) {
         Iterator<CompletableFuture<CheckResult>> checks = new Iterator<>() {
             @Override
             public boolean hasNext() {

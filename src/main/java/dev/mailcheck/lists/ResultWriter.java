@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.SequenceWriter;
 import com.fasterxml.jackson.dataformat.csv.CsvMapper;
 import com.fasterxml.jackson.dataformat.csv.CsvSchema;
 import dev.mailcheck.dns.MxHost;
+import dev.mailcheck.dns.TransportSecurity;
 import dev.mailcheck.signals.Signals;
 import dev.mailcheck.verdict.CheckResult;
 import dev.mailcheck.verdict.ResultJson;
@@ -64,12 +65,13 @@ public abstract sealed class ResultWriter {
 
     /**
      * Flat columns; the MX list becomes "10 mx1.example.com; 20 mx2.example.com", the suggestion its
-     * corrected address.
+     * corrected address; the security columns are empty unless the report was asked for.
      */
     private static final class Csv extends ResultWriter {
         private static final CsvSchema SCHEMA = CsvSchema.builder()
                 .addColumns(List.of("address", "normalized", "domain", "verdict", "reason", "detail", "predicted_code",
-                        "predicted_enhanced", "role", "disposable", "free_provider", "suggestion", "mx", "mx_fallback"),
+                        "predicted_enhanced", "role", "disposable", "free_provider", "suggestion", "mx", "mx_fallback",
+                        "dnssec", "dane", "mta_sts", "tls_rpt", "tries"),
                         CsvSchema.ColumnType.STRING)
                 .setUseHeader(true)
                 .build();
@@ -88,9 +90,12 @@ public abstract sealed class ResultWriter {
         void writeRecord(CheckResult r) throws IOException {
             String mx = r.mx().stream().map(h -> h.preference() + " " + h.host()).collect(Collectors.joining("; "));
             Signals s = r.signals();
+            TransportSecurity t = r.security();
             rows.write(new Object[] {r.address(), r.normalized(), r.domain(), r.verdict().code(), r.reason().code(),
                     r.detail(), r.predictedReply().code(), r.predictedReply().enhanced(), s.role(), s.disposable(),
-                    s.freeProvider(), s.suggestion() == null ? null : s.suggestion().address(), mx, r.mxFallback()});
+                    s.freeProvider(), s.suggestion() == null ? null : s.suggestion().address(), mx, r.mxFallback(),
+                    t == null ? null : t.dnssec().code(), t == null ? null : t.dane(), t == null ? null : t.mtaSts(),
+                    t == null ? null : t.tlsRpt(), r.tries()});
         }
 
         @Override

@@ -10,11 +10,12 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 
 /**
  * The lists bundled under {@code src/main/resources/lists} (where they come from: SOURCES.md there):
- * disposable and free-provider domains, role local parts, and the popular domains that typos are
- * corrected towards. Read once per JVM.
+ * disposable and free-provider domains, role local parts, the popular domains that typos are
+ * corrected towards, and the providers' own domains that are never corrected. Read once per JVM.
  *
  * <p>Domains are looked up in both forms, A-label and Unicode, because the lists keep internationalised
  * domains as their packages spell them.
@@ -24,13 +25,17 @@ public final class DomainLists {
     private final SortedLines disposable;
     private final SortedLines free;
     private final SortedLines roles;
+    private final SortedLines providers;
     private final List<String> popular;
+    private final Set<String> providersExtra;
 
     private DomainLists() {
         disposable = SortedLines.resource("/lists/disposable.txt");
         free = SortedLines.resource("/lists/free.txt");
         roles = SortedLines.resource("/lists/role.txt");
-        popular = readPopular();
+        providers = SortedLines.resource("/lists/providers.txt");
+        popular = readCurated("popular.txt");
+        providersExtra = Set.copyOf(readCurated("providers-extra.txt"));
     }
 
     /** The bundled lists, loaded on first use. */
@@ -70,6 +75,20 @@ public final class DomainLists {
         return popular;
     }
 
+    /**
+     * A mail provider's own domain (an ASCII domain): a popular one, one the providers list (providers.txt,
+     * providers-extra.txt), or a free provider's (free.txt, which scripts/regenerate-lists keeps clear of
+     * typo domains). The typo suggester never corrects one.
+     */
+    public boolean knownProvider(String domain) {
+        return listedProvider(domain) || free.contains(domain);
+    }
+
+    /** Named by the lists of providers' domains, which free.txt is cleaned against. */
+    boolean listedProvider(String domain) {
+        return popular.contains(domain) || providersExtra.contains(domain) || providers.contains(domain);
+    }
+
     private boolean inDisposable(String domain) {
         if (disposable.contains(domain)) {
             return true;
@@ -84,11 +103,11 @@ public final class DomainLists {
         }
     }
 
-    /** popular.txt: hand-written, in order of use, with {@code #} comments. */
-    private static List<String> readPopular() {
-        try (InputStream in = DomainLists.class.getResourceAsStream("/lists/popular.txt")) {
+    /** A hand-written list (popular.txt, in order of use; providers-extra.txt), with {@code #} comments. */
+    private static List<String> readCurated(String name) {
+        try (InputStream in = DomainLists.class.getResourceAsStream("/lists/" + name)) {
             if (in == null) {
-                throw new IllegalStateException("lists/popular.txt is missing from the build");
+                throw new IllegalStateException("lists/" + name + " is missing from the build");
             }
             List<String> out = new ArrayList<>();
             BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));

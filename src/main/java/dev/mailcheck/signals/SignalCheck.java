@@ -9,10 +9,10 @@ import java.util.Set;
 public final class SignalCheck {
 
     /**
-     * The DNS answers under which a typo suggestion is made: the domain has no usable mail host. A
-     * domain whose mail can be routed is never "corrected" — gmail.co may be a typo, but if it takes mail
-     * the sender should hear about its verdict, not be steered elsewhere — and a DNS failure says nothing
-     * either way.
+     * The DNS answers under which a mistyped top-level label is also corrected on any domain
+     * (example.con → example.com): the domain has no usable mail host. Elsewhere such a domain may be
+     * real (.cam and .new are top-level domains one edit from .com and .net). A typo of a popular
+     * provider's domain is suggested whatever DNS says: gmial.com takes mail, and loses it.
      */
     private static final Set<Reason> NO_MAIL_ROUTE = EnumSet.of(Reason.NO_SUCH_DOMAIN, Reason.NO_MAIL_HOST,
             Reason.NULL_MX, Reason.MX_UNRESOLVABLE, Reason.MX_PRIVATE_ADDRESS);
@@ -32,13 +32,18 @@ public final class SignalCheck {
 
     private static final class Bundled {
         static final SignalCheck CHECK = new SignalCheck(DomainLists.bundled(),
-                new TypoSuggester(DomainLists.bundled().popular()));
+                TypoSuggester.bundled());
     }
 
-    /** @param domainReason the DNS stage's reason for the address's domain */
+    /**
+     * The verdict stays DNS's and SMTP's: a typo domain that takes mail is deliverable, with a suggestion.
+     *
+     * @param domainReason the DNS stage's reason for the address's domain
+     */
     public Signals of(EmailAddress address, Reason domainReason) {
-        Signals.Suggestion suggestion = !NO_MAIL_ROUTE.contains(domainReason) ? null
-                : typos.suggest(address.domain())
+        String domain = address.domain();
+        Signals.Suggestion suggestion = (NO_MAIL_ROUTE.contains(domainReason) ? typos.suggest(domain)
+                : typos.nearPopular(domain))
                         .map(d -> new Signals.Suggestion(address.localPart() + "@" + d, d))
                         .orElse(null);
         return new Signals(lists.role(address), lists.disposable(address), lists.freeProvider(address), suggestion);

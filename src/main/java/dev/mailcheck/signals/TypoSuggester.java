@@ -4,32 +4,59 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Predicate;
 
 /**
  * Guesses which popular mail domain a mistyped one meant: {@code gmial.com} → {@code gmail.com},
  * {@code hotmial.con} → {@code hotmail.com}, and fixes a mistyped top-level domain on any domain
  * ({@code example.con} → {@code example.com}). Distances are optimal string alignment (Damerau–
  * Levenshtein without re-editing a substring): an insertion, deletion, substitution or swap of two
- * neighbours each count 1. It only knows strings; whether a suggestion is wanted at all is
- * {@link SignalCheck}'s call, made on the DNS answer.
+ * neighbours each count 1. A mail provider's own domain ({@code yahoo.ca}, {@code email.com}) is never
+ * corrected. Which of the two guesses is wanted is {@link SignalCheck}'s call, made on the DNS answer.
  */
 public final class TypoSuggester {
 
     private final List<String> popular;
+    private final Predicate<String> knownProvider;
     /** The popular domains' top-level labels, in the order they first appear. */
     private final List<String> tlds;
 
-    /** @param popular the domains to correct towards, most used first (the first wins a tie) */
-    public TypoSuggester(List<String> popular) {
+    /**
+     * @param popular       the domains to correct towards, most used first (the first wins a tie)
+     * @param knownProvider whether a domain is a mail provider's own, never to be corrected
+     */
+    public TypoSuggester(List<String> popular, Predicate<String> knownProvider) {
         this.popular = List.copyOf(popular);
+        this.knownProvider = knownProvider;
         Set<String> tlds = new LinkedHashSet<>();
         popular.forEach(d -> tlds.add(d.substring(d.lastIndexOf('.') + 1)));
         this.tlds = List.copyOf(tlds);
     }
 
-    /** @param domain an ASCII, lower-case domain */
+    /** On the bundled lists. */
+    public static TypoSuggester bundled() {
+        DomainLists lists = DomainLists.bundled();
+        return new TypoSuggester(lists.popular(), lists::knownProvider);
+    }
+
+    /**
+     * The popular domain a typo of it meant ({@code gmial.com} → {@code gmail.com}), from spelling alone:
+     * typo domains of the big providers are often registered by others and take mail, which is then lost.
+     *
+     * @param domain an ASCII, lower-case domain
+     */
+    public Optional<String> nearPopular(String domain) {
+        return knownProvider.test(domain) ? Optional.empty() : nearestPopular(domain);
+    }
+
+    /**
+     * {@link #nearPopular}, or failing that the domain with a mistyped top-level label fixed
+     * ({@code example.con} → {@code example.com}, {@code gmial.con} → {@code gmail.com}).
+     *
+     * @param domain an ASCII, lower-case domain
+     */
     public Optional<String> suggest(String domain) {
-        if (popular.contains(domain)) {
+        if (knownProvider.test(domain)) {
             return Optional.empty();
         }
         Optional<String> near = nearestPopular(domain);
@@ -51,11 +78,13 @@ public final class TypoSuggester {
     }
 
     /**
-     * Two edits for names of five letters or more ("gmial.con"), one for shorter ones: two edits turn
-     * "qq.com" or "me.com" into too many real domains.
+     * By the length of the name before the first dot: two edits from six letters ("hotmial.con"), one
+     * from three ("gmial.com"), none below ("qq.com", "me.com"). Two edits from "gmail" or one from "me"
+     * reach too many real domains (33mail.com, e-mail.com, my.com).
      */
     private static int budget(String popularDomain) {
-        return popularDomain.indexOf('.') >= 5 ? 2 : 1;
+        int name = popularDomain.indexOf('.');
+        return name >= 6 ? 2 : name >= 3 ? 1 : 0;
     }
 
     /**

@@ -1,12 +1,55 @@
 package dev.mailcheck.smtp;
 
 import dev.mailcheck.Reason;
+import java.util.List;
+import java.util.Locale;
+import java.util.regex.Pattern;
 
 /**
- * What a reply means for the mailbox, from its code and RFC 3463 enhanced status code alone: the
- * text after them is for people and differs between servers, so it is never read.
+ * What a reply means for the mailbox: from its code and RFC 3463 enhanced status code first. Only
+ * where those two leave it open — 550 or 554 without an enhanced code (or with the undefined X.0.0) —
+ * is the text read, through the small table of phrases below, and conservatively: a policy phrase
+ * wins over a mailbox phrase, and a text that says neither is {@code unverifiable}, never
+ * undeliverable.
  */
 final class ReplyMeaning {
+
+    /**
+     * One phrase of the table and what it means. The phrases are those the largest providers and
+     * filtering services publish or are seen to send; every one has a row with the real reply in
+     * ReplyMeaningTest. Sources: Google's "Gmail SMTP errors and codes" (support.google.com/a/answer/3726730),
+     * Yahoo's help page "Email sent to Yahoo Mail addresses is rejected" (help.yahoo.com SLN3444), GMX's
+     * and web.de's postmaster pages (postmaster.gmx.com/en/error-messages: no enhanced codes, the
+     * unknown recipient is "Requested action not taken: mailbox unavailable"), Mimecast's "SMTP Error
+     * Codes" article (community.mimecast.com DOC-1369), Microsoft's Exchange Online NDR pages, Barracuda
+     * Campus, and the per-provider lists at smtp.codes (Barracuda, iCloud, Zoho, Proofpoint, United
+     * Internet). Reacher's check-if-email-exists (core/src/smtp/parser.rs) reads replies the same way;
+     * this table is narrower on purpose.
+     */
+    private record Phrase(Pattern pattern, Reason meaning) {
+        Phrase(String regex, Reason meaning) {
+            this(Pattern.compile(regex, Pattern.CASE_INSENSITIVE), meaning);
+        }
+    }
+
+    /** In order: the first that matches decides, so policy comes before quota, quota before mailbox. */
+    private static final List<Phrase> PHRASES = List.of(
+            // The prober, its IP or its sender was refused: block lists, reputation, authentication.
+            new Phrase("spamhaus|barracuda reputation|proofpoint reputation|ipcheck\\.proofpoint|block ?list"
+                    + "|black ?list|\\bdnsbl|\\brbl\\b|reputation|banned|\\bblocked\\b|\\bspam\\b|\\bpolic(y|ies)\\b"
+                    + "|access denied|not permitted|client host|your ip|sending ip|ip address|\\b(spf|dmarc)\\b"
+                    + "|\\bsender\\b", Reason.SMTP_BLOCKED),
+            // The mailbox exists and is full.
+            new Phrase("over ?quota|quota exceeded|mailbox (is )?full|storage space", Reason.MAILBOX_FULL),
+            // No such mailbox, or one that takes no mail.
+            new Phrase("no such user|no mailbox here|(user|addressee) unknown|unknown user"
+                    + "|(user|recipient|mailbox) not found|(user|account)\\b[^.;]{0,40}\\b(does not|doesn't) exist"
+                    + "|(doesn't|does not) have an? (\\S+ )?account|mailbox unavailable|invalid (recipient|address)"
+                    + "|unrouteable address|disabled or discontinued|user is inactive|account closed",
+                    Reason.MAILBOX_REJECTED));
+
+    /** Addresses in the text (often the very recipient) say nothing about the reply's meaning. */
+    private static final Pattern ANGLED = Pattern.compile("<[^>]*>");
 
     private ReplyMeaning() {
     }
@@ -16,15 +59,22 @@ final class ReplyMeaning {
         if (r.positive()) {
             return r.code() == 250 || r.code() == 251 ? Reason.MAILBOX_ACCEPTED : Reason.UNVERIFIABLE;
         }
+        // A mailbox was asked about: X.1.10 here is Exchange's "RecipientNotFound", not a null MX.
+        if (r.code() == 556 || r.code() == 521) {
+            return Reason.DOMAIN_REFUSES_MAIL;
+        }
+        if (r.subject() == 7 && r.permanentNegative()) {
+            return Reason.SMTP_BLOCKED;
+        }
+        if (overQuota(r)) {
+            // Gmail answers a full mailbox with 452 4.2.2: it exists, and it may be emptied.
+            return Reason.MAILBOX_FULL;
+        }
         if (r.transientNegative()) {
             return Reason.TEMPORARY_FAILURE;
         }
-        Reason domainWide = domainWide(r);
-        if (domainWide != null) {
-            return domainWide;
-        }
-        if (r.code() == 552 || "2.2".equals(r.subjectDetail())) {
-            return Reason.MAILBOX_FULL;
+        if ((r.code() == 550 || r.code() == 554) && (r.enhanced() == null || r.subject() == 0)) {
+            return byText(r.text());
         }
         if ("6.7".equals(r.subjectDetail())) {
             return Reason.SMTPUTF8_UNSUPPORTED;
@@ -40,9 +90,13 @@ final class ReplyMeaning {
      * the prober or the domain, never about one mailbox.
      */
     static Reason ofSession(Reply r) {
-        Reason domainWide = domainWide(r);
-        if (domainWide != null) {
-            return domainWide;
+        // Before any mailbox was asked, X.1.10 is the domain saying it takes no mail (RFC 7505).
+        boolean beforeRcpt = r.stage().compareTo(Stage.RCPT) < 0;
+        if (r.code() == 556 || r.code() == 521 || beforeRcpt && "1.10".equals(r.subjectDetail())) {
+            return Reason.DOMAIN_REFUSES_MAIL;
+        }
+        if (r.subject() == 7 && r.permanentNegative()) {
+            return Reason.SMTP_BLOCKED;
         }
         if (r.stage() == Stage.GREETING || r.stage() == Stage.EHLO || r.stage() == Stage.HELO) {
             return Reason.SMTP_BLOCKED;
@@ -50,16 +104,31 @@ final class ReplyMeaning {
         return r.transientNegative() ? Reason.TEMPORARY_FAILURE : Reason.SMTP_BLOCKED;
     }
 
-    /** When a deferred answer is worth asking for again. */
+    /** Whether a result for this reason carries {@code retry_after_seconds}: a deferral, or a full mailbox. */
+    static boolean worthRetrying(Reason reason) {
+        return reason == Reason.TEMPORARY_FAILURE || reason == Reason.MAILBOX_FULL;
+    }
+
+    /** When a deferred answer, or a full mailbox, is worth asking about again. */
     static int retryAfterSeconds(Reply r) {
+        if (overQuota(r)) {
+            return 3600; // its owner has to empty it: hours, not the minutes of greylisting
+        }
         // 450/451 are what greylisting answers; its usual delay is five minutes.
         return r.code() == 450 || r.code() == 451 ? 300 : 900;
     }
 
-    private static Reason domainWide(Reply r) {
-        if (r.code() == 556 || r.code() == 521 || "1.10".equals(r.subjectDetail())) {
-            return Reason.DOMAIN_REFUSES_MAIL;
+    private static boolean overQuota(Reply r) {
+        return "2.2".equals(r.subjectDetail()) || r.code() == 552 && r.enhanced() == null;
+    }
+
+    private static Reason byText(String text) {
+        String plain = ANGLED.matcher(text).replaceAll(" ");
+        for (Phrase p : PHRASES) {
+            if (p.pattern().matcher(plain).find()) {
+                return p.meaning();
+            }
         }
-        return r.subject() == 7 && r.permanentNegative() ? Reason.SMTP_BLOCKED : null;
+        return Reason.UNVERIFIABLE;
     }
 }

@@ -10,6 +10,11 @@ import dev.mailcheck.SmtpReply;
  */
 public record SmtpOutcome(Reason reason, String detail, SmtpReply reply, SmtpReport report) {
 
+    /** An answer for which no session was used (not probed, or no answer in time). */
+    public static SmtpOutcome withoutSession(Reason reason, String detail) {
+        return Outcomes.withoutSession(reason, detail, null);
+    }
+
     /** The decisive reply, or the reason's usual one when the server gave none. */
     public SmtpReply predictedReply() {
         return reply != null ? reply : reason.predictedReply();

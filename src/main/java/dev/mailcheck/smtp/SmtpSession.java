@@ -26,24 +26,26 @@ import javax.net.ssl.X509TrustManager;
 /**
  * One SMTP connection, driven by one (virtual) thread: connect, greeting, EHLO (HELO as fallback),
  * opportunistic STARTTLS, then commands one at a time. Every command line is checked for characters
- * that would smuggle a second command; every read runs against the stage's deadline.
+ * that would smuggle a second command; every read runs against the stage's deadline. Its API is the
+ * few SMTP steps a probe takes; callers read what it heard through copies, never its fields.
  */
 final class SmtpSession implements Closeable {
 
     private static final SSLContext OPPORTUNISTIC_TLS = opportunisticTls();
 
-    final String host;
-    final InetAddress address;
+    private final String host;
+    private final InetAddress address;
     private final SmtpSettings settings;
     private Socket socket;
     private ReplyReader reader;
     private OutputStream out;
     /** The prelude (connect to EHLO), which every address's transcript starts with. */
-    final List<String> transcript = new ArrayList<>();
-    final List<Reply> replies = new ArrayList<>();
-    Set<String> extensions = Set.of();
-    boolean ehloAnswered;
-    StartTls starttls = StartTls.NOT_OFFERED;
+    private final List<String> transcript = new ArrayList<>();
+    private final List<Reply> replies = new ArrayList<>();
+    private Set<String> extensions = Set.of();
+    private boolean ehloAnswered;
+    private StartTls starttls = StartTls.NOT_OFFERED;
+    private int transactions;
 
     private SmtpSession(String host, InetAddress address, SmtpSettings settings) {
         this.host = host;
@@ -62,6 +64,86 @@ final class SmtpSession implements Closeable {
         } catch (SessionFailure e) {
             s.close();
             throw e;
+        }
+    }
+
+    /**
+     * After a failed TLS handshake: plain SMTP on a new connection (opportunistic TLS), with the failed
+     * attempt at the head of the transcript.
+     */
+    static SmtpSession openPlain(String host, InetAddress address, SmtpSettings settings, SessionFailure tlsFailure)
+            throws SessionFailure {
+        SmtpSession s = open(host, address, settings, false);
+        s.starttls = StartTls.FAILED;
+        s.transcript.addAll(0, tlsFailure.transcript);
+        return s;
+    }
+
+    String host() {
+        return host;
+    }
+
+    InetAddress address() {
+        return address;
+    }
+
+    /** The server advertised this EHLO keyword (upper case). */
+    boolean offers(String keyword) {
+        return extensions.contains(keyword);
+    }
+
+    StartTls starttls() {
+        return starttls;
+    }
+
+    /** Whether the server advertised SMTPUTF8; null when no EHLO answer was seen. */
+    Boolean smtputf8() {
+        return ehloAnswered ? extensions.contains("SMTPUTF8") : null;
+    }
+
+    /** A copy of the prelude, which every address's transcript starts with. */
+    Log prelude() {
+        return new Log(new ArrayList<>(transcript), new ArrayList<>(replies));
+    }
+
+    /**
+     * The current transaction is not the session's first: the connection sat idle in between, and may
+     * have gone stale (a server's idle timeout, a NAT, a frozen Lambda environment).
+     */
+    boolean reused() {
+        return transactions > 1;
+    }
+
+    /** Starts a transaction. */
+    Reply mail(String reversePath, boolean smtpUtf8, Log log) throws SessionFailure {
+        transactions++;
+        return command(Stage.MAIL, "MAIL FROM:<" + reversePath + ">" + (smtpUtf8 ? " SMTPUTF8" : ""), log);
+    }
+
+    Reply rcpt(String address, Log log) throws SessionFailure {
+        return command(Stage.RCPT, "RCPT TO:<" + address + ">", log);
+    }
+
+    /**
+     * RCPTs in one write when there is more than one (RFC 2920 PIPELINING, which the caller has seen
+     * advertised), each with its own log. After a 421 the server closes the connection, so the replies
+     * end there: fewer replies than addresses.
+     */
+    List<Reply> rcpts(List<String> addresses, List<Log> logs) throws SessionFailure {
+        return pipeline(Stage.RCPT, addresses.stream().map(a -> "RCPT TO:<" + a + ">").toList(), logs);
+    }
+
+    /** DATA, and nothing after it: a 354 is followed only by closing the connection (see {@link #close}). */
+    Reply data(Log log) throws SessionFailure {
+        return command(Stage.DATA, "DATA", log);
+    }
+
+    /** Ends the transaction; false when the session cannot go on. */
+    boolean rset() {
+        try {
+            return command(Stage.RSET, "RSET", Log.start()).positive();
+        } catch (SessionFailure e) {
+            return false;
         }
     }
 
@@ -84,12 +166,12 @@ final class SmtpSession implements Closeable {
     }
 
     private void greet(boolean tryTls) throws SessionFailure {
-        Reply ehlo = command(Stage.EHLO, "EHLO " + settings.helo(), transcript, replies);
+        Reply ehlo = command(Stage.EHLO, "EHLO " + settings.helo(), own());
         if (ehlo.positive()) {
             ehloAnswered = true;
             extensions = keywords(ehlo);
         } else {
-            Reply helo = command(Stage.HELO, "HELO " + settings.helo(), transcript, replies);
+            Reply helo = command(Stage.HELO, "HELO " + settings.helo(), own());
             if (!helo.positive()) {
                 throw failure(Stage.HELO, helo, null);
             }
@@ -102,7 +184,7 @@ final class SmtpSession implements Closeable {
             starttls = StartTls.NOT_USED;
             return;
         }
-        Reply go = command(Stage.STARTTLS, "STARTTLS", transcript, replies);
+        Reply go = command(Stage.STARTTLS, "STARTTLS", own());
         if (go.code() != 220) {
             starttls = StartTls.FAILED;
             return;
@@ -119,25 +201,25 @@ final class SmtpSession implements Closeable {
             throw failure(Stage.STARTTLS, null, e);
         }
         starttls = StartTls.ESTABLISHED;
-        Reply again = command(Stage.EHLO, "EHLO " + settings.helo(), transcript, replies);
+        Reply again = command(Stage.EHLO, "EHLO " + settings.helo(), own());
         if (!again.positive()) {
             throw failure(Stage.EHLO, again, null);
         }
         extensions = keywords(again);
     }
 
-    /** Sends one command line and reads its reply, logging both. */
-    Reply command(Stage stage, String line, List<String> log, List<Reply> seen) throws SessionFailure {
-        return pipeline(stage, List.of(line), List.of(log), seen).getFirst();
+    /** The prelude's own log: writes go into the session's transcript. */
+    private Log own() {
+        return new Log(transcript, replies);
     }
 
-    /**
-     * Sends command lines in one write and reads their replies in order (RFC 2920 PIPELINING, which
-     * the caller has seen advertised when there is more than one); each command and its reply go to
-     * its own log, every reply to {@code seen}.
-     */
-    List<Reply> pipeline(Stage stage, List<String> lines, List<List<String>> logs, List<Reply> seen)
-            throws SessionFailure {
+    /** Sends one command line and reads its reply, logging both. */
+    private Reply command(Stage stage, String line, Log log) throws SessionFailure {
+        return pipeline(stage, List.of(line), List.of(log)).getFirst();
+    }
+
+    /** Sends command lines in one write and reads their replies in order, each command and reply to its own log. */
+    private List<Reply> pipeline(Stage stage, List<String> lines, List<Log> logs) throws SessionFailure {
         StringBuilder wire = new StringBuilder();
         for (int i = 0; i < lines.size(); i++) {
             String line = lines.get(i);
@@ -146,36 +228,40 @@ final class SmtpSession implements Closeable {
                 throw new IllegalArgumentException("refusing to send a " + line.split("[ :\r\n\0]", 2)[0]
                         + " command with CR, LF or NUL");
             }
-            logs.get(i).add("C: " + line);
+            logs.get(i).lines().add("C: " + line);
             wire.append(line).append("\r\n");
         }
         try {
             out.write(wire.toString().getBytes(StandardCharsets.UTF_8));
             out.flush();
         } catch (IOException e) {
-            throw failure(stage, null, e, logs.getFirst(), seen);
+            throw failure(stage, null, e, logs.getFirst());
         }
-        List<Reply> replies = new ArrayList<>();
-        for (List<String> log : logs) {
-            replies.add(read(stage, log, seen));
+        List<Reply> read = new ArrayList<>();
+        for (Log log : logs) {
+            Reply r = read(stage, log);
+            read.add(r);
+            if (r.code() == 421) {
+                break; // the server closes the connection after 421 (RFC 5321 §3.8): no more replies come
+            }
         }
-        return replies;
+        return read;
     }
 
     private Reply read(Stage stage) throws SessionFailure {
-        return read(stage, transcript, replies);
+        return read(stage, own());
     }
 
-    private Reply read(Stage stage, List<String> log, List<Reply> seen) throws SessionFailure {
+    private Reply read(Stage stage, Log log) throws SessionFailure {
         try {
             Reply r = reader.read(stage, System.nanoTime() + settings.timeout(stage).toNanos());
             for (String text : r.text().split("\n", -1)) {
-                log.add("S: " + r.code() + " " + text);
+                log.lines().add("S: " + r.code() + " " + text);
             }
-            seen.add(r);
+            log.replies().add(r);
             return r;
         } catch (IOException e) {
-            throw failure(stage, null, e, log, seen);
+            throw failure(stage, null, e, log);
         }
     }
 
@@ -183,7 +269,7 @@ final class SmtpSession implements Closeable {
     void quit() {
         if (socket != null && !socket.isClosed()) {
             try {
-                command(Stage.QUIT, "QUIT", new ArrayList<>(), new ArrayList<>());
+                command(Stage.QUIT, "QUIT", Log.start());
             } catch (SessionFailure | RuntimeException e) {
                 // the server hung up first: nothing to do
             }
@@ -219,15 +305,15 @@ final class SmtpSession implements Closeable {
     }
 
     private SessionFailure failure(Stage stage, Reply reply, Throwable cause) {
-        return failure(stage, reply, cause, transcript, replies);
+        return failure(stage, reply, cause, own());
     }
 
-    private static SessionFailure failure(Stage stage, Reply reply, Throwable cause, List<String> log, List<Reply> seen) {
+    private static SessionFailure failure(Stage stage, Reply reply, Throwable cause, Log log) {
         if (cause != null) {
-            log.add("error at " + stage.code() + ": " + cause.getClass().getSimpleName()
+            log.lines().add("error at " + stage.code() + ": " + cause.getClass().getSimpleName()
                     + (cause.getMessage() == null ? "" : " " + cause.getMessage()));
         }
-        return new SessionFailure(stage, reply, cause, log, seen);
+        return new SessionFailure(stage, reply, cause, log.lines(), log.replies());
     }
 
     private static Set<String> keywords(Reply ehlo) {

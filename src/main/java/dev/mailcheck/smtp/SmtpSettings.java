@@ -3,6 +3,7 @@ package dev.mailcheck.smtp;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.EnumMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -59,6 +60,27 @@ public record SmtpSettings(String helo, String mailFrom, int port, boolean data,
 
     public Duration timeout(Stage stage) {
         return timeouts.get(stage);
+    }
+
+    /**
+     * Settings for a request that must answer within {@code budget} (the API's {@code smtp=true}): stage
+     * timeouts scaled down, never up, so that one MX address's whole path (connect to RCPT, or to DATA)
+     * takes at most half of it, leaving the other half for a second MX address or a TLS fallback; and
+     * no linger, so no session stays open after the request (a Lambda environment is frozen between
+     * invocations, and a session left open would go stale there).
+     */
+    public SmtpSettings within(Duration budget) {
+        List<Stage> path = new java.util.ArrayList<>(List.of(Stage.CONNECT, Stage.GREETING, Stage.EHLO, Stage.MAIL,
+                Stage.RCPT));
+        if (data) {
+            path.add(Stage.DATA);
+        }
+        long total = path.stream().mapToLong(st -> timeout(st).toNanos()).sum();
+        double factor = Math.min(1.0, budget.toNanos() / 2.0 / total);
+        EnumMap<Stage, Duration> scaled = new EnumMap<>(Stage.class);
+        timeouts.forEach((st, d) -> scaled.put(st, Duration.ofNanos((long) (d.toNanos() * factor))));
+        return new SmtpSettings(helo, mailFrom, port, data, starttls, allowPrivateMx, socks, scaled,
+                rcptsPerTransaction, perHostSessions, sessions, errorsPerSession, Duration.ZERO);
     }
 
     public SmtpSettings withPort(int port) {

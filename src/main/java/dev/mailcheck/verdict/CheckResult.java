@@ -8,6 +8,7 @@ import dev.mailcheck.Verdict;
 import dev.mailcheck.address.EmailAddress;
 import dev.mailcheck.dns.MailDomain;
 import dev.mailcheck.dns.MxHost;
+import dev.mailcheck.dns.TransportSecurity;
 import dev.mailcheck.signals.Signals;
 import dev.mailcheck.smtp.SmtpOutcome;
 import dev.mailcheck.smtp.SmtpReport;
@@ -27,25 +28,27 @@ import java.util.List;
  * @param mxFallback     {@code A} or {@code AAAA} when mail goes to the domain's own address (no MX)
  * @param nullMxIgnored  a null MX was published beside real MX records and was ignored
  * @param smtp           what the SMTP probe did and heard; null when no probe was made
+ * @param security       the domain's transport security (DNSSEC, DANE, MTA-STS, TLS-RPT); null when not asked for
+ * @param tries          how many checks this answer took: more than 1 when a deferral was rechecked ({@link Recheck})
  */
 @JsonPropertyOrder({"address", "normalized", "domain", "domain_unicode", "smtputf8", "verdict", "reason", "detail",
-        "predicted_reply", "signals", "mx", "mx_fallback", "null_mx_ignored", "smtp"})
+        "predicted_reply", "signals", "mx", "mx_fallback", "null_mx_ignored", "smtp", "security", "tries"})
 public record CheckResult(String address, String normalized, String domain, String domainUnicode, boolean smtputf8,
                           Verdict verdict, Reason reason, String detail, SmtpReply predictedReply,
                           @JsonUnwrapped Signals signals, List<MxHost> mx, String mxFallback, boolean nullMxIgnored,
-                          SmtpReport smtp) {
+                          SmtpReport smtp, TransportSecurity security, int tries) {
 
     static CheckResult invalid(String input, String detail) {
         Reason r = Reason.INVALID_SYNTAX;
         return new CheckResult(input, null, null, null, false, r.verdict(), r, detail, r.predictedReply(),
-                Signals.NONE, List.of(), null, false, null);
+                Signals.NONE, List.of(), null, false, null, null, 1);
     }
 
     static CheckResult of(String input, EmailAddress address, MailDomain domain, Signals signals) {
         Reason r = domain.reason();
         return new CheckResult(input, address.normalized(), address.domain(), address.unicodeDomain(),
                 address.smtpUtf8(), r.verdict(), r, domain.detail(), r.predictedReply(), signals, domain.mx(),
-                domain.fallback(), domain.nullMxIgnored(), null);
+                domain.fallback(), domain.nullMxIgnored(), null, null, 1);
     }
 
     /** The SMTP stage's answer replaces the DNS stage's, which only said that mail can be routed. */
@@ -53,6 +56,17 @@ public record CheckResult(String address, String normalized, String domain, Stri
         Reason r = smtp.reason();
         return new CheckResult(input, address.normalized(), address.domain(), address.unicodeDomain(),
                 address.smtpUtf8(), r.verdict(), r, smtp.detail(), smtp.predictedReply(), signals, domain.mx(),
-                domain.fallback(), domain.nullMxIgnored(), smtp.report());
+                domain.fallback(), domain.nullMxIgnored(), smtp.report(), null, 1);
+    }
+
+    CheckResult withSecurity(TransportSecurity report) {
+        return new CheckResult(address, normalized, domain, domainUnicode, smtputf8, verdict, reason, detail,
+                predictedReply, signals, mx, mxFallback, nullMxIgnored, smtp, report, tries);
+    }
+
+    /** This answer as the one that the {@code tries}-th check gave. */
+    public CheckResult withTries(int tries) {
+        return new CheckResult(address, normalized, domain, domainUnicode, smtputf8, verdict, reason, detail,
+                predictedReply, signals, mx, mxFallback, nullMxIgnored, smtp, security, tries);
     }
 }

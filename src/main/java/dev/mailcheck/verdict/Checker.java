@@ -2,25 +2,42 @@ package dev.mailcheck.verdict;
 
 import dev.mailcheck.Reason;
 import dev.mailcheck.address.AddressParser;
+import dev.mailcheck.address.EmailAddress;
 import dev.mailcheck.address.ParsedAddress;
 import dev.mailcheck.dns.MailDomain;
 import dev.mailcheck.dns.MxResolver;
+import dev.mailcheck.dns.TransportSecurity;
+import dev.mailcheck.dns.TransportSecurity.Dnssec;
+import dev.mailcheck.dns.TransportSecurityLookup;
 import dev.mailcheck.signals.SignalCheck;
 import dev.mailcheck.signals.Signals;
+import dev.mailcheck.smtp.SmtpOutcome;
 import dev.mailcheck.smtp.SmtpProber;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The pipeline for one address: syntax, DNS, signals (role, disposable, free provider, typo),
- * optionally SMTP, then the verdict. Never completes exceptionally.
+ * optionally SMTP, then the verdict. Never completes exceptionally, and never later than its deadline:
+ * a check still running then ends as an unknown that says so.
  */
 public final class Checker {
+
+    /**
+     * A backstop for whole runs, not a timing: long enough for a probe that waits its turn behind many
+     * others of a big provider; stages have their own, shorter timeouts.
+     */
+    public static final Duration DEFAULT_DEADLINE = Duration.ofMinutes(15);
 
     private final AddressParser parser = new AddressParser();
     private final MxResolver dns;
     private final SmtpProber smtp;
     private final SignalCheck signals;
+    private final TransportSecurityLookup security;
+    private final boolean reportSecurity;
+    private final Duration deadline;
 
     public Checker(MxResolver dns) {
         this(dns, null);
@@ -28,26 +45,87 @@ public final class Checker {
 
     /** @param smtp the SMTP stage, or null to stop after DNS */
     public Checker(MxResolver dns, SmtpProber smtp) {
+        this(dns, smtp, null, DEFAULT_DEADLINE, false);
+    }
+
+    /**
+     * @param security what {@link #withSecurity()} reports with, or null where it can't; this checker itself
+     *                 reports nothing of it, as the report costs queries of its own
+     */
+    public Checker(MxResolver dns, SmtpProber smtp, TransportSecurityLookup security) {
+        this(dns, smtp, security, DEFAULT_DEADLINE);
+    }
+
+    /** @param deadline how long one check may take in all, from the call of {@link #check} */
+    public Checker(MxResolver dns, SmtpProber smtp, TransportSecurityLookup security, Duration deadline) {
+        this(dns, smtp, security, deadline, false);
+    }
+
+    private Checker(MxResolver dns, SmtpProber smtp, TransportSecurityLookup security, Duration deadline,
+                    boolean reportSecurity) {
         this.dns = dns;
         this.smtp = smtp;
         this.signals = SignalCheck.bundled();
+        this.security = security;
+        this.deadline = deadline;
+        this.reportSecurity = reportSecurity;
+    }
+
+    /** This checker, also reporting each domain's transport security; null when it was given no lookup for it. */
+    public Checker withSecurity() {
+        return security == null ? null : new Checker(dns, smtp, security, deadline, true);
     }
 
     public CompletableFuture<CheckResult> check(String input) {
+        long end = System.nanoTime() + deadline.toNanos();
         return switch (parser.parse(input)) {
             case ParsedAddress.Invalid bad -> CompletableFuture.completedFuture(CheckResult.invalid(bad.input(), bad.detail()));
-            case ParsedAddress.Valid ok -> dns.resolve(ok.address().domain())
+            case ParsedAddress.Valid ok -> alsoSecurity(ok.address().domain(), dns.resolve(ok.address().domain())
                     // A defect in a stage must not end a batch or pass for a verdict: it is an unknown.
                     .exceptionally(e -> new MailDomain(ok.address().domain(), Reason.DNS_FAILURE,
                             "The DNS stage failed unexpectedly: " + e, List.of(), null, false, 0))
+                    .completeOnTimeout(new MailDomain(ok.address().domain(), Reason.DNS_FAILURE, "No DNS answer within"
+                            + " the check's deadline of " + seconds() + "; check again later.", List.of(), null, false, 0),
+                            deadline.toNanos(), TimeUnit.NANOSECONDS)
                     .thenCompose(md -> {
-                        // After DNS: a typo is suggested only for a domain that has no usable mail host.
+                        // After DNS: a mistyped top-level label is corrected only on a domain with no usable mail host.
                         Signals s = signals.of(ok.address(), md.reason());
-                        return smtp == null || md.reason() != Reason.ACCEPTS_MAIL
-                                ? CompletableFuture.completedFuture(CheckResult.of(ok.input(), ok.address(), md, s))
-                                : smtp.probe(ok.address(), md).thenApply(o -> CheckResult.of(ok.input(), ok.address(), md, s, o));
-                    });
+                        if (smtp == null || md.reason() != Reason.ACCEPTS_MAIL) {
+                            return CompletableFuture.completedFuture(CheckResult.of(ok.input(), ok.address(), md, s));
+                        }
+                        return probe(ok.address(), md, end)
+                                .thenApply(o -> CheckResult.of(ok.input(), ok.address(), md, s, o));
+                    }));
         };
+    }
+
+    /** The result with its domain's transport security, looked up beside the other stages, when asked for. */
+    private CompletableFuture<CheckResult> alsoSecurity(String domain, CompletableFuture<CheckResult> result) {
+        if (!reportSecurity) {
+            return result;
+        }
+        return result.thenCombine(security.lookup(domain).exceptionally(e -> new TransportSecurity(Dnssec.UNKNOWN,
+                null, null, null, "The security lookup failed unexpectedly: " + e)), CheckResult::withSecurity);
+    }
+
+    /** The SMTP stage, held to what is left of the deadline; the prober drops an address whose check has ended. */
+    private CompletableFuture<SmtpOutcome> probe(EmailAddress address, MailDomain md, long end) {
+        CompletableFuture<SmtpOutcome> probe;
+        try {
+            probe = smtp.probe(address, md);
+        } catch (RuntimeException e) {
+            probe = CompletableFuture.failedFuture(e);
+        }
+        return probe.completeOnTimeout(SmtpOutcome.withoutSession(Reason.SMTP_UNREACHABLE, "No answer from the SMTP"
+                        + " stage within the check's deadline of " + seconds() + " (a slow mail host, or a long wait for"
+                        + " a free connection); check again later."), Math.max(0, end - System.nanoTime()),
+                        TimeUnit.NANOSECONDS)
+                .exceptionally(e -> SmtpOutcome.withoutSession(Reason.SMTP_PROTOCOL_ERROR,
+                        "The SMTP stage failed unexpectedly: " + e.getClass().getSimpleName()));
+    }
+
+    private String seconds() {
+        return deadline.toMillis() % 1000 == 0 ? deadline.toSeconds() + " s" : deadline.toMillis() + " ms";
     }
 
     /** A record the input reader could not decode (say, a CSV row with a stray quote) still gets a result. */

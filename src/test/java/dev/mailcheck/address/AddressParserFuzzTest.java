@@ -4,8 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.ibm.icu.lang.UCharacter;
+import com.ibm.icu.lang.UCharacterCategory;
 import dev.mailcheck.testbed.FuzzBudget;
 import java.nio.charset.StandardCharsets;
+import java.text.Normalizer;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.Combinators;
@@ -54,7 +57,10 @@ class AddressParserFuzzTest {
         assertEquals(first, again);
     }
 
-    /** What later stages rely on: nothing in a valid address can break an SMTP command line or a path limit. */
+    /**
+     * What later stages rely on: nothing in a valid address can break an SMTP command line or a path
+     * limit, and what goes into RCPT TO is NFC with no invisible, control or unassigned character.
+     */
     @Property
     void validAddressesAreSafeForSmtp(@ForAll("inputs") String input) {
         if (!(parser.parse(input) instanceof ParsedAddress.Valid valid)) {
@@ -64,6 +70,17 @@ class AddressParserFuzzTest {
         assertTrue(normalized.chars().noneMatch(c -> c < 0x20 || c == 0x7f || c == 0xfffd), normalized);
         assertTrue(normalized.getBytes(StandardCharsets.UTF_8).length <= AddressParser.MAX_PATH_OCTETS, normalized);
         assertTrue(valid.address().domain().matches("[a-z0-9.-]+"), valid.address().domain());
+        assertTrue(Normalizer.isNormalized(normalized, Normalizer.Form.NFC), normalized);
+        assertTrue(normalized.codePoints().noneMatch(AddressParserFuzzTest::unsafe), normalized);
+    }
+
+    private static boolean unsafe(int cp) {
+        return switch (UCharacter.getType(cp)) {
+            case UCharacterCategory.CONTROL, UCharacterCategory.FORMAT, UCharacterCategory.PRIVATE_USE,
+                 UCharacterCategory.UNASSIGNED, UCharacterCategory.SURROGATE, UCharacterCategory.LINE_SEPARATOR,
+                 UCharacterCategory.PARAGRAPH_SEPARATOR -> true;
+            default -> false;
+        };
     }
 
     @Provide
@@ -81,6 +98,7 @@ class AddressParserFuzzTest {
                 .withChars("abc.\"\\ @<>()[],;:")
                 .withChars("\r\n\t\u0000\u007f\u00a0\u2028")
                 .withChars("\uD83D\uDE00\uD800\uDC00\uFFFD\u0301")
+                .withChars("\u200b\u202e\u0085\ue000\u0378\u037e\u3002\uff0e")
                 .ofMaxLength(80);
         Arbitrary<String> local = Arbitraries.frequencyOf(
                 Tuple.of(6, atom.list().ofMinSize(1).ofMaxSize(6).map(l -> String.join(".", l))),
@@ -89,7 +107,7 @@ class AddressParserFuzzTest {
         Arbitrary<String> label = Arbitraries.frequencyOf(
                 Tuple.of(6, Arbitraries.strings().withChars("abz09").ofMinLength(1).ofMaxLength(20)),
                 Tuple.of(1, Arbitraries.strings().withChars("abz09-").ofMinLength(1).ofMaxLength(70)),
-                Tuple.of(2, Arbitraries.strings().withChars("abüßç中-_.\u200d\u0301").ofMinLength(1).ofMaxLength(20)),
+                Tuple.of(2, Arbitraries.strings().withChars("abüßç中-_.\u200d\u0301\u3002\uff0e").ofMinLength(1).ofMaxLength(20)),
                 Tuple.of(1, Arbitraries.of("xn--mnchen-3ya", "xn--a", "XN--BCHER-KVA", "123", "localhost", "[192.0.2.1]")));
         Arbitrary<String> domain = Combinators.combine(label.list().ofMinSize(0).ofMaxSize(5),
                         Arbitraries.of("com", "test", "DE", "广告", "123", ""))

@@ -39,7 +39,7 @@ class ApiFuzzTest {
 
     @BeforeContainer
     static void start() {
-        dns = new MxResolver(List.of(Nsd.shared().address()), Duration.ofSeconds(2), 64);
+        dns = new MxResolver(List.of(Nsd.shared().address()), Duration.ofSeconds(2), 64, true);
         InMemoryResultStore store = new InMemoryResultStore();
         api = new Api(new Checker(dns), null, store, new InProcessJobs(new Checker(dns), store), List.of());
     }

@@ -7,9 +7,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.mailcheck.dns.MxResolver;
+import dev.mailcheck.dns.TransportSecurityLookup;
 import dev.mailcheck.store.InMemoryResultStore;
 import dev.mailcheck.testbed.Nsd;
+import dev.mailcheck.testbed.Unbound;
 import dev.mailcheck.verdict.Checker;
+import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
@@ -32,7 +35,7 @@ class ApiTest {
 
     @BeforeAll
     static void start() {
-        dns = new MxResolver(List.of(Nsd.shared().address()), Duration.ofSeconds(3), 64);
+        dns = new MxResolver(List.of(Nsd.shared().address()), Duration.ofSeconds(3), 64, true);
         InMemoryResultStore store = new InMemoryResultStore();
         api = new Api(new Checker(dns), null, store, new InProcessJobs(new Checker(dns), store), List.of("https://signup.example"));
     }
@@ -59,6 +62,53 @@ class ApiTest {
         assertEquals("null_mx", result.get("reason").asText());
         assertEquals(556, result.at("/predicted_reply/code").asInt());
         assertEquals("/v1/smtp-codes/556", result.at("/predicted_reply/reference").asText());
+    }
+
+    /** security=true adds the domain's transport security, where the deployment has a lookup for it. */
+    @ParameterizedTest(name = "{0} security={2} on {1} -> {3}")
+    @CsvSource(delimiter = '|', nullValues = "-", textBlock = """
+            # method | deployment | security | status | dnssec of secure.test | error says
+            GET      | lookup     | true     | 200    | secure                | -
+            GET      | lookup     | false    | 200    | -                     | -
+            GET      | lookup     | -        | 200    | -                     | -
+            GET      | lookup     | yes      | 400    | -                     | security must be true or false
+            GET      | none       | true     | 400    | -                     | security report is not enabled
+            POST     | lookup     | true     | 200    | secure                | -
+            POST     | lookup     | -        | 200    | -                     | -
+            POST     | lookup     | "yes"    | 400    | -                     | "security" must be true or false
+            POST     | none       | true     | 400    | -                     | security report is not enabled
+            """)
+    void securityReport(String method, String deployment, String security, int status, String dnssec, String says)
+            throws Exception {
+        InetSocketAddress resolver = Unbound.validating().address();
+        try (MxResolver mx = new MxResolver(List.of(resolver), Duration.ofSeconds(3), 16, true);
+             TransportSecurityLookup lookup = new TransportSecurityLookup(List.of(resolver), Duration.ofSeconds(3), 16, true)) {
+            Checker checker = new Checker(mx, null, deployment.equals("lookup") ? lookup : null);
+            InMemoryResultStore store = new InMemoryResultStore();
+            Api secured = new Api(checker, null, store, new InProcessJobs(checker, store), List.of());
+            Api.Response r = method.equals("GET")
+                    ? secured.handle(new Api.Request("GET", "/v1/check", security == null
+                            ? Map.of("address", "a@secure.test") : Map.of("address", "a@secure.test", "security", security),
+                            Map.of(), null))
+                    : secured.handle(new Api.Request("POST", "/v1/checks", Map.of(), Map.of(),
+                            "{\"addresses\": [\"a@secure.test\"]" + (security == null ? "" : ", \"security\": " + security) + "}"));
+            assertEquals(status, r.status(), r.body());
+            JsonNode body = json(r);
+            if (status != 200) {
+                assertTrue(body.get("error").asText().contains(says), r.body());
+                assertEquals("security", body.get("field").asText());
+                return;
+            }
+            JsonNode result = method.equals("GET") ? body : body.at("/results/0");
+            assertEquals("accepts_mail", result.get("reason").asText(), r.body());
+            assertEquals(dnssec == null, result.get("security").isNull(), r.body());
+            if (dnssec != null) {
+                assertEquals(dnssec, result.at("/security/dnssec").asText(), r.body());
+                assertTrue(result.at("/security/dane").asBoolean(), r.body());
+                assertTrue(result.at("/security/mta_sts").asBoolean(), r.body());
+                assertTrue(result.at("/security/tls_rpt").asBoolean(), r.body());
+            }
+        }
     }
 
     @ParameterizedTest(name = "{0} {1} Accept-Language: {2} -> {3}")

@@ -45,7 +45,7 @@ class DynamoResultStoreTest {
 
     private static List<Positioned> results(int n) {
         // Syntax errors need no DNS: a cheap, real CheckResult per position.
-        try (MxResolver dns = new MxResolver(List.of(), Duration.ofSeconds(1), 1)) {
+        try (MxResolver dns = new MxResolver(List.of(), Duration.ofSeconds(1), 1, false)) {
             Checker checker = new Checker(dns);
             return LongStream.range(0, n).mapToObj(i -> new Positioned(i, checker.check("not-an-address-" + i).join()))
                     .toList();

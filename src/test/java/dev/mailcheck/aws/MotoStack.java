@@ -86,7 +86,7 @@ final class MotoStack implements AutoCloseable {
     static synchronized Checker checker() {
         if (checker == null) {
             checker = new Checker(new MxResolver(List.of(Nsd.shared().address()), Duration.ofSeconds(3),
-                    MxResolver.DEFAULT_MAX_IN_FLIGHT));
+                    MxResolver.DEFAULT_MAX_IN_FLIGHT, true));
         }
         return checker;
     }

@@ -104,7 +104,7 @@ class S3UploadHandlerTest {
 
     private UploadProcessor processor(Mode mode, int chunkRecords, ResultStore as) {
         AwsConfig config = new AwsConfig(TABLE, List.of(Nsd.shared().address()), Duration.ofSeconds(3), Duration.ofDays(1),
-                List.of(), BUCKET, mode == Mode.SPLIT ? queue : null, 1, null, "default");
+                List.of(), BUCKET, mode == Mode.SPLIT ? queue : null, 1, null, false, "default");
         return new UploadProcessor(config, checker, stack.upload.s3(), stack.upload.sqs(), as,
                 stack.events(stack.upload), chunkRecords);
     }
@@ -123,7 +123,7 @@ class S3UploadHandlerTest {
         ResultStore as = stack.store(stack.failures);
         JobEvents events = stack.events(stack.failures);
         AwsConfig config = new AwsConfig(TABLE, List.of(), Duration.ofSeconds(3), Duration.ofDays(1), List.of(), BUCKET,
-                queue, 1, null, "default");
+                queue, 1, null, false, "default");
         return new FailureHandler(new UploadProcessor(config, checker, stack.failures.s3(), null, as, events),
                 new ChunkProcessor(checker, stack.failures.s3(), as, events));
     }

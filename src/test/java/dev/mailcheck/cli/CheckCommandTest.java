@@ -10,6 +10,8 @@ import com.fasterxml.jackson.databind.MappingIterator;
 import com.fasterxml.jackson.dataformat.csv.CsvMapper;
 import com.fasterxml.jackson.dataformat.csv.CsvSchema;
 import dev.mailcheck.testbed.Nsd;
+import dev.mailcheck.testbed.Unbound;
+import dev.mailcheck.testbed.FakeSmtpServer;
 import dev.mailcheck.testbed.Postfix;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -67,7 +69,8 @@ class CheckCommandTest {
     private Run check(String input, String... options) throws Exception {
         Path file = dir.resolve("input.txt");
         Files.writeString(file, input);
-        List<String> args = new ArrayList<>(List.of("check", "--dns", Nsd.shared().hostPort()));
+        // The test zones' mail hosts sit on loopback and documentation addresses.
+        List<String> args = new ArrayList<>(List.of("check", "--dns", Nsd.shared().hostPort(), "--allow-private-mx"));
         args.addAll(List.of(options));
         args.add(file.toString());
         return run(new byte[0], args.toArray(String[]::new));
@@ -139,6 +142,48 @@ class CheckCommandTest {
         assertEquals("10 mx1.checker.test; 20 mx2.checker.test", all.get(0).get("mx"));
     }
 
+    /** --security adds each domain's transport security, in JSONL and CSV; the MX stage's queries stay one per domain. */
+    @ParameterizedTest(name = "{0} {1} {2}")
+    @CsvSource(delimiter = '|', nullValues = "-", textBlock = """
+            # options                  | format | address        | dnssec   | dane  | mta_sts | tls_rpt
+            --security --dns-validates  | jsonl  | a@secure.test  | secure   | true  | true    | true
+            --security --dns-validates  | csv    | a@secure.test  | secure   | true  | true    | true
+            --security --dns-validates  | jsonl  | b@plain.test   | insecure | false | false   | false
+            --security                  | csv    | b@plain.test   | unknown  | false | false   | false
+            --security --dns-validates  | jsonl  | c@bogus.test   | unknown  | -     | -       | -
+            --dns-validates             | jsonl  | a@secure.test  | -        | -     | -       | -
+            --dns-validates             | csv    | a@secure.test  | -        | -     | -       | -
+            """)
+    void securityReportWhenAsked(String options, String format, String address, String dnssec, Boolean dane,
+                                 Boolean mtaSts, Boolean tlsRpt) throws Exception {
+        Path file = dir.resolve("security.txt");
+        Files.writeString(file, address + "\n");
+        List<String> args = new ArrayList<>(List.of("check", "--dns", Unbound.validating().hostPort()));
+        args.addAll(List.of(options.split(" ")));
+        args.addAll(List.of("--format", format, file.toString()));
+        Run run = run(new byte[0], args.toArray(String[]::new));
+        assertEquals(0, run.exit(), run.stderr());
+        assertTrue(run.stderr().contains("1 unique domains, 1 MX queries (1.00 per domain)"), run.stderr());
+        // Both formats read as field -> text; what JSON writes as null, CSV leaves empty.
+        Map<String, String> fields = new java.util.HashMap<>();
+        if (format.equals("csv")) {
+            new CsvMapper().readerForMapOf(String.class).with(CsvSchema.emptySchema().withHeader())
+                    .<Map<String, String>>readValues(run.stdout()).next()
+                    .forEach((k, v) -> fields.put(k, v.isEmpty() ? null : v));
+        } else {
+            JsonNode security = run.jsonl().getFirst().get("security");
+            assertEquals(dnssec == null, security.isNull(), run.stdout());
+            security.properties().forEach(e -> fields.put(e.getKey(), e.getValue().isNull() ? null : e.getValue().asText()));
+        }
+        assertEquals(Arrays.asList(dnssec, str(dane), str(mtaSts), str(tlsRpt)),
+                Arrays.asList(fields.get("dnssec"), fields.get("dane"), fields.get("mta_sts"), fields.get("tls_rpt")),
+                run.stdout());
+    }
+
+    private static String str(Boolean b) {
+        return b == null ? null : b.toString();
+    }
+
     @Test
     void signalsInEveryFormat() throws Exception {
         // gmial.con does not exist (zones/con.zone); "postmaster" names a role.
@@ -189,7 +234,7 @@ class CheckCommandTest {
     @Test
     void readsStandardInputAndSurvivesBadBytes() throws Exception {
         byte[] input = "ok@good.checker.test\nbad\u00ff@good.checker.test\n".getBytes(StandardCharsets.ISO_8859_1);
-        Run run = run(input, "check", "--dns", Nsd.shared().hostPort(), "-");
+        Run run = run(input, "check", "--dns", Nsd.shared().hostPort(), "--allow-private-mx", "-");
         assertEquals(0, run.exit(), run.stderr());
         List<JsonNode> results = run.jsonl();
         assertEquals(2, results.size());
@@ -197,10 +242,33 @@ class CheckCommandTest {
         assertTrue(results.get(1).get("detail").asText().contains("not valid UTF-8"), results.get(1)::toString);
     }
 
+    /** Without --allow-private-mx the DNS stage already refuses an MX host that is not on the Internet. */
+    @ParameterizedTest(name = "{0} {1}")
+    @CsvSource(delimiter = '|', textBlock = """
+            # address                    | option             | verdict       | reason
+            user@loopback.private.test   | (none)             | undeliverable | mx_private_address
+            user@link-local.private.test | (none)             | undeliverable | mx_private_address
+            user@6to4.private.test       | (none)             | undeliverable | mx_private_address
+            user@mix.private.test        | (none)             | deliverable   | accepts_mail
+            user@loopback.private.test   | --allow-private-mx | deliverable   | accepts_mail
+            """)
+    void privateMxHostsTakeNoMailUnlessAllowed(String address, String option, String verdict, String reason)
+            throws Exception {
+        List<String> args = new ArrayList<>(List.of("check", "--dns", Nsd.shared().hostPort(), "-"));
+        if (option.startsWith("--")) {
+            args.add(1, option);
+        }
+        Run run = run((address + "\n").getBytes(StandardCharsets.UTF_8), args.toArray(String[]::new));
+        assertEquals(0, run.exit(), run.stderr());
+        JsonNode r = run.jsonl().getFirst();
+        assertEquals(verdict, r.get("verdict").asText(), r::toString);
+        assertEquals(reason, r.get("reason").asText(), r::toString);
+    }
+
     @Test
     void smtpProbeAddsTheServersAnswer() throws Exception {
         Run run = check("alice@strict.smtp.test\nzed@strict.smtp.test\nuser@nullmx.checker.test\n", "--format", "jsonl",
-                "--smtp", "--smtp-data", "--smtp-port", Integer.toString(Postfix.shared().port()), "--allow-private-mx",
+                "--smtp", "--smtp-data", "--smtp-port", Integer.toString(Postfix.shared().port()),
                 "--helo", "prober.checker.test", "--smtp-timeout", "rcpt=5000");
         assertEquals(0, run.exit(), run.stderr());
         List<JsonNode> results = run.jsonl();
@@ -244,5 +312,52 @@ class CheckCommandTest {
         Run badDns = run(new byte[0], "check", "--dns", "127.0.0.1:99999", "-");
         assertEquals(2, badDns.exit());
         assertTrue(badDns.stderr().contains("--dns wants HOST or HOST:PORT"), badDns.stderr());
+    }
+
+    /**
+     * Rechecks against a real postgrey that lets a retry through after two seconds, and a scripted server whose
+     * mailbox answers 451 for ever. The address checked after the deferred one comes out after it, in input
+     * order. The server's hint is 300 s: that the run ends at all shows that the window shortened the waits.
+     */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', nullValues = "-", textBlock = """
+            # scenario                                     | server   | options                          | reason            | tries | on standard error
+            greylisted, no recheck                         | postgrey | --recheck-temporary 0            | temporary_failure | 1     | -
+            greylisted, rechecked after postgrey's delay   | postgrey | --recheck-temporary 2 --recheck-window 8 | mailbox_accepted | 2 | to recheck 1 deferred address (try 2 of 3)
+            always 451: every try used, within the window  | 451      | --recheck-temporary 2 --recheck-window 4 | temporary_failure | 3 | 1 deferred address (try 2 of 3)
+            always 451, one recheck                        | 451      | --recheck-temporary 1 --recheck-window 3 | temporary_failure | 2 | (try 2 of 2)
+            always 451, quiet: no waiting line             | 451      | --recheck-temporary 1 --recheck-window 3 --quiet | temporary_failure | 2 | -
+            """)
+    void deferredAddressesAreCheckedAgainAfterTheDelay(String scenario, String server, String options, String reason,
+                                                       int tries, String says) throws Exception {
+        try (FakeSmtpServer always451 = new FakeSmtpServer(c -> {
+            c.send("220 fake.test ESMTP\r\n");
+            c.serve(verb -> verb.equals("RCPT") ? "451 4.7.1 Try again later\r\n" : FakeSmtpServer.ordinary(verb));
+        })) {
+            boolean postgrey = server.equals("postgrey");
+            String address = postgrey ? "alice@shortgrey.smtp.test" : "anyone@strict.smtp.test";
+            List<String> args = new ArrayList<>(List.of("--format", "jsonl", "--smtp",
+                    "--smtp-port", Integer.toString(postgrey ? Postfix.shared().port() : always451.port()),
+                    // postgrey remembers (client, sender, recipient): a sender of its own makes this run's first try new
+                    "--mail-from", "recheck-" + java.util.UUID.randomUUID() + "@checker.test"));
+            args.addAll(List.of(options.split(" ")));
+            Run run = check(address + "\nuser@nullmx.checker.test\n", args.toArray(String[]::new));
+            assertEquals(0, run.exit(), run.stderr());
+            List<JsonNode> results = run.jsonl();
+            assertEquals(List.of(address, "user@nullmx.checker.test"),
+                    results.stream().map(r -> r.get("address").asText()).toList(), run.stdout());
+            assertEquals(reason, results.get(0).get("reason").asText(), results.get(0)::toString);
+            assertEquals(tries, results.get(0).get("tries").asInt(), results.get(0)::toString);
+            assertEquals(1, results.get(1).get("tries").asInt(), results.get(1)::toString);
+            if (!postgrey) {
+                assertEquals(tries, always451.received().stream().filter(l -> l.equals("RCPT TO:<" + address + ">"))
+                        .count(), always451.received()::toString);
+            }
+            if (says == null) {
+                assertFalse(run.stderr().contains("waiting"), run.stderr());
+            } else {
+                assertTrue(run.stderr().contains(says), run.stderr());
+            }
+        }
     }
 }

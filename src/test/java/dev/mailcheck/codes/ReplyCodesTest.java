@@ -78,6 +78,32 @@ class ReplyCodesTest {
         assertTrue(CODES.entry(250, language).orElseThrow().comparisons().isEmpty());
     }
 
+    /**
+     * Texts that once read wrongly: 451's advice is for the case this checker predicts it (the recipient
+     * domain's DNS failing), not the sender's SPF or PTR; the Arabic 552 states a fact rather than blaming the
+     * reader ("you exceeded"); 556's Arabic verb for a server's reply.
+     */
+    @ParameterizedTest(name = "{0} {1} {2}")
+    @CsvSource(delimiter = '|', textBlock = """
+            # code | language | field   | says                            | does not say
+            451    | EN       | fix     | recipient domain                | PTR
+            451    | EN       | when    | recipient domain's DNS          | your domain
+            451    | AR       | fix     | لنطاق المستلم                   | PTR
+            451    | AR       | when    | نطاقِ المستلم                   | نطاقك
+            552    | AR       | meaning | تم تجاوز مساحة التخزين المخصصة  | تجاوزت
+            556    | AR       | when    | يردّ به الخادم                  | يقوله
+            """)
+    void textsSayWhatTheCaseMeans(int code, Language language, String field, String says, String doesNotSay) {
+        CodeEntry e = CODES.entry(code, language).orElseThrow();
+        String text = switch (field) {
+            case "meaning" -> e.meaning();
+            case "when" -> e.when();
+            default -> e.fix();
+        };
+        assertTrue(text.contains(says), text);
+        assertFalse(text.contains(doesNotSay), text);
+    }
+
     @Test
     void unknownCodesHaveNoEntryAndNoReference() {
         assertFalse(CODES.has(299));

@@ -133,7 +133,7 @@ class MxResolverFaultTest {
     @MethodSource("scenarios")
     void faultEndsInTheRightVerdictOrAnUnknown(Scenario s) throws Exception {
         try (FakeDnsServer server = new FakeDnsServer(s.script);
-             MxResolver resolver = new MxResolver(List.of(server.address()), TIMEOUT, 16)) {
+             MxResolver resolver = new MxResolver(List.of(server.address()), TIMEOUT, 16, true)) {
             long started = System.nanoTime();
             MailDomain md = resolver.resolve(s.domain).get(3 * TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
             long elapsed = Duration.ofNanos(System.nanoTime() - started).toMillis();
@@ -157,7 +157,7 @@ class MxResolverFaultTest {
         // Long enough for dnsjava, which notices a timed-out try only about once a second, to try twice.
         Duration budget = Duration.ofSeconds(3);
         try (FakeDnsServer server = new FakeDnsServer(dropsTheFirst);
-             MxResolver resolver = new MxResolver(List.of(server.address()), budget, 16)) {
+             MxResolver resolver = new MxResolver(List.of(server.address()), budget, 16, true)) {
             MailDomain md = resolver.resolve("ok.fault.test").get(2 * budget.toMillis(), TimeUnit.MILLISECONDS);
             assertEquals(Reason.ACCEPTS_MAIL, md.reason(), md::detail);
             assertEquals(2, mxQueries.get());
@@ -176,7 +176,7 @@ class MxResolverFaultTest {
                 }
                 return FakeDnsServer.reply(q, Rcode.NOERROR).toWire();
             });
-             MxResolver resolver = new MxResolver(List.of(server.address()), TIMEOUT, 4)) {
+             MxResolver resolver = new MxResolver(List.of(server.address()), TIMEOUT, 4, true)) {
             holder[0] = server;
             List<CompletableFuture<MailDomain>> batch = IntStream.range(0, 100)
                     .mapToObj(i -> resolver.resolve("d" + i + ".fault.test")).toList();

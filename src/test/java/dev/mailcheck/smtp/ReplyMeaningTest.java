@@ -3,7 +3,11 @@ package dev.mailcheck.smtp;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.mailcheck.Reason;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvFileSource;
 import org.junit.jupiter.params.provider.CsvSource;
 
 class ReplyMeaningTest {
@@ -14,20 +18,20 @@ class ReplyMeaningTest {
             251, 2.1.5,  MAILBOX_ACCEPTED
             252, 2.1.5,  UNVERIFIABLE
             550, 5.1.1,  MAILBOX_REJECTED
-            550, -,      MAILBOX_REJECTED
             551, 5.1.6,  MAILBOX_REJECTED
             553, 5.1.3,  MAILBOX_REJECTED
             550, 5.2.1,  MAILBOX_REJECTED
             552, 5.2.2,  MAILBOX_FULL
-            452, 4.2.2,  TEMPORARY_FAILURE
+            452, 4.2.2,  MAILBOX_FULL
+            552, -,      MAILBOX_FULL
             450, 4.2.0,  TEMPORARY_FAILURE
             451, 4.3.0,  TEMPORARY_FAILURE
             421, 4.7.0,  TEMPORARY_FAILURE
             554, 5.7.1,  SMTP_BLOCKED
             550, 5.7.1,  SMTP_BLOCKED
-            554, -,      SMTP_BLOCKED
+            550, 5.4.1,  MAILBOX_REJECTED
             556, 5.1.10, DOMAIN_REFUSES_MAIL
-            550, 5.1.10, DOMAIN_REFUSES_MAIL
+            550, 5.1.10, MAILBOX_REJECTED
             521, 5.3.2,  DOMAIN_REFUSES_MAIL
             553, 5.6.7,  SMTPUTF8_UNSUPPORTED
             500, 5.5.2,  SMTP_PROTOCOL_ERROR
@@ -35,6 +39,47 @@ class ReplyMeaningTest {
             """)
     void rcpt(int code, String enhanced, Reason expected) {
         assertEquals(expected, ReplyMeaning.ofRcpt(new Reply(Stage.RCPT, code, enhanced, "whatever the text says")));
+    }
+
+    /** Where the codes leave it open (550 or 554 without an enhanced code, or X.0.0), a text that says nothing known is unknown. */
+    @ParameterizedTest(name = "RCPT {0} {1} -> {2}")
+    @CsvSource(nullValues = "-", textBlock = """
+            550, -,     UNVERIFIABLE
+            554, -,     UNVERIFIABLE
+            550, 5.0.0, UNVERIFIABLE
+            554, 5.0.0, UNVERIFIABLE
+            """)
+    void ambiguousCodeWithAnUnknownText(int code, String enhanced, Reason expected) {
+        assertEquals(expected, ReplyMeaning.ofRcpt(new Reply(Stage.RCPT, code, enhanced, "whatever the text says")));
+    }
+
+    /** Real providers' replies, read off the wire as the prober reads them: see the CSV for the sources. */
+    @ParameterizedTest(name = "{0}: {1} -> {2} (text alone: {3})")
+    @CsvFileSource(resources = "/smtp/provider-replies.csv", delimiter = '|')
+    void providerReplies(String provider, String wire, Reason expected, Reason textAlone) throws IOException {
+        Reply r = read(wire);
+        assertEquals(expected, ReplyMeaning.ofRcpt(r), provider + ": " + r);
+        // The phrase table on its own, over every real text: each phrase is tried on real replies.
+        String text = r.text().replaceAll("(?m)^[245]\\.\\d{1,3}\\.\\d{1,3}\\s*", "");
+        assertEquals(textAlone, ReplyMeaning.ofRcpt(new Reply(Stage.RCPT, 550, null, text)), provider + " text: " + text);
+    }
+
+    @ParameterizedTest(name = "{0} -> {1} s")
+    @CsvSource(textBlock = """
+            450 4.2.0 Recipient address rejected: Greylisted,                       300
+            451 4.3.0 Temporary lookup failure,                                      300
+            421 4.7.0 Try again later,                                               900
+            452 4.2.2 The email account that you tried to reach is over quota.,      3600
+            552 5.2.2 Mailbox full,                                                  3600
+            """)
+    void retryHints(String wire, int seconds) throws IOException {
+        assertEquals(seconds, ReplyMeaning.retryAfterSeconds(read(wire)));
+    }
+
+    static Reply read(String wire) throws IOException {
+        String raw = wire.replace("\\n", "\r\n") + "\r\n";
+        return new ReplyReader(new ByteArrayInputStream(raw.getBytes(StandardCharsets.UTF_8)), deadline -> { })
+                .read(Stage.RCPT, Long.MAX_VALUE);
     }
 
     @ParameterizedTest(name = "{0} {1} {2} -> {3}")
@@ -47,6 +92,9 @@ class ReplyMeaningTest {
             HELO,     550, 5.7.1,  SMTP_BLOCKED
             MAIL,     451, 4.3.0,  TEMPORARY_FAILURE
             MAIL,     553, 5.1.8,  SMTP_BLOCKED
+            MAIL,     550, 5.1.10, DOMAIN_REFUSES_MAIL
+            EHLO,     550, 5.1.10, DOMAIN_REFUSES_MAIL
+            DATA,     550, 5.1.10, SMTP_BLOCKED
             DATA,     554, 5.5.1,  SMTP_BLOCKED
             DATA,     451, 4.3.0,  TEMPORARY_FAILURE
             """)

@@ -42,6 +42,18 @@ class SmtpProberHostileInputTest {
             mx-ula         AAAA  fd00::25
             mapped         MX    10 mx-mapped
             mx-mapped      AAAA  ::ffff:127.0.0.1
+            6to4           MX    10 mx-6to4
+            mx-6to4        AAAA  2002:7f00:1::
+            6to4-metadata  MX    10 mx-6to4-metadata
+            mx-6to4-metadata AAAA 2002:a9fe:a9fe::1
+            translated     MX    10 mx-translated
+            mx-translated  AAAA  ::ffff:0:7f00:1
+            teredo         MX    10 mx-teredo
+            mx-teredo      AAAA  2001:0:808:808:0:0:80ff:fffe
+            nat64          MX    10 mx-nat64
+            mx-nat64       AAAA  64:ff9b::a9fe:a9fe
+            compatible     MX    10 mx-compatible
+            mx-compatible  AAAA  ::7f00:1
             """;
 
     private static FakeDnsServer dns;
@@ -62,7 +74,8 @@ class SmtpProberHostileInputTest {
     private static Outcome check(String address, boolean allowPrivateMx) {
         Duration stage = Duration.ofMillis(500);
         try (FakeSmtpServer trap = new FakeSmtpServer(c -> { }); // hangs up on whatever comes
-             MxResolver resolver = new MxResolver(List.of(dns.address()), Duration.ofSeconds(2), 8);
+             // The DNS stage lets every address through: the probe's own guard is what these tests see.
+             MxResolver resolver = new MxResolver(List.of(dns.address()), Duration.ofSeconds(2), 8, true);
              SmtpProber prober = new SmtpProber(new SmtpSettings("prober.test", "", 25, false, true, allowPrivateMx,
                      new InetSocketAddress(InetAddress.getLoopbackAddress(), trap.port()),
                      Map.of(Stage.CONNECT, stage, Stage.GREETING, stage), 50, 2, 4, 8, Duration.ofMillis(50)))) {
@@ -75,12 +88,18 @@ class SmtpProberHostileInputTest {
     @ParameterizedTest(name = "{0} -> {1}")
     @CsvSource(delimiter = '|', quoteCharacter = '\'', textBlock = """
             # address (\\r \\n \\0 written out)                | reason         | connection attempts
+            # (also look-alikes: zero-width, bidi override, C1 NEL, a Greek question mark, a full-width trailing dot)
             user\\r\\n@loopback.hostile.test                    | INVALID_SYNTAX | 0
             user@loopback.hostile.test\\r\\nDATA                | INVALID_SYNTAX | 0
             us\\0er@loopback.hostile.test                       | INVALID_SYNTAX | 0
             '"a\\r\\nRCPT TO:<x@y.test>"@loopback.hostile.test' | INVALID_SYNTAX | 0
             '"a>b"@loopback.hostile.test'                       | UNVERIFIABLE   | 0
             '"<a"@loopback.hostile.test'                        | UNVERIFIABLE   | 0
+            \u200b@loopback.hostile.test                       | INVALID_SYNTAX | 0
+            gro\u202eup@loopback.hostile.test                  | INVALID_SYNTAX | 0
+            us\u0085er@loopback.hostile.test                   | INVALID_SYNTAX | 0
+            me.\u037e@loopback.hostile.test                    | INVALID_SYNTAX | 0
+            user@loopback.hostile.test\uff0e                   | INVALID_SYNTAX | 0
             user@loopback.hostile.test                          | -              | 1
             """)
     void controlCharactersAndAngleBracketsNeverReachASocket(String written, String reason, int attempts) {
@@ -101,6 +120,13 @@ class SmtpProberHostileInputTest {
             v6-loopback.hostile.test  | ::1              | false         | 0
             ula.hostile.test          | fd00::25         | false         | 0
             mapped.hostile.test       | ::ffff:127.0.0.1 | false         | 0
+            6to4.hostile.test         | 2002:7f00:1::    | false         | 0
+            6to4-metadata.hostile.test | 2002:a9fe:a9fe::1 | false        | 0
+            translated.hostile.test   | ::ffff:0:7f00:1  | false         | 0
+            teredo.hostile.test       | 2001:0:808:808::80ff:fffe | false | 0
+            nat64.hostile.test        | 64:ff9b::a9fe:a9fe | false       | 0
+            compatible.hostile.test   | ::7f00:1         | false         | 0
+            6to4.hostile.test         | 2002:7f00:1::    | true          | 1
             private.hostile.test      | 10.1.2.3         | true          | 1
             """)
     void privateMxAddressesAreRefusedWithoutAConnectAttempt(String domain, String mxAddress, boolean allowPrivate,

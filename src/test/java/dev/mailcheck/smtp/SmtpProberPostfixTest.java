@@ -34,7 +34,8 @@ class SmtpProberPostfixTest {
     }
 
     private static List<CheckResult> check(SmtpSettings settings, List<String> addresses) {
-        try (MxResolver dns = new MxResolver(List.of(Nsd.shared().address()), Duration.ofSeconds(3), 64);
+        // The DNS stage lets loopback hosts through: the probe's own guard is what these tests see.
+        try (MxResolver dns = new MxResolver(List.of(Nsd.shared().address()), Duration.ofSeconds(3), 64, true);
              SmtpProber prober = new SmtpProber(settings)) {
             Checker checker = new Checker(dns, prober);
             List<CompletableFuture<CheckResult>> all = addresses.stream().map(checker::check).toList();
@@ -145,5 +146,28 @@ class SmtpProberPostfixTest {
         long connections = Postfix.connections(log);
         assertTrue(connections <= 25, connections + " connections for 1,000 addresses");
         assertNothingDelivered(log);
+    }
+
+    /**
+     * Replies the big providers send, from a real Postfix told to send them (access map). Postfix cannot
+     * leave the enhanced code out (discarding ENHANCEDSTATUSCODES only hides the EHLO keyword) nor send
+     * Exchange's 5.1.10 (it sends 5.1.0), so those cases live in SmtpProberProviderRepliesTest.
+     */
+    @ParameterizedTest(name = "{0} -> {1}")
+    @CsvSource(delimiter = '|', textBlock = """
+            # address                    | reason           | retry after | Postfix's reply
+            dbeb@strict.smtp.test        | MAILBOX_REJECTED | -           | 550 5.4.1 <dbeb@strict.smtp.test>: Recipient address rejected: Recipient address rejected: Access denied. AS(201806281)
+            banned@strict.smtp.test      | SMTP_BLOCKED     | -           | 550 5.7.606 <banned@strict.smtp.test>: Recipient address rejected: Access denied, banned sending IP [127.0.0.1]
+            overquota@strict.smtp.test   | MAILBOX_FULL     | 3600        | 452 4.2.2 <overquota@strict.smtp.test>: Recipient address rejected: The email account that you tried to reach is over quota.
+            full@strict.smtp.test        | MAILBOX_FULL     | 3600        | 552 5.2.2 <full@strict.smtp.test>: Recipient address rejected: Mailbox full
+            """)
+    void providersRepliesFromARealServer(String address, Reason reason, String retryAfter, String reply) {
+        int mark = Postfix.shared().logMark();
+        CheckResult r = check(settings(false, true), List.of(address)).getFirst();
+        Reply rcpt = r.smtp().replies().getLast();
+        assertEquals(reply, rcpt.code() + " " + rcpt.text(), () -> String.join("\n", r.smtp().transcript()));
+        assertEquals(reason, r.reason(), r::detail);
+        assertEquals(retryAfter.equals("-") ? null : Integer.valueOf(retryAfter), r.smtp().retryAfterSeconds());
+        assertNothingDelivered(Postfix.shared().logSince(mark));
     }
 }

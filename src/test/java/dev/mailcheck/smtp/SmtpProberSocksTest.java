@@ -21,7 +21,7 @@ class SmtpProberSocksTest {
     @Test
     void probesThroughTheProxy() {
         try (Dante socks = Dante.start();
-             MxResolver dns = new MxResolver(List.of(Nsd.shared().address()), Duration.ofSeconds(3), 16);
+             MxResolver dns = new MxResolver(List.of(Nsd.shared().address()), Duration.ofSeconds(3), 16, true);
              SmtpProber prober = new SmtpProber(new SmtpSettings("prober.checker.test", "", Postfix.shared().port(),
                      false, true, true, socks.address(), Map.of(), 50, 2, 4, 8, Duration.ofMillis(50)))) {
             CheckResult r = new Checker(dns, prober).check("alice@strict.smtp.test").join();

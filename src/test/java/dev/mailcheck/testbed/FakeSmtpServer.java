@@ -96,8 +96,16 @@ public final class FakeSmtpServer implements AutoCloseable {
     private final List<String> received = Collections.synchronizedList(new ArrayList<>());
 
     public FakeSmtpServer(Script script) {
+        this(InetAddress.getLoopbackAddress(), 0, script);
+    }
+
+    /**
+     * On another loopback address (127.0.0.2, …) and a given port: the probe dials every MX host on one
+     * port, so a second host is the same port on another address. Throws if the port is taken there.
+     */
+    public FakeSmtpServer(InetAddress bind, int port, Script script) {
         try {
-            server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+            server = new ServerSocket(port, 200, bind);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -14,6 +14,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 import org.xbill.DNS.DClass;
 import org.xbill.DNS.Message;
 import org.xbill.DNS.Name;
@@ -69,11 +70,11 @@ public final class Nsd implements AutoCloseable {
 
     /**
      * A resolver on this server for tests that need no counts of their own: a 3 s budget, 64 queries in
-     * flight, closed with the server.
+     * flight, MX hosts on test addresses taken as mail hosts (--allow-private-mx), closed with the server.
      */
     public synchronized MxResolver resolver() {
         if (resolver == null) {
-            resolver = new MxResolver(List.of(address()), Duration.ofSeconds(3), 64);
+            resolver = new MxResolver(List.of(address()), Duration.ofSeconds(3), 64, true);
         }
         return resolver;
     }
@@ -102,7 +103,9 @@ public final class Nsd implements AutoCloseable {
                 Process p = new ProcessBuilder(NSD.toString(), "-d", "-c", dir.resolve("nsd.conf").toString())
                         .redirectErrorStream(true).redirectOutput(dir.resolve("nsd.out").toFile()).start();
                 Nsd nsd = new Nsd(p, dir, port);
-                if (nsd.awaitReady(firstZone(zones), Duration.ofSeconds(10))) {
+                Message soa = Message.newQuery(Record.newRecord(Name.fromConstantString(firstZone(zones)), Type.SOA,
+                        DClass.IN));
+                if (awaitAnswer(p, nsd.address(), soa, a -> a.getRcode() == Rcode.NOERROR, Duration.ofSeconds(10))) {
                     return nsd;
                 }
                 nsd.close();
@@ -150,15 +153,15 @@ public final class Nsd implements AutoCloseable {
         }
     }
 
-    private boolean awaitReady(String zone, Duration limit) {
-        SimpleResolver probe = new SimpleResolver(address());
+    /** Asks {@code server} until an answer is {@code ready}, the process dies, or {@code limit} passes. */
+    static boolean awaitAnswer(Process process, InetSocketAddress server, Message query, Predicate<Message> ready,
+                               Duration limit) {
+        SimpleResolver probe = new SimpleResolver(server);
         probe.setTimeout(Duration.ofMillis(200));
         long deadline = System.nanoTime() + limit.toNanos();
         while (System.nanoTime() < deadline && process.isAlive()) {
             try {
-                Message answer = probe.send(Message.newQuery(Record.newRecord(Name.fromConstantString(zone),
-                        Type.SOA, DClass.IN)));
-                if (answer.getRcode() == Rcode.NOERROR) {
+                if (ready.test(probe.send(query))) {
                     return true;
                 }
             } catch (IOException e) {
@@ -174,7 +177,7 @@ public final class Nsd implements AutoCloseable {
         return false;
     }
 
-    private static int freePort() throws IOException {
+    static int freePort() throws IOException {
         // A port free for both UDP and TCP, as NSD binds both.
         for (int i = 0; i < 20; i++) {
             try (ServerSocket tcp = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
@@ -204,6 +207,11 @@ public final class Nsd implements AutoCloseable {
         if (resolver != null) {
             resolver.close();
         }
+        stop(process);
+    }
+
+    /** Ends a server started in the foreground: politely, then forcibly after 5 s. */
+    static void stop(Process process) {
         process.destroy();
         try {
             if (!process.waitFor(5, TimeUnit.SECONDS)) {

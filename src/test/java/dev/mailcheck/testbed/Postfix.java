@@ -20,9 +20,12 @@ import java.util.regex.Pattern;
  * config and queue directories, delivering nothing anywhere:
  * <ul>
  * <li>127.0.0.1 is strict: only the users in {@link #USERS} exist (others get 550 5.1.1);
- *     {@code full@} gets 552 5.2.2 and {@code policy@} 554 5.7.1 from an access map;</li>
+ *     {@code full@} gets 552 5.2.2, {@code policy@} 554 5.7.1, and {@code dbeb@}, {@code banned@}
+ *     and {@code overquota@} Microsoft 365's and Gmail's replies from an access map;</li>
  * <li>127.0.0.2 accepts any local part (catch-all);</li>
- * <li>127.0.0.3 greylists every recipient through postgrey (450 4.2.0).</li>
+ * <li>127.0.0.3 greylists every recipient through postgrey (450 4.2.0);</li>
+ * <li>127.0.0.4 greylists too, through a second postgrey that lets a retry through after
+ *     {@link #SHORT_GREYLIST} (for rechecks); otherwise strict like 127.0.0.1.</li>
  * </ul>
  * Postfix offers STARTTLS with a throw-away self-signed certificate. Its log shows every
  * connection, so tests can count them and prove that nothing was queued or delivered.
@@ -30,7 +33,12 @@ import java.util.regex.Pattern;
 public final class Postfix implements AutoCloseable {
 
     public static final List<String> DOMAINS = List.of("strict.smtp.test", "catchall.smtp.test",
-            "greylist.smtp.test", "failover.smtp.test");
+            "greylist.smtp.test", "failover.smtp.test", "shortgrey.smtp.test");
+    /**
+     * The delay of 127.0.0.4's postgrey. A triplet (client, sender, recipient) passes once it is retried this
+     * long after its first try; tests use a sender of their own so that no other test's triplet has passed.
+     */
+    public static final java.time.Duration SHORT_GREYLIST = java.time.Duration.ofSeconds(2);
     /** The parent of the benchmark's domains (d0, d1, ...), which the benchmark's zone points at 127.0.0.2. */
     public static final String BENCH_DOMAIN = "bench.smtp.test";
     public static final List<String> USERS = List.of("alice", "bob", "ünïcode");
@@ -44,12 +52,12 @@ public final class Postfix implements AutoCloseable {
 
     private final Path dir;
     private final int port;
-    private final Process postgrey;
+    private final List<Process> postgreys;
 
-    private Postfix(Path dir, int port, Process postgrey) {
+    private Postfix(Path dir, int port, List<Process> postgreys) {
         this.dir = dir;
         this.port = port;
-        this.postgrey = postgrey;
+        this.postgreys = postgreys;
     }
 
     public static synchronized Postfix shared() {
@@ -86,25 +94,30 @@ public final class Postfix implements AutoCloseable {
                     PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x")));
             int port = freePort();
             int policyPort = freePort();
+            int shortPolicyPort = freePort();
             Path etc = Files.createDirectories(dir.resolve("etc"));
             Path data = Files.createDirectories(dir.resolve("data"));
             Files.createDirectories(dir.resolve("spool"));
             Path greyDb = Files.createDirectories(dir.resolve("postgrey"));
+            Path shortGreyDb = Files.createDirectories(dir.resolve("postgrey-short"));
             run("chown", "postfix", data.toString());
             run("chown", "postgrey", greyDb.toString());
+            run("chown", "postgrey", shortGreyDb.toString());
             run("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=mx.smtp.test",
                     "-keyout", etc.resolve("key.pem").toString(), "-out", etc.resolve("cert.pem").toString());
             Files.writeString(etc.resolve("users"), String.join("", USERS.stream().map(u -> u + " x\n").toList()));
             Files.writeString(etc.resolve("access"), "full@strict.smtp.test 552 5.2.2 Mailbox full\n"
-                    + "policy@strict.smtp.test 554 5.7.1 Access denied\n");
+                    + "policy@strict.smtp.test 554 5.7.1 Access denied\n"
+                    // Big providers' own replies (see ReplyMeaning): Postfix sends the code and text given here.
+                    + "dbeb@strict.smtp.test 550 5.4.1 Recipient address rejected: Access denied. AS(201806281)\n"
+                    + "banned@strict.smtp.test 550 5.7.606 Access denied, banned sending IP [127.0.0.1]\n"
+                    + "overquota@strict.smtp.test 452 4.2.2 The email account that you tried to reach is over quota.\n");
             // Benchmarks spread addresses over many domains: any dN.bench.smtp.test is local too.
             Files.writeString(etc.resolve("destinations"), "/^d[0-9]+\\." + BENCH_DOMAIN.replace(".", "\\.") + "$/ ok\n");
             Files.writeString(etc.resolve("main.cf"), mainCf(dir));
-            Files.writeString(etc.resolve("master.cf"), masterCf(port, policyPort));
-            Process grey = new ProcessBuilder("/usr/sbin/postgrey", "--inet=127.0.0.1:" + policyPort,
-                    "--dbdir=" + greyDb, "--delay=3600", "--pidfile=" + dir.resolve("postgrey.pid"))
-                    .redirectErrorStream(true).redirectOutput(dir.resolve("postgrey.log").toFile()).start();
-            Postfix p = new Postfix(dir, port, grey);
+            Files.writeString(etc.resolve("master.cf"), masterCf(port, policyPort, shortPolicyPort));
+            Postfix p = new Postfix(dir, port, List.of(postgrey(dir, "postgrey", policyPort, 3600),
+                    postgrey(dir, "postgrey-short", shortPolicyPort, SHORT_GREYLIST.toSeconds())));
             try {
                 run("/usr/sbin/postfix", "-c", etc.toString(), "start");
                 p.awaitListening();
@@ -116,6 +129,13 @@ public final class Postfix implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("could not start Postfix", e);
         }
+    }
+
+    /** No auto-whitelisting: a client that passed a few times would otherwise never be greylisted again. */
+    private static Process postgrey(Path dir, String name, int port, long delaySeconds) throws IOException {
+        return new ProcessBuilder("/usr/sbin/postgrey", "--inet=127.0.0.1:" + port, "--dbdir=" + dir.resolve(name),
+                "--delay=" + delaySeconds, "--auto-whitelist-clients=0", "--pidfile=" + dir.resolve(name + ".pid"))
+                .redirectErrorStream(true).redirectOutput(dir.resolve(name + ".log").toFile()).start();
     }
 
     private static String mainCf(Path dir) {
@@ -151,12 +171,14 @@ public final class Postfix implements AutoCloseable {
                 "");
     }
 
-    private static String masterCf(int port, int policyPort) {
+    private static String masterCf(int port, int policyPort, int shortPolicyPort) {
         return String.join("\n",
                 "127.0.0.1:" + port + " inet n - n - - smtpd",
                 "127.0.0.2:" + port + " inet n - n - - smtpd -o local_recipient_maps=",
                 "127.0.0.3:" + port + " inet n - n - - smtpd"
                         + " -o smtpd_recipient_restrictions=check_policy_service,inet:127.0.0.1:" + policyPort,
+                "127.0.0.4:" + port + " inet n - n - - smtpd"
+                        + " -o smtpd_recipient_restrictions=check_policy_service,inet:127.0.0.1:" + shortPolicyPort,
                 "pickup unix n - n 60 1 pickup",
                 "cleanup unix n - n - 0 cleanup",
                 "qmgr unix n - n 300 1 qmgr",
@@ -184,7 +206,7 @@ public final class Postfix implements AutoCloseable {
 
     private void awaitListening() throws IOException {
         long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-        for (String host : List.of("127.0.0.1", "127.0.0.2", "127.0.0.3")) {
+        for (String host : List.of("127.0.0.1", "127.0.0.2", "127.0.0.3", "127.0.0.4")) {
             while (true) {
                 try (Socket s = new Socket()) {
                     s.connect(new InetSocketAddress(InetAddress.getByName(host), port), 500);
@@ -289,11 +311,11 @@ public final class Postfix implements AutoCloseable {
             try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
                 port = probe.getLocalPort();
             }
-            if (freeOn(port, "127.0.0.2") && freeOn(port, "127.0.0.3")) {
+            if (freeOn(port, "127.0.0.2") && freeOn(port, "127.0.0.3") && freeOn(port, "127.0.0.4")) {
                 return port;
             }
         }
-        throw new IOException("no port free on 127.0.0.1-3");
+        throw new IOException("no port free on 127.0.0.1-4");
     }
 
     private static boolean freeOn(int port, String host) {
@@ -332,6 +354,6 @@ public final class Postfix implements AutoCloseable {
         } catch (IOException e) {
             // already gone
         }
-        postgrey.destroy();
+        postgreys.forEach(Process::destroy);
     }
 }

@@ -30,7 +30,7 @@ public final class ServeProcess implements AutoCloseable {
     public static ServeProcess start(String... options) {
         List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"), "-cp",
                 System.getProperty("java.class.path"), Main.class.getName(), "serve", "--port", "0",
-                "--dns", Nsd.shared().hostPort()));
+                "--dns", Nsd.shared().hostPort(), "--allow-private-mx"));
         command.addAll(List.of(options));
         try {
             Path log = Files.createTempFile("serve-", ".log");

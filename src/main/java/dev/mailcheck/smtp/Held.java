@@ -1,0 +1,91 @@
+package dev.mailcheck.smtp;
+
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+
+/**
+ * The addresses one worker has taken from its domain's queue and not answered yet. This is the one
+ * owner of in-flight work: a transaction answers what it can and leaves the rest here (they go into
+ * the next transaction), and whichever way the worker ends, it answers everything still held
+ * ({@link #answerAll}), so no future is left open.
+ */
+final class Held {
+
+    private final ArrayDeque<Pending> open = new ArrayDeque<>();
+    private final int max;
+
+    Held(int max) {
+        this.max = max;
+    }
+
+    /**
+     * Tops the held addresses up to the transaction size from {@code queue}; when none are held, waits up to
+     * {@code linger} for one. Addresses whose check has already ended (past its deadline) are dropped.
+     *
+     * @return whether any address is held
+     */
+    boolean fill(BlockingQueue<Pending> queue, Duration linger) {
+        Duration wait = linger;
+        while (true) {
+            open.removeIf(p -> p.future.isDone());
+            if (open.isEmpty()) {
+                Pending first;
+                try {
+                    first = queue.poll(wait.toNanos(), TimeUnit.NANOSECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return false;
+                }
+                if (first == null) {
+                    return false;
+                }
+                open.add(first);
+            }
+            List<Pending> more = new ArrayList<>();
+            queue.drainTo(more, max - open.size());
+            open.addAll(more);
+            open.removeIf(p -> p.future.isDone());
+            if (!open.isEmpty()) {
+                return true;
+            }
+            wait = Duration.ZERO; // all taken had ended already: look again, without waiting
+        }
+    }
+
+    /** What the next transaction asks about, in order; they stay held until answered. */
+    List<Pending> batch() {
+        return List.copyOf(open);
+    }
+
+    boolean isEmpty() {
+        return open.isEmpty();
+    }
+
+    /** Someone still waits for an answer (false once every held check has passed its deadline). */
+    boolean wanted() {
+        return open.stream().anyMatch(p -> !p.future.isDone());
+    }
+
+    void answer(Pending p, SmtpOutcome outcome) {
+        open.remove(p);
+        p.future.complete(outcome);
+    }
+
+    void answerAll(SmtpOutcome outcome) {
+        answerAll(outcome, p -> false);
+    }
+
+    /** Answers every held address except those {@code keep} keeps for another try. */
+    void answerAll(SmtpOutcome outcome, Predicate<Pending> keep) {
+        for (Pending p : List.copyOf(open)) {
+            if (!keep.test(p)) {
+                answer(p, outcome);
+            }
+        }
+    }
+}

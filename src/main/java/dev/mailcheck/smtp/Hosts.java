@@ -1,0 +1,133 @@
+package dev.mailcheck.smtp;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import java.net.InetAddress;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.BooleanSupplier;
+
+/**
+ * What the prober knows about each MX address, shared by every domain that uses it: the sessions
+ * open to it (at most {@code perHost}), whether it is dead (timed out or refused a connection), and
+ * whether TLS works there. Work waits per address: a worker waiting here holds no global session
+ * slot, and once the address is marked dead every waiter moves on at once.
+ */
+final class Hosts {
+
+    static final Duration DEAD_FOR = Duration.ofMinutes(5);
+    /** How often a waiter looks whether anyone still wants its answer (the checks' deadlines). */
+    static final Duration WAIT_SLICE = Duration.ofSeconds(1);
+
+    private final int perHost;
+    // Idle entries expire; the bound keeps a long run over many hosts from growing without limit.
+    private final Cache<InetAddress, Host> hosts = Caffeine.newBuilder()
+            .expireAfterAccess(DEAD_FOR.multipliedBy(2)).maximumSize(100_000).build();
+
+    Hosts(int perHost) {
+        this.perHost = perHost;
+    }
+
+    Host of(InetAddress address) {
+        return hosts.get(address, a -> new Host(perHost));
+    }
+
+    static final class Host {
+        private final int limit;
+        private final ReentrantLock lock = new ReentrantLock(); // not synchronized: waiting must not pin a virtual thread
+        private final Condition changed = lock.newCondition();
+        private int busy;
+        private long deadUntil;
+        private boolean dead;
+        private volatile boolean tlsBroken;
+
+        Host(int limit) {
+            this.limit = limit;
+        }
+
+        /**
+         * Waits for a session slot. False, at once, when the address is dead or is marked dead while
+         * waiting, or when {@code wanted} says nobody waits for the answer any more.
+         */
+        boolean enter(BooleanSupplier wanted) {
+            lock.lock();
+            try {
+                while (true) {
+                    if (isDead()) {
+                        return false;
+                    }
+                    if (busy < limit) {
+                        busy++;
+                        return true;
+                    }
+                    if (!wanted.getAsBoolean()) {
+                        return false;
+                    }
+                    changed.awaitNanos(WAIT_SLICE.toNanos());
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        void leave() {
+            lock.lock();
+            try {
+                busy--;
+                changed.signal();
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        /** Skipped for {@link #DEAD_FOR}; everyone waiting for this address gives up now. */
+        void markDead() {
+            lock.lock();
+            try {
+                dead = true;
+                deadUntil = System.nanoTime() + DEAD_FOR.toNanos();
+                changed.signalAll();
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        boolean isDead() {
+            lock.lock();
+            try {
+                return dead && System.nanoTime() - deadUntil < 0;
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        boolean tlsBroken() {
+            return tlsBroken;
+        }
+
+        /** The TLS handshake failed here: plain SMTP from now on (opportunistic TLS). */
+        void markTlsBroken() {
+            tlsBroken = true;
+        }
+    }
+
+    /** A global slot, waited for in slices so that a wait ends once nobody wants its answer. */
+    static boolean acquire(java.util.concurrent.Semaphore slots, BooleanSupplier wanted) {
+        try {
+            while (!slots.tryAcquire(WAIT_SLICE.toNanos(), TimeUnit.NANOSECONDS)) {
+                if (!wanted.getAsBoolean()) {
+                    return false;
+                }
+            }
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+}

@@ -1,0 +1,115 @@
+package dev.mailcheck.smtp;
+
+import dev.mailcheck.Reason;
+import dev.mailcheck.smtp.SmtpReport.CatchAll;
+import dev.mailcheck.smtp.SmtpReport.StartTls;
+import java.util.List;
+
+/**
+ * Reply interpretation: what a session heard, turned into one address's {@link SmtpOutcome}. The
+ * reason comes from {@link ReplyMeaning}; this adds the sentence, the report and the transcript.
+ */
+final class Outcomes {
+
+    private Outcomes() {
+    }
+
+    /** An outcome from a session: {@code heard} is everything that bears on the address, prelude first. */
+    static SmtpOutcome of(SmtpSession s, Reason reason, String detail, Reply decisive, Stage stage, Log heard,
+                          CatchAll catchAll) {
+        Integer retry = ReplyMeaning.worthRetrying(reason) && decisive != null
+                ? ReplyMeaning.retryAfterSeconds(decisive) : null;
+        SmtpReport report = new SmtpReport(s.host(), s.address().getHostAddress(), stage,
+                List.copyOf(heard.replies()), s.starttls(), s.smtputf8(), catchAll, retry, List.copyOf(heard.lines()));
+        return new SmtpOutcome(reason, detail, decisive == null ? null : decisive.toSmtpReply(), report);
+    }
+
+    /**
+     * The answer to RCPT, with what DATA said when the probe went on to it ({@code data} null otherwise)
+     * and what the catch-all test found.
+     */
+    static SmtpOutcome ofRcpt(SmtpSession s, Reply rcpt, Reply data, Stage reached, CatchAll catchAll, Log heard) {
+        Reason reason = ReplyMeaning.ofRcpt(rcpt);
+        Reply decisive = rcpt;
+        Stage stage = Stage.RCPT;
+        if (reason == Reason.MAILBOX_ACCEPTED && data != null) {
+            stage = reached;
+            if (!data.positive() && data.code() != 354) {
+                reason = ReplyMeaning.ofSession(data);
+                decisive = data;
+            }
+        }
+        if (reason == Reason.MAILBOX_ACCEPTED && catchAll == CatchAll.ACCEPTS_ALL) {
+            reason = Reason.ACCEPT_ALL;
+        }
+        return of(s, reason, explain(reason, s.host(), decisive, catchAll), decisive, stage, heard, catchAll);
+    }
+
+    /** The server closed the session with 421 before this address was asked: it said "later", not "no". */
+    static SmtpOutcome closedBefore(SmtpSession s, Reply closing, CatchAll catchAll, Log heard) {
+        return of(s, Reason.TEMPORARY_FAILURE, s.host() + " closed the session (" + closing
+                + ") before this address was asked; try again in " + ReplyMeaning.retryAfterSeconds(closing) / 60
+                + " minutes.", closing, closing.stage(), heard, catchAll);
+    }
+
+    /** Timeout, dropped connection or garbage mid-transaction. */
+    static SmtpOutcome brokeOff(SmtpSession s, SessionFailure e, CatchAll catchAll, Log heard) {
+        return of(s, Reason.SMTP_PROTOCOL_ERROR, "The session with " + s.host() + " broke off at " + e.stage.code()
+                + ": " + describe(e.getCause() != null ? e.getCause() : e), null, e.stage, heard, catchAll);
+    }
+
+    /** Every MX address failed before a session was usable; {@code last} is the last one tried. */
+    static SmtpOutcome noSession(String domain, Plan.Target last, SessionFailure failure) {
+        SmtpReport report = new SmtpReport(last.host(), last.address().getHostAddress(), failure.stage,
+                List.copyOf(failure.replies), StartTls.NOT_OFFERED, null, CatchAll.NOT_CHECKED, null,
+                List.copyOf(failure.transcript));
+        if (failure.reply != null) {
+            return new SmtpOutcome(ReplyMeaning.ofSession(failure.reply), last.host() + " refused the session at "
+                    + failure.stage.code() + ": " + failure.reply, failure.reply.toSmtpReply(), report);
+        }
+        return new SmtpOutcome(failure.unreachable() ? Reason.SMTP_UNREACHABLE : Reason.SMTP_PROTOCOL_ERROR,
+                "No MX host of " + domain + " could be used; the last, " + last.host() + " ("
+                        + last.address().getHostAddress() + "), failed at " + failure.stage.code() + ": "
+                        + describe(failure.getCause()), null, report);
+    }
+
+    /** Every MX address of the domain is known dead already. */
+    static SmtpOutcome everyHostDead(String domain) {
+        return withoutSession(Reason.SMTP_UNREACHABLE, "Every MX host of " + domain + " failed earlier in this run"
+                + " (timeout or refused connection); not tried again.", Stage.CONNECT);
+    }
+
+    /** A defect (a bug, a resource running out) ended the worker that held this address. */
+    static SmtpOutcome failedUnexpectedly(Throwable e) {
+        return withoutSession(Reason.SMTP_PROTOCOL_ERROR, "The SMTP stage failed unexpectedly"
+                + (e == null ? "" : ": " + e.getClass().getSimpleName()) + "; nothing was learnt about the mailbox.",
+                null);
+    }
+
+    static SmtpOutcome withoutSession(Reason reason, String detail, Stage stage) {
+        return new SmtpOutcome(reason, detail, null, new SmtpReport(null, null, stage, List.of(),
+                StartTls.NOT_OFFERED, null, CatchAll.NOT_CHECKED, null, List.of()));
+    }
+
+    private static String explain(Reason reason, String host, Reply r, CatchAll catchAll) {
+        return switch (reason) {
+            case MAILBOX_ACCEPTED -> host + " accepted the mailbox (" + r.code() + (r.enhanced() == null ? "" : " "
+                    + r.enhanced()) + ")" + (catchAll == CatchAll.REJECTS_UNKNOWN
+                    ? " and refuses made-up ones." : "; whether it accepts any address could not be told.");
+            case ACCEPT_ALL -> host + " accepted the mailbox, but it accepts made-up mailboxes too (catch-all).";
+            case TEMPORARY_FAILURE -> host + " deferred the answer (" + r + "); try again in "
+                    + ReplyMeaning.retryAfterSeconds(r) / 60 + " minutes.";
+            case MAILBOX_FULL -> host + " says the mailbox is over its quota (" + r + "); check again in "
+                    + ReplyMeaning.retryAfterSeconds(r) / 60 + " minutes.";
+            default -> host + " answered " + r.stage().code() + " with " + r;
+        };
+    }
+
+    static String describe(Throwable e) {
+        if (e == null) {
+            return "unknown error";
+        }
+        return (e instanceof java.net.SocketTimeoutException ? "timed out" : e.getClass().getSimpleName())
+                + (e.getMessage() == null ? "" : " (" + e.getMessage() + ")");
+    }
+}

@@ -1,0 +1,181 @@
+package dev.mailcheck.smtp;
+
+import dev.mailcheck.Reason;
+import dev.mailcheck.smtp.SmtpReport.CatchAll;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * One MAIL transaction on an open session, for the addresses {@link Held} holds. Every address it
+ * gets an answer for is answered through {@code held}; those it could not ask about (the server wants
+ * fewer recipients) stay held for the next transaction. A {@link SessionFailure} leaves the rest held
+ * for the caller, which decides what a broken session means.
+ */
+final class Transaction {
+
+    /** How the session goes on after the transaction. */
+    enum End { CONTINUE, CLOSED }
+
+    private final SmtpSession s;
+    private final SmtpSettings settings;
+    private final String domain;
+    private final CatchAllTest catchAllTest;
+    private final Held held;
+    private final LongAdder rcpts;
+    /** MAIL FROM and the catch-all test: every asked address's transcript has them. */
+    private final Log head = Log.start();
+
+    Transaction(SmtpSession s, SmtpSettings settings, String domain, CatchAllTest catchAllTest, Held held,
+                LongAdder rcpts) {
+        this.s = s;
+        this.settings = settings;
+        this.domain = domain;
+        this.catchAllTest = catchAllTest;
+        this.held = held;
+        this.rcpts = rcpts;
+    }
+
+    /** The prelude and this transaction's head, for outcomes written by the caller. */
+    Log heard(SessionFailure failure) {
+        Log own = new Log(failure.transcript, failure.replies);
+        return own.equals(head) ? s.prelude().then(head) : s.prelude().then(head, own);
+    }
+
+    End run() throws SessionFailure {
+        List<Pending> asked = refuseWhatNeedsSmtpUtf8(held.batch());
+        if (asked.isEmpty()) {
+            return End.CONTINUE;
+        }
+        Reply mail = s.mail(settings.mailFrom(), asked.stream().anyMatch(p -> p.address.smtpUtf8()), head);
+        if (!mail.positive()) {
+            for (Pending p : asked) {
+                held.answer(p, Outcomes.of(s, ReplyMeaning.ofSession(mail), s.host() + " refused the sender at MAIL FROM: "
+                        + mail, mail, Stage.MAIL, s.prelude().then(head), CatchAll.NOT_CHECKED));
+            }
+            return mail.code() != 421 && s.rset() ? End.CONTINUE : close();
+        }
+        int errors = 0;
+        if (catchAllTest.claim()) {
+            Reply r = testCatchAll();
+            if (r.code() == 421) {
+                return closedBefore(asked, 0, r, CatchAll.INCONCLUSIVE);
+            }
+            errors += r.positive() ? 0 : 1;
+        }
+        List<Reply> answers = new ArrayList<>();
+        List<Log> logs = new ArrayList<>();
+        Reply stop = ask(asked, errors, answers, logs);
+        boolean closing = stop != null && stop.code() == 421
+                || errors + answers.stream().filter(r -> !r.positive()).count() >= settings.errorsPerSession();
+        boolean accepted = answers.stream().anyMatch(Reply::positive);
+        Reply data = null;
+        Log tail = Log.start();
+        Stage reached = Stage.RCPT;
+        if (settings.data() && accepted && !closing) {
+            data = s.data(tail);
+            if (data.code() == 354) {
+                reached = Stage.DATA_354;
+                tail.lines().add("closed the connection without sending anything after 354 (no message was sent)");
+            } else if (data.positive()) {
+                tail.lines().add("DATA answered " + data.code() + " instead of 354: connection closed at once");
+            } else {
+                reached = Stage.DATA;
+            }
+        }
+        CatchAll catchAll = catchAllTest.result(settings.timeout(Stage.RCPT).plus(Hosts.WAIT_SLICE));
+        for (int i = 0; i < answers.size(); i++) {
+            Reply r = answers.get(i);
+            Log heard = r.positive() ? s.prelude().then(head, logs.get(i), tail) : s.prelude().then(head, logs.get(i));
+            held.answer(asked.get(i), Outcomes.ofRcpt(s, r, r.positive() ? data : null, reached, catchAll, heard));
+        }
+        if (stop != null && stop.code() == 421) {
+            return closedBefore(asked, answers.size(), stop, catchAll);
+        }
+        // After DATA (354 or not) the only safe way on is a new connection; likewise once the server is
+        // counting our errors.
+        return data != null || closing || !s.rset() ? close() : End.CONTINUE;
+    }
+
+    private List<Pending> refuseWhatNeedsSmtpUtf8(List<Pending> batch) {
+        List<Pending> asked = new ArrayList<>();
+        for (Pending p : batch) {
+            if (p.address.smtpUtf8() && !s.offers("SMTPUTF8")) {
+                held.answer(p, Outcomes.of(s, Reason.SMTPUTF8_UNSUPPORTED, s.host() + " does not offer SMTPUTF8, which"
+                        + " the non-ASCII local part needs.", null, Stage.EHLO, s.prelude(), CatchAll.NOT_CHECKED));
+            } else {
+                asked.add(p);
+            }
+        }
+        return asked;
+    }
+
+    /**
+     * RCPT for each address in turn until the error budget is spent or the server says stop. With
+     * PIPELINING (RFC 2920) they go out in groups, as many as the error budget allows, so that even a
+     * group refused whole keeps the session below the server's error limits.
+     *
+     * @return the reply that stopped the asking early (421, or too many recipients), else null
+     */
+    private Reply ask(List<Pending> asked, int errorsSoFar, List<Reply> answers, List<Log> logs) throws SessionFailure {
+        int errors = errorsSoFar;
+        boolean accepted = false;
+        while (answers.size() < asked.size() && errors < settings.errorsPerSession()) {
+            int from = answers.size();
+            int group = s.offers("PIPELINING") ? Math.min(asked.size() - from, settings.errorsPerSession() - errors) : 1;
+            List<String> addresses = new ArrayList<>();
+            List<Log> own = new ArrayList<>();
+            for (int k = 0; k < group; k++) {
+                addresses.add(asked.get(from + k).address.normalized());
+                own.add(Log.start());
+            }
+            List<Reply> replies = s.rcpts(addresses, own);
+            rcpts.add(group);
+            for (int k = 0; k < replies.size(); k++) {
+                Reply r = replies.get(k);
+                // 452 4.2.2 is one mailbox over quota (Gmail), an answer about that address, not about the count.
+                if (accepted && (r.code() == 452 && !"2.2".equals(r.subjectDetail()) || "5.3".equals(r.subjectDetail()))) {
+                    return r; // too many recipients: this one and the rest stay held for the next transaction
+                }
+                answers.add(r);
+                logs.add(own.get(k));
+                accepted |= r.positive();
+                errors += r.positive() ? 0 : 1;
+                if (r.code() == 421) {
+                    return r;
+                }
+            }
+        }
+        return null;
+    }
+
+    /** RCPT to a mailbox nobody has: accepted means the server accepts everything. Settled on every path. */
+    private Reply testCatchAll() throws SessionFailure {
+        try {
+            String made = "no-such-mailbox-" + Long.toHexString(ThreadLocalRandom.current().nextLong()) + "@" + domain;
+            Reply r = s.rcpt(made, head);
+            rcpts.increment();
+            head.lines().add("(that was the catch-all test with a made-up mailbox)");
+            Reason meaning = ReplyMeaning.ofRcpt(r);
+            catchAllTest.settle(meaning == Reason.MAILBOX_ACCEPTED ? CatchAll.ACCEPTS_ALL
+                    : meaning == Reason.MAILBOX_REJECTED ? CatchAll.REJECTS_UNKNOWN : CatchAll.INCONCLUSIVE);
+            return r;
+        } finally {
+            catchAllTest.settle(CatchAll.INCONCLUSIVE);
+        }
+    }
+
+    /** 421: the server closes the session; the addresses from {@code from} on were not asked and get "later". */
+    private End closedBefore(List<Pending> asked, int from, Reply closing, CatchAll catchAll) {
+        for (Pending p : asked.subList(from, asked.size())) {
+            held.answer(p, Outcomes.closedBefore(s, closing, catchAll, s.prelude().then(head)));
+        }
+        return close();
+    }
+
+    private End close() {
+        s.close();
+        return End.CLOSED;
+    }
+}

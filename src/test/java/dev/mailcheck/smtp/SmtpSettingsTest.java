@@ -1,0 +1,34 @@
+package dev.mailcheck.smtp;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class SmtpSettingsTest {
+
+    /**
+     * A request's settings ({@code within}): one MX address's whole path takes at most half the budget, no
+     * stage gets more time than it had, and no session lingers after the request.
+     */
+    @ParameterizedTest(name = "budget {0} s, DATA {1}, RCPT timeout {2} ms")
+    @CsvSource({"25, false, 30000", "25, true, 30000", "5, false, 30000", "600, false, 30000", "25, false, 500"})
+    void aRequestsSettingsFitItsBudget(int budgetSeconds, boolean data, long rcptMs) {
+        SmtpSettings given = new SmtpSettings("prober.test", "", 25, data, true, false, null,
+                Map.of(Stage.RCPT, Duration.ofMillis(rcptMs)), 50, 2, 64, 8, Duration.ofMillis(250));
+        Duration budget = Duration.ofSeconds(budgetSeconds);
+        SmtpSettings within = given.within(budget);
+        List<Stage> path = data ? List.of(Stage.CONNECT, Stage.GREETING, Stage.EHLO, Stage.MAIL, Stage.RCPT, Stage.DATA)
+                : List.of(Stage.CONNECT, Stage.GREETING, Stage.EHLO, Stage.MAIL, Stage.RCPT);
+        Duration total = path.stream().map(within::timeout).reduce(Duration.ZERO, Duration::plus);
+        assertTrue(total.compareTo(budget.dividedBy(2)) <= 0, total + " for one MX address");
+        for (Stage s : Stage.values()) {
+            assertTrue(within.timeout(s).compareTo(given.timeout(s)) <= 0, s + " got more time");
+        }
+        assertEquals(Duration.ZERO, within.linger());
+    }
+}

@@ -1,0 +1,64 @@
+package dev.mailcheck.verdict;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.mailcheck.Reason;
+import dev.mailcheck.Verdict;
+import dev.mailcheck.dns.MxResolver;
+import dev.mailcheck.smtp.SmtpProber;
+import dev.mailcheck.smtp.SmtpSettings;
+import dev.mailcheck.smtp.Stage;
+import dev.mailcheck.testbed.FakeDnsServer;
+import dev.mailcheck.testbed.FakeSmtpServer;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * A check that outlives its deadline ends as an unknown that says so, at whichever stage it is: stage
+ * timeouts here are far longer than the deadline, so only the deadline can end these checks. The
+ * {@code @Timeout} stops a hang; it measures nothing.
+ */
+class CheckerDeadlineTest {
+
+    private static final String ZONE = """
+            $ORIGIN deadline.test.
+            $TTL 300
+            tarpit     MX    10 mx
+            busy       MX    10 mx
+            mx         A     127.0.0.1
+            """;
+    private static final Duration LONG = Duration.ofSeconds(60);
+
+    @ParameterizedTest(name = "{0} -> {1}")
+    @CsvSource(delimiter = '|', textBlock = """
+            # where the check is when the deadline passes            | reason           | addresses
+            DNS: the resolver never answers                          | DNS_FAILURE      | 1
+            SMTP: the mail host never greets                         | SMTP_UNREACHABLE | 1
+            SMTP: 30 addresses, one session that never ends          | SMTP_UNREACHABLE | 30
+            """)
+    @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void aCheckPastItsDeadlineIsAnUnknownThatSaysSo(String where, Reason reason, int addresses) {
+        boolean dnsSilent = where.startsWith("DNS");
+        try (FakeDnsServer dns = new FakeDnsServer(dnsSilent ? (q, t) -> null : FakeDnsServer.zone(ZONE));
+             FakeSmtpServer tarpit = new FakeSmtpServer(c -> Thread.sleep(LONG.toMillis()));
+             MxResolver resolver = new MxResolver(List.of(dns.address()), LONG, 8, true);
+             SmtpProber prober = new SmtpProber(new SmtpSettings("prober.test", "", tarpit.port(), false, false, true,
+                     null, Map.of(Stage.CONNECT, LONG, Stage.GREETING, LONG), 50, 1, 1, 8, Duration.ofMillis(50)))) {
+            Checker checker = new Checker(resolver, prober, null, Duration.ofSeconds(1));
+            List<CompletableFuture<CheckResult>> all = java.util.stream.IntStream.range(0, addresses)
+                    .mapToObj(i -> checker.check("user" + i + "@tarpit.deadline.test")).toList();
+            for (CompletableFuture<CheckResult> f : all) {
+                CheckResult r = f.join();
+                assertEquals(reason, r.reason(), r::detail);
+                assertEquals(Verdict.UNKNOWN, r.verdict());
+                assertTrue(r.detail().contains("the check's deadline of 1 s"), r.detail());
+            }
+        }
+    }
+}

@@ -1,0 +1,68 @@
+package dev.mailcheck.verdict;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.mailcheck.Reason;
+import dev.mailcheck.dns.MxResolver;
+import dev.mailcheck.smtp.SmtpProber;
+import dev.mailcheck.smtp.SmtpSettings;
+import dev.mailcheck.testbed.FakeSmtpServer;
+import dev.mailcheck.testbed.Nsd;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * A run being stopped (Ctrl-C, SIGTERM) while rechecks wait: every address that waits completes at once with
+ * the answer it has, and no recheck starts any more. The mailbox answers 451 for ever (a scripted server: no
+ * real one can be told to), so only {@link Rechecks#stop()} can end the waits here; the {@code @Timeout} stops
+ * a hang and measures nothing.
+ */
+class RechecksTest {
+
+    private static final String ADDRESS = "anyone@strict.smtp.test";
+
+    @ParameterizedTest(name = "stopped while waiting for try {3}")
+    @CsvSource(delimiter = '|', textBlock = """
+            # tries | window s | server's hint s | waiting for try | answer's tries
+            3       | 3600     | 300             | 2               | 1
+            4       | 6        | 300             | 3               | 2
+            """)
+    @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void aStopEndsEveryWaitWithTheAnswerSoFar(int tries, long window, int hint, int waitingFor, int answerTries)
+            throws InterruptedException {
+        try (FakeSmtpServer always451 = new FakeSmtpServer(c -> {
+                c.send("220 fake.test ESMTP\r\n");
+                c.serve(verb -> verb.equals("RCPT") ? "451 4.7.1 Try again later\r\n" : FakeSmtpServer.ordinary(verb));
+             });
+             MxResolver dns = new MxResolver(List.of(Nsd.shared().address()), Duration.ofSeconds(3), 8, true);
+             SmtpProber prober = new SmtpProber(new SmtpSettings("prober.test", "", always451.port(), false, false,
+                     true, null, Map.of(), 50, 1, 4, 8, Duration.ofMillis(50)))) {
+            Rechecks rechecks = new Rechecks(new Checker(dns, prober), new Recheck(tries, Duration.ofSeconds(window)));
+            CompletableFuture<CheckResult> check = rechecks.check(ADDRESS);
+            Optional<Rechecks.Waiting> waiting = rechecks.waiting();
+            while (waiting.isEmpty() || waiting.get().nextTry() < waitingFor) {
+                assertFalse(check.isDone(), () -> "the check ended before try " + waitingFor + ": " + check.join());
+                Thread.sleep(20);
+                waiting = rechecks.waiting();
+            }
+            assertEquals(new Rechecks.Waiting(1, waiting.get().next(), waitingFor, tries), waiting.get());
+            assertTrue(waiting.get().next().compareTo(Duration.ofSeconds(hint)) <= 0, waiting::toString);
+
+            rechecks.stop();
+            CheckResult r = check.join();
+            assertEquals(Reason.TEMPORARY_FAILURE, r.reason(), r::detail);
+            assertEquals(answerTries, r.tries());
+            assertEquals(Optional.empty(), rechecks.waiting());
+            CheckResult after = rechecks.check(ADDRESS).join();
+            assertEquals(1, after.tries(), "a check after the stop was rechecked");
+        }
+    }
+}
