@@ -90,7 +90,7 @@ class LocalAwsTest {
             s3       | events/s3-put.json          | 2 results
             sqs      | events/sqs-chunk.json       | "batchItemFailures":[]
             failures | events/failures-upload.json | "batchItemFailures":[]
-            api      | events/api-check.json       | accepts_mail
+            api      | events/api-check.json       | \\"reason\\":
             """)
     void everySampleEventRunsOnIt(String function, String event, String says) throws Exception {
         Map<String, String> run = new HashMap<>(env);
