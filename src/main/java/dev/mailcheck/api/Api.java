@@ -158,14 +158,14 @@ public final class Api {
             case "/v1/check" -> only(r, "GET", () -> check(r));
             case "/v1/checks" -> only(r, "POST", () -> checks(r));
             case "/v1/jobs" -> only(r, "POST", () -> submit(r));
-            case "/v1/openapi.json" -> only(r, "GET", () -> new Response(200, Map.of(), openApi));
+            case "/v1/openapi.json" -> only(r, "GET", () -> new Response(200, Map.of("content-type", "application/json"), openApi));
             case "/widget.js", "/demo" -> only(r, "GET", () -> WebFiles.get(path, r.query(), r.headers()));
             default -> {
                 if (results.matches()) {
                     yield only(r, "GET", () -> results(results.group(1), r.query().get("cursor")));
                 }
                 if (job.matches()) {
-                    yield only(r, "GET", () -> job(job.group(1)));
+                    yield r.method().equals("DELETE") ? delete(job.group(1)) : only(r, "GET", () -> job(job.group(1)));
                 }
                 if (smtpCode.matches()) {
                     yield only(r, "GET", () -> smtpCode(smtpCode.group(1), r.headers().get("accept-language")));
@@ -277,6 +277,22 @@ public final class Api {
         return jobJson(200, store.job(id).orElseThrow(() -> new ApiError(404, "no job " + id, "id")));
     }
 
+    /**
+     * DELETE /v1/jobs/{id}: erases the job, its results and (in Lambda) its files. A job still running is
+     * refused: its workers would write again what was erased.
+     */
+    private Response delete(String id) {
+        Job job = store.job(id).orElseThrow(() -> new ApiError(404, "no job " + id, "id"));
+        if (!job.finished()) {
+            throw new ApiError(409, "job " + id + " is " + job.status() + "; erase it once it has ended", "id");
+        }
+        if (jobs != null) {
+            jobs.erase(job);
+        }
+        store.deleteJob(id);
+        return new Response(204, Map.of(), "");
+    }
+
     /** A job as the API shows it; a split list still running counts the chunks done so far. */
     private Response jobJson(int status, Job job) {
         Tally tally = new Tally(job.total(), job.counts());
@@ -288,7 +304,7 @@ public final class Api {
             SortedMap<Integer, Tally> chunks = store.chunks(job.id());
             out.put("chunks", job.chunks());
             out.put("chunks_done", chunks.size());
-            if (!job.status().equals(Job.DONE)) {
+            if (!job.finished()) {
                 tally = Tally.sum(chunks.values());
             }
         }
@@ -298,6 +314,10 @@ public final class Api {
             counts.put(v.code(), tally.counts().getOrDefault(v, 0L));
         }
         out.put("counts", counts);
+        if (!job.status().equals(Job.DONE) && job.finished()) {
+            out.put("not_checked", job.notChecked());
+            out.put("error", job.error());
+        }
         out.put("created", job.created().toString());
         out.put("updated", job.updated().toString());
         out.put("results_key", job.resultsKey());
@@ -410,7 +430,7 @@ public final class Api {
         Map<String, String> headers = merged(response.headers(), "vary", "Origin");
         headers.put("access-control-allow-origin", corsOrigins.contains("*") ? "*" : origin);
         if (r.method().equals("OPTIONS")) {
-            headers.put("access-control-allow-methods", "GET, POST, OPTIONS");
+            headers.put("access-control-allow-methods", "GET, POST, DELETE, OPTIONS");
             headers.put("access-control-allow-headers", "content-type");
             headers.put("access-control-max-age", "600");
         }

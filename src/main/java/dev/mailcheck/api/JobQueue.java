@@ -38,4 +38,11 @@ public interface JobQueue {
             return retryAfter;
         }
     }
+
+    /**
+     * Erases what the job left outside the result store (the list, its results file); the caller erases
+     * the store's items after. Nothing by default: {@code checker serve} keeps its jobs in the store alone.
+     */
+    default void erase(Job job) {
+    }
 }

@@ -6,6 +6,7 @@ import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Expiry;
 import com.github.benmanes.caffeine.cache.RemovalCause;
 import com.github.benmanes.caffeine.cache.Ticker;
+import dev.mailcheck.Verdict;
 import dev.mailcheck.verdict.ResultJson;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -19,7 +20,9 @@ import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.SortedMap;
 import java.util.TreeMap;
@@ -98,6 +101,7 @@ public final class LocalResultStore implements ResultStore, AutoCloseable {
         volatile Job job;
         final ResultFile results = new ResultFile();
         final SortedMap<Integer, Tally> chunks = new ConcurrentSkipListMap<>();
+        final SortedMap<Integer, FailedChunk> failedChunks = new ConcurrentSkipListMap<>();
 
         boolean underWay() {
             return job != null && (job.status().equals(Job.QUEUED) || job.status().equals(Job.RUNNING));
@@ -111,6 +115,20 @@ public final class LocalResultStore implements ResultStore, AutoCloseable {
             k.job = job;
             return k; // weighed and timed again
         });
+    }
+
+    @Override
+    public boolean finishJob(Job job) {
+        boolean[] won = {false};
+        jobs.asMap().compute(job.id(), (id, kept) -> {
+            Kept k = kept == null ? new Kept() : kept;
+            if (k.job == null || !k.job.finished()) {
+                k.job = job;
+                won[0] = true;
+            }
+            return k;
+        });
+        return won[0];
     }
 
     @Override
@@ -146,7 +164,20 @@ public final class LocalResultStore implements ResultStore, AutoCloseable {
 
     @Override
     public void putChunk(String jobId, int chunk, Tally tally) {
-        jobs.get(jobId, id -> new Kept()).chunks.put(chunk, tally);
+        Kept kept = jobs.get(jobId, id -> new Kept());
+        kept.chunks.put(chunk, tally);
+        kept.failedChunks.remove(chunk);
+    }
+
+    @Override
+    public void putFailedChunk(String jobId, int chunk, FailedChunk failed) {
+        jobs.get(jobId, id -> new Kept()).failedChunks.put(chunk, failed);
+    }
+
+    @Override
+    public SortedMap<Integer, FailedChunk> failedChunks(String jobId) {
+        Kept kept = jobs.getIfPresent(jobId);
+        return kept == null ? new TreeMap<>() : new TreeMap<>(kept.failedChunks);
     }
 
     @Override
@@ -160,7 +191,20 @@ public final class LocalResultStore implements ResultStore, AutoCloseable {
         Kept kept = jobs.getIfPresent(jobId);
         if (kept != null) {
             kept.chunks.clear();
+            kept.failedChunks.clear();
         }
+    }
+
+    @Override
+    public Tally tally(String jobId) {
+        Kept kept = jobs.getIfPresent(jobId);
+        return kept == null ? Tally.EMPTY : kept.results.tally();
+    }
+
+    /** Forgets the job now; the removal closes its results file. */
+    @Override
+    public void deleteJob(String jobId) {
+        jobs.invalidate(jobId);
     }
 
     /** Closes every results file. */
@@ -181,6 +225,8 @@ public final class LocalResultStore implements ResultStore, AutoCloseable {
         private FileChannel file;
         private long size;
         private long[] index = new long[0];
+        /** Each position's verdict (ordinal + 1; 0 for none), one byte a result, for {@link #tally()}. */
+        private byte[] verdicts = new byte[0];
         private boolean closed;
 
         synchronized void put(List<Positioned> batch) {
@@ -216,8 +262,10 @@ public final class LocalResultStore implements ResultStore, AutoCloseable {
                 if (position >= index.length) {
                     index = Arrays.copyOf(index, (int) Math.min(Integer.MAX_VALUE - 8,
                             Math.max(position + 1, index.length * 3L / 2 + 16)));
+                    verdicts = Arrays.copyOf(verdicts, index.length);
                 }
                 index[(int) position] = entries[i];
+                verdicts[(int) position] = (byte) (batch.get(i).result().verdict().ordinal() + 1);
             }
         }
 
@@ -239,9 +287,22 @@ public final class LocalResultStore implements ResultStore, AutoCloseable {
             return new Page(page, null);
         }
 
+        synchronized Tally tally() {
+            Map<Verdict, Long> counts = new EnumMap<>(Verdict.class);
+            long total = 0;
+            for (byte v : verdicts) {
+                if (v != 0) {
+                    counts.merge(Verdict.values()[v - 1], 1L, Long::sum);
+                    total++;
+                }
+            }
+            return new Tally(total, counts);
+        }
+
         synchronized void close() {
             closed = true;
             index = new long[0];
+            verdicts = new byte[0];
             if (file != null) {
                 try {
                     file.close();

@@ -243,6 +243,19 @@ class ApiTest {
                 json(call("GET", "/v1/jobs/" + id + "/results", Map.of(), null)).get("results").size());
     }
 
+    /** DELETE /v1/jobs/{id} in serve: the job and its results leave the store; then it is unknown. */
+    @Test
+    void deleteErasesAJob() throws Exception {
+        Api.Response checked = call("POST", "/v1/checks", Map.of(), "{\"addresses\": [\"a@good.checker.test\"]}");
+        String id = json(checked).get("job_id").asText();
+        assertEquals(1, json(call("GET", "/v1/jobs/" + id + "/results", Map.of(), null)).get("results").size());
+        Api.Response deleted = call("DELETE", "/v1/jobs/" + id, Map.of(), null);
+        assertEquals(204, deleted.status(), deleted.body());
+        assertEquals(404, call("GET", "/v1/jobs/" + id, Map.of(), null).status());
+        assertEquals(404, call("GET", "/v1/jobs/" + id + "/results", Map.of(), null).status());
+        assertEquals(404, call("DELETE", "/v1/jobs/" + id, Map.of(), null).status());
+    }
+
     @Test
     void tooManyAddressesAndTooLargeBodies() throws Exception {
         String many = JSON.writeValueAsString(Map.of("addresses",
@@ -290,7 +303,9 @@ class ApiTest {
 
     @Test
     void theOpenApiDocumentNamesEveryRoute() throws Exception {
-        JsonNode doc = json(call("GET", "/v1/openapi.json", Map.of(), null));
+        Api.Response served = call("GET", "/v1/openapi.json", Map.of(), null);
+        assertEquals("application/json", served.headers().get("content-type"));
+        JsonNode doc = json(served);
         assertEquals(Set.of("/v1/check", "/v1/checks", "/v1/jobs", "/v1/jobs/{id}", "/v1/jobs/{id}/results",
                         "/v1/openapi.json", "/v1/smtp-codes/{code}", "/widget.js", "/demo"),
                 iterable(doc.get("paths").fieldNames()));
