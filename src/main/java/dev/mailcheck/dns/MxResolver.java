@@ -14,6 +14,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
@@ -125,6 +126,14 @@ public final class MxResolver implements AutoCloseable {
     /** Where mail for {@code asciiDomain} goes; shared with every other caller asking for the same domain. */
     public CompletableFuture<MailDomain> resolve(String asciiDomain) {
         return domains.get(asciiDomain, (d, executor) -> CompletableFuture.supplyAsync(() -> lookup(d), threads));
+    }
+
+    /** How long the domain's cached answer has left; empty while it is looked up or when none is cached. */
+    Optional<Duration> expiresAfter(String domain) {
+        CompletableFuture<MailDomain> answer = domains.getIfPresent(domain);
+        return answer == null || !answer.isDone() ? Optional.empty()
+                : domains.synchronous().policy().expireVariably().flatMap(e -> e.getExpiresAfter(domain))
+                        .filter(left -> left.compareTo(Duration.ofDays(365)) < 0);
     }
 
     /** Domains in the cache now, expired and evicted ones gone. */
