@@ -38,6 +38,9 @@ class ArchitectureTest {
     /**
      * Every package of the tree ("root" is dev.mailcheck itself), the packages of the tree it may use besides
      * itself, and why. Lower rows never use higher ones, so cli, api and aws are the only edges.
+     * verdict uses codes only for ResultJson's predicted_reply.reference, the API's /v1/smtp-codes/ path in the
+     * core. Follow-up (issue 17): api builds that link and hands it to the writers of results (Api,
+     * DynamoResultStore, ServeCommand's LocalResultStore, CheckCommand's ResultWriter); then verdict drops codes.
      */
     private static final String LAYERS = """
             root    | -                                                           | the words every stage shares (Reason, Verdict, SmtpReply), below everything
