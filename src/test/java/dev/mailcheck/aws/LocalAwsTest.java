@@ -34,7 +34,7 @@ import software.amazon.awssdk.services.sqs.SqsClient;
 import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
 
 /**
- * The README's local recipe from nothing: scripts/local-aws starts moto and creates what the template
+ * docs/aws.md's local recipe from nothing: scripts/local-aws starts moto and creates what the template
  * gives the functions, then `checker invoke` runs every sample event against it.
  */
 class LocalAwsTest {

@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The README's plain-CloudFormation path, after `package` built target/function.zip: `aws cloudformation
+ * docs/deploy.md's plain-CloudFormation path, after `package` built target/function.zip: `aws cloudformation
  * package` (against moto's S3, through AWS_ENDPOINT_URL) uploads that zip as every function's code.
  */
 class PackagedTemplateIT {
