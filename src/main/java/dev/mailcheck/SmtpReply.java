@@ -1,8 +1,5 @@
 package dev.mailcheck;
 
-import com.fasterxml.jackson.annotation.JsonProperty;
-import dev.mailcheck.codes.ReplyCodes;
-
 /**
  * An SMTP reply as a code (RFC 5321 §4.2) and an enhanced status code (RFC 3463), without text:
  * verdicts are decided on these two, never on what a server wrote after them.
@@ -15,12 +12,6 @@ public record SmtpReply(int code, String enhanced) {
         if (enhanced != null && enhanced.charAt(0) - '0' != code / 100) {
             throw new IllegalArgumentException("enhanced status " + enhanced + " does not match class of " + code);
         }
-    }
-
-    /** Where the API explains this code ({@code /v1/smtp-codes/556}); null for a code the reference lacks. */
-    @JsonProperty("reference")
-    public String reference() {
-        return ReplyCodes.bundled().has(code) ? ReplyCodes.path(code) : null;
     }
 
     @Override

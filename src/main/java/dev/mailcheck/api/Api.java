@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.mailcheck.LogPrivacy;
 import dev.mailcheck.Verdict;
 import dev.mailcheck.codes.CodeEntry;
 import dev.mailcheck.codes.Language;
@@ -33,12 +34,14 @@ import java.util.Optional;
 import java.util.SortedMap;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The HTTP API, independent of what carries it: API Gateway (payload v2) in Lambda, the JDK's HTTP
- * server in {@code checker serve}. Every answer is JSON, except the signup-form widget and its demo page
+ * The HTTP API, independent of what carries it: API Gateway (payload v2) in Lambda, Vert.x in
+ * {@code checker serve}. Every answer is JSON, except the signup-form widget and its demo page
  * ({@link WebFiles}); every error says which field is wrong.
  */
 public final class Api {
@@ -48,7 +51,17 @@ public final class Api {
                           String body) {
     }
 
-    public record Response(int status, Map<String, String> headers, String body) {
+    /** @param binary when not null, sent instead of {@code body} (a compressed file) */
+    public record Response(int status, Map<String, String> headers, String body, byte[] binary) {
+
+        public Response(int status, Map<String, String> headers, String body) {
+            this(status, headers, body, null);
+        }
+
+        /** What goes on the wire. */
+        public byte[] bytes() {
+            return binary != null ? binary : body.getBytes(StandardCharsets.UTF_8);
+        }
     }
 
     public static final int MAX_ADDRESSES = 1_000;
@@ -61,6 +74,8 @@ public final class Api {
     private static final Pattern JOB_RESULTS = Pattern.compile("/v1/jobs/([A-Za-z0-9-]{1,64})/results");
     private static final Pattern SMTP_CODE = Pattern.compile("/v1/smtp-codes/([^/]+)");
     private static final ObjectMapper JSON = ResultJson.mapper();
+    /** java.util.logging: the logging the Lambda runtime (Quarkus) and the CLI both route to their output. */
+    private static final Logger LOG = Logger.getLogger(Api.class.getName());
 
     /** What a request with {@code smtp=true} may take in all: under API Gateway's 29 s integration timeout. */
     public static final Duration SMTP_BUDGET = Duration.ofSeconds(25);
@@ -100,8 +115,35 @@ public final class Api {
             response = route(r);
         } catch (ApiError e) {
             response = error(e.status, e.getMessage(), e.field);
+        } catch (RuntimeException | Error e) {
+            if (e instanceof OutOfMemoryError oom) {
+                throw oom; // the JVM is told to exit on it (the checker launcher), to be restarted whole
+            }
+            response = internalError(r, e);
         }
         return withCors(r, response);
+    }
+
+    /**
+     * A bug or a failing dependency (the store, the resolver): a 500 whose id is in the log line with the
+     * exception, so a report of it can be found there.
+     */
+    private static Response internalError(Request r, Throwable e) {
+        String id = UUID.randomUUID().toString();
+        StringBuilder log = new StringBuilder("error ").append(id).append(" answering ").append(r.method()).append(' ')
+                .append(r.path()).append(": ");
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            log.append(t == e ? "" : "\ncaused by: ").append(t);
+            for (StackTraceElement frame : t.getStackTrace()) {
+                log.append("\n\tat ").append(frame);
+            }
+        }
+        // The exception's message may quote an address; the frames cannot.
+        LOG.log(Level.SEVERE, LogPrivacy.text(log.toString()));
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("error", "internal error; the server's log has the details under this error_id");
+        body.put("error_id", id);
+        return json(500, body);
     }
 
     private Response route(Request r) {
@@ -116,14 +158,14 @@ public final class Api {
             case "/v1/check" -> only(r, "GET", () -> check(r));
             case "/v1/checks" -> only(r, "POST", () -> checks(r));
             case "/v1/jobs" -> only(r, "POST", () -> submit(r));
-            case "/v1/openapi.json" -> only(r, "GET", () -> new Response(200, Map.of(), openApi));
-            case "/widget.js", "/demo" -> only(r, "GET", () -> WebFiles.get(path, r.query()));
+            case "/v1/openapi.json" -> only(r, "GET", () -> new Response(200, Map.of("content-type", "application/json"), openApi));
+            case "/widget.js", "/demo" -> only(r, "GET", () -> WebFiles.get(path, r.query(), r.headers()));
             default -> {
                 if (results.matches()) {
                     yield only(r, "GET", () -> results(results.group(1), r.query().get("cursor")));
                 }
                 if (job.matches()) {
-                    yield only(r, "GET", () -> job(job.group(1)));
+                    yield r.method().equals("DELETE") ? delete(job.group(1)) : only(r, "GET", () -> job(job.group(1)));
                 }
                 if (smtpCode.matches()) {
                     yield only(r, "GET", () -> smtpCode(smtpCode.group(1), r.headers().get("accept-language")));
@@ -187,6 +229,16 @@ public final class Api {
      * {@code email} column) or {@code {"s3_key": "..."}}; 202 with the job, checked after the response.
      */
     private Response submit(Request r) {
+        try {
+            return submitted(r);
+        } catch (JobQueue.Busy e) {
+            Response busy = error(429, e.getMessage(), null);
+            return new Response(429, merged(busy.headers(), "retry-after", Long.toString(e.retryAfter().toSeconds())),
+                    busy.body());
+        }
+    }
+
+    private Response submitted(Request r) {
         if (jobs == null) {
             throw new ApiError(501, "jobs are not set up here (UPLOAD_BUCKET is not set)", null);
         }
@@ -225,6 +277,22 @@ public final class Api {
         return jobJson(200, store.job(id).orElseThrow(() -> new ApiError(404, "no job " + id, "id")));
     }
 
+    /**
+     * DELETE /v1/jobs/{id}: erases the job, its results and (in Lambda) its files. A job still running is
+     * refused: its workers would write again what was erased.
+     */
+    private Response delete(String id) {
+        Job job = store.job(id).orElseThrow(() -> new ApiError(404, "no job " + id, "id"));
+        if (!job.finished()) {
+            throw new ApiError(409, "job " + id + " is " + job.status() + "; erase it once it has ended", "id");
+        }
+        if (jobs != null) {
+            jobs.erase(job);
+        }
+        store.deleteJob(id);
+        return new Response(204, Map.of(), "");
+    }
+
     /** A job as the API shows it; a split list still running counts the chunks done so far. */
     private Response jobJson(int status, Job job) {
         Tally tally = new Tally(job.total(), job.counts());
@@ -236,7 +304,7 @@ public final class Api {
             SortedMap<Integer, Tally> chunks = store.chunks(job.id());
             out.put("chunks", job.chunks());
             out.put("chunks_done", chunks.size());
-            if (!job.status().equals(Job.DONE)) {
+            if (!job.finished()) {
                 tally = Tally.sum(chunks.values());
             }
         }
@@ -246,6 +314,10 @@ public final class Api {
             counts.put(v.code(), tally.counts().getOrDefault(v, 0L));
         }
         out.put("counts", counts);
+        if (!job.status().equals(Job.DONE) && job.finished()) {
+            out.put("not_checked", job.notChecked());
+            out.put("error", job.error());
+        }
         out.put("created", job.created().toString());
         out.put("updated", job.updated().toString());
         out.put("results_key", job.resultsKey());
@@ -304,7 +376,8 @@ public final class Api {
                 : Optional.empty();
         Response r = json(200, entry.orElseThrow(() -> new ApiError(404, "no SMTP reply code " + code
                 + " in the reference; it explains " + reference.codes(), "code")));
-        Map<String, String> headers = new LinkedHashMap<>(r.headers());
+        // Caches keep one answer per language.
+        Map<String, String> headers = merged(r.headers(), "vary", "Accept-Language");
         headers.put("content-language", language.tag());
         return new Response(r.status(), headers, r.body());
     }
@@ -354,15 +427,26 @@ public final class Api {
         if (origin == null || !(corsOrigins.contains("*") || corsOrigins.contains(origin))) {
             return response;
         }
-        Map<String, String> headers = new LinkedHashMap<>(response.headers());
+        Map<String, String> headers = merged(response.headers(), "vary", "Origin");
         headers.put("access-control-allow-origin", corsOrigins.contains("*") ? "*" : origin);
-        headers.put("vary", "Origin");
         if (r.method().equals("OPTIONS")) {
-            headers.put("access-control-allow-methods", "GET, POST, OPTIONS");
+            headers.put("access-control-allow-methods", "GET, POST, DELETE, OPTIONS");
             headers.put("access-control-allow-headers", "content-type");
             headers.put("access-control-max-age", "600");
         }
-        return new Response(response.status(), headers, response.body());
+        return new Response(response.status(), headers, response.body(), response.binary());
+    }
+
+    /** The headers with one more value of a list header such as {@code vary}; a copy that can take more. */
+    static Map<String, String> merged(Map<String, String> headers, String name, String value) {
+        Map<String, String> out = new LinkedHashMap<>(headers);
+        out.merge(name, value, (a, b) -> a + ", " + b);
+        return out;
+    }
+
+    /** The JSON of an error the server answers itself, before the API sees the request. */
+    public static String errorBody(String message) {
+        return error(400, message, null).body();
     }
 
     private static Response json(int status, Object body) {

@@ -10,31 +10,64 @@ import dev.mailcheck.verdict.Checker;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.StringReader;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
 
-/** Jobs of {@code checker serve}: checked on a thread of this process, results in its store. */
+/**
+ * Jobs of {@code checker serve}: checked on a thread of this process, results in its store. At most
+ * {@code maxJobs} are queued or running at once (each holds its list and the checks in flight in memory);
+ * one more is refused with {@link JobQueue.Busy}.
+ */
 public final class InProcessJobs implements JobQueue {
+
+    /** What a refused client is told to wait: about what a list of some thousand addresses takes. */
+    static final Duration RETRY_AFTER = Duration.ofSeconds(30);
 
     private final Checker checker;
     private final ResultStore store;
-    private final ExecutorService runner = Executors.newVirtualThreadPerTaskExecutor();
+    private final int maxJobs;
+    private final Semaphore slots;
+    /**
+     * Platform threads, not virtual ones: a job reads and parses its list without blocking for long, and
+     * virtual threads are not time-sliced, so two jobs on two cores kept requests waiting for seconds.
+     */
+    private final ExecutorService runner = Executors.newThreadPerTaskExecutor(
+            Thread.ofPlatform().name("job-", 0).daemon().factory());
 
-    public InProcessJobs(Checker checker, ResultStore store) {
+    public InProcessJobs(Checker checker, ResultStore store, int maxJobs) {
         this.checker = checker;
         this.store = store;
+        this.maxJobs = maxJobs;
+        this.slots = new Semaphore(maxJobs);
     }
 
     @Override
     public Job submit(String list, boolean csv) {
-        Instant now = Instant.now();
-        Job job = new Job("local-" + UUID.randomUUID(), "POST /v1/jobs", Job.QUEUED, 0, Tally.EMPTY.counts(), now, now,
-                null, 0);
-        store.putJob(job);
-        runner.execute(() -> run(job, list, csv));
-        return job;
+        if (!slots.tryAcquire()) {
+            throw new Busy(maxJobs + " job(s) are already under way here, the most this server runs at once; send"
+                    + " the list again when one is done", RETRY_AFTER);
+        }
+        try {
+            Instant now = Instant.now();
+            Job job = new Job("local-" + UUID.randomUUID(), "POST /v1/jobs", Job.QUEUED, 0, Tally.EMPTY.counts(), now,
+                    now, null, 0);
+            store.putJob(job);
+            runner.execute(() -> {
+                try {
+                    run(job, list, csv);
+                } finally {
+                    slots.release();
+                }
+            });
+            return job;
+        } catch (RuntimeException e) {
+            slots.release();
+            throw e;
+        }
     }
 
     @Override

@@ -1,6 +1,7 @@
 package dev.mailcheck.api;
 
 import dev.mailcheck.store.Job;
+import java.time.Duration;
 
 /**
  * Where {@code POST /v1/jobs} hands a list to be checked after the response: in Lambda, the uploads
@@ -13,6 +14,7 @@ public interface JobQueue {
      *
      * @param csv whether the request said {@code text/csv}
      * @return the job, queued
+     * @throws Busy when as many jobs as this queue runs at once are already under way
      */
     Job submit(String list, boolean csv);
 
@@ -22,4 +24,25 @@ public interface JobQueue {
      * @throws IllegalArgumentException with a message for the caller, when there is no such object
      */
     Job submitObject(String key);
+
+    /** No room for another job now; the API answers 429 with {@code Retry-After}. */
+    final class Busy extends RuntimeException {
+        private final Duration retryAfter;
+
+        public Busy(String message, Duration retryAfter) {
+            super(message, null, false, false);
+            this.retryAfter = retryAfter;
+        }
+
+        public Duration retryAfter() {
+            return retryAfter;
+        }
+    }
+
+    /**
+     * Erases what the job left outside the result store (the list, its results file); the caller erases
+     * the store's items after. Nothing by default: {@code checker serve} keeps its jobs in the store alone.
+     */
+    default void erase(Job job) {
+    }
 }

@@ -43,7 +43,9 @@ public final class ApiHandler implements RequestHandler<APIGatewayV2HTTPEvent, A
         }
         Api.Response r = api.handle(new Api.Request(event.getRequestContext().getHttp().getMethod(), event.getRawPath(),
                 event.getQueryStringParameters() == null ? Map.of() : event.getQueryStringParameters(), headers, body));
+        // API Gateway passes bytes (the gzipped widget) only as base64.
         return APIGatewayV2HTTPResponse.builder().withStatusCode(r.status()).withHeaders(r.headers())
-                .withBody(r.body()).build();
+                .withBody(r.binary() == null ? r.body() : Base64.getEncoder().encodeToString(r.binary()))
+                .withIsBase64Encoded(r.binary() != null).build();
     }
 }

@@ -3,6 +3,7 @@ package dev.mailcheck.aws;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.eventbridge.EventBridgeClient;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.sqs.SqsClient;
 
@@ -28,6 +29,10 @@ final class Aws {
 
     static SqsClient sqs() {
         return SqsClient.builder().httpClient(UrlConnectionHttpClient.create()).region(region()).build();
+    }
+
+    static EventBridgeClient events() {
+        return EventBridgeClient.builder().httpClient(UrlConnectionHttpClient.create()).region(region()).build();
     }
 
     private static Region region() {

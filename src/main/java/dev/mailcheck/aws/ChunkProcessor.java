@@ -16,19 +16,18 @@ import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.SortedMap;
-import java.util.stream.IntStream;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
-import software.amazon.awssdk.services.s3.model.ObjectIdentifier;
 
 /**
  * One chunk of a split list: its results stored at their positions, its rows of the results file put
- * under {@code work/}, its tally recorded. Whichever chunk completes the job assembles the results
- * file and marks the job done. Everything is keyed by job and position or chunk number, so a chunk
- * delivered twice, or a job completed twice by a race, writes the same things again.
+ * under {@code work/}, its tally recorded. Whichever chunk completes the job (every chunk done or given
+ * up on) assembles the results file, ends the job and announces it. Everything is keyed by job and
+ * position or chunk number, so a chunk delivered twice, or a job completed twice by a race, writes the
+ * same things again; only one of the racers stores the end.
  */
 final class ChunkProcessor {
 
@@ -37,17 +36,19 @@ final class ChunkProcessor {
     private final Checker checker;
     private final S3Client s3;
     private final ResultStore store;
+    private final JobEvents events;
 
-    ChunkProcessor(Checker checker, S3Client s3, ResultStore store) {
+    ChunkProcessor(Checker checker, S3Client s3, ResultStore store, JobEvents events) {
         this.checker = checker;
         this.s3 = s3;
         this.store = store;
+        this.events = events;
     }
 
-    /** @return the job, if this chunk completed it */
+    /** @return the job, if this chunk ended it */
     Optional<Job> process(Chunk chunk) {
-        if (store.job(chunk.job()).map(j -> j.status().equals(Job.DONE)).orElse(false)) {
-            return Optional.empty(); // delivered again after the job was completed: everything is stored
+        if (hasEnded(chunk.job())) {
+            return Optional.empty(); // delivered again after the job ended: everything is stored
         }
         StringWriter part = new StringWriter();
         ResultWriter writer = ResultWriter.of(ResultWriter.Format.CSV, part);
@@ -58,37 +59,82 @@ final class ChunkProcessor {
         return finishIfComplete(chunk.job(), chunk.bucket());
     }
 
-    /** Once every chunk of the job is done: the results file from the parts, in order, and the job done. */
+    /**
+     * A chunk that failed every delivery and reached the dead-letter queue: recorded as given up on, so
+     * that its job still ends (partial, or failed if no chunk got through) instead of running forever.
+     */
+    Optional<Job> giveUp(Chunk chunk, String why) {
+        if (hasEnded(chunk.job())) {
+            return Optional.empty();
+        }
+        store.putFailedChunk(chunk.job(), chunk.chunk(), new ResultStore.FailedChunk(chunk.records().size(), why));
+        return finishIfComplete(chunk.job(), chunk.bucket());
+    }
+
+    private boolean hasEnded(String jobId) {
+        return store.job(jobId).map(Job::finished).orElse(false);
+    }
+
+    /**
+     * Once every chunk of the job is done or given up on: the results file from the parts of the chunks
+     * done, in order, and the job ended.
+     */
     Optional<Job> finishIfComplete(String jobId, String bucket) {
         // Read now, not reused from before the chunk: the split may have stored its chunk count meanwhile.
         Optional<Job> found = store.job(jobId);
-        if (found.isEmpty() || found.get().chunks() == 0 || found.get().status().equals(Job.DONE)) {
+        if (found.isEmpty() || found.get().chunks() == 0 || found.get().finished()) {
             return Optional.empty();
         }
         Job job = found.get();
         SortedMap<Integer, Tally> done = store.chunks(jobId);
-        if (done.size() < job.chunks()) {
+        SortedMap<Integer, ResultStore.FailedChunk> failed = store.failedChunks(jobId);
+        if (done.size() + failed.size() < job.chunks()) {
             return Optional.empty();
         }
+        Tally checked = Tally.sum(done.values());
+        if (!done.isEmpty()) {
+            writeResults(bucket, job.resultsKey(), jobId, done.keySet());
+        }
+        Job ended;
+        if (failed.isEmpty()) {
+            ended = job.with(Job.DONE, checked, job.chunks());
+        } else {
+            Map.Entry<Integer, ResultStore.FailedChunk> first = failed.entrySet().iterator().next();
+            ended = job.ended(done.isEmpty() ? Job.FAILED : Job.PARTIAL, checked,
+                    failed.values().stream().mapToLong(ResultStore.FailedChunk::records).sum(),
+                    failed.size() + " of " + job.chunks() + " chunks could not be checked (chunk " + first.getKey()
+                            + ": " + first.getValue().error() + ")",
+                    done.isEmpty() ? null : job.resultsKey());
+        }
+        Optional<Job> result = end(ended, bucket);
+        deleteParts(s3, bucket, jobId, job.chunks());
+        return result;
+    }
+
+    /** Announces the end of the job, then stores it; empty if another invocation ended it first. */
+    Optional<Job> end(Job ended, String bucket) {
+        events.finished(ended, bucket);
+        return store.finishJob(ended) ? Optional.of(ended) : Optional.empty();
+    }
+
+    private void writeResults(String bucket, String key, String jobId, Iterable<Integer> chunks) {
         try {
             Path csv = Files.createTempFile("results-", ".csv");
             try {
                 try (Writer out = Files.newBufferedWriter(csv, StandardCharsets.UTF_8)) {
-                    for (int i = 0; i < job.chunks(); i++) {
-                        appendPart(bucket, Chunk.partKey(jobId, i), i == 0, out);
+                    boolean header = true;
+                    for (int i : chunks) {
+                        appendPart(bucket, Chunk.partKey(jobId, i), header, out);
+                        header = false;
                     }
                 }
-                s3.putObject(b -> b.bucket(bucket).key(job.resultsKey()).contentType(CSV_TYPE), RequestBody.fromFile(csv));
+                s3.putObject(b -> b.bucket(bucket).key(key).contentType(CSV_TYPE), RequestBody.fromFile(csv));
             } finally {
                 Files.deleteIfExists(csv);
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        Job finished = job.with(Job.DONE, Tally.sum(done.values()), job.chunks());
-        store.putJob(finished);
-        deleteParts(bucket, jobId, job.chunks());
-        return Optional.of(finished);
     }
 
     /** Every part has the CSV header as its first line; the results file keeps the first one only. */
@@ -104,12 +150,15 @@ final class ChunkProcessor {
         }
     }
 
-    private void deleteParts(String bucket, String jobId, int chunks) {
-        // DeleteObjects takes at most 1,000 keys.
-        for (int from = 0; from < chunks; from += 1_000) {
-            List<ObjectIdentifier> keys = IntStream.range(from, Math.min(chunks, from + 1_000))
-                    .mapToObj(i -> ObjectIdentifier.builder().key(Chunk.partKey(jobId, i)).build()).toList();
-            s3.deleteObjects(b -> b.bucket(bucket).delete(d -> d.objects(keys).quiet(true)));
+    /**
+     * One DeleteObject per part: S3 authorizes DeleteObjects per key, but moto (which the tests run the
+     * template's policies in) authorizes it against the bucket, which the policies rightly don't grant.
+     * Deleting a part that isn't there is no error, and the bucket's work/ lifecycle rule is the backstop.
+     */
+    static void deleteParts(S3Client s3, String bucket, String jobId, int chunks) {
+        for (int i = 0; i < chunks; i++) {
+            String key = Chunk.partKey(jobId, i);
+            s3.deleteObject(b -> b.bucket(bucket).key(key));
         }
     }
 }

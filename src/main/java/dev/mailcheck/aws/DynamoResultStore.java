@@ -37,7 +37,8 @@ import software.amazon.awssdk.services.dynamodb.model.WriteRequest;
  * <pre>
  *   pk = JOB#&lt;id&gt;  sk = JOB                 the job: status, total, counts per verdict, results key
  *   pk = JOB#&lt;id&gt;  sk = LINE#&lt;12 digits&gt;   one result per input record, at its position
- *   pk = CHUNKS#&lt;id&gt; sk = CHUNK#&lt;6 digits&gt;  a chunk of a split list, done: its total and counts
+ *   pk = CHUNKS#&lt;id&gt; sk = CHUNK#&lt;6 digits&gt;  a chunk of a split list, done (its total and counts) or
+ *                                           given up on (failed_records, error)
  * </pre>
  * Keys by position make a re-run overwrite instead of duplicate, and keep duplicates in a list as
  * the separate records they are. {@code expires_at} (epoch seconds) is the table's TTL attribute.
@@ -82,6 +83,20 @@ public final class DynamoResultStore implements ResultStore {
     }
 
     @Override
+    public boolean finishJob(Job job) {
+        try {
+            dynamo.putItem(b -> b.tableName(table).item(jobItem(job))
+                    .conditionExpression("attribute_not_exists(pk) OR NOT (#status IN (:done, :partial, :failed))")
+                    .expressionAttributeNames(Map.of("#status", "status"))
+                    .expressionAttributeValues(Map.of(":done", s(Job.DONE), ":partial", s(Job.PARTIAL),
+                            ":failed", s(Job.FAILED))));
+            return true;
+        } catch (ConditionalCheckFailedException e) {
+            return false;
+        }
+    }
+
+    @Override
     public boolean createJob(Job job) {
         try {
             dynamo.putItem(b -> b.tableName(table).item(jobItem(job)).conditionExpression("attribute_not_exists(pk)"));
@@ -105,6 +120,12 @@ public final class DynamoResultStore implements ResultStore {
             item.put("results_key", s(job.resultsKey()));
         }
         item.put("chunks", n(job.chunks()));
+        if (job.notChecked() != null) {
+            item.put("not_checked", n(job.notChecked()));
+        }
+        if (job.error() != null) {
+            item.put("error", s(job.error()));
+        }
         item.put("expires_at", n(job.updated().plus(retention).getEpochSecond()));
         return item;
     }
@@ -118,9 +139,12 @@ public final class DynamoResultStore implements ResultStore {
         }
         AttributeValue results = item.get("results_key");
         AttributeValue chunks = item.get("chunks");
+        AttributeValue notChecked = item.get("not_checked");
+        AttributeValue error = item.get("error");
         return Optional.of(new Job(id, item.get("source").s(), item.get("status").s(), Long.parseLong(item.get("total").n()),
                 counts(item.get("counts")), Instant.parse(item.get("created").s()), Instant.parse(item.get("updated").s()),
-                results == null ? null : results.s(), chunks == null ? 0 : Integer.parseInt(chunks.n())));
+                results == null ? null : results.s(), chunks == null ? 0 : Integer.parseInt(chunks.n()),
+                notChecked == null ? null : Long.valueOf(notChecked.n()), error == null ? null : error.s()));
     }
 
     @Override
@@ -165,30 +189,88 @@ public final class DynamoResultStore implements ResultStore {
 
     @Override
     public void putChunk(String jobId, int chunk, Tally tally) {
+        Map<String, AttributeValue> item = chunkItem(jobId, chunk);
+        item.put("total", n(tally.total()));
+        item.put("counts", counts(tally.counts()));
+        dynamo.putItem(b -> b.tableName(table).item(item));
+    }
+
+    @Override
+    public void putFailedChunk(String jobId, int chunk, FailedChunk failed) {
+        Map<String, AttributeValue> item = chunkItem(jobId, chunk);
+        item.put("failed_records", n(failed.records()));
+        item.put("error", s(failed.error()));
+        dynamo.putItem(b -> b.tableName(table).item(item));
+    }
+
+    private Map<String, AttributeValue> chunkItem(String jobId, int chunk) {
         Map<String, AttributeValue> item = new HashMap<>();
         item.put("pk", s(chunksKey(jobId)));
         item.put("sk", s(String.format(Locale.ROOT, "CHUNK#%06d", chunk)));
-        item.put("total", n(tally.total()));
-        item.put("counts", counts(tally.counts()));
         item.put("expires_at", n(Instant.now().plus(retention).getEpochSecond()));
-        dynamo.putItem(b -> b.tableName(table).item(item));
+        return item;
     }
 
     @Override
     public SortedMap<Integer, Tally> chunks(String jobId) {
         SortedMap<Integer, Tally> done = new TreeMap<>();
-        chunkItems(jobId).forEach(i -> done.put(Integer.parseInt(i.get("sk").s().substring("CHUNK#".length())),
-                new Tally(Long.parseLong(i.get("total").n()), counts(i.get("counts")))));
+        chunkItems(jobId).forEach(i -> {
+            if (!i.containsKey("failed_records")) {
+                done.put(chunkNumber(i), new Tally(Long.parseLong(i.get("total").n()), counts(i.get("counts"))));
+            }
+        });
         return done;
     }
 
     @Override
+    public SortedMap<Integer, FailedChunk> failedChunks(String jobId) {
+        SortedMap<Integer, FailedChunk> failed = new TreeMap<>();
+        chunkItems(jobId).forEach(i -> {
+            if (i.containsKey("failed_records")) {
+                failed.put(chunkNumber(i), new FailedChunk(Long.parseLong(i.get("failed_records").n()), i.get("error").s()));
+            }
+        });
+        return failed;
+    }
+
+    private static int chunkNumber(Map<String, AttributeValue> item) {
+        return Integer.parseInt(item.get("sk").s().substring("CHUNK#".length()));
+    }
+
+    @Override
     public void clearChunks(String jobId) {
-        List<WriteRequest> deletes = new ArrayList<>();
-        chunkItems(jobId).forEach(i -> deletes.add(WriteRequest.builder().deleteRequest(d -> d.key(Map.of(
-                "pk", i.get("pk"), "sk", i.get("sk")))).build()));
-        for (int i = 0; i < deletes.size(); i += BATCH) {
-            write(deletes.subList(i, Math.min(i + BATCH, deletes.size())));
+        delete(chunkItems(jobId));
+    }
+
+    @Override
+    public Tally tally(String jobId) {
+        Map<Verdict, Long> counts = new EnumMap<>(Verdict.class);
+        dynamo.queryPaginator(b -> b.tableName(table).consistentRead(true)
+                        .keyConditionExpression("pk = :pk AND begins_with(sk, :line)").projectionExpression("verdict")
+                        .expressionAttributeValues(Map.of(":pk", s("JOB#" + jobId), ":line", s("LINE#")))).items()
+                .forEach(i -> counts.merge(Verdict.valueOf(i.get("verdict").s().toUpperCase(Locale.ROOT)), 1L, Long::sum));
+        return new Tally(counts.values().stream().mapToLong(Long::longValue).sum(), counts);
+    }
+
+    @Override
+    public void deleteJob(String jobId) {
+        delete(dynamo.queryPaginator(b -> b.tableName(table).consistentRead(true).keyConditionExpression("pk = :pk")
+                .projectionExpression("pk, sk").expressionAttributeValues(Map.of(":pk", s("JOB#" + jobId)))).items());
+        clearChunks(jobId);
+    }
+
+    /** Deletes the items (of which only pk and sk are read), in batches as they come. */
+    private void delete(Iterable<Map<String, AttributeValue>> items) {
+        List<WriteRequest> deletes = new ArrayList<>(BATCH);
+        for (Map<String, AttributeValue> i : items) {
+            deletes.add(WriteRequest.builder().deleteRequest(d -> d.key(Map.of("pk", i.get("pk"), "sk", i.get("sk")))).build());
+            if (deletes.size() == BATCH) {
+                write(List.copyOf(deletes));
+                deletes.clear();
+            }
+        }
+        if (!deletes.isEmpty()) {
+            write(deletes);
         }
     }
 

@@ -21,6 +21,7 @@ final class Functions {
     final Checker checker;
     final S3Client s3;
     final ResultStore store;
+    final JobEvents events;
     private final MxResolver dns;
     private final TransportSecurityLookup security;
 
@@ -33,6 +34,7 @@ final class Functions {
         this.checker = new Checker(dns, null, security);
         this.s3 = Aws.s3();
         this.store = new DynamoResultStore(Aws.dynamo(), config.table(), config.retention());
+        this.events = config.eventBus() == null ? JobEvents.NONE : new JobEvents(Aws.events(), config.eventBus());
     }
 
     static synchronized Functions environment() {
@@ -49,10 +51,10 @@ final class Functions {
 
     UploadProcessor uploads() {
         SqsClient sqs = config.chunkQueue() == null ? null : Aws.sqs();
-        return new UploadProcessor(config, checker, s3, sqs, store);
+        return new UploadProcessor(config, checker, s3, sqs, store, events);
     }
 
     ChunkProcessor chunks() {
-        return new ChunkProcessor(checker, s3, store);
+        return new ChunkProcessor(checker, s3, store, events);
     }
 }

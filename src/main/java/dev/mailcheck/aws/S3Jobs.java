@@ -8,6 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
+import java.util.SortedMap;
 import java.util.UUID;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
@@ -20,6 +21,9 @@ import software.amazon.awssdk.services.s3.model.S3Exception;
  * response can name the job before the trigger runs.
  */
 final class S3Jobs implements JobQueue {
+
+    /** Where lists wait until {@code POST /v1/jobs {"s3_key": ...}} asks for them to be checked. */
+    static final String INCOMING = "incoming/";
 
     private final S3Client s3;
     private final String bucket;
@@ -40,14 +44,21 @@ final class S3Jobs implements JobQueue {
         return queued(key, etag);
     }
 
-    /** An object outside {@code uploads/} is copied in, so that the trigger sees it. */
+    /**
+     * An object under {@code uploads/} was checked when it arrived: its job. One under {@code incoming/}
+     * (where lists wait to be checked on demand) is copied into {@code uploads/}, which checks it. No other
+     * prefix: {@code results/} and {@code work/} hold what this service wrote, and the API's policy grants
+     * reading these two prefixes only.
+     */
     @Override
     public Job submitObject(String key) {
-        if (key.contains("..") || key.startsWith("/")) {
-            throw new IllegalArgumentException("not an object key: " + key);
+        if (key.contains("..") || !(key.startsWith(UploadProcessor.UPLOADS) || key.startsWith(INCOMING))) {
+            throw new IllegalArgumentException("s3_key must name an object under " + UploadProcessor.UPLOADS + " or "
+                    + INCOMING + " of the uploads bucket, not " + key);
         }
         String etag;
         try {
+            // A missing key is a 404 only to a caller allowed s3:ListBucket (else S3 says 403); the policy allows it.
             etag = s3.headObject(b -> b.bucket(bucket).key(key)).eTag();
         } catch (NoSuchKeyException e) {
             throw new IllegalArgumentException("no object " + key + " in the uploads bucket");
@@ -66,12 +77,32 @@ final class S3Jobs implements JobQueue {
         return queued(copy, copied);
     }
 
+    /** The uploaded list (under uploads/), the results file and any parts left under work/. */
+    @Override
+    public void erase(Job job) {
+        String prefix = "s3://" + bucket + "/";
+        if (job.source().startsWith(prefix + UploadProcessor.UPLOADS)) {
+            String upload = job.source().substring(prefix.length());
+            s3.deleteObject(b -> b.bucket(bucket).key(upload));
+        }
+        if (job.resultsKey() != null) {
+            s3.deleteObject(b -> b.bucket(bucket).key(job.resultsKey()));
+        }
+        // A split that broke off stored no chunk count; the chunks recorded tell how far it got.
+        int chunks = job.chunks();
+        SortedMap<Integer, ?> done = store.chunks(job.id());
+        SortedMap<Integer, ?> failed = store.failedChunks(job.id());
+        chunks = Math.max(chunks, done.isEmpty() ? 0 : done.lastKey() + 1);
+        chunks = Math.max(chunks, failed.isEmpty() ? 0 : failed.lastKey() + 1);
+        ChunkProcessor.deleteParts(s3, bucket, job.id(), chunks);
+    }
+
     /** The job as the trigger will know it; if the trigger got there first, its record stands. */
     private Job queued(String key, String etag) {
         String id = UploadProcessor.jobId(bucket, key, etag);
         Instant now = Instant.now();
         store.createJob(new Job(id, "s3://" + bucket + "/" + key, Job.QUEUED, 0, Tally.EMPTY.counts(), now, now,
-                UploadProcessor.resultsKey(key), 0));
+                UploadProcessor.resultsKey(key, id), 0));
         return store.job(id).orElseThrow();
     }
 }

@@ -41,8 +41,8 @@ public final class S3UploadHandler implements RequestHandler<S3Event, String> {
                 continue;
             }
             Job job = processor.process(bucket, key, r.getS3().getObject().geteTag());
-            String line = job.id() + " " + job.source() + ": " + (job.chunks() > 0 && !job.status().equals(Job.DONE)
-                    ? "split into " + job.chunks() + " chunks"
+            String line = job.id() + " " + job.source() + ": " + (!job.finished() ? "split into " + job.chunks() + " chunks"
+                    : job.error() != null ? job.status() + ": " + job.error()
                     : job.total() + " results, " + job.counts() + " -> s3://" + bucket + "/" + job.resultsKey());
             context.getLogger().log(LogPrivacy.text(line));
             done.add(line);

@@ -33,8 +33,8 @@ public final class SqsChunkHandler implements RequestHandler<SQSEvent, SQSBatchR
         for (SQSEvent.SQSMessage m : event.getRecords()) {
             try {
                 Chunk chunk = Chunk.fromJson(m.getBody());
-                String finished = processor.process(chunk).map(job -> "; job done: " + job.total() + " results -> "
-                        + job.resultsKey()).orElse("");
+                String finished = processor.process(chunk).map(job -> "; job " + job.status() + ": " + job.total()
+                        + " results -> " + job.resultsKey()).orElse("");
                 context.getLogger().log("job " + chunk.job() + " chunk " + chunk.chunk() + ": " + chunk.records().size()
                         + " results" + finished);
             } catch (RuntimeException e) {

@@ -22,12 +22,15 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Optional;
 import java.util.Spliterator;
 import java.util.Spliterators;
 import java.util.stream.Stream;
 import java.util.stream.StreamSupport;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
+import software.amazon.awssdk.services.s3.model.S3Exception;
 import software.amazon.awssdk.services.sqs.SqsClient;
 
 /**
@@ -35,8 +38,8 @@ import software.amazon.awssdk.services.sqs.SqsClient;
  * {@code INLINE_MAX_RECORDS} records is checked here: every result stored at its position, a results CSV
  * written beside it under {@code results/}, a job record with status and counts. A larger one is
  * split into chunks on the SQS queue, which {@link ChunkProcessor} checks, so no list is bounded by
- * one invocation's 15 minutes. The job id comes from the object's bucket, key and ETag, so processing
- * the same upload again overwrites its results instead of adding to them.
+ * one invocation's 15 minutes. The job id comes from the object's bucket, key and ETag: each upload is a
+ * job of its own, with its own results file, and the same upload delivered again finds its job.
  */
 final class UploadProcessor {
 
@@ -57,27 +60,45 @@ final class UploadProcessor {
     private final ChunkProcessor chunks;
     private final int chunkRecords;
 
-    UploadProcessor(AwsConfig config, Checker checker, S3Client s3, SqsClient sqs, ResultStore store) {
-        this(config, checker, s3, sqs, store, CHUNK_RECORDS);
+    UploadProcessor(AwsConfig config, Checker checker, S3Client s3, SqsClient sqs, ResultStore store, JobEvents events) {
+        this(config, checker, s3, sqs, store, events, CHUNK_RECORDS);
     }
 
-    UploadProcessor(AwsConfig config, Checker checker, S3Client s3, SqsClient sqs, ResultStore store, int chunkRecords) {
+    UploadProcessor(AwsConfig config, Checker checker, S3Client s3, SqsClient sqs, ResultStore store, JobEvents events,
+                    int chunkRecords) {
         this.chunkRecords = chunkRecords;
         this.config = config;
         this.checker = checker;
         this.s3 = s3;
         this.sqs = sqs;
         this.store = store;
-        this.chunks = new ChunkProcessor(checker, s3, store);
+        this.chunks = new ChunkProcessor(checker, s3, store, events);
     }
 
     Job process(String bucket, String key, String etag) {
         String id = jobId(bucket, key, etag);
-        Instant created = store.job(id).map(Job::created).orElse(Instant.now());
+        Optional<Job> existing = store.job(id);
+        if (existing.isPresent() && (existing.get().finished() || existing.get().chunks() > 0)) {
+            return existing.get(); // the same upload again (S3 delivers events at least once): its job stands
+        }
+        Instant created = existing.map(Job::created).orElse(Instant.now());
         Job job = new Job(id, "s3://" + bucket + "/" + key, Job.RUNNING, 0, Tally.EMPTY.counts(), created, Instant.now(),
-                resultsKey(key), 0);
+                resultsKey(key, id), 0);
         store.putJob(job);
-        try (InputStream object = s3.getObject(b -> b.bucket(bucket).key(key))) {
+        InputStream object;
+        try {
+            // This version only: a newer upload under the same key is a job of its own.
+            object = s3.getObject(b -> b.bucket(bucket).key(key).ifMatch("\"" + etag.replace("\"", "") + "\""));
+        } catch (NoSuchKeyException e) {
+            return failed(job, bucket, "the object was deleted before it was read");
+        } catch (S3Exception e) {
+            if (e.statusCode() == 412) {
+                return failed(job, bucket, "the object was replaced by a newer upload (a job of its own) before it was read");
+            }
+            throw e;
+        }
+        // Anything else fails the invocation: Lambda tries twice more, then the on-failure destination ends the job.
+        try (object) {
             InputRecords records = new InputRecords(ListRun.reader(object), InputRecords.Format.AUTO, "email");
             if (config.chunkQueue() == null) {
                 return checkHere(job, bucket, records);
@@ -90,10 +111,32 @@ final class UploadProcessor {
             Iterator<InputRecords.Input> all = Stream.concat(head.stream(),
                     StreamSupport.stream(Spliterators.spliteratorUnknownSize(records, Spliterator.ORDERED), false)).iterator();
             return head.size() > config.inlineMaxRecords() ? split(job, bucket, all) : checkHere(job, bucket, all);
-        } catch (IOException | RuntimeException e) {
-            store.putJob(job.with(Job.FAILED, Tally.sum(store.chunks(id).values()), 0));
-            throw e instanceof IOException io ? new UncheckedIOException(io) : (RuntimeException) e;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
+    }
+
+    /**
+     * The upload function gave up on this upload (it failed, crashed or timed out on every try; Lambda's
+     * on-failure destination says so): its job ends failed, with the results stored before it broke off.
+     * A job already split is left to its chunks, which end it.
+     */
+    Optional<Job> giveUp(String bucket, String key, String etag, String why) {
+        String id = jobId(bucket, key, etag);
+        Instant now = Instant.now();
+        Job job = store.job(id).orElse(new Job(id, "s3://" + bucket + "/" + key, Job.QUEUED, 0, Tally.EMPTY.counts(), now,
+                now, resultsKey(key, id), 0));
+        if (job.finished()) {
+            return Optional.empty();
+        }
+        if (job.chunks() > 0) {
+            return chunks.finishIfComplete(id, bucket);
+        }
+        return chunks.end(job.ended(Job.FAILED, store.tally(id), null, why, null), bucket);
+    }
+
+    private Job failed(Job job, String bucket, String why) {
+        return chunks.end(job.ended(Job.FAILED, Tally.EMPTY, null, why, null), bucket).orElse(job);
     }
 
     private Job checkHere(Job job, String bucket, Iterator<InputRecords.Input> records) throws IOException {
@@ -108,8 +151,7 @@ final class UploadProcessor {
             s3.putObject(b -> b.bucket(bucket).key(job.resultsKey()).contentType(ChunkProcessor.CSV_TYPE),
                     RequestBody.fromFile(csv));
             Job done = job.with(Job.DONE, tally, 0);
-            store.putJob(done);
-            return done;
+            return chunks.end(done, bucket).orElse(done);
         } finally {
             Files.deleteIfExists(csv);
         }
@@ -162,17 +204,25 @@ final class UploadProcessor {
         sqs.sendMessage(b -> b.queueUrl(config.chunkQueue()).messageBody(chunk.toJson()));
     }
 
-    /** {@code uploads/team/list.csv.gz} → {@code results/team/list.csv}. */
-    static String resultsKey(String uploadKey) {
+    /**
+     * {@code uploads/team/list.csv.gz} → {@code results/team/list.<job>.csv}: each job its own file, so
+     * a newer upload of the same name (or {@code list.txt} beside {@code list.csv}) never overwrites it.
+     */
+    static String resultsKey(String uploadKey, String jobId) {
         String name = uploadKey.startsWith(UPLOADS) ? uploadKey.substring(UPLOADS.length()) : uploadKey;
         name = name.replaceFirst("\\.gz$", "").replaceFirst("\\.(csv|txt)$", "");
-        return RESULTS + name + ".csv";
+        return RESULTS + name + "." + jobId + ".csv";
     }
 
+    /**
+     * The job of one version of an object. ETags come quoted from the SDK and bare in S3 events; both
+     * name the same job.
+     */
     static String jobId(String bucket, String key, String etag) {
+        String bare = etag.replace("\"", "");
         try {
             byte[] hash = MessageDigest.getInstance("SHA-256")
-                    .digest((bucket + "/" + key + "@" + etag).getBytes(StandardCharsets.UTF_8));
+                    .digest((bucket + "/" + key + "@" + bare).getBytes(StandardCharsets.UTF_8));
             return "s3-" + HexFormat.of().formatHex(hash, 0, 10);
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);

@@ -10,19 +10,31 @@ import dev.mailcheck.smtp.SmtpProber;
 import dev.mailcheck.verdict.Checker;
 import dev.mailcheck.verdict.Recheck;
 import dev.mailcheck.verdict.Rechecks;
+import dev.mailcheck.verdict.Batch;
+import dev.mailcheck.verdict.CheckResult;
 import java.io.BufferedReader;
 import java.io.BufferedWriter;
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.io.OutputStreamWriter;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 import me.tongfei.progressbar.ConsoleProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
@@ -37,8 +49,11 @@ import picocli.CommandLine.ParameterException;
 @Command(name = "check", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Checks every address in FILE (or standard input) and writes one result per input record,"
                 + " in input order.",
-                "Input: one address per line, or CSV whose header has an 'email' column.",
-                "Exit status 0 when the run completed, whatever the verdicts; 2 on unusable arguments or input."})
+                "Input: one address per line, or CSV whose header names the address column (email, e-mail,"
+                + " Email Address, mail, ... or --column). UTF-8, or UTF-16 with a byte-order mark; gzip is unpacked.",
+                "Exit status: 0 the run completed, whatever the verdicts; 1 the results could not be written;"
+                + " 2 unusable arguments or input; 3 the input broke off (the results before the break are written);"
+                + " 130/143 stopped by SIGINT/SIGTERM (the results already finished are written)."})
 final class CheckCommand implements Callable<Integer> {
 
     @Spec
@@ -52,10 +67,11 @@ final class CheckCommand implements Callable<Integer> {
     ResultWriter.Format format;
 
     @Option(names = "--input-format", paramLabel = "auto|lines|csv", defaultValue = "auto",
-            description = "How to read the input (default: ${DEFAULT-VALUE}: CSV when the first line is a header with the email column).")
+            description = "How to read the input (default: ${DEFAULT-VALUE}: CSV when the first line is a header).")
     InputRecords.Format inputFormat;
 
-    @Option(names = "--column", defaultValue = "email", description = "CSV column that holds the address (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--column", paramLabel = "NAME", description = "The CSV column that holds the address (the input is"
+            + " then CSV). Default: the first column named like one (email, e-mail, Email Address, mail, ...).")
     String column;
 
     @Option(names = {"-o", "--output"}, paramLabel = "FILE", description = "Write results here instead of standard output.")
@@ -85,8 +101,14 @@ final class CheckCommand implements Callable<Integer> {
     @Option(names = {"-q", "--quiet"}, description = "No summary and no recheck waiting line on standard error.")
     boolean quiet;
 
-    /** Exit status when the input could not be read to its end (a gzip stream cut short, a read error). */
+    /** Exit status when the results could not be written (a full disk, a closed pipe). */
+    static final int OUTPUT_FAILED = 1;
+    /** Exit status when the input could not be read to its end (a gzip stream cut short, a broken CSV quote). */
     static final int INPUT_BROKE_OFF = 3;
+    /** What call returns when stopped by a signal; the JVM then ends with 128 + the signal's number anyway. */
+    static final int STOPPED = 130;
+    /** How long a signal waits for the results already finished to be written before the JVM ends. */
+    private static final long FLUSH_ON_SIGNAL_SECONDS = 10;
 
     @Override
     public Integer call() throws Exception {
@@ -100,47 +122,78 @@ final class CheckCommand implements Callable<Integer> {
         try (BufferedReader in = open();
              MxResolver resolver = pipeline.resolver();
              SmtpProber prober = pipeline.prober();
-             TransportSecurityLookup securityLookup = security ? pipeline.security() : null;
-             Writer out = output == null
-                     ? new BufferedWriter(new OutputStreamWriter(System.out, StandardCharsets.UTF_8), 1 << 16)
-                     : Files.newBufferedWriter(output, StandardCharsets.UTF_8);
-             ProgressBar bar = progressBar(err)) {
-            InputRecords records;
-            try {
-                records = new InputRecords(in, inputFormat, column);
-            } catch (IOException e) {
-                throw new ParameterException(spec.commandLine(),
-                        "cannot read " + input + ": " + LogPrivacy.text(e.getMessage()));
-            }
+             TransportSecurityLookup securityLookup = security ? pipeline.security() : null) {
+            InputRecords records = records(in);
             Checker checker = new Checker(resolver, prober, securityLookup);
-            if (security) {
-                checker = checker.withSecurity();
-            }
-            ResultWriter writer = ResultWriter.of(outFormat, out);
-            Rechecks rechecks = new Rechecks(checker, recheck);
-            try (RecheckProgress waits = quiet || recheckTemporary == 0 ? null : new RecheckProgress(rechecks, err, bar)) {
-                ListRun.run(rechecks, records, result -> {
-                    writer.write(result);
-                    summary.add(result);
-                    if (bar != null) {
-                        bar.step();
+            Rechecks rechecks = new Rechecks(security ? checker.withSecurity() : checker, recheck);
+            try (ProgressBar bar = progressBar(err)) {
+                Sink sink = new Sink(outFormat, openOutput(), summary, bar);
+                // A signal (Ctrl-C, kill) ends the JVM once the shutdown hooks return: this one stops the run
+                // and waits, with a deadline, until the results already finished are written.
+                CountDownLatch ended = new CountDownLatch(1);
+                AtomicBoolean signalled = new AtomicBoolean();
+                Thread onSignal = new Thread(() -> {
+                    signalled.set(true);
+                    rechecks.stop(); // an address waiting for a recheck is finished with its latest answer
+                    sink.stop.complete(null);
+                    try {
+                        if (!ended.await(FLUSH_ON_SIGNAL_SECONDS, TimeUnit.SECONDS)) {
+                            err.println("checker: stopped by a signal; the results finished were not written within "
+                                    + FLUSH_ON_SIGNAL_SECONDS + " s (reading the input or writing the output did not return)");
+                        }
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
                     }
-                });
-            } catch (UncheckedIOException e) {
-                writer.flush();
-                err.println("checker: " + input + " broke off after " + summary.total() + " records ("
-                        + LogPrivacy.text(String.valueOf(e.getCause().getMessage())) + "); their results are written,"
-                        + " the rest of the input was not read");
-                return INPUT_BROKE_OFF;
-            }
-            writer.flush();
-            summary.dns(resolver.mxQueries(), resolver.addressQueries());
-            if (prober != null) {
-                summary.smtp(prober.connections(), prober.rcpts());
+                }, "checker-signal");
+                Runtime.getRuntime().addShutdownHook(onSignal);
+                try {
+                    int status = run(rechecks, records, sink, signalled, err);
+                    summary.dns(resolver.mxQueries(), resolver.addressQueries());
+                    if (prober != null) {
+                        summary.smtp(prober.connections(), prober.rcpts());
+                    }
+                    if (!quiet) {
+                        err.print(summary.render(Duration.ofNanos(System.nanoTime() - started)));
+                    }
+                    return status;
+                } finally {
+                    ended.countDown();
+                    try {
+                        Runtime.getRuntime().removeShutdownHook(onSignal);
+                    } catch (IllegalStateException e) {
+                        // the JVM is shutting down: the hook runs, and the count-down has just let it go
+                    }
+                }
             }
         }
-        if (!quiet) {
-            err.print(summary.render(Duration.ofNanos(System.nanoTime() - started)));
+    }
+
+    /** Runs the list into the sink and closes it; says on {@code err} how the run ended unless it ended well. */
+    private int run(Rechecks rechecks, InputRecords records, Sink sink, AtomicBoolean signalled, PrintStream err) {
+        Batch.Outcome outcome;
+        InputRecords.BrokeOff brokeOff = null;
+        try (RecheckProgress waits = quiet || recheckTemporary == 0 ? null : new RecheckProgress(rechecks, err, sink.bar)) {
+            outcome = ListRun.run(rechecks, records, sink, sink.stop);
+        } catch (InputRecords.BrokeOff e) {
+            brokeOff = e;
+            outcome = new Batch.Outcome(sink.written, 0);
+        }
+        if (!sink.close()) {
+            err.println("checker: cannot write the results to " + (output == null ? "standard output" : output) + " ("
+                    + LogPrivacy.text(String.valueOf(sink.failure.getMessage())) + "); stopped after " + sink.written
+                    + " results, and those may not all have been written");
+            return OUTPUT_FAILED;
+        }
+        if (brokeOff != null) {
+            err.println("checker: " + input + " broke off after " + sink.written + " records, at line " + brokeOff.line()
+                    + " (" + LogPrivacy.text(String.valueOf(brokeOff.getCause().getMessage()).lines().findFirst()
+                            .orElse("")) + "); their results are written, the rest of the input was not read");
+            return INPUT_BROKE_OFF;
+        }
+        if (signalled.get()) {
+            err.println("checker: stopped by a signal; the " + sink.written + " results finished are written, in input"
+                    + " order; " + outcome.unfinished() + " checks still running and the rest of the input were left out");
+            return STOPPED;
         }
         return 0;
     }
@@ -150,6 +203,85 @@ final class CheckCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), "--recheck-temporary must be 0 or more and --recheck-window positive");
         }
         return new Recheck(recheckTemporary + 1, Duration.ofSeconds(recheckWindow));
+    }
+
+    private InputRecords records(BufferedReader in) {
+        try {
+            // A named column makes the input CSV: a header without it is an error, not a list of lines.
+            return new InputRecords(in, column != null && inputFormat == InputRecords.Format.AUTO
+                    ? InputRecords.Format.CSV : inputFormat, column);
+        } catch (InputRecords.NoAddressColumn e) {
+            throw new ParameterException(spec.commandLine(), input + ": " + LogPrivacy.text(e.getMessage())
+                    + (column == null ? ". Name the address column with --column." : ""));
+        } catch (IOException e) {
+            throw new ParameterException(spec.commandLine(), "cannot read " + input + ": " + LogPrivacy.text(e.getMessage()));
+        }
+    }
+
+    /**
+     * Standard output as a plain file stream: System.out is a PrintStream, which swallows write errors (a
+     * full disk would go unnoticed).
+     */
+    private Writer openOutput() {
+        try {
+            OutputStream stream = output == null ? new FileOutputStream(FileDescriptor.out) : Files.newOutputStream(output);
+            return new BufferedWriter(new OutputStreamWriter(stream, StandardCharsets.UTF_8), 1 << 16);
+        } catch (IOException e) {
+            throw new ParameterException(spec.commandLine(), "cannot write to " + output + " ("
+                    + (e instanceof NoSuchFileException ? "no such directory" : e instanceof AccessDeniedException
+                            ? "permission denied" : e.getMessage()) + ")");
+        }
+    }
+
+    /** Where the results go: the writer, the summary, the progress bar; the first write error stops the run. */
+    private static final class Sink implements Consumer<CheckResult> {
+        final CompletableFuture<Void> stop = new CompletableFuture<>();
+        private final Writer out;
+        private final ResultWriter writer;
+        private final Summary summary;
+        private final ProgressBar bar;
+        long written;
+        IOException failure;
+
+        Sink(ResultWriter.Format format, Writer out, Summary summary, ProgressBar bar) {
+            this.out = out;
+            this.writer = ResultWriter.of(format, out);
+            this.summary = summary;
+            this.bar = bar;
+        }
+
+        @Override
+        public void accept(CheckResult result) {
+            if (failure != null) {
+                return;
+            }
+            try {
+                writer.write(result);
+            } catch (UncheckedIOException e) {
+                failure = e.getCause();
+                stop.complete(null);
+                return;
+            }
+            written++;
+            summary.add(result);
+            if (bar != null) {
+                bar.step();
+            }
+        }
+
+        /** Flushes and closes the output; false when writing failed, now or before. */
+        boolean close() {
+            try (out) {
+                if (failure == null) {
+                    writer.flush();
+                }
+            } catch (IOException e) {
+                if (failure == null) {
+                    failure = e;
+                }
+            }
+            return failure == null;
+        }
     }
 
     private BufferedReader open() throws IOException {

@@ -6,6 +6,7 @@ import com.amazonaws.services.lambda.runtime.events.S3Event;
 import com.amazonaws.services.lambda.runtime.events.SQSEvent;
 import com.amazonaws.services.lambda.runtime.serialization.events.LambdaEventSerializers;
 import dev.mailcheck.aws.ApiHandler;
+import dev.mailcheck.aws.FailureHandler;
 import dev.mailcheck.aws.S3UploadHandler;
 import dev.mailcheck.aws.SqsChunkHandler;
 import java.io.InputStream;
@@ -27,7 +28,8 @@ final class InvokeCommand implements Callable<Integer> {
     enum Function {
         API(APIGatewayV2HTTPEvent.class, ApiHandler::new),
         S3(S3Event.class, S3UploadHandler::new),
-        SQS(SQSEvent.class, SqsChunkHandler::new);
+        SQS(SQSEvent.class, SqsChunkHandler::new),
+        FAILURES(SQSEvent.class, FailureHandler::new);
 
         final Class<?> event;
         final Supplier<RequestHandler<?, ?>> handler;

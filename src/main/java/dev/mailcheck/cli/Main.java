@@ -7,6 +7,8 @@ import java.nio.charset.StandardCharsets;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.UnmatchedArgumentException;
 import picocli.CommandLine.ScopeType;
 
 @Command(name = "checker", mixinStandardHelpOptions = true, version = "checker 0.1.0",
@@ -24,6 +26,11 @@ public final class Main {
     }
 
     public static void main(String[] args) {
+        // JBoss LogManager (Quarkus' logging, here for the Lambda functions) is also the JDK's System.LoggerFinder.
+        // Unless java.util.logging is managed by it from the very start, the first System.Logger asked for
+        // (System.exit asks for one to log the exit) prints "ERROR: The LogManager accessed before ...".
+        // Quarkus' own launcher sets this property first thing too; here before any logger class is loaded.
+        System.setProperty("java.util.logging.manager", "org.jboss.logmanager.LogManager");
         ConsoleLogging.install();
         System.exit(commandLine().execute(args));
     }
@@ -32,6 +39,17 @@ public final class Main {
     static CommandLine commandLine() {
         // UTF-8 whatever the platform's locale says: explanations are in Arabic too.
         return new CommandLine(new Main()).setCaseInsensitiveEnumValuesAllowed(true)
-                .setOut(new PrintWriter(new OutputStreamWriter(System.out, StandardCharsets.UTF_8), true));
+                .setOut(new PrintWriter(new OutputStreamWriter(System.out, StandardCharsets.UTF_8), true))
+                .setParameterExceptionHandler(Main::shortMessage);
+    }
+
+    /** An unusable argument or input: the message and where to read more, not the whole usage text. */
+    private static int shortMessage(ParameterException e, String[] args) {
+        CommandLine command = e.getCommandLine();
+        PrintWriter err = command.getErr();
+        err.println(command.getColorScheme().errorText(e.getMessage()));
+        UnmatchedArgumentException.printSuggestions(e, err);
+        err.println("Try '" + command.getCommandSpec().qualifiedName() + " --help' for more information.");
+        return command.getCommandSpec().exitCodeOnInvalidInput();
     }
 }

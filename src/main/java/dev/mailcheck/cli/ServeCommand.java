@@ -1,38 +1,35 @@
 package dev.mailcheck.cli;
 
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
 import dev.mailcheck.api.Api;
 import dev.mailcheck.api.InProcessJobs;
 import dev.mailcheck.aws.DynamoResultStore;
 import dev.mailcheck.dns.MxResolver;
 import dev.mailcheck.dns.TransportSecurityLookup;
 import dev.mailcheck.smtp.SmtpSettings;
-import dev.mailcheck.store.InMemoryResultStore;
+import dev.mailcheck.store.LocalResultStore;
 import dev.mailcheck.store.ResultStore;
 import dev.mailcheck.verdict.Checker;
-import java.io.IOException;
-import java.io.InputStream;
-import java.net.InetSocketAddress;
-import java.net.URLDecoder;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Locale;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.Executors;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
 @Command(name = "serve", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Runs the HTTP API on this machine: the same routes and code as the Lambda function.",
-                "Results go to DynamoDB when TABLE_NAME is set (AWS_ENDPOINT_URL for a local stand-in), else to memory."})
+                "Results go to DynamoDB when TABLE_NAME is set (AWS_ENDPOINT_URL for a local stand-in), else to memory"
+                        + " and temporary files.",
+                "Exits 2 when it cannot listen (e.g. the port is in use)."})
 final class ServeCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
 
     @Option(names = "--port", defaultValue = "8080", paramLabel = "N", description = "Port to listen on; 0 picks a free one (default: ${DEFAULT-VALUE}).")
     int port;
@@ -43,64 +40,75 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--cors-origin", paramLabel = "ORIGIN", description = "An origin browsers may call from (repeatable; * for any).")
     List<String> corsOrigins = new ArrayList<>();
 
+    @Option(names = "--header-timeout-ms", defaultValue = "10000", paramLabel = "MS",
+            description = "Time for a request's line and headers to arrive, from the connection or the previous answer;"
+                    + " then the connection is closed (default: ${DEFAULT-VALUE}).")
+    long headerTimeoutMs;
+
+    @Option(names = "--body-timeout-ms", defaultValue = "60000", paramLabel = "MS",
+            description = "Time for a request's body to arrive after its headers; then 408 (default: ${DEFAULT-VALUE}).")
+    long bodyTimeoutMs;
+
+    @Option(names = "--idle-timeout-ms", defaultValue = "60000", paramLabel = "MS",
+            description = "A connection that neither sends nor reads for this long is closed (default: ${DEFAULT-VALUE}).")
+    long idleTimeoutMs;
+
+    @Option(names = "--max-jobs", defaultValue = "2", paramLabel = "N",
+            description = "Lists (POST /v1/jobs) checked at once; one more is answered 429 (default: ${DEFAULT-VALUE}).")
+    int maxJobs;
+
+    @Option(names = "--kept-jobs", defaultValue = "" + 1_000, paramLabel = "N",
+            description = "Finished jobs kept without DynamoDB; older ones are forgotten first (default: ${DEFAULT-VALUE}).")
+    int keptJobs;
+
+    @Option(names = "--kept-results", defaultValue = "" + 1_000_000, paramLabel = "N",
+            description = "Results of finished jobs kept without DynamoDB, in all (default: ${DEFAULT-VALUE}).")
+    long keptResults;
+
+    @Option(names = "--kept-hours", defaultValue = "24", paramLabel = "H",
+            description = "Hours a finished job is kept without DynamoDB (default: ${DEFAULT-VALUE}).")
+    long keptHours;
+
     @Mixin
     PipelineOptions pipeline;
 
     @Override
     public Integer call() throws Exception {
+        if (headerTimeoutMs <= 0 || bodyTimeoutMs <= 0 || idleTimeoutMs <= 0 || idleTimeoutMs > Integer.MAX_VALUE
+                || maxJobs <= 0) {
+            throw new ParameterException(spec.commandLine(), "timeouts and --max-jobs must be positive");
+        }
+        String table = System.getenv("TABLE_NAME");
+        boolean local = table == null || table.isBlank();
+        ResultStore store;
+        try {
+            store = local ? new LocalResultStore(new LocalResultStore.Limits(Duration.ofHours(keptHours), keptJobs,
+                    keptResults)) : DynamoResultStore.fromEnvironment(table, Duration.ofDays(30));
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), "--kept-*: " + e.getMessage());
+        }
         MxResolver dns = pipeline.resolver();
         SmtpSettings smtp = pipeline.smtpSettings();
-        String table = System.getenv("TABLE_NAME");
-        ResultStore store = table == null || table.isBlank() ? new InMemoryResultStore()
-                : DynamoResultStore.fromEnvironment(table, Duration.ofDays(30));
         TransportSecurityLookup security = pipeline.security();
         Checker checker = new Checker(dns, null, security);
-        Api api = new Api(checker, smtp == null ? null : Api.smtpChecker(dns, smtp, security), store, new InProcessJobs(checker, store),
-                corsOrigins);
+        Api api = new Api(checker, smtp == null ? null : Api.smtpChecker(dns, smtp, security), store,
+                new InProcessJobs(checker, store, maxJobs), corsOrigins);
 
-        HttpServer server = HttpServer.create(new InetSocketAddress(bind, port), 128);
-        server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
-        server.createContext("/", exchange -> serve(api, exchange));
-        server.start();
-        System.err.println("store: " + (table == null || table.isBlank()
-                ? "in memory (set TABLE_NAME to use DynamoDB)" : "DynamoDB table " + table));
+        ApiServer server;
+        try {
+            server = ApiServer.start(api, bind, port, new ApiServer.Deadlines(Duration.ofMillis(headerTimeoutMs),
+                    Duration.ofMillis(bodyTimeoutMs), Duration.ofMillis(idleTimeoutMs)));
+        } catch (Exception e) {
+            // Typically the port in use, or an address not of this machine: one line, no stack trace.
+            System.err.println("checker serve: cannot listen on " + bind + ":" + port + ": " + e.getMessage());
+            return 2;
+        }
+        System.err.println("store: " + (local ? "in memory and temporary files (set TABLE_NAME to use DynamoDB)"
+                : "DynamoDB table " + table));
         System.err.println("SMTP probe: " + (smtp == null ? "off (smtp=true is refused)" : "on"));
-        System.out.println("serving on http://" + bind + ":" + server.getAddress().getPort());
+        System.out.println("serving on http://" + bind + ":" + server.port());
         System.out.flush();
         new CountDownLatch(1).await();
         return 0;
-    }
-
-    private static void serve(Api api, HttpExchange exchange) throws IOException {
-        try (exchange) {
-            String body;
-            try (InputStream in = exchange.getRequestBody()) {
-                // One byte past the limit is enough for the API to answer 413.
-                body = new String(in.readNBytes(Api.MAX_JOB_BODY_BYTES + 1), StandardCharsets.UTF_8);
-            }
-            Map<String, String> headers = new HashMap<>();
-            exchange.getRequestHeaders().forEach((k, v) -> headers.put(k.toLowerCase(Locale.ROOT), String.join(",", v)));
-            Api.Response r = api.handle(new Api.Request(exchange.getRequestMethod(), exchange.getRequestURI().getRawPath(),
-                    query(exchange.getRequestURI().getRawQuery()), headers, body));
-            r.headers().forEach((k, v) -> exchange.getResponseHeaders().add(k, v));
-            byte[] out = r.body().getBytes(StandardCharsets.UTF_8);
-            exchange.sendResponseHeaders(r.status(), out.length == 0 ? -1 : out.length);
-            if (out.length > 0) {
-                exchange.getResponseBody().write(out);
-            }
-        }
-    }
-
-    private static Map<String, String> query(String raw) {
-        Map<String, String> q = new HashMap<>();
-        if (raw != null) {
-            for (String pair : raw.split("&")) {
-                int eq = pair.indexOf('=');
-                String k = URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
-                String v = eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
-                q.merge(k, v, (a, b) -> a + "," + b);
-            }
-        }
-        return q;
     }
 }

@@ -55,11 +55,6 @@ public final class ReplyCodes {
         static final ReplyCodes CODES = new ReplyCodes();
     }
 
-    /** Where the HTTP API serves a code's entry. */
-    public static String path(int code) {
-        return "/v1/smtp-codes/" + code;
-    }
-
     /** The codes the reference explains, in order. */
     public SortedSet<Integer> codes() {
         return Collections.unmodifiableSortedSet(codes);

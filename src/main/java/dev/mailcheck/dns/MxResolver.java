@@ -13,6 +13,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
@@ -151,6 +152,11 @@ public final class MxResolver implements AutoCloseable {
     /** Where mail for {@code asciiDomain} goes; shared with every other caller asking for the same domain. */
     public CompletableFuture<MailDomain> resolve(String asciiDomain) {
         return domains.get(asciiDomain, d -> CompletableFuture.supplyAsync(() -> lookup(d), threads));
+    }
+
+    /** How long the domain's cached answer has left; empty while it is looked up or when none is cached. */
+    Optional<Duration> expiresAfter(String domain) {
+        return domains.expiresAfter(domain);
     }
 
     /** Domains in the cache now, expired and evicted ones gone. */

@@ -7,6 +7,7 @@ import com.github.benmanes.caffeine.cache.Policy.VarExpiration;
 import com.github.benmanes.caffeine.cache.Ticker;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
@@ -73,6 +74,12 @@ final class SharedLookups<K, V> {
             settle(mine, v, e);
         });
         return mine;
+    }
+
+    /** How long the kept result for {@code key} has left; empty while it is looked up or when none is kept. */
+    Optional<Duration> expiresAfter(K key) {
+        CompletableFuture<V> kept = done.getIfPresent(key);
+        return kept == null || !kept.isDone() ? Optional.empty() : expiry.getExpiresAfter(key);
     }
 
     /** Results kept now, expired and evicted ones gone. */

@@ -12,10 +12,13 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.NoSuchElementException;
+import java.util.Set;
+import java.util.stream.Collectors;
 
 /**
  * Reads input records lazily: one address per line, or the address column of a CSV file whose header
- * names it. Every record yields exactly one {@link Input}, blank and broken ones included.
+ * names it. Every record yields exactly one {@link Input}, blank and broken ones included; input that
+ * cannot be read on (a gzip stream cut short, a CSV quote never closed) ends the records with {@link BrokeOff}.
  */
 public final class InputRecords implements Iterator<InputRecords.Input> {
 
@@ -24,6 +27,50 @@ public final class InputRecords implements Iterator<InputRecords.Input> {
     }
 
     public enum Format { AUTO, LINES, CSV }
+
+    /**
+     * Header names taken for the address column when none is named (compared case-insensitively, without
+     * spaces, '-', '_' or '.'): what spreadsheet and newsletter exports call it, in a few languages.
+     */
+    public static final List<String> ADDRESS_HEADERS = List.of("email", "e-mail", "Email Address", "email_address",
+            "E-Mail Address", "mail", "mail address", "E-Mail-Adresse", "Mailadresse", "adresse e-mail", "courriel",
+            "correo electrónico", "correo", "e-mailadres", "e-post");
+
+    private static final Set<String> ADDRESS_KEYS = ADDRESS_HEADERS.stream().map(InputRecords::headerKey)
+            .collect(Collectors.toUnmodifiableSet());
+
+    /** The input looks like CSV, but no column of its header holds the addresses. */
+    public static final class NoAddressColumn extends IOException {
+        private final List<String> headers;
+
+        NoAddressColumn(List<String> headers, String wanted) {
+            super(headers.isEmpty() ? "the input is empty: it has no CSV header"
+                    : (wanted != null ? "the CSV header has no '" + wanted + "' column"
+                            : "no column of the CSV header is named like an address column (" + String.join(", ",
+                                    ADDRESS_HEADERS) + ")") + "; its columns are: " + String.join(", ", headers));
+            this.headers = headers;
+        }
+
+        /** The header's cells as found (empty for empty input). */
+        public List<String> headers() {
+            return headers;
+        }
+    }
+
+    /** The input could not be read past {@link #line()}: records before it were read, none after. */
+    public static final class BrokeOff extends UncheckedIOException {
+        private final long line;
+
+        BrokeOff(long line, IOException cause) {
+            super("line " + line + ": " + String.valueOf(cause.getMessage()).lines().findFirst().orElse(""), cause);
+            this.line = line;
+        }
+
+        /** The line (1-based, counting a CSV header) of the record that could not be read. */
+        public long line() {
+            return line;
+        }
+    }
 
     /**
      * The longest line read as a whole. An address has at most 254 octets, so a longer line is an error
@@ -45,11 +92,20 @@ public final class InputRecords implements Iterator<InputRecords.Input> {
 
     private final BufferedReader reader;
     private final int column;
+    private final String columnHeader;
     private final MappingIterator<List<String>> rows;
     private Line firstLine;
     private Input next;
     private boolean failed;
+    /** Lines mode: lines read so far. CSV mode: the line (of the CSV parser, after the header) the next row starts on. */
+    private long line;
 
+    /**
+     * @param columnName the CSV column that holds the addresses, or null to take the first column whose
+     *                   header is one of {@link #ADDRESS_HEADERS}
+     * @throws NoAddressColumn when the input is CSV ({@code format} says so, or in AUTO the first line is
+     *                         a header: several cells, none with an '@') and no column is the address column
+     */
     public InputRecords(BufferedReader reader, Format format, String columnName) throws IOException {
         this.reader = reader;
         reader.mark(1);
@@ -57,17 +113,47 @@ public final class InputRecords implements Iterator<InputRecords.Input> {
             reader.reset(); // no byte-order mark to drop
         }
         Line first = readLine();
-        int col = format == Format.LINES || first == null || first.overLong() ? -1 : headerColumn(first.kept, columnName);
-        if (format == Format.CSV && col < 0) {
-            throw new IOException("the CSV header has no '" + columnName + "' column"
-                    + (first == null ? " (the input is empty)" : ": " + first.kept));
+        List<String> header = format == Format.LINES || first == null || first.overLong() ? List.of() : cells(first.kept);
+        int col = addressColumn(header, columnName);
+        boolean looksLikeHeader = header.size() >= 2 && header.stream().noneMatch(c -> c.contains("@"));
+        if (col < 0 && (format == Format.CSV || format == Format.AUTO && looksLikeHeader)) {
+            throw new NoAddressColumn(format == Format.CSV && first != null && header.isEmpty() ? List.of(first.kept)
+                    : header, columnName);
         }
         this.column = col;
         if (col >= 0) {
+            columnHeader = header.get(col).strip();
             rows = CSV.readerForListOf(String.class).with(CsvParser.Feature.WRAP_AS_ARRAY).readValues(reader);
+            line = 1;
         } else {
+            columnHeader = null;
             rows = null;
             firstLine = first;
+        }
+    }
+
+    /** The index of the address column in {@code header}, or -1. */
+    private static int addressColumn(List<String> header, String name) {
+        for (int i = 0; i < header.size(); i++) {
+            String cell = header.get(i);
+            if (name != null ? cell.strip().equalsIgnoreCase(name.strip()) : ADDRESS_KEYS.contains(headerKey(cell))) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    private static String headerKey(String header) {
+        return header.strip().toLowerCase(Locale.ROOT).replaceAll("[\\s._-]", "");
+    }
+
+    /** The cells of one CSV line, or none when it is not one. */
+    private static List<String> cells(String line) {
+        try (MappingIterator<List<String>> it = CSV.readerForListOf(String.class)
+                .with(CsvParser.Feature.WRAP_AS_ARRAY).readValues(line)) {
+            return it.hasNext() ? it.next() : List.of();
+        } catch (IOException | RuntimeException e) {
+            return List.of();
         }
     }
 
@@ -94,29 +180,15 @@ public final class InputRecords implements Iterator<InputRecords.Input> {
         return new Line(kept.toString(), length);
     }
 
-    private static int headerColumn(String header, String name) throws IOException {
-        List<String> cells;
-        try (MappingIterator<List<String>> it = CSV.readerForListOf(String.class)
-                .with(CsvParser.Feature.WRAP_AS_ARRAY).readValues(header)) {
-            if (!it.hasNext()) {
-                return -1;
-            }
-            cells = it.next();
-        } catch (RuntimeException e) {
-            return -1;
-        }
-        for (int i = 0; i < cells.size(); i++) {
-            if (cells.get(i).strip().toLowerCase(Locale.ROOT).equals(name.toLowerCase(Locale.ROOT))) {
-                return i;
-            }
-        }
-        return -1;
-    }
-
     @Override
     public boolean hasNext() {
         if (next == null && !failed) {
-            next = column >= 0 ? nextRow() : nextLine();
+            try {
+                next = column >= 0 ? nextRow() : nextLine();
+            } catch (BrokeOff e) {
+                failed = true;
+                throw e;
+            }
         }
         return next != null;
     }
@@ -132,34 +204,37 @@ public final class InputRecords implements Iterator<InputRecords.Input> {
     }
 
     private Input nextLine() {
+        Line l;
         try {
-            Line line = firstLine != null ? firstLine : readLine();
-            firstLine = null;
-            if (line == null) {
-                return null;
-            }
-            return line.overLong() ? new Input(line.kept, String.format(Locale.ROOT, "This line is %,d characters long;"
-                    + " an address has at most 254, so lines over %,d are not checked (the first %,d are kept here).",
-                    line.length, MAX_LINE_CHARS, MAX_LINE_CHARS)) : new Input(line.kept, null);
+            l = firstLine != null ? firstLine : readLine();
         } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            throw new BrokeOff(line + 1, e);
         }
+        firstLine = null;
+        if (l == null) {
+            return null;
+        }
+        line++;
+        return l.overLong() ? new Input(l.kept, String.format(Locale.ROOT, "This line is %,d characters long;"
+                + " an address has at most 254, so lines over %,d are not checked (the first %,d are kept here).",
+                l.length, MAX_LINE_CHARS, MAX_LINE_CHARS)) : new Input(l.kept, null);
     }
 
     private Input nextRow() {
+        List<String> row;
         try {
             if (!rows.hasNextValue()) {
                 return null;
             }
-            List<String> row = rows.nextValue();
-            if (column >= row.size()) {
-                return new Input(String.join(",", row), "This CSV row has no value in the email column.");
-            }
-            return new Input(row.get(column), null);
+            row = rows.nextValue();
         } catch (IOException | RuntimeException e) {
-            // After a quoting error the CSV stream has no reliable next row: report it and stop reading.
-            failed = true;
-            return new Input("", "The rest of the CSV input could not be read: " + e.getMessage().lines().findFirst().orElse(""));
+            // After a quoting error the CSV stream has no reliable next row: the input ends here.
+            throw new BrokeOff(line + 1, e instanceof IOException io ? io : new IOException(e.getMessage(), e));
         }
+        line = rows.getParser().currentLocation().getLineNr();
+        if (column >= row.size()) {
+            return new Input(String.join(",", row), "This CSV row has no value in the '" + columnHeader + "' column.");
+        }
+        return new Input(row.get(column), null);
     }
 }

@@ -65,7 +65,11 @@ public abstract sealed class ResultWriter {
 
     /**
      * Flat columns; the MX list becomes "10 mx1.example.com; 20 mx2.example.com", the suggestion its
-     * corrected address; the security columns are empty unless the report was asked for.
+     * corrected address; the security columns are empty unless the report was asked for. Opened in a
+     * spreadsheet, a cell that starts with = + - @, a tab or a CR would be run as a formula (addresses and
+     * details carry input as given): such cells get a leading single quote and are quoted, as OWASP's
+     * CSV-injection guidance says. The CSV encoder quotes every cell holding a character below its
+     * separator, so the quote character brings the enclosing quotes with it.
      */
     private static final class Csv extends ResultWriter {
         private static final CsvSchema SCHEMA = CsvSchema.builder()
@@ -91,11 +95,15 @@ public abstract sealed class ResultWriter {
             String mx = r.mx().stream().map(h -> h.preference() + " " + h.host()).collect(Collectors.joining("; "));
             Signals s = r.signals();
             TransportSecurity t = r.security();
-            rows.write(new Object[] {r.address(), r.normalized(), r.domain(), r.verdict().code(), r.reason().code(),
-                    r.detail(), r.predictedReply().code(), r.predictedReply().enhanced(), s.role(), s.disposable(),
-                    s.freeProvider(), s.suggestion() == null ? null : s.suggestion().address(), mx, r.mxFallback(),
-                    t == null ? null : t.dnssec().code(), t == null ? null : t.dane(), t == null ? null : t.mtaSts(),
-                    t == null ? null : t.tlsRpt(), r.tries()});
+            rows.write(new Object[] {cell(r.address()), cell(r.normalized()), cell(r.domain()), r.verdict().code(),
+                    r.reason().code(), cell(r.detail()), r.predictedReply().code(), r.predictedReply().enhanced(), s.role(),
+                    s.disposable(), s.freeProvider(), s.suggestion() == null ? null : cell(s.suggestion().address()),
+                    cell(mx), r.mxFallback(), t == null ? null : t.dnssec().code(), t == null ? null : t.dane(),
+                    t == null ? null : t.mtaSts(), t == null ? null : t.tlsRpt(), r.tries()});
+        }
+
+        static String cell(String value) {
+            return value == null || value.isEmpty() || "=+-@\t\r".indexOf(value.charAt(0)) < 0 ? value : "'" + value;
         }
 
         @Override

@@ -16,7 +16,17 @@ public interface ResultStore {
     record Page(List<String> results, String nextCursor) {
     }
 
+    /** A chunk of a split list that was given up on (it reached the dead-letter queue): its records, and why. */
+    record FailedChunk(long records, String error) {
+    }
+
     void putJob(Job job);
+
+    /**
+     * Stores the job in the state it ended in (done, partial, failed) unless it has already ended; says
+     * whether it did. Of two racing to end a job, one wins, and only it announces the end.
+     */
+    boolean finishJob(Job job);
 
     /** Stores the job only if no job with its id exists yet; says whether it did. */
     boolean createJob(Job job);
@@ -35,6 +45,18 @@ public interface ResultStore {
     /** The chunks done so far, by chunk number. */
     SortedMap<Integer, Tally> chunks(String jobId);
 
-    /** Forgets the chunks done, before a list is split again. */
+    /** Records a chunk of the job as given up on; a later success of the same chunk replaces it. */
+    void putFailedChunk(String jobId, int chunk, FailedChunk failed);
+
+    /** The chunks given up on, by chunk number. */
+    SortedMap<Integer, FailedChunk> failedChunks(String jobId);
+
+    /** Forgets the chunks done or given up on, before a list is split again. */
     void clearChunks(String jobId);
+
+    /** Counts the results stored so far, per verdict (what a job that broke off did check). */
+    Tally tally(String jobId);
+
+    /** Erases the job: its record, every result and every chunk record. */
+    void deleteJob(String jobId);
 }

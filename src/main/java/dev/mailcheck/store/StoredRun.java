@@ -16,7 +16,7 @@ import java.util.function.Consumer;
 public final class StoredRun {
 
     /** Results per store call; DynamoDB's store splits them into its batches of 25. */
-    static final int SLICE = 500;
+    public static final int SLICE = 500;
 
     private StoredRun() {
     }

@@ -1,16 +1,33 @@
 package dev.mailcheck.verdict;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.databind.JavaType;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.SerializerProvider;
+import com.fasterxml.jackson.databind.annotation.JsonAppend;
+import com.fasterxml.jackson.databind.cfg.MapperConfig;
+import com.fasterxml.jackson.databind.introspect.AnnotatedClass;
+import com.fasterxml.jackson.databind.introspect.BeanPropertyDefinition;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.ser.VirtualBeanPropertyWriter;
+import com.fasterxml.jackson.databind.util.Annotations;
+import dev.mailcheck.SmtpReply;
+import dev.mailcheck.codes.ReplyCodes;
 
-/** The JSON shape of a {@link CheckResult}, the same wherever a result is written. */
+/**
+ * The JSON shape of a {@link CheckResult}, the same wherever a result is written. A reply is written with a
+ * {@code reference}: where {@code GET /v1/smtp-codes/{code}} explains its code, null for a code the reference
+ * lacks. The link is the result format's, not the reply's, so {@link SmtpReply} stays two numbers.
+ */
 public final class ResultJson {
 
     private static final ObjectMapper MAPPER = JsonMapper.builder()
             .propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
             .disable(SerializationFeature.FAIL_ON_EMPTY_BEANS)
+            .addMixIn(SmtpReply.class, ReplyWithReference.class)
             .build();
 
     private ResultJson() {
@@ -18,5 +35,34 @@ public final class ResultJson {
 
     public static ObjectMapper mapper() {
         return MAPPER;
+    }
+
+    @JsonAppend(props = @JsonAppend.Prop(value = Reference.class, name = "reference",
+            include = JsonInclude.Include.ALWAYS))
+    private abstract static class ReplyWithReference {
+    }
+
+    /** Appends the link after the reply's own fields, whatever they are. */
+    private static final class Reference extends VirtualBeanPropertyWriter {
+
+        @SuppressWarnings("unused") // Jackson makes the first one with this, then calls withConfig
+        Reference() {
+        }
+
+        private Reference(BeanPropertyDefinition property, Annotations annotations, JavaType type) {
+            super(property, annotations, type);
+        }
+
+        @Override
+        protected Object value(Object reply, JsonGenerator gen, SerializerProvider prov) {
+            int code = ((SmtpReply) reply).code();
+            return ReplyCodes.bundled().has(code) ? "/v1/smtp-codes/" + code : null;
+        }
+
+        @Override
+        public VirtualBeanPropertyWriter withConfig(MapperConfig<?> config, AnnotatedClass declaringClass,
+                                                    BeanPropertyDefinition property, JavaType type) {
+            return new Reference(property, declaringClass.getAnnotations(), type);
+        }
     }
 }

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.mailcheck.dns.MxResolver;
-import dev.mailcheck.store.InMemoryResultStore;
+import dev.mailcheck.store.LocalResultStore;
 import dev.mailcheck.testbed.FuzzBudget;
 import dev.mailcheck.testbed.Nsd;
 import dev.mailcheck.verdict.Checker;
@@ -40,8 +40,8 @@ class ApiFuzzTest {
     @BeforeContainer
     static void start() {
         dns = new MxResolver(List.of(Nsd.shared().address()), Duration.ofSeconds(2), 64, true);
-        InMemoryResultStore store = new InMemoryResultStore();
-        api = new Api(new Checker(dns), null, store, new InProcessJobs(new Checker(dns), store), List.of());
+        LocalResultStore store = new LocalResultStore(LocalResultStore.Limits.DEFAULT);
+        api = new Api(new Checker(dns), null, store, new InProcessJobs(new Checker(dns), store, 4), List.of());
     }
 
     @AfterContainer

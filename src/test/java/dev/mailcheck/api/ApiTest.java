@@ -8,12 +8,25 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.mailcheck.dns.MxResolver;
 import dev.mailcheck.dns.TransportSecurityLookup;
-import dev.mailcheck.store.InMemoryResultStore;
+import dev.mailcheck.store.LocalResultStore;
 import dev.mailcheck.testbed.Nsd;
 import dev.mailcheck.testbed.Unbound;
 import dev.mailcheck.verdict.Checker;
+import dev.mailcheck.aws.DynamoResultStore;
+import dev.mailcheck.testbed.Moto;
+import java.io.ByteArrayInputStream;
+import java.net.DatagramSocket;
 import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
+import java.util.zip.GZIPInputStream;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -36,8 +49,8 @@ class ApiTest {
     @BeforeAll
     static void start() {
         dns = new MxResolver(List.of(Nsd.shared().address()), Duration.ofSeconds(3), 64, true);
-        InMemoryResultStore store = new InMemoryResultStore();
-        api = new Api(new Checker(dns), null, store, new InProcessJobs(new Checker(dns), store), List.of("https://signup.example"));
+        LocalResultStore store = new LocalResultStore(LocalResultStore.Limits.DEFAULT);
+        api = new Api(new Checker(dns), null, store, new InProcessJobs(new Checker(dns), store, 4), List.of("https://signup.example"));
     }
 
     @AfterAll
@@ -84,8 +97,8 @@ class ApiTest {
         try (MxResolver mx = new MxResolver(List.of(resolver), Duration.ofSeconds(3), 16, true);
              TransportSecurityLookup lookup = new TransportSecurityLookup(List.of(resolver), Duration.ofSeconds(3), 16, true)) {
             Checker checker = new Checker(mx, null, deployment.equals("lookup") ? lookup : null);
-            InMemoryResultStore store = new InMemoryResultStore();
-            Api secured = new Api(checker, null, store, new InProcessJobs(checker, store), List.of());
+            LocalResultStore store = new LocalResultStore(LocalResultStore.Limits.DEFAULT);
+            Api secured = new Api(checker, null, store, new InProcessJobs(checker, store, 4), List.of());
             Api.Response r = method.equals("GET")
                     ? secured.handle(new Api.Request("GET", "/v1/check", security == null
                             ? Map.of("address", "a@secure.test") : Map.of("address", "a@secure.test", "security", security),
@@ -230,6 +243,19 @@ class ApiTest {
                 json(call("GET", "/v1/jobs/" + id + "/results", Map.of(), null)).get("results").size());
     }
 
+    /** DELETE /v1/jobs/{id} in serve: the job and its results leave the store; then it is unknown. */
+    @Test
+    void deleteErasesAJob() throws Exception {
+        Api.Response checked = call("POST", "/v1/checks", Map.of(), "{\"addresses\": [\"a@good.checker.test\"]}");
+        String id = json(checked).get("job_id").asText();
+        assertEquals(1, json(call("GET", "/v1/jobs/" + id + "/results", Map.of(), null)).get("results").size());
+        Api.Response deleted = call("DELETE", "/v1/jobs/" + id, Map.of(), null);
+        assertEquals(204, deleted.status(), deleted.body());
+        assertEquals(404, call("GET", "/v1/jobs/" + id, Map.of(), null).status());
+        assertEquals(404, call("GET", "/v1/jobs/" + id + "/results", Map.of(), null).status());
+        assertEquals(404, call("DELETE", "/v1/jobs/" + id, Map.of(), null).status());
+    }
+
     @Test
     void tooManyAddressesAndTooLargeBodies() throws Exception {
         String many = JSON.writeValueAsString(Map.of("addresses",
@@ -277,7 +303,9 @@ class ApiTest {
 
     @Test
     void theOpenApiDocumentNamesEveryRoute() throws Exception {
-        JsonNode doc = json(call("GET", "/v1/openapi.json", Map.of(), null));
+        Api.Response served = call("GET", "/v1/openapi.json", Map.of(), null);
+        assertEquals("application/json", served.headers().get("content-type"));
+        JsonNode doc = json(served);
         assertEquals(Set.of("/v1/check", "/v1/checks", "/v1/jobs", "/v1/jobs/{id}", "/v1/jobs/{id}/results",
                         "/v1/openapi.json", "/v1/smtp-codes/{code}", "/widget.js", "/demo"),
                 iterable(doc.get("paths").fieldNames()));
@@ -285,6 +313,141 @@ class ApiTest {
                 .stream().map(JsonNode::asText).collect(Collectors.toSet());
         assertEquals(java.util.Arrays.stream(dev.mailcheck.Reason.values()).map(dev.mailcheck.Reason::code)
                 .collect(Collectors.toSet()), reasons);
+    }
+
+    /** A DynamoDB table that cannot be reached (nothing listens on 127.0.0.1:1): every store call fails in the SDK. */
+    @ParameterizedTest(name = "{0} {1}")
+    @CsvSource(delimiter = '|', nullValues = "-", textBlock = """
+            # method | path                  | body
+            GET      | /v1/jobs/j1           | -
+            GET      | /v1/jobs/j1/results   | -
+            POST     | /v1/checks            | {"addresses": ["a@good.checker.test"]}
+            """)
+    void aFailureInsideAHandlerIsAJson500WhoseIdIsInTheLog(String method, String path, String body) throws Exception {
+        DynamoDbClient unreachable = Moto.dynamo(URI.create("http://127.0.0.1:1"));
+        Api broken = new Api(new Checker(dns), null, new DynamoResultStore(unreachable, "results", Duration.ofDays(1)), null,
+                List.of("https://signup.example"));
+        List<LogRecord> logged = new CopyOnWriteArrayList<>();
+        Handler capture = new Handler() {
+            @Override
+            public void publish(LogRecord record) {
+                logged.add(record);
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        Logger log = Logger.getLogger(Api.class.getName());
+        log.addHandler(capture);
+        try {
+            Api.Response r = broken.handle(new Api.Request(method, path, Map.of(),
+                    Map.of("origin", "https://signup.example"), body));
+            assertEquals(500, r.status(), r.body());
+            assertEquals("application/json", r.headers().get("content-type"));
+            assertEquals("https://signup.example", r.headers().get("access-control-allow-origin"));
+            String id = json(r).get("error_id").asText();
+            assertTrue(id.length() > 10, r.body());
+            assertEquals(1, logged.size(), logged.toString());
+            String line = logged.get(0).getMessage();
+            assertEquals(Level.SEVERE, logged.get(0).getLevel());
+            assertTrue(line.startsWith("error " + id + " answering " + method + " " + path), line);
+            assertTrue(line.contains("SdkClientException") && line.contains("\tat "), line);
+        } finally {
+            log.removeHandler(capture);
+            unreachable.close();
+        }
+    }
+
+    /** A resolver whose only server never answers (a bound UDP socket nobody reads) keeps a job running for its budget. */
+    @Test
+    void jobsOverTheCapAreRefusedWith429AndRetryAfter() throws Exception {
+        try (DatagramSocket silent = new DatagramSocket(new InetSocketAddress("127.0.0.1", 0));
+             MxResolver slow = new MxResolver(List.of((InetSocketAddress) silent.getLocalSocketAddress()),
+                     Duration.ofSeconds(3), 8, false);
+             LocalResultStore store = new LocalResultStore(LocalResultStore.Limits.DEFAULT)) {
+            Api oneAtATime = new Api(new Checker(slow), null, store, new InProcessJobs(new Checker(slow), store, 1), List.of());
+            Api.Request post = new Api.Request("POST", "/v1/jobs", Map.of(), Map.of("content-type", "text/plain"),
+                    "a@silent.checker.test\n");
+            Api.Response first = oneAtATime.handle(post);
+            assertEquals(202, first.status(), first.body());
+            Api.Response refused = oneAtATime.handle(post);
+            assertEquals(429, refused.status(), refused.body());
+            assertEquals("30", refused.headers().get("retry-after"));
+            assertTrue(json(refused).get("error").asText().contains("1 job(s) are already under way"), refused.body());
+            String id = json(first).get("id").asText();
+            long deadline = System.nanoTime() + 30_000_000_000L;
+            while (!store.job(id).orElseThrow().status().equals("done") && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+            }
+            assertEquals(202, oneAtATime.handle(post).status(), "a slot is free again once the job is done");
+        }
+    }
+
+    @ParameterizedTest(name = "{0} {1}, Accept-Encoding: {2}, If-None-Match: {3} -> {4}")
+    @CsvSource(delimiter = '|', nullValues = "-", textBlock = """
+            # path     | query   | accept-encoding       | if-none-match | status | content-encoding
+            /widget.js | -       | gzip, deflate, br     | -             | 200    | gzip
+            /widget.js | -       | br;q=1.0, gzip;q=0.5  | -             | 200    | gzip
+            /widget.js | -       | *                     | -             | 200    | gzip
+            /widget.js | -       | gzip;q=0              | -             | 200    | -
+            /widget.js | -       | identity              | -             | 200    | -
+            /widget.js | -       | -                     | -             | 200    | -
+            /widget.js | -       | gzip                  | ETAG          | 304    | -
+            /widget.js | -       | -                     | "x", ETAG     | 304    | -
+            /widget.js | -       | -                     | *             | 304    | -
+            /widget.js | -       | gzip                  | W/"other"     | 200    | gzip
+            /demo      | lang=ar | gzip                  | -             | 200    | gzip
+            """)
+    void webFilesAreGzippedForClientsThatTakeItAndRevalidatedByETag(String path, String query, String acceptEncoding,
+                                                                    String ifNoneMatch, int status, String encoding)
+            throws Exception {
+        Map<String, String> q = query == null ? Map.of() : Map.of(query.split("=")[0], query.split("=")[1]);
+        Api.Response plain = call("GET", path, q, null);
+        String etag = plain.headers().get("etag");
+        assertTrue(etag.matches("W/\"[0-9a-f]{32}\""), etag);
+        Map<String, String> headers = new java.util.HashMap<>();
+        if (acceptEncoding != null) {
+            headers.put("accept-encoding", acceptEncoding);
+        }
+        if (ifNoneMatch != null) {
+            headers.put("if-none-match", ifNoneMatch.replace("ETAG", etag));
+        }
+        Api.Response r = api.handle(new Api.Request("GET", path, q, headers, null));
+        assertEquals(status, r.status());
+        assertEquals(etag, r.headers().get("etag"));
+        assertEquals("Accept-Encoding", r.headers().get("vary"));
+        assertTrue(r.headers().get("cache-control").startsWith("public, max-age="), r.headers().toString());
+        assertEquals(encoding, r.headers().get("content-encoding"));
+        byte[] bytes = r.bytes();
+        if (status == 304) {
+            assertEquals(0, bytes.length);
+        } else if (encoding != null) {
+            assertTrue(bytes.length < plain.bytes().length, bytes.length + " gzipped bytes");
+            assertEquals(plain.body(), new String(new GZIPInputStream(new ByteArrayInputStream(bytes)).readAllBytes(),
+                    StandardCharsets.UTF_8));
+        } else {
+            assertEquals(plain.body(), new String(bytes, StandardCharsets.UTF_8));
+        }
+    }
+
+    @ParameterizedTest(name = "Origin: {0} -> Vary: {1}")
+    @CsvSource(delimiter = '|', nullValues = "-", textBlock = """
+            # origin                | vary
+            -                       | Accept-Language
+            https://signup.example  | Accept-Language, Origin
+            https://evil.example    | Accept-Language
+            """)
+    void smtpCodesVaryByLanguageAndCorsOrigin(String origin, String vary) {
+        Api.Response r = api.handle(new Api.Request("GET", "/v1/smtp-codes/556", Map.of(),
+                origin == null ? Map.of("accept-language", "ar") : Map.of("accept-language", "ar", "origin", origin), null));
+        assertEquals(200, r.status(), r.body());
+        assertEquals(vary, r.headers().get("vary"));
+        assertEquals("ar", r.headers().get("content-language"));
     }
 
     private static <T> Set<T> iterable(java.util.Iterator<T> it) {

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.mailcheck.Verdict;
 import dev.mailcheck.store.Job;
+import dev.mailcheck.store.ResultStore;
 import dev.mailcheck.store.Tally;
 import dev.mailcheck.store.ResultStore.Positioned;
 import dev.mailcheck.testbed.DynamoFaultProxy;
@@ -77,6 +78,56 @@ class DynamoResultStoreTest {
         assertEquals(new Tally(3, Map.of(Verdict.DELIVERABLE, 2L, Verdict.UNKNOWN, 1L)),
                 Tally.sum(store.chunks("j2").values()));
         assertTrue(store.chunks("nope").isEmpty());
+    }
+
+    /** Of two invocations ending the same job (the last chunk and a dead letter at once), one wins. */
+    @Test
+    void aJobEndsOnce() {
+        DynamoResultStore store = new DynamoResultStore(Moto.shared().dynamo(), TABLE, Duration.ofDays(30));
+        Instant now = Instant.now().truncatedTo(ChronoUnit.MILLIS);
+        Job running = new Job("j4", "s3://b/uploads/x.csv", Job.RUNNING, 0, Map.of(), now, now, "results/x.j4.csv", 3);
+        store.putJob(running);
+        Job partial = running.ended(Job.PARTIAL, new Tally(2, Map.of(Verdict.DELIVERABLE, 2L)), 1L, "1 of 3 chunks", null);
+        assertTrue(store.finishJob(partial));
+        assertFalse(store.finishJob(running.with(Job.DONE, new Tally(3, Map.of(Verdict.DELIVERABLE, 3L)), 3)));
+        Job stored = store.job("j4").orElseThrow();
+        assertEquals(List.of(Job.PARTIAL, 2L, 1L, "1 of 3 chunks"),
+                List.of(stored.status(), stored.total(), stored.notChecked(), stored.error()));
+        Job unknownCount = new Job("j5", "s3://b/uploads/y.csv", Job.FAILED, 0, Map.of(), now, now, null, 0, null, "gave up");
+        assertTrue(store.finishJob(unknownCount), "a job never stored before ends too");
+        assertEquals(unknownCount, store.job("j5").orElseThrow(), "not_checked unknown stays unknown");
+    }
+
+    /** Chunks done and given up on are told apart; a later success of a chunk replaces its failure. */
+    @Test
+    void failedChunksAndTheirLaterSuccess() {
+        DynamoResultStore store = new DynamoResultStore(Moto.shared().dynamo(), TABLE, Duration.ofDays(30));
+        Tally done = new Tally(2, Map.of(Verdict.DELIVERABLE, 2L));
+        store.putChunk("j6", 0, done);
+        store.putFailedChunk("j6", 1, new ResultStore.FailedChunk(2000, "dead letter"));
+        store.putFailedChunk("j6", 2, new ResultStore.FailedChunk(5, "dead letter"));
+        store.putChunk("j6", 2, done);
+        assertEquals(new TreeMap<>(Map.of(0, done, 2, done)), store.chunks("j6"));
+        assertEquals(new TreeMap<>(Map.of(1, new ResultStore.FailedChunk(2000, "dead letter"))), store.failedChunks("j6"));
+        store.clearChunks("j6");
+        assertTrue(store.chunks("j6").isEmpty() && store.failedChunks("j6").isEmpty());
+    }
+
+    /** deleteJob leaves nothing of the job: record, results (more than a page of them), chunk records. */
+    @Test
+    void deleteJobErasesEverything() {
+        DynamoResultStore store = new DynamoResultStore(Moto.shared().dynamo(), TABLE, Duration.ofDays(30));
+        Instant now = Instant.now();
+        store.putJob(new Job("j7", "POST /v1/checks", Job.DONE, 1_200, Map.of(), now, now, null, 0));
+        store.putResults("j7", results(1_200));
+        store.putChunk("j7", 0, Tally.EMPTY);
+        store.putResults("other", results(3));
+        assertEquals(new Tally(1_200, Map.of(Verdict.UNDELIVERABLE, 1_200L)), store.tally("j7"));
+        store.deleteJob("j7");
+        assertTrue(store.job("j7").isEmpty());
+        assertEquals(0, count(Moto.shared().dynamo(), "j7"));
+        assertTrue(store.chunks("j7").isEmpty());
+        assertEquals(3, count(Moto.shared().dynamo(), "other"), "other jobs untouched");
     }
 
     @Test

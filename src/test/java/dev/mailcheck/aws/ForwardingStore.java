@@ -55,4 +55,29 @@ class ForwardingStore implements ResultStore {
     public void clearChunks(String jobId) {
         store.clearChunks(jobId);
     }
+
+    @Override
+    public boolean finishJob(Job job) {
+        return store.finishJob(job);
+    }
+
+    @Override
+    public void putFailedChunk(String jobId, int chunk, FailedChunk failed) {
+        store.putFailedChunk(jobId, chunk, failed);
+    }
+
+    @Override
+    public SortedMap<Integer, FailedChunk> failedChunks(String jobId) {
+        return store.failedChunks(jobId);
+    }
+
+    @Override
+    public Tally tally(String jobId) {
+        return store.tally(jobId);
+    }
+
+    @Override
+    public void deleteJob(String jobId) {
+        store.deleteJob(jobId);
+    }
 }

@@ -9,15 +9,21 @@ import dev.mailcheck.cli.Main;
 import dev.mailcheck.store.Job;
 import dev.mailcheck.testbed.Moto;
 import dev.mailcheck.testbed.Nsd;
+import java.io.ByteArrayInputStream;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import java.util.zip.GZIPInputStream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -27,12 +33,13 @@ import software.amazon.awssdk.services.s3.S3Client;
 
 /**
  * Every sample event in events/ through the real handler, in a separate process, as `checker invoke`
- * runs it: the function is named by the file's prefix (api-, s3-, sqs-).
+ * runs it: the function is named by the file's prefix (api-, failures-, s3-, sqs-).
  */
 class SampleEventsTest {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String SQS_JOB = "s3-0123456789abcdef0123";
+    static final String UPLOAD = "uploads/signups week 48.csv";
 
     @TempDir
     Path dir;
@@ -47,8 +54,8 @@ class SampleEventsTest {
         Moto.shared().dynamo().createTable(DynamoResultStore.tableDefinition(DynamoResultStoreTest.TABLE));
         S3Client s3 = Moto.shared().s3();
         s3.createBucket(b -> b.bucket(S3UploadHandlerTest.BUCKET));
-        s3.putObject(b -> b.bucket(S3UploadHandlerTest.BUCKET).key("uploads/signups week 48.csv"),
-                RequestBody.fromString("email,source\nann@good.checker.test,form\nbob@nullmx.checker.test,form\n"));
+        // The object s3-put.json announces, with the ETag it names.
+        s3.putObject(b -> b.bucket(S3UploadHandlerTest.BUCKET).key(UPLOAD), RequestBody.fromFile(Path.of("events", UPLOAD)));
         // sqs-chunk.json is the one chunk of this job.
         Instant now = Instant.now();
         new DynamoResultStore(Moto.shared().dynamo(), DynamoResultStoreTest.TABLE, Duration.ofDays(1)).putJob(new Job(
@@ -56,27 +63,43 @@ class SampleEventsTest {
                 "results/big-list.csv", 1));
     }
 
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("events")
-    void replays(Path event) throws Exception {
-        String function = event.getFileName().toString().split("-")[0];
+    /** `checker invoke FUNCTION EVENT` in a process of its own with this environment; its output. */
+    static String invoke(String function, Path event, Map<String, String> env, Path dir) throws Exception {
         List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"), "-cp",
                 System.getProperty("java.class.path"), Main.class.getName(), "invoke", function, event.toString()));
         ProcessBuilder pb = new ProcessBuilder(command).redirectError(dir.resolve("err.txt").toFile())
                 .redirectOutput(dir.resolve("out.txt").toFile());
-        pb.environment().putAll(Moto.shared().environment());
-        pb.environment().put("TABLE_NAME", DynamoResultStoreTest.TABLE);
-        pb.environment().put("DNS_SERVERS", Nsd.shared().hostPort());
-        pb.environment().put("CORS_ORIGINS", "https://signup.example");
-        pb.environment().put("UPLOAD_BUCKET", S3UploadHandlerTest.BUCKET);
+        pb.environment().putAll(env);
         Process p = pb.start();
         assertTrue(p.waitFor(120, TimeUnit.SECONDS));
         String out = Files.readString(dir.resolve("out.txt"));
         assertEquals(0, p.exitValue(), out + Files.readString(dir.resolve("err.txt")));
+        return out;
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("events")
+    void replays(Path event) throws Exception {
+        String function = event.getFileName().toString().split("-")[0];
+        Map<String, String> env = new HashMap<>(Moto.shared().environment());
+        env.put("TABLE_NAME", DynamoResultStoreTest.TABLE);
+        env.put("DNS_SERVERS", Nsd.shared().hostPort());
+        env.put("CORS_ORIGINS", "https://signup.example");
+        env.put("UPLOAD_BUCKET", S3UploadHandlerTest.BUCKET);
+        String out = invoke(function, event, env, dir);
         switch (function) {
             case "api" -> {
                 JsonNode response = JSON.readTree(out);
                 assertEquals("https://signup.example", response.at("/headers/access-control-allow-origin").asText(), out);
+                if (response.path("isBase64Encoded").asBoolean()) {
+                    // The widget, gzipped: API Gateway takes bytes only as base64.
+                    assertEquals("gzip", response.at("/headers/content-encoding").asText(), out);
+                    assertTrue(response.at("/headers/etag").asText().startsWith("W/\""), out);
+                    byte[] gzipped = Base64.getDecoder().decode(response.get("body").asText());
+                    assertTrue(new String(new GZIPInputStream(new ByteArrayInputStream(gzipped)).readAllBytes(),
+                            StandardCharsets.UTF_8).contains("window.MailCheck"), out);
+                    return;
+                }
                 JsonNode body = JSON.readTree(response.get("body").asText());
                 if (response.get("statusCode").asInt() == 202) {
                     assertEquals("queued", body.get("status").asText(), out);
@@ -87,8 +110,10 @@ class SampleEventsTest {
                 }
             }
             case "s3" -> {
+                String key = UploadProcessor.resultsKey(UPLOAD, UploadProcessor.jobId(S3UploadHandlerTest.BUCKET, UPLOAD,
+                        JSON.readTree(Files.readString(event)).at("/Records/0/s3/object/eTag").asText()));
                 String csv = Moto.shared().s3().getObjectAsBytes(b -> b.bucket(S3UploadHandlerTest.BUCKET)
-                        .key("results/signups week 48.csv")).asUtf8String();
+                        .key(key)).asUtf8String();
                 assertTrue(csv.contains("ann@good.checker.test") && csv.contains("null_mx"), csv);
                 assertTrue(out.contains("2 results"), out);
             }
@@ -102,6 +127,17 @@ class SampleEventsTest {
                         .job(SQS_JOB).orElseThrow();
                 assertEquals(Job.DONE, job.status());
                 assertEquals(4, job.total());
+            }
+            case "failures" -> {
+                assertEquals(0, JSON.readTree(out).get("batchItemFailures").size(), out);
+                JsonNode upload = JSON.readTree(JSON.readTree(Files.readString(event)).at("/Records/0/body").asText())
+                        .at("/requestPayload/Records/0/s3/object");
+                Job job = new DynamoResultStore(Moto.shared().dynamo(), DynamoResultStoreTest.TABLE, Duration.ofDays(1))
+                        .job(UploadProcessor.jobId(S3UploadHandlerTest.BUCKET,
+                                URLDecoder.decode(upload.get("key").asText(), StandardCharsets.UTF_8),
+                                upload.get("eTag").asText())).orElseThrow();
+                assertEquals(Job.FAILED, job.status());
+                assertTrue(job.error().contains("Task timed out after 900.00 seconds"), job.error());
             }
             default -> throw new AssertionError("no function for " + event);
         }

@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.MappingIterator;
 import com.fasterxml.jackson.dataformat.csv.CsvMapper;
 import com.fasterxml.jackson.dataformat.csv.CsvSchema;
+import dev.mailcheck.testbed.FakeDnsServer;
 import dev.mailcheck.testbed.Nsd;
 import dev.mailcheck.testbed.Unbound;
 import dev.mailcheck.testbed.FakeSmtpServer;
@@ -24,10 +25,14 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.xbill.DNS.Name;
+import org.xbill.DNS.Rcode;
 
 /** The {@code check} command as a separate process: input file in, results out, against NSD. */
 class CheckCommandTest {
@@ -46,24 +51,43 @@ class CheckCommandTest {
     }
 
     private Run run(byte[] stdin, String... args) throws Exception {
-        return run(Map.of(), stdin, args);
+        return run(Map.of(), stdin, dir.resolve("stdout"), args);
     }
 
-    /** @param env added to the environment, which never passes LOG_ADDRESSES on from the test's own */
-    private Run run(Map<String, String> env, byte[] stdin, String... args) throws Exception {
-        List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
-                "-cp", System.getProperty("java.class.path"), Main.class.getName()));
-        command.addAll(List.of(args));
-        Path out = dir.resolve("stdout");
-        Path err = dir.resolve("stderr");
-        ProcessBuilder builder = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile());
-        builder.environment().remove("LOG_ADDRESSES");
-        builder.environment().putAll(env);
-        Process p = builder.start();
+    /**
+     * @param env    added to the environment, which never passes LOG_ADDRESSES on from the test's own
+     * @param stdout where standard output goes
+     */
+    private Run run(Map<String, String> env, byte[] stdin, Path stdout, String... args) throws Exception {
+        Process p = start(env, stdout, args);
         p.getOutputStream().write(stdin);
         p.getOutputStream().close();
         assertTrue(p.waitFor(60, TimeUnit.SECONDS), "check did not finish");
-        return new Run(p.exitValue(), Files.readString(out), Files.readString(err));
+        return ended(p, stdout);
+    }
+
+    /**
+     * The CLI in a JVM of its own. Through perl, which sets SIGINT back to its default: a JVM that inherits
+     * it ignored (a test run started in the background) would ignore Ctrl-C and never run its shutdown hooks.
+     */
+    private Process start(Map<String, String> env, Path stdout, String... args) throws IOException {
+        List<String> command = new ArrayList<>(List.of("/usr/bin/perl", "-e", "$SIG{INT} = 'DEFAULT'; exec @ARGV or die",
+                "--", ProcessHandle.current().info().command().orElse("java"), "-cp", System.getProperty("java.class.path"),
+                Main.class.getName()));
+        command.addAll(List.of(args));
+        ProcessBuilder builder = new ProcessBuilder(command).redirectOutput(stdout.toFile())
+                .redirectError(dir.resolve("stderr").toFile());
+        builder.environment().remove("LOG_ADDRESSES");
+        builder.environment().putAll(env);
+        return builder.start();
+    }
+
+    private Run ended(Process p, Path stdout) throws IOException {
+        Run run = new Run(p.exitValue(), Files.isRegularFile(stdout) ? Files.readString(stdout) : "",
+                Files.readString(dir.resolve("stderr")));
+        // JBoss LogManager's complaint came with every run (Main sets java.util.logging.manager now).
+        assertFalse(run.stderr().contains("LogManager accessed before"), run.stderr());
+        return run;
     }
 
     private Run check(String input, String... options) throws Exception {
@@ -126,7 +150,7 @@ class CheckCommandTest {
         assertEquals(List.of("accepts_mail", "null_mx", "invalid_syntax", "invalid_syntax"),
                 results.stream().map(r -> r.get("reason").asText()).toList());
         assertEquals("jane@good.checker.test", results.get(0).get("address").asText());
-        assertTrue(results.get(3).get("detail").asText().contains("no value in the email column"));
+        assertTrue(results.get(3).get("detail").asText().contains("no value in the 'Email' column"));
     }
 
     @Test
@@ -227,8 +251,118 @@ class CheckCommandTest {
         for (int i = 0; i < results.size(); i++) {
             assertEquals("user" + i + "@good.checker.test", results.get(i).get("address").asText());
         }
-        assertTrue(run.stderr().contains("broke off after " + results.size() + " records"), run.stderr());
+        assertTrue(run.stderr().contains("broke off after " + results.size() + " records, at line " + (results.size() + 1)),
+                run.stderr());
         assertFalse(run.stderr().contains("Exception in thread"), run.stderr());
+    }
+
+    /** A stray quote used to turn the rest of the file into one invalid_syntax record, and exit 0. */
+    @Test
+    void aCsvThatBreaksIsACutInputWithItsLineNumber() throws Exception {
+        Run run = check("""
+                Name,E-Mail
+                Ann,ann@good.checker.test
+                Bob "the builder",bob@good.checker.test
+                "Cy,cy@good.checker.test
+                Di,di@good.checker.test
+                """, "--format", "jsonl");
+        assertEquals(CheckCommand.INPUT_BROKE_OFF, run.exit(), run.stderr());
+        assertEquals(List.of("ann@good.checker.test", "bob@good.checker.test"),
+                run.jsonl().stream().map(r -> r.get("address").asText()).toList());
+        assertTrue(run.stderr().contains("broke off after 2 records, at line 4 (Missing closing quote"), run.stderr());
+    }
+
+    /** The address column goes by many names; when none is found the message names the headers there are. */
+    @ParameterizedTest(name = "{0} {1}")
+    @CsvSource(delimiter = '|', textBlock = """
+            # header line             | --column   | exit | on stdout or stderr
+            Name,E-Mail-Adresse,Phone |            | 0    | ann@good.checker.test
+            Name,Email Address,Phone  |            | 0    | ann@good.checker.test
+            Name,Contact,Phone        | contact    | 0    | ann@good.checker.test
+            Name,Contact,Phone        |            | 2    | its columns are: Name, Contact, Phone. Name the address column with --column.
+            Name,E-Mail,Phone         | Email      | 2    | the CSV header has no 'Email' column; its columns are: Name, E-Mail, Phone
+            """)
+    void theAddressColumnIsFoundByItsNameOrTheHeadersAreNamed(String header, String column, int exit, String says)
+            throws Exception {
+        Run run = check(header + "\nAnn,ann@good.checker.test,555\n",
+                column == null ? new String[] {"--format", "jsonl"} : new String[] {"--format", "jsonl", "--column", column});
+        assertEquals(exit, run.exit(), run.stderr());
+        if (exit == 0) {
+            assertEquals(says, run.jsonl().getFirst().get("address").asText());
+            assertEquals("accepts_mail", run.jsonl().getFirst().get("reason").asText());
+        } else {
+            assertTrue(run.stderr().contains(says), run.stderr());
+            assertEquals("", run.stdout());
+        }
+    }
+
+    /** Writing to standard output on a full disk exited 0; -o on one printed a 27-frame stack trace. */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource({"standard output", "-o"})
+    void aWriteErrorIsOneMessageAndExitOne(String where) throws Exception {
+        Path input = dir.resolve("input.txt");
+        Files.writeString(input, "a@good.checker.test\nb@nullmx.checker.test\n");
+        Path devFull = Path.of("/dev/full");
+        List<String> args = new ArrayList<>(List.of("check", "--dns", Nsd.shared().hostPort(), input.toString()));
+        if (where.equals("-o")) {
+            args.addAll(List.of("-o", devFull.toString()));
+        }
+        Run run = run(Map.of(), new byte[0], where.equals("-o") ? dir.resolve("stdout") : devFull, args.toArray(String[]::new));
+        assertEquals(CheckCommand.OUTPUT_FAILED, run.exit(), run.stderr());
+        assertTrue(run.stderr().contains("cannot write the results to " + (where.equals("-o") ? devFull : where)
+                + " (No space left on device)"), run.stderr());
+        assertFalse(run.stderr().contains("\tat "), run.stderr());
+    }
+
+    /**
+     * Ctrl-C or kill mid-run: the results already finished reach the output (they sat in its buffer before),
+     * in input order, and standard error says how many. Checks behind one stuck on a silent DNS server count.
+     */
+    @ParameterizedTest(name = "SIG{0}")
+    @CsvSource({"TERM, 143", "INT, 130"})
+    void aSignalWritesTheResultsAlreadyFinishedAndSaysHowMany(String signal, int exit) throws Exception {
+        Name silent = Name.fromConstantString("silent.test.");
+        List<String> input = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            input.add("before@nx" + i + ".test");
+        }
+        input.add("someone@silent.test");
+        for (int i = 0; i < 10; i++) {
+            input.add("not an address " + i);
+        }
+        for (int i = 5; i < 10; i++) {
+            input.add("after@nx" + i + ".test");
+        }
+        Path file = dir.resolve("input.txt");
+        Files.write(file, input);
+        // MX queries for silent.test go unanswered; every other name does not exist.
+        try (FakeDnsServer dns = new FakeDnsServer((query, transport) -> query.getQuestion().getName().equals(silent) ? null
+                : FakeDnsServer.reply(query, Rcode.NXDOMAIN).toWire())) {
+            Path stdout = dir.resolve("stdout");
+            Process p = start(Map.of(), stdout, "check", "--dns", "127.0.0.1:" + dns.address().getPort(),
+                    "--dns-timeout-ms", "600000", "--format", "jsonl", file.toString());
+            // Once the last domain is asked about, every record has been read and the shutdown hook is in place.
+            Name last = Name.fromConstantString("nx9.test.");
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (dns.queries().stream().noneMatch(q -> q.name().equals(last)) && p.isAlive()) {
+                assertTrue(System.nanoTime() < deadline, "the run never asked about nx9.test");
+                Thread.sleep(20);
+            }
+            assertEquals(0, new ProcessBuilder("kill", "-" + signal, Long.toString(p.pid())).start().waitFor());
+            assertTrue(p.waitFor(60, TimeUnit.SECONDS), "still running after SIG" + signal);
+            Run run = ended(p, stdout);
+
+            assertEquals(exit, run.exit(), run.stderr());
+            List<String> written = run.jsonl().stream().map(r -> r.get("address").asText()).toList();
+            Matcher said = Pattern.compile("the (\\d+) results finished are written, in input order; (\\d+) checks still"
+                    + " running").matcher(run.stderr());
+            assertTrue(said.find(), run.stderr());
+            assertEquals(written.size(), Integer.parseInt(said.group(1)), run.stderr());
+            assertEquals(input.size(), written.size() + Integer.parseInt(said.group(2)), run.stderr());
+            assertFalse(written.contains("someone@silent.test"), written::toString);
+            assertTrue(written.containsAll(input.subList(6, 16)), "every unreadable address was finished: " + written);
+            assertEquals(input.stream().filter(written::contains).toList(), written, "in input order");
+        }
     }
 
     @Test
@@ -296,10 +430,10 @@ class CheckCommandTest {
         if (how.startsWith("--")) {
             args.add(1, how);
         }
-        Run run = run(how.contains("=") ? Map.of("LOG_ADDRESSES", "true") : Map.of(), new byte[0],
+        Run run = run(how.contains("=") ? Map.of("LOG_ADDRESSES", "true") : Map.of(), new byte[0], dir.resolve("stdout"),
                 args.toArray(String[]::new));
         assertEquals(2, run.exit(), run.stderr());
-        assertTrue(run.stderr().contains("no 'email' column"), run.stderr());
+        assertTrue(run.stderr().contains("its columns are: "), run.stderr());
         assertEquals(whole, run.stderr().contains("jane.doe@good.checker.test"), run.stderr());
         assertEquals(!whole, run.stderr().contains("j***@good.checker.test"), run.stderr());
     }

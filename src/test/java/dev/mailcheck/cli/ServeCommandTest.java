@@ -1,17 +1,47 @@
 package dev.mailcheck.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.mailcheck.testbed.ServeProcess;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.zip.GZIPInputStream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /** `checker serve` as a process, over real HTTP on loopback. */
 class ServeCommandTest {
+
+    /** A server with short deadlines, for the clients that misbehave. */
+    private static ServeProcess hostile;
+
+    @BeforeAll
+    static void start() {
+        hostile = ServeProcess.start("--header-timeout-ms", "1500", "--body-timeout-ms", "1500");
+    }
+
+    @AfterAll
+    static void stop() throws InterruptedException {
+        hostile.close();
+    }
 
     @Test
     void servesTheApi() throws Exception {
@@ -38,9 +68,102 @@ class ServeCommandTest {
                     HttpResponse.BodyHandlers.ofString());
             assertEquals(413, huge.statusCode());
 
-            HttpResponse<String> widget = http.send(HttpRequest.newBuilder(serve.resolve("/widget.js")).build(),
-                    HttpResponse.BodyHandlers.ofString());
+            HttpResponse<byte[]> widget = http.send(HttpRequest.newBuilder(serve.resolve("/widget.js"))
+                    .header("accept-encoding", "gzip").build(), HttpResponse.BodyHandlers.ofByteArray());
             assertEquals("text/javascript; charset=utf-8", widget.headers().firstValue("content-type").orElse(null));
+            assertEquals("gzip", widget.headers().firstValue("content-encoding").orElse(null));
+            assertTrue(new String(new GZIPInputStream(new ByteArrayInputStream(widget.body())).readAllBytes(),
+                    StandardCharsets.UTF_8).contains("window.MailCheck"));
+            HttpResponse<String> again = http.send(HttpRequest.newBuilder(serve.resolve("/widget.js"))
+                    .header("if-none-match", widget.headers().firstValue("etag").orElseThrow()).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertEquals(304, again.statusCode());
         }
+    }
+
+    /**
+     * Clients that trickle, stall, or send what HTTP/1.1 does not allow: each gets its answer and a closed
+     * connection, or only the closed connection, and a client that keeps sending cannot hold one past the
+     * deadline (1.5 s here). {@code a{N}} stands for N times {@code a}, CRLF for a line end.
+     */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', nullValues = "-", textBlock = """
+            # scenario                                   | sent at once                                                                | then a byte every 200 ms | answer
+            headers arriving a byte every 200 ms         | GET /v1/check?address=a%40good.checker.test HTTP/1.1CRLFHost: tCRLF          | X-Slow: a{1000}          | -
+            headers started, then silence                | GET /v1/check?address=a%40good.checker.test HTTP/1.1CRLFHost: tCRLF          | -                        | -
+            a body arriving a byte every 200 ms          | POST /v1/checks HTTP/1.1CRLFHost: tCRLFContent-Length: 5000CRLFCRLF{        | a{1000}                  | HTTP/1.1 408
+            a malformed chunk size                       | POST /v1/checks HTTP/1.1CRLFHost: tCRLFTransfer-Encoding: chunkedCRLFCRLFzzCRLFabcCRLF0CRLFCRLF | - | HTTP/1.1 400
+            a header block over 16 KiB                   | GET /v1/check HTTP/1.1CRLFHost: tCRLFX-Big: a{20000}CRLFCRLF                  | -                        | HTTP/1.1 431
+            a request line over 16 KiB                   | GET /v1/check?a{20000} HTTP/1.1CRLFHost: tCRLFCRLF                           | -                        | HTTP/1.0 414
+            a kept-alive connection with nothing more    | GET /v1/check?address=a%40good.checker.test HTTP/1.1CRLFHost: tCRLFCRLF      | -                        | HTTP/1.1 200
+            """)
+    void hostileClientsAreAnsweredOrClosedAndNeverHeldPastTheDeadline(String scenario, String sent, String trickled,
+                                                                       String answer) throws Exception {
+        try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), hostile.base().getPort())) {
+            socket.setSoTimeout(60_000); // a guard against a hang, far past the deadline
+            socket.getOutputStream().write(raw(sent));
+            Thread trickle = Thread.ofVirtual().start(() -> {
+                try {
+                    for (byte b : trickled == null ? new byte[0] : raw(trickled)) {
+                        Thread.sleep(200);
+                        socket.getOutputStream().write(b);
+                    }
+                } catch (IOException | InterruptedException e) {
+                    // the server closed the connection, as it should
+                }
+            });
+            String received = new String(socket.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+            trickle.join();
+            if (answer == null) {
+                assertEquals("", received);
+            } else {
+                assertTrue(received.startsWith(answer), received);
+            }
+        }
+    }
+
+    /** Many connections stalled in their headers do not stop a normal request; each is closed at its deadline. */
+    @Test
+    void twoThousandSlowConnectionsDoNotStopANormalRequest() throws Exception {
+        List<Socket> slow = new ArrayList<>();
+        try (ServeProcess serve = ServeProcess.start("--header-timeout-ms", "10000")) {
+            for (int i = 0; i < 2_000; i++) {
+                Socket s = new Socket(InetAddress.getLoopbackAddress(), serve.base().getPort());
+                s.setSoTimeout(60_000);
+                s.getOutputStream().write(raw("GET /v1/check?address=a%40good.checker.test HTTP/1.1CRLFHost: tCRLFX-Slow: a"));
+                slow.add(s);
+            }
+            HttpResponse<String> normal = HttpClient.newHttpClient().send(HttpRequest.newBuilder(serve.resolve(
+                    "/v1/check?address=ann%40good.checker.test")).build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, normal.statusCode(), normal.body());
+            assertEquals("deliverable", new ObjectMapper().readTree(normal.body()).get("verdict").asText());
+            for (Socket s : slow) {
+                assertEquals(-1, s.getInputStream().read(), "closed by the server, without an answer");
+            }
+        } finally {
+            for (Socket s : slow) {
+                s.close();
+            }
+        }
+    }
+
+    @Test
+    void aPortInUseIsOneLineAndExitCode2() throws Exception {
+        try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            ServeProcess.Ended ended = ServeProcess.runToExit("--port", Integer.toString(taken.getLocalPort()));
+            assertEquals(2, ended.exitCode(), ended.stderr());
+            assertTrue(ended.stderr().lines().anyMatch(("checker serve: cannot listen on 127.0.0.1:" + taken.getLocalPort()
+                    + ": Address already in use")::equals), ended.stderr());
+            assertFalse(ended.stderr().contains("\tat ") || ended.stderr().contains("Exception"), ended.stderr());
+        }
+    }
+
+    private static byte[] raw(String spec) {
+        Matcher m = Pattern.compile("(.)\\{(\\d+)}").matcher(spec.replace("CRLF", "\r\n"));
+        StringBuilder out = new StringBuilder();
+        while (m.find()) {
+            m.appendReplacement(out, Matcher.quoteReplacement(m.group(1).repeat(Integer.parseInt(m.group(2)))));
+        }
+        return m.appendTail(out).toString().getBytes(StandardCharsets.ISO_8859_1);
     }
 }

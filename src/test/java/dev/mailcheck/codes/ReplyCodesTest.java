@@ -4,10 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.mailcheck.Reason;
-import dev.mailcheck.SmtpReply;
-import dev.mailcheck.verdict.ResultJson;
 import java.util.List;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -33,7 +30,6 @@ class ReplyCodesTest {
             assertEquals(language, e.language());
             assertEquals(ReplyClass.of(code), e.replyClass());
         }
-        assertEquals(ReplyCodes.path(code), reason.predictedReply().reference());
     }
 
     /** What a probe can meet, from the greeting to QUIT, and what RFC 7504 added. */
@@ -105,13 +101,9 @@ class ReplyCodesTest {
     }
 
     @Test
-    void unknownCodesHaveNoEntryAndNoReference() {
+    void unknownCodesHaveNoEntry() {
         assertFalse(CODES.has(299));
         assertTrue(CODES.entry(299, Language.EN).isEmpty());
-        JsonNode known = ResultJson.mapper().valueToTree(new SmtpReply(556, "5.1.10"));
-        assertEquals("/v1/smtp-codes/556", known.get("reference").asText());
-        JsonNode unknown = ResultJson.mapper().valueToTree(new SmtpReply(571, "5.7.1"));
-        assertTrue(unknown.get("reference").isNull());
     }
 
     @ParameterizedTest(name = "''{0}'' -> {1}")

@@ -8,20 +8,20 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestHandler;
-import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
-import com.fasterxml.jackson.dataformat.yaml.YAMLParser;
 import dev.mailcheck.aws.AwsConfig;
+import dev.mailcheck.testbed.CloudFormation;
 import jakarta.inject.Named;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.Predicate;
@@ -37,14 +37,13 @@ import org.junit.jupiter.params.provider.CsvSource;
  */
 class TemplateTest {
 
-    static final Path TEMPLATE = Path.of("infra/template.yaml");
     static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 
     static JsonNode template;
 
     @BeforeAll
-    static void read() throws IOException {
-        template = readCloudFormation(TEMPLATE);
+    static void read() {
+        template = CloudFormation.template();
     }
 
     /** The functions: logical id | QUARKUS_LAMBDA_HANDLER | the {@code @Named} handler class of that name. */
@@ -52,6 +51,7 @@ class TemplateTest {
             ApiFunction    | api | dev.mailcheck.aws.ApiHandler
             UploadFunction | s3  | dev.mailcheck.aws.S3UploadHandler
             ChunkFunction  | sqs | dev.mailcheck.aws.SqsChunkHandler
+            FailureFunction | failures | dev.mailcheck.aws.FailureHandler
             """;
 
     @ParameterizedTest(name = "{0}: QUARKUS_LAMBDA_HANDLER={1} is @Named {2}")
@@ -80,8 +80,10 @@ class TemplateTest {
         assertNotNull(type.getMethod(handler[1], InputStream.class, OutputStream.class, Context.class));
 
         assertEquals("java21", property(function, "Runtime").asText());
-        assertEquals(Path.of("target/function.zip"),
-                TEMPLATE.getParent().resolve(property(function, "CodeUri").asText()).normalize());
+        // `aws cloudformation package` ignores a CodeUri in Globals: each function names the zip itself.
+        assertTrue(template.at("/Globals/Function/CodeUri").isMissingNode(), "CodeUri in Globals");
+        assertEquals(Path.of("target/function.zip"), CloudFormation.TEMPLATE.getParent()
+                .resolve(template.at("/Resources/" + function + "/Properties/CodeUri").asText()).normalize());
         assertEquals("PublishedVersions", property(function, "SnapStart").path("ApplyOn").asText());
         assertFalse(property(function, "AutoPublishAlias").asText().isEmpty(),
                 "SnapStart applies to published versions: events must go to an alias");
@@ -125,8 +127,13 @@ class TemplateTest {
             results expire by DynamoDB's TTL on expires_at               | /Resources/ResultsTable/Properties/TimeToLiveSpecification                     | {"AttributeName": "expires_at", "Enabled": true}
             results survive the stack                                    | /Resources/ResultsTable/DeletionPolicy                                         | "Retain"
             the signup-form route has its own throttle                   | /Resources/HttpApi/Properties/RouteSettings/GET ~1v1~1check                    | {"ThrottlingRateLimit": {"Ref": "CheckThrottleRate"}, "ThrottlingBurstLimit": {"Ref": "CheckThrottleBurst"}}
-            functions are told the bucket's name without a !Ref          | /Globals/Function/Environment/Variables/UPLOAD_BUCKET                          | {"Fn::Sub": "${UploadBucketPrefix}-uploads-${AWS::AccountId}-${AWS::Region}"}
-            the same name the bucket is given                            | /Resources/UploadBucket/Properties/BucketName                                  | {"Fn::Sub": "${UploadBucketPrefix}-uploads-${AWS::AccountId}-${AWS::Region}"}
+            functions are told the bucket's name without a !Ref          | /Globals/Function/Environment/Variables/UPLOAD_BUCKET                          | {"Fn::Sub": ["${UploadBucketPrefix}-uploads-${AWS::AccountId}-${StackSuffix}", {"StackSuffix": {"Fn::Select": [0, {"Fn::Split": ["-", {"Fn::Select": [2, {"Fn::Split": ["/", {"Ref": "AWS::StackId"}]}]}]}]}}]}
+            the same name the bucket is given (a kept bucket of a deleted stack never blocks a new one: its name has a piece of the stack id) | /Resources/UploadBucket/Properties/BucketName | {"Fn::Sub": ["${UploadBucketPrefix}-uploads-${AWS::AccountId}-${StackSuffix}", {"StackSuffix": {"Fn::Select": [0, {"Fn::Split": ["-", {"Fn::Select": [2, {"Fn::Split": ["/", {"Ref": "AWS::StackId"}]}]}]}]}}]}
+            an upload failed three times is recorded on the failure queue | /Resources/UploadFunction/Properties/EventInvokeConfig                        | {"MaximumRetryAttempts": 2, "DestinationConfig": {"OnFailure": {"Type": "SQS", "Destination": {"Fn::GetAtt": ["UploadFailureQueue", "Arn"]}}}}
+            whose records the failure function reads                      | /Resources/FailureFunction/Properties/Events/FailedUploads/Properties/Queue    | {"Fn::GetAtt": ["UploadFailureQueue", "Arn"]}
+            as it reads the chunks in the dead-letter queue               | /Resources/FailureFunction/Properties/Events/DeadChunks/Properties/Queue       | {"Fn::GetAtt": ["ChunkDeadLetterQueue", "Arn"]}
+            a missing key is a 404 (not S3's 403) to the API function    | /Resources/ApiS3Policy/Properties/PolicyDocument/Statement/2                   | {"Sid": "MissingIs404", "Effect": "Allow", "Action": "s3:ListBucket", "Resource": {"Fn::GetAtt": ["UploadBucket", "Arn"]}}
+            jobs are announced on the default bus                        | /Globals/Function/Environment/Variables/EVENT_BUS_NAME                         | "default"
             """)
     void templateSays(String scenario, String pointer, String json) throws IOException {
         JsonNode actual = template.at(pointer);
@@ -155,6 +162,7 @@ class TemplateTest {
             POST | /v1/checks             | true
             POST | /v1/jobs               | true
             GET  | /v1/jobs/{id}          | true
+            DELETE | /v1/jobs/{id}        | true
             GET  | /v1/jobs/{id}/results  | true
             GET  | /v1/openapi.json       | false
             GET  | /v1/smtp-codes/{code}  | false
@@ -174,10 +182,94 @@ class TemplateTest {
         assertEquals(authorized, !security.isMissingNode(), "security of " + method + " " + path);
     }
 
+    /** The served OpenAPI document describes each route as the template deploys it, authorization included. */
+    @Test
+    void theOpenApiDocumentDescribesTheRoutesAsDeployed() throws IOException {
+        JsonNode doc = new ObjectMapper().readTree(Path.of("src/main/resources/openapi.json").toFile());
+        JsonNode secured = template.at("/Resources/HttpApi/Properties/DefinitionBody/paths");
+        template.at("/Resources/ApiFunction/Properties/Events").forEach(e -> {
+            String path = e.at("/Properties/Path").asText();
+            String method = e.at("/Properties/Method").asText().toLowerCase();
+            JsonNode op = doc.path("paths").path(path).path(method);
+            assertFalse(op.isMissingNode(), method + " " + path + " is not in openapi.json");
+            boolean authorized = !secured.path(path).path(method).path("security").isMissingNode();
+            assertEquals(authorized, op.has("security"), method + " " + path + " security");
+            assertEquals(authorized, op.at("/responses/401").isObject() && op.at("/responses/403").isObject(),
+                    method + " " + path + " 401/403");
+            assertTrue(op.at("/responses/429").isObject(), method + " " + path + " 429");
+        });
+        assertEquals(Set.of("Iam", "Jwt"), iterable(doc.at("/components/securitySchemes").fieldNames()));
+    }
+
+    private static Set<String> iterable(Iterator<String> names) {
+        Set<String> out = new TreeSet<>();
+        names.forEachRemaining(out::add);
+        return out;
+    }
+
     @Test
     void everyApiRouteIsInTheRouteTable() {
-        assertEquals(9, count(template.at("/Resources/ApiFunction/Properties/Events"),
+        assertEquals(10, count(template.at("/Resources/ApiFunction/Properties/Events"),
                 e -> e.path("Type").asText().equals("HttpApi")));
+    }
+
+    /**
+     * Each function has a role of its own, so SAM adds no policy of its own accord: in particular its VPC
+     * access policy, which SAM attaches whenever VpcConfig is present, even as an !If that comes out empty.
+     */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', textBlock = FUNCTIONS)
+    void theVpcPolicyOnlyInAVpc(String function) {
+        JsonNode properties = template.at("/Resources/" + function + "/Properties");
+        assertTrue(properties.path("Policies").isMissingNode(), function + " has SAM Policies");
+        String role = properties.at("/Role/Fn::GetAtt/0").asText();
+        JsonNode managed = template.at("/Resources/" + role + "/Properties/ManagedPolicyArns");
+        Set<String> always = new TreeSet<>();
+        Set<String> inVpc = new TreeSet<>();
+        for (JsonNode arn : managed) {
+            if (arn.has("Fn::If")) {
+                assertEquals("InVpc", arn.get("Fn::If").get(0).asText());
+                assertEquals(ref("AWS::NoValue"), arn.get("Fn::If").get(2));
+                inVpc.add(arn.get("Fn::If").get(1).path("Fn::Sub").asText());
+            } else {
+                always.add(arn.path("Fn::Sub").asText());
+            }
+        }
+        assertEquals(Set.of("arn:${AWS::Partition}:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"), always);
+        assertEquals(Set.of("arn:${AWS::Partition}:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole"), inVpc);
+    }
+
+    /** The template's rules, as CloudFormation evaluates them on the parameters given. */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', nullValues = "-", textBlock = """
+            # case                                        | SmtpEnabled | SmtpHelo   | SmtpSocks      | VpcSubnetIds | VpcSecurityGroupId | rules that fail
+            defaults                                      | false       | ''         | ''             | ''           | ''                 | -
+            SMTP through a SOCKS proxy                    | true        | probe.example | 192.0.2.1:1080 | ''        | ''                 | -
+            SMTP from a VPC                               | true        | probe.example | ''          | subnet-1     | sg-1               | -
+            SMTP with a security group but no subnets     | true        | probe.example | ''          | ''           | sg-1               | SmtpProbeNeedsARoute VpcParametersTogether
+            SMTP with no route at all                     | true        | probe.example | ''          | ''           | ''                 | SmtpProbeNeedsARoute
+            SMTP without a HELO name                      | true        | ''         | 192.0.2.1:1080 | ''           | ''                 | SmtpProbeNeedsARoute
+            subnets without a security group              | false       | ''         | ''             | subnet-1     | ''                 | VpcParametersTogether
+            a security group without subnets              | false       | ''         | ''             | ''           | sg-1               | VpcParametersTogether
+            """)
+    void rules(String scenario, String smtp, String helo, String socks, String subnets, String group, String fails) {
+        Map<String, String> parameters = new HashMap<>();
+        template.path("Parameters").properties().forEach(p -> parameters.put(p.getKey(), p.getValue().path("Default").asText()));
+        parameters.putAll(Map.of("SmtpEnabled", smtp, "SmtpHelo", helo, "SmtpSocks", socks, "VpcSubnetIds", subnets,
+                "VpcSecurityGroupId", group));
+        Set<String> failing = new TreeSet<>();
+        template.path("Rules").properties().forEach(rule -> {
+            JsonNode condition = rule.getValue().path("RuleCondition");
+            if (!condition.isMissingNode() && !CloudFormation.resolve(condition, parameters).asBoolean()) {
+                return;
+            }
+            for (JsonNode assertion : rule.getValue().path("Assertions")) {
+                if (!CloudFormation.resolve(assertion.path("Assert"), parameters).asBoolean()) {
+                    failing.add(rule.getKey());
+                }
+            }
+        });
+        assertEquals(fails == null ? Set.of() : Set.of(fails.split(" ")), failing, scenario);
     }
 
     // -- reading the template ------------------------------------------------------------------------------
@@ -205,60 +297,5 @@ class TemplateTest {
 
     static JsonNode ref(String name) {
         return NODES.objectNode().put("Ref", name);
-    }
-
-    /**
-     * Reads a CloudFormation YAML template as the JSON CloudFormation would see: a short tag becomes its
-     * long form ({@code !Ref X} → {"Ref": "X"}, {@code !GetAtt A.B} → {"Fn::GetAtt": ["A", "B"]},
-     * {@code !Sub s} → {"Fn::Sub": "s"}, and so on). Jackson's YAML parser reports tags as type ids.
-     */
-    static JsonNode readCloudFormation(Path file) throws IOException {
-        try (YAMLParser parser = new YAMLFactory().createParser(file.toFile())) {
-            parser.nextToken();
-            return node(parser);
-        }
-    }
-
-    private static JsonNode node(YAMLParser parser) throws IOException {
-        String tag = parser.getTypeId();
-        JsonNode value = switch (parser.currentToken()) {
-            case START_OBJECT -> {
-                ObjectNode object = NODES.objectNode();
-                while (parser.nextToken() == JsonToken.FIELD_NAME) {
-                    String field = parser.currentName();
-                    parser.nextToken();
-                    object.set(field, node(parser));
-                }
-                yield object;
-            }
-            case START_ARRAY -> {
-                ArrayNode array = NODES.arrayNode();
-                while (parser.nextToken() != JsonToken.END_ARRAY) {
-                    array.add(node(parser));
-                }
-                yield array;
-            }
-            case VALUE_STRING -> NODES.textNode(parser.getText());
-            case VALUE_NUMBER_INT -> switch (parser.getNumberType()) {
-                case INT -> NODES.numberNode(parser.getIntValue());
-                case LONG -> NODES.numberNode(parser.getLongValue());
-                default -> NODES.numberNode(parser.getBigIntegerValue());
-            };
-            case VALUE_NUMBER_FLOAT -> NODES.numberNode(parser.getDecimalValue());
-            case VALUE_TRUE, VALUE_FALSE -> NODES.booleanNode(parser.getBooleanValue());
-            case VALUE_NULL -> NODES.nullNode();
-            default -> throw new IOException("unexpected " + parser.currentToken() + " at " + parser.currentLocation());
-        };
-        if (tag == null) {
-            return value;
-        }
-        if (tag.equals("Ref")) {
-            return NODES.objectNode().set("Ref", value);
-        }
-        if (tag.equals("GetAtt") && value.isTextual()) {
-            String[] parts = value.asText().split("\\.", 2);
-            value = NODES.arrayNode().add(parts[0]).add(parts.length > 1 ? parts[1] : "");
-        }
-        return NODES.objectNode().set("Fn::" + tag, value);
     }
 }

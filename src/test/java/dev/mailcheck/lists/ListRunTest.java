@@ -1,6 +1,7 @@
 package dev.mailcheck.lists;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.sun.management.ThreadMXBean;
@@ -29,7 +30,7 @@ class ListRunTest {
 
     private static List<CheckResult> run(InputStream list, InputRecords.Format format) throws IOException {
         List<CheckResult> results = new ArrayList<>();
-        ListRun.run(checker, new InputRecords(ListRun.reader(list), format, "email"), results::add);
+        ListRun.run(checker, new InputRecords(ListRun.reader(list), format, null), results::add);
         return results;
     }
 
@@ -114,13 +115,14 @@ class ListRunTest {
     }
 
     @Test
-    void anOverLongCsvFieldEndsTheCsvInputWithAnError() throws IOException {
+    void anOverLongCsvFieldBreaksTheInputOffAfterTheResultsBeforeIt() {
         String csv = "email,note\nfirst@good.checker.test,x\nsecond@good.checker.test,"
                 + "n".repeat(InputRecords.MAX_CSV_FIELD_CHARS + 1) + "\nthird@good.checker.test,x\n";
-        List<CheckResult> results = run(new ByteArrayInputStream(csv.getBytes(StandardCharsets.US_ASCII)),
-                InputRecords.Format.AUTO);
-        assertEquals(Reason.ACCEPTS_MAIL, results.getFirst().reason());
-        assertEquals(Reason.INVALID_SYNTAX, results.getLast().reason());
-        assertTrue(results.getLast().detail().contains("could not be read"), results.getLast().detail());
+        List<CheckResult> results = new ArrayList<>();
+        InputRecords.BrokeOff e = assertThrows(InputRecords.BrokeOff.class, () -> ListRun.run(checker, new InputRecords(
+                ListRun.reader(new ByteArrayInputStream(csv.getBytes(StandardCharsets.US_ASCII))), InputRecords.Format.AUTO,
+                null), results::add));
+        assertEquals(List.of(Reason.ACCEPTS_MAIL), results.stream().map(CheckResult::reason).toList());
+        assertEquals(3, e.line(), e.getMessage());
     }
 }

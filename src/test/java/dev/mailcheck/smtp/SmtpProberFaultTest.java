@@ -30,7 +30,15 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 class SmtpProberFaultTest {
 
-    private static final Duration STAGE = Duration.ofMillis(600);
+    /** Far above a fake's reply time even on a loaded two-core machine, so only a fault ever reaches it. */
+    private static final Duration STAGE = Duration.ofSeconds(2);
+    /**
+     * What a fault may cost: two stage timeouts (a TLS fallback costs one) and the sessions' set-up and
+     * linger, with room for a loaded machine. Every stalling fault below stalls for longer, so a probe
+     * that waited for the server instead of its timeout fails the bound.
+     */
+    private static final Duration BOUND = STAGE.multipliedBy(2).plusSeconds(4);
+    private static final Duration STALL = Duration.ofSeconds(30);
     private static final MailDomain DOMAIN = new MailDomain("fault.test", Reason.ACCEPTS_MAIL, "",
             List.of(new MxHost(10, "mx.fault.test", List.of("127.0.0.1"))), null, false, 60);
 
@@ -128,7 +136,7 @@ class SmtpProberFaultTest {
                     Thread.sleep(100); // after the 220, so that the bytes reach the TLS layer, not the reply reader
                     c.send("this is not a TLS record\r\n");
                 }), false, Reason.ACCEPT_ALL, Stage.RCPT),
-                new Fault("TLS handshake never answered", startTls(c -> Thread.sleep(5_000)), false,
+                new Fault("TLS handshake never answered", startTls(c -> Thread.sleep(STALL)), false,
                         Reason.ACCEPT_ALL, Stage.RCPT));
     }
 
@@ -141,8 +149,7 @@ class SmtpProberFaultTest {
         SmtpOutcome o = run.first();
         assertEquals(f.reason, o.reason(), () -> o.detail() + "\n" + String.join("\n", o.report().transcript()));
         assertEquals(f.stage, o.report().stage(), o::detail);
-        // Two stage timeouts at most (a TLS fallback costs one), plus the session's set-up and linger.
-        assertTrue(ms < 2 * STAGE.toMillis() + 1_500, ms + " ms");
+        assertTrue(ms < BOUND.toMillis(), ms + " ms");
         if (f.name.startsWith("TLS")) {
             assertEquals(SmtpReport.StartTls.FAILED, o.report().starttls());
             assertEquals(2, run.server.connections(), "one connection for the failed handshake, one in plain SMTP");
@@ -152,7 +159,7 @@ class SmtpProberFaultTest {
         }
     }
 
-    /** Sends {@code reply} one byte a second, the way a tarpit answers. */
+    /** Sends {@code reply} one byte a second, the way a tarpit answers: the replies here take 14 s and more. */
     private static void trickle(FakeSmtpServer.Conversation c, String reply) throws IOException, InterruptedException {
         for (char ch : reply.toCharArray()) {
             c.send(String.valueOf(ch));
@@ -191,7 +198,7 @@ class SmtpProberFaultTest {
 
     @Test
     void silentServerIsUnreachable() {
-        Run run = probe(c -> Thread.sleep(5_000), false, 5);
+        Run run = probe(c -> Thread.sleep(STALL), false, 5);
         assertEquals(Reason.SMTP_UNREACHABLE, run.first().reason());
         assertEquals(1, run.server.connections());
     }

@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 /**
  * {@code checker serve} as a process, on 127.0.0.1 and a port it picks, resolving with the shared NSD (never
@@ -26,15 +27,15 @@ public final class ServeProcess implements AutoCloseable {
         this.base = base;
     }
 
+    /** What a {@code serve} that ended said on standard error, and its exit code. */
+    public record Ended(int exitCode, String stderr) {
+    }
+
     /** @param options more options of {@code serve}, e.g. {@code --cors-origin ORIGIN} */
     public static ServeProcess start(String... options) {
-        List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"), "-cp",
-                System.getProperty("java.class.path"), Main.class.getName(), "serve", "--port", "0",
-                "--dns", Nsd.shared().hostPort(), "--allow-private-mx"));
-        command.addAll(List.of(options));
         try {
             Path log = Files.createTempFile("serve-", ".log");
-            Process p = new ProcessBuilder(command).redirectError(log.toFile()).start();
+            Process p = new ProcessBuilder(command(options)).redirectError(log.toFile()).start();
             BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
             String line = out.readLine();
             if (line == null || !line.startsWith("serving on http://127.0.0.1:")) {
@@ -45,6 +46,41 @@ public final class ServeProcess implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** Runs a {@code serve} that is expected to end by itself (e.g. it cannot listen), for at most a minute. */
+    public static Ended runToExit(String... options) {
+        try {
+            Path log = Files.createTempFile("serve-", ".log");
+            Process p = new ProcessBuilder(command(options)).redirectError(log.toFile())
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            if (!p.waitFor(60, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                throw new IllegalStateException("serve did not end; its log: " + Files.readString(log));
+            }
+            return new Ended(p.exitValue(), Files.readString(log));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** As the checker launcher runs it: the JVM exits on OutOfMemoryError, and Netty's use of Unsafe is allowed quietly. */
+    private static List<String> command(String... options) {
+        List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
+                "-XX:+ExitOnOutOfMemoryError"));
+        if (Runtime.version().feature() >= 23) {
+            command.add("--sun-misc-unsafe-memory-access=allow");
+        }
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName(), "serve", "--dns",
+                Nsd.shared().hostPort(), "--allow-private-mx"));
+        if (!List.of(options).contains("--port")) {
+            command.addAll(List.of("--port", "0"));
+        }
+        command.addAll(List.of(options));
+        return command;
     }
 
     /** {@code http://127.0.0.1:PORT}, without a trailing slash. */

@@ -52,4 +52,41 @@ class BatchTest {
         }
         assertTrue(mostUnfinished.get() <= Math.max(window, 1), "unfinished checks: " + mostUnfinished.get());
     }
+
+    /**
+     * A stopped run: no check is pulled after the stop, the finished results still leave in input order (also
+     * those behind one that never finishes), and the unfinished are counted, not awaited.
+     */
+    @ParameterizedTest(name = "{0}, window {1}, stop at pull {2}")
+    @CsvSource({
+            // checks: D finishes at once, . never; the stop comes with the pull of check number stopAt
+            "DDDD,  100, 2, 1;2,   0",
+            ".DD.D, 100, 5, 2;3;5, 2",
+            ".DDD,  2,   2, 2,     1",
+            "...,   100, 3, '',    3"})
+    void aStoppedRunHandsOnWhatIsFinishedAndCountsTheRest(String checks, int window, int stopAt, String written,
+            long unfinished) {
+        CompletableFuture<Void> stop = new CompletableFuture<>();
+        AtomicInteger pulled = new AtomicInteger();
+        Iterator<CompletableFuture<CheckResult>> source = new Iterator<>() {
+            public boolean hasNext() {
+                return pulled.get() < checks.length();
+            }
+
+            public CompletableFuture<CheckResult> next() {
+                int n = pulled.incrementAndGet();
+                if (n == stopAt) {
+                    stop.complete(null);
+                }
+                return checks.charAt(n - 1) == 'D'
+                        ? CompletableFuture.completedFuture(CheckResult.invalid(Integer.toString(n), "finished"))
+                        : new CompletableFuture<>();
+            }
+        };
+        List<String> out = new ArrayList<>();
+        Batch.Outcome outcome = Batch.run(source, window, r -> out.add(r.address()), stop);
+        assertEquals(written.isEmpty() ? List.of() : List.of(written.split(";")), out);
+        assertEquals(new Batch.Outcome(out.size(), unfinished), outcome);
+        assertEquals(stopAt, pulled.get(), "nothing is pulled after the stop");
+    }
 }

@@ -1,0 +1,220 @@
+package dev.mailcheck.cli;
+
+import dev.mailcheck.api.Api;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpConnection;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.net.impl.ConnectionBase;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The API over HTTP/1.1 on Vert.x (Netty's codec): Vert.x limits the request line, the header block and
+ * chunk sizes, answers malformed requests with 400 and closes idle connections. What it lacks is a deadline
+ * for a request that trickles in: its idle timer watches decoded messages, so a stalled header block is
+ * closed only after the whole idle time (measured: 60 s) and every chunk of a body trickling in resets it.
+ * So each connection here gets deadlines: the request line and headers must arrive within {@code headers}
+ * of the connection or the previous response, the body within {@code body} of the headers, or the
+ * connection is closed (408 where a request was under way). The API itself blocks (DNS, SMTP, the store), so it runs
+ * on virtual threads, never on the event loop.
+ */
+final class ApiServer implements AutoCloseable {
+
+    /** @param idle a connection that neither sends nor reads for this long is closed */
+    record Deadlines(Duration headers, Duration body, Duration idle) {
+    }
+
+    /** The longest request line; a path with a query of the longest address fits many times over. */
+    private static final int MAX_REQUEST_LINE = 16 * 1024;
+    private static final int MAX_HEADER_BYTES = 16 * 1024;
+
+    private final Vertx vertx;
+    private final HttpServer server;
+    private final Api api;
+    private final Deadlines deadlines;
+    private final ExecutorService handlers = Executors.newVirtualThreadPerTaskExecutor();
+    /** Per open connection, the timer that closes it if the next request's headers are not in by then. */
+    private final Map<HttpConnection, Long> headerTimers = new ConcurrentHashMap<>();
+
+    private ApiServer(Vertx vertx, HttpServer server, Api api, Deadlines deadlines) {
+        this.vertx = vertx;
+        this.server = server;
+        this.api = api;
+        this.deadlines = deadlines;
+    }
+
+    /**
+     * Listens on {@code bind:port} (0 for a free port).
+     *
+     * @throws java.net.BindException when the address is in use or not this machine's
+     */
+    static ApiServer start(Api api, String bind, int port, Deadlines deadlines) throws Exception {
+        // One event loop is plenty for a server whose work runs on virtual threads; Vert.x's own DNS resolver
+        // is never asked (the bind address is a literal or in /etc/hosts).
+        Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1).setPreferNativeTransport(false));
+        HttpServer http = vertx.createHttpServer(new HttpServerOptions().setHost(bind).setPort(port)
+                .setAcceptBacklog(1024).setHttp2ClearTextEnabled(false)
+                .setMaxInitialLineLength(MAX_REQUEST_LINE).setMaxHeaderSize(MAX_HEADER_BYTES)
+                .setIdleTimeout((int) deadlines.idle().toMillis()).setIdleTimeoutUnit(TimeUnit.MILLISECONDS));
+        ApiServer server = new ApiServer(vertx, http, api, deadlines);
+        http.connectionHandler(server::opened).requestHandler(server::request);
+        try {
+            http.listen().toCompletionStage().toCompletableFuture().join();
+        } catch (CompletionException e) {
+            vertx.close();
+            throw e.getCause() instanceof Exception cause ? cause : e;
+        }
+        return server;
+    }
+
+    int port() {
+        return server.actualPort();
+    }
+
+    private void opened(HttpConnection connection) {
+        awaitHeaders(connection);
+        connection.closeHandler(v -> {
+            Long timer = headerTimers.remove(connection);
+            if (timer != null) {
+                vertx.cancelTimer(timer);
+            }
+        });
+    }
+
+    private void awaitHeaders(HttpConnection connection) {
+        long timer = vertx.setTimer(deadlines.headers().toMillis(), id -> {
+            if (headerTimers.remove(connection, id)) {
+                connection.close();
+            }
+        });
+        Long earlier = headerTimers.put(connection, timer);
+        if (earlier != null) {
+            vertx.cancelTimer(earlier);
+        }
+    }
+
+    private void request(HttpServerRequest request) {
+        HttpConnection connection = request.connection();
+        Long timer = headerTimers.remove(connection);
+        if (timer != null) {
+            vertx.cancelTimer(timer);
+        }
+        HttpServerResponse response = request.response();
+        response.endHandler(v -> {
+            if (!response.closed()) {
+                awaitHeaders(connection);
+            }
+        });
+        Context context = Vertx.currentContext();
+        Buffer body = Buffer.buffer();
+        boolean[] finished = {false};
+        long bodyTimer = vertx.setTimer(deadlines.body().toMillis(), id -> {
+            if (!finished[0]) {
+                finished[0] = true;
+                refuse(response, 408, "the request body did not arrive within " + deadlines.body().toSeconds() + " s");
+            }
+        });
+        request.exceptionHandler(e -> {
+            if (!finished[0]) {
+                finished[0] = true;
+                vertx.cancelTimer(bodyTimer);
+                refuse(response, 400, "the request could not be read: " + e.getMessage());
+                // Vert.x 4 closes the connection as soon as this handler returns (a malformed chunk fails the
+                // decoder), dropping what was written but not flushed: flush the 400 first. Its own API has no
+                // flush, hence the cast to its connection class.
+                if (connection instanceof ConnectionBase base) {
+                    base.channel().flush();
+                }
+            }
+        });
+        request.handler(chunk -> {
+            if (finished[0]) {
+                return;
+            }
+            // One byte past the largest body any route takes is enough for the API to answer 413; the rest is
+            // never read, and the connection closes after the answer.
+            int room = Api.MAX_JOB_BODY_BYTES + 1 - body.length();
+            body.appendBuffer(chunk.length() > room ? chunk.getBuffer(0, room) : chunk);
+            if (body.length() > Api.MAX_JOB_BODY_BYTES) {
+                finished[0] = true;
+                vertx.cancelTimer(bodyTimer);
+                request.pause();
+                handle(request, body, context, true);
+            }
+        });
+        request.endHandler(v -> {
+            if (!finished[0]) {
+                finished[0] = true;
+                vertx.cancelTimer(bodyTimer);
+                handle(request, body, context, false);
+            }
+        });
+    }
+
+    private void handle(HttpServerRequest request, Buffer body, Context context, boolean close) {
+        Map<String, String> headers = new HashMap<>();
+        request.headers().forEach((k, v) -> headers.merge(k.toLowerCase(Locale.ROOT), v, (a, b) -> a + "," + b));
+        Api.Request call = new Api.Request(request.method().name(), request.path(), query(request.query()), headers,
+                body.toString(StandardCharsets.UTF_8));
+        handlers.execute(() -> {
+            Api.Response r = api.handle(call);
+            context.runOnContext(v -> send(request.response(), r.status(), r.headers(), Buffer.buffer(r.bytes()), close));
+        });
+    }
+
+    private static void refuse(HttpServerResponse response, int status, String message) {
+        send(response, status, Map.of("content-type", "application/json"),
+                Buffer.buffer(Api.errorBody(message)), true);
+    }
+
+    private static void send(HttpServerResponse response, int status, Map<String, String> headers, Buffer body,
+                             boolean close) {
+        if (response.closed() || response.ended()) {
+            return; // the client has gone
+        }
+        response.setStatusCode(status);
+        headers.forEach(response::putHeader);
+        if (close) {
+            response.putHeader("connection", "close");
+        }
+        response.end(body);
+        if (close) {
+            response.close();
+        }
+    }
+
+    private static Map<String, String> query(String raw) {
+        Map<String, String> q = new HashMap<>();
+        if (raw != null) {
+            for (String pair : raw.split("&")) {
+                int eq = pair.indexOf('=');
+                String k = URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
+                String v = eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
+                q.merge(k, v, (a, b) -> a + "," + b);
+            }
+        }
+        return q;
+    }
+
+    @Override
+    public void close() {
+        server.close().toCompletionStage().toCompletableFuture().join();
+        vertx.close().toCompletionStage().toCompletableFuture().join();
+        handlers.close();
+    }
+}

@@ -1,0 +1,134 @@
+package dev.mailcheck.aws;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.mailcheck.testbed.CloudFormation;
+import dev.mailcheck.testbed.Moto;
+import dev.mailcheck.testbed.Nsd;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.dynamodb.model.TableDescription;
+import software.amazon.awssdk.services.sqs.SqsClient;
+import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
+
+/**
+ * docs/aws.md's local recipe from nothing: scripts/local-aws starts moto and creates what the template
+ * gives the functions, then `checker invoke` runs every sample event against it.
+ */
+class LocalAwsTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final JsonNode TEMPLATE = CloudFormation.template();
+
+    /** The script's pid and log, for as long as this class runs. */
+    @TempDir
+    static Path state;
+    @TempDir
+    Path dir;
+    /** What the script printed for the functions. */
+    private static final Map<String, String> env = new HashMap<>();
+
+    @BeforeAll
+    static void start() throws Exception {
+        int port;
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            port = s.getLocalPort();
+        }
+        Process p = script(Map.of("LOCAL_AWS_PORT", Integer.toString(port)));
+        assertTrue(p.waitFor(120, TimeUnit.SECONDS));
+        String out = new String(p.getInputStream().readAllBytes());
+        assertEquals(0, p.exitValue(), out + new String(p.getErrorStream().readAllBytes()));
+        // Lines of "export NAME=value NAME=value".
+        out.lines().filter(l -> l.startsWith("export ")).flatMap(l -> List.of(l.substring(7).split(" ")).stream())
+                .forEach(kv -> env.put(kv.substring(0, kv.indexOf('=')), kv.substring(kv.indexOf('=') + 1)));
+        assertEquals("http://127.0.0.1:" + port, env.get("AWS_ENDPOINT_URL"), out);
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        assertTrue(script(List.of("stop"), Map.of()).waitFor(30, TimeUnit.SECONDS));
+    }
+
+    private static Process script(Map<String, String> extra) throws Exception {
+        return script(List.of(), extra);
+    }
+
+    private static Process script(List<String> args, Map<String, String> extra) throws Exception {
+        List<String> command = new ArrayList<>(List.of("scripts/local-aws"));
+        command.addAll(args);
+        ProcessBuilder pb = new ProcessBuilder(command);
+        pb.environment().put("LOCAL_AWS_DIR", state.toString());
+        pb.environment().putAll(Moto.CLI_LOOPBACK_ONLY);
+        pb.environment().putAll(extra);
+        return pb.start();
+    }
+
+    @ParameterizedTest(name = "{0} {1}")
+    @CsvSource(delimiter = '|', textBlock = """
+            s3       | events/s3-put.json          | 2 results
+            sqs      | events/sqs-chunk.json       | "batchItemFailures":[]
+            failures | events/failures-upload.json | "batchItemFailures":[]
+            api      | events/api-check.json       | \\"reason\\":
+            """)
+    void everySampleEventRunsOnIt(String function, String event, String says) throws Exception {
+        Map<String, String> run = new HashMap<>(env);
+        // DNS from NSD on loopback (the recipe itself uses the machine's resolver).
+        run.put("DNS_SERVERS", Nsd.shared().hostPort());
+        String out = SampleEventsTest.invoke(function, Path.of(event), run, dir);
+        assertTrue(out.replace(" ", "").contains(says.replace(" ", "")), out);
+    }
+
+    @Test
+    void theTableAndQueuesAreTheTemplates() {
+        var credentials = StaticCredentialsProvider.create(AwsBasicCredentials.create("local", "local"));
+        URI endpoint = URI.create(env.get("AWS_ENDPOINT_URL"));
+        try (DynamoDbClient dynamo = DynamoDbClient.builder().endpointOverride(endpoint).region(Region.US_EAST_1)
+                .credentialsProvider(credentials).httpClient(UrlConnectionHttpClient.create()).build();
+             SqsClient sqs = SqsClient.builder().endpointOverride(endpoint).region(Region.US_EAST_1)
+                     .credentialsProvider(credentials).httpClient(UrlConnectionHttpClient.create()).build()) {
+            TableDescription table = dynamo.describeTable(b -> b.tableName(env.get("TABLE_NAME"))).table();
+            JsonNode declared = TEMPLATE.at("/Resources/ResultsTable/Properties");
+            assertEquals(declared.get("KeySchema"), JSON.valueToTree(table.keySchema().stream()
+                    .map(k -> Map.of("AttributeName", k.attributeName(), "KeyType", k.keyTypeAsString())).toList()));
+            assertEquals(declared.at("/TimeToLiveSpecification/AttributeName").asText(), dynamo.describeTimeToLive(b ->
+                    b.tableName(env.get("TABLE_NAME"))).timeToLiveDescription().attributeName());
+
+            Map<QueueAttributeName, String> chunks = sqs.getQueueAttributes(b -> b.queueUrl(env.get("CHUNK_QUEUE_URL"))
+                    .attributeNames(QueueAttributeName.ALL)).attributes();
+            JsonNode queue = TEMPLATE.at("/Resources/ChunkQueue/Properties");
+            assertEquals(queue.get("VisibilityTimeout").asText(), chunks.get(QueueAttributeName.VISIBILITY_TIMEOUT));
+            assertEquals(queue.at("/RedrivePolicy/maxReceiveCount").asInt(),
+                    parse(chunks.get(QueueAttributeName.REDRIVE_POLICY)).get("maxReceiveCount").asInt());
+        }
+    }
+
+    private static JsonNode parse(String json) {
+        try {
+            return JSON.readTree(json);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

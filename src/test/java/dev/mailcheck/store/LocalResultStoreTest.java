@@ -1,0 +1,158 @@
+package dev.mailcheck.store;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.mailcheck.dns.MxResolver;
+import dev.mailcheck.verdict.CheckResult;
+import dev.mailcheck.verdict.Checker;
+import java.lang.management.ManagementFactory;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/** Jobs and results of `checker serve` without DynamoDB: results in a file, finished jobs forgotten within limits. */
+class LocalResultStoreTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    /** Never asked: results of unreadable lines need no DNS. */
+    private static MxResolver dns;
+    private static Checker checker;
+
+    @BeforeAll
+    static void start() {
+        dns = new MxResolver(List.of(new InetSocketAddress("127.0.0.1", 9)), Duration.ofSeconds(1), 1, false);
+        checker = new Checker(dns);
+    }
+
+    @AfterAll
+    static void stop() {
+        dns.close();
+    }
+
+    private static CheckResult result(long i) {
+        return checker.unreadable("line " + i, "not an address").join();
+    }
+
+    private static List<ResultStore.Positioned> results(long from, int count) {
+        return IntStream.range(0, count).mapToObj(i -> new ResultStore.Positioned(from + i, result(from + i))).toList();
+    }
+
+    private static Job job(String id, String status, long total) {
+        Instant now = Instant.now();
+        return new Job(id, "test", status, total, Map.of(), now, now, null, 0);
+    }
+
+    @Test
+    void pagesComeInPositionOrderAndAPositionStoredAgainIsReplaced() throws Exception {
+        try (LocalResultStore store = new LocalResultStore(LocalResultStore.Limits.DEFAULT)) {
+            store.putJob(job("j", Job.RUNNING, 0));
+            store.putResults("j", results(100, 150));
+            store.putResults("j", results(0, 100));
+            store.putResults("j", List.of(new ResultStore.Positioned(5, result(555))));
+            List<String> inputs = new ArrayList<>();
+            String cursor = null;
+            do {
+                ResultStore.Page page = store.results("j", cursor, 100);
+                for (String r : page.results()) {
+                    inputs.add(JSON.readTree(r).get("address").asText());
+                }
+                cursor = page.nextCursor();
+            } while (cursor != null);
+            List<String> expected = new ArrayList<>(IntStream.range(0, 250).mapToObj(i -> "line " + i).toList());
+            expected.set(5, "line 555");
+            assertEquals(expected, inputs);
+            assertEquals(List.of(), store.results("nope", null, 100).results());
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', textBlock = """
+            # scenario                            | minutes after finishing | status  | kept
+            finished, within the hour              | 59                      | done    | true
+            finished, past the hour                | 61                      | done    | false
+            failed, past the hour                  | 61                      | failed  | false
+            still running a week later             | 10080                   | running | true
+            still queued a week later              | 10080                   | queued  | true
+            """)
+    void finishedJobsAreForgottenAfterTheirTime(String scenario, long minutes, String status, boolean kept) {
+        AtomicLong nanos = new AtomicLong();
+        try (LocalResultStore store = new LocalResultStore(new LocalResultStore.Limits(Duration.ofHours(1), 10, 1_000),
+                nanos::get)) {
+            store.putJob(job("j", Job.RUNNING, 0));
+            store.putResults("j", results(0, 3));
+            store.putJob(job("j", status, 3));
+            nanos.addAndGet(Duration.ofMinutes(minutes).toNanos());
+            assertEquals(kept, store.job("j").isPresent());
+            assertEquals(kept ? 3 : 0, store.results("j", null, 100).results().size());
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', textBlock = """
+            # scenario                                 | kept jobs | kept results | finished jobs | results each | most kept
+            many small jobs: at most the kept jobs      | 5         | 10000        | 40            | 3            | 5
+            large jobs: at most the kept results        | 100       | 1000         | 20            | 300          | 3
+            one job larger than all kept results: alone | 10        | 1000         | 3             | 1500         | 1
+            """)
+    void finishedJobsBeyondTheLimitsAreForgottenButRunningOnesNever(String scenario, int keptJobs, long keptResults,
+                                                                     int finished, int each, int mostKept) {
+        try (LocalResultStore store = new LocalResultStore(new LocalResultStore.Limits(Duration.ofDays(1), keptJobs,
+                keptResults))) {
+            List<String> running = List.of("r1", "r2");
+            for (String id : running) {
+                store.putJob(job(id, Job.RUNNING, 0));
+                store.putResults(id, results(0, each));
+            }
+            for (int j = 0; j < finished; j++) {
+                store.putJob(job("f" + j, Job.RUNNING, 0));
+                store.putResults("f" + j, results(0, each));
+                store.putJob(job("f" + j, Job.DONE, each));
+            }
+            long kept = IntStream.range(0, finished).filter(j -> store.job("f" + j).isPresent()).count();
+            assertTrue(kept >= 1 && kept <= mostKept, kept + " finished jobs kept");
+            for (String id : running) {
+                assertTrue(store.job(id).isPresent(), id);
+                assertEquals(Math.min(each, 100), store.results(id, null, 100).results().size());
+            }
+        }
+    }
+
+    @Test
+    void resultsLiveInAFileNotOnTheHeap() {
+        int count = 200_000;
+        long before = heapAfterGc();
+        try (LocalResultStore store = new LocalResultStore(LocalResultStore.Limits.DEFAULT)) {
+            store.putJob(job("big", Job.RUNNING, 0));
+            for (int from = 0; from < count; from += 500) {
+                store.putResults("big", results(from, 500));
+            }
+            store.putJob(job("big", Job.DONE, count));
+            long retained = heapAfterGc() - before;
+            // The results' JSON alone is over 60 MB; what stays on the heap is 8 bytes of index per result.
+            assertTrue(retained < 16L << 20, "retained " + (retained >> 20) + " MB");
+            ResultStore.Page last = store.results("big", Long.toString(count - 3), 100);
+            assertEquals(2, last.results().size());
+            assertNull(last.nextCursor());
+        }
+    }
+
+    private static long heapAfterGc() {
+        for (int i = 0; i < 3; i++) {
+            System.gc();
+        }
+        return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
+    }
+}
