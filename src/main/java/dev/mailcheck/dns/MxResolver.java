@@ -1,14 +1,13 @@
 package dev.mailcheck.dns;
 
-import com.github.benmanes.caffeine.cache.AsyncCache;
-import com.github.benmanes.caffeine.cache.Caffeine;
-import com.github.benmanes.caffeine.cache.Expiry;
 import com.github.benmanes.caffeine.cache.Ticker;
 import dev.mailcheck.Reason;
+import java.io.IOException;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.PortUnreachableException;
+import java.net.SocketTimeoutException;
 import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -24,13 +23,21 @@ import java.util.concurrent.TimeUnit;
 import org.xbill.DNS.AAAARecord;
 import org.xbill.DNS.ARecord;
 import org.xbill.DNS.Cache;
+import org.xbill.DNS.DClass;
 import org.xbill.DNS.ExtendedResolver;
+import org.xbill.DNS.Flags;
 import org.xbill.DNS.MXRecord;
+import org.xbill.DNS.Message;
 import org.xbill.DNS.Name;
+import org.xbill.DNS.OPTRecord;
+import org.xbill.DNS.Rcode;
 import org.xbill.DNS.Resolver;
+import org.xbill.DNS.ResolverConfig;
+import org.xbill.DNS.Section;
 import org.xbill.DNS.SimpleResolver;
 import org.xbill.DNS.TextParseException;
 import org.xbill.DNS.Type;
+import org.xbill.DNS.WireParseException;
 import org.xbill.DNS.io.DefaultIoClientFactory;
 import org.xbill.DNS.io.IoClientFactory;
 import org.xbill.DNS.io.TcpIoClient;
@@ -49,6 +56,8 @@ import org.xbill.DNS.lookup.ServerFailedException;
  */
 public final class MxResolver implements AutoCloseable {
 
+    private static final Comparator<MXRecord> BY_PREFERENCE =
+            Comparator.comparingInt(MXRecord::getPriority).thenComparing(MXRecord::getTarget);
     public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(5);
     public static final int DEFAULT_MAX_IN_FLIGHT = 256;
 
@@ -60,16 +69,32 @@ public final class MxResolver implements AutoCloseable {
     private static final long FAILURE_TTL = 30;
     /** Domains' answers kept at most; a few hundred bytes each. */
     static final long MAX_DOMAINS = 100_000;
+    /** MX hosts' addresses kept at most (shared hosts are few; implicit-MX domains add one each). */
+    static final long MAX_HOSTS = 100_000;
+    /** dnsjava's SimpleResolver default: answers up to this size come over UDP, larger ones are truncated. */
+    private static final OPTRecord EDNS = new OPTRecord(SimpleResolver.DEFAULT_EDNS_PAYLOADSIZE, 0, 0);
 
+    /** The rare paths only: CNAME and DNAME chains. */
     private final LookupSession session;
+    /** The server of each try, in order: a lone server twice, several once each. */
+    private final List<InetSocketAddress> tries;
+    private final Duration tryTimeout;
     private final Duration timeout;
     private final boolean allowPrivateMx;
     private final Semaphore inFlight;
-    private final ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor();
+    /**
+     * Runs domain lookups, as many at once as queries may be in flight: a batch's other domains wait as
+     * queued tasks, not as parked virtual threads, whose stacks every young collection would copy (with
+     * 80,000 parked that was a fifth of the stage's CPU).
+     */
+    private final ExecutorService threads;
     /** Answers by domain, in flight and for their TTL; a failed lookup leaves no entry. */
-    private final AsyncCache<String, MailDomain> domains;
+    private final SharedLookups<String, MailDomain> domains;
+    /** MX hosts' (and implicit-MX domains') addresses by name, in flight and for their TTL; failures not kept. */
+    private final SharedLookups<Name, HostLookup> hosts;
     private final CountingResolver network;
     private final PooledUdpClient udp = new PooledUdpClient();
+    private final TcpIoClient tcp = new DefaultIoClientFactory().createOrGetTcpClient();
 
     /**
      * @param servers     resolvers to ask, in order; empty means the system's (/etc/resolv.conf)
@@ -87,15 +112,18 @@ public final class MxResolver implements AutoCloseable {
                long maxDomains) {
         this.timeout = timeout;
         this.allowPrivateMx = allowPrivateMx;
-        this.domains = Caffeine.newBuilder().maximumSize(maxDomains).ticker(ticker)
-                .expireAfter(Expiry.creating((String d, MailDomain md) -> Duration.ofSeconds(md.ttlSeconds())))
-                .buildAsync();
+        this.domains = new SharedLookups<>(maxDomains, ticker, MailDomain::ttlSeconds);
+        this.hosts = new SharedLookups<>(MAX_HOSTS, ticker, h -> h.failure == null ? h.ttl : 0);
         this.inFlight = new Semaphore(maxInFlight);
-        ExtendedResolver resolver = servers.isEmpty() ? new ExtendedResolver()
-                : new ExtendedResolver(servers.stream().map(s -> (Resolver) new SimpleResolver(s)).toList());
+        this.threads = Executors.newFixedThreadPool(maxInFlight, Thread.ofVirtual().name("dns-lookup-", 0).factory());
+        List<InetSocketAddress> targets = servers.isEmpty() ? ResolverConfig.getCurrentConfig().servers() : servers;
+        // One retry in all: the same server again, or each of several once; each try gets its share of the
+        // budget, so that a lone server's one dropped or spoofed packet does not lose the lookup
+        // (MxResolverFaultTest).
+        this.tries = targets.size() == 1 ? List.of(targets.getFirst(), targets.getFirst()) : List.copyOf(targets);
+        this.tryTimeout = timeout.dividedBy(Math.max(2, targets.size()));
+        ExtendedResolver resolver = new ExtendedResolver(targets.stream().map(s -> (Resolver) new SimpleResolver(s)).toList());
         IoClientFactory io = new IoClientFactory() {
-            private final TcpIoClient tcp = new DefaultIoClientFactory().createOrGetTcpClient();
-
             @Override
             public TcpIoClient createOrGetTcpClient() {
                 return tcp;
@@ -106,40 +134,34 @@ public final class MxResolver implements AutoCloseable {
                 return udp;
             }
         };
-        // One retry in all: the same server again, or each of several once. dnsjava's "retries" counts tries
-        // per server, and ExtendedResolver.setTimeout would give every try the whole budget, so the try
-        // timeouts are set on the servers alone (a lone server used to get one try, lost to one dropped or
-        // spoofed packet: MxResolverFaultTest). query() bounds the whole lookup by the budget.
-        int count = resolver.getResolvers().length;
-        resolver.setRetries(count == 1 ? 2 : 1);
+        // The same tries for dnsjava's rare path: its "retries" counts tries per server, and
+        // ExtendedResolver.setTimeout would give every try the whole budget, so the try timeouts are set on
+        // the servers alone.
+        resolver.setRetries(targets.size() == 1 ? 2 : 1);
         for (Resolver r : resolver.getResolvers()) {
-            r.setTimeout(timeout.dividedBy(Math.max(2, count)));
+            r.setTimeout(tryTimeout);
             ((SimpleResolver) r).setIoClientFactory(io);
         }
         this.network = new CountingResolver(resolver);
-        // Shared MX hosts (a provider's, serving thousands of domains) are resolved once per TTL.
+        // Only CNAME chains reach it: a small cache is enough.
         Cache records = new Cache();
-        records.setMaxEntries(200_000);
+        records.setMaxEntries(1_000);
         this.session = LookupSession.builder().resolver(network).cache(records).clearSearchPath().build();
     }
 
     /** Where mail for {@code asciiDomain} goes; shared with every other caller asking for the same domain. */
     public CompletableFuture<MailDomain> resolve(String asciiDomain) {
-        return domains.get(asciiDomain, (d, executor) -> CompletableFuture.supplyAsync(() -> lookup(d), threads));
+        return domains.get(asciiDomain, d -> CompletableFuture.supplyAsync(() -> lookup(d), threads));
     }
 
     /** How long the domain's cached answer has left; empty while it is looked up or when none is cached. */
     Optional<Duration> expiresAfter(String domain) {
-        CompletableFuture<MailDomain> answer = domains.getIfPresent(domain);
-        return answer == null || !answer.isDone() ? Optional.empty()
-                : domains.synchronous().policy().expireVariably().flatMap(e -> e.getExpiresAfter(domain))
-                        .filter(left -> left.compareTo(Duration.ofDays(365)) < 0);
+        return domains.expiresAfter(domain);
     }
 
     /** Domains in the cache now, expired and evicted ones gone. */
     long cachedDomains() {
-        domains.synchronous().cleanUp();
-        return domains.synchronous().estimatedSize();
+        return domains.size();
     }
 
     /** MX queries sent to the network so far; a batch wants one per unique domain. */
@@ -177,39 +199,56 @@ public final class MxResolver implements AutoCloseable {
     }
 
     private MailDomain fromMxRecords(String domain, Answer answer) {
-        List<MXRecord> all = answer.records.stream()
-                .filter(MXRecord.class::isInstance).map(MXRecord.class::cast).toList();
-        List<MXRecord> real = all.stream().filter(r -> !r.getTarget().equals(Name.root))
-                .sorted(Comparator.comparingInt(MXRecord::getPriority).thenComparing(MXRecord::getTarget))
-                .toList();
+        List<MXRecord> real = new ArrayList<>();
+        int nullMx = -1;
+        for (var r : answer.records) {
+            if (r instanceof MXRecord mx) {
+                if (mx.getTarget().equals(Name.root)) {
+                    nullMx = mx.getPriority();
+                } else {
+                    real.add(mx);
+                }
+            }
+        }
         long ttl = answer.ttl;
         if (real.isEmpty()) {
-            return MailDomain.of(domain, Reason.NULL_MX, domain + " publishes a null MX (MX "
-                    + all.getFirst().getPriority() + " .): per RFC 7505 it accepts no mail, and its A/AAAA records"
-                    + " are not a fallback.", ttl);
+            return MailDomain.of(domain, Reason.NULL_MX, domain + " publishes a null MX (MX " + nullMx
+                    + " .): per RFC 7505 it accepts no mail, and its A/AAAA records are not a fallback.", ttl);
         }
-        boolean nullMixed = real.size() < all.size();
+        real.sort(BY_PREFERENCE);
+        boolean nullMixed = nullMx >= 0;
         List<MXRecord> used = real.subList(0, Math.min(MAX_MX_HOSTS, real.size()));
-        List<CompletableFuture<HostLookup>> lookups = used.stream().map(r -> addresses(r.getTarget())).toList();
-        List<MxHost> hosts = new ArrayList<>();
+        List<CompletableFuture<HostLookup>> lookups = new ArrayList<>(used.size());
+        for (MXRecord r : used) {
+            lookups.add(addresses(r.getTarget()));
+        }
+        List<MxHost> hosts = new ArrayList<>(used.size());
+        List<String> notes = new ArrayList<>();
+        MxHost best = null;
+        int usable = 0;
         String failure = null;
         for (int i = 0; i < used.size(); i++) {
             HostLookup h = lookups.get(i).join();
-            hosts.add(new MxHost(used.get(i).getPriority(), hostName(used.get(i).getTarget()), h.addresses));
+            MxHost host = new MxHost(used.get(i).getPriority(), h.host, h.addresses);
+            hosts.add(host);
             if (!h.addresses.isEmpty()) {
                 ttl = Math.min(ttl, h.ttl);
             } else if (h.failure != null && failure == null) {
-                failure = hostName(used.get(i).getTarget()) + ": " + h.failure;
+                failure = h.host + ": " + h.failure;
+            }
+            if (usable(h)) {
+                best = best == null ? host : best;
+                usable++;
+            } else if (privateNote(h.host, h) != null) {
+                notes.add(privateNote(h.host, h));
             }
         }
         String mixNote = nullMixed ? " A null MX is published beside real MX records; the real ones were used." : "";
-        List<MxHost> usable = hosts.stream().filter(h -> h.addresses().stream().anyMatch(this::usable)).toList();
-        String privateNote = privateNote(hosts);
-        if (!usable.isEmpty()) {
-            MxHost best = usable.getFirst();
+        String privateNote = notes.isEmpty() ? null : String.join("; ", notes);
+        if (best != null) {
             return new MailDomain(domain, Reason.ACCEPTS_MAIL, "Mail for " + domain + " goes to " + best.host()
-                    + " (preference " + best.preference() + ")" + (usable.size() > 1
-                    ? " or " + (usable.size() - 1) + " other MX host" + (usable.size() > 2 ? "s" : "") : "")
+                    + " (preference " + best.preference() + ")" + (usable > 1
+                    ? " or " + (usable - 1) + " other MX host" + (usable > 2 ? "s" : "") : "")
                     + "." + (privateNote == null ? "" : " Not on the Internet, so left out: " + privateNote + ".")
                     + mixNote, hosts, null, nullMixed, ttl);
         }
@@ -231,7 +270,7 @@ public final class MxResolver implements AutoCloseable {
         HostLookup self = addresses(name).join();
         List<MxHost> implicit = List.of(new MxHost(0, domain, self.addresses));
         String family = self.addresses.isEmpty() ? null : self.addresses.getFirst().contains(":") ? "AAAA" : "A";
-        String privateNote = privateNote(implicit);
+        String privateNote = privateNote(domain, self);
         if (privateNote != null) {
             return new MailDomain(domain, Reason.MX_PRIVATE_ADDRESS, domain + " has no MX records and its own address"
                     + " (implicit MX) is not on the Internet: " + privateNote + ".", implicit, family, false, self.ttl);
@@ -249,22 +288,18 @@ public final class MxResolver implements AutoCloseable {
                 domain + " has no MX records and no A or AAAA record, so no host takes its mail.", NEGATIVE_TTL);
     }
 
-    /** Whether mail may go to this address: a global one, or any with --allow-private-mx. */
-    private boolean usable(String address) {
-        return allowPrivateMx || AddressGuard.refusal(literal(address)) == null;
+    /** Whether mail may go to this host: it has a global address, or any address with --allow-private-mx. */
+    private boolean usable(HostLookup h) {
+        return !h.addresses.isEmpty() && (allowPrivateMx || h.refusal == null);
     }
 
-    /** "HOST resolves to ADDRESS, a WHY address" for each host with no usable address; null when there is none. */
-    private String privateNote(List<MxHost> hosts) {
-        List<String> notes = new ArrayList<>();
-        for (MxHost h : hosts) {
-            if (!h.addresses().isEmpty() && h.addresses().stream().noneMatch(this::usable)) {
-                String first = h.addresses().getFirst();
-                notes.add(h.host() + " resolves to " + first + " (" + AddressGuard.refusal(literal(first)) + ")"
-                        + (h.addresses().size() > 1 ? " and " + (h.addresses().size() - 1) + " more such" : ""));
-            }
+    /** "HOST resolves to ADDRESS (WHY)" for a host with addresses but none usable; otherwise null. */
+    private String privateNote(String host, HostLookup h) {
+        if (allowPrivateMx || h.refusal == null) {
+            return null;
         }
-        return notes.isEmpty() ? null : String.join("; ", notes);
+        return host + " resolves to " + h.addresses.getFirst() + " (" + h.refusal + ")"
+                + (h.addresses.size() > 1 ? " and " + (h.addresses.size() - 1) + " more such" : "");
     }
 
     private static InetAddress literal(String address) {
@@ -276,43 +311,135 @@ public final class MxResolver implements AutoCloseable {
         }
     }
 
-    /** A and AAAA of one name, both asked at once; IPv4 addresses first. */
+    /**
+     * A and AAAA of one name, both asked at once; IPv4 addresses first. Shared by every domain whose MX is
+     * that host, in flight and for the answers' TTL.
+     */
     private CompletableFuture<HostLookup> addresses(Name host) {
-        CompletableFuture<Answer> v4 = query(host, Type.A);
-        CompletableFuture<Answer> v6 = query(host, Type.AAAA);
-        return v4.thenCombine(v6, (a, aaaa) -> {
-            List<String> found = new ArrayList<>();
-            for (Answer answer : List.of(a, aaaa)) {
-                for (var r : answer.records) {
-                    if (r instanceof ARecord ar) {
-                        found.add(ar.getAddress().getHostAddress());
-                    } else if (r instanceof AAAARecord ar) {
-                        // Java turns an IPv4-mapped AAAA (::ffff:a.b.c.d) into a 4-byte address: it used to fail
-                        // the whole lookup here (SmtpProberHostileInputTest). Written as RFC 5952 §5 says.
-                        found.add(ar.getAddress() instanceof Inet4Address mapped ? "::ffff:" + mapped.getHostAddress()
-                                : rfc5952(ar.getAddress().getAddress()));
-                    }
+        return hosts.get(host, h -> query(h, Type.A).thenCombine(query(h, Type.AAAA), (a, aaaa) -> hostLookup(h, a, aaaa)));
+    }
+
+    private static HostLookup hostLookup(Name host, Answer a, Answer aaaa) {
+        List<String> found = new ArrayList<>();
+        for (Answer answer : List.of(a, aaaa)) {
+            for (var r : answer.records) {
+                if (r instanceof ARecord ar) {
+                    found.add(ar.getAddress().getHostAddress());
+                } else if (r instanceof AAAARecord ar) {
+                    // Java turns an IPv4-mapped AAAA (::ffff:a.b.c.d) into a 4-byte address: it used to fail
+                    // the whole lookup here (SmtpProberHostileInputTest). Written as RFC 5952 §5 says.
+                    found.add(ar.getAddress() instanceof Inet4Address mapped ? "::ffff:" + mapped.getHostAddress()
+                            : rfc5952(ar.getAddress().getAddress()));
                 }
             }
-            String failure = a.failure != null ? "A " + a.failure : aaaa.failure != null ? "AAAA " + aaaa.failure : null;
-            return new HostLookup(List.copyOf(found), failure, Math.min(a.ttl, aaaa.ttl));
+        }
+        String failure = a.failure != null ? "A " + a.failure : aaaa.failure != null ? "AAAA " + aaaa.failure : null;
+        // Judged once per host, not for every domain that uses it.
+        String refusal = found.isEmpty() || found.stream().anyMatch(x -> AddressGuard.refusal(literal(x)) == null)
+                ? null : AddressGuard.refusal(literal(found.getFirst()));
+        return new HostLookup(hostName(host), List.copyOf(found), refusal, failure, Math.min(a.ttl, aaaa.ttl));
+    }
+
+    /**
+     * One question, the lean way: dnsjava's {@link Message} for the wire format, sent on the pooled UDP
+     * sockets (answers matched by ID and question there), TCP when the answer is truncated, the next try
+     * when a try fails, all within the lookup's budget. dnsjava's LookupSession, with its cache, lock and
+     * chains of futures, cost about ten times the query itself: it is kept for the rare answer that
+     * redirects (CNAME, DNAME), which it follows with loop detection.
+     */
+    private CompletableFuture<Answer> query(Name name, int type) {
+        (type == Type.MX ? network.mx : network.address).increment();
+        inFlight.acquireUninterruptibly();
+        Message query = Message.newQuery(org.xbill.DNS.Record.newRecord(name, type, DClass.IN));
+        query.addRecord(EDNS, Section.ADDITIONAL);
+        CompletableFuture<Answer> result = new CompletableFuture<>();
+        result.whenComplete((answer, error) -> inFlight.release());
+        attempt(result, query, query.toWire(), 0, System.nanoTime() + timeout.toNanos(), null);
+        return result;
+    }
+
+    private void attempt(CompletableFuture<Answer> result, Message query, byte[] wire, int n, long deadline,
+                         Throwable last) {
+        long left = deadline - System.nanoTime();
+        if (n == tries.size() || left <= 0) {
+            result.complete(Answer.of(last == null ? new SocketTimeoutException() : last,
+                    last == null || last instanceof SocketTimeoutException || left <= 0
+                    ? "no answer within " + timeout.toMillis() + " ms" : null));
+            return;
+        }
+        InetSocketAddress server = tries.get(n);
+        Duration wait = Duration.ofNanos(Math.min(left, tryTimeout.toNanos()));
+        udp.sendAndReceiveUdp(null, server, query, wire, EDNS.getPayloadSize(), wait).whenComplete((bytes, error) -> {
+            if (error != null) {
+                attempt(result, query, wire, n + 1, deadline, unwrap(error));
+                return;
+            }
+            Message answer;
+            try {
+                answer = new Message(bytes);
+            } catch (IOException | RuntimeException e) {
+                attempt(result, query, wire, n + 1, deadline, e);
+                return;
+            }
+            if (!answer.getHeader().getFlag(Flags.TC)) {
+                answer(result, query, answer, deadline);
+                return;
+            }
+            tcp.sendAndReceiveTcp(null, server, query, wire, Duration.ofNanos(Math.max(1, deadline - System.nanoTime())))
+                    .whenComplete((whole, tcpError) -> {
+                        Message m = null;
+                        Throwable failure = tcpError == null ? null : unwrap(tcpError);
+                        if (failure == null) {
+                            try {
+                                m = new Message(whole);
+                                if (m.getHeader().getID() != query.getHeader().getID()
+                                        || !query.getQuestion().equals(m.getQuestion())) {
+                                    failure = new WireParseException("the TCP answer is to another question");
+                                }
+                            } catch (IOException | RuntimeException e) {
+                                failure = e;
+                            }
+                        }
+                        if (failure != null) {
+                            attempt(result, query, wire, n + 1, deadline, failure);
+                        } else {
+                            answer(result, query, m, deadline);
+                        }
+                    });
         });
     }
 
-    private CompletableFuture<Answer> query(Name name, int type) {
-        inFlight.acquireUninterruptibly();
-        long started = System.nanoTime();
-        // dnsjava checks its timeouts about once a second: the budget is enforced here, to the millisecond.
-        return session.lookupAsync(name, type).toCompletableFuture().orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
-                .handle((result, error) -> {
-                    inFlight.release();
-                    if (error == null) {
-                        return Answer.of(result.getRecords());
-                    }
-                    // dnsjava reports its own timeout as a plain IOException; the clock tells it apart from other errors.
-                    boolean timedOut = System.nanoTime() - started >= timeout.toNanos() * 9 / 10;
-                    return Answer.of(error, timedOut ? "no answer within " + timeout.toMillis() + " ms" : null);
-                });
+    private void answer(CompletableFuture<Answer> result, Message query, Message answer, long deadline) {
+        org.xbill.DNS.Record question = query.getQuestion();
+        List<org.xbill.DNS.Record> records = new ArrayList<>();
+        for (org.xbill.DNS.Record r : answer.getSection(Section.ANSWER)) {
+            if (r.getType() == Type.CNAME || r.getType() == Type.DNAME) {
+                redirected(result, question.getName(), question.getType(), deadline);
+                return;
+            }
+            if (r.getType() == question.getType() && r.getName().equals(question.getName())) {
+                records.add(r);
+            }
+        }
+        result.complete(switch (answer.getRcode()) {
+            case Rcode.NOERROR -> Answer.of(records);
+            case Rcode.NXDOMAIN -> new Answer(Kind.NXDOMAIN, List.of(), null, NEGATIVE_TTL);
+            default -> Answer.failed("the server answered " + Rcode.string(answer.getRcode()));
+        });
+    }
+
+    /** The rare path: dnsjava follows the chain, with its own queries, in what is left of the budget. */
+    private void redirected(CompletableFuture<Answer> result, Name name, int type, long deadline) {
+        long left = Math.max(1, deadline - System.nanoTime());
+        session.lookupAsync(name, type).toCompletableFuture().orTimeout(left, TimeUnit.NANOSECONDS)
+                .whenComplete((found, error) -> result.complete(error == null ? Answer.of(found.getRecords())
+                        // dnsjava reports its own timeout as a plain IOException; the clock tells it apart.
+                        : Answer.of(error, System.nanoTime() - deadline >= -timeout.toNanos() / 10
+                                ? "no answer within " + timeout.toMillis() + " ms" : null)));
+    }
+
+    private static Throwable unwrap(Throwable error) {
+        return error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
     }
 
     /** IPv6 text as RFC 5952 recommends (2001:db8::1), not Java's 2001:db8:0:0:0:0:0:1. */
@@ -347,7 +474,8 @@ public final class MxResolver implements AutoCloseable {
         return name.toString(true);
     }
 
-    private record HostLookup(List<String> addresses, String failure, long ttl) {
+    /** @param refusal why its first address is not on the Internet, when none of its addresses is; else null */
+    private record HostLookup(String host, List<String> addresses, String refusal, String failure, long ttl) {
     }
 
     private enum Kind { RECORDS, NODATA, NXDOMAIN, FAILED }
@@ -364,7 +492,7 @@ public final class MxResolver implements AutoCloseable {
 
         /** @param timedOut what to say when the lookup ran out of time, or null when it did not */
         static Answer of(Throwable error, String timedOut) {
-            Throwable e = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+            Throwable e = unwrap(error);
             return switch (e) {
                 case NoSuchDomainException x -> new Answer(Kind.NXDOMAIN, List.of(), null, NEGATIVE_TTL);
                 case NoSuchRRSetException x -> new Answer(Kind.NODATA, List.of(), null, NEGATIVE_TTL);
@@ -376,7 +504,7 @@ public final class MxResolver implements AutoCloseable {
             };
         }
 
-        private static Answer failed(String why) {
+        static Answer failed(String why) {
             return new Answer(Kind.FAILED, List.of(), why, FAILURE_TTL);
         }
     }

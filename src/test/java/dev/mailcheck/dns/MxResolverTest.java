@@ -155,6 +155,19 @@ class MxResolverTest {
         }
     }
 
+    /** Domains sharing an MX host, asked at once, as a provider's customers come in a list: A and AAAA once. */
+    @ParameterizedTest(name = "{0} domains on mx1")
+    @CsvSource({"1", "2", "400"})
+    void oneAddressLookupPerSharedMxHost(int copies) {
+        try (MxResolver fresh = new MxResolver(List.of(Nsd.shared().address()), Duration.ofSeconds(3), 64, true)) {
+            List<String> onMx1 = List.of("nullmx-mixed.checker.test", "xn--bcher-kva.checker.test");
+            List<CompletableFuture<MailDomain>> all = IntStream.range(0, copies)
+                    .mapToObj(i -> fresh.resolve(onMx1.get(i % onMx1.size()))).toList();
+            all.forEach(f -> assertEquals(Reason.ACCEPTS_MAIL, f.join().reason(), f.join()::detail));
+            assertEquals(2, fresh.addressQueries());
+        }
+    }
+
     /** The cache's clock is moved by hand: an answer lives for its DNS TTL, a negative or failed one for less. */
     @ParameterizedTest(name = "{0}: kept for {1} s")
     @CsvSource(delimiter = '|', textBlock = """
