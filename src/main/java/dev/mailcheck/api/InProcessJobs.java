@@ -46,7 +46,7 @@ public final class InProcessJobs implements JobQueue {
     }
 
     @Override
-    public Job submit(String list, boolean csv) {
+    public Job submit(String list, boolean csv, String column) {
         if (!slots.tryAcquire()) {
             throw new Busy(maxJobs + " job(s) are already under way here, the most this server runs at once; send"
                     + " the list again when one is done", RETRY_AFTER);
@@ -58,7 +58,7 @@ public final class InProcessJobs implements JobQueue {
             store.putJob(job);
             runner.execute(() -> {
                 try {
-                    run(job, list, csv);
+                    run(job, list, csv, column);
                 } finally {
                     slots.release();
                 }
@@ -71,20 +71,23 @@ public final class InProcessJobs implements JobQueue {
     }
 
     @Override
-    public Job submitObject(String key) {
+    public Job submitObject(String key, String column) {
         throw new IllegalArgumentException("this server has no uploads bucket; send the list itself as text/plain or"
                 + " text/csv");
     }
 
-    private void run(Job job, String list, boolean csv) {
-        store.putJob(job.with(Job.RUNNING, Tally.EMPTY, 0));
+    private void run(Job job, String list, boolean csv, String column) {
+        Job running = job.with(Job.RUNNING, Tally.EMPTY, 0);
+        store.putJob(running);
         try {
             InputRecords records = new InputRecords(new BufferedReader(new StringReader(list)),
-                    csv ? InputRecords.Format.CSV : InputRecords.Format.AUTO, "email");
-            store.putJob(job.with(Job.DONE, StoredRun.run(checker, records, store, job.id(), 0, r -> { }), 0));
+                    csv ? InputRecords.Format.CSV : InputRecords.Format.AUTO, column);
+            store.putJob(running.with(Job.DONE, StoredRun.run(checker, records, store, job.id(), 0, r -> { }), 0));
+        } catch (InputRecords.NoAddressColumn e) {
+            store.putJob(running.ended(Job.FAILED, Tally.EMPTY, null, e.getMessage(), null));
         } catch (IOException | RuntimeException e) {
             System.err.println(LogPrivacy.text("job " + job.id() + " failed: " + e));
-            store.putJob(job.with(Job.FAILED, Tally.EMPTY, 0));
+            store.putJob(running.with(Job.FAILED, Tally.EMPTY, 0));
         }
     }
 }

@@ -1,6 +1,7 @@
 package dev.mailcheck.api;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -201,6 +202,7 @@ class ApiTest {
             POST     | /v1/jobs                | application/json | {"addresses": ["a@good.checker.test"]} | 400    | s3_key
             POST     | /v1/jobs                | application/json | {"s3_key": "uploads/list.csv"}         | 400    | s3_key
             POST     | /v1/jobs                | application/json | [1]                                    | 400    | body
+            POST     | /v1/jobs                | application/json | {"s3_key": "incoming/l.csv", "column": 3} | 400 | column
             POST     | /v1/jobs                | image/png        | a@good.checker.test                    | 415    | content-type
             GET      | /v1/jobs                | -                | -                                      | 405    | -
             GET      | /v1/jobs/nope           | -                | -                                      | 404    | id
@@ -217,15 +219,26 @@ class ApiTest {
         assertEquals(field, error.has("field") ? error.get("field").asText() : null);
     }
 
-    @ParameterizedTest(name = "{0}")
-    @CsvSource(delimiter = '|', textBlock = """
-            # content type              | list (\\n between lines)                                                   | deliverable | undeliverable
-            text/plain; charset=utf-8   | a@good.checker.test\\nb@nullmx.checker.test\\n\\nnot one\\nc@good.checker.test | 2           | 3
-            text/csv                    | name,email\\n"Doe, Jane",jane@good.checker.test\\nNo One,                      | 1           | 1
+    /**
+     * A job's list as serve checks it: the address column named by {@code ?column=}, else found by its header's
+     * name; a CSV with neither fails the job with an error that names the headers found.
+     */
+    @ParameterizedTest(name = "{0} {1} column={3}")
+    @CsvSource(delimiter = '|', nullValues = "-", textBlock = """
+            # content type              | list (\\n between lines)                                                   | column  | status | deliverable | undeliverable | error says
+            text/plain; charset=utf-8   | a@good.checker.test\\nb@nullmx.checker.test\\n\\nnot one\\nc@good.checker.test | -       | done   | 2           | 3             | -
+            text/csv                    | name,email\\n"Doe, Jane",jane@good.checker.test\\nNo One,                      | -       | done   | 1           | 1             | -
+            text/csv                    | Name,Email Address\\nJane,jane@good.checker.test\\nBob,bob@nullmx.checker.test  | -       | done   | 1           | 1             | -
+            text/csv                    | id,mail\\n1,jane@good.checker.test                                          | -       | done   | 1           | 0             | -
+            text/csv                    | email,work\\nold@nullmx.checker.test,jane@good.checker.test                 | work    | done   | 1           | 0             | -
+            text/plain                  | name,contact\\nJane,jane@good.checker.test                                  | contact | done   | 1           | 0             | -
+            text/csv                    | name,contact\\nJane,jane@good.checker.test                                  | -       | failed | 0           | 0             | its columns are: name, contact
+            text/csv                    | name,email\\nJane,jane@good.checker.test                                    | Mail    | failed | 0           | 0             | no 'Mail' column; its columns are: name, email
             """)
-    void aJobRunsAfterTheResponse(String type, String list, int deliverable, int undeliverable) throws Exception {
-        Api.Response accepted = api.handle(new Api.Request("POST", "/v1/jobs", Map.of(), Map.of("content-type", type),
-                list.replace("\\n", "\n")));
+    void aJobRunsAfterTheResponse(String type, String list, String column, String status, int deliverable,
+                                  int undeliverable, String says) throws Exception {
+        Api.Response accepted = api.handle(new Api.Request("POST", "/v1/jobs", column == null ? Map.of()
+                : Map.of("column", column), Map.of("content-type", type), list.replace("\\n", "\n")));
         assertEquals(202, accepted.status(), accepted.body());
         String id = json(accepted).get("id").asText();
         assertEquals("/v1/jobs/" + id, accepted.headers().get("location"));
@@ -234,8 +247,13 @@ class ApiTest {
         do {
             Thread.sleep(20);
             job = json(call("GET", "/v1/jobs/" + id, Map.of(), null));
-        } while (!job.get("status").asText().equals("done") && System.nanoTime() < deadline);
-        assertEquals("done", job.get("status").asText(), job.toString());
+        } while (!Set.of("done", "failed").contains(job.get("status").asText()) && System.nanoTime() < deadline);
+        assertEquals(status, job.get("status").asText(), job.toString());
+        if (says == null) {
+            assertFalse(job.has("error"), job::toString);
+        } else {
+            assertTrue(job.get("error").asText().endsWith(says), job::toString);
+        }
         assertEquals(deliverable + undeliverable, job.get("total").asInt());
         assertEquals(deliverable, job.at("/counts/deliverable").asInt());
         assertEquals(undeliverable, job.at("/counts/undeliverable").asInt());
