@@ -268,7 +268,12 @@ public final class Api {
                             + " column", "body");
                 }
                 checkSize(r, MAX_JOB_BODY_BYTES, "S3");
-                yield jobs.submit(r.body(), type.equals("text/csv"), column(r.query().get("column")));
+                boolean smtp = flag("smtp", r.query().get("smtp"));
+                try {
+                    yield jobs.submit(r.body(), type.equals("text/csv"), column(r.query().get("column")), smtp);
+                } catch (IllegalArgumentException e) {
+                    throw new ApiError(400, e.getMessage(), "smtp");
+                }
             }
             default -> throw new ApiError(415, "send the list as text/plain or text/csv, or {\"s3_key\": ...} as"
                     + " application/json, not " + type, "content-type");
@@ -336,6 +341,7 @@ public final class Api {
             counts.put(v.code(), tally.counts().getOrDefault(v, 0L));
         }
         out.put("counts", counts);
+        out.put("rechecking", job.finished() || jobs == null ? 0 : jobs.rechecking(job.id()));
         if (!job.status().equals(Job.DONE) && job.finished()) {
             out.put("not_checked", job.notChecked());
             out.put("error", job.error());

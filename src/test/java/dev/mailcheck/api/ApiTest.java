@@ -10,6 +10,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.mailcheck.dns.MxResolver;
 import dev.mailcheck.dns.TransportSecurityLookup;
 import dev.mailcheck.store.LocalResultStore;
+import dev.mailcheck.verdict.Recheck;
+import dev.mailcheck.testbed.Postfix;
+import dev.mailcheck.smtp.SmtpSettings;
 import dev.mailcheck.testbed.Nsd;
 import dev.mailcheck.testbed.Unbound;
 import dev.mailcheck.verdict.Checker;
@@ -30,6 +33,7 @@ import java.util.zip.GZIPInputStream;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import java.util.HashSet;
 import java.util.List;
+import java.util.UUID;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -259,6 +263,64 @@ class ApiTest {
         assertEquals(undeliverable, job.at("/counts/undeliverable").asInt());
         assertEquals(deliverable + undeliverable,
                 json(call("GET", "/v1/jobs/" + id + "/results", Map.of(), null)).get("results").size());
+    }
+
+    /**
+     * A serve job with {@code ?smtp=true} against a real postgrey that lets a retry through after two seconds:
+     * the greylisted address waits for its recheck (the job shows {@code rechecking: 1} meanwhile and stays
+     * running), then comes out with its final answer and {@code tries}; the address after it keeps its place.
+     * The server's hint is 300 s: that the job ends at all shows the window shortened the wait.
+     */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', textBlock = """
+            # scenario                                   | tries allowed | window (s) | reason            | tries | seen waiting
+            greylisted, no recheck                       | 1             | 0          | temporary_failure | 1     | false
+            greylisted, rechecked after postgrey's delay | 3             | 8          | mailbox_accepted  | 2     | true
+            """)
+    void aSmtpJobRechecksGreylistingBeforeItEnds(String scenario, int tries, int window, String reason, int tried,
+                                                 boolean seenWaiting) throws Exception {
+        // postgrey remembers (client, sender, recipient): a sender of its own makes this job's first try new
+        SmtpSettings smtp = new SmtpSettings("prober.test", "recheck-" + UUID.randomUUID() + "@checker.test",
+                Postfix.shared().port(), false, false, true, null, Map.of(), 50, 2, 64, 8, Duration.ofMillis(250));
+        LocalResultStore store = new LocalResultStore(LocalResultStore.Limits.DEFAULT);
+        Checker withSmtp = Api.smtpChecker(dns, smtp, null);
+        Api serve = new Api(new Checker(dns), withSmtp, store, new InProcessJobs(new Checker(dns), withSmtp,
+                new Recheck(tries, Duration.ofSeconds(window)), store, 4), List.of());
+        Api.Response accepted = serve.handle(new Api.Request("POST", "/v1/jobs", Map.of("smtp", "true"),
+                Map.of("content-type", "text/plain"), "alice@shortgrey.smtp.test\nuser@nullmx.checker.test\n"));
+        assertEquals(202, accepted.status(), accepted.body());
+        String id = json(accepted).get("id").asText();
+        boolean sawWaiting = false;
+        JsonNode job;
+        long deadline = System.nanoTime() + 60_000_000_000L;
+        do {
+            Thread.sleep(50);
+            job = json(serve.handle(new Api.Request("GET", "/v1/jobs/" + id, Map.of(), Map.of(), null)));
+            if (job.get("rechecking").asInt() > 0) {
+                assertEquals(1, job.get("rechecking").asInt(), job::toString);
+                assertEquals("running", job.get("status").asText(), "a job waiting for a recheck has not ended");
+                sawWaiting = true;
+            }
+        } while (!job.get("status").asText().equals("done") && System.nanoTime() < deadline);
+        assertEquals("done", job.get("status").asText(), job.toString());
+        assertEquals(0, job.get("rechecking").asInt());
+        assertEquals(seenWaiting, sawWaiting);
+        JsonNode results = json(serve.handle(new Api.Request("GET", "/v1/jobs/" + id + "/results", Map.of(), Map.of(),
+                null))).get("results");
+        assertEquals(List.of("alice@shortgrey.smtp.test", "user@nullmx.checker.test"),
+                List.of(results.get(0).get("address").asText(), results.get(1).get("address").asText()));
+        assertEquals(reason, results.get(0).get("reason").asText(), results.get(0)::toString);
+        assertEquals(tried, results.get(0).get("tries").asInt(), results.get(0)::toString);
+        assertEquals(1, results.get(1).get("tries").asInt(), results.get(1)::toString);
+    }
+
+    /** A job that asks for the SMTP probe where it is off is refused, naming the field. */
+    @Test
+    void aSmtpJobWhereTheProbeIsOffIsRefused() throws Exception {
+        Api.Response r = api.handle(new Api.Request("POST", "/v1/jobs", Map.of("smtp", "true"),
+                Map.of("content-type", "text/plain"), "a@good.checker.test\n"));
+        assertEquals(400, r.status(), r.body());
+        assertEquals("smtp", json(r).get("field").asText());
     }
 
     /** DELETE /v1/jobs/{id} in serve: the job and its results leave the store; then it is unknown. */

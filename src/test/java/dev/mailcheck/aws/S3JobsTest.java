@@ -146,6 +146,16 @@ class S3JobsTest {
         }
     }
 
+    /** The upload functions check DNS only: a job that asks for the SMTP probe is refused rather than run without it. */
+    @Test
+    void aSmtpJobIsRefusedHere() throws Exception {
+        Api.Response r = api.handle(new Api.Request("POST", "/v1/jobs", Map.of("smtp", "true"),
+                Map.of("content-type", "text/plain"), "a@good.checker.test\n"));
+        assertEquals(400, r.status(), r.body());
+        assertEquals("smtp", JSON.readTree(r.body()).get("field").asText());
+        assertEquals(List.of(), keys(), "no upload written");
+    }
+
     /**
      * DELETE erases a job that has ended: its DynamoDB items, its results file, its list under uploads/;
      * a job still running is refused (its workers would write again), an unknown one is a 404.
