@@ -225,8 +225,9 @@ public final class Api {
     }
 
     /**
-     * POST /v1/jobs: a list in the body ({@code text/plain}: a line per address, {@code text/csv}: an
-     * {@code email} column) or {@code {"s3_key": "..."}}; 202 with the job, checked after the response.
+     * POST /v1/jobs: a list in the body ({@code text/plain}: a line per address, {@code text/csv}: the column
+     * {@code ?column=} names, or the one named like an address column) or {@code {"s3_key": "...", "column": "..."}};
+     * 202 with the job, checked after the response.
      */
     private Response submit(Request r) {
         try {
@@ -245,24 +246,34 @@ public final class Api {
         String type = r.headers().getOrDefault("content-type", "text/plain").split(";")[0].strip().toLowerCase(Locale.ROOT);
         Job job = switch (type) {
             case "application/json" -> {
-                JsonNode key = jsonBody(r, MAX_BODY_BYTES, "S3", "{\"s3_key\": \"uploads/list.csv\"}").get("s3_key");
+                JsonNode body = jsonBody(r, MAX_BODY_BYTES, "S3", "{\"s3_key\": \"uploads/list.csv\"}");
+                JsonNode key = body.get("s3_key");
                 if (key == null || !key.isTextual() || key.asText().isBlank()) {
                     throw new ApiError(400, "\"s3_key\" must name an object in the uploads bucket (or send the list"
                             + " itself as text/plain or text/csv)", "s3_key");
                 }
+                JsonNode column = body.get("column");
+                if (column != null && !column.isNull() && !column.isTextual()) {
+                    throw new ApiError(400, "\"column\" must be the name of the CSV column of the addresses", "column");
+                }
                 try {
-                    yield jobs.submitObject(key.asText());
+                    yield jobs.submitObject(key.asText(), column(column == null || column.isNull() ? null : column.asText()));
                 } catch (IllegalArgumentException e) {
                     throw new ApiError(400, e.getMessage(), "s3_key");
                 }
             }
             case "text/plain", "text/csv" -> {
                 if (r.body() == null || r.body().isBlank()) {
-                    throw new ApiError(400, "the body must be the list: one address per line, or CSV with an email"
+                    throw new ApiError(400, "the body must be the list: one address per line, or CSV with an address"
                             + " column", "body");
                 }
                 checkSize(r, MAX_JOB_BODY_BYTES, "S3");
-                yield jobs.submit(r.body(), type.equals("text/csv"));
+                boolean smtp = flag("smtp", r.query().get("smtp"));
+                try {
+                    yield jobs.submit(r.body(), type.equals("text/csv"), column(r.query().get("column")), smtp);
+                } catch (IllegalArgumentException e) {
+                    throw new ApiError(400, e.getMessage(), "smtp");
+                }
             }
             default -> throw new ApiError(415, "send the list as text/plain or text/csv, or {\"s3_key\": ...} as"
                     + " application/json, not " + type, "content-type");
@@ -271,6 +282,22 @@ public final class Api {
         Map<String, String> headers = new LinkedHashMap<>(accepted.headers());
         headers.put("location", "/v1/jobs/" + job.id());
         return new Response(202, headers, accepted.body());
+    }
+
+    /** The longest column name taken: S3 keeps at most 2 KB of an object's metadata. */
+    static final int MAX_COLUMN_CHARS = 200;
+
+    /** A column named by the caller (null: none, detect it), checked to be a usable header name. */
+    private static String column(String name) {
+        if (name == null) {
+            return null;
+        }
+        if (name.isBlank() || name.length() > MAX_COLUMN_CHARS || name.chars().anyMatch(Character::isISOControl)) {
+            throw new ApiError(400, "\"column\" must name the CSV column of the addresses: its header, up to "
+                    + MAX_COLUMN_CHARS + " characters (leave it out to take the column named like an address column)",
+                    "column");
+        }
+        return name.strip();
     }
 
     private Response job(String id) {
@@ -314,6 +341,7 @@ public final class Api {
             counts.put(v.code(), tally.counts().getOrDefault(v, 0L));
         }
         out.put("counts", counts);
+        out.put("rechecking", job.finished() || jobs == null ? 0 : jobs.rechecking(job.id()));
         if (!job.status().equals(Job.DONE) && job.finished()) {
             out.put("not_checked", job.notChecked());
             out.put("error", job.error());

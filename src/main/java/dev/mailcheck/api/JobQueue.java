@@ -10,20 +10,25 @@ import java.time.Duration;
 public interface JobQueue {
 
     /**
-     * A list sent in the request body: one address per line, or CSV with an {@code email} column.
+     * A list sent in the request body: one address per line, or CSV with an address column.
      *
-     * @param csv whether the request said {@code text/csv}
+     * @param csv    whether the request said {@code text/csv}
+     * @param column the CSV column of the addresses, or null to take the one named like an address column
+     *               ({@code InputRecords.ADDRESS_HEADERS}); when there is none, the job fails naming the headers
+     * @param smtp   whether to probe SMTP (deferrals then rechecked before the job ends)
      * @return the job, queued
      * @throws Busy when as many jobs as this queue runs at once are already under way
+     * @throws IllegalArgumentException with a message for the caller, when this queue cannot probe SMTP
      */
-    Job submit(String list, boolean csv);
+    Job submit(String list, boolean csv, String column, boolean smtp);
 
     /**
      * A list already in the uploads bucket.
      *
+     * @param column as for {@link #submit}; null leaves it to the object's own metadata, or detection
      * @throws IllegalArgumentException with a message for the caller, when there is no such object
      */
-    Job submitObject(String key);
+    Job submitObject(String key, String column);
 
     /** No room for another job now; the API answers 429 with {@code Retry-After}. */
     final class Busy extends RuntimeException {
@@ -37,6 +42,11 @@ public interface JobQueue {
         public Duration retryAfter() {
             return retryAfter;
         }
+    }
+
+    /** Addresses of a running job that wait for a recheck (0 when none wait, or this queue does not know). */
+    default int rechecking(String jobId) {
+        return 0;
     }
 
     /**

@@ -8,10 +8,14 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.SortedMap;
 import java.util.UUID;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
+import software.amazon.awssdk.services.s3.model.MetadataDirective;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 import software.amazon.awssdk.services.s3.model.S3Exception;
 
@@ -35,13 +39,22 @@ final class S3Jobs implements JobQueue {
         this.store = store;
     }
 
+    /** The list becomes an upload of its own; a column named travels in its metadata, where the trigger reads it. */
     @Override
-    public Job submit(String list, boolean csv) {
-        String key = UploadProcessor.UPLOADS + "api/" + LocalDate.now(ZoneOffset.UTC) + "/" + UUID.randomUUID()
-                + (csv ? ".csv" : ".txt");
-        String etag = s3.putObject(b -> b.bucket(bucket).key(key).contentType(csv ? "text/csv" : "text/plain"),
+    public Job submit(String list, boolean csv, String column, boolean smtp) {
+        if (smtp) {
+            throw new IllegalArgumentException("jobs here check DNS only (the upload functions do not probe SMTP)");
+        }
+        String key = freshUpload(UUID.randomUUID() + (csv ? ".csv" : ".txt"));
+        String etag = s3.putObject(b -> b.bucket(bucket).key(key).contentType(csv ? "text/csv" : "text/plain")
+                .metadata(column == null ? Map.of() : AddressColumn.metadata(column)),
                 RequestBody.fromString(list, StandardCharsets.UTF_8)).eTag();
         return queued(key, etag);
+    }
+
+    /** A key under uploads/ that no other list has. */
+    private static String freshUpload(String name) {
+        return UploadProcessor.UPLOADS + "api/" + LocalDate.now(ZoneOffset.UTC) + "/" + name;
     }
 
     /**
@@ -49,17 +62,21 @@ final class S3Jobs implements JobQueue {
      * (where lists wait to be checked on demand) is copied into {@code uploads/}, which checks it. No other
      * prefix: {@code results/} and {@code work/} hold what this service wrote, and the API's policy grants
      * reading these two prefixes only.
+     *
+     * <p>A column named here makes a copy of its own under {@code uploads/api/} with the column in its metadata:
+     * a job is one version of one key (its id comes from key and ETag, and a copy has its source's ETag), so a
+     * list checked before, or copied from {@code incoming/} before, is checked again as a new job.
      */
     @Override
-    public Job submitObject(String key) {
+    public Job submitObject(String key, String column) {
         if (key.contains("..") || !(key.startsWith(UploadProcessor.UPLOADS) || key.startsWith(INCOMING))) {
             throw new IllegalArgumentException("s3_key must name an object under " + UploadProcessor.UPLOADS + " or "
                     + INCOMING + " of the uploads bucket, not " + key);
         }
-        String etag;
+        HeadObjectResponse head;
         try {
             // A missing key is a 404 only to a caller allowed s3:ListBucket (else S3 says 403); the policy allows it.
-            etag = s3.headObject(b -> b.bucket(bucket).key(key)).eTag();
+            head = s3.headObject(b -> b.bucket(bucket).key(key));
         } catch (NoSuchKeyException e) {
             throw new IllegalArgumentException("no object " + key + " in the uploads bucket");
         } catch (S3Exception e) {
@@ -68,8 +85,18 @@ final class S3Jobs implements JobQueue {
             }
             throw e;
         }
+        if (column != null) {
+            String copy = freshUpload(UUID.randomUUID() + "/" + key.substring(key.lastIndexOf('/') + 1));
+            Map<String, String> metadata = new HashMap<>(head.metadata());
+            metadata.putAll(AddressColumn.metadata(column));
+            // REPLACE sets all metadata anew, the content headers included: those of the source go along.
+            String copied = s3.copyObject(b -> b.sourceBucket(bucket).sourceKey(key).destinationBucket(bucket)
+                    .destinationKey(copy).metadataDirective(MetadataDirective.REPLACE).metadata(metadata)
+                    .contentType(head.contentType()).contentEncoding(head.contentEncoding())).copyObjectResult().eTag();
+            return queued(copy, copied);
+        }
         if (key.startsWith(UploadProcessor.UPLOADS)) {
-            return queued(key, etag);
+            return queued(key, head.eTag());
         }
         String copy = UploadProcessor.UPLOADS + key;
         String copied = s3.copyObject(b -> b.sourceBucket(bucket).sourceKey(key).destinationBucket(bucket)

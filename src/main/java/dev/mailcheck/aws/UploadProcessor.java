@@ -9,7 +9,6 @@ import dev.mailcheck.store.StoredRun;
 import dev.mailcheck.store.Tally;
 import dev.mailcheck.verdict.Checker;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
@@ -27,8 +26,10 @@ import java.util.Spliterator;
 import java.util.Spliterators;
 import java.util.stream.Stream;
 import java.util.stream.StreamSupport;
+import software.amazon.awssdk.core.ResponseInputStream;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.GetObjectResponse;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 import software.amazon.awssdk.services.s3.model.S3Exception;
 import software.amazon.awssdk.services.sqs.SqsClient;
@@ -85,7 +86,7 @@ final class UploadProcessor {
         Job job = new Job(id, "s3://" + bucket + "/" + key, Job.RUNNING, 0, Tally.EMPTY.counts(), created, Instant.now(),
                 resultsKey(key, id), 0);
         store.putJob(job);
-        InputStream object;
+        ResponseInputStream<GetObjectResponse> object;
         try {
             // This version only: a newer upload under the same key is a job of its own.
             object = s3.getObject(b -> b.bucket(bucket).key(key).ifMatch("\"" + etag.replace("\"", "") + "\""));
@@ -99,7 +100,14 @@ final class UploadProcessor {
         }
         // Anything else fails the invocation: Lambda tries twice more, then the on-failure destination ends the job.
         try (object) {
-            InputRecords records = new InputRecords(ListRun.reader(object), InputRecords.Format.AUTO, "email");
+            InputRecords records;
+            try {
+                // The column the upload names, else the one whose header is named like an address column.
+                records = new InputRecords(ListRun.reader(object), InputRecords.Format.AUTO,
+                        AddressColumn.of(object.response().metadata()));
+            } catch (InputRecords.NoAddressColumn e) {
+                return failed(job, bucket, e.getMessage()); // no retry reads another column: the job ends here
+            }
             if (config.chunkQueue() == null) {
                 return checkHere(job, bucket, records);
             }

@@ -9,6 +9,7 @@ import dev.mailcheck.smtp.SmtpSettings;
 import dev.mailcheck.store.LocalResultStore;
 import dev.mailcheck.store.ResultStore;
 import dev.mailcheck.verdict.Checker;
+import dev.mailcheck.verdict.Recheck;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -91,8 +92,10 @@ final class ServeCommand implements Callable<Integer> {
         SmtpSettings smtp = pipeline.smtpSettings();
         TransportSecurityLookup security = pipeline.security();
         Checker checker = new Checker(dns, null, security);
-        Api api = new Api(checker, smtp == null ? null : Api.smtpChecker(dns, smtp, security), store,
-                new InProcessJobs(checker, store, maxJobs), corsOrigins);
+        Checker withSmtp = smtp == null ? null : Api.smtpChecker(dns, smtp, security);
+        // Jobs with ?smtp=true recheck greylisting: 3 tries within the hour it takes at worst.
+        Api api = new Api(checker, withSmtp, store, new InProcessJobs(checker, withSmtp, Recheck.DEFAULT, store, maxJobs),
+                corsOrigins);
 
         ApiServer server;
         try {

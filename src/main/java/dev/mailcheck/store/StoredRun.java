@@ -5,6 +5,8 @@ import dev.mailcheck.lists.InputRecords;
 import dev.mailcheck.lists.ListRun;
 import dev.mailcheck.verdict.CheckResult;
 import dev.mailcheck.verdict.Checker;
+import dev.mailcheck.verdict.Recheck;
+import dev.mailcheck.verdict.Rechecks;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.Iterator;
@@ -26,6 +28,12 @@ public final class StoredRun {
      * @param sink  also gets every result, in input order
      */
     public static Tally run(Checker checker, Iterator<InputRecords.Input> records, ResultStore store, String jobId,
+                            long first, Consumer<CheckResult> sink) {
+        return run(new Rechecks(checker, Recheck.NONE), records, store, jobId, first, sink);
+    }
+
+    /** As above, a deferral rechecked as {@code checker}'s policy says: its result is stored once, final. */
+    public static Tally run(Rechecks checker, Iterator<InputRecords.Input> records, ResultStore store, String jobId,
                             long first, Consumer<CheckResult> sink) {
         Map<Verdict, Long> counts = new EnumMap<>(Verdict.class);
         List<ResultStore.Positioned> slice = new ArrayList<>(SLICE);

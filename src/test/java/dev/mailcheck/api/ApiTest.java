@@ -1,6 +1,7 @@
 package dev.mailcheck.api;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -9,6 +10,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.mailcheck.dns.MxResolver;
 import dev.mailcheck.dns.TransportSecurityLookup;
 import dev.mailcheck.store.LocalResultStore;
+import dev.mailcheck.verdict.Recheck;
+import dev.mailcheck.testbed.Postfix;
+import dev.mailcheck.smtp.SmtpSettings;
 import dev.mailcheck.testbed.Nsd;
 import dev.mailcheck.testbed.Unbound;
 import dev.mailcheck.verdict.Checker;
@@ -29,6 +33,7 @@ import java.util.zip.GZIPInputStream;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import java.util.HashSet;
 import java.util.List;
+import java.util.UUID;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -201,6 +206,7 @@ class ApiTest {
             POST     | /v1/jobs                | application/json | {"addresses": ["a@good.checker.test"]} | 400    | s3_key
             POST     | /v1/jobs                | application/json | {"s3_key": "uploads/list.csv"}         | 400    | s3_key
             POST     | /v1/jobs                | application/json | [1]                                    | 400    | body
+            POST     | /v1/jobs                | application/json | {"s3_key": "incoming/l.csv", "column": 3} | 400 | column
             POST     | /v1/jobs                | image/png        | a@good.checker.test                    | 415    | content-type
             GET      | /v1/jobs                | -                | -                                      | 405    | -
             GET      | /v1/jobs/nope           | -                | -                                      | 404    | id
@@ -217,15 +223,26 @@ class ApiTest {
         assertEquals(field, error.has("field") ? error.get("field").asText() : null);
     }
 
-    @ParameterizedTest(name = "{0}")
-    @CsvSource(delimiter = '|', textBlock = """
-            # content type              | list (\\n between lines)                                                   | deliverable | undeliverable
-            text/plain; charset=utf-8   | a@good.checker.test\\nb@nullmx.checker.test\\n\\nnot one\\nc@good.checker.test | 2           | 3
-            text/csv                    | name,email\\n"Doe, Jane",jane@good.checker.test\\nNo One,                      | 1           | 1
+    /**
+     * A job's list as serve checks it: the address column named by {@code ?column=}, else found by its header's
+     * name; a CSV with neither fails the job with an error that names the headers found.
+     */
+    @ParameterizedTest(name = "{0} {1} column={3}")
+    @CsvSource(delimiter = '|', nullValues = "-", textBlock = """
+            # content type              | list (\\n between lines)                                                   | column  | status | deliverable | undeliverable | error says
+            text/plain; charset=utf-8   | a@good.checker.test\\nb@nullmx.checker.test\\n\\nnot one\\nc@good.checker.test | -       | done   | 2           | 3             | -
+            text/csv                    | name,email\\n"Doe, Jane",jane@good.checker.test\\nNo One,                      | -       | done   | 1           | 1             | -
+            text/csv                    | Name,Email Address\\nJane,jane@good.checker.test\\nBob,bob@nullmx.checker.test  | -       | done   | 1           | 1             | -
+            text/csv                    | id,mail\\n1,jane@good.checker.test                                          | -       | done   | 1           | 0             | -
+            text/csv                    | email,work\\nold@nullmx.checker.test,jane@good.checker.test                 | work    | done   | 1           | 0             | -
+            text/plain                  | name,contact\\nJane,jane@good.checker.test                                  | contact | done   | 1           | 0             | -
+            text/csv                    | name,contact\\nJane,jane@good.checker.test                                  | -       | failed | 0           | 0             | its columns are: name, contact
+            text/csv                    | name,email\\nJane,jane@good.checker.test                                    | Mail    | failed | 0           | 0             | no 'Mail' column; its columns are: name, email
             """)
-    void aJobRunsAfterTheResponse(String type, String list, int deliverable, int undeliverable) throws Exception {
-        Api.Response accepted = api.handle(new Api.Request("POST", "/v1/jobs", Map.of(), Map.of("content-type", type),
-                list.replace("\\n", "\n")));
+    void aJobRunsAfterTheResponse(String type, String list, String column, String status, int deliverable,
+                                  int undeliverable, String says) throws Exception {
+        Api.Response accepted = api.handle(new Api.Request("POST", "/v1/jobs", column == null ? Map.of()
+                : Map.of("column", column), Map.of("content-type", type), list.replace("\\n", "\n")));
         assertEquals(202, accepted.status(), accepted.body());
         String id = json(accepted).get("id").asText();
         assertEquals("/v1/jobs/" + id, accepted.headers().get("location"));
@@ -234,13 +251,76 @@ class ApiTest {
         do {
             Thread.sleep(20);
             job = json(call("GET", "/v1/jobs/" + id, Map.of(), null));
-        } while (!job.get("status").asText().equals("done") && System.nanoTime() < deadline);
-        assertEquals("done", job.get("status").asText(), job.toString());
+        } while (!Set.of("done", "failed").contains(job.get("status").asText()) && System.nanoTime() < deadline);
+        assertEquals(status, job.get("status").asText(), job.toString());
+        if (says == null) {
+            assertFalse(job.has("error"), job::toString);
+        } else {
+            assertTrue(job.get("error").asText().endsWith(says), job::toString);
+        }
         assertEquals(deliverable + undeliverable, job.get("total").asInt());
         assertEquals(deliverable, job.at("/counts/deliverable").asInt());
         assertEquals(undeliverable, job.at("/counts/undeliverable").asInt());
         assertEquals(deliverable + undeliverable,
                 json(call("GET", "/v1/jobs/" + id + "/results", Map.of(), null)).get("results").size());
+    }
+
+    /**
+     * A serve job with {@code ?smtp=true} against a real postgrey that lets a retry through after two seconds:
+     * the greylisted address waits for its recheck (the job shows {@code rechecking: 1} meanwhile and stays
+     * running), then comes out with its final answer and {@code tries}; the address after it keeps its place.
+     * The server's hint is 300 s: that the job ends at all shows the window shortened the wait.
+     */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', textBlock = """
+            # scenario                                   | tries allowed | window (s) | reason            | tries | seen waiting
+            greylisted, no recheck                       | 1             | 0          | temporary_failure | 1     | false
+            greylisted, rechecked after postgrey's delay | 3             | 8          | mailbox_accepted  | 2     | true
+            """)
+    void aSmtpJobRechecksGreylistingBeforeItEnds(String scenario, int tries, int window, String reason, int tried,
+                                                 boolean seenWaiting) throws Exception {
+        // postgrey remembers (client, sender, recipient): a sender of its own makes this job's first try new
+        SmtpSettings smtp = new SmtpSettings("prober.test", "recheck-" + UUID.randomUUID() + "@checker.test",
+                Postfix.shared().port(), false, false, true, null, Map.of(), 50, 2, 64, 8, Duration.ofMillis(250));
+        LocalResultStore store = new LocalResultStore(LocalResultStore.Limits.DEFAULT);
+        Checker withSmtp = Api.smtpChecker(dns, smtp, null);
+        Api serve = new Api(new Checker(dns), withSmtp, store, new InProcessJobs(new Checker(dns), withSmtp,
+                new Recheck(tries, Duration.ofSeconds(window)), store, 4), List.of());
+        Api.Response accepted = serve.handle(new Api.Request("POST", "/v1/jobs", Map.of("smtp", "true"),
+                Map.of("content-type", "text/plain"), "alice@shortgrey.smtp.test\nuser@nullmx.checker.test\n"));
+        assertEquals(202, accepted.status(), accepted.body());
+        String id = json(accepted).get("id").asText();
+        boolean sawWaiting = false;
+        JsonNode job;
+        long deadline = System.nanoTime() + 60_000_000_000L;
+        do {
+            Thread.sleep(50);
+            job = json(serve.handle(new Api.Request("GET", "/v1/jobs/" + id, Map.of(), Map.of(), null)));
+            if (job.get("rechecking").asInt() > 0) {
+                assertEquals(1, job.get("rechecking").asInt(), job::toString);
+                assertEquals("running", job.get("status").asText(), "a job waiting for a recheck has not ended");
+                sawWaiting = true;
+            }
+        } while (!job.get("status").asText().equals("done") && System.nanoTime() < deadline);
+        assertEquals("done", job.get("status").asText(), job.toString());
+        assertEquals(0, job.get("rechecking").asInt());
+        assertEquals(seenWaiting, sawWaiting);
+        JsonNode results = json(serve.handle(new Api.Request("GET", "/v1/jobs/" + id + "/results", Map.of(), Map.of(),
+                null))).get("results");
+        assertEquals(List.of("alice@shortgrey.smtp.test", "user@nullmx.checker.test"),
+                List.of(results.get(0).get("address").asText(), results.get(1).get("address").asText()));
+        assertEquals(reason, results.get(0).get("reason").asText(), results.get(0)::toString);
+        assertEquals(tried, results.get(0).get("tries").asInt(), results.get(0)::toString);
+        assertEquals(1, results.get(1).get("tries").asInt(), results.get(1)::toString);
+    }
+
+    /** A job that asks for the SMTP probe where it is off is refused, naming the field. */
+    @Test
+    void aSmtpJobWhereTheProbeIsOffIsRefused() throws Exception {
+        Api.Response r = api.handle(new Api.Request("POST", "/v1/jobs", Map.of("smtp", "true"),
+                Map.of("content-type", "text/plain"), "a@good.checker.test\n"));
+        assertEquals(400, r.status(), r.body());
+        assertEquals("smtp", json(r).get("field").asText());
     }
 
     /** DELETE /v1/jobs/{id} in serve: the job and its results leave the store; then it is unknown. */

@@ -12,6 +12,7 @@ import dev.mailcheck.store.Tally;
 import dev.mailcheck.verdict.Checker;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
@@ -96,6 +97,63 @@ class S3JobsTest {
         JsonNode shown = JSON.readTree(call("GET", "/v1/jobs/" + checked.id(), null, null).body());
         assertEquals("done", shown.get("status").asText(), shown::toString);
         assertEquals(1, shown.at("/counts/deliverable").asInt());
+    }
+
+    /**
+     * A column named on POST /v1/jobs reaches the upload function in the object's metadata: for a list in the
+     * body ({@code ?column=}), and for one in the bucket ({@code "column"}), copied under uploads/api/ as a job of its
+     * own (an object checked before keeps its job); without one the column is found by its header's name, and
+     * with none to be found the job fails naming the headers.
+     */
+    @ParameterizedTest(name = "{0} column={2}")
+    @CsvSource(delimiter = '|', nullValues = "-", textBlock = """
+            # how            | list (\\n between lines)                                      | column             | status | deliverable | error ends
+            body             | email,work\\nold@nullmx.checker.test,jane@good.checker.test       | work               | done   | 1           | -
+            body             | nom,correo electrónico\\nJ,jane@good.checker.test                 | correo electrónico | done   | 1           | -
+            body             | Name,Email Address\\nJane,jane@good.checker.test                  | -                  | done   | 1           | -
+            body             | name,contact\\nJane,jane@good.checker.test                        | -                  | failed | 0           | its columns are: name, contact
+            incoming/l.csv   | email,work\\nold@nullmx.checker.test,jane@good.checker.test       | work               | done   | 1           | -
+            uploads/l.csv    | email,work\\nold@nullmx.checker.test,jane@good.checker.test       | work               | done   | 1           | -
+            incoming/l.csv   | id,mail\\n1,jane@good.checker.test                                | -                  | done   | 1           | -
+            incoming/l.csv   | name,contact\\nJane,jane@good.checker.test                        | -                  | failed | 0           | its columns are: name, contact
+            """)
+    void aColumnNamedOnPostReachesTheUploadFunction(String how, String list, String column, String status,
+                                                    int deliverable, String says) throws Exception {
+        String text = list.replace("\\n", "\n");
+        Api.Response r;
+        if (how.equals("body")) {
+            r = api.handle(new Api.Request("POST", "/v1/jobs", column == null ? Map.of() : Map.of("column", column),
+                    Map.of("content-type", "text/csv"), text));
+        } else {
+            s3.putObject(b -> b.bucket(BUCKET).key(how), RequestBody.fromString(text));
+            Map<String, String> body = new HashMap<>(Map.of("s3_key", how));
+            if (column != null) {
+                body.put("column", column);
+            }
+            r = call("POST", "/v1/jobs", "application/json", JSON.writeValueAsString(body));
+        }
+        assertEquals(202, r.status(), r.body());
+        String source = JSON.readTree(r.body()).get("source").asText();
+        String key = source.substring(("s3://" + BUCKET + "/").length());
+        assertEquals(column != null || how.equals("body"), key.startsWith("uploads/api/"), key);
+        Job checked = trigger(key);
+        JsonNode shown = JSON.readTree(call("GET", "/v1/jobs/" + checked.id(), null, null).body());
+        assertEquals(status, shown.get("status").asText(), shown::toString);
+        assertEquals(deliverable, shown.at("/counts/deliverable").asInt(), shown::toString);
+        assertEquals(deliverable, shown.get("total").asInt(), "the named column only");
+        if (says != null) {
+            assertTrue(shown.get("error").asText().endsWith(says), shown::toString);
+        }
+    }
+
+    /** The upload functions check DNS only: a job that asks for the SMTP probe is refused rather than run without it. */
+    @Test
+    void aSmtpJobIsRefusedHere() throws Exception {
+        Api.Response r = api.handle(new Api.Request("POST", "/v1/jobs", Map.of("smtp", "true"),
+                Map.of("content-type", "text/plain"), "a@good.checker.test\n"));
+        assertEquals(400, r.status(), r.body());
+        assertEquals("smtp", JSON.readTree(r.body()).get("field").asText());
+        assertEquals(List.of(), keys(), "no upload written");
     }
 
     /**

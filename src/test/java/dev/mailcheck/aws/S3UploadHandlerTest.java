@@ -235,6 +235,46 @@ class S3UploadHandlerTest {
         assertEquals(mode == Mode.SPLIT ? (expected.size() + 1) / 2 : 0, job.chunks());
     }
 
+    /**
+     * The address column of an uploaded CSV: the one its metadata names ({@code x-amz-meta-address-column}, RFC 2047
+     * encoded when not ASCII, as S3 returns such values), else the one whose header is named like an address
+     * column; with neither, the job fails at once with an error naming the headers found (no retry reads
+     * another column) and a "Job Finished" event that says failed.
+     */
+    @ParameterizedTest(name = "{0} {1} column={3}")
+    @CsvSource(delimiter = '|', nullValues = "-", textBlock = """
+            # mode | content (\\n between lines)                                            | metadata column             | status | reasons in order, or the error ends
+            INLINE | Name,Email Address\\nJane,jane@good.checker.test\\nBob,bob@nullmx.checker.test | -                     | done   | accepts_mail null_mx
+            SPLIT  | Name,Email Address\\nJane,jane@good.checker.test\\nBob,bob@nullmx.checker.test | -                     | done   | accepts_mail null_mx
+            INLINE | id,mail\\n1,jane@good.checker.test                                      | -                           | done   | accepts_mail
+            INLINE | email,work\\nold@nullmx.checker.test,jane@good.checker.test             | work                        | done   | accepts_mail
+            SPLIT  | email,work\\nold@nullmx.checker.test,jane@good.checker.test             | work                        | done   | accepts_mail
+            INLINE | nom,correo electrónico\\nJ,jane@good.checker.test                      | =?UTF-8?Q?correo_electr=C3=B3nico?= | done | accepts_mail
+            INLINE | name,contact\\nJane,jane@good.checker.test                              | -                           | failed | its columns are: name, contact
+            SPLIT  | name,contact\\nJane,jane@good.checker.test                              | -                           | failed | its columns are: name, contact
+            INLINE | name,email\\nJane,jane@good.checker.test                                | Mail                        | failed | no 'Mail' column; its columns are: name, email
+            """)
+    void theAddressColumnIsNamedOrFoundOrTheJobFailsNamingTheHeaders(Mode mode, String content, String column,
+                                                                      String status, String says) throws Exception {
+        String key = "uploads/columns.csv";
+        String etag = s3.putObject(b -> b.bucket(BUCKET).key(key)
+                .metadata(column == null ? Map.of() : Map.of(AddressColumn.METADATA, column)),
+                RequestBody.fromString(content.replace("\\n", "\n"))).eTag();
+        Job job = processor(mode, Math.max(1, mode.chunkRecords)).process(BUCKET, key, etag);
+        drain(chunkHandler(), false);
+        job = store.job(job.id()).orElseThrow();
+        assertEquals(status, job.status(), job.toString());
+        if (status.equals(Job.DONE)) {
+            List<String> expected = List.of(says.split(" "));
+            assertComplete(job, expected.size());
+            assertEquals(expected, resultsFile(job).stream().map(r -> r.get("reason")).toList());
+        } else {
+            assertTrue(job.error().endsWith(says), job.error());
+            assertEquals(0, DynamoResultStoreTest.count(stack.admin.dynamo(), job.id()));
+            assertEquals(List.of("failed"), stack.jobEvents().stream().map(d -> d.get("status").asText()).toList());
+        }
+    }
+
     @ParameterizedTest
     @CsvSource({"INLINE", "SPLIT"})
     void theSameUploadProcessedTwiceDoesNotDuplicate(Mode mode) throws Exception {
