@@ -135,14 +135,15 @@ class MxResolverFaultTest {
         try (FakeDnsServer server = new FakeDnsServer(s.script);
              MxResolver resolver = new MxResolver(List.of(server.address()), TIMEOUT, 16, true)) {
             long started = System.nanoTime();
-            MailDomain md = resolver.resolve(s.domain).get(3 * TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            // A guard against a hang, not a timing: the bound below is the assertion.
+            MailDomain md = resolver.resolve(s.domain).get(10, TimeUnit.SECONDS);
             long elapsed = Duration.ofNanos(System.nanoTime() - started).toMillis();
             assertEquals(s.reason, md.reason(), md::detail);
             if (s.reason.verdict() != Verdict.UNDELIVERABLE) {
                 assertNotEquals(Verdict.UNDELIVERABLE, md.reason().verdict());
             }
-            // MX, then A and AAAA of the hosts: at most two rounds of the budget.
-            assertTrue(elapsed < 2 * TIMEOUT.toMillis() + 500, elapsed + " ms");
+            // MX, then A and AAAA of the hosts: at most two rounds of the budget, with room for a loaded two-core CI.
+            assertTrue(elapsed < 2 * TIMEOUT.toMillis() + 2_000, elapsed + " ms");
             if (s.check != null) {
                 s.check.accept(md, server.queries());
             }
