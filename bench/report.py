@@ -144,17 +144,21 @@ def coldstart_section(r, out):
         "sample event from `events/`, moto and NSD behind it); median of the runs, in seconds. *As deployed*: "
         f"with the `JAVA_TOOL_OPTIONS` infra/template.yaml gives the functions (`{c['java_tool_options']}`, read "
         "from the template by `bench/run`). The AppCDS archive (not deployable: Lambda's own JVM would have to "
-        "write it) is written by one untimed training run per handler.",
+        "write it) is written by one untimed training run per handler. The last column is the time from the end "
+        "of Lambda's INIT phase (the stream handler constructed, Quarkus started: what SnapStart snapshots) to "
+        "the handled event, as deployed: what a restored snapshot still pays besides the restore.",
         "",
-        "| handler | " + " | ".join(variants.values()) + " |",
-        "|---|" + "---|" * len(variants),
+        "| handler | " + " | ".join(variants.values()) + " | as deployed, first request after INIT |",
+        "|---|" + "---|" * (len(variants) + 1),
     ]
     for handler, v in c["handlers"].items():
-        out.append(f"| `{handler}` | " + " | ".join(f"{v[k]['median_seconds']:.2f}" for k in variants) + " |")
+        out.append(f"| `{handler}` | " + " | ".join(f"{v[k]['median_seconds']:.2f}" for k in variants) +
+                   f" | {v['deployed']['first_request_median_seconds']:.2f} |")
     slowest = max(v["deployed"]["median_seconds"] for v in c["handlers"].values())
     out += [
         "",
-        f"Target < 1 s locally as deployed: {target(slowest < 1)} (slowest handler: {slowest:.2f} s).",
+        f"Target < 1 s locally as deployed, without a snapshot: {target(slowest < 1)} (slowest handler: "
+        f"{slowest:.2f} s).",
         "",
     ]
 
