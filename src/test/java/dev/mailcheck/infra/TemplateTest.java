@@ -99,6 +99,13 @@ class TemplateTest {
         }
     }
 
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', textBlock = FUNCTIONS)
+    void everyFunctionStartsWithTheMeasuredJvmOptions(String function) {
+        assertEquals(template.at("/Globals/Function/Environment/Variables/JAVA_TOOL_OPTIONS").asText(),
+                variables(function).path("JAVA_TOOL_OPTIONS").asText(null), function + " overrides JAVA_TOOL_OPTIONS");
+    }
+
     @Test
     void theTableListsEveryFunction() {
         Set<String> functions = new TreeSet<>();
@@ -134,6 +141,7 @@ class TemplateTest {
             as it reads the chunks in the dead-letter queue               | /Resources/FailureFunction/Properties/Events/DeadChunks/Properties/Queue       | {"Fn::GetAtt": ["ChunkDeadLetterQueue", "Arn"]}
             a missing key is a 404 (not S3's 403) to the API function    | /Resources/ApiS3Policy/Properties/PolicyDocument/Statement/2                   | {"Sid": "MissingIs404", "Effect": "Allow", "Action": "s3:ListBucket", "Resource": {"Fn::GetAtt": ["UploadBucket", "Arn"]}}
             jobs are announced on the default bus                        | /Globals/Function/Environment/Variables/EVENT_BUS_NAME                         | "default"
+            a start without a snapshot compiles with C1 only, on the serial collector (bench/run measures this value) | /Globals/Function/Environment/Variables/JAVA_TOOL_OPTIONS | "-XX:+TieredCompilation -XX:TieredStopAtLevel=1 -XX:+UseSerialGC"
             """)
     void templateSays(String scenario, String pointer, String json) throws IOException {
         JsonNode actual = template.at(pointer);
