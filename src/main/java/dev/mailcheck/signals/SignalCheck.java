@@ -1,8 +1,12 @@
 package dev.mailcheck.signals;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.mailcheck.Reason;
 import dev.mailcheck.address.EmailAddress;
+import java.time.Duration;
 import java.util.EnumSet;
+import java.util.Optional;
 import java.util.Set;
 
 /** The signals of one parsed address, given what the DNS stage found for its domain. */
@@ -19,6 +23,12 @@ public final class SignalCheck {
 
     private final DomainLists lists;
     private final TypoSuggester typos;
+    /**
+     * The suggestion depends on the domain alone (and whether it has a mail route), yet the edit-distance
+     * search was almost half of the list path's CPU when worked out again for every address of a domain.
+     */
+    private final Cache<String, Optional<String>> suggestions = Caffeine.newBuilder()
+            .maximumSize(100_000).expireAfterAccess(Duration.ofHours(1)).build();
 
     public SignalCheck(DomainLists lists, TypoSuggester typos) {
         this.lists = lists;
@@ -42,10 +52,11 @@ public final class SignalCheck {
      */
     public Signals of(EmailAddress address, Reason domainReason) {
         String domain = address.domain();
-        Signals.Suggestion suggestion = (NO_MAIL_ROUTE.contains(domainReason) ? typos.suggest(domain)
-                : typos.nearPopular(domain))
-                        .map(d -> new Signals.Suggestion(address.localPart() + "@" + d, d))
-                        .orElse(null);
+        boolean noRoute = NO_MAIL_ROUTE.contains(domainReason);
+        Signals.Suggestion suggestion = suggestions.get((noRoute ? "-" : "+") + domain,
+                        k -> noRoute ? typos.suggest(domain) : typos.nearPopular(domain))
+                .map(d -> new Signals.Suggestion(address.localPart() + "@" + d, d))
+                .orElse(null);
         return new Signals(lists.role(address), lists.disposable(address), lists.freeProvider(address), suggestion);
     }
 }
