@@ -27,6 +27,7 @@ import java.util.Optional;
 import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.function.Predicate;
 
 /**
  * For {@code checker serve} without DynamoDB: jobs in this process, each job's results in a temporary file,
@@ -104,45 +105,37 @@ public final class LocalResultStore implements ResultStore, AutoCloseable {
         final SortedMap<Integer, FailedChunk> failedChunks = new ConcurrentSkipListMap<>();
 
         boolean underWay() {
-            return job != null && (job.status().equals(Job.QUEUED) || job.status().equals(Job.RUNNING));
+            return job != null && !job.finished();
         }
     }
 
     @Override
     public void putJob(Job job) {
-        jobs.asMap().compute(job.id(), (id, kept) -> {
-            Kept k = kept == null ? new Kept() : kept;
-            k.job = job;
-            return k; // weighed and timed again
-        });
+        putIf(job, stored -> true);
     }
 
     @Override
     public boolean finishJob(Job job) {
-        boolean[] won = {false};
-        jobs.asMap().compute(job.id(), (id, kept) -> {
-            Kept k = kept == null ? new Kept() : kept;
-            if (k.job == null || !k.job.finished()) {
-                k.job = job;
-                won[0] = true;
-            }
-            return k;
-        });
-        return won[0];
+        return putIf(job, stored -> stored == null || !stored.finished());
     }
 
     @Override
     public boolean createJob(Job job) {
-        boolean[] created = {false};
+        return putIf(job, stored -> stored == null);
+    }
+
+    /** Stores the job when {@code replaces} accepts the one stored (null: none yet); says whether it did. */
+    private boolean putIf(Job job, Predicate<Job> replaces) {
+        boolean[] put = {false};
         jobs.asMap().compute(job.id(), (id, kept) -> {
             Kept k = kept == null ? new Kept() : kept;
-            if (k.job == null) {
+            if (replaces.test(k.job)) {
                 k.job = job;
-                created[0] = true;
+                put[0] = true;
             }
-            return k;
+            return k; // weighed and timed again
         });
-        return created[0];
+        return put[0];
     }
 
     @Override
