@@ -56,7 +56,7 @@ import org.xbill.DNS.lookup.ServerFailedException;
  */
 public final class MxResolver implements AutoCloseable {
 
-    private static final Comparator<MXRecord> BY_PREFERENCE =
+    static final Comparator<MXRecord> BY_PREFERENCE =
             Comparator.comparingInt(MXRecord::getPriority).thenComparing(MXRecord::getTarget);
     public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(5);
     public static final int DEFAULT_MAX_IN_FLIGHT = 256;
@@ -438,7 +438,7 @@ public final class MxResolver implements AutoCloseable {
                                 ? "no answer within " + timeout.toMillis() + " ms" : null)));
     }
 
-    private static Throwable unwrap(Throwable error) {
+    static Throwable unwrap(Throwable error) {
         return error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
     }
 
