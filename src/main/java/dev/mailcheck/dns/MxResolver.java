@@ -8,7 +8,6 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.PortUnreachableException;
 import java.net.SocketTimeoutException;
-import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -56,7 +55,7 @@ import org.xbill.DNS.lookup.ServerFailedException;
  */
 public final class MxResolver implements AutoCloseable {
 
-    private static final Comparator<MXRecord> BY_PREFERENCE =
+    static final Comparator<MXRecord> BY_PREFERENCE =
             Comparator.comparingInt(MXRecord::getPriority).thenComparing(MXRecord::getTarget);
     public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(5);
     public static final int DEFAULT_MAX_IN_FLIGHT = 256;
@@ -239,8 +238,11 @@ public final class MxResolver implements AutoCloseable {
             if (usable(h)) {
                 best = best == null ? host : best;
                 usable++;
-            } else if (privateNote(h.host, h) != null) {
-                notes.add(privateNote(h.host, h));
+            } else {
+                String note = privateNote(h.host, h);
+                if (note != null) {
+                    notes.add(note);
+                }
             }
         }
         String mixNote = nullMixed ? " A null MX is published beside real MX records; the real ones were used." : "";
@@ -302,15 +304,6 @@ public final class MxResolver implements AutoCloseable {
                 + (h.addresses.size() > 1 ? " and " + (h.addresses.size() - 1) + " more such" : "");
     }
 
-    private static InetAddress literal(String address) {
-        try {
-            // An IP literal as written above: parsed, never looked up.
-            return InetAddress.getByName(address);
-        } catch (UnknownHostException e) {
-            throw new IllegalStateException("not an address literal: " + address, e);
-        }
-    }
-
     /**
      * A and AAAA of one name, both asked at once; IPv4 addresses first. Shared by every domain whose MX is
      * that host, in flight and for the answers' TTL.
@@ -321,11 +314,14 @@ public final class MxResolver implements AutoCloseable {
 
     private static HostLookup hostLookup(Name host, Answer a, Answer aaaa) {
         List<String> found = new ArrayList<>();
+        List<InetAddress> parsed = new ArrayList<>();
         for (Answer answer : List.of(a, aaaa)) {
             for (var r : answer.records) {
                 if (r instanceof ARecord ar) {
+                    parsed.add(ar.getAddress());
                     found.add(ar.getAddress().getHostAddress());
                 } else if (r instanceof AAAARecord ar) {
+                    parsed.add(ar.getAddress());
                     // Java turns an IPv4-mapped AAAA (::ffff:a.b.c.d) into a 4-byte address: it used to fail
                     // the whole lookup here (SmtpProberHostileInputTest). Written as RFC 5952 §5 says.
                     found.add(ar.getAddress() instanceof Inet4Address mapped ? "::ffff:" + mapped.getHostAddress()
@@ -335,8 +331,8 @@ public final class MxResolver implements AutoCloseable {
         }
         String failure = a.failure != null ? "A " + a.failure : aaaa.failure != null ? "AAAA " + aaaa.failure : null;
         // Judged once per host, not for every domain that uses it.
-        String refusal = found.isEmpty() || found.stream().anyMatch(x -> AddressGuard.refusal(literal(x)) == null)
-                ? null : AddressGuard.refusal(literal(found.getFirst()));
+        String refusal = parsed.isEmpty() || parsed.stream().anyMatch(x -> AddressGuard.refusal(x) == null)
+                ? null : AddressGuard.refusal(parsed.getFirst());
         return new HostLookup(hostName(host), List.copyOf(found), refusal, failure, Math.min(a.ttl, aaaa.ttl));
     }
 
@@ -438,7 +434,7 @@ public final class MxResolver implements AutoCloseable {
                                 ? "no answer within " + timeout.toMillis() + " ms" : null)));
     }
 
-    private static Throwable unwrap(Throwable error) {
+    static Throwable unwrap(Throwable error) {
         return error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
     }
 

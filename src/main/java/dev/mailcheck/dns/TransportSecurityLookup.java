@@ -1,16 +1,12 @@
 package dev.mailcheck.dns;
 
-import com.github.benmanes.caffeine.cache.AsyncCache;
-import com.github.benmanes.caffeine.cache.Caffeine;
-import com.github.benmanes.caffeine.cache.Expiry;
+import com.github.benmanes.caffeine.cache.Ticker;
 import dev.mailcheck.dns.TransportSecurity.Dnssec;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
@@ -67,7 +63,7 @@ public final class TransportSecurityLookup implements AutoCloseable {
     private final boolean resolverValidates;
     private final Semaphore inFlight;
     private final ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor();
-    private final AsyncCache<String, Found> reports;
+    private final SharedLookups<String, Found> reports;
 
     /**
      * @param servers           resolvers to ask, in order; empty means the system's (/etc/resolv.conf)
@@ -86,14 +82,13 @@ public final class TransportSecurityLookup implements AutoCloseable {
         this.timeout = timeout;
         this.resolverValidates = resolverValidates;
         this.inFlight = new Semaphore(maxInFlight);
-        this.reports = Caffeine.newBuilder().maximumSize(CACHE_SIZE).executor(threads)
-                .expireAfter(Expiry.creating((String domain, Found f) -> Duration.ofSeconds(f.ttlSeconds)))
-                .buildAsync();
+        this.reports = new SharedLookups<>(CACHE_SIZE, Ticker.systemTicker(), Found::ttlSeconds);
     }
 
     /** The report for {@code asciiDomain}; shared with every other caller asking for the same domain. */
     public CompletableFuture<TransportSecurity> lookup(String asciiDomain) {
-        return reports.get(asciiDomain, this::find).thenApply(Found::report);
+        return reports.get(asciiDomain, d -> CompletableFuture.supplyAsync(() -> find(d), threads))
+                .thenApply(Found::report);
     }
 
     @Override
@@ -163,7 +158,7 @@ public final class TransportSecurityLookup implements AutoCloseable {
             return List.of(domain);
         }
         return records.stream().filter(r -> !r.getTarget().equals(Name.root))
-                .sorted(Comparator.comparingInt(MXRecord::getPriority).thenComparing(MXRecord::getTarget))
+                .sorted(MxResolver.BY_PREFERENCE)
                 .limit(MxResolver.MAX_MX_HOSTS).map(MXRecord::getTarget).toList();
     }
 
@@ -207,8 +202,7 @@ public final class TransportSecurityLookup implements AutoCloseable {
                 .orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
                 .handle((answer, error) -> {
                     inFlight.release();
-                    return error == null ? Answer.of(answer, type) : Answer.failed(
-                            error instanceof CompletionException && error.getCause() != null ? error.getCause() : error);
+                    return error == null ? Answer.of(answer, type) : Answer.failed(MxResolver.unwrap(error));
                 });
     }
 
