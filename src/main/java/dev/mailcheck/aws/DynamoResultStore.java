@@ -189,26 +189,20 @@ public final class DynamoResultStore implements ResultStore {
 
     @Override
     public void putChunk(String jobId, int chunk, Tally tally) {
-        Map<String, AttributeValue> item = chunkItem(jobId, chunk);
-        item.put("total", n(tally.total()));
-        item.put("counts", counts(tally.counts()));
-        dynamo.putItem(b -> b.tableName(table).item(item));
+        putChunkItem(jobId, chunk, Map.of("total", n(tally.total()), "counts", counts(tally.counts())));
     }
 
     @Override
     public void putFailedChunk(String jobId, int chunk, FailedChunk failed) {
-        Map<String, AttributeValue> item = chunkItem(jobId, chunk);
-        item.put("failed_records", n(failed.records()));
-        item.put("error", s(failed.error()));
-        dynamo.putItem(b -> b.tableName(table).item(item));
+        putChunkItem(jobId, chunk, Map.of("failed_records", n(failed.records()), "error", s(failed.error())));
     }
 
-    private Map<String, AttributeValue> chunkItem(String jobId, int chunk) {
-        Map<String, AttributeValue> item = new HashMap<>();
+    private void putChunkItem(String jobId, int chunk, Map<String, AttributeValue> fields) {
+        Map<String, AttributeValue> item = new HashMap<>(fields);
         item.put("pk", s(chunksKey(jobId)));
         item.put("sk", s(String.format(Locale.ROOT, "CHUNK#%06d", chunk)));
         item.put("expires_at", n(Instant.now().plus(retention).getEpochSecond()));
-        return item;
+        dynamo.putItem(b -> b.tableName(table).item(item));
     }
 
     @Override

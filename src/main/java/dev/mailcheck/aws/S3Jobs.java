@@ -3,7 +3,6 @@ package dev.mailcheck.aws;
 import dev.mailcheck.api.JobQueue;
 import dev.mailcheck.store.Job;
 import dev.mailcheck.store.ResultStore;
-import dev.mailcheck.store.Tally;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.LocalDate;
@@ -127,9 +126,7 @@ final class S3Jobs implements JobQueue {
     /** The job as the trigger will know it; if the trigger got there first, its record stands. */
     private Job queued(String key, String etag) {
         String id = UploadProcessor.jobId(bucket, key, etag);
-        Instant now = Instant.now();
-        store.createJob(new Job(id, "s3://" + bucket + "/" + key, Job.QUEUED, 0, Tally.EMPTY.counts(), now, now,
-                UploadProcessor.resultsKey(key, id), 0));
+        store.createJob(UploadProcessor.job(id, bucket, key, Job.QUEUED, Instant.now()));
         return store.job(id).orElseThrow();
     }
 }

@@ -82,9 +82,7 @@ final class UploadProcessor {
         if (existing.isPresent() && (existing.get().finished() || existing.get().chunks() > 0)) {
             return existing.get(); // the same upload again (S3 delivers events at least once): its job stands
         }
-        Instant created = existing.map(Job::created).orElse(Instant.now());
-        Job job = new Job(id, "s3://" + bucket + "/" + key, Job.RUNNING, 0, Tally.EMPTY.counts(), created, Instant.now(),
-                resultsKey(key, id), 0);
+        Job job = job(id, bucket, key, Job.RUNNING, existing.map(Job::created).orElse(Instant.now()));
         store.putJob(job);
         ResponseInputStream<GetObjectResponse> object;
         try {
@@ -131,9 +129,7 @@ final class UploadProcessor {
      */
     Optional<Job> giveUp(String bucket, String key, String etag, String why) {
         String id = jobId(bucket, key, etag);
-        Instant now = Instant.now();
-        Job job = store.job(id).orElse(new Job(id, "s3://" + bucket + "/" + key, Job.QUEUED, 0, Tally.EMPTY.counts(), now,
-                now, resultsKey(key, id), 0));
+        Job job = store.job(id).orElseGet(() -> job(id, bucket, key, Job.QUEUED, Instant.now()));
         if (job.finished()) {
             return Optional.empty();
         }
@@ -141,6 +137,12 @@ final class UploadProcessor {
             return chunks.finishIfComplete(id, bucket);
         }
         return chunks.end(job.ended(Job.FAILED, store.tally(id), null, why, null), bucket);
+    }
+
+    /** The job of an upload, nothing checked yet. */
+    static Job job(String id, String bucket, String key, String status, Instant created) {
+        return new Job(id, "s3://" + bucket + "/" + key, status, 0, Tally.EMPTY.counts(), created, Instant.now(),
+                resultsKey(key, id), 0);
     }
 
     private Job failed(Job job, String bucket, String why) {
