@@ -169,7 +169,15 @@ final class ApiServer implements AutoCloseable {
     private void handle(HttpServerRequest request, Buffer body, Context context, boolean close) {
         Map<String, String> headers = new HashMap<>();
         request.headers().forEach((k, v) -> headers.merge(k.toLowerCase(Locale.ROOT), v, (a, b) -> a + "," + b));
-        Api.Request call = new Api.Request(request.method().name(), request.path(), query(request.query()), headers,
+        Map<String, String> query;
+        try {
+            query = query(request.query());
+        } catch (IllegalArgumentException e) {
+            // A broken %-escape (?address=%zz): thrown here on the event loop, it used to leave the request unanswered.
+            refuse(request.response(), 400, "the query string is not valid percent-encoding");
+            return;
+        }
+        Api.Request call = new Api.Request(request.method().name(), request.path(), query, headers,
                 body.toString(StandardCharsets.UTF_8));
         handlers.execute(() -> {
             Api.Response r = api.handle(call);

@@ -95,6 +95,7 @@ class ServeCommandTest {
             a malformed chunk size                       | POST /v1/checks HTTP/1.1CRLFHost: tCRLFTransfer-Encoding: chunkedCRLFCRLFzzCRLFabcCRLF0CRLFCRLF | - | HTTP/1.1 400
             a header block over 16 KiB                   | GET /v1/check HTTP/1.1CRLFHost: tCRLFX-Big: a{20000}CRLFCRLF                  | -                        | HTTP/1.1 431
             a request line over 16 KiB                   | GET /v1/check?a{20000} HTTP/1.1CRLFHost: tCRLFCRLF                           | -                        | HTTP/1.0 414
+            a broken percent-escape in the query         | GET /v1/check?address=%zz HTTP/1.1CRLFHost: tCRLFCRLF                        | -                        | HTTP/1.1 400
             a kept-alive connection with nothing more    | GET /v1/check?address=a%40good.checker.test HTTP/1.1CRLFHost: tCRLFCRLF      | -                        | HTTP/1.1 200
             """)
     void hostileClientsAreAnsweredOrClosedAndNeverHeldPastTheDeadline(String scenario, String sent, String trickled,
