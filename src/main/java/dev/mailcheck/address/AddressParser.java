@@ -245,10 +245,21 @@ public final class AddressParser {
     /** The domain's ideographic and full-width full stops as the dots they are (UTS #46 maps them), before any dot rule. */
     private static String withAsciiDots(String address) {
         int at = address.lastIndexOf('@');
-        if (at < 0 || !FOREIGN_DOTS.matcher(address).find(at)) {
+        if (at < 0 || !hasForeignDot(address, at)) {
             return address;
         }
         return address.substring(0, at + 1) + FOREIGN_DOTS.matcher(address.substring(at + 1)).replaceAll(".");
+    }
+
+    /** As FOREIGN_DOTS.matcher(s).find(from), by a plain scan: every address passes here, and few have one. */
+    private static boolean hasForeignDot(String s, int from) {
+        for (int i = from; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c == '\u3002' || c == '\uFF0E' || c == '\uFF61') {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**
