@@ -93,50 +93,36 @@ public abstract sealed class ResultWriter {
             gen.writeStringField("verdict", r.verdict() == null ? null : r.verdict().code());
             gen.writeStringField("reason", r.reason() == null ? null : r.reason().code());
             gen.writeStringField("detail", r.detail());
-            gen.writeFieldName("predicted_reply");
-            if (r.predictedReply() == null) {
-                gen.writeNull();
-            } else {
-                gen.writeRawValue(replies.get(r.predictedReply(), this::json));
-            }
+            field("predicted_reply", r.predictedReply(), reply -> gen.writeRawValue(replies.get(reply, this::json)));
             Signals s = r.signals();
             if (s != null) {
                 gen.writeBooleanField("role", s.role());
                 gen.writeBooleanField("disposable", s.disposable());
                 gen.writeBooleanField("free_provider", s.freeProvider());
-                gen.writeFieldName("suggestion");
-                if (s.suggestion() == null) {
-                    gen.writeNull();
-                } else {
+                field("suggestion", s.suggestion(), suggestion -> {
                     gen.writeStartObject();
-                    gen.writeStringField("address", s.suggestion().address());
-                    gen.writeStringField("domain", s.suggestion().domain());
+                    gen.writeStringField("address", suggestion.address());
+                    gen.writeStringField("domain", suggestion.domain());
                     gen.writeEndObject();
-                }
+                });
             }
-            gen.writeFieldName("mx");
-            if (r.mx() == null) {
-                gen.writeNull();
-            } else {
+            field("mx", r.mx(), hosts -> {
                 gen.writeStartArray();
-                for (MxHost h : r.mx()) {
+                for (MxHost h : hosts) {
                     gen.writeStartObject();
                     gen.writeNumberField("preference", h.preference());
                     gen.writeStringField("host", h.host());
-                    gen.writeFieldName("addresses");
-                    if (h.addresses() == null) {
-                        gen.writeNull();
-                    } else {
+                    field("addresses", h.addresses(), addresses -> {
                         gen.writeStartArray();
-                        for (String a : h.addresses()) {
+                        for (String a : addresses) {
                             gen.writeString(a);
                         }
                         gen.writeEndArray();
-                    }
+                    });
                     gen.writeEndObject();
                 }
                 gen.writeEndArray();
-            }
+            });
             gen.writeStringField("mx_fallback", r.mxFallback());
             gen.writeBooleanField("null_mx_ignored", r.nullMxIgnored());
             gen.writeFieldName("smtp");
@@ -146,6 +132,20 @@ public abstract sealed class ResultWriter {
             gen.writeNumberField("tries", r.tries());
             gen.writeEndObject();
             gen.writeRaw('\n');
+        }
+
+        /** A field whose value is written by {@code write}, or null as the mapper writes a missing one. */
+        private <T> void field(String name, T value, ValueWriter<T> write) throws IOException {
+            gen.writeFieldName(name);
+            if (value == null) {
+                gen.writeNull();
+            } else {
+                write.write(value);
+            }
+        }
+
+        private interface ValueWriter<T> {
+            void write(T value) throws IOException;
         }
 
         private String json(SmtpReply reply) {
