@@ -73,7 +73,7 @@ public final class Api {
     private static final Pattern JOB = Pattern.compile("/v1/jobs/([A-Za-z0-9-]{1,64})");
     private static final Pattern JOB_RESULTS = Pattern.compile("/v1/jobs/([A-Za-z0-9-]{1,64})/results");
     private static final Pattern SMTP_CODE = Pattern.compile("/v1/smtp-codes/([^/]+)");
-    private static final ObjectMapper JSON = ResultJson.mapper();
+    private static final ObjectMapper JSON = ResultJson.mapper(Api::smtpCodeLink);
     /** java.util.logging: the logging the Lambda runtime (Quarkus) and the CLI both route to their output. */
     private static final Logger LOG = Logger.getLogger(Api.class.getName());
 
@@ -394,6 +394,14 @@ public final class Api {
         }
         out.put("next_cursor", page.nextCursor());
         return json(200, out);
+    }
+
+    /**
+     * Where GET /v1/smtp-codes/{code} explains a reply's code, null for a code the reference lacks: every
+     * written result's {@code predicted_reply.reference}, handed to whatever writes results (ResultJson).
+     */
+    public static String smtpCodeLink(int code) {
+        return ReplyCodes.bundled().has(code) ? "/v1/smtp-codes/" + code : null;
     }
 
     /** GET /v1/smtp-codes/{code}: what a reply code means and what to do, in English or (Accept-Language) Arabic. */

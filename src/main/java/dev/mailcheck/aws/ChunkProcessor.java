@@ -1,5 +1,6 @@
 package dev.mailcheck.aws;
 
+import dev.mailcheck.api.Api;
 import dev.mailcheck.lists.ResultWriter;
 import dev.mailcheck.store.Job;
 import dev.mailcheck.store.ResultStore;
@@ -51,7 +52,7 @@ final class ChunkProcessor {
             return Optional.empty(); // delivered again after the job ended: everything is stored
         }
         StringWriter part = new StringWriter();
-        ResultWriter writer = ResultWriter.of(ResultWriter.Format.CSV, part);
+        ResultWriter writer = ResultWriter.of(ResultWriter.Format.CSV, part, Api::smtpCodeLink);
         Tally tally = StoredRun.run(checker, chunk.records().iterator(), store, chunk.job(), chunk.first(), writer::write);
         s3.putObject(b -> b.bucket(chunk.bucket()).key(chunk.partKey()).contentType(CSV_TYPE),
                 RequestBody.fromString(part.toString(), StandardCharsets.UTF_8));

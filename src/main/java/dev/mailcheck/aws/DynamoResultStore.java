@@ -1,6 +1,8 @@
 package dev.mailcheck.aws;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.mailcheck.Verdict;
+import dev.mailcheck.api.Api;
 import dev.mailcheck.store.Job;
 import dev.mailcheck.store.ResultStore;
 import dev.mailcheck.store.Tally;
@@ -50,6 +52,8 @@ public final class DynamoResultStore implements ResultStore {
     private static final int MAX_ATTEMPTS = 12;
     private static final Duration BACKOFF_BASE = Duration.ofMillis(50);
     private static final Duration BACKOFF_CAP = Duration.ofSeconds(5);
+    /** Results as the API serves them, each reply linked to where it explains the code. */
+    private static final ObjectMapper JSON = ResultJson.mapper(Api::smtpCodeLink);
 
     private final DynamoDbClient dynamo;
     private final String table;
@@ -318,7 +322,7 @@ public final class DynamoResultStore implements ResultStore {
 
     private static String json(Object value) {
         try {
-            return ResultJson.mapper().writeValueAsString(value);
+            return JSON.writeValueAsString(value);
         } catch (JsonProcessingException e) {
             throw new UncheckedIOException(e);
         }

@@ -1,5 +1,6 @@
 package dev.mailcheck.aws;
 
+import dev.mailcheck.api.Api;
 import dev.mailcheck.lists.InputRecords;
 import dev.mailcheck.lists.ListRun;
 import dev.mailcheck.lists.ResultWriter;
@@ -154,7 +155,7 @@ final class UploadProcessor {
         try {
             Tally tally;
             try (Writer out = Files.newBufferedWriter(csv, StandardCharsets.UTF_8)) {
-                ResultWriter writer = ResultWriter.of(ResultWriter.Format.CSV, out);
+                ResultWriter writer = ResultWriter.of(ResultWriter.Format.CSV, out, Api::smtpCodeLink);
                 tally = StoredRun.run(checker, records, store, job.id(), 0, writer::write);
                 writer.flush();
             }

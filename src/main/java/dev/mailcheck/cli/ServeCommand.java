@@ -84,7 +84,7 @@ final class ServeCommand implements Callable<Integer> {
         ResultStore store;
         try {
             store = local ? new LocalResultStore(new LocalResultStore.Limits(Duration.ofHours(keptHours), keptJobs,
-                    keptResults)) : DynamoResultStore.fromEnvironment(table, Duration.ofDays(30));
+                    keptResults), Api::smtpCodeLink) : DynamoResultStore.fromEnvironment(table, Duration.ofDays(30));
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), "--kept-*: " + e.getMessage());
         }

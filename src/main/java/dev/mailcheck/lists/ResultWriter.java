@@ -14,6 +14,7 @@ import java.io.UncheckedIOException;
 import java.io.Writer;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.IntFunction;
 import java.util.stream.Collectors;
 
 /** Writes results as they come, one output record per result. */
@@ -27,9 +28,10 @@ public abstract sealed class ResultWriter {
         this.out = out;
     }
 
-    public static ResultWriter of(Format format, Writer out) {
+    /** @param replyLink where a reply code is explained (JSONL's {@code reference}), null where nowhere */
+    public static ResultWriter of(Format format, Writer out, IntFunction<String> replyLink) {
         return switch (format) {
-            case JSONL -> new Jsonl(out);
+            case JSONL -> new Jsonl(out, replyLink);
             case CSV -> new Csv(out);
             case TABLE -> new Table(out);
         };
@@ -50,10 +52,11 @@ public abstract sealed class ResultWriter {
     }
 
     private static final class Jsonl extends ResultWriter {
-        private final ObjectMapper json = ResultJson.mapper();
+        private final ObjectMapper json;
 
-        Jsonl(Writer out) {
+        Jsonl(Writer out, IntFunction<String> replyLink) {
             super(out);
+            this.json = ResultJson.mapper(replyLink);
         }
 
         @Override

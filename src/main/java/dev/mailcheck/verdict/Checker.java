@@ -5,16 +5,17 @@ import dev.mailcheck.address.AddressParser;
 import dev.mailcheck.address.EmailAddress;
 import dev.mailcheck.address.ParsedAddress;
 import dev.mailcheck.dns.MailDomain;
+import dev.mailcheck.dns.MailRouting;
 import dev.mailcheck.dns.MxResolver;
 import dev.mailcheck.dns.TransportSecurity;
 import dev.mailcheck.dns.TransportSecurity.Dnssec;
 import dev.mailcheck.dns.TransportSecurityLookup;
 import dev.mailcheck.signals.SignalCheck;
 import dev.mailcheck.signals.Signals;
+import dev.mailcheck.smtp.Outcomes;
 import dev.mailcheck.smtp.SmtpOutcome;
 import dev.mailcheck.smtp.SmtpProber;
 import java.time.Duration;
-import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -82,10 +83,8 @@ public final class Checker {
             case ParsedAddress.Invalid bad -> CompletableFuture.completedFuture(CheckResult.invalid(bad.input(), bad.detail()));
             case ParsedAddress.Valid ok -> alsoSecurity(ok.address().domain(), dns.resolve(ok.address().domain())
                     // A defect in a stage must not end a batch or pass for a verdict: it is an unknown.
-                    .exceptionally(e -> new MailDomain(ok.address().domain(), Reason.DNS_FAILURE,
-                            "The DNS stage failed unexpectedly: " + e, List.of(), null, false, 0))
-                    .completeOnTimeout(new MailDomain(ok.address().domain(), Reason.DNS_FAILURE, "No DNS answer within"
-                            + " the check's deadline of " + seconds() + "; check again later.", List.of(), null, false, 0),
+                    .exceptionally(e -> MailRouting.stageFailed(ok.address().domain(), e))
+                    .completeOnTimeout(MailRouting.noAnswerBefore(ok.address().domain(), seconds()),
                             deadline.toNanos(), TimeUnit.NANOSECONDS)
                     .thenCompose(md -> {
                         // After DNS: a mistyped top-level label is corrected only on a domain with no usable mail host.
@@ -116,12 +115,9 @@ public final class Checker {
         } catch (RuntimeException e) {
             probe = CompletableFuture.failedFuture(e);
         }
-        return probe.completeOnTimeout(SmtpOutcome.withoutSession(Reason.SMTP_UNREACHABLE, "No answer from the SMTP"
-                        + " stage within the check's deadline of " + seconds() + " (a slow mail host, or a long wait for"
-                        + " a free connection); check again later."), Math.max(0, end - System.nanoTime()),
+        return probe.completeOnTimeout(Outcomes.noAnswerBefore(seconds()), Math.max(0, end - System.nanoTime()),
                         TimeUnit.NANOSECONDS)
-                .exceptionally(e -> SmtpOutcome.withoutSession(Reason.SMTP_PROTOCOL_ERROR,
-                        "The SMTP stage failed unexpectedly: " + e.getClass().getSimpleName()));
+                .exceptionally(Outcomes::failedUnexpectedly);
     }
 
     private String seconds() {

@@ -54,7 +54,7 @@ class ApiTest {
     @BeforeAll
     static void start() {
         dns = new MxResolver(List.of(Nsd.shared().address()), Duration.ofSeconds(3), 64, true);
-        LocalResultStore store = new LocalResultStore(LocalResultStore.Limits.DEFAULT);
+        LocalResultStore store = new LocalResultStore(LocalResultStore.Limits.DEFAULT, Api::smtpCodeLink);
         api = new Api(new Checker(dns), null, store, new InProcessJobs(new Checker(dns), store, 4), List.of("https://signup.example"));
     }
 
@@ -82,6 +82,18 @@ class ApiTest {
         assertEquals("/v1/smtp-codes/556", result.at("/predicted_reply/reference").asText());
     }
 
+    /** Every written result links its reply to where GET /v1/smtp-codes explains the code; null for a code it lacks. */
+    @ParameterizedTest(name = "{0} -> {1}")
+    @CsvSource(nullValues = "-", textBlock = """
+            556, /v1/smtp-codes/556
+            250, /v1/smtp-codes/250
+            571, -
+            299, -
+            """)
+    void smtpCodeLink(int code, String link) {
+        assertEquals(link, Api.smtpCodeLink(code));
+    }
+
     /** security=true adds the domain's transport security, where the deployment has a lookup for it. */
     @ParameterizedTest(name = "{0} security={2} on {1} -> {3}")
     @CsvSource(delimiter = '|', nullValues = "-", textBlock = """
@@ -102,7 +114,7 @@ class ApiTest {
         try (MxResolver mx = new MxResolver(List.of(resolver), Duration.ofSeconds(3), 16, true);
              TransportSecurityLookup lookup = new TransportSecurityLookup(List.of(resolver), Duration.ofSeconds(3), 16, true)) {
             Checker checker = new Checker(mx, null, deployment.equals("lookup") ? lookup : null);
-            LocalResultStore store = new LocalResultStore(LocalResultStore.Limits.DEFAULT);
+            LocalResultStore store = new LocalResultStore(LocalResultStore.Limits.DEFAULT, Api::smtpCodeLink);
             Api secured = new Api(checker, null, store, new InProcessJobs(checker, store, 4), List.of());
             Api.Response r = method.equals("GET")
                     ? secured.handle(new Api.Request("GET", "/v1/check", security == null
@@ -282,7 +294,7 @@ class ApiTest {
         // postgrey remembers (client, sender, recipient): a sender of its own makes this job's first try new
         SmtpSettings smtp = new SmtpSettings("prober.test", "recheck-" + UUID.randomUUID() + "@checker.test",
                 Postfix.shared().port(), false, false, true, null, Map.of(), 50, 2, 64, 8, Duration.ofMillis(250));
-        LocalResultStore store = new LocalResultStore(LocalResultStore.Limits.DEFAULT);
+        LocalResultStore store = new LocalResultStore(LocalResultStore.Limits.DEFAULT, Api::smtpCodeLink);
         Checker withSmtp = Api.smtpChecker(dns, smtp, null);
         Api serve = new Api(new Checker(dns), withSmtp, store, new InProcessJobs(new Checker(dns), withSmtp,
                 new Recheck(tries, Duration.ofSeconds(window)), store, 4), List.of());
@@ -449,7 +461,7 @@ class ApiTest {
         try (DatagramSocket silent = new DatagramSocket(new InetSocketAddress("127.0.0.1", 0));
              MxResolver slow = new MxResolver(List.of((InetSocketAddress) silent.getLocalSocketAddress()),
                      Duration.ofSeconds(3), 8, false);
-             LocalResultStore store = new LocalResultStore(LocalResultStore.Limits.DEFAULT)) {
+             LocalResultStore store = new LocalResultStore(LocalResultStore.Limits.DEFAULT, Api::smtpCodeLink)) {
             Api oneAtATime = new Api(new Checker(slow), null, store, new InProcessJobs(new Checker(slow), store, 1), List.of());
             Api.Request post = new Api.Request("POST", "/v1/jobs", Map.of(), Map.of("content-type", "text/plain"),
                     "a@silent.checker.test\n");

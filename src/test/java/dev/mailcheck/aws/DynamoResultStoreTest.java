@@ -52,6 +52,16 @@ class DynamoResultStoreTest {
         }
     }
 
+    /** Stored as the API serves them: each reply linked to where GET /v1/smtp-codes explains its code. */
+    @Test
+    void resultsAreStoredWithTheirReplysLink() {
+        DynamoResultStore store = new DynamoResultStore(Moto.shared().dynamo(), TABLE, Duration.ofDays(30));
+        store.putResults("j0", results(1));
+        String stored = store.results("j0", null, 10).results().getFirst();
+        assertTrue(stored.contains("\"predicted_reply\":{\"code\":501,\"enhanced\":\"5.1.3\","
+                + "\"reference\":\"/v1/smtp-codes/501\"}"), stored);
+    }
+
     @Test
     void jobRoundTrip() {
         DynamoResultStore store = new DynamoResultStore(Moto.shared().dynamo(), TABLE, Duration.ofDays(30));

@@ -23,7 +23,7 @@ class ResultWriterTest {
         CheckResult result = new CheckResult(address, null, null, null, false, r.verdict(), r, "detail", r.predictedReply(),
                 Signals.NONE, List.of(), null, false, null, null, 1);
         StringWriter out = new StringWriter();
-        ResultWriter writer = ResultWriter.of(format, out);
+        ResultWriter writer = ResultWriter.of(format, out, code -> "/codes/" + code);
         writer.write(result);
         writer.flush();
         return out.toString();
@@ -52,5 +52,7 @@ class ResultWriterTest {
 
         String jsonl = write(ResultWriter.Format.JSONL, address);
         assertEquals(address, new ObjectMapper().readTree(jsonl).get("address").asText(), "JSONL keeps the value");
+        assertEquals("/codes/501", new ObjectMapper().readTree(jsonl).at("/predicted_reply/reference").asText(),
+                "JSONL links the reply where its writer said");
     }
 }

@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.IntFunction;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -27,6 +28,8 @@ import org.junit.jupiter.params.provider.CsvSource;
 class LocalResultStoreTest {
 
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** Where the store's owner says reply codes are explained. */
+    private static final IntFunction<String> LINK = code -> "/codes/" + code;
     /** Never asked: results of unreadable lines need no DNS. */
     private static MxResolver dns;
     private static Checker checker;
@@ -57,7 +60,7 @@ class LocalResultStoreTest {
 
     @Test
     void pagesComeInPositionOrderAndAPositionStoredAgainIsReplaced() throws Exception {
-        try (LocalResultStore store = new LocalResultStore(LocalResultStore.Limits.DEFAULT)) {
+        try (LocalResultStore store = new LocalResultStore(LocalResultStore.Limits.DEFAULT, LINK)) {
             store.putJob(job("j", Job.RUNNING, 0));
             store.putResults("j", results(100, 150));
             store.putResults("j", results(0, 100));
@@ -68,6 +71,7 @@ class LocalResultStoreTest {
                 ResultStore.Page page = store.results("j", cursor, 100);
                 for (String r : page.results()) {
                     inputs.add(JSON.readTree(r).get("address").asText());
+                    assertEquals("/codes/501", JSON.readTree(r).at("/predicted_reply/reference").asText(), r);
                 }
                 cursor = page.nextCursor();
             } while (cursor != null);
@@ -90,7 +94,7 @@ class LocalResultStoreTest {
     void finishedJobsAreForgottenAfterTheirTime(String scenario, long minutes, String status, boolean kept) {
         AtomicLong nanos = new AtomicLong();
         try (LocalResultStore store = new LocalResultStore(new LocalResultStore.Limits(Duration.ofHours(1), 10, 1_000),
-                nanos::get)) {
+                nanos::get, LINK)) {
             store.putJob(job("j", Job.RUNNING, 0));
             store.putResults("j", results(0, 3));
             store.putJob(job("j", status, 3));
@@ -110,7 +114,7 @@ class LocalResultStoreTest {
     void finishedJobsBeyondTheLimitsAreForgottenButRunningOnesNever(String scenario, int keptJobs, long keptResults,
                                                                      int finished, int each, int mostKept) {
         try (LocalResultStore store = new LocalResultStore(new LocalResultStore.Limits(Duration.ofDays(1), keptJobs,
-                keptResults))) {
+                keptResults), LINK)) {
             List<String> running = List.of("r1", "r2");
             for (String id : running) {
                 store.putJob(job(id, Job.RUNNING, 0));
@@ -134,7 +138,7 @@ class LocalResultStoreTest {
     void resultsLiveInAFileNotOnTheHeap() {
         int count = 200_000;
         long before = heapAfterGc();
-        try (LocalResultStore store = new LocalResultStore(LocalResultStore.Limits.DEFAULT)) {
+        try (LocalResultStore store = new LocalResultStore(LocalResultStore.Limits.DEFAULT, LINK)) {
             store.putJob(job("big", Job.RUNNING, 0));
             for (int from = 0; from < count; from += 500) {
                 store.putResults("big", results(from, 500));
