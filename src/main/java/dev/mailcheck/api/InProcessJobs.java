@@ -3,6 +3,7 @@ package dev.mailcheck.api;
 import dev.mailcheck.LogPrivacy;
 import dev.mailcheck.lists.InputRecords;
 import dev.mailcheck.store.Job;
+import dev.mailcheck.store.JobStatus;
 import dev.mailcheck.store.ResultStore;
 import dev.mailcheck.store.StoredRun;
 import dev.mailcheck.store.Tally;
@@ -75,7 +76,7 @@ public final class InProcessJobs implements JobQueue {
         }
         try {
             Instant now = Instant.now();
-            Job job = new Job("local-" + UUID.randomUUID(), "POST /v1/jobs", Job.QUEUED, 0, Tally.EMPTY.counts(), now,
+            Job job = new Job("local-" + UUID.randomUUID(), "POST /v1/jobs", JobStatus.QUEUED, 0, Tally.EMPTY.counts(), now,
                     now, null, 0);
             store.putJob(job);
             runner.execute(() -> {
@@ -105,18 +106,18 @@ public final class InProcessJobs implements JobQueue {
     }
 
     private void run(Job job, String list, boolean csv, String column, Rechecks rechecks) {
-        Job running = job.with(Job.RUNNING, Tally.EMPTY, 0);
+        Job running = job.with(JobStatus.RUNNING, Tally.EMPTY, 0);
         store.putJob(running);
         this.running.put(job.id(), rechecks);
         try {
             InputRecords records = new InputRecords(new BufferedReader(new StringReader(list)),
                     csv ? InputRecords.Format.CSV : InputRecords.Format.AUTO, column);
-            store.putJob(running.with(Job.DONE, StoredRun.run(rechecks, records, store, job.id(), 0, r -> { }), 0));
+            store.putJob(running.with(JobStatus.DONE, StoredRun.run(rechecks, records, store, job.id(), 0, r -> { }), 0));
         } catch (InputRecords.NoAddressColumn e) {
-            store.putJob(running.ended(Job.FAILED, Tally.EMPTY, null, e.getMessage(), null));
+            store.putJob(running.ended(JobStatus.FAILED, Tally.EMPTY, null, e.getMessage(), null));
         } catch (IOException | RuntimeException e) {
             System.err.println(LogPrivacy.text("job " + job.id() + " failed: " + e));
-            store.putJob(running.with(Job.FAILED, Tally.EMPTY, 0));
+            store.putJob(running.with(JobStatus.FAILED, Tally.EMPTY, 0));
         } finally {
             this.running.remove(job.id());
         }

@@ -2,6 +2,7 @@ package dev.mailcheck.aws;
 
 import dev.mailcheck.lists.ResultWriter;
 import dev.mailcheck.store.Job;
+import dev.mailcheck.store.JobStatus;
 import dev.mailcheck.store.ResultStore;
 import dev.mailcheck.store.StoredRun;
 import dev.mailcheck.store.Tally;
@@ -97,10 +98,10 @@ final class ChunkProcessor {
         }
         Job ended;
         if (failed.isEmpty()) {
-            ended = job.with(Job.DONE, checked, job.chunks());
+            ended = job.with(JobStatus.DONE, checked, job.chunks());
         } else {
             Map.Entry<Integer, ResultStore.FailedChunk> first = failed.entrySet().iterator().next();
-            ended = job.ended(done.isEmpty() ? Job.FAILED : Job.PARTIAL, checked,
+            ended = job.ended(done.isEmpty() ? JobStatus.FAILED : JobStatus.PARTIAL, checked,
                     failed.values().stream().mapToLong(ResultStore.FailedChunk::records).sum(),
                     failed.size() + " of " + job.chunks() + " chunks could not be checked (chunk " + first.getKey()
                             + ": " + first.getValue().error() + ")",

@@ -47,7 +47,7 @@ final class JobEvents {
     static String detail(Job job, String bucket) {
         Map<String, Object> d = new LinkedHashMap<>();
         d.put("id", job.id());
-        d.put("status", job.status());
+        d.put("status", job.status().code());
         d.put("source", job.source());
         d.put("bucket", bucket);
         d.put("total", job.total());

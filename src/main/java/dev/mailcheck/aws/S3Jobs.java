@@ -2,6 +2,7 @@ package dev.mailcheck.aws;
 
 import dev.mailcheck.api.JobQueue;
 import dev.mailcheck.store.Job;
+import dev.mailcheck.store.JobStatus;
 import dev.mailcheck.store.ResultStore;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -126,7 +127,7 @@ final class S3Jobs implements JobQueue {
     /** The job as the trigger will know it; if the trigger got there first, its record stands. */
     private Job queued(String key, String etag) {
         String id = UploadProcessor.jobId(bucket, key, etag);
-        store.createJob(UploadProcessor.job(id, bucket, key, Job.QUEUED, Instant.now()));
+        store.createJob(UploadProcessor.job(id, bucket, key, JobStatus.QUEUED, Instant.now()));
         return store.job(id).orElseThrow();
     }
 }

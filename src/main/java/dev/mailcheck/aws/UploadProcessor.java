@@ -4,6 +4,7 @@ import dev.mailcheck.lists.InputRecords;
 import dev.mailcheck.lists.ListRun;
 import dev.mailcheck.lists.ResultWriter;
 import dev.mailcheck.store.Job;
+import dev.mailcheck.store.JobStatus;
 import dev.mailcheck.store.ResultStore;
 import dev.mailcheck.store.StoredRun;
 import dev.mailcheck.store.Tally;
@@ -82,7 +83,7 @@ final class UploadProcessor {
         if (existing.isPresent() && (existing.get().finished() || existing.get().chunks() > 0)) {
             return existing.get(); // the same upload again (S3 delivers events at least once): its job stands
         }
-        Job job = job(id, bucket, key, Job.RUNNING, existing.map(Job::created).orElse(Instant.now()));
+        Job job = job(id, bucket, key, JobStatus.RUNNING, existing.map(Job::created).orElse(Instant.now()));
         store.putJob(job);
         ResponseInputStream<GetObjectResponse> object;
         try {
@@ -129,24 +130,24 @@ final class UploadProcessor {
      */
     Optional<Job> giveUp(String bucket, String key, String etag, String why) {
         String id = jobId(bucket, key, etag);
-        Job job = store.job(id).orElseGet(() -> job(id, bucket, key, Job.QUEUED, Instant.now()));
+        Job job = store.job(id).orElseGet(() -> job(id, bucket, key, JobStatus.QUEUED, Instant.now()));
         if (job.finished()) {
             return Optional.empty();
         }
         if (job.chunks() > 0) {
             return chunks.finishIfComplete(id, bucket);
         }
-        return chunks.end(job.ended(Job.FAILED, store.tally(id), null, why, null), bucket);
+        return chunks.end(job.ended(JobStatus.FAILED, store.tally(id), null, why, null), bucket);
     }
 
     /** The job of an upload, nothing checked yet. */
-    static Job job(String id, String bucket, String key, String status, Instant created) {
+    static Job job(String id, String bucket, String key, JobStatus status, Instant created) {
         return new Job(id, "s3://" + bucket + "/" + key, status, 0, Tally.EMPTY.counts(), created, Instant.now(),
                 resultsKey(key, id), 0);
     }
 
     private Job failed(Job job, String bucket, String why) {
-        return chunks.end(job.ended(Job.FAILED, Tally.EMPTY, null, why, null), bucket).orElse(job);
+        return chunks.end(job.ended(JobStatus.FAILED, Tally.EMPTY, null, why, null), bucket).orElse(job);
     }
 
     private Job checkHere(Job job, String bucket, Iterator<InputRecords.Input> records) throws IOException {
@@ -160,7 +161,7 @@ final class UploadProcessor {
             }
             s3.putObject(b -> b.bucket(bucket).key(job.resultsKey()).contentType(ChunkProcessor.CSV_TYPE),
                     RequestBody.fromFile(csv));
-            Job done = job.with(Job.DONE, tally, 0);
+            Job done = job.with(JobStatus.DONE, tally, 0);
             return chunks.end(done, bucket).orElse(done);
         } finally {
             Files.deleteIfExists(csv);
@@ -192,7 +193,7 @@ final class UploadProcessor {
         if (!pending.isEmpty() || chunk == 0) {
             send(new Chunk(job.id(), bucket, job.resultsKey(), chunk++, position, pending));
         }
-        Job splitUp = job.with(Job.RUNNING, Tally.sum(store.chunks(job.id()).values()), chunk);
+        Job splitUp = job.with(JobStatus.RUNNING, Tally.sum(store.chunks(job.id()).values()), chunk);
         store.putJob(splitUp);
         return chunks.finishIfComplete(job.id(), bucket).orElse(splitUp);
     }

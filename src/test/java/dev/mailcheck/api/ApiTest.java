@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.mailcheck.dns.MxResolver;
 import dev.mailcheck.dns.TransportSecurityLookup;
+import dev.mailcheck.store.JobStatus;
 import dev.mailcheck.store.LocalResultStore;
 import dev.mailcheck.verdict.Recheck;
 import dev.mailcheck.testbed.Postfix;
@@ -461,7 +462,7 @@ class ApiTest {
             assertTrue(json(refused).get("error").asText().contains("1 job(s) are already under way"), refused.body());
             String id = json(first).get("id").asText();
             long deadline = System.nanoTime() + 30_000_000_000L;
-            while (!store.job(id).orElseThrow().status().equals("done") && System.nanoTime() < deadline) {
+            while (store.job(id).orElseThrow().status() != JobStatus.DONE && System.nanoTime() < deadline) {
                 Thread.sleep(50);
             }
             assertEquals(202, oneAtATime.handle(post).status(), "a slot is free again once the job is done");

@@ -18,6 +18,7 @@ import dev.mailcheck.api.Api;
 import dev.mailcheck.cli.LocalContext;
 import dev.mailcheck.lists.InputRecords;
 import dev.mailcheck.store.Job;
+import dev.mailcheck.store.JobStatus;
 import dev.mailcheck.store.ResultStore;
 import dev.mailcheck.store.StoredRun;
 import dev.mailcheck.testbed.DynamoFaultProxy;
@@ -206,7 +207,7 @@ class S3UploadHandlerTest {
     }
 
     private void assertComplete(Job job, int expected) throws Exception {
-        assertEquals(Job.DONE, job.status(), job.toString());
+        assertEquals(JobStatus.DONE, job.status(), job.toString());
         assertEquals(expected, job.total());
         assertEquals(expected, job.counts().values().stream().mapToLong(Long::longValue).sum());
         assertEquals(expected, DynamoResultStoreTest.count(stack.admin.dynamo(), job.id()));
@@ -263,8 +264,8 @@ class S3UploadHandlerTest {
         Job job = processor(mode, Math.max(1, mode.chunkRecords)).process(BUCKET, key, etag);
         drain(chunkHandler(), false);
         job = store.job(job.id()).orElseThrow();
-        assertEquals(status, job.status(), job.toString());
-        if (status.equals(Job.DONE)) {
+        assertEquals(status, job.status().code(), job.toString());
+        if (status.equals(JobStatus.DONE.code())) {
             List<String> expected = List.of(says.split(" "));
             assertComplete(job, expected.size());
             assertEquals(expected, resultsFile(job).stream().map(r -> r.get("reason")).toList());
@@ -334,7 +335,7 @@ class S3UploadHandlerTest {
         String newer = put("uploads/late.txt", "b@nullmx.checker.test\n".getBytes(StandardCharsets.UTF_8));
         Job current = processor(Mode.INLINE, 1).process(BUCKET, "uploads/late.txt", newer.replace("\"", ""));
         Job stale = processor(Mode.INLINE, 1).process(BUCKET, "uploads/late.txt", older.replace("\"", ""));
-        assertEquals(Job.FAILED, store.job(stale.id()).orElseThrow().status());
+        assertEquals(JobStatus.FAILED, store.job(stale.id()).orElseThrow().status());
         assertTrue(stale.error().contains("replaced by a newer upload"), stale.error());
         assertEquals(0, DynamoResultStoreTest.count(stack.admin.dynamo(), stale.id()));
         assertComplete(store.job(current.id()).orElseThrow(), 1);
@@ -350,7 +351,7 @@ class S3UploadHandlerTest {
         String etag = put("uploads/gone.txt", "a@good.checker.test\n".getBytes(StandardCharsets.UTF_8));
         s3.deleteObject(b -> b.bucket(BUCKET).key("uploads/gone.txt"));
         Job job = processor(Mode.INLINE, 1).process(BUCKET, "uploads/gone.txt", etag);
-        assertEquals(Job.FAILED, store.job(job.id()).orElseThrow().status());
+        assertEquals(JobStatus.FAILED, store.job(job.id()).orElseThrow().status());
         assertEquals("the object was deleted before it was read", job.error());
         assertEquals(List.of("failed"), stack.jobEvents().stream().map(d -> d.get("status").asText()).toList());
     }
@@ -393,10 +394,10 @@ class S3UploadHandlerTest {
             }
         };
         drain(chunkHandler(broken), false);
-        assertEquals(Job.RUNNING, store.job(job.id()).orElseThrow().status(), "running until the dead letters are read");
+        assertEquals(JobStatus.RUNNING, store.job(job.id()).orElseThrow().status(), "running until the dead letters are read");
         assertEquals(0, drain(stack.deadLetterQueue, stack.failures.sqs(), failureHandler()::handleRequest, false));
         Job ended = store.job(job.id()).orElseThrow();
-        assertEquals(status, ended.status());
+        assertEquals(status, ended.status().code());
         assertEquals(3 - failing, ended.total());
         assertEquals(failing, ended.notChecked());
         assertTrue(ended.error().startsWith(failing + " of 3 chunks could not be checked"), ended.error());
@@ -439,7 +440,7 @@ class S3UploadHandlerTest {
         IllegalStateException crash = assertThrows(IllegalStateException.class,
                 () -> processor(Mode.INLINE, 1, dying).process(BUCKET, "uploads/crm export.csv", etag.replace("\"", "")));
         String id = UploadProcessor.jobId(BUCKET, "uploads/crm export.csv", etag);
-        assertEquals(Job.RUNNING, store.job(id).orElseThrow().status());
+        assertEquals(JobStatus.RUNNING, store.job(id).orElseThrow().status());
         String record = onFailureRecord("uploads/crm+export.csv", etag.replace("\"", ""), crash.getMessage());
         stack.admin.sqs().sendMessage(b -> b.queueUrl(stack.failureQueue).messageBody(record));
         assertEquals(0, drain(stack.failureQueue, stack.failures.sqs(), failureHandler()::handleRequest, false));
