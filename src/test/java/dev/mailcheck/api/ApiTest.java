@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.mailcheck.dns.MxResolver;
 import dev.mailcheck.dns.TransportSecurityLookup;
+import dev.mailcheck.jobs.JobWorkflow;
 import dev.mailcheck.store.JobStatus;
 import dev.mailcheck.store.LocalResultStore;
 import dev.mailcheck.verdict.Recheck;
@@ -285,8 +286,9 @@ class ApiTest {
                 Postfix.shared().port(), false, false, true, null, Map.of(), 50, 2, 64, 8, Duration.ofMillis(250));
         LocalResultStore store = new LocalResultStore(LocalResultStore.Limits.DEFAULT);
         Checker withSmtp = Api.smtpChecker(dns, smtp, null);
-        Api serve = new Api(new Checker(dns), withSmtp, store, new InProcessJobs(new Checker(dns), withSmtp,
-                new Recheck(tries, Duration.ofSeconds(window)), store, 4), List.of());
+        Api serve = new Api(new Checker(dns), withSmtp, store, new InProcessJobs(new JobWorkflow.Checkers(
+                new Checker(dns), withSmtp, new Recheck(tries, Duration.ofSeconds(window))), store, 4,
+                JobWorkflow.Chunking.DEFAULT), List.of());
         Api.Response accepted = serve.handle(new Api.Request("POST", "/v1/jobs", Map.of("smtp", "true"),
                 Map.of("content-type", "text/plain"), "alice@shortgrey.smtp.test\nuser@nullmx.checker.test\n"));
         assertEquals(202, accepted.status(), accepted.body());

@@ -187,7 +187,7 @@ class S3JobsTest {
     void deleteErasesThePartsOfASplitThatBrokeOff() {
         String id = "s3-0000000000000000dead";
         for (int chunk = 0; chunk < 3; chunk++) {
-            String key = Chunk.partKey(id, chunk);
+            String key = S3JobFiles.partKey(id, chunk);
             s3.putObject(b -> b.bucket(BUCKET).key(key), RequestBody.fromString("address\n"));
             stack.store(stack.admin).putChunk(id, chunk, Tally.EMPTY);
         }

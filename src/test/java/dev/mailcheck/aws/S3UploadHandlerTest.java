@@ -16,7 +16,10 @@ import com.fasterxml.jackson.dataformat.csv.CsvSchema;
 import dev.mailcheck.Verdict;
 import dev.mailcheck.api.Api;
 import dev.mailcheck.cli.LocalContext;
+import dev.mailcheck.jobs.Chunk;
+import dev.mailcheck.jobs.JobWorkflow;
 import dev.mailcheck.lists.InputRecords;
+import dev.mailcheck.store.ForwardingStore;
 import dev.mailcheck.store.Job;
 import dev.mailcheck.store.JobStatus;
 import dev.mailcheck.store.ResultStore;
@@ -112,7 +115,7 @@ class S3UploadHandlerTest {
 
     /** The chunk function's code, with its permissions. */
     private SqsChunkHandler chunkHandler(ResultStore as) {
-        return new SqsChunkHandler(new ChunkProcessor(checker, stack.chunk.s3(), as, stack.events(stack.chunk)));
+        return new SqsChunkHandler(JobWorkflow.chunkWorker(checker, as, stack.events(stack.chunk), new S3JobFiles(stack.chunk.s3())));
     }
 
     private SqsChunkHandler chunkHandler() {
@@ -122,11 +125,11 @@ class S3UploadHandlerTest {
     /** The failure function's code, with its permissions. */
     private FailureHandler failureHandler() {
         ResultStore as = stack.store(stack.failures);
-        JobEvents events = stack.events(stack.failures);
+        EventBridgeEvents events = stack.events(stack.failures);
         AwsConfig config = new AwsConfig(TABLE, List.of(), Duration.ofSeconds(3), Duration.ofDays(1), List.of(), BUCKET,
                 queue, 1, null, false, "default");
         return new FailureHandler(new UploadProcessor(config, checker, stack.failures.s3(), null, as, events),
-                new ChunkProcessor(checker, stack.failures.s3(), as, events));
+                JobWorkflow.chunkWorker(checker, as, events, new S3JobFiles(stack.failures.s3())));
     }
 
     private String put(String key, byte[] content) {
@@ -212,7 +215,7 @@ class S3UploadHandlerTest {
         assertEquals(expected, job.counts().values().stream().mapToLong(Long::longValue).sum());
         assertEquals(expected, DynamoResultStoreTest.count(stack.admin.dynamo(), job.id()));
         assertEquals(expected, resultsFile(job).size());
-        assertEquals(List.of(), keys(UploadProcessor.WORK), "the parts of the results file are gone once it is assembled");
+        assertEquals(List.of(), keys(S3JobFiles.WORK), "the parts of the results file are gone once it is assembled");
     }
 
     @ParameterizedTest(name = "{0} {1}")
@@ -406,7 +409,7 @@ class S3UploadHandlerTest {
         } else {
             assertNull(ended.resultsKey());
         }
-        assertEquals(List.of(), keys(UploadProcessor.WORK));
+        assertEquals(List.of(), keys(S3JobFiles.WORK));
         List<JsonNode> events = stack.jobEvents();
         assertEquals(1, events.size());
         assertEquals(status, events.getFirst().get("status").asText());
@@ -531,8 +534,8 @@ class S3UploadHandlerTest {
         garbage.setBody("{not a chunk");
         SQSEvent.SQSMessage chunk = new SQSEvent.SQSMessage();
         chunk.setMessageId("chunk");
-        chunk.setBody(new Chunk("j", BUCKET, "results/j.csv", 0, 0, List.of(new InputRecords.Input("a@good.checker.test", null)))
-                .toJson());
+        chunk.setBody(new Chunk("j", BUCKET, "results/j.csv", 0, 0, List.of(new InputRecords.Input("a@good.checker.test", null)),
+                false).toJson());
         event.setRecords(List.of(garbage, chunk));
         SQSBatchResponse response = chunkHandler().handleRequest(event, new LocalContext("sqs"));
         assertEquals(List.of("garbage"), response.getBatchItemFailures().stream()
