@@ -64,7 +64,7 @@ public final class InProcessJobs implements JobQueue {
         this.maxJobs = maxJobs;
         this.slots = new Semaphore(maxJobs);
         this.workflow = new JobWorkflow(checkers, store, (job, bucket) -> free(job.id()), null,
-                new InProcessQueue(maxJobs, InProcessQueue.ATTEMPTS, this::workflow), chunking);
+                new InProcessQueue(maxJobs, InProcessQueue.ATTEMPTS, InProcessQueue.FULL_FOR, this::workflow), chunking);
     }
 
     @Override

@@ -1,8 +1,11 @@
 package dev.mailcheck.jobs;
 
 import dev.mailcheck.LogPrivacy;
+import java.time.Duration;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 /**
@@ -10,16 +13,26 @@ import java.util.function.Supplier;
  * first. A chunk that throws is tried again at once, {@code attempts} times in all (as SQS delivers it again),
  * then given up on (as the dead-letter queue's function does), so that its job still ends.
  *
- * <p>The queue itself has no bound: what it holds is bounded by whoever admits the lists (serve's
- * {@code --max-jobs}), each list already in memory as the request that sent it.
+ * <p>Bounded: at most two chunks per thread are queued or being checked; a split waits for room. A list read
+ * into chunks all at once would take several times the memory of its text (a 5 MiB post of short lines is
+ * 750,000 records).
  */
 public final class InProcessQueue implements ChunkQueue {
 
     /** As many deliveries as the chunk queue's redrive policy allows in infra/template.yaml. */
     public static final int ATTEMPTS = 5;
 
+    /**
+     * How long a split waits for room before its job fails: longer than a chunk can take, an SMTP chunk
+     * included (its rechecks of greylisting end within the hour of {@code Recheck.DEFAULT}).
+     */
+    public static final Duration FULL_FOR = Duration.ofHours(2);
+
     private final Supplier<JobWorkflow> workflow;
     private final int attempts;
+    private final Duration fullFor;
+    /** Room for chunks queued or being checked; a chunk's thread returns its permit when done with it. */
+    private final Semaphore room;
     /**
      * Platform threads, not virtual ones: a chunk's checks parse and write without blocking for long, and
      * virtual threads are not time-sliced, so two busy ones on two cores kept requests waiting for seconds.
@@ -30,15 +43,37 @@ public final class InProcessQueue implements ChunkQueue {
      * @param workflow the workflow the chunks go to: read when a chunk is delivered, so that the workflow can be
      *                 built with this queue
      */
-    public InProcessQueue(int threads, int attempts, Supplier<JobWorkflow> workflow) {
+    public InProcessQueue(int threads, int attempts, Duration fullFor, Supplier<JobWorkflow> workflow) {
         this.workflow = workflow;
         this.attempts = attempts;
+        this.fullFor = fullFor;
+        this.room = new Semaphore(2 * threads, true);
         this.workers = Executors.newFixedThreadPool(threads, Thread.ofPlatform().name("chunk-", 0).daemon().factory());
     }
 
+    /** @throws IllegalStateException when the queue stays full for {@code fullFor} */
     @Override
     public void send(Chunk chunk) {
-        workers.execute(() -> deliver(chunk));
+        try {
+            if (!room.tryAcquire(fullFor.toMillis(), TimeUnit.MILLISECONDS)) {
+                throw new IllegalStateException("the chunk queue stayed full for " + fullFor);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for room in the chunk queue", e);
+        }
+        try {
+            workers.execute(() -> {
+                try {
+                    deliver(chunk);
+                } finally {
+                    room.release();
+                }
+            });
+        } catch (RuntimeException e) {
+            room.release();
+            throw e;
+        }
     }
 
     private void deliver(Chunk chunk) {

@@ -2,6 +2,7 @@ package dev.mailcheck.jobs;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -26,11 +27,15 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
+import java.util.stream.LongStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -117,7 +122,7 @@ class JobWorkflowTest {
             JobWorkflow[] workflow = new JobWorkflow[1];
             workflow[0] = new JobWorkflow(JobWorkflow.Checkers.dnsOnly(checker), store,
                     (job, bucket) -> announced.add(job), null,
-                    new InProcessQueue(2, InProcessQueue.ATTEMPTS, () -> workflow[0]),
+                    new InProcessQueue(1, InProcessQueue.ATTEMPTS, InProcessQueue.FULL_FOR, () -> workflow[0]),
                     new JobWorkflow.Chunking(inlineMax, perChunk));
             Job job = running();
             store.putJob(job);
@@ -184,6 +189,52 @@ class JobWorkflowTest {
                     String.join("\n", lines))), InputRecords.Format.AUTO, null, false);
             assertEquals(inOnePiece.counts(), done.counts(), "the counts of the list checked in one piece");
             assertEquals(lines, addresses(store, job.id()), "every result once, in input order");
+        }
+    }
+
+    /**
+     * The in-process queue holds two chunks per thread: a split finding it full waits, and past its deadline
+     * fails instead of reading the whole list into memory (chunks held up by a store that blocks until
+     * released: an in-process fault). Released, the chunks already queued are checked.
+     */
+    @Test
+    void aSplitThatFindsTheQueueFullPastItsDeadlineFails() throws Exception {
+        int room = 2; // one thread
+        CountDownLatch release = new CountDownLatch(1);
+        try (LocalResultStore local = new LocalResultStore(LocalResultStore.Limits.DEFAULT)) {
+            List<Long> stored = new CopyOnWriteArrayList<>();
+            ResultStore store = new ForwardingStore(local) {
+                @Override
+                public void putResults(String jobId, List<Positioned> results) {
+                    try {
+                        release.await();
+                    } catch (InterruptedException e) {
+                        throw new IllegalStateException(e);
+                    }
+                    results.forEach(r -> stored.add(r.position()));
+                    super.putResults(jobId, results);
+                }
+            };
+            JobWorkflow[] workflow = new JobWorkflow[1];
+            workflow[0] = new JobWorkflow(JobWorkflow.Checkers.dnsOnly(checker), store, JobEvents.NONE, null,
+                    new InProcessQueue(room / 2, InProcessQueue.ATTEMPTS, Duration.ofMillis(300), () -> workflow[0]),
+                    new JobWorkflow.Chunking(0, 1));
+            Job job = running();
+            store.putJob(job);
+            IllegalStateException full = assertThrows(IllegalStateException.class, () -> workflow[0].check(job, null,
+                    new BufferedReader(new StringReader(String.join("\n", list(5)))), InputRecords.Format.AUTO, null,
+                    false));
+            assertTrue(full.getMessage().contains("stayed full"), full.getMessage());
+            assertEquals(0, store.job(job.id()).orElseThrow().chunks(), "no chunk count: the split broke off");
+            release.countDown();
+            long deadline = System.nanoTime() + 60_000_000_000L; // a guard against a hang, not a timing
+            while (stored.size() < room && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            assertEquals(LongStream.range(0, room).boxed().toList(), stored.stream().sorted().toList(),
+                    "the chunks queued before the deadline, and no other");
+        } finally {
+            release.countDown();
         }
     }
 
