@@ -12,9 +12,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Lambda entry point for the chunk queue. Each message is one chunk, checked by the {@link JobWorkflow}; a chunk that fails is reported
- * alone (ReportBatchItemFailures), so SQS retries only it and, after the redrive limit, moves it to
- * the dead-letter queue, while the chunks that succeeded are deleted.
+ * Lambda entry point for the chunk queue. Each message is one chunk, checked by the {@link JobWorkflow}; a
+ * chunk that fails is reported alone (ReportBatchItemFailures), so SQS retries only it and, after the
+ * redrive limit, moves it to the dead-letter queue, while the chunks that succeeded are deleted.
  */
 @Named("sqs")
 public final class SqsChunkHandler implements RequestHandler<SQSEvent, SQSBatchResponse> {
