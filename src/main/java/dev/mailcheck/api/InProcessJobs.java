@@ -51,7 +51,7 @@ public final class InProcessJobs implements JobQueue {
             Thread.ofPlatform().name("job-", 0).daemon().factory());
 
     public InProcessJobs(Checker checker, ResultStore store, int maxJobs) {
-        this(new JobWorkflow.Checkers(checker, null, Recheck.NONE), store, maxJobs, JobWorkflow.Chunking.DEFAULT);
+        this(JobWorkflow.Checkers.dnsOnly(checker), store, maxJobs, JobWorkflow.Chunking.DEFAULT);
     }
 
     /**
