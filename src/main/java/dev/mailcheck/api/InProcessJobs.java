@@ -63,8 +63,9 @@ public final class InProcessJobs implements JobQueue {
         this.store = store;
         this.maxJobs = maxJobs;
         this.slots = new Semaphore(maxJobs);
-        this.workflow = new JobWorkflow(checkers, store, (job, bucket) -> free(job.id()), null,
-                new InProcessQueue(maxJobs, InProcessQueue.ATTEMPTS, InProcessQueue.FULL_FOR, this::workflow), chunking);
+        InProcessQueue queue = new InProcessQueue(maxJobs, InProcessQueue.ATTEMPTS, InProcessQueue.FULL_FOR,
+                this::workflow);
+        this.workflow = new JobWorkflow(checkers, store, (job, bucket) -> free(job.id()), null, queue, chunking);
     }
 
     @Override

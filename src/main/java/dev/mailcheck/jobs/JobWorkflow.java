@@ -145,7 +145,8 @@ public final class JobWorkflow {
         }
         Iterator<InputRecords.Input> all = Stream.concat(head.stream(),
                 StreamSupport.stream(Spliterators.spliteratorUnknownSize(records, Spliterator.ORDERED), false)).iterator();
-        return head.size() > chunking.inlineMaxRecords() ? split(job, bucket, all, smtp) : checkHere(job, bucket, all, smtp);
+        return head.size() > chunking.inlineMaxRecords() ? split(job, bucket, all, smtp)
+                : checkHere(job, bucket, all, smtp);
     }
 
     /** The job ends failed before anything was checked. */
@@ -169,7 +170,8 @@ public final class JobWorkflow {
         return end(job.ended(JobStatus.FAILED, store.tally(job.id()), null, why, null), bucket);
     }
 
-    private Job checkHere(Job job, String bucket, Iterator<InputRecords.Input> records, boolean smtp) throws IOException {
+    private Job checkHere(Job job, String bucket, Iterator<InputRecords.Input> records, boolean smtp)
+            throws IOException {
         Tally tally;
         if (job.resultsKey() == null) {
             tally = run(new Running(job.id(), -1), smtp, records, 0, null);
