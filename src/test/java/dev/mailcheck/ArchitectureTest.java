@@ -51,9 +51,10 @@ class ArchitectureTest {
             verdict | root, address, dns, signals, smtp                           | runs the stages and puts their answers into one result, written as ResultJson
             lists   | root, address, dns, signals, verdict                        | reads inputs and writes results, whoever runs the checks
             store   | root, verdict, lists                                        | keeps results and jobs without knowing a stage or a transport
-            api     | root, codes, address, dns, signals, smtp, verdict, lists, store | the HTTP API over the core, the same behind serve and Lambda
-            aws     | root, codes, address, dns, signals, smtp, verdict, lists, store, api | Lambda, S3, SQS and DynamoDB around the core and the API
-            cli     | root, codes, address, dns, signals, smtp, verdict, lists, store, api, aws | the commands, the outermost edge: nothing uses them
+            jobs    | root, verdict, lists, store                                 | one job workflow for serve and Lambda: queue, files and events are its ports
+            api     | root, codes, address, dns, signals, smtp, verdict, lists, store, jobs | the HTTP API over the core, the same behind serve and Lambda
+            aws     | root, codes, address, dns, signals, smtp, verdict, lists, store, jobs, api | Lambda, S3, SQS and DynamoDB around the core and the API
+            cli     | root, codes, address, dns, signals, smtp, verdict, lists, store, jobs, api, aws | the commands, the outermost edge: nothing uses them
             """;
 
     static Stream<Arguments> layers() {

@@ -15,6 +15,7 @@ import dev.mailcheck.dns.TransportSecurityLookup;
 import dev.mailcheck.smtp.SmtpProber;
 import dev.mailcheck.smtp.SmtpSettings;
 import dev.mailcheck.store.Job;
+import dev.mailcheck.store.JobStatus;
 import dev.mailcheck.store.ResultStore;
 import dev.mailcheck.store.Tally;
 import dev.mailcheck.verdict.CheckResult;
@@ -217,7 +218,7 @@ public final class Api {
             positioned.add(new ResultStore.Positioned(i, done.get(i)));
         }
         store.putResults(id, positioned);
-        store.putJob(new Job(id, "POST /v1/checks", Job.DONE, done.size(), counts, now, Instant.now(), null, 0));
+        store.putJob(new Job(id, "POST /v1/checks", JobStatus.DONE, done.size(), counts, now, Instant.now(), null, 0));
         ObjectNode out = JSON.createObjectNode();
         out.put("job_id", id);
         out.set("results", JSON.valueToTree(done));
@@ -326,7 +327,7 @@ public final class Api {
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("id", job.id());
         out.put("source", job.source());
-        out.put("status", job.status());
+        out.put("status", job.status().code());
         if (job.chunks() > 0) {
             SortedMap<Integer, Tally> chunks = store.chunks(job.id());
             out.put("chunks", job.chunks());
@@ -342,7 +343,7 @@ public final class Api {
         }
         out.put("counts", counts);
         out.put("rechecking", job.finished() || jobs == null ? 0 : jobs.rechecking(job.id()));
-        if (!job.status().equals(Job.DONE) && job.finished()) {
+        if (job.status() != JobStatus.DONE && job.finished()) {
             out.put("not_checked", job.notChecked());
             out.put("error", job.error());
         }

@@ -53,7 +53,7 @@ class LocalResultStoreTest {
         return IntStream.range(0, count).mapToObj(i -> new ResultStore.Positioned(from + i, result(from + i))).toList();
     }
 
-    private static Job job(String id, String status, long total) {
+    private static Job job(String id, JobStatus status, long total) {
         Instant now = Instant.now();
         return new Job(id, "test", status, total, Map.of(), now, now, null, 0);
     }
@@ -61,7 +61,7 @@ class LocalResultStoreTest {
     @Test
     void pagesComeInPositionOrderAndAPositionStoredAgainIsReplaced() throws Exception {
         try (LocalResultStore store = new LocalResultStore(LocalResultStore.Limits.DEFAULT, LINK)) {
-            store.putJob(job("j", Job.RUNNING, 0));
+            store.putJob(job("j", JobStatus.RUNNING, 0));
             store.putResults("j", results(100, 150));
             store.putResults("j", results(0, 100));
             store.putResults("j", List.of(new ResultStore.Positioned(5, result(555))));
@@ -95,9 +95,9 @@ class LocalResultStoreTest {
         AtomicLong nanos = new AtomicLong();
         try (LocalResultStore store = new LocalResultStore(new LocalResultStore.Limits(Duration.ofHours(1), 10, 1_000),
                 nanos::get, LINK)) {
-            store.putJob(job("j", Job.RUNNING, 0));
+            store.putJob(job("j", JobStatus.RUNNING, 0));
             store.putResults("j", results(0, 3));
-            store.putJob(job("j", status, 3));
+            store.putJob(job("j", JobStatus.of(status), 3));
             nanos.addAndGet(Duration.ofMinutes(minutes).toNanos());
             assertEquals(kept, store.job("j").isPresent());
             assertEquals(kept ? 3 : 0, store.results("j", null, 100).results().size());
@@ -117,13 +117,13 @@ class LocalResultStoreTest {
                 keptResults), LINK)) {
             List<String> running = List.of("r1", "r2");
             for (String id : running) {
-                store.putJob(job(id, Job.RUNNING, 0));
+                store.putJob(job(id, JobStatus.RUNNING, 0));
                 store.putResults(id, results(0, each));
             }
             for (int j = 0; j < finished; j++) {
-                store.putJob(job("f" + j, Job.RUNNING, 0));
+                store.putJob(job("f" + j, JobStatus.RUNNING, 0));
                 store.putResults("f" + j, results(0, each));
-                store.putJob(job("f" + j, Job.DONE, each));
+                store.putJob(job("f" + j, JobStatus.DONE, each));
             }
             long kept = IntStream.range(0, finished).filter(j -> store.job("f" + j).isPresent()).count();
             assertTrue(kept >= 1 && kept <= mostKept, kept + " finished jobs kept");
@@ -139,11 +139,11 @@ class LocalResultStoreTest {
         int count = 200_000;
         long before = heapAfterGc();
         try (LocalResultStore store = new LocalResultStore(LocalResultStore.Limits.DEFAULT, LINK)) {
-            store.putJob(job("big", Job.RUNNING, 0));
+            store.putJob(job("big", JobStatus.RUNNING, 0));
             for (int from = 0; from < count; from += 500) {
                 store.putResults("big", results(from, 500));
             }
-            store.putJob(job("big", Job.DONE, count));
+            store.putJob(job("big", JobStatus.DONE, count));
             long retained = heapAfterGc() - before;
             // The results' JSON alone is over 60 MB; what stays on the heap is 8 bytes of index per result.
             assertTrue(retained < 16L << 20, "retained " + (retained >> 20) + " MB");
