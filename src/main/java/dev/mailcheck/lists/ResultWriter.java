@@ -2,6 +2,7 @@ package dev.mailcheck.lists;
 
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.ObjectWriter;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.SequenceWriter;
@@ -21,6 +22,7 @@ import java.io.Writer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.IntFunction;
 import java.util.stream.Collectors;
 
 /** Writes results as they come, one output record per result. */
@@ -34,9 +36,10 @@ public abstract sealed class ResultWriter {
         this.out = out;
     }
 
-    public static ResultWriter of(Format format, Writer out) {
+    /** @param replyLink where a reply code is explained (JSONL's {@code reference}), null where nowhere */
+    public static ResultWriter of(Format format, Writer out, IntFunction<String> replyLink) {
         return switch (format) {
-            case JSONL -> new Jsonl(out);
+            case JSONL -> new Jsonl(out, replyLink);
             case CSV -> new Csv(out);
             case TABLE -> new Table(out);
         };
@@ -58,24 +61,24 @@ public abstract sealed class ResultWriter {
 
     /**
      * One JSON object a line, in {@link ResultJson}'s shape, through one streaming generator. The fields of a result
-     * and its MX hosts are written here by hand: the mapper reads every record component by reflection, which
-     * with building a string per result was half of a 1,000,000-address run's CPU. The rarer or richer parts
+     * and its MX hosts are written here by hand: the mapper read every record component by reflection and built a
+     * string per result, the largest part of the reading thread's time in a 1,000,000-address run. The rarer parts
      * (SMTP report, security, the reply with its reference link) still go through the mapper, so their shape
      * stays ResultJson's; ResultWriterTest holds the two to the same bytes.
      */
     private static final class Jsonl extends ResultWriter {
         private final JsonGenerator gen;
-        private final ObjectWriter mapper = ResultJson.mapper().writer()
-                .without(SerializationFeature.FLUSH_AFTER_WRITE_VALUE);
+        private final ObjectWriter mapper;
         /** The predicted reply as the mapper writes it (with its reference link); few distinct replies per run. */
         private final Cache<SmtpReply, String> replies = Caffeine.newBuilder().maximumSize(1_000)
                 .expireAfterAccess(Duration.ofHours(1)).build();
 
-        Jsonl(Writer out) {
+        Jsonl(Writer out, IntFunction<String> replyLink) {
             super(out);
+            ObjectMapper shape = ResultJson.mapper(replyLink);
+            mapper = shape.writer().without(SerializationFeature.FLUSH_AFTER_WRITE_VALUE);
             try {
-                gen = ResultJson.mapper().getFactory().createGenerator(out)
-                        .disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET);
+                gen = shape.getFactory().createGenerator(out).disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET);
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }

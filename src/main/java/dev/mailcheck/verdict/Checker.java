@@ -5,16 +5,17 @@ import dev.mailcheck.address.AddressParser;
 import dev.mailcheck.address.EmailAddress;
 import dev.mailcheck.address.ParsedAddress;
 import dev.mailcheck.dns.MailDomain;
+import dev.mailcheck.dns.MailRouting;
 import dev.mailcheck.dns.MxResolver;
 import dev.mailcheck.dns.TransportSecurity;
 import dev.mailcheck.dns.TransportSecurity.Dnssec;
 import dev.mailcheck.dns.TransportSecurityLookup;
 import dev.mailcheck.signals.SignalCheck;
 import dev.mailcheck.signals.Signals;
+import dev.mailcheck.smtp.Outcomes;
 import dev.mailcheck.smtp.SmtpOutcome;
 import dev.mailcheck.smtp.SmtpProber;
 import java.time.Duration;
-import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
@@ -39,8 +40,6 @@ public final class Checker {
     private final TransportSecurityLookup security;
     private final boolean reportSecurity;
     private final Duration deadline;
-    /** Built once: every address whose domain is still being looked up gets this fallback. */
-    private final String noDnsAnswer;
 
     public Checker(MxResolver dns) {
         this(dns, null);
@@ -72,7 +71,6 @@ public final class Checker {
         this.security = security;
         this.deadline = deadline;
         this.reportSecurity = reportSecurity;
-        this.noDnsAnswer = "No DNS answer within the check's deadline of " + seconds() + "; check again later.";
     }
 
     /** This checker, also reporting each domain's transport security; null when it was given no lookup for it. */
@@ -92,10 +90,9 @@ public final class Checker {
                 yield alsoSecurity(domain, lookup.state() == Future.State.SUCCESS ? afterDns(ok, lookup.resultNow(), end)
                         : lookup
                         // A defect in a stage must not end a batch or pass for a verdict: it is an unknown.
-                        .exceptionally(e -> new MailDomain(domain, Reason.DNS_FAILURE,
-                                "The DNS stage failed unexpectedly: " + e, List.of(), null, false, 0))
-                        .completeOnTimeout(new MailDomain(domain, Reason.DNS_FAILURE, noDnsAnswer, List.of(), null,
-                                false, 0), deadline.toNanos(), TimeUnit.NANOSECONDS)
+                        .exceptionally(e -> MailRouting.stageFailed(domain, e))
+                        .completeOnTimeout(MailRouting.noAnswerBefore(domain, seconds()), deadline.toNanos(),
+                                TimeUnit.NANOSECONDS)
                         .thenCompose(md -> afterDns(ok, md, end)));
             }
         };
@@ -128,12 +125,9 @@ public final class Checker {
         } catch (RuntimeException e) {
             probe = CompletableFuture.failedFuture(e);
         }
-        return probe.completeOnTimeout(SmtpOutcome.withoutSession(Reason.SMTP_UNREACHABLE, "No answer from the SMTP"
-                        + " stage within the check's deadline of " + seconds() + " (a slow mail host, or a long wait for"
-                        + " a free connection); check again later."), Math.max(0, end - System.nanoTime()),
+        return probe.completeOnTimeout(Outcomes.noAnswerBefore(seconds()), Math.max(0, end - System.nanoTime()),
                         TimeUnit.NANOSECONDS)
-                .exceptionally(e -> SmtpOutcome.withoutSession(Reason.SMTP_PROTOCOL_ERROR,
-                        "The SMTP stage failed unexpectedly: " + e.getClass().getSimpleName()));
+                .exceptionally(Outcomes::failedUnexpectedly);
     }
 
     private String seconds() {

@@ -19,6 +19,7 @@ import java.io.IOException;
 import java.io.StringWriter;
 import java.util.List;
 import java.util.Map;
+import java.util.function.IntFunction;
 import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -33,7 +34,7 @@ class ResultWriterTest {
         CheckResult result = new CheckResult(address, null, null, null, false, r.verdict(), r, "detail", r.predictedReply(),
                 Signals.NONE, List.of(), null, false, null, null, 1);
         StringWriter out = new StringWriter();
-        ResultWriter writer = ResultWriter.of(format, out);
+        ResultWriter writer = ResultWriter.of(format, out, code -> "/codes/" + code);
         writer.write(result);
         writer.flush();
         return out.toString();
@@ -62,6 +63,8 @@ class ResultWriterTest {
 
         String jsonl = write(ResultWriter.Format.JSONL, address);
         assertEquals(address, new ObjectMapper().readTree(jsonl).get("address").asText(), "JSONL keeps the value");
+        assertEquals("/codes/501", new ObjectMapper().readTree(jsonl).at("/predicted_reply/reference").asText(),
+                "JSONL links the reply where its writer said");
     }
 
     static Stream<Arguments> results() {
@@ -97,11 +100,13 @@ class ResultWriterTest {
     @MethodSource("results")
     void jsonlIsTheMappersShape(String scenario, CheckResult result) throws IOException {
         StringWriter out = new StringWriter();
-        ResultWriter writer = ResultWriter.of(ResultWriter.Format.JSONL, out);
+        IntFunction<String> link = code -> code == 599 ? null : "/codes/" + code; // a code explained nowhere: null
+        ResultWriter writer = ResultWriter.of(ResultWriter.Format.JSONL, out, link);
         writer.write(result);
         writer.write(result.withTries(2));
         writer.flush();
-        String line = ResultJson.mapper().writeValueAsString(result);
-        assertEquals(line + "\n" + ResultJson.mapper().writeValueAsString(result.withTries(2)) + "\n", out.toString());
+        ObjectMapper mapper = ResultJson.mapper(link);
+        assertEquals(mapper.writeValueAsString(result) + "\n" + mapper.writeValueAsString(result.withTries(2)) + "\n",
+                out.toString());
     }
 }
