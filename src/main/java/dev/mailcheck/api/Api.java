@@ -19,7 +19,7 @@ import dev.mailcheck.store.JobStatus;
 import dev.mailcheck.store.ResultStore;
 import dev.mailcheck.store.Tally;
 import dev.mailcheck.verdict.CheckResult;
-import dev.mailcheck.verdict.Checker;
+import dev.mailcheck.pipeline.Checker;
 import dev.mailcheck.verdict.ResultJson;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;

@@ -6,7 +6,7 @@ import dev.mailcheck.dns.TransportSecurityLookup;
 import dev.mailcheck.jobs.JobEvents;
 import dev.mailcheck.jobs.JobWorkflow;
 import dev.mailcheck.store.ResultStore;
-import dev.mailcheck.verdict.Checker;
+import dev.mailcheck.pipeline.Checker;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.sqs.SqsClient;
 

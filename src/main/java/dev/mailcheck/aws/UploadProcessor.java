@@ -3,12 +3,12 @@ package dev.mailcheck.aws;
 import dev.mailcheck.jobs.JobEvents;
 import dev.mailcheck.jobs.JobWorkflow;
 import dev.mailcheck.lists.InputRecords;
-import dev.mailcheck.lists.ListRun;
+import dev.mailcheck.pipeline.ListRun;
 import dev.mailcheck.store.Job;
 import dev.mailcheck.store.JobStatus;
 import dev.mailcheck.store.ResultStore;
 import dev.mailcheck.store.Tally;
-import dev.mailcheck.verdict.Checker;
+import dev.mailcheck.pipeline.Checker;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -79,7 +79,7 @@ final class UploadProcessor {
         // Anything else fails the invocation: Lambda tries twice more, then the on-failure destination ends the job.
         try (object) {
             // The column the upload names, else the one whose header is named like an address column.
-            return workflow.check(job, bucket, ListRun.reader(object), InputRecords.Format.AUTO,
+            return workflow.check(job, bucket, InputRecords.reader(object), InputRecords.Format.AUTO,
                     AddressColumn.of(object.response().metadata()), false);
         } catch (IOException e) {
             throw new UncheckedIOException(e);

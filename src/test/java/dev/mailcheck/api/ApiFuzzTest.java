@@ -9,7 +9,7 @@ import dev.mailcheck.dns.MxResolver;
 import dev.mailcheck.store.LocalResultStore;
 import dev.mailcheck.testbed.FuzzBudget;
 import dev.mailcheck.testbed.Nsd;
-import dev.mailcheck.verdict.Checker;
+import dev.mailcheck.pipeline.Checker;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;

@@ -13,7 +13,7 @@ import dev.mailcheck.store.ResultStore.Positioned;
 import dev.mailcheck.testbed.DynamoFaultProxy;
 import dev.mailcheck.testbed.Moto;
 import dev.mailcheck.verdict.CheckResult;
-import dev.mailcheck.verdict.Checker;
+import dev.mailcheck.pipeline.Checker;
 import dev.mailcheck.dns.MxResolver;
 import java.time.Duration;
 import java.time.Instant;

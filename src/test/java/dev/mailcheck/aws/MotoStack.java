@@ -6,7 +6,7 @@ import dev.mailcheck.dns.MxResolver;
 import dev.mailcheck.testbed.CloudFormation;
 import dev.mailcheck.testbed.Moto;
 import dev.mailcheck.testbed.Nsd;
-import dev.mailcheck.verdict.Checker;
+import dev.mailcheck.pipeline.Checker;
 import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.ArrayList;

@@ -10,7 +10,7 @@ import dev.mailcheck.api.Api;
 import dev.mailcheck.store.Job;
 import dev.mailcheck.store.JobStatus;
 import dev.mailcheck.store.Tally;
-import dev.mailcheck.verdict.Checker;
+import dev.mailcheck.pipeline.Checker;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;

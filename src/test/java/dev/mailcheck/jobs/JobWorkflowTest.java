@@ -15,7 +15,7 @@ import dev.mailcheck.store.LocalResultStore;
 import dev.mailcheck.store.ResultStore;
 import dev.mailcheck.store.Tally;
 import dev.mailcheck.testbed.Nsd;
-import dev.mailcheck.verdict.Checker;
+import dev.mailcheck.pipeline.Checker;
 import java.io.BufferedReader;
 import java.io.StringReader;
 import java.time.Duration;

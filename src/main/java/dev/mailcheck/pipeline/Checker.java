@@ -1,4 +1,4 @@
-package dev.mailcheck.verdict;
+package dev.mailcheck.pipeline;
 
 import dev.mailcheck.Reason;
 import dev.mailcheck.address.AddressParser;
@@ -15,6 +15,7 @@ import dev.mailcheck.signals.Signals;
 import dev.mailcheck.smtp.Outcomes;
 import dev.mailcheck.smtp.SmtpOutcome;
 import dev.mailcheck.smtp.SmtpProber;
+import dev.mailcheck.verdict.CheckResult;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Future;
