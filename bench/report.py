@@ -160,14 +160,17 @@ def coldstart_section(r, out):
         "from the template by `bench/run`). The AppCDS archive (not deployable: Lambda's own JVM would have to "
         "write it) is written by one untimed training run per handler. The last column is the time from the end "
         "of Lambda's INIT phase (the stream handler constructed, Quarkus started: what SnapStart snapshots) to "
-        "the handled event, as deployed: what a restored snapshot still pays besides the restore.",
+        "the handled event, as deployed: what a restored snapshot still pays besides the restore. CPU: user + "
+        "system time of all the JVM's threads, as deployed, steadier than wall time on a loaded machine.",
         "",
-        "| handler | " + " | ".join(variants.values()) + " | as deployed, first request after INIT |",
-        "|---|" + "---|" * (len(variants) + 1),
+        "| handler | " + " | ".join(variants.values()) + " | as deployed, first request after INIT | as deployed, CPU |",
+        "|---|" + "---|" * (len(variants) + 2),
     ]
     for handler, v in c["handlers"].items():
+        cpu = v["deployed"].get("cpu_median_seconds")
         out.append(f"| `{handler}` | " + " | ".join(f"{v[k]['median_seconds']:.2f}" for k in variants) +
-                   f" | {v['deployed']['first_request_median_seconds']:.2f} |")
+                   f" | {v['deployed']['first_request_median_seconds']:.2f} | "
+                   + ("–" if cpu is None else f"{cpu:.2f}") + " |")
     slowest = max(v["deployed"]["median_seconds"] for v in c["handlers"].values())
     out += [
         "",

@@ -5,7 +5,10 @@ import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
 import dev.mailcheck.api.Api;
+import dev.mailcheck.api.JobQueue;
+import dev.mailcheck.store.ResultStore;
 import jakarta.inject.Named;
+import jakarta.inject.Singleton;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.HashMap;
@@ -17,6 +20,7 @@ import java.util.Map;
  * its cache live as long as the execution environment, so repeated domains answer from memory.
  */
 @Named("api")
+@Singleton
 public final class ApiHandler implements RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse> {
 
     private final Api api;
@@ -26,8 +30,10 @@ public final class ApiHandler implements RequestHandler<APIGatewayV2HTTPEvent, A
     }
 
     private ApiHandler(Functions f) {
-        this.api = new Api(f.checker, f.smtpChecker(), f.store,
-                f.config.uploadBucket() == null ? null : new S3Jobs(f.s3, f.config.uploadBucket(), f.store),
+        // The store and the job queue (their SDK clients) come with the first request that uses them.
+        String bucket = f.config.uploadBucket();
+        this.api = new Api(f.checker, f.smtpChecker(), Functions.lazy(ResultStore.class, () -> f.aws().store()),
+                bucket == null ? null : Functions.lazy(JobQueue.class, () -> new S3Jobs(f.aws().s3(), bucket, f.aws().store())),
                 f.config.corsOrigins());
     }
 

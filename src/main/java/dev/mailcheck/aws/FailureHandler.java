@@ -12,6 +12,7 @@ import dev.mailcheck.jobs.Chunk;
 import dev.mailcheck.jobs.JobWorkflow;
 import dev.mailcheck.store.Job;
 import jakarta.inject.Named;
+import jakarta.inject.Singleton;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -26,6 +27,7 @@ import java.util.Optional;
  * {@link UploadProcessor#giveUp}).
  */
 @Named("failures")
+@Singleton
 public final class FailureHandler implements RequestHandler<SQSEvent, SQSBatchResponse> {
 
     private static final ObjectMapper JSON = new ObjectMapper();

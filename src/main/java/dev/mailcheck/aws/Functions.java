@@ -7,13 +7,18 @@ import dev.mailcheck.jobs.JobEvents;
 import dev.mailcheck.jobs.JobWorkflow;
 import dev.mailcheck.store.ResultStore;
 import dev.mailcheck.pipeline.Checker;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
+import java.util.function.Supplier;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.sqs.SqsClient;
 
 /**
  * What the handlers share for the life of an execution environment: one resolver (its cache makes
  * repeated domains free across invocations), the SDK clients and the store, built from the
- * environment on first use.
+ * environment on first use (in Lambda's INIT: {@link LambdaInit}). The SDK clients come with the first
+ * use of {@link #aws}: building S3's and DynamoDB's loads over a thousand classes, a few hundred
+ * milliseconds of a cold start that an event making no AWS call (GET /v1/check) need not pay.
  */
 final class Functions {
 
@@ -21,11 +26,13 @@ final class Functions {
 
     final AwsConfig config;
     final Checker checker;
-    final S3Client s3;
-    final ResultStore store;
-    final JobEvents events;
     private final MxResolver dns;
     private final TransportSecurityLookup security;
+    private Services aws;
+
+    /** The SDK clients and what stands on them. */
+    record Services(S3Client s3, ResultStore store, JobEvents events) {
+    }
 
     private Functions(AwsConfig config) {
         this.config = config;
@@ -34,9 +41,6 @@ final class Functions {
         this.security = new TransportSecurityLookup(config.dnsServers(), config.dnsTimeout(),
                 MxResolver.DEFAULT_MAX_IN_FLIGHT, config.dnsValidates());
         this.checker = new Checker(dns, null, security);
-        this.s3 = Aws.s3();
-        this.store = new DynamoResultStore(Aws.dynamo(), config.table(), config.retention());
-        this.events = config.eventBus() == null ? JobEvents.NONE : new EventBridgeEvents(Aws.events(), config.eventBus());
     }
 
     static synchronized Functions environment() {
@@ -46,6 +50,14 @@ final class Functions {
         return environment;
     }
 
+    synchronized Services aws() {
+        if (aws == null) {
+            aws = new Services(Aws.s3(), new DynamoResultStore(Aws.dynamo(), config.table(), config.retention()),
+                    config.eventBus() == null ? JobEvents.NONE : new EventBridgeEvents(Aws.events(), config.eventBus()));
+        }
+        return aws;
+    }
+
     /** The checker for {@code smtp=true}, or null where the probe is off. */
     Checker smtpChecker() {
         return config.smtp() == null ? null : Api.smtpChecker(dns, config.smtp(), security);
@@ -53,11 +65,43 @@ final class Functions {
 
     UploadProcessor uploads() {
         SqsClient sqs = config.chunkQueue() == null ? null : Aws.sqs();
-        return new UploadProcessor(config, checker, s3, sqs, store, events);
+        return new UploadProcessor(config, checker, aws().s3(), sqs, aws().store(), aws().events());
     }
 
     /** The workflow of the chunk and failure functions: checks chunks and ends jobs, splits nothing. */
     JobWorkflow chunks() {
-        return JobWorkflow.chunkWorker(checker, store, events, new S3JobFiles(s3));
+        return JobWorkflow.chunkWorker(checker, aws().store(), aws().events(), new S3JobFiles(aws().s3()));
+    }
+
+    /**
+     * One of our own interfaces ({@code type}: the store, the job queue), built on its first call. The
+     * API holds both from the start, and most of its requests use neither.
+     */
+    static <T> T lazy(Class<T> type, Supplier<T> build) {
+        Supplier<T> once = new Supplier<>() {
+            private T built;
+
+            @Override
+            public synchronized T get() {
+                if (built == null) {
+                    built = build.get();
+                }
+                return built;
+            }
+        };
+        return type.cast(Proxy.newProxyInstance(type.getClassLoader(), new Class<?>[] {type}, (proxy, method, args) -> {
+            if (method.getDeclaringClass() == Object.class) {
+                return switch (method.getName()) {
+                    case "equals" -> proxy == args[0];
+                    case "hashCode" -> System.identityHashCode(proxy);
+                    default -> "lazy " + type.getSimpleName();
+                };
+            }
+            try {
+                return method.invoke(once.get(), args);
+            } catch (InvocationTargetException e) {
+                throw e.getCause();
+            }
+        }));
     }
 }

@@ -7,6 +7,7 @@ import com.amazonaws.services.lambda.runtime.events.models.s3.S3EventNotificatio
 import dev.mailcheck.LogPrivacy;
 import dev.mailcheck.store.Job;
 import jakarta.inject.Named;
+import jakarta.inject.Singleton;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -16,6 +17,7 @@ import java.util.List;
  * skipped and said so, which also stops a notification on {@code results/} from recursing.
  */
 @Named("s3")
+@Singleton
 public final class S3UploadHandler implements RequestHandler<S3Event, String> {
 
     private final UploadProcessor processor;

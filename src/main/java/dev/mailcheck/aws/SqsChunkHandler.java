@@ -8,6 +8,7 @@ import dev.mailcheck.LogPrivacy;
 import dev.mailcheck.jobs.Chunk;
 import dev.mailcheck.jobs.JobWorkflow;
 import jakarta.inject.Named;
+import jakarta.inject.Singleton;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -17,6 +18,7 @@ import java.util.List;
  * redrive limit, moves it to the dead-letter queue, while the chunks that succeeded are deleted.
  */
 @Named("sqs")
+@Singleton
 public final class SqsChunkHandler implements RequestHandler<SQSEvent, SQSBatchResponse> {
 
     private final JobWorkflow workflow;
