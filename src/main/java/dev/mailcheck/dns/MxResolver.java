@@ -15,9 +15,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Semaphore;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import org.xbill.DNS.AAAARecord;
 import org.xbill.DNS.ARecord;
@@ -80,13 +78,13 @@ public final class MxResolver implements AutoCloseable {
     private final Duration tryTimeout;
     private final Duration timeout;
     private final boolean allowPrivateMx;
-    private final Semaphore inFlight;
     /**
-     * Runs domain lookups, as many at once as queries may be in flight: a batch's other domains wait as
-     * queued tasks, not as parked virtual threads, whose stacks every young collection would copy (with
-     * 80,000 parked that was a fifth of the stage's CPU).
+     * Queries in flight at once. A lookup has no thread of its own: each step is a callback on the thread
+     * that completed the one before (a socket reader, mostly), so an answer goes straight to the next
+     * query or the verdict, not through a lookup thread and the scheduler; a batch's other domains wait
+     * as queued starts, not as parked threads, whose stacks every young collection would copy.
      */
-    private final ExecutorService threads;
+    private final QuerySlots slots;
     /** Answers by domain, in flight and for their TTL; a failed lookup leaves no entry. */
     private final SharedLookups<String, MailDomain> domains;
     /** MX hosts' (and implicit-MX domains') addresses by name, in flight and for their TTL; failures not kept. */
@@ -113,8 +111,7 @@ public final class MxResolver implements AutoCloseable {
         this.allowPrivateMx = allowPrivateMx;
         this.domains = new SharedLookups<>(maxDomains, ticker, MailDomain::ttlSeconds);
         this.hosts = new SharedLookups<>(MAX_HOSTS, ticker, h -> h.failure == null ? h.ttl : 0);
-        this.inFlight = new Semaphore(maxInFlight);
-        this.threads = Executors.newFixedThreadPool(maxInFlight, Thread.ofVirtual().name("dns-lookup-", 0).factory());
+        this.slots = new QuerySlots(maxInFlight);
         List<InetSocketAddress> targets = servers.isEmpty() ? ResolverConfig.getCurrentConfig().servers() : servers;
         // One retry in all: the same server again, or each of several once; each try gets its share of the
         // budget, so that a lone server's one dropped or spoofed packet does not lose the lookup
@@ -150,7 +147,7 @@ public final class MxResolver implements AutoCloseable {
 
     /** Where mail for {@code asciiDomain} goes; shared with every other caller asking for the same domain. */
     public CompletableFuture<MailDomain> resolve(String asciiDomain) {
-        return domains.get(asciiDomain, d -> CompletableFuture.supplyAsync(() -> lookup(d), threads));
+        return domains.get(asciiDomain, this::lookup);
     }
 
     /** How long the domain's cached answer has left; empty while it is looked up or when none is cached. */
@@ -175,29 +172,29 @@ public final class MxResolver implements AutoCloseable {
 
     @Override
     public void close() {
-        threads.shutdownNow();
         udp.close();
+        // After the transport: what still waits for a slot starts now and fails at once.
+        slots.close();
     }
 
-    private MailDomain lookup(String domain) {
+    private CompletableFuture<MailDomain> lookup(String domain) {
         Name name;
         try {
             name = Name.fromString(domain, Name.root);
         } catch (TextParseException e) {
             throw new IllegalArgumentException("not a domain name: " + domain, e);
         }
-        Answer mx = query(name, Type.MX).join();
-        return switch (mx.kind) {
-            case NXDOMAIN -> MailDomain.of(domain, Reason.NO_SUCH_DOMAIN,
-                    "DNS says " + domain + " does not exist (NXDOMAIN).", NEGATIVE_TTL);
-            case FAILED -> MailDomain.of(domain, Reason.DNS_FAILURE,
-                    "The MX lookup for " + domain + " failed: " + mx.failure + ".", FAILURE_TTL);
-            case NODATA -> implicitMx(domain, name);
+        return query(name, Type.MX, false).thenCompose(mx -> switch (mx.kind) {
+            case NXDOMAIN -> CompletableFuture.completedFuture(MailDomain.of(domain, Reason.NO_SUCH_DOMAIN,
+                    "DNS says " + domain + " does not exist (NXDOMAIN).", NEGATIVE_TTL));
+            case FAILED -> CompletableFuture.completedFuture(MailDomain.of(domain, Reason.DNS_FAILURE,
+                    "The MX lookup for " + domain + " failed: " + mx.failure + ".", FAILURE_TTL));
+            case NODATA -> addresses(name).thenApply(self -> implicitMx(domain, self));
             case RECORDS -> fromMxRecords(domain, mx);
-        };
+        });
     }
 
-    private MailDomain fromMxRecords(String domain, Answer answer) {
+    private CompletableFuture<MailDomain> fromMxRecords(String domain, Answer answer) {
         List<MXRecord> real = new ArrayList<>();
         int nullMx = -1;
         for (var r : answer.records) {
@@ -211,8 +208,9 @@ public final class MxResolver implements AutoCloseable {
         }
         long ttl = answer.ttl;
         if (real.isEmpty()) {
-            return MailDomain.of(domain, Reason.NULL_MX, domain + " publishes a null MX (MX " + nullMx
-                    + " .): per RFC 7505 it accepts no mail, and its A/AAAA records are not a fallback.", ttl);
+            return CompletableFuture.completedFuture(MailDomain.of(domain, Reason.NULL_MX, domain
+                    + " publishes a null MX (MX " + nullMx
+                    + " .): per RFC 7505 it accepts no mail, and its A/AAAA records are not a fallback.", ttl));
         }
         real.sort(BY_PREFERENCE);
         boolean nullMixed = nullMx >= 0;
@@ -221,6 +219,13 @@ public final class MxResolver implements AutoCloseable {
         for (MXRecord r : used) {
             lookups.add(addresses(r.getTarget()));
         }
+        return CompletableFuture.allOf(lookups.toArray(CompletableFuture[]::new))
+                .thenApply(all -> fromMxHosts(domain, ttl, nullMixed, used, lookups));
+    }
+
+    /** @param lookups the addresses of {@code used}, all done */
+    private MailDomain fromMxHosts(String domain, long ttl, boolean nullMixed, List<MXRecord> used,
+                                   List<CompletableFuture<HostLookup>> lookups) {
         List<MxHost> hosts = new ArrayList<>(used.size());
         List<String> notes = new ArrayList<>();
         MxHost best = null;
@@ -268,8 +273,7 @@ public final class MxResolver implements AutoCloseable {
                 + ") has an A or AAAA record." + mixNote, hosts, null, nullMixed, Math.min(ttl, NEGATIVE_TTL));
     }
 
-    private MailDomain implicitMx(String domain, Name name) {
-        HostLookup self = addresses(name).join();
+    private MailDomain implicitMx(String domain, HostLookup self) {
         List<MxHost> implicit = List.of(new MxHost(0, domain, self.addresses));
         String family = self.addresses.isEmpty() ? null : self.addresses.getFirst().contains(":") ? "AAAA" : "A";
         String privateNote = privateNote(domain, self);
@@ -309,7 +313,8 @@ public final class MxResolver implements AutoCloseable {
      * that host, in flight and for the answers' TTL.
      */
     private CompletableFuture<HostLookup> addresses(Name host) {
-        return hosts.get(host, h -> query(h, Type.A).thenCombine(query(h, Type.AAAA), (a, aaaa) -> hostLookup(h, a, aaaa)));
+        return hosts.get(host, h -> query(h, Type.A, true).thenCombine(query(h, Type.AAAA, true),
+                (a, aaaa) -> hostLookup(h, a, aaaa)));
     }
 
     private static HostLookup hostLookup(Name host, Answer a, Answer aaaa) {
@@ -343,15 +348,39 @@ public final class MxResolver implements AutoCloseable {
      * chains of futures, cost about ten times the query itself: it is kept for the rare answer that
      * redirects (CNAME, DNAME), which it follows with loop detection.
      */
-    private CompletableFuture<Answer> query(Name name, int type) {
+    private CompletableFuture<Answer> query(Name name, int type, boolean followUp) {
         (type == Type.MX ? network.mx : network.address).increment();
-        inFlight.acquireUninterruptibly();
-        Message query = Message.newQuery(org.xbill.DNS.Record.newRecord(name, type, DClass.IN));
-        query.addRecord(EDNS, Section.ADDITIONAL);
         CompletableFuture<Answer> result = new CompletableFuture<>();
-        result.whenComplete((answer, error) -> inFlight.release());
-        attempt(result, query, query.toWire(), 0, System.nanoTime() + timeout.toNanos(), null);
+        slots.start(followUp, () -> {
+            result.whenComplete((answer, error) -> slots.release());
+            Message query;
+            byte[] wire;
+            try {
+                query = query(name, type);
+                wire = query.toWire();
+            } catch (RuntimeException e) {
+                result.complete(Answer.of(e, null));
+                return;
+            }
+            // The budget runs from the query's start, not from when it was asked for.
+            attempt(result, query, wire, 0, System.nanoTime() + timeout.toNanos(), null);
+        });
         return result;
+    }
+
+    /**
+     * dnsjava's {@link Message#newQuery} but with its ID from {@link ThreadLocalRandom}: dnsjava's comes
+     * from one shared SecureRandom, a lock and a fifth of the cost of sending a query. Unpredictable enough
+     * here: an answer counts only if it comes from the server's address and port (connected sockets), to
+     * the socket's ephemeral port (renewed every few thousand queries), with this ID and this question; an
+     * off-path forger sees none of our IDs to learn the generator from, and one on the path needs no ID.
+     */
+    static Message query(Name name, int type) {
+        Message query = new Message(ThreadLocalRandom.current().nextInt(0x10000));
+        query.getHeader().setFlag(Flags.RD);
+        query.addRecord(org.xbill.DNS.Record.newRecord(name, type, DClass.IN), Section.QUESTION);
+        query.addRecord(EDNS, Section.ADDITIONAL);
+        return query;
     }
 
     private void attempt(CompletableFuture<Answer> result, Message query, byte[] wire, int n, long deadline,
