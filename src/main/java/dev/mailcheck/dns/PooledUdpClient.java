@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.PortUnreachableException;
 import java.net.SocketTimeoutException;
+import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.DatagramChannel;
@@ -40,6 +41,7 @@ final class PooledUdpClient implements UdpIoClient, AutoCloseable {
     /** A query times out up to this much after its timeout. */
     static final long TICK_MILLIS = 10;
     private static final int MAX_UDP = 65_535;
+    private static final int RECEIVE_BUFFER = 1 << 20;
 
     private final int queriesPerSocket;
     private final Map<InetSocketAddress, AtomicReferenceArray<Socket>> pools = new ConcurrentHashMap<>();
@@ -190,6 +192,9 @@ final class PooledUdpClient implements UdpIoClient, AutoCloseable {
 
         Socket(InetSocketAddress remote) throws IOException {
             channel = DatagramChannel.open();
+            // Room for every answer in flight even while the reader is held up (a collection, a busy machine):
+            // a dropped answer costs its lookup a whole try's timeout, and a batch waits for its last lookup.
+            channel.setOption(StandardSocketOptions.SO_RCVBUF, RECEIVE_BUFFER);
             channel.bind(null);
             channel.connect(remote);
             Thread.ofVirtual().name("dns-udp-" + channel.getLocalAddress()).start(this::read);
