@@ -352,14 +352,13 @@ public final class MxResolver implements AutoCloseable {
         (type == Type.MX ? network.mx : network.address).increment();
         CompletableFuture<Answer> result = new CompletableFuture<>();
         slots.start(followUp, () -> {
-            result.whenComplete((answer, error) -> slots.release());
             Message query;
             byte[] wire;
             try {
                 query = query(name, type);
                 wire = query.toWire();
             } catch (RuntimeException e) {
-                result.complete(Answer.of(e, null));
+                finish(result, Answer.of(e, null));
                 return;
             }
             // The budget runs from the query's start, not from when it was asked for.
@@ -387,7 +386,7 @@ public final class MxResolver implements AutoCloseable {
                          Throwable last) {
         long left = deadline - System.nanoTime();
         if (n == tries.size() || left <= 0) {
-            result.complete(Answer.of(last == null ? new SocketTimeoutException() : last,
+            finish(result, Answer.of(last == null ? new SocketTimeoutException() : last,
                     last == null || last instanceof SocketTimeoutException || left <= 0
                     ? "no answer within " + timeout.toMillis() + " ms" : null));
             return;
@@ -446,18 +445,27 @@ public final class MxResolver implements AutoCloseable {
                 records.add(r);
             }
         }
-        result.complete(switch (answer.getRcode()) {
+        finish(result, switch (answer.getRcode()) {
             case Rcode.NOERROR -> Answer.of(records);
             case Rcode.NXDOMAIN -> new Answer(Kind.NXDOMAIN, List.of(), null, NEGATIVE_TTL);
             default -> Answer.failed("the server answered " + Rcode.string(answer.getRcode()));
         });
     }
 
+    /**
+     * Every query ends here, once: its slot is freed first, so that the next query goes out before this
+     * answer's consequences (the next lookups, the verdict, the caller's own steps) run on this thread.
+     */
+    private void finish(CompletableFuture<Answer> result, Answer answer) {
+        slots.release();
+        result.complete(answer);
+    }
+
     /** The rare path: dnsjava follows the chain, with its own queries, in what is left of the budget. */
     private void redirected(CompletableFuture<Answer> result, Name name, int type, long deadline) {
         long left = Math.max(1, deadline - System.nanoTime());
         session.lookupAsync(name, type).toCompletableFuture().orTimeout(left, TimeUnit.NANOSECONDS)
-                .whenComplete((found, error) -> result.complete(error == null ? Answer.of(found.getRecords())
+                .whenComplete((found, error) -> finish(result, error == null ? Answer.of(found.getRecords())
                         // dnsjava reports its own timeout as a plain IOException; the clock tells it apart.
                         : Answer.of(error, System.nanoTime() - deadline >= -timeout.toNanos() / 10
                                 ? "no answer within " + timeout.toMillis() + " ms" : null)));
