@@ -23,9 +23,9 @@ import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * The layering of the package tree, checked on the compiled main classes: the pipeline address -> dns -> smtp
- * -> verdict -> store runs with no AWS, Quarkus, HTTP server or command line, which live at the edges (cli, api,
- * aws). Test classes are left out: the test bed starts moto and benches borrow the CLI's logging.
+ * The layering of the package tree, checked on the compiled main classes: the stages address -> dns -> smtp
+ * -> verdict, run by pipeline into lists and store, work with no AWS, Quarkus, HTTP server or command line,
+ * which live at the edges (cli, api, aws). Test classes are left out: the test bed starts moto and benches borrow the CLI's logging.
  */
 class ArchitectureTest {
 
@@ -38,9 +38,8 @@ class ArchitectureTest {
     /**
      * Every package of the tree ("root" is dev.mailcheck itself), the packages of the tree it may use besides
      * itself, and why. Lower rows never use higher ones, so cli, api and aws are the only edges.
-     * verdict uses codes only for ResultJson's predicted_reply.reference, the API's /v1/smtp-codes/ path in the
-     * core. Follow-up (issue 17): api builds that link and hands it to the writers of results (Api,
-     * DynamoResultStore, ServeCommand's LocalResultStore, CheckCommand's ResultWriter); then verdict drops codes.
+     * A result's predicted_reply.reference is the API's /v1/smtp-codes/ path: api builds it (Api.smtpCodeLink) and
+     * hands it to the writers of results (ResultJson, LocalResultStore, ResultWriter), so no core package knows codes.
      */
     private static final String LAYERS = """
             root    | -                                                           | the words every stage shares (Reason, Verdict, SmtpReply), below everything
@@ -49,12 +48,14 @@ class ArchitectureTest {
             dns     | root                                                        | MX and transport security know no address syntax, no SMTP, no verdict
             signals | root, address                                               | role, disposable, free provider and typo come from the address alone
             smtp    | root, address, dns                                          | the probe talks to the hosts DNS found; the verdict is not its to give
-            verdict | root, codes, address, dns, signals, smtp                    | runs the stages and puts their answers into one result, written as ResultJson
+            verdict | root, address, dns, signals, smtp                           | puts the stages' answers into one result (CheckResult), written as ResultJson
             lists   | root, address, dns, signals, verdict                        | reads inputs and writes results, whoever runs the checks
-            store   | root, verdict, lists                                        | keeps results and jobs without knowing a stage or a transport
-            api     | root, codes, address, dns, signals, smtp, verdict, lists, store | the HTTP API over the core, the same behind serve and Lambda
-            aws     | root, codes, address, dns, signals, smtp, verdict, lists, store, api | Lambda, S3, SQS and DynamoDB around the core and the API
-            cli     | root, codes, address, dns, signals, smtp, verdict, lists, store, api, aws | the commands, the outermost edge: nothing uses them
+            store   | root, verdict                                               | keeps results and jobs without knowing a stage or a transport
+            pipeline | root, address, dns, signals, smtp, verdict, lists, store   | runs the stages: one address (Checker), many in order (Batch), rechecks, a list, a stored run
+            jobs    | root, verdict, lists, store, pipeline                       | one job workflow for serve and Lambda: queue, files and events are its ports
+            api     | root, codes, address, dns, signals, smtp, verdict, lists, store, pipeline, jobs | the HTTP API over the core, the same behind serve and Lambda
+            aws     | root, codes, address, dns, signals, smtp, verdict, lists, store, pipeline, jobs, api | Lambda, S3, SQS and DynamoDB around the core and the API
+            cli     | root, codes, address, dns, signals, smtp, verdict, lists, store, pipeline, jobs, api, aws | the commands, the outermost edge: nothing uses them
             """;
 
     static Stream<Arguments> layers() {

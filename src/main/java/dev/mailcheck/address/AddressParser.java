@@ -1,5 +1,7 @@
 package dev.mailcheck.address;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import com.ibm.icu.lang.UCharacter;
 import com.ibm.icu.lang.UCharacterCategory;
 import com.ibm.icu.lang.UProperty;
@@ -11,6 +13,7 @@ import com.sanctionco.jmail.FailureReason;
 import com.sanctionco.jmail.JMail;
 import java.nio.charset.StandardCharsets;
 import java.text.Normalizer;
+import java.time.Duration;
 import java.util.Locale;
 import java.util.Map;
 import java.util.regex.Pattern;
@@ -22,6 +25,13 @@ import java.util.regex.Pattern;
  * octet limits, IDNA2008 (UTS #46) conversion of the domain, and SMTPUTF8 detection. Thread-safe.
  */
 public final class AddressParser {
+
+    /**
+     * The domain part's conversion (IDNA2008 both ways, the top-level rule) once per domain: a list
+     * has many addresses at few domains. Also one String per domain for every later look-up by it.
+     */
+    private final Cache<String, DomainPart> domains = Caffeine.newBuilder().maximumSize(100_000)
+            .expireAfterAccess(Duration.ofHours(1)).build();
 
     static final int MAX_LOCAL_OCTETS = 64;
     static final int MAX_DOMAIN_OCTETS = 253;
@@ -135,20 +145,11 @@ public final class AddressParser {
         }
         String local = withoutNeedlessQuotes(email.localPart());
 
-        StringBuilder ascii = new StringBuilder();
-        IDNA.Info info = new IDNA.Info();
-        IDNA_2008.nameToASCII(email.domain(), ascii, info);
-        if (info.hasErrors()) {
-            return new ParsedAddress.Invalid(input,
-                    "The domain name is not a valid internationalized domain name (" + info.getErrors() + ").");
+        DomainPart d = domains.get(email.domain(), AddressParser::domainPart);
+        if (d.problem() != null) {
+            return new ParsedAddress.Invalid(input, d.problem());
         }
-        String domain = ascii.toString().toLowerCase(Locale.ROOT);
-        if (!TOP_LEVEL.matcher(domain.substring(domain.lastIndexOf('.') + 1)).matches()) {
-            return new ParsedAddress.Invalid(input, "The last label of the domain name must be letters, like"
-                    + " .com, or an internationalized top-level domain; it is not a top-level domain.");
-        }
-        StringBuilder unicode = new StringBuilder();
-        IDNA_2008.nameToUnicode(domain, unicode, new IDNA.Info());
+        String domain = d.ascii();
 
         int localOctets = local.getBytes(StandardCharsets.UTF_8).length;
         if (localOctets > MAX_LOCAL_OCTETS) {
@@ -164,7 +165,31 @@ public final class AddressParser {
                     + " octets long; SMTP allows at most " + MAX_PATH_OCTETS + ".");
         }
         boolean smtpUtf8 = !isAscii(local);
-        return new ParsedAddress.Valid(input, new EmailAddress(local, domain, unicode.toString(), smtpUtf8));
+        return new ParsedAddress.Valid(input, new EmailAddress(local, domain, d.unicode(), smtpUtf8));
+    }
+
+    /** The domain as JMail found it, in its ASCII and Unicode forms, or what is wrong with it. */
+    private record DomainPart(String ascii, String unicode, String problem) {
+        static DomainPart invalid(String problem) {
+            return new DomainPart(null, null, problem);
+        }
+    }
+
+    private static DomainPart domainPart(String jmailDomain) {
+        StringBuilder ascii = new StringBuilder();
+        IDNA.Info info = new IDNA.Info();
+        IDNA_2008.nameToASCII(jmailDomain, ascii, info);
+        if (info.hasErrors()) {
+            return DomainPart.invalid("The domain name is not a valid internationalized domain name (" + info.getErrors() + ").");
+        }
+        String domain = ascii.toString().toLowerCase(Locale.ROOT);
+        if (!TOP_LEVEL.matcher(domain.substring(domain.lastIndexOf('.') + 1)).matches()) {
+            return DomainPart.invalid("The last label of the domain name must be letters, like"
+                    + " .com, or an internationalized top-level domain; it is not a top-level domain.");
+        }
+        StringBuilder unicode = new StringBuilder();
+        IDNA_2008.nameToUnicode(domain, unicode, new IDNA.Info());
+        return new DomainPart(domain, unicode.toString(), null);
     }
 
     /**
@@ -220,10 +245,21 @@ public final class AddressParser {
     /** The domain's ideographic and full-width full stops as the dots they are (UTS #46 maps them), before any dot rule. */
     private static String withAsciiDots(String address) {
         int at = address.lastIndexOf('@');
-        if (at < 0 || !FOREIGN_DOTS.matcher(address).find(at)) {
+        if (at < 0 || !hasForeignDot(address, at)) {
             return address;
         }
         return address.substring(0, at + 1) + FOREIGN_DOTS.matcher(address.substring(at + 1)).replaceAll(".");
+    }
+
+    /** As FOREIGN_DOTS.matcher(s).find(from), by a plain scan: every address passes here, and few have one. */
+    private static boolean hasForeignDot(String s, int from) {
+        for (int i = from; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c == '\u3002' || c == '\uFF0E' || c == '\uFF61') {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**

@@ -15,10 +15,11 @@ import dev.mailcheck.dns.TransportSecurityLookup;
 import dev.mailcheck.smtp.SmtpProber;
 import dev.mailcheck.smtp.SmtpSettings;
 import dev.mailcheck.store.Job;
+import dev.mailcheck.store.JobStatus;
 import dev.mailcheck.store.ResultStore;
 import dev.mailcheck.store.Tally;
 import dev.mailcheck.verdict.CheckResult;
-import dev.mailcheck.verdict.Checker;
+import dev.mailcheck.pipeline.Checker;
 import dev.mailcheck.verdict.ResultJson;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -73,7 +74,7 @@ public final class Api {
     private static final Pattern JOB = Pattern.compile("/v1/jobs/([A-Za-z0-9-]{1,64})");
     private static final Pattern JOB_RESULTS = Pattern.compile("/v1/jobs/([A-Za-z0-9-]{1,64})/results");
     private static final Pattern SMTP_CODE = Pattern.compile("/v1/smtp-codes/([^/]+)");
-    private static final ObjectMapper JSON = ResultJson.mapper();
+    private static final ObjectMapper JSON = ResultJson.mapper(Api::smtpCodeLink);
     /** java.util.logging: the logging the Lambda runtime (Quarkus) and the CLI both route to their output. */
     private static final Logger LOG = Logger.getLogger(Api.class.getName());
 
@@ -217,7 +218,7 @@ public final class Api {
             positioned.add(new ResultStore.Positioned(i, done.get(i)));
         }
         store.putResults(id, positioned);
-        store.putJob(new Job(id, "POST /v1/checks", Job.DONE, done.size(), counts, now, Instant.now(), null, 0));
+        store.putJob(new Job(id, "POST /v1/checks", JobStatus.DONE, done.size(), counts, now, Instant.now(), null, 0));
         ObjectNode out = JSON.createObjectNode();
         out.put("job_id", id);
         out.set("results", JSON.valueToTree(done));
@@ -326,7 +327,7 @@ public final class Api {
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("id", job.id());
         out.put("source", job.source());
-        out.put("status", job.status());
+        out.put("status", job.status().code());
         if (job.chunks() > 0) {
             SortedMap<Integer, Tally> chunks = store.chunks(job.id());
             out.put("chunks", job.chunks());
@@ -342,7 +343,7 @@ public final class Api {
         }
         out.put("counts", counts);
         out.put("rechecking", job.finished() || jobs == null ? 0 : jobs.rechecking(job.id()));
-        if (!job.status().equals(Job.DONE) && job.finished()) {
+        if (job.status() != JobStatus.DONE && job.finished()) {
             out.put("not_checked", job.notChecked());
             out.put("error", job.error());
         }
@@ -394,6 +395,14 @@ public final class Api {
         }
         out.put("next_cursor", page.nextCursor());
         return json(200, out);
+    }
+
+    /**
+     * Where GET /v1/smtp-codes/{code} explains a reply's code, null for a code the reference lacks: every
+     * written result's {@code predicted_reply.reference}, handed to whatever writes results (ResultJson).
+     */
+    public static String smtpCodeLink(int code) {
+        return ReplyCodes.bundled().has(code) ? "/v1/smtp-codes/" + code : null;
     }
 
     /** GET /v1/smtp-codes/{code}: what a reply code means and what to do, in English or (Accept-Language) Arabic. */

@@ -1,20 +1,21 @@
 package dev.mailcheck.api;
 
 import dev.mailcheck.LogPrivacy;
+import dev.mailcheck.jobs.InProcessQueue;
+import dev.mailcheck.jobs.JobWorkflow;
 import dev.mailcheck.lists.InputRecords;
 import dev.mailcheck.store.Job;
+import dev.mailcheck.store.JobStatus;
 import dev.mailcheck.store.ResultStore;
-import dev.mailcheck.store.StoredRun;
 import dev.mailcheck.store.Tally;
-import dev.mailcheck.verdict.Checker;
-import dev.mailcheck.verdict.Recheck;
-import dev.mailcheck.verdict.Rechecks;
+import dev.mailcheck.pipeline.Checker;
+import dev.mailcheck.pipeline.Recheck;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.StringReader;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -22,24 +23,26 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
 
 /**
- * Jobs of {@code checker serve}: checked on a thread of this process, results in its store. At most
+ * Jobs of {@code checker serve}: the {@link JobWorkflow} of the Lambda functions, run by this process. A job's
+ * list is read on a thread of its own and checked there when short, else split into chunks that
+ * {@link InProcessQueue}'s threads check; results in this server's store, no results file. At most
  * {@code maxJobs} are queued or running at once (each holds its list and the checks in flight in memory);
- * one more is refused with {@link JobQueue.Busy}. A job that probes SMTP rechecks deferrals (greylisting) in
- * process as its {@link Recheck} policy says, and ends only when they are settled.
+ * one more is refused with {@link JobQueue.Busy}. A job's slot is freed when it ends, whichever thread ends it.
+ * A job that probes SMTP rechecks deferrals (greylisting) in process as its {@link Recheck} policy says, and
+ * ends only when they are settled.
  */
 public final class InProcessJobs implements JobQueue {
 
     /** What a refused client is told to wait: about what a list of some thousand addresses takes. */
     static final Duration RETRY_AFTER = Duration.ofSeconds(30);
 
-    private final Checker checker;
-    private final Checker withSmtp;
-    private final Recheck recheck;
+    private final boolean smtp;
     private final ResultStore store;
-    /** The rechecks of the jobs running now, for how many addresses wait; each job removes its own when it ends. */
-    private final Map<String, Rechecks> running = new ConcurrentHashMap<>();
+    private final JobWorkflow workflow;
     private final int maxJobs;
     private final Semaphore slots;
+    /** The jobs holding a slot; whoever removes a job's id frees its slot, once. */
+    private final Set<String> holding = ConcurrentHashMap.newKeySet();
     /**
      * Platform threads, not virtual ones: a job reads and parses its list without blocking for long, and
      * virtual threads are not time-sliced, so two jobs on two cores kept requests waiting for seconds.
@@ -48,46 +51,42 @@ public final class InProcessJobs implements JobQueue {
             Thread.ofPlatform().name("job-", 0).daemon().factory());
 
     public InProcessJobs(Checker checker, ResultStore store, int maxJobs) {
-        this(checker, null, Recheck.NONE, store, maxJobs);
+        this(JobWorkflow.Checkers.dnsOnly(checker), store, maxJobs, JobWorkflow.Chunking.DEFAULT);
     }
 
     /**
-     * @param withSmtp the checker of jobs that ask for the SMTP probe, or null where it is off
-     * @param recheck  how those jobs recheck deferrals (DNS-only jobs have none: only SMTP replies say "later")
+     * @param checkers the checkers of the jobs; without one for SMTP, {@code smtp=true} is refused
+     * @param chunking how lists are cut; chunks are checked on {@code maxJobs} threads
      */
-    public InProcessJobs(Checker checker, Checker withSmtp, Recheck recheck, ResultStore store, int maxJobs) {
-        this.checker = checker;
-        this.withSmtp = withSmtp;
-        this.recheck = recheck;
+    public InProcessJobs(JobWorkflow.Checkers checkers, ResultStore store, int maxJobs, JobWorkflow.Chunking chunking) {
+        this.smtp = checkers.withSmtp() != null;
         this.store = store;
         this.maxJobs = maxJobs;
         this.slots = new Semaphore(maxJobs);
+        InProcessQueue queue = new InProcessQueue(maxJobs, InProcessQueue.ATTEMPTS, InProcessQueue.FULL_FOR,
+                this::workflow);
+        this.workflow = new JobWorkflow(checkers, store, (job, bucket) -> free(job.id()), null, queue, chunking);
     }
 
     @Override
     public Job submit(String list, boolean csv, String column, boolean smtp) {
-        if (smtp && withSmtp == null) {
+        if (smtp && !this.smtp) {
             throw new IllegalArgumentException("SMTP probing is not enabled on this server");
         }
         if (!slots.tryAcquire()) {
             throw new Busy(maxJobs + " job(s) are already under way here, the most this server runs at once; send"
                     + " the list again when one is done", RETRY_AFTER);
         }
+        Instant now = Instant.now();
+        Job job = new Job("local-" + UUID.randomUUID(), "POST /v1/jobs", JobStatus.QUEUED, 0, Tally.EMPTY.counts(),
+                now, now, null, 0);
+        holding.add(job.id());
         try {
-            Instant now = Instant.now();
-            Job job = new Job("local-" + UUID.randomUUID(), "POST /v1/jobs", Job.QUEUED, 0, Tally.EMPTY.counts(), now,
-                    now, null, 0);
             store.putJob(job);
-            runner.execute(() -> {
-                try {
-                    run(job, list, csv, column, smtp ? new Rechecks(withSmtp, recheck) : new Rechecks(checker, Recheck.NONE));
-                } finally {
-                    slots.release();
-                }
-            });
+            runner.execute(() -> run(job, list, csv, column, smtp));
             return job;
         } catch (RuntimeException e) {
-            slots.release();
+            free(job.id());
             throw e;
         }
     }
@@ -100,25 +99,33 @@ public final class InProcessJobs implements JobQueue {
 
     @Override
     public int rechecking(String jobId) {
-        Rechecks rechecks = running.get(jobId);
-        return rechecks == null ? 0 : rechecks.waiting().map(Rechecks.Waiting::addresses).orElse(0);
+        return workflow.rechecking(jobId);
     }
 
-    private void run(Job job, String list, boolean csv, String column, Rechecks rechecks) {
-        Job running = job.with(Job.RUNNING, Tally.EMPTY, 0);
-        store.putJob(running);
-        this.running.put(job.id(), rechecks);
+    /** For the queue, which is built before the workflow it delivers to. */
+    private JobWorkflow workflow() {
+        return workflow;
+    }
+
+    private void free(String jobId) {
+        if (holding.remove(jobId)) {
+            slots.release();
+        }
+    }
+
+    private void run(Job job, String list, boolean csv, String column, boolean smtp) {
+        Job running = job.with(JobStatus.RUNNING, Tally.EMPTY, 0);
         try {
-            InputRecords records = new InputRecords(new BufferedReader(new StringReader(list)),
-                    csv ? InputRecords.Format.CSV : InputRecords.Format.AUTO, column);
-            store.putJob(running.with(Job.DONE, StoredRun.run(rechecks, records, store, job.id(), 0, r -> { }), 0));
-        } catch (InputRecords.NoAddressColumn e) {
-            store.putJob(running.ended(Job.FAILED, Tally.EMPTY, null, e.getMessage(), null));
+            store.putJob(running);
+            workflow.check(running, null, new BufferedReader(new StringReader(list)),
+                    csv ? InputRecords.Format.CSV : InputRecords.Format.AUTO, column, smtp);
         } catch (IOException | RuntimeException e) {
             System.err.println(LogPrivacy.text("job " + job.id() + " failed: " + e));
-            store.putJob(running.with(Job.FAILED, Tally.EMPTY, 0));
-        } finally {
-            this.running.remove(job.id());
+            try {
+                workflow.giveUp(store.job(job.id()).orElse(running), null, "the list could not be checked (see the server's log)");
+            } finally {
+                free(job.id()); // the job may not have ended (its store failing too), but its thread is done with it
+            }
         }
     }
 }

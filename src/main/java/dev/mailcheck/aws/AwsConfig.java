@@ -2,6 +2,7 @@ package dev.mailcheck.aws;
 
 import dev.mailcheck.dns.MxResolver;
 import dev.mailcheck.dns.Servers;
+import dev.mailcheck.jobs.JobWorkflow;
 import dev.mailcheck.smtp.SmtpSettings;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -37,7 +38,7 @@ public record AwsConfig(String table, List<InetSocketAddress> dnsServers, Durati
             "RESULT_RETENTION_DAYS", "CORS_ORIGINS", "UPLOAD_BUCKET", "CHUNK_QUEUE_URL", "INLINE_MAX_RECORDS",
             "SMTP_ENABLED", "SMTP_HELO", "SMTP_MAIL_FROM", "SMTP_PORT", "SMTP_SOCKS", "DNS_VALIDATES", "EVENT_BUS_NAME");
 
-    public static final int DEFAULT_INLINE_MAX_RECORDS = 20_000;
+    public static final int DEFAULT_INLINE_MAX_RECORDS = JobWorkflow.INLINE_MAX_RECORDS;
 
     public static AwsConfig fromEnv() {
         return from(System.getenv());

@@ -1,7 +1,10 @@
 package dev.mailcheck.aws;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.mailcheck.Verdict;
+import dev.mailcheck.api.Api;
 import dev.mailcheck.store.Job;
+import dev.mailcheck.store.JobStatus;
 import dev.mailcheck.store.ResultStore;
 import dev.mailcheck.store.Tally;
 import dev.mailcheck.verdict.ResultJson;
@@ -50,6 +53,8 @@ public final class DynamoResultStore implements ResultStore {
     private static final int MAX_ATTEMPTS = 12;
     private static final Duration BACKOFF_BASE = Duration.ofMillis(50);
     private static final Duration BACKOFF_CAP = Duration.ofSeconds(5);
+    /** Results as the API serves them, each reply linked to where it explains the code. */
+    private static final ObjectMapper JSON = ResultJson.mapper(Api::smtpCodeLink);
 
     private final DynamoDbClient dynamo;
     private final String table;
@@ -88,8 +93,8 @@ public final class DynamoResultStore implements ResultStore {
             dynamo.putItem(b -> b.tableName(table).item(jobItem(job))
                     .conditionExpression("attribute_not_exists(pk) OR NOT (#status IN (:done, :partial, :failed))")
                     .expressionAttributeNames(Map.of("#status", "status"))
-                    .expressionAttributeValues(Map.of(":done", s(Job.DONE), ":partial", s(Job.PARTIAL),
-                            ":failed", s(Job.FAILED))));
+                    .expressionAttributeValues(Map.of(":done", s(JobStatus.DONE.code()), ":partial", s(JobStatus.PARTIAL.code()),
+                            ":failed", s(JobStatus.FAILED.code()))));
             return true;
         } catch (ConditionalCheckFailedException e) {
             return false;
@@ -111,7 +116,7 @@ public final class DynamoResultStore implements ResultStore {
         item.put("pk", s("JOB#" + job.id()));
         item.put("sk", s("JOB"));
         item.put("source", s(job.source()));
-        item.put("status", s(job.status()));
+        item.put("status", s(job.status().code()));
         item.put("total", n(job.total()));
         item.put("counts", counts(job.counts()));
         item.put("created", s(job.created().toString()));
@@ -141,7 +146,7 @@ public final class DynamoResultStore implements ResultStore {
         AttributeValue chunks = item.get("chunks");
         AttributeValue notChecked = item.get("not_checked");
         AttributeValue error = item.get("error");
-        return Optional.of(new Job(id, item.get("source").s(), item.get("status").s(), Long.parseLong(item.get("total").n()),
+        return Optional.of(new Job(id, item.get("source").s(), JobStatus.of(item.get("status").s()), Long.parseLong(item.get("total").n()),
                 counts(item.get("counts")), Instant.parse(item.get("created").s()), Instant.parse(item.get("updated").s()),
                 results == null ? null : results.s(), chunks == null ? 0 : Integer.parseInt(chunks.n()),
                 notChecked == null ? null : Long.valueOf(notChecked.n()), error == null ? null : error.s()));
@@ -318,7 +323,7 @@ public final class DynamoResultStore implements ResultStore {
 
     private static String json(Object value) {
         try {
-            return ResultJson.mapper().writeValueAsString(value);
+            return JSON.writeValueAsString(value);
         } catch (JsonProcessingException e) {
             throw new UncheckedIOException(e);
         }

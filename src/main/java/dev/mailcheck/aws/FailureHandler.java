@@ -8,6 +8,8 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.mailcheck.LogPrivacy;
+import dev.mailcheck.jobs.Chunk;
+import dev.mailcheck.jobs.JobWorkflow;
 import dev.mailcheck.store.Job;
 import jakarta.inject.Named;
 import java.net.URLDecoder;
@@ -20,7 +22,7 @@ import java.util.Optional;
  * Lambda entry point for work given up on, so that no job stays {@code running} forever: chunks that
  * reached the chunk queue's dead-letter queue, and Lambda's on-failure records of uploads the upload
  * function failed on every try (an error, a crash, a timeout). Each ends its job partial or failed, with
- * the reason and the counts of what was and wasn't checked (see {@link ChunkProcessor#giveUp} and
+ * the reason and the counts of what was and wasn't checked (see {@link JobWorkflow#giveUp(Chunk, String)} and
  * {@link UploadProcessor#giveUp}).
  */
 @Named("failures")
@@ -29,13 +31,13 @@ public final class FailureHandler implements RequestHandler<SQSEvent, SQSBatchRe
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final UploadProcessor uploads;
-    private final ChunkProcessor chunks;
+    private final JobWorkflow chunks;
 
     public FailureHandler() {
         this(Functions.environment().uploads(), Functions.environment().chunks());
     }
 
-    FailureHandler(UploadProcessor uploads, ChunkProcessor chunks) {
+    FailureHandler(UploadProcessor uploads, JobWorkflow chunks) {
         this.uploads = uploads;
         this.chunks = chunks;
     }

@@ -3,8 +3,10 @@ package dev.mailcheck.aws;
 import dev.mailcheck.api.Api;
 import dev.mailcheck.dns.MxResolver;
 import dev.mailcheck.dns.TransportSecurityLookup;
+import dev.mailcheck.jobs.JobEvents;
+import dev.mailcheck.jobs.JobWorkflow;
 import dev.mailcheck.store.ResultStore;
-import dev.mailcheck.verdict.Checker;
+import dev.mailcheck.pipeline.Checker;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.sqs.SqsClient;
 
@@ -34,7 +36,7 @@ final class Functions {
         this.checker = new Checker(dns, null, security);
         this.s3 = Aws.s3();
         this.store = new DynamoResultStore(Aws.dynamo(), config.table(), config.retention());
-        this.events = config.eventBus() == null ? JobEvents.NONE : new JobEvents(Aws.events(), config.eventBus());
+        this.events = config.eventBus() == null ? JobEvents.NONE : new EventBridgeEvents(Aws.events(), config.eventBus());
     }
 
     static synchronized Functions environment() {
@@ -54,7 +56,8 @@ final class Functions {
         return new UploadProcessor(config, checker, s3, sqs, store, events);
     }
 
-    ChunkProcessor chunks() {
-        return new ChunkProcessor(checker, s3, store, events);
+    /** The workflow of the chunk and failure functions: checks chunks and ends jobs, splits nothing. */
+    JobWorkflow chunks() {
+        return JobWorkflow.chunkWorker(checker, store, events, new S3JobFiles(s3));
     }
 }

@@ -2,6 +2,7 @@ package dev.mailcheck.aws;
 
 import dev.mailcheck.api.JobQueue;
 import dev.mailcheck.store.Job;
+import dev.mailcheck.store.JobStatus;
 import dev.mailcheck.store.ResultStore;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -120,13 +121,13 @@ final class S3Jobs implements JobQueue {
         SortedMap<Integer, ?> failed = store.failedChunks(job.id());
         chunks = Math.max(chunks, done.isEmpty() ? 0 : done.lastKey() + 1);
         chunks = Math.max(chunks, failed.isEmpty() ? 0 : failed.lastKey() + 1);
-        ChunkProcessor.deleteParts(s3, bucket, job.id(), chunks);
+        new S3JobFiles(s3).deleteParts(bucket, job.id(), chunks);
     }
 
     /** The job as the trigger will know it; if the trigger got there first, its record stands. */
     private Job queued(String key, String etag) {
         String id = UploadProcessor.jobId(bucket, key, etag);
-        store.createJob(UploadProcessor.job(id, bucket, key, Job.QUEUED, Instant.now()));
+        store.createJob(UploadProcessor.job(id, bucket, key, JobStatus.QUEUED, Instant.now()));
         return store.job(id).orElseThrow();
     }
 }

@@ -5,26 +5,28 @@ import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.amazonaws.services.lambda.runtime.events.SQSBatchResponse;
 import com.amazonaws.services.lambda.runtime.events.SQSEvent;
 import dev.mailcheck.LogPrivacy;
+import dev.mailcheck.jobs.Chunk;
+import dev.mailcheck.jobs.JobWorkflow;
 import jakarta.inject.Named;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Lambda entry point for the chunk queue. Each message is one chunk; a chunk that fails is reported
- * alone (ReportBatchItemFailures), so SQS retries only it and, after the redrive limit, moves it to
- * the dead-letter queue, while the chunks that succeeded are deleted.
+ * Lambda entry point for the chunk queue. Each message is one chunk, checked by the {@link JobWorkflow}; a
+ * chunk that fails is reported alone (ReportBatchItemFailures), so SQS retries only it and, after the
+ * redrive limit, moves it to the dead-letter queue, while the chunks that succeeded are deleted.
  */
 @Named("sqs")
 public final class SqsChunkHandler implements RequestHandler<SQSEvent, SQSBatchResponse> {
 
-    private final ChunkProcessor processor;
+    private final JobWorkflow workflow;
 
     public SqsChunkHandler() {
         this(Functions.environment().chunks());
     }
 
-    SqsChunkHandler(ChunkProcessor processor) {
-        this.processor = processor;
+    SqsChunkHandler(JobWorkflow workflow) {
+        this.workflow = workflow;
     }
 
     @Override
@@ -33,7 +35,7 @@ public final class SqsChunkHandler implements RequestHandler<SQSEvent, SQSBatchR
         for (SQSEvent.SQSMessage m : event.getRecords()) {
             try {
                 Chunk chunk = Chunk.fromJson(m.getBody());
-                String finished = processor.process(chunk).map(job -> "; job " + job.status() + ": " + job.total()
+                String finished = workflow.process(chunk).map(job -> "; job " + job.status() + ": " + job.total()
                         + " results -> " + job.resultsKey()).orElse("");
                 context.getLogger().log("job " + chunk.job() + " chunk " + chunk.chunk() + ": " + chunk.records().size()
                         + " results" + finished);

@@ -1,16 +1,17 @@
 package dev.mailcheck.cli;
 
 import dev.mailcheck.LogPrivacy;
+import dev.mailcheck.api.Api;
 import dev.mailcheck.dns.MxResolver;
 import dev.mailcheck.dns.TransportSecurityLookup;
 import dev.mailcheck.lists.InputRecords;
-import dev.mailcheck.lists.ListRun;
+import dev.mailcheck.pipeline.ListRun;
 import dev.mailcheck.lists.ResultWriter;
 import dev.mailcheck.smtp.SmtpProber;
-import dev.mailcheck.verdict.Checker;
-import dev.mailcheck.verdict.Recheck;
-import dev.mailcheck.verdict.Rechecks;
-import dev.mailcheck.verdict.Batch;
+import dev.mailcheck.pipeline.Checker;
+import dev.mailcheck.pipeline.Recheck;
+import dev.mailcheck.pipeline.Rechecks;
+import dev.mailcheck.pipeline.Batch;
 import dev.mailcheck.verdict.CheckResult;
 import java.io.BufferedReader;
 import java.io.BufferedWriter;
@@ -245,7 +246,7 @@ final class CheckCommand implements Callable<Integer> {
 
         Sink(ResultWriter.Format format, Writer out, Summary summary, ProgressBar bar) {
             this.out = out;
-            this.writer = ResultWriter.of(format, out);
+            this.writer = ResultWriter.of(format, out, Api::smtpCodeLink);
             this.summary = summary;
             this.bar = bar;
         }
@@ -296,7 +297,7 @@ final class CheckCommand implements Callable<Integer> {
             }
             stream = Files.newInputStream(path);
         }
-        return ListRun.reader(stream);
+        return InputRecords.reader(stream);
     }
 
     private ProgressBar progressBar(PrintStream err) throws IOException {

@@ -1,6 +1,6 @@
 package dev.mailcheck.cli;
 
-import dev.mailcheck.verdict.Rechecks;
+import dev.mailcheck.pipeline.Rechecks;
 import java.io.PrintStream;
 import java.time.Duration;
 import java.util.Locale;

@@ -5,11 +5,12 @@ import dev.mailcheck.api.InProcessJobs;
 import dev.mailcheck.aws.DynamoResultStore;
 import dev.mailcheck.dns.MxResolver;
 import dev.mailcheck.dns.TransportSecurityLookup;
+import dev.mailcheck.jobs.JobWorkflow;
 import dev.mailcheck.smtp.SmtpSettings;
 import dev.mailcheck.store.LocalResultStore;
 import dev.mailcheck.store.ResultStore;
-import dev.mailcheck.verdict.Checker;
-import dev.mailcheck.verdict.Recheck;
+import dev.mailcheck.pipeline.Checker;
+import dev.mailcheck.pipeline.Recheck;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -70,6 +71,15 @@ final class ServeCommand implements Callable<Integer> {
             description = "Hours a finished job is kept without DynamoDB (default: ${DEFAULT-VALUE}).")
     long keptHours;
 
+    // Hidden: the defaults are Lambda's; tests cut small lists into several chunks with these.
+    @Option(names = "--inline-max-records", defaultValue = "" + JobWorkflow.INLINE_MAX_RECORDS, paramLabel = "N",
+            hidden = true, description = "Lists of up to N records are checked in one piece, larger ones in chunks.")
+    int inlineMaxRecords;
+
+    @Option(names = "--chunk-records", defaultValue = "" + JobWorkflow.CHUNK_RECORDS, paramLabel = "N", hidden = true,
+            description = "Records per chunk of a list checked in chunks.")
+    int chunkRecords;
+
     @Mixin
     PipelineOptions pipeline;
 
@@ -81,10 +91,16 @@ final class ServeCommand implements Callable<Integer> {
         }
         String table = System.getenv("TABLE_NAME");
         boolean local = table == null || table.isBlank();
+        JobWorkflow.Chunking chunking;
+        try {
+            chunking = new JobWorkflow.Chunking(inlineMaxRecords, chunkRecords);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), "--inline-max-records, --chunk-records: " + e.getMessage());
+        }
         ResultStore store;
         try {
             store = local ? new LocalResultStore(new LocalResultStore.Limits(Duration.ofHours(keptHours), keptJobs,
-                    keptResults)) : DynamoResultStore.fromEnvironment(table, Duration.ofDays(30));
+                    keptResults), Api::smtpCodeLink) : DynamoResultStore.fromEnvironment(table, Duration.ofDays(30));
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), "--kept-*: " + e.getMessage());
         }
@@ -94,8 +110,8 @@ final class ServeCommand implements Callable<Integer> {
         Checker checker = new Checker(dns, null, security);
         Checker withSmtp = smtp == null ? null : Api.smtpChecker(dns, smtp, security);
         // Jobs with ?smtp=true recheck greylisting: 3 tries within the hour it takes at worst.
-        Api api = new Api(checker, withSmtp, store, new InProcessJobs(checker, withSmtp, Recheck.DEFAULT, store, maxJobs),
-                corsOrigins);
+        Api api = new Api(checker, withSmtp, store, new InProcessJobs(new JobWorkflow.Checkers(checker, withSmtp,
+                Recheck.DEFAULT), store, maxJobs, chunking), corsOrigins);
 
         ApiServer server;
         try {

@@ -62,8 +62,8 @@ public final class MxResolver implements AutoCloseable {
     static final int MAX_MX_HOSTS = 10;
     private static final long MIN_TTL = 30;
     private static final long MAX_TTL = 86_400;
-    private static final long NEGATIVE_TTL = 300;
-    private static final long FAILURE_TTL = 30;
+    static final long NEGATIVE_TTL = 300;
+    static final long FAILURE_TTL = 30;
     /** Domains' answers kept at most; a few hundred bytes each. */
     static final long MAX_DOMAINS = 100_000;
     /** MX hosts' addresses kept at most (shared hosts are few; implicit-MX domains add one each). */
@@ -77,7 +77,7 @@ public final class MxResolver implements AutoCloseable {
     private final List<InetSocketAddress> tries;
     private final Duration tryTimeout;
     private final Duration timeout;
-    private final boolean allowPrivateMx;
+    private final MailRouting routing;
     /**
      * Queries in flight at once. A lookup has no thread of its own: each step is a callback on the thread
      * that completed the one before (a socket reader, mostly), so an answer goes straight to the next
@@ -108,7 +108,7 @@ public final class MxResolver implements AutoCloseable {
     MxResolver(List<InetSocketAddress> servers, Duration timeout, int maxInFlight, boolean allowPrivateMx, Ticker ticker,
                long maxDomains) {
         this.timeout = timeout;
-        this.allowPrivateMx = allowPrivateMx;
+        this.routing = new MailRouting(allowPrivateMx);
         this.domains = new SharedLookups<>(maxDomains, ticker, MailDomain::ttlSeconds);
         this.hosts = new SharedLookups<>(MAX_HOSTS, ticker, h -> h.failure == null ? h.ttl : 0);
         this.slots = new QuerySlots(maxInFlight);
@@ -185,127 +185,22 @@ public final class MxResolver implements AutoCloseable {
             throw new IllegalArgumentException("not a domain name: " + domain, e);
         }
         return query(name, Type.MX, false).thenCompose(mx -> switch (mx.kind) {
-            case NXDOMAIN -> CompletableFuture.completedFuture(MailDomain.of(domain, Reason.NO_SUCH_DOMAIN,
-                    "DNS says " + domain + " does not exist (NXDOMAIN).", NEGATIVE_TTL));
-            case FAILED -> CompletableFuture.completedFuture(MailDomain.of(domain, Reason.DNS_FAILURE,
-                    "The MX lookup for " + domain + " failed: " + mx.failure + ".", FAILURE_TTL));
-            case NODATA -> addresses(name).thenApply(self -> implicitMx(domain, self));
+            case NXDOMAIN -> CompletableFuture.completedFuture(routing.noSuchDomain(domain));
+            case FAILED -> CompletableFuture.completedFuture(routing.mxLookupFailed(domain, mx.failure));
+            case NODATA -> addresses(name).thenApply(self -> routing.implicitMx(domain, self));
             case RECORDS -> fromMxRecords(domain, mx);
         });
     }
 
     private CompletableFuture<MailDomain> fromMxRecords(String domain, Answer answer) {
-        List<MXRecord> real = new ArrayList<>();
-        int nullMx = -1;
-        for (var r : answer.records) {
-            if (r instanceof MXRecord mx) {
-                if (mx.getTarget().equals(Name.root)) {
-                    nullMx = mx.getPriority();
-                } else {
-                    real.add(mx);
-                }
-            }
-        }
-        long ttl = answer.ttl;
-        if (real.isEmpty()) {
-            return CompletableFuture.completedFuture(MailDomain.of(domain, Reason.NULL_MX, domain
-                    + " publishes a null MX (MX " + nullMx
-                    + " .): per RFC 7505 it accepts no mail, and its A/AAAA records are not a fallback.", ttl));
-        }
-        real.sort(BY_PREFERENCE);
-        boolean nullMixed = nullMx >= 0;
-        List<MXRecord> used = real.subList(0, Math.min(MAX_MX_HOSTS, real.size()));
+        List<MXRecord> used = MailRouting.hostsToAsk(answer.records);
         List<CompletableFuture<HostLookup>> lookups = new ArrayList<>(used.size());
         for (MXRecord r : used) {
             lookups.add(addresses(r.getTarget()));
         }
-        return CompletableFuture.allOf(lookups.toArray(CompletableFuture[]::new))
-                .thenApply(all -> fromMxHosts(domain, ttl, nullMixed, used, lookups));
-    }
-
-    /** @param lookups the addresses of {@code used}, all done */
-    private MailDomain fromMxHosts(String domain, long ttl, boolean nullMixed, List<MXRecord> used,
-                                   List<CompletableFuture<HostLookup>> lookups) {
-        List<MxHost> hosts = new ArrayList<>(used.size());
-        List<String> notes = new ArrayList<>();
-        MxHost best = null;
-        int usable = 0;
-        String failure = null;
-        for (int i = 0; i < used.size(); i++) {
-            HostLookup h = lookups.get(i).join();
-            MxHost host = new MxHost(used.get(i).getPriority(), h.host, h.addresses);
-            hosts.add(host);
-            if (!h.addresses.isEmpty()) {
-                ttl = Math.min(ttl, h.ttl);
-            } else if (h.failure != null && failure == null) {
-                failure = h.host + ": " + h.failure;
-            }
-            if (usable(h)) {
-                best = best == null ? host : best;
-                usable++;
-            } else {
-                String note = privateNote(h.host, h);
-                if (note != null) {
-                    notes.add(note);
-                }
-            }
-        }
-        String mixNote = nullMixed ? " A null MX is published beside real MX records; the real ones were used." : "";
-        String privateNote = notes.isEmpty() ? null : String.join("; ", notes);
-        if (best != null) {
-            return new MailDomain(domain, Reason.ACCEPTS_MAIL, "Mail for " + domain + " goes to " + best.host()
-                    + " (preference " + best.preference() + ")" + (usable > 1
-                    ? " or " + (usable - 1) + " other MX host" + (usable > 2 ? "s" : "") : "")
-                    + "." + (privateNote == null ? "" : " Not on the Internet, so left out: " + privateNote + ".")
-                    + mixNote, hosts, null, nullMixed, ttl);
-        }
-        if (failure != null) {
-            return new MailDomain(domain, Reason.DNS_FAILURE, "No MX host of " + domain
-                    + " could be resolved because DNS failed (" + failure + ")." + mixNote,
-                    hosts, null, nullMixed, FAILURE_TTL);
-        }
-        if (privateNote != null) {
-            return new MailDomain(domain, Reason.MX_PRIVATE_ADDRESS, "No MX host of " + domain
-                    + " has an address on the Internet: " + privateNote + "." + mixNote, hosts, null, nullMixed, ttl);
-        }
-        return new MailDomain(domain, Reason.MX_UNRESOLVABLE, "None of the MX hosts of " + domain + " ("
-                + String.join(", ", hosts.stream().map(MxHost::host).toList())
-                + ") has an A or AAAA record." + mixNote, hosts, null, nullMixed, Math.min(ttl, NEGATIVE_TTL));
-    }
-
-    private MailDomain implicitMx(String domain, HostLookup self) {
-        List<MxHost> implicit = List.of(new MxHost(0, domain, self.addresses));
-        String family = self.addresses.isEmpty() ? null : self.addresses.getFirst().contains(":") ? "AAAA" : "A";
-        String privateNote = privateNote(domain, self);
-        if (privateNote != null) {
-            return new MailDomain(domain, Reason.MX_PRIVATE_ADDRESS, domain + " has no MX records and its own address"
-                    + " (implicit MX) is not on the Internet: " + privateNote + ".", implicit, family, false, self.ttl);
-        }
-        if (family != null) {
-            return new MailDomain(domain, Reason.ACCEPTS_MAIL, domain + " has no MX records; mail goes to its own "
-                    + family + " record (implicit MX, RFC 5321 §5.1).",
-                    implicit, family, false, self.ttl);
-        }
-        if (self.failure != null) {
-            return MailDomain.of(domain, Reason.DNS_FAILURE, domain + " has no MX records and the lookup of its"
-                    + " own address failed: " + self.failure + ".", FAILURE_TTL);
-        }
-        return MailDomain.of(domain, Reason.NO_MAIL_HOST,
-                domain + " has no MX records and no A or AAAA record, so no host takes its mail.", NEGATIVE_TTL);
-    }
-
-    /** Whether mail may go to this host: it has a global address, or any address with --allow-private-mx. */
-    private boolean usable(HostLookup h) {
-        return !h.addresses.isEmpty() && (allowPrivateMx || h.refusal == null);
-    }
-
-    /** "HOST resolves to ADDRESS (WHY)" for a host with addresses but none usable; otherwise null. */
-    private String privateNote(String host, HostLookup h) {
-        if (allowPrivateMx || h.refusal == null) {
-            return null;
-        }
-        return host + " resolves to " + h.addresses.getFirst() + " (" + h.refusal + ")"
-                + (h.addresses.size() > 1 ? " and " + (h.addresses.size() - 1) + " more such" : "");
+        // Judged once every host's lookup is done: the joins below do not wait.
+        return CompletableFuture.allOf(lookups.toArray(CompletableFuture[]::new)).thenApply(all -> routing.viaMx(
+                domain, answer.records, answer.ttl, lookups.stream().map(CompletableFuture::join).toList()));
     }
 
     /**
@@ -369,7 +264,7 @@ public final class MxResolver implements AutoCloseable {
 
     /**
      * dnsjava's {@link Message#newQuery} but with its ID from {@link ThreadLocalRandom}: dnsjava's comes
-     * from one shared SecureRandom, a lock and a fifth of the cost of sending a query. Unpredictable enough
+     * from one SecureRandom shared, lock and all, by every query of the process. Unpredictable enough
      * here: an answer counts only if it comes from the server's address and port (connected sockets), to
      * the socket's ephemeral port (renewed every few thousand queries), with this ID and this question; an
      * off-path forger sees none of our IDs to learn the generator from, and one on the path needs no ID.
@@ -508,7 +403,7 @@ public final class MxResolver implements AutoCloseable {
     }
 
     /** @param refusal why its first address is not on the Internet, when none of its addresses is; else null */
-    private record HostLookup(String host, List<String> addresses, String refusal, String failure, long ttl) {
+    record HostLookup(String host, List<String> addresses, String refusal, String failure, long ttl) {
     }
 
     private enum Kind { RECORDS, NODATA, NXDOMAIN, FAILED }

@@ -152,14 +152,10 @@ public final class TransportSecurityLookup implements AutoCloseable {
         if (mx.nxdomain) {
             return List.of();
         }
-        List<MXRecord> records = mx.records.stream().filter(MXRecord.class::isInstance).map(MXRecord.class::cast)
-                .toList();
-        if (records.isEmpty()) {
+        if (mx.records.stream().noneMatch(MXRecord.class::isInstance)) {
             return List.of(domain);
         }
-        return records.stream().filter(r -> !r.getTarget().equals(Name.root))
-                .sorted(MxResolver.BY_PREFERENCE)
-                .limit(MxResolver.MAX_MX_HOSTS).map(MXRecord::getTarget).toList();
+        return MailRouting.hostsToAsk(mx.records).stream().map(MXRecord::getTarget).toList();
     }
 
     /** The {@code _mta-sts} TXT records make an MTA-STS record. */

@@ -5,15 +5,22 @@ import com.fasterxml.jackson.databind.MappingIterator;
 import com.fasterxml.jackson.dataformat.csv.CsvFactory;
 import com.fasterxml.jackson.dataformat.csv.CsvMapper;
 import com.fasterxml.jackson.dataformat.csv.CsvParser;
+import java.io.BufferedInputStream;
 import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
+import java.nio.charset.Charset;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.NoSuchElementException;
 import java.util.Set;
 import java.util.stream.Collectors;
+import java.util.zip.GZIPInputStream;
 
 /**
  * Reads input records lazily: one address per line, or the address column of a CSV file whose header
@@ -78,7 +85,7 @@ public final class InputRecords implements Iterator<InputRecords.Input> {
      */
     public static final int MAX_LINE_CHARS = 1000;
     /** The longest CSV field; the CSV parser refuses longer ones, which ends the CSV input (see nextRow). */
-    static final int MAX_CSV_FIELD_CHARS = 1 << 20;
+    public static final int MAX_CSV_FIELD_CHARS = 1 << 20;
 
     private static final CsvMapper CSV = new CsvMapper(CsvFactory.builder()
             .streamReadConstraints(StreamReadConstraints.builder().maxStringLength(MAX_CSV_FIELD_CHARS).build()).build());
@@ -236,5 +243,28 @@ public final class InputRecords implements Iterator<InputRecords.Input> {
             return new Input(String.join(",", row), "This CSV row has no value in the '" + columnHeader + "' column.");
         }
         return new Input(row.get(column), null);
+    }
+
+    /**
+     * A reader for a list as uploaded: gzip is recognised by its magic bytes; text is UTF-8, or UTF-16 when
+     * it starts with a UTF-16 byte-order mark (what spreadsheets call "Unicode text"). The mark itself is
+     * decoded to U+FEFF, which {@link InputRecords} drops. Undecodable bytes become U+FFFD, which the
+     * address stage rejects with a message of its own.
+     */
+    public static BufferedReader reader(InputStream raw) throws IOException {
+        BufferedInputStream in = new BufferedInputStream(raw, 1 << 16);
+        BufferedInputStream text = startsWith(in, 0x1f, 0x8b) ? new BufferedInputStream(new GZIPInputStream(in, 1 << 16), 1 << 16)
+                : in;
+        Charset charset = startsWith(text, 0xff, 0xfe) ? StandardCharsets.UTF_16LE
+                : startsWith(text, 0xfe, 0xff) ? StandardCharsets.UTF_16BE : StandardCharsets.UTF_8;
+        return new BufferedReader(new InputStreamReader(text, charset.newDecoder()
+                .onMalformedInput(CodingErrorAction.REPLACE).onUnmappableCharacter(CodingErrorAction.REPLACE)), 1 << 16);
+    }
+
+    private static boolean startsWith(BufferedInputStream in, int first, int second) throws IOException {
+        in.mark(2);
+        boolean match = in.read() == first && in.read() == second;
+        in.reset();
+        return match;
     }
 }

@@ -6,7 +6,6 @@ import dev.mailcheck.Reason;
 import dev.mailcheck.address.EmailAddress;
 import java.time.Duration;
 import java.util.EnumSet;
-import java.util.Optional;
 import java.util.Set;
 
 /** The signals of one parsed address, given what the DNS stage found for its domain. */
@@ -24,11 +23,20 @@ public final class SignalCheck {
     private final DomainLists lists;
     private final TypoSuggester typos;
     /**
-     * The suggestion depends on the domain alone (and whether it has a mail route), yet the edit-distance
-     * search was almost half of the list path's CPU when worked out again for every address of a domain.
+     * What depends on the domain alone (and whether it has a mail route), worked out once per domain: the
+     * edit-distance search was almost half of the list path's CPU when done again for every address of a
+     * domain, and the list look-ups the largest part of what was left.
      */
-    private final Cache<String, Optional<String>> suggestions = Caffeine.newBuilder()
-            .maximumSize(100_000).expireAfterAccess(Duration.ofHours(1)).build();
+    private final Cache<String, DomainSignals> withRoute = domainCache();
+    private final Cache<String, DomainSignals> withoutRoute = domainCache();
+
+    /** @param suggestion the domain probably meant, or null */
+    private record DomainSignals(boolean disposable, boolean freeProvider, String suggestion) {
+    }
+
+    private static Cache<String, DomainSignals> domainCache() {
+        return Caffeine.newBuilder().maximumSize(100_000).expireAfterAccess(Duration.ofHours(1)).build();
+    }
 
     public SignalCheck(DomainLists lists, TypoSuggester typos) {
         this.lists = lists;
@@ -53,10 +61,10 @@ public final class SignalCheck {
     public Signals of(EmailAddress address, Reason domainReason) {
         String domain = address.domain();
         boolean noRoute = NO_MAIL_ROUTE.contains(domainReason);
-        Signals.Suggestion suggestion = suggestions.get((noRoute ? "-" : "+") + domain,
-                        k -> noRoute ? typos.suggest(domain) : typos.nearPopular(domain))
-                .map(d -> new Signals.Suggestion(address.localPart() + "@" + d, d))
-                .orElse(null);
-        return new Signals(lists.role(address), lists.disposable(address), lists.freeProvider(address), suggestion);
+        DomainSignals d = (noRoute ? withoutRoute : withRoute).get(domain, k -> new DomainSignals(
+                lists.disposable(address), lists.freeProvider(address),
+                (noRoute ? typos.suggest(domain) : typos.nearPopular(domain)).orElse(null)));
+        return new Signals(lists.role(address), d.disposable(), d.freeProvider(), d.suggestion() == null ? null
+                : new Signals.Suggestion(address.localPart() + "@" + d.suggestion(), d.suggestion()));
     }
 }

@@ -6,16 +6,18 @@ import dev.mailcheck.smtp.SmtpReport.StartTls;
 import java.util.List;
 
 /**
- * Reply interpretation: what a session heard, turned into one address's {@link SmtpOutcome}. The
- * reason comes from {@link ReplyMeaning}; this adds the sentence, the report and the transcript.
+ * The one home of which {@link SmtpOutcome} a situation gives: a factory named for each, from a reply
+ * heard (its reason read by {@link ReplyMeaning}, the one home of what a reply means) to an address not
+ * probed at all. Each adds the sentence, the report and the transcript; nothing else in the SMTP stage,
+ * nor the pipeline around it, picks a {@link Reason}.
  */
-final class Outcomes {
+public final class Outcomes {
 
     private Outcomes() {
     }
 
     /** An outcome from a session: {@code heard} is everything that bears on the address, prelude first. */
-    static SmtpOutcome of(SmtpSession s, Reason reason, String detail, Reply decisive, Stage stage, Log heard,
+    private static SmtpOutcome of(SmtpSession s, Reason reason, String detail, Reply decisive, Stage stage, Log heard,
                           CatchAll catchAll) {
         Integer retry = ReplyMeaning.worthRetrying(reason) && decisive != null
                 ? ReplyMeaning.retryAfterSeconds(decisive) : null;
@@ -43,6 +45,18 @@ final class Outcomes {
             reason = Reason.ACCEPT_ALL;
         }
         return of(s, reason, explain(reason, s.host(), decisive, catchAll), decisive, stage, heard, catchAll);
+    }
+
+    /** The server refused the sender at MAIL FROM: about the prober or the domain, not this mailbox. */
+    static SmtpOutcome senderRefused(SmtpSession s, Reply mail, Log heard) {
+        return of(s, ReplyMeaning.ofSession(mail), s.host() + " refused the sender at MAIL FROM: " + mail, mail,
+                Stage.MAIL, heard, CatchAll.NOT_CHECKED);
+    }
+
+    /** The local part is not ASCII and the server does not offer SMTPUTF8 (RFC 6531): it was not asked. */
+    static SmtpOutcome smtputf8Unsupported(SmtpSession s) {
+        return of(s, Reason.SMTPUTF8_UNSUPPORTED, s.host() + " does not offer SMTPUTF8, which the non-ASCII local"
+                + " part needs.", null, Stage.EHLO, s.prelude(), CatchAll.NOT_CHECKED);
     }
 
     /** The server closed the session with 421 before this address was asked: it said "later", not "no". */
@@ -79,14 +93,31 @@ final class Outcomes {
                 + " (timeout or refused connection); not tried again.", Stage.CONNECT);
     }
 
-    /** A defect (a bug, a resource running out) ended the worker that held this address. */
-    static SmtpOutcome failedUnexpectedly(Throwable e) {
+    /** No answer came before the whole check's deadline ({@code deadline} as the user reads it). */
+    public static SmtpOutcome noAnswerBefore(String deadline) {
+        return withoutSession(Reason.SMTP_UNREACHABLE, "No answer from the SMTP stage within the check's deadline of "
+                + deadline + " (a slow mail host, or a long wait for a free connection); check again later.", null);
+    }
+
+    /** A defect (a bug, a resource running out) ended the worker that held this address, or the stage itself. */
+    public static SmtpOutcome failedUnexpectedly(Throwable e) {
         return withoutSession(Reason.SMTP_PROTOCOL_ERROR, "The SMTP stage failed unexpectedly"
                 + (e == null ? "" : ": " + e.getClass().getSimpleName()) + "; nothing was learnt about the mailbox.",
                 null);
     }
 
-    static SmtpOutcome withoutSession(Reason reason, String detail, Stage stage) {
+    /** Not probed: a local part with < or > can't be put in an SMTP command safely. */
+    static SmtpOutcome unsafeLocalPart() {
+        return withoutSession(Reason.UNVERIFIABLE,
+                "The local part contains < or >, which the prober never puts in an SMTP command.", null);
+    }
+
+    /** Not probed: no MX host has an address the prober may connect to; {@code refused} says why. */
+    static SmtpOutcome noPublicHost(String refused) {
+        return withoutSession(Reason.MX_PRIVATE_ADDRESS, refused, null);
+    }
+
+    private static SmtpOutcome withoutSession(Reason reason, String detail, Stage stage) {
         return new SmtpOutcome(reason, detail, null, new SmtpReport(null, null, stage, List.of(),
                 StartTls.NOT_OFFERED, null, CatchAll.NOT_CHECKED, null, List.of()));
     }

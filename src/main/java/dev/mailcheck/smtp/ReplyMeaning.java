@@ -1,6 +1,7 @@
 package dev.mailcheck.smtp;
 
 import dev.mailcheck.Reason;
+import dev.mailcheck.smtp.SmtpReport.CatchAll;
 import java.util.List;
 import java.util.Locale;
 import java.util.regex.Pattern;
@@ -83,6 +84,15 @@ final class ReplyMeaning {
             return Reason.MAILBOX_REJECTED;
         }
         return r.code() >= 500 && r.code() <= 504 ? Reason.SMTP_PROTOCOL_ERROR : Reason.SMTP_BLOCKED;
+    }
+
+    /** The answer to RCPT for a mailbox nobody has: what it says about the domain's other answers. */
+    static CatchAll ofMadeUpMailbox(Reply r) {
+        return switch (ofRcpt(r)) {
+            case MAILBOX_ACCEPTED -> CatchAll.ACCEPTS_ALL;
+            case MAILBOX_REJECTED -> CatchAll.REJECTS_UNKNOWN;
+            default -> CatchAll.INCONCLUSIVE;
+        };
     }
 
     /**

@@ -4,16 +4,11 @@ import dev.mailcheck.Reason;
 import dev.mailcheck.SmtpReply;
 
 /**
- * The SMTP stage's answer for one address.
+ * The SMTP stage's answer for one address, as {@link Outcomes} builds it.
  *
  * @param reply the reply that decided it, which a real send would meet too; null when none was seen
  */
 public record SmtpOutcome(Reason reason, String detail, SmtpReply reply, SmtpReport report) {
-
-    /** An answer for which no session was used (not probed, or no answer in time). */
-    public static SmtpOutcome withoutSession(Reason reason, String detail) {
-        return Outcomes.withoutSession(reason, detail, null);
-    }
 
     /** The decisive reply, or the reason's usual one when the server gave none. */
     public SmtpReply predictedReply() {

@@ -3,7 +3,6 @@ package dev.mailcheck.smtp;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Expiry;
-import dev.mailcheck.Reason;
 import dev.mailcheck.address.EmailAddress;
 import dev.mailcheck.dns.AddressGuard;
 import dev.mailcheck.dns.MailDomain;
@@ -75,13 +74,11 @@ public final class SmtpProber implements AutoCloseable {
      */
     public CompletableFuture<SmtpOutcome> probe(EmailAddress address, MailDomain domain) {
         if (address.localPart().indexOf('<') >= 0 || address.localPart().indexOf('>') >= 0) {
-            return CompletableFuture.completedFuture(Outcomes.withoutSession(Reason.UNVERIFIABLE,
-                    "The local part contains < or >, which the prober never puts in an SMTP command.", null));
+            return CompletableFuture.completedFuture(Outcomes.unsafeLocalPart());
         }
         DomainWork work = domains.get(domain.domain(), d -> new DomainWork(domain));
         if (work.plan.targets().isEmpty()) {
-            return CompletableFuture.completedFuture(
-                    Outcomes.withoutSession(Reason.MX_PRIVATE_ADDRESS, work.plan.refused(), null));
+            return CompletableFuture.completedFuture(Outcomes.noPublicHost(work.plan.refused()));
         }
         Pending p = new Pending(address);
         work.queue.add(p);

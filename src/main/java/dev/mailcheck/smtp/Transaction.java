@@ -1,6 +1,5 @@
 package dev.mailcheck.smtp;
 
-import dev.mailcheck.Reason;
 import dev.mailcheck.smtp.SmtpReport.CatchAll;
 import java.util.ArrayList;
 import java.util.List;
@@ -51,8 +50,7 @@ final class Transaction {
         Reply mail = s.mail(settings.mailFrom(), asked.stream().anyMatch(p -> p.address.smtpUtf8()), head);
         if (!mail.positive()) {
             for (Pending p : asked) {
-                held.answer(p, Outcomes.of(s, ReplyMeaning.ofSession(mail), s.host() + " refused the sender at MAIL FROM: "
-                        + mail, mail, Stage.MAIL, s.prelude().then(head), CatchAll.NOT_CHECKED));
+                held.answer(p, Outcomes.senderRefused(s, mail, s.prelude().then(head)));
             }
             return mail.code() != 421 && s.rset() ? End.CONTINUE : close();
         }
@@ -102,8 +100,7 @@ final class Transaction {
         List<Pending> asked = new ArrayList<>();
         for (Pending p : batch) {
             if (p.address.smtpUtf8() && !s.offers("SMTPUTF8")) {
-                held.answer(p, Outcomes.of(s, Reason.SMTPUTF8_UNSUPPORTED, s.host() + " does not offer SMTPUTF8, which"
-                        + " the non-ASCII local part needs.", null, Stage.EHLO, s.prelude(), CatchAll.NOT_CHECKED));
+                held.answer(p, Outcomes.smtputf8Unsupported(s));
             } else {
                 asked.add(p);
             }
@@ -157,9 +154,7 @@ final class Transaction {
             Reply r = s.rcpt(made, head);
             rcpts.increment();
             head.lines().add("(that was the catch-all test with a made-up mailbox)");
-            Reason meaning = ReplyMeaning.ofRcpt(r);
-            catchAllTest.settle(meaning == Reason.MAILBOX_ACCEPTED ? CatchAll.ACCEPTS_ALL
-                    : meaning == Reason.MAILBOX_REJECTED ? CatchAll.REJECTS_UNKNOWN : CatchAll.INCONCLUSIVE);
+            catchAllTest.settle(ReplyMeaning.ofMadeUpMailbox(r));
             return r;
         } finally {
             catchAllTest.settle(CatchAll.INCONCLUSIVE);

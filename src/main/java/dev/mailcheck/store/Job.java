@@ -9,8 +9,7 @@ import java.util.Map;
  *
  * @param id          stable for the same input, so that running it again overwrites rather than duplicates
  * @param source      what was checked (e.g. {@code s3://bucket/uploads/list.csv})
- * @param status      {@code queued}, {@code running}, or how it ended: {@code done}, {@code partial} (some
- *                    records could not be checked) or {@code failed}
+ * @param status      where it is, or how it ended
  * @param total       results stored so far
  * @param resultsKey  where the results file is (or will be) written; null for a job without one
  * @param chunks      how many chunks the list was split into; 0 while it is being split, or when it is
@@ -19,33 +18,27 @@ import java.util.Map;
  *                    was not read to its end)
  * @param error       why a partial or failed job did not check everything; null otherwise
  */
-public record Job(String id, String source, String status, long total, Map<Verdict, Long> counts,
+public record Job(String id, String source, JobStatus status, long total, Map<Verdict, Long> counts,
                   Instant created, Instant updated, String resultsKey, int chunks, Long notChecked, String error) {
 
-    public static final String QUEUED = "queued";
-    public static final String RUNNING = "running";
-    public static final String DONE = "done";
-    public static final String PARTIAL = "partial";
-    public static final String FAILED = "failed";
-
     /** A job that has not ended (or ended done): nothing left unchecked, no error. */
-    public Job(String id, String source, String status, long total, Map<Verdict, Long> counts, Instant created,
+    public Job(String id, String source, JobStatus status, long total, Map<Verdict, Long> counts, Instant created,
                Instant updated, String resultsKey, int chunks) {
         this(id, source, status, total, counts, created, updated, resultsKey, chunks, 0L, null);
     }
 
     /** Whether the job has ended: done, partial or failed. Nothing changes it afterwards. */
     public boolean finished() {
-        return status.equals(DONE) || status.equals(PARTIAL) || status.equals(FAILED);
+        return status.finished();
     }
 
-    public Job with(String status, Tally tally, int chunks) {
+    public Job with(JobStatus status, Tally tally, int chunks) {
         return new Job(id, source, status, tally.total(), tally.counts(), created, Instant.now(), resultsKey, chunks,
                 notChecked, error);
     }
 
     /** The job ended short: what was checked, how many records were not (null: unknown), and why. */
-    public Job ended(String status, Tally checked, Long notChecked, String error, String resultsKey) {
+    public Job ended(JobStatus status, Tally checked, Long notChecked, String error, String resultsKey) {
         return new Job(id, source, status, checked.total(), checked.counts(), created, Instant.now(), resultsKey, chunks,
                 notChecked, error);
     }

@@ -1,6 +1,7 @@
 package dev.mailcheck.store;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Expiry;
@@ -27,6 +28,7 @@ import java.util.Optional;
 import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.function.IntFunction;
 import java.util.function.Predicate;
 
 /**
@@ -55,13 +57,16 @@ public final class LocalResultStore implements ResultStore, AutoCloseable {
     }
 
     private final Cache<String, Kept> jobs;
+    private final ObjectMapper json;
 
-    public LocalResultStore(Limits limits) {
-        this(limits, Ticker.systemTicker());
+    /** @param replyLink where a reply code is explained (each stored result's {@code reference}), null where nowhere */
+    public LocalResultStore(Limits limits, IntFunction<String> replyLink) {
+        this(limits, Ticker.systemTicker(), replyLink);
     }
 
     /** @param ticker the clock of {@code keepFor} */
-    public LocalResultStore(Limits limits, Ticker ticker) {
+    public LocalResultStore(Limits limits, Ticker ticker, IntFunction<String> replyLink) {
+        this.json = ResultJson.mapper(replyLink);
         long floor = limits.keptResults() / limits.keptJobs();
         long keepFor = limits.keepFor().toNanos();
         this.jobs = Caffeine.newBuilder()
@@ -145,7 +150,7 @@ public final class LocalResultStore implements ResultStore, AutoCloseable {
 
     @Override
     public void putResults(String jobId, List<Positioned> batch) {
-        jobs.get(jobId, id -> new Kept()).results.put(batch);
+        jobs.get(jobId, id -> new Kept()).results.put(batch, json);
     }
 
     @Override
@@ -222,7 +227,7 @@ public final class LocalResultStore implements ResultStore, AutoCloseable {
         private byte[] verdicts = new byte[0];
         private boolean closed;
 
-        synchronized void put(List<Positioned> batch) {
+        synchronized void put(List<Positioned> batch, ObjectMapper json) {
             if (batch.isEmpty()) {
                 return;
             }
@@ -232,7 +237,7 @@ public final class LocalResultStore implements ResultStore, AutoCloseable {
                 if (batch.get(i).position() < 0 || batch.get(i).position() >= Integer.MAX_VALUE - 8) {
                     throw new IllegalArgumentException("position " + batch.get(i).position() + " is out of range here");
                 }
-                byte[] line = json(batch.get(i));
+                byte[] line = json(json, batch.get(i));
                 if (line.length >= 1 << LENGTH_BITS) {
                     throw new IllegalStateException("a result of " + line.length + " bytes");
                 }
@@ -332,9 +337,9 @@ public final class LocalResultStore implements ResultStore, AutoCloseable {
             return new String(in.array(), StandardCharsets.UTF_8);
         }
 
-        private static byte[] json(Positioned p) {
+        private static byte[] json(ObjectMapper json, Positioned p) {
             try {
-                return ResultJson.mapper().writeValueAsBytes(p.result());
+                return json.writeValueAsBytes(p.result());
             } catch (JsonProcessingException e) {
                 throw new UncheckedIOException(e);
             }

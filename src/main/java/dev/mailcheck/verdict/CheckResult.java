@@ -38,13 +38,13 @@ public record CheckResult(String address, String normalized, String domain, Stri
                           @JsonUnwrapped Signals signals, List<MxHost> mx, String mxFallback, boolean nullMxIgnored,
                           SmtpReport smtp, TransportSecurity security, int tries) {
 
-    static CheckResult invalid(String input, String detail) {
+    public static CheckResult invalid(String input, String detail) {
         Reason r = Reason.INVALID_SYNTAX;
         return new CheckResult(input, null, null, null, false, r.verdict(), r, detail, r.predictedReply(),
                 Signals.NONE, List.of(), null, false, null, null, 1);
     }
 
-    static CheckResult of(String input, EmailAddress address, MailDomain domain, Signals signals) {
+    public static CheckResult of(String input, EmailAddress address, MailDomain domain, Signals signals) {
         Reason r = domain.reason();
         return new CheckResult(input, address.normalized(), address.domain(), address.unicodeDomain(),
                 address.smtpUtf8(), r.verdict(), r, domain.detail(), r.predictedReply(), signals, domain.mx(),
@@ -52,14 +52,14 @@ public record CheckResult(String address, String normalized, String domain, Stri
     }
 
     /** The SMTP stage's answer replaces the DNS stage's, which only said that mail can be routed. */
-    static CheckResult of(String input, EmailAddress address, MailDomain domain, Signals signals, SmtpOutcome smtp) {
+    public static CheckResult of(String input, EmailAddress address, MailDomain domain, Signals signals, SmtpOutcome smtp) {
         Reason r = smtp.reason();
         return new CheckResult(input, address.normalized(), address.domain(), address.unicodeDomain(),
                 address.smtpUtf8(), r.verdict(), r, smtp.detail(), smtp.predictedReply(), signals, domain.mx(),
                 domain.fallback(), domain.nullMxIgnored(), smtp.report(), null, 1);
     }
 
-    CheckResult withSecurity(TransportSecurity report) {
+    public CheckResult withSecurity(TransportSecurity report) {
         return new CheckResult(address, normalized, domain, domainUnicode, smtputf8, verdict, reason, detail,
                 predictedReply, signals, mx, mxFallback, nullMxIgnored, smtp, report, tries);
     }

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.SerializerProvider;
 import com.fasterxml.jackson.databind.annotation.JsonAppend;
+import com.fasterxml.jackson.databind.cfg.ContextAttributes;
 import com.fasterxml.jackson.databind.cfg.MapperConfig;
 import com.fasterxml.jackson.databind.introspect.AnnotatedClass;
 import com.fasterxml.jackson.databind.introspect.BeanPropertyDefinition;
@@ -15,16 +16,17 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.ser.VirtualBeanPropertyWriter;
 import com.fasterxml.jackson.databind.util.Annotations;
 import dev.mailcheck.SmtpReply;
-import dev.mailcheck.codes.ReplyCodes;
+import java.util.function.IntFunction;
 
 /**
  * The JSON shape of a {@link CheckResult}, the same wherever a result is written. A reply is written with a
- * {@code reference}: where {@code GET /v1/smtp-codes/{code}} explains its code, null for a code the reference
- * lacks. The link is the result format's, not the reply's, so {@link SmtpReply} stays two numbers.
+ * {@code reference}: where its code is explained, as the edge that writes the result says (the API's
+ * {@code GET /v1/smtp-codes/{code}}), null for a code it does not explain. The link is the edge's, so neither
+ * {@link SmtpReply} (two numbers) nor the core knows the API's paths.
  */
 public final class ResultJson {
 
-    private static final ObjectMapper MAPPER = JsonMapper.builder()
+    private static final ObjectMapper SHAPE = JsonMapper.builder()
             .propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
             .disable(SerializationFeature.FAIL_ON_EMPTY_BEANS)
             .addMixIn(SmtpReply.class, ReplyWithReference.class)
@@ -33,8 +35,14 @@ public final class ResultJson {
     private ResultJson() {
     }
 
-    public static ObjectMapper mapper() {
-        return MAPPER;
+    /**
+     * A mapper that writes results in this shape; made once per writer, as each is a copy.
+     *
+     * @param reference where a reply code is explained, or null for a code explained nowhere
+     */
+    public static ObjectMapper mapper(IntFunction<String> reference) {
+        return SHAPE.copy().setDefaultAttributes(ContextAttributes.getEmpty().withSharedAttribute(Reference.class,
+                reference));
     }
 
     @JsonAppend(props = @JsonAppend.Prop(value = Reference.class, name = "reference",
@@ -55,8 +63,7 @@ public final class ResultJson {
 
         @Override
         protected Object value(Object reply, JsonGenerator gen, SerializerProvider prov) {
-            int code = ((SmtpReply) reply).code();
-            return ReplyCodes.bundled().has(code) ? "/v1/smtp-codes/" + code : null;
+            return ((IntFunction<?>) prov.getAttribute(Reference.class)).apply(((SmtpReply) reply).code());
         }
 
         @Override

@@ -9,7 +9,7 @@ import dev.mailcheck.dns.MxResolver;
 import dev.mailcheck.store.LocalResultStore;
 import dev.mailcheck.testbed.FuzzBudget;
 import dev.mailcheck.testbed.Nsd;
-import dev.mailcheck.verdict.Checker;
+import dev.mailcheck.pipeline.Checker;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -40,7 +40,7 @@ class ApiFuzzTest {
     @BeforeContainer
     static void start() {
         dns = new MxResolver(List.of(Nsd.shared().address()), Duration.ofSeconds(2), 64, true);
-        LocalResultStore store = new LocalResultStore(LocalResultStore.Limits.DEFAULT);
+        LocalResultStore store = new LocalResultStore(LocalResultStore.Limits.DEFAULT, Api::smtpCodeLink);
         api = new Api(new Checker(dns), null, store, new InProcessJobs(new Checker(dns), store, 4), List.of());
     }
 

@@ -9,13 +9,15 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.mailcheck.dns.MxResolver;
 import dev.mailcheck.dns.TransportSecurityLookup;
+import dev.mailcheck.jobs.JobWorkflow;
+import dev.mailcheck.store.JobStatus;
 import dev.mailcheck.store.LocalResultStore;
-import dev.mailcheck.verdict.Recheck;
+import dev.mailcheck.pipeline.Recheck;
 import dev.mailcheck.testbed.Postfix;
 import dev.mailcheck.smtp.SmtpSettings;
 import dev.mailcheck.testbed.Nsd;
 import dev.mailcheck.testbed.Unbound;
-import dev.mailcheck.verdict.Checker;
+import dev.mailcheck.pipeline.Checker;
 import dev.mailcheck.aws.DynamoResultStore;
 import dev.mailcheck.testbed.Moto;
 import java.io.ByteArrayInputStream;
@@ -54,7 +56,7 @@ class ApiTest {
     @BeforeAll
     static void start() {
         dns = new MxResolver(List.of(Nsd.shared().address()), Duration.ofSeconds(3), 64, true);
-        LocalResultStore store = new LocalResultStore(LocalResultStore.Limits.DEFAULT);
+        LocalResultStore store = new LocalResultStore(LocalResultStore.Limits.DEFAULT, Api::smtpCodeLink);
         api = new Api(new Checker(dns), null, store, new InProcessJobs(new Checker(dns), store, 4), List.of("https://signup.example"));
     }
 
@@ -82,6 +84,18 @@ class ApiTest {
         assertEquals("/v1/smtp-codes/556", result.at("/predicted_reply/reference").asText());
     }
 
+    /** Every written result links its reply to where GET /v1/smtp-codes explains the code; null for a code it lacks. */
+    @ParameterizedTest(name = "{0} -> {1}")
+    @CsvSource(nullValues = "-", textBlock = """
+            556, /v1/smtp-codes/556
+            250, /v1/smtp-codes/250
+            571, -
+            299, -
+            """)
+    void smtpCodeLink(int code, String link) {
+        assertEquals(link, Api.smtpCodeLink(code));
+    }
+
     /** security=true adds the domain's transport security, where the deployment has a lookup for it. */
     @ParameterizedTest(name = "{0} security={2} on {1} -> {3}")
     @CsvSource(delimiter = '|', nullValues = "-", textBlock = """
@@ -102,7 +116,7 @@ class ApiTest {
         try (MxResolver mx = new MxResolver(List.of(resolver), Duration.ofSeconds(3), 16, true);
              TransportSecurityLookup lookup = new TransportSecurityLookup(List.of(resolver), Duration.ofSeconds(3), 16, true)) {
             Checker checker = new Checker(mx, null, deployment.equals("lookup") ? lookup : null);
-            LocalResultStore store = new LocalResultStore(LocalResultStore.Limits.DEFAULT);
+            LocalResultStore store = new LocalResultStore(LocalResultStore.Limits.DEFAULT, Api::smtpCodeLink);
             Api secured = new Api(checker, null, store, new InProcessJobs(checker, store, 4), List.of());
             Api.Response r = method.equals("GET")
                     ? secured.handle(new Api.Request("GET", "/v1/check", security == null
@@ -269,23 +283,26 @@ class ApiTest {
      * A serve job with {@code ?smtp=true} against a real postgrey that lets a retry through after two seconds:
      * the greylisted address waits for its recheck (the job shows {@code rechecking: 1} meanwhile and stays
      * running), then comes out with its final answer and {@code tries}; the address after it keeps its place.
-     * The server's hint is 300 s: that the job ends at all shows the window shortened the wait.
+     * The server's hint is 300 s: that the job ends at all shows the window shortened the wait. Split into chunks
+     * of one address, the greylisted one's chunk holds the job open while the other's is done.
      */
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', textBlock = """
-            # scenario                                   | tries allowed | window (s) | reason            | tries | seen waiting
-            greylisted, no recheck                       | 1             | 0          | temporary_failure | 1     | false
-            greylisted, rechecked after postgrey's delay | 3             | 8          | mailbox_accepted  | 2     | true
+            # scenario                                   | per chunk (0: one piece) | tries allowed | window (s) | reason            | tries | seen waiting
+            greylisted, no recheck                       | 0                        | 1             | 0          | temporary_failure | 1     | false
+            greylisted, rechecked after postgrey's delay | 0                        | 3             | 8          | mailbox_accepted  | 2     | true
+            the same, each address a chunk of its own    | 1                        | 3             | 8          | mailbox_accepted  | 2     | true
             """)
-    void aSmtpJobRechecksGreylistingBeforeItEnds(String scenario, int tries, int window, String reason, int tried,
-                                                 boolean seenWaiting) throws Exception {
+    void aSmtpJobRechecksGreylistingBeforeItEnds(String scenario, int perChunk, int tries, int window, String reason,
+                                                 int tried, boolean seenWaiting) throws Exception {
         // postgrey remembers (client, sender, recipient): a sender of its own makes this job's first try new
         SmtpSettings smtp = new SmtpSettings("prober.test", "recheck-" + UUID.randomUUID() + "@checker.test",
                 Postfix.shared().port(), false, false, true, null, Map.of(), 50, 2, 64, 8, Duration.ofMillis(250));
-        LocalResultStore store = new LocalResultStore(LocalResultStore.Limits.DEFAULT);
+        LocalResultStore store = new LocalResultStore(LocalResultStore.Limits.DEFAULT, Api::smtpCodeLink);
         Checker withSmtp = Api.smtpChecker(dns, smtp, null);
-        Api serve = new Api(new Checker(dns), withSmtp, store, new InProcessJobs(new Checker(dns), withSmtp,
-                new Recheck(tries, Duration.ofSeconds(window)), store, 4), List.of());
+        Api serve = new Api(new Checker(dns), withSmtp, store, new InProcessJobs(new JobWorkflow.Checkers(
+                new Checker(dns), withSmtp, new Recheck(tries, Duration.ofSeconds(window))), store, 4,
+                perChunk == 0 ? JobWorkflow.Chunking.DEFAULT : new JobWorkflow.Chunking(0, perChunk)), List.of());
         Api.Response accepted = serve.handle(new Api.Request("POST", "/v1/jobs", Map.of("smtp", "true"),
                 Map.of("content-type", "text/plain"), "alice@shortgrey.smtp.test\nuser@nullmx.checker.test\n"));
         assertEquals(202, accepted.status(), accepted.body());
@@ -312,6 +329,7 @@ class ApiTest {
         assertEquals(reason, results.get(0).get("reason").asText(), results.get(0)::toString);
         assertEquals(tried, results.get(0).get("tries").asInt(), results.get(0)::toString);
         assertEquals(1, results.get(1).get("tries").asInt(), results.get(1)::toString);
+        assertEquals(perChunk == 0 ? 0 : 2, job.path("chunks").asInt(), job::toString);
     }
 
     /** A job that asks for the SMTP probe where it is off is refused, naming the field. */
@@ -449,7 +467,7 @@ class ApiTest {
         try (DatagramSocket silent = new DatagramSocket(new InetSocketAddress("127.0.0.1", 0));
              MxResolver slow = new MxResolver(List.of((InetSocketAddress) silent.getLocalSocketAddress()),
                      Duration.ofSeconds(3), 8, false);
-             LocalResultStore store = new LocalResultStore(LocalResultStore.Limits.DEFAULT)) {
+             LocalResultStore store = new LocalResultStore(LocalResultStore.Limits.DEFAULT, Api::smtpCodeLink)) {
             Api oneAtATime = new Api(new Checker(slow), null, store, new InProcessJobs(new Checker(slow), store, 1), List.of());
             Api.Request post = new Api.Request("POST", "/v1/jobs", Map.of(), Map.of("content-type", "text/plain"),
                     "a@silent.checker.test\n");
@@ -461,7 +479,7 @@ class ApiTest {
             assertTrue(json(refused).get("error").asText().contains("1 job(s) are already under way"), refused.body());
             String id = json(first).get("id").asText();
             long deadline = System.nanoTime() + 30_000_000_000L;
-            while (!store.job(id).orElseThrow().status().equals("done") && System.nanoTime() < deadline) {
+            while (store.job(id).orElseThrow().status() != JobStatus.DONE && System.nanoTime() < deadline) {
                 Thread.sleep(50);
             }
             assertEquals(202, oneAtATime.handle(post).status(), "a slot is free again once the job is done");

@@ -6,13 +6,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.mailcheck.Verdict;
 import dev.mailcheck.store.Job;
+import dev.mailcheck.store.JobStatus;
 import dev.mailcheck.store.ResultStore;
 import dev.mailcheck.store.Tally;
 import dev.mailcheck.store.ResultStore.Positioned;
 import dev.mailcheck.testbed.DynamoFaultProxy;
 import dev.mailcheck.testbed.Moto;
 import dev.mailcheck.verdict.CheckResult;
-import dev.mailcheck.verdict.Checker;
+import dev.mailcheck.pipeline.Checker;
 import dev.mailcheck.dns.MxResolver;
 import java.time.Duration;
 import java.time.Instant;
@@ -52,16 +53,26 @@ class DynamoResultStoreTest {
         }
     }
 
+    /** Stored as the API serves them: each reply linked to where GET /v1/smtp-codes explains its code. */
+    @Test
+    void resultsAreStoredWithTheirReplysLink() {
+        DynamoResultStore store = new DynamoResultStore(Moto.shared().dynamo(), TABLE, Duration.ofDays(30));
+        store.putResults("j0", results(1));
+        String stored = store.results("j0", null, 10).results().getFirst();
+        assertTrue(stored.contains("\"predicted_reply\":{\"code\":501,\"enhanced\":\"5.1.3\","
+                + "\"reference\":\"/v1/smtp-codes/501\"}"), stored);
+    }
+
     @Test
     void jobRoundTrip() {
         DynamoResultStore store = new DynamoResultStore(Moto.shared().dynamo(), TABLE, Duration.ofDays(30));
         Instant now = Instant.now().truncatedTo(ChronoUnit.MILLIS);
-        Job job = new Job("j1", "s3://b/uploads/x.csv", "done", 3, Map.of(Verdict.UNDELIVERABLE, 2L, Verdict.UNKNOWN, 1L),
+        Job job = new Job("j1", "s3://b/uploads/x.csv", JobStatus.DONE, 3, Map.of(Verdict.UNDELIVERABLE, 2L, Verdict.UNKNOWN, 1L),
                 now, now, "results/x.csv", 2);
         store.putJob(job);
         assertEquals(job, store.job("j1").orElseThrow());
         assertTrue(store.job("nope").isEmpty());
-        assertFalse(store.createJob(new Job("j1", "elsewhere", Job.QUEUED, 0, Map.of(), now, now, null, 0)),
+        assertFalse(store.createJob(new Job("j1", "elsewhere", JobStatus.QUEUED, 0, Map.of(), now, now, null, 0)),
                 "a job that exists is not created again");
         assertEquals(job, store.job("j1").orElseThrow());
     }
@@ -85,15 +96,15 @@ class DynamoResultStoreTest {
     void aJobEndsOnce() {
         DynamoResultStore store = new DynamoResultStore(Moto.shared().dynamo(), TABLE, Duration.ofDays(30));
         Instant now = Instant.now().truncatedTo(ChronoUnit.MILLIS);
-        Job running = new Job("j4", "s3://b/uploads/x.csv", Job.RUNNING, 0, Map.of(), now, now, "results/x.j4.csv", 3);
+        Job running = new Job("j4", "s3://b/uploads/x.csv", JobStatus.RUNNING, 0, Map.of(), now, now, "results/x.j4.csv", 3);
         store.putJob(running);
-        Job partial = running.ended(Job.PARTIAL, new Tally(2, Map.of(Verdict.DELIVERABLE, 2L)), 1L, "1 of 3 chunks", null);
+        Job partial = running.ended(JobStatus.PARTIAL, new Tally(2, Map.of(Verdict.DELIVERABLE, 2L)), 1L, "1 of 3 chunks", null);
         assertTrue(store.finishJob(partial));
-        assertFalse(store.finishJob(running.with(Job.DONE, new Tally(3, Map.of(Verdict.DELIVERABLE, 3L)), 3)));
+        assertFalse(store.finishJob(running.with(JobStatus.DONE, new Tally(3, Map.of(Verdict.DELIVERABLE, 3L)), 3)));
         Job stored = store.job("j4").orElseThrow();
-        assertEquals(List.of(Job.PARTIAL, 2L, 1L, "1 of 3 chunks"),
+        assertEquals(List.of(JobStatus.PARTIAL, 2L, 1L, "1 of 3 chunks"),
                 List.of(stored.status(), stored.total(), stored.notChecked(), stored.error()));
-        Job unknownCount = new Job("j5", "s3://b/uploads/y.csv", Job.FAILED, 0, Map.of(), now, now, null, 0, null, "gave up");
+        Job unknownCount = new Job("j5", "s3://b/uploads/y.csv", JobStatus.FAILED, 0, Map.of(), now, now, null, 0, null, "gave up");
         assertTrue(store.finishJob(unknownCount), "a job never stored before ends too");
         assertEquals(unknownCount, store.job("j5").orElseThrow(), "not_checked unknown stays unknown");
     }
@@ -118,7 +129,7 @@ class DynamoResultStoreTest {
     void deleteJobErasesEverything() {
         DynamoResultStore store = new DynamoResultStore(Moto.shared().dynamo(), TABLE, Duration.ofDays(30));
         Instant now = Instant.now();
-        store.putJob(new Job("j7", "POST /v1/checks", Job.DONE, 1_200, Map.of(), now, now, null, 0));
+        store.putJob(new Job("j7", "POST /v1/checks", JobStatus.DONE, 1_200, Map.of(), now, now, null, 0));
         store.putResults("j7", results(1_200));
         store.putChunk("j7", 0, Tally.EMPTY);
         store.putResults("other", results(3));

@@ -6,7 +6,7 @@ import dev.mailcheck.dns.MxResolver;
 import dev.mailcheck.testbed.CloudFormation;
 import dev.mailcheck.testbed.Moto;
 import dev.mailcheck.testbed.Nsd;
-import dev.mailcheck.verdict.Checker;
+import dev.mailcheck.pipeline.Checker;
 import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -95,8 +95,8 @@ final class MotoStack implements AutoCloseable {
         return new DynamoResultStore(as.dynamo(), TABLE, Duration.ofDays(1));
     }
 
-    JobEvents events(Moto.Clients as) {
-        return new JobEvents(as.events(), "default");
+    EventBridgeEvents events(Moto.Clients as) {
+        return new EventBridgeEvents(as.events(), "default");
     }
 
     /** The details of the "Job Finished" events the rule delivered since the last call. */
@@ -108,8 +108,8 @@ final class MotoStack implements AutoCloseable {
             for (Message m : batch) {
                 try {
                     JsonNode event = JSON.readTree(m.body());
-                    if (!event.path("source").asText().equals(JobEvents.SOURCE)
-                            || !event.path("detail-type").asText().equals(JobEvents.DETAIL_TYPE)) {
+                    if (!event.path("source").asText().equals(EventBridgeEvents.SOURCE)
+                            || !event.path("detail-type").asText().equals(EventBridgeEvents.DETAIL_TYPE)) {
                         throw new AssertionError("the rule let through " + m.body());
                     }
                     details.add(event.path("detail"));

@@ -8,8 +8,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.mailcheck.api.Api;
 import dev.mailcheck.store.Job;
+import dev.mailcheck.store.JobStatus;
 import dev.mailcheck.store.Tally;
-import dev.mailcheck.verdict.Checker;
+import dev.mailcheck.pipeline.Checker;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
@@ -186,12 +187,12 @@ class S3JobsTest {
     void deleteErasesThePartsOfASplitThatBrokeOff() {
         String id = "s3-0000000000000000dead";
         for (int chunk = 0; chunk < 3; chunk++) {
-            String key = Chunk.partKey(id, chunk);
+            String key = S3JobFiles.partKey(id, chunk);
             s3.putObject(b -> b.bucket(BUCKET).key(key), RequestBody.fromString("address\n"));
             stack.store(stack.admin).putChunk(id, chunk, Tally.EMPTY);
         }
         Instant now = Instant.now();
-        stack.store(stack.admin).putJob(new Job(id, "s3://" + BUCKET + "/uploads/gone.csv", Job.FAILED, 0, Map.of(), now, now,
+        stack.store(stack.admin).putJob(new Job(id, "s3://" + BUCKET + "/uploads/gone.csv", JobStatus.FAILED, 0, Map.of(), now, now,
                 null, 0, null, "the upload function gave up"));
         assertEquals(204, call("DELETE", "/v1/jobs/" + id, null, null).status());
         assertEquals(List.of(), keys());

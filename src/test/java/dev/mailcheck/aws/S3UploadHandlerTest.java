@@ -16,14 +16,18 @@ import com.fasterxml.jackson.dataformat.csv.CsvSchema;
 import dev.mailcheck.Verdict;
 import dev.mailcheck.api.Api;
 import dev.mailcheck.cli.LocalContext;
+import dev.mailcheck.jobs.Chunk;
+import dev.mailcheck.jobs.JobWorkflow;
 import dev.mailcheck.lists.InputRecords;
+import dev.mailcheck.store.ForwardingStore;
 import dev.mailcheck.store.Job;
+import dev.mailcheck.store.JobStatus;
 import dev.mailcheck.store.ResultStore;
-import dev.mailcheck.store.StoredRun;
+import dev.mailcheck.pipeline.StoredRun;
 import dev.mailcheck.testbed.DynamoFaultProxy;
 import dev.mailcheck.testbed.Moto;
 import dev.mailcheck.testbed.Nsd;
-import dev.mailcheck.verdict.Checker;
+import dev.mailcheck.pipeline.Checker;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -111,7 +115,7 @@ class S3UploadHandlerTest {
 
     /** The chunk function's code, with its permissions. */
     private SqsChunkHandler chunkHandler(ResultStore as) {
-        return new SqsChunkHandler(new ChunkProcessor(checker, stack.chunk.s3(), as, stack.events(stack.chunk)));
+        return new SqsChunkHandler(JobWorkflow.chunkWorker(checker, as, stack.events(stack.chunk), new S3JobFiles(stack.chunk.s3())));
     }
 
     private SqsChunkHandler chunkHandler() {
@@ -121,11 +125,11 @@ class S3UploadHandlerTest {
     /** The failure function's code, with its permissions. */
     private FailureHandler failureHandler() {
         ResultStore as = stack.store(stack.failures);
-        JobEvents events = stack.events(stack.failures);
+        EventBridgeEvents events = stack.events(stack.failures);
         AwsConfig config = new AwsConfig(TABLE, List.of(), Duration.ofSeconds(3), Duration.ofDays(1), List.of(), BUCKET,
                 queue, 1, null, false, "default");
         return new FailureHandler(new UploadProcessor(config, checker, stack.failures.s3(), null, as, events),
-                new ChunkProcessor(checker, stack.failures.s3(), as, events));
+                JobWorkflow.chunkWorker(checker, as, events, new S3JobFiles(stack.failures.s3())));
     }
 
     private String put(String key, byte[] content) {
@@ -206,12 +210,12 @@ class S3UploadHandlerTest {
     }
 
     private void assertComplete(Job job, int expected) throws Exception {
-        assertEquals(Job.DONE, job.status(), job.toString());
+        assertEquals(JobStatus.DONE, job.status(), job.toString());
         assertEquals(expected, job.total());
         assertEquals(expected, job.counts().values().stream().mapToLong(Long::longValue).sum());
         assertEquals(expected, DynamoResultStoreTest.count(stack.admin.dynamo(), job.id()));
         assertEquals(expected, resultsFile(job).size());
-        assertEquals(List.of(), keys(UploadProcessor.WORK), "the parts of the results file are gone once it is assembled");
+        assertEquals(List.of(), keys(S3JobFiles.WORK), "the parts of the results file are gone once it is assembled");
     }
 
     @ParameterizedTest(name = "{0} {1}")
@@ -263,8 +267,8 @@ class S3UploadHandlerTest {
         Job job = processor(mode, Math.max(1, mode.chunkRecords)).process(BUCKET, key, etag);
         drain(chunkHandler(), false);
         job = store.job(job.id()).orElseThrow();
-        assertEquals(status, job.status(), job.toString());
-        if (status.equals(Job.DONE)) {
+        assertEquals(status, job.status().code(), job.toString());
+        if (status.equals(JobStatus.DONE.code())) {
             List<String> expected = List.of(says.split(" "));
             assertComplete(job, expected.size());
             assertEquals(expected, resultsFile(job).stream().map(r -> r.get("reason")).toList());
@@ -334,7 +338,7 @@ class S3UploadHandlerTest {
         String newer = put("uploads/late.txt", "b@nullmx.checker.test\n".getBytes(StandardCharsets.UTF_8));
         Job current = processor(Mode.INLINE, 1).process(BUCKET, "uploads/late.txt", newer.replace("\"", ""));
         Job stale = processor(Mode.INLINE, 1).process(BUCKET, "uploads/late.txt", older.replace("\"", ""));
-        assertEquals(Job.FAILED, store.job(stale.id()).orElseThrow().status());
+        assertEquals(JobStatus.FAILED, store.job(stale.id()).orElseThrow().status());
         assertTrue(stale.error().contains("replaced by a newer upload"), stale.error());
         assertEquals(0, DynamoResultStoreTest.count(stack.admin.dynamo(), stale.id()));
         assertComplete(store.job(current.id()).orElseThrow(), 1);
@@ -350,7 +354,7 @@ class S3UploadHandlerTest {
         String etag = put("uploads/gone.txt", "a@good.checker.test\n".getBytes(StandardCharsets.UTF_8));
         s3.deleteObject(b -> b.bucket(BUCKET).key("uploads/gone.txt"));
         Job job = processor(Mode.INLINE, 1).process(BUCKET, "uploads/gone.txt", etag);
-        assertEquals(Job.FAILED, store.job(job.id()).orElseThrow().status());
+        assertEquals(JobStatus.FAILED, store.job(job.id()).orElseThrow().status());
         assertEquals("the object was deleted before it was read", job.error());
         assertEquals(List.of("failed"), stack.jobEvents().stream().map(d -> d.get("status").asText()).toList());
     }
@@ -393,10 +397,10 @@ class S3UploadHandlerTest {
             }
         };
         drain(chunkHandler(broken), false);
-        assertEquals(Job.RUNNING, store.job(job.id()).orElseThrow().status(), "running until the dead letters are read");
+        assertEquals(JobStatus.RUNNING, store.job(job.id()).orElseThrow().status(), "running until the dead letters are read");
         assertEquals(0, drain(stack.deadLetterQueue, stack.failures.sqs(), failureHandler()::handleRequest, false));
         Job ended = store.job(job.id()).orElseThrow();
-        assertEquals(status, ended.status());
+        assertEquals(status, ended.status().code());
         assertEquals(3 - failing, ended.total());
         assertEquals(failing, ended.notChecked());
         assertTrue(ended.error().startsWith(failing + " of 3 chunks could not be checked"), ended.error());
@@ -405,7 +409,7 @@ class S3UploadHandlerTest {
         } else {
             assertNull(ended.resultsKey());
         }
-        assertEquals(List.of(), keys(UploadProcessor.WORK));
+        assertEquals(List.of(), keys(S3JobFiles.WORK));
         List<JsonNode> events = stack.jobEvents();
         assertEquals(1, events.size());
         assertEquals(status, events.getFirst().get("status").asText());
@@ -439,7 +443,7 @@ class S3UploadHandlerTest {
         IllegalStateException crash = assertThrows(IllegalStateException.class,
                 () -> processor(Mode.INLINE, 1, dying).process(BUCKET, "uploads/crm export.csv", etag.replace("\"", "")));
         String id = UploadProcessor.jobId(BUCKET, "uploads/crm export.csv", etag);
-        assertEquals(Job.RUNNING, store.job(id).orElseThrow().status());
+        assertEquals(JobStatus.RUNNING, store.job(id).orElseThrow().status());
         String record = onFailureRecord("uploads/crm+export.csv", etag.replace("\"", ""), crash.getMessage());
         stack.admin.sqs().sendMessage(b -> b.queueUrl(stack.failureQueue).messageBody(record));
         assertEquals(0, drain(stack.failureQueue, stack.failures.sqs(), failureHandler()::handleRequest, false));
@@ -530,8 +534,8 @@ class S3UploadHandlerTest {
         garbage.setBody("{not a chunk");
         SQSEvent.SQSMessage chunk = new SQSEvent.SQSMessage();
         chunk.setMessageId("chunk");
-        chunk.setBody(new Chunk("j", BUCKET, "results/j.csv", 0, 0, List.of(new InputRecords.Input("a@good.checker.test", null)))
-                .toJson());
+        chunk.setBody(new Chunk("j", BUCKET, "results/j.csv", 0, 0, List.of(new InputRecords.Input("a@good.checker.test", null)),
+                false).toJson());
         event.setRecords(List.of(garbage, chunk));
         SQSBatchResponse response = chunkHandler().handleRequest(event, new LocalContext("sqs"));
         assertEquals(List.of("garbage"), response.getBatchItemFailures().stream()

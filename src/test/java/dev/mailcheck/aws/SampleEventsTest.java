@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.mailcheck.cli.Main;
 import dev.mailcheck.store.Job;
+import dev.mailcheck.store.JobStatus;
 import dev.mailcheck.testbed.Moto;
 import dev.mailcheck.testbed.Nsd;
 import java.io.ByteArrayInputStream;
@@ -59,7 +60,7 @@ class SampleEventsTest {
         // sqs-chunk.json is the one chunk of this job.
         Instant now = Instant.now();
         new DynamoResultStore(Moto.shared().dynamo(), DynamoResultStoreTest.TABLE, Duration.ofDays(1)).putJob(new Job(
-                SQS_JOB, "s3://" + S3UploadHandlerTest.BUCKET + "/uploads/big-list.csv", Job.RUNNING, 0, Map.of(), now, now,
+                SQS_JOB, "s3://" + S3UploadHandlerTest.BUCKET + "/uploads/big-list.csv", JobStatus.RUNNING, 0, Map.of(), now, now,
                 "results/big-list.csv", 1));
     }
 
@@ -125,7 +126,7 @@ class SampleEventsTest {
                 assertEquals(5, csv.lines().count(), csv);
                 Job job = new DynamoResultStore(Moto.shared().dynamo(), DynamoResultStoreTest.TABLE, Duration.ofDays(1))
                         .job(SQS_JOB).orElseThrow();
-                assertEquals(Job.DONE, job.status());
+                assertEquals(JobStatus.DONE, job.status());
                 assertEquals(4, job.total());
             }
             case "failures" -> {
@@ -136,7 +137,7 @@ class SampleEventsTest {
                         .job(UploadProcessor.jobId(S3UploadHandlerTest.BUCKET,
                                 URLDecoder.decode(upload.get("key").asText(), StandardCharsets.UTF_8),
                                 upload.get("eTag").asText())).orElseThrow();
-                assertEquals(Job.FAILED, job.status());
+                assertEquals(JobStatus.FAILED, job.status());
                 assertTrue(job.error().contains("Task timed out after 900.00 seconds"), job.error());
             }
             default -> throw new AssertionError("no function for " + event);

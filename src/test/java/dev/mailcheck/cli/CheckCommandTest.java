@@ -129,6 +129,7 @@ class CheckCommandTest {
         JsonNode nullMx = results.get(1);
         assertEquals(556, nullMx.at("/predicted_reply/code").asInt());
         assertEquals("5.1.10", nullMx.at("/predicted_reply/enhanced").asText());
+        assertEquals("/v1/smtp-codes/556", nullMx.at("/predicted_reply/reference").asText());
         assertEquals("AAAA", results.get(6).get("mx_fallback").asText());
         assertEquals("mx1.checker.test", results.get(0).at("/mx/0/host").asText());
         assertTrue(run.stderr().contains("8 addresses"), run.stderr());

@@ -18,6 +18,8 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.zip.GZIPInputStream;
@@ -145,6 +147,60 @@ class ServeCommandTest {
             for (Socket s : slow) {
                 s.close();
             }
+        }
+    }
+
+    /**
+     * A list posted as a job goes through serve's job workflow: in one piece, or cut (small, here) into chunks
+     * that the server's queue checks and the last one done completes. Every result comes back once, in input
+     * order, and the job's counts are those of its results.
+     */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', textBlock = """
+            # scenario                | inline max | per chunk | chunks
+            checked in one piece      | 100        | 2         | 0
+            checked in four chunks    | 1          | 2         | 4
+            """)
+    void aJobIsCheckedInChunksAndItsResultsComeBackInInputOrder(String scenario, int inlineMax, int perChunk,
+                                                               int chunks) throws Exception {
+        List<String> lines = List.of("a@good.checker.test", "b@nullmx.checker.test", "not an address",
+                "c@absent.checker.test", "d@good.checker.test", "e@implicit-a.checker.test", "f@good.checker.test");
+        ObjectMapper json = new ObjectMapper();
+        HttpClient http = HttpClient.newHttpClient();
+        try (ServeProcess serve = ServeProcess.start("--inline-max-records", Integer.toString(inlineMax),
+                "--chunk-records", Integer.toString(perChunk))) {
+            HttpResponse<String> accepted = http.send(HttpRequest.newBuilder(serve.resolve("/v1/jobs"))
+                    .header("content-type", "text/plain").POST(HttpRequest.BodyPublishers.ofString(String.join("\n", lines)))
+                    .build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(202, accepted.statusCode(), accepted.body());
+            String id = json.readTree(accepted.body()).get("id").asText();
+            JsonNode job;
+            long deadline = System.nanoTime() + 60_000_000_000L; // a guard against a hang, not a timing
+            do {
+                Thread.sleep(50);
+                job = json.readTree(http.send(HttpRequest.newBuilder(serve.resolve("/v1/jobs/" + id)).build(),
+                        HttpResponse.BodyHandlers.ofString()).body());
+            } while (List.of("queued", "running").contains(job.get("status").asText()) && System.nanoTime() < deadline);
+            assertEquals(List.of("done", (long) lines.size(), chunks),
+                    List.of(job.get("status").asText(), job.get("total").asLong(), job.path("chunks").asInt()),
+                    job::toString);
+
+            List<String> addresses = new ArrayList<>();
+            Map<String, Integer> verdicts = new TreeMap<>();
+            JsonNode page = json.readTree(http.send(HttpRequest.newBuilder(serve.resolve("/v1/jobs/" + id + "/results"))
+                    .build(), HttpResponse.BodyHandlers.ofString()).body());
+            for (JsonNode r : page.get("results")) {
+                addresses.add(r.get("address").asText());
+                verdicts.merge(r.get("verdict").asText(), 1, Integer::sum);
+            }
+            assertEquals(lines, addresses, "every result once, in input order");
+            Map<String, Integer> counted = new TreeMap<>();
+            job.get("counts").fields().forEachRemaining(e -> {
+                if (e.getValue().asInt() > 0) {
+                    counted.put(e.getKey(), e.getValue().asInt());
+                }
+            });
+            assertEquals(verdicts, counted, job::toString);
         }
     }
 

@@ -49,7 +49,7 @@ class InputRecordsFuzzTest {
     @Property
     void csvEndsOrBreaksOffAtALine(@ForAll("lists") byte[] bytes) throws IOException {
         byte[] csv = concat("name,email\n".getBytes(StandardCharsets.US_ASCII), bytes);
-        InputRecords records = new InputRecords(ListRun.reader(new ByteArrayInputStream(csv)), InputRecords.Format.CSV,
+        InputRecords records = new InputRecords(InputRecords.reader(new ByteArrayInputStream(csv)), InputRecords.Format.CSV,
                 null);
         int n = 0;
         try {
@@ -70,7 +70,7 @@ class InputRecordsFuzzTest {
             return; // would be read as gzip: gzippedListsReadTheSame covers that
         }
         StringWriter decoded = new StringWriter();
-        try (BufferedReader reader = ListRun.reader(new ByteArrayInputStream(plain))) {
+        try (BufferedReader reader = InputRecords.reader(new ByteArrayInputStream(plain))) {
             reader.transferTo(decoded);
         }
         String text = decoded.toString();
@@ -81,7 +81,7 @@ class InputRecordsFuzzTest {
                 expected.add(line);
             }
         }
-        InputRecords records = new InputRecords(ListRun.reader(new ByteArrayInputStream(stored)),
+        InputRecords records = new InputRecords(InputRecords.reader(new ByteArrayInputStream(stored)),
                 InputRecords.Format.LINES, "email");
         List<InputRecords.Input> actual = new ArrayList<>();
         records.forEachRemaining(actual::add);

@@ -21,7 +21,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 class InputRecordsTest {
 
     private static InputRecords records(byte[] bytes, InputRecords.Format format, String column) throws IOException {
-        return new InputRecords(ListRun.reader(new ByteArrayInputStream(bytes)), format, column);
+        return new InputRecords(InputRecords.reader(new ByteArrayInputStream(bytes)), format, column);
     }
 
     private static List<String> values(InputRecords records) {

@@ -6,14 +6,25 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.csv.CsvMapper;
 import com.fasterxml.jackson.dataformat.csv.CsvSchema;
 import dev.mailcheck.Reason;
+import dev.mailcheck.SmtpReply;
+import dev.mailcheck.dns.MxHost;
+import dev.mailcheck.dns.TransportSecurity;
 import dev.mailcheck.signals.Signals;
+import dev.mailcheck.smtp.Reply;
+import dev.mailcheck.smtp.SmtpReport;
+import dev.mailcheck.smtp.Stage;
 import dev.mailcheck.verdict.CheckResult;
+import dev.mailcheck.verdict.ResultJson;
 import java.io.IOException;
 import java.io.StringWriter;
 import java.util.List;
 import java.util.Map;
+import java.util.function.IntFunction;
+import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /** Results as files: CSV cells a spreadsheet would run as formulas are escaped; JSONL keeps every value. */
 class ResultWriterTest {
@@ -23,7 +34,7 @@ class ResultWriterTest {
         CheckResult result = new CheckResult(address, null, null, null, false, r.verdict(), r, "detail", r.predictedReply(),
                 Signals.NONE, List.of(), null, false, null, null, 1);
         StringWriter out = new StringWriter();
-        ResultWriter writer = ResultWriter.of(format, out);
+        ResultWriter writer = ResultWriter.of(format, out, code -> "/codes/" + code);
         writer.write(result);
         writer.flush();
         return out.toString();
@@ -52,5 +63,50 @@ class ResultWriterTest {
 
         String jsonl = write(ResultWriter.Format.JSONL, address);
         assertEquals(address, new ObjectMapper().readTree(jsonl).get("address").asText(), "JSONL keeps the value");
+        assertEquals("/codes/501", new ObjectMapper().readTree(jsonl).at("/predicted_reply/reference").asText(),
+                "JSONL links the reply where its writer said");
+    }
+
+    static Stream<Arguments> results() {
+        Reason ok = Reason.ACCEPTS_MAIL;
+        Reason rejected = Reason.MAILBOX_REJECTED;
+        List<MxHost> mx = List.of(new MxHost(10, "mx1.a.test", List.of("192.0.2.1", "2001:db8::1")),
+                new MxHost(20, "mx2.a.test", List.of()));
+        SmtpReport report = new SmtpReport("mx1.a.test", "192.0.2.1", Stage.RCPT,
+                List.of(new Reply(Stage.RCPT, 550, "5.1.1", "no such user\nreally")), SmtpReport.StartTls.ESTABLISHED,
+                true, SmtpReport.CatchAll.REJECTS_UNKNOWN, null, List.of("C: RCPT TO:<a@a.test>", "S: 550 5.1.1 no"));
+        return Stream.of(
+                Arguments.of("invalid syntax", new CheckResult("a b@\u0000\"x", null, null, null, false,
+                        Reason.INVALID_SYNTAX.verdict(), Reason.INVALID_SYNTAX, "The address contains a space.",
+                        Reason.INVALID_SYNTAX.predictedReply(), Signals.NONE, List.of(), null, false, null, null, 1)),
+                Arguments.of("MX hosts, a suggestion, an IDN", new CheckResult("jöran@gmial.com", "jöran@xn--bcher-kva.test",
+                        "xn--bcher-kva.test", "bücher.test", true, ok.verdict(), ok, "Mail is accepted.", ok.predictedReply(),
+                        new Signals(true, true, true, new Signals.Suggestion("jöran@gmail.com", "gmail.com")), mx, null,
+                        true, null, null, 1)),
+                Arguments.of("a fallback to A, rechecked", new CheckResult("a@a.test", "a@a.test", "a.test", "a.test", false,
+                        ok.verdict(), ok, "No MX: mail goes to the domain's address.", ok.predictedReply(), Signals.NONE,
+                        List.of(new MxHost(0, "a.test", List.of("192.0.2.7"))), "A", false, null, null, 3)),
+                Arguments.of("an SMTP report and security", new CheckResult("a@a.test", "a@a.test", "a.test", "a.test",
+                        false, rejected.verdict(), rejected, "The server said \"no\".", new SmtpReply(550, "5.1.1"),
+                        Signals.NONE, mx, null, false, report, new TransportSecurity(TransportSecurity.Dnssec.SECURE, true,
+                        false, null, "Signed."), 1)),
+                Arguments.of("a reply the reference lacks, no signals", new CheckResult("a@a.test", "a@a.test", "a.test",
+                        "a.test", false, rejected.verdict(), rejected, null, new SmtpReply(599, null), null, null, null,
+                        false, null, null, 1)));
+    }
+
+    /** JSONL is written field by field for speed; every line must be what the shared mapper writes for it. */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("results")
+    void jsonlIsTheMappersShape(String scenario, CheckResult result) throws IOException {
+        StringWriter out = new StringWriter();
+        IntFunction<String> link = code -> code == 599 ? null : "/codes/" + code; // a code explained nowhere: null
+        ResultWriter writer = ResultWriter.of(ResultWriter.Format.JSONL, out, link);
+        writer.write(result);
+        writer.write(result.withTries(2));
+        writer.flush();
+        ObjectMapper mapper = ResultJson.mapper(link);
+        assertEquals(mapper.writeValueAsString(result) + "\n" + mapper.writeValueAsString(result.withTries(2)) + "\n",
+                out.toString());
     }
 }

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import dev.mailcheck.Reason;
 import dev.mailcheck.testbed.Nsd;
 import dev.mailcheck.verdict.CheckResult;
-import dev.mailcheck.verdict.Checker;
+import dev.mailcheck.pipeline.Checker;
 import java.util.Optional;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;

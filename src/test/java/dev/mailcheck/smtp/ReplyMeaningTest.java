@@ -3,6 +3,7 @@ package dev.mailcheck.smtp;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.mailcheck.Reason;
+import dev.mailcheck.smtp.SmtpReport.CatchAll;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -74,6 +75,23 @@ class ReplyMeaningTest {
             """)
     void retryHints(String wire, int seconds) throws IOException {
         assertEquals(seconds, ReplyMeaning.retryAfterSeconds(read(wire)));
+    }
+
+    /** The catch-all test's RCPT to a made-up mailbox: only a clear yes or a clear "no such user" settles it. */
+    @ParameterizedTest(name = "{0} -> {1}")
+    @CsvSource(delimiter = '|', textBlock = """
+            250 2.1.5 Ok                                         | ACCEPTS_ALL
+            251 2.1.5 User not local; will forward               | ACCEPTS_ALL
+            252 2.1.5 Cannot VRFY user, but will accept message  | INCONCLUSIVE
+            550 5.1.1 <no-such-mailbox@example.test>: Recipient address rejected: User unknown | REJECTS_UNKNOWN
+            550 Requested action not taken: mailbox unavailable  | REJECTS_UNKNOWN
+            450 4.2.0 Recipient address rejected: Greylisted     | INCONCLUSIVE
+            550 5.7.1 Service unavailable; client host blocked   | INCONCLUSIVE
+            552 5.2.2 Mailbox full                               | INCONCLUSIVE
+            550 Message rejected                                 | INCONCLUSIVE
+            """)
+    void madeUpMailbox(String wire, CatchAll expected) throws IOException {
+        assertEquals(expected, ReplyMeaning.ofMadeUpMailbox(read(wire)));
     }
 
     static Reply read(String wire) throws IOException {

@@ -8,7 +8,7 @@ import dev.mailcheck.dns.MxResolver;
 import dev.mailcheck.testbed.FakeDnsServer;
 import dev.mailcheck.testbed.FakeSmtpServer;
 import dev.mailcheck.verdict.CheckResult;
-import dev.mailcheck.verdict.Checker;
+import dev.mailcheck.pipeline.Checker;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;

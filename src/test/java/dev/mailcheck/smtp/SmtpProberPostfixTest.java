@@ -8,7 +8,7 @@ import dev.mailcheck.dns.MxResolver;
 import dev.mailcheck.testbed.Nsd;
 import dev.mailcheck.testbed.Postfix;
 import dev.mailcheck.verdict.CheckResult;
-import dev.mailcheck.verdict.Checker;
+import dev.mailcheck.pipeline.Checker;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;

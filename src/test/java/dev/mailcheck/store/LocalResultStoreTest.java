@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.mailcheck.dns.MxResolver;
 import dev.mailcheck.verdict.CheckResult;
-import dev.mailcheck.verdict.Checker;
+import dev.mailcheck.pipeline.Checker;
 import java.lang.management.ManagementFactory;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.IntFunction;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -27,6 +28,8 @@ import org.junit.jupiter.params.provider.CsvSource;
 class LocalResultStoreTest {
 
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** Where the store's owner says reply codes are explained. */
+    private static final IntFunction<String> LINK = code -> "/codes/" + code;
     /** Never asked: results of unreadable lines need no DNS. */
     private static MxResolver dns;
     private static Checker checker;
@@ -50,15 +53,15 @@ class LocalResultStoreTest {
         return IntStream.range(0, count).mapToObj(i -> new ResultStore.Positioned(from + i, result(from + i))).toList();
     }
 
-    private static Job job(String id, String status, long total) {
+    private static Job job(String id, JobStatus status, long total) {
         Instant now = Instant.now();
         return new Job(id, "test", status, total, Map.of(), now, now, null, 0);
     }
 
     @Test
     void pagesComeInPositionOrderAndAPositionStoredAgainIsReplaced() throws Exception {
-        try (LocalResultStore store = new LocalResultStore(LocalResultStore.Limits.DEFAULT)) {
-            store.putJob(job("j", Job.RUNNING, 0));
+        try (LocalResultStore store = new LocalResultStore(LocalResultStore.Limits.DEFAULT, LINK)) {
+            store.putJob(job("j", JobStatus.RUNNING, 0));
             store.putResults("j", results(100, 150));
             store.putResults("j", results(0, 100));
             store.putResults("j", List.of(new ResultStore.Positioned(5, result(555))));
@@ -68,6 +71,7 @@ class LocalResultStoreTest {
                 ResultStore.Page page = store.results("j", cursor, 100);
                 for (String r : page.results()) {
                     inputs.add(JSON.readTree(r).get("address").asText());
+                    assertEquals("/codes/501", JSON.readTree(r).at("/predicted_reply/reference").asText(), r);
                 }
                 cursor = page.nextCursor();
             } while (cursor != null);
@@ -90,10 +94,10 @@ class LocalResultStoreTest {
     void finishedJobsAreForgottenAfterTheirTime(String scenario, long minutes, String status, boolean kept) {
         AtomicLong nanos = new AtomicLong();
         try (LocalResultStore store = new LocalResultStore(new LocalResultStore.Limits(Duration.ofHours(1), 10, 1_000),
-                nanos::get)) {
-            store.putJob(job("j", Job.RUNNING, 0));
+                nanos::get, LINK)) {
+            store.putJob(job("j", JobStatus.RUNNING, 0));
             store.putResults("j", results(0, 3));
-            store.putJob(job("j", status, 3));
+            store.putJob(job("j", JobStatus.of(status), 3));
             nanos.addAndGet(Duration.ofMinutes(minutes).toNanos());
             assertEquals(kept, store.job("j").isPresent());
             assertEquals(kept ? 3 : 0, store.results("j", null, 100).results().size());
@@ -110,16 +114,16 @@ class LocalResultStoreTest {
     void finishedJobsBeyondTheLimitsAreForgottenButRunningOnesNever(String scenario, int keptJobs, long keptResults,
                                                                      int finished, int each, int mostKept) {
         try (LocalResultStore store = new LocalResultStore(new LocalResultStore.Limits(Duration.ofDays(1), keptJobs,
-                keptResults))) {
+                keptResults), LINK)) {
             List<String> running = List.of("r1", "r2");
             for (String id : running) {
-                store.putJob(job(id, Job.RUNNING, 0));
+                store.putJob(job(id, JobStatus.RUNNING, 0));
                 store.putResults(id, results(0, each));
             }
             for (int j = 0; j < finished; j++) {
-                store.putJob(job("f" + j, Job.RUNNING, 0));
+                store.putJob(job("f" + j, JobStatus.RUNNING, 0));
                 store.putResults("f" + j, results(0, each));
-                store.putJob(job("f" + j, Job.DONE, each));
+                store.putJob(job("f" + j, JobStatus.DONE, each));
             }
             long kept = IntStream.range(0, finished).filter(j -> store.job("f" + j).isPresent()).count();
             assertTrue(kept >= 1 && kept <= mostKept, kept + " finished jobs kept");
@@ -134,12 +138,12 @@ class LocalResultStoreTest {
     void resultsLiveInAFileNotOnTheHeap() {
         int count = 200_000;
         long before = heapAfterGc();
-        try (LocalResultStore store = new LocalResultStore(LocalResultStore.Limits.DEFAULT)) {
-            store.putJob(job("big", Job.RUNNING, 0));
+        try (LocalResultStore store = new LocalResultStore(LocalResultStore.Limits.DEFAULT, LINK)) {
+            store.putJob(job("big", JobStatus.RUNNING, 0));
             for (int from = 0; from < count; from += 500) {
                 store.putResults("big", results(from, 500));
             }
-            store.putJob(job("big", Job.DONE, count));
+            store.putJob(job("big", JobStatus.DONE, count));
             long retained = heapAfterGc() - before;
             // The results' JSON alone is over 60 MB; what stays on the heap is 8 bytes of index per result.
             assertTrue(retained < 16L << 20, "retained " + (retained >> 20) + " MB");

@@ -7,6 +7,7 @@ import dev.mailcheck.Reason;
 import dev.mailcheck.SmtpReply;
 import dev.mailcheck.signals.Signals;
 import java.util.List;
+import java.util.function.IntFunction;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -14,17 +15,19 @@ import org.junit.jupiter.params.provider.CsvSource;
 /** The JSON shape of results, byte for byte: CLI output, the API and stored results all write it. */
 class ResultJsonTest {
 
-    /** A predicted reply links to where the API explains its code, null for a code the reference lacks. */
+    /** Where the API explains codes, as it hands that to every writer of results: codes 5xx only, here. */
+    private static final IntFunction<String> LINK = code -> code >= 500 ? "/v1/smtp-codes/" + code : null;
+
+    /** A predicted reply links to where its writer says the code is explained, null where nowhere. */
     @ParameterizedTest(name = "{0} {1}")
     @CsvSource(delimiter = '|', nullValues = "-", quoteCharacter = '`', textBlock = """
             # code | enhanced | JSON
             556    | 5.1.10   | {"code":556,"enhanced":"5.1.10","reference":"/v1/smtp-codes/556"}
-            250    | -        | {"code":250,"enhanced":null,"reference":"/v1/smtp-codes/250"}
-            571    | 5.7.1    | {"code":571,"enhanced":"5.7.1","reference":null}
-            299    | -        | {"code":299,"enhanced":null,"reference":null}
+            571    | 5.7.1    | {"code":571,"enhanced":"5.7.1","reference":"/v1/smtp-codes/571"}
+            250    | -        | {"code":250,"enhanced":null,"reference":null}
             """)
-    void predictedReplyLinksToTheReference(int code, String enhanced, String json) throws JsonProcessingException {
-        assertEquals(json, ResultJson.mapper().writeValueAsString(new SmtpReply(code, enhanced)));
+    void predictedReplyLinksWhereItsWriterSays(int code, String enhanced, String json) throws JsonProcessingException {
+        assertEquals(json, ResultJson.mapper(LINK).writeValueAsString(new SmtpReply(code, enhanced)));
     }
 
     /** The README's JSONL record. */
@@ -43,6 +46,6 @@ class ResultJsonTest {
                 "predicted_reply":{"code":556,"enhanced":"5.1.10","reference":"/v1/smtp-codes/556"},\
                 "role":false,"disposable":false,"free_provider":false,"suggestion":null,\
                 "mx":[],"mx_fallback":null,"null_mx_ignored":false,"smtp":null,"security":null,"tries":1}\
-                """.formatted(detail), ResultJson.mapper().writeValueAsString(result));
+                """.formatted(detail), ResultJson.mapper(LINK).writeValueAsString(result));
     }
 }

@@ -1,7 +1,4 @@
-package dev.mailcheck.verdict;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
+package dev.mailcheck.pipeline;
 
 import dev.mailcheck.Reason;
 import dev.mailcheck.SmtpReply;
@@ -10,11 +7,14 @@ import dev.mailcheck.smtp.SmtpReport;
 import dev.mailcheck.smtp.SmtpReport.CatchAll;
 import dev.mailcheck.smtp.SmtpReport.StartTls;
 import dev.mailcheck.smtp.Stage;
+import dev.mailcheck.verdict.CheckResult;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 /** The recheck policy as a table: which answers are tried again, and after how long. */
 class RecheckTest {

@@ -1,21 +1,24 @@
-package dev.mailcheck.verdict;
+package dev.mailcheck.pipeline;
 
 import dev.mailcheck.Reason;
 import dev.mailcheck.address.AddressParser;
 import dev.mailcheck.address.EmailAddress;
 import dev.mailcheck.address.ParsedAddress;
 import dev.mailcheck.dns.MailDomain;
+import dev.mailcheck.dns.MailRouting;
 import dev.mailcheck.dns.MxResolver;
 import dev.mailcheck.dns.TransportSecurity;
 import dev.mailcheck.dns.TransportSecurity.Dnssec;
 import dev.mailcheck.dns.TransportSecurityLookup;
 import dev.mailcheck.signals.SignalCheck;
 import dev.mailcheck.signals.Signals;
+import dev.mailcheck.smtp.Outcomes;
 import dev.mailcheck.smtp.SmtpOutcome;
 import dev.mailcheck.smtp.SmtpProber;
+import dev.mailcheck.verdict.CheckResult;
 import java.time.Duration;
-import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -80,23 +83,30 @@ public final class Checker {
         long end = System.nanoTime() + deadline.toNanos();
         return switch (parser.parse(input)) {
             case ParsedAddress.Invalid bad -> CompletableFuture.completedFuture(CheckResult.invalid(bad.input(), bad.detail()));
-            case ParsedAddress.Valid ok -> alsoSecurity(ok.address().domain(), dns.resolve(ok.address().domain())
-                    // A defect in a stage must not end a batch or pass for a verdict: it is an unknown.
-                    .exceptionally(e -> new MailDomain(ok.address().domain(), Reason.DNS_FAILURE,
-                            "The DNS stage failed unexpectedly: " + e, List.of(), null, false, 0))
-                    .completeOnTimeout(new MailDomain(ok.address().domain(), Reason.DNS_FAILURE, "No DNS answer within"
-                            + " the check's deadline of " + seconds() + "; check again later.", List.of(), null, false, 0),
-                            deadline.toNanos(), TimeUnit.NANOSECONDS)
-                    .thenCompose(md -> {
-                        // After DNS: a mistyped top-level label is corrected only on a domain with no usable mail host.
-                        Signals s = signals.of(ok.address(), md.reason());
-                        if (smtp == null || md.reason() != Reason.ACCEPTS_MAIL) {
-                            return CompletableFuture.completedFuture(CheckResult.of(ok.input(), ok.address(), md, s));
-                        }
-                        return probe(ok.address(), md, end)
-                                .thenApply(o -> CheckResult.of(ok.input(), ok.address(), md, s, o));
-                    }));
+            case ParsedAddress.Valid ok -> {
+                String domain = ok.address().domain();
+                CompletableFuture<MailDomain> lookup = dns.resolve(domain);
+                // Most addresses of a list are at a domain already answered: they need no fallbacks and no
+                // future chain, which cost more than the rest of their check.
+                yield alsoSecurity(domain, lookup.state() == Future.State.SUCCESS ? afterDns(ok, lookup.resultNow(), end)
+                        : lookup
+                        // A defect in a stage must not end a batch or pass for a verdict: it is an unknown.
+                        .exceptionally(e -> MailRouting.stageFailed(domain, e))
+                        .completeOnTimeout(MailRouting.noAnswerBefore(domain, seconds()), deadline.toNanos(),
+                                TimeUnit.NANOSECONDS)
+                        .thenCompose(md -> afterDns(ok, md, end)));
+            }
         };
+    }
+
+    /** The signals, then the SMTP stage where it runs and DNS found a mail route. */
+    private CompletableFuture<CheckResult> afterDns(ParsedAddress.Valid ok, MailDomain md, long end) {
+        // After DNS: a mistyped top-level label is corrected only on a domain with no usable mail host.
+        Signals s = signals.of(ok.address(), md.reason());
+        if (smtp == null || md.reason() != Reason.ACCEPTS_MAIL) {
+            return CompletableFuture.completedFuture(CheckResult.of(ok.input(), ok.address(), md, s));
+        }
+        return probe(ok.address(), md, end).thenApply(o -> CheckResult.of(ok.input(), ok.address(), md, s, o));
     }
 
     /** The result with its domain's transport security, looked up beside the other stages, when asked for. */
@@ -116,12 +126,9 @@ public final class Checker {
         } catch (RuntimeException e) {
             probe = CompletableFuture.failedFuture(e);
         }
-        return probe.completeOnTimeout(SmtpOutcome.withoutSession(Reason.SMTP_UNREACHABLE, "No answer from the SMTP"
-                        + " stage within the check's deadline of " + seconds() + " (a slow mail host, or a long wait for"
-                        + " a free connection); check again later."), Math.max(0, end - System.nanoTime()),
+        return probe.completeOnTimeout(Outcomes.noAnswerBefore(seconds()), Math.max(0, end - System.nanoTime()),
                         TimeUnit.NANOSECONDS)
-                .exceptionally(e -> SmtpOutcome.withoutSession(Reason.SMTP_PROTOCOL_ERROR,
-                        "The SMTP stage failed unexpectedly: " + e.getClass().getSimpleName()));
+                .exceptionally(Outcomes::failedUnexpectedly);
     }
 
     private String seconds() {

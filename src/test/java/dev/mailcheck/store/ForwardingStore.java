@@ -1,18 +1,15 @@
-package dev.mailcheck.aws;
+package dev.mailcheck.store;
 
-import dev.mailcheck.store.Job;
-import dev.mailcheck.store.ResultStore;
-import dev.mailcheck.store.Tally;
 import java.util.List;
 import java.util.Optional;
 import java.util.SortedMap;
 
 /** A store that hands every call on; tests override a method to inject a fault. */
-class ForwardingStore implements ResultStore {
+public class ForwardingStore implements ResultStore {
 
     private final ResultStore store;
 
-    ForwardingStore(ResultStore store) {
+    public ForwardingStore(ResultStore store) {
         this.store = store;
     }
 

@@ -1,12 +1,10 @@
-package dev.mailcheck.store;
+package dev.mailcheck.pipeline;
 
 import dev.mailcheck.Verdict;
 import dev.mailcheck.lists.InputRecords;
-import dev.mailcheck.lists.ListRun;
+import dev.mailcheck.store.ResultStore;
+import dev.mailcheck.store.Tally;
 import dev.mailcheck.verdict.CheckResult;
-import dev.mailcheck.verdict.Checker;
-import dev.mailcheck.verdict.Recheck;
-import dev.mailcheck.verdict.Rechecks;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.Iterator;

@@ -1,7 +1,4 @@
-package dev.mailcheck.verdict;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+package dev.mailcheck.pipeline;
 
 import dev.mailcheck.Reason;
 import dev.mailcheck.Verdict;
@@ -11,6 +8,7 @@ import dev.mailcheck.smtp.SmtpSettings;
 import dev.mailcheck.smtp.Stage;
 import dev.mailcheck.testbed.FakeDnsServer;
 import dev.mailcheck.testbed.FakeSmtpServer;
+import dev.mailcheck.verdict.CheckResult;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -18,6 +16,8 @@ import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * A check that outlives its deadline ends as an unknown that says so, at whichever stage it is: stage

@@ -1,6 +1,7 @@
-package dev.mailcheck.verdict;
+package dev.mailcheck.pipeline;
 
 import dev.mailcheck.Reason;
+import dev.mailcheck.verdict.CheckResult;
 import java.time.Duration;
 import java.util.Optional;
 

@@ -1,5 +1,6 @@
-package dev.mailcheck.verdict;
+package dev.mailcheck.pipeline;
 
+import dev.mailcheck.verdict.CheckResult;
 import java.util.ArrayDeque;
 import java.util.Iterator;
 import java.util.concurrent.CompletableFuture;

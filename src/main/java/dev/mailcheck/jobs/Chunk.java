@@ -1,4 +1,4 @@
-package dev.mailcheck.aws;
+package dev.mailcheck.jobs;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -11,21 +11,23 @@ import java.io.UncheckedIOException;
 import java.util.List;
 
 /**
- * One SQS message: a run of records of a split list, already read from the upload (so a worker needs
- * neither the object nor its format) and numbered from {@code first}, so that a chunk processed twice
- * stores its results at the same positions again.
+ * A run of records of a split list, already read from the list (so a worker needs neither the list nor its
+ * format) and numbered from {@code first}, so that a chunk processed twice stores its results at the same
+ * positions again. In Lambda it is one SQS message, as JSON.
  *
- * @param bucket     the uploads bucket, where the chunk's part of the results file goes
- * @param resultsKey the results file that the last chunk done assembles
+ * @param bucket     where the job's files are (the uploads bucket in Lambda; null for a job without files)
+ * @param resultsKey the results file that the last chunk done assembles; null for a job without one
+ * @param smtp       whether the chunk's addresses are probed over SMTP (left out of the JSON when not)
  */
-record Chunk(String job, String bucket, String resultsKey, int chunk, long first, List<InputRecords.Input> records) {
+public record Chunk(String job, String bucket, String resultsKey, int chunk, long first,
+                    List<InputRecords.Input> records, @JsonInclude(JsonInclude.Include.NON_DEFAULT) boolean smtp) {
 
     private static final ObjectMapper JSON = JsonMapper.builder()
             .defaultPropertyInclusion(JsonInclude.Value.construct(JsonInclude.Include.NON_NULL, JsonInclude.Include.NON_NULL))
             .propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
             .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false).build();
 
-    static Chunk fromJson(String json) {
+    public static Chunk fromJson(String json) {
         try {
             return JSON.readValue(json, Chunk.class);
         } catch (JsonProcessingException e) {
@@ -33,20 +35,11 @@ record Chunk(String job, String bucket, String resultsKey, int chunk, long first
         }
     }
 
-    String toJson() {
+    public String toJson() {
         try {
             return JSON.writeValueAsString(this);
         } catch (JsonProcessingException e) {
             throw new UncheckedIOException(e);
         }
-    }
-
-    /** Where this chunk's rows of the results file wait for the last chunk. */
-    String partKey() {
-        return partKey(job, chunk);
-    }
-
-    static String partKey(String job, int chunk) {
-        return UploadProcessor.WORK + job + "/" + String.format("%06d.csv", chunk);
     }
 }

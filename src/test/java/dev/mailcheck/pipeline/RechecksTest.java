@@ -1,8 +1,4 @@
-package dev.mailcheck.verdict;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+package dev.mailcheck.pipeline;
 
 import dev.mailcheck.Reason;
 import dev.mailcheck.dns.MxResolver;
@@ -10,6 +6,7 @@ import dev.mailcheck.smtp.SmtpProber;
 import dev.mailcheck.smtp.SmtpSettings;
 import dev.mailcheck.testbed.FakeSmtpServer;
 import dev.mailcheck.testbed.Nsd;
+import dev.mailcheck.verdict.CheckResult;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -18,6 +15,9 @@ import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * A run being stopped (Ctrl-C, SIGTERM) while rechecks wait: every address that waits completes at once with

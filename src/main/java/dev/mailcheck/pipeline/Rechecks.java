@@ -1,5 +1,6 @@
-package dev.mailcheck.verdict;
+package dev.mailcheck.pipeline;
 
+import dev.mailcheck.verdict.CheckResult;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.Set;

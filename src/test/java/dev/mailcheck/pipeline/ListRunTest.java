@@ -1,14 +1,10 @@
-package dev.mailcheck.lists;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+package dev.mailcheck.pipeline;
 
 import com.sun.management.ThreadMXBean;
 import dev.mailcheck.Reason;
+import dev.mailcheck.lists.InputRecords;
 import dev.mailcheck.testbed.Nsd;
 import dev.mailcheck.verdict.CheckResult;
-import dev.mailcheck.verdict.Checker;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -22,6 +18,9 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Hostile lists through the whole list path (reader, records, checker), in process, against NSD. */
 class ListRunTest {
@@ -30,7 +29,7 @@ class ListRunTest {
 
     private static List<CheckResult> run(InputStream list, InputRecords.Format format) throws IOException {
         List<CheckResult> results = new ArrayList<>();
-        ListRun.run(checker, new InputRecords(ListRun.reader(list), format, null), results::add);
+        ListRun.run(checker, new InputRecords(InputRecords.reader(list), format, null), results::add);
         return results;
     }
 
@@ -120,7 +119,7 @@ class ListRunTest {
                 + "n".repeat(InputRecords.MAX_CSV_FIELD_CHARS + 1) + "\nthird@good.checker.test,x\n";
         List<CheckResult> results = new ArrayList<>();
         InputRecords.BrokeOff e = assertThrows(InputRecords.BrokeOff.class, () -> ListRun.run(checker, new InputRecords(
-                ListRun.reader(new ByteArrayInputStream(csv.getBytes(StandardCharsets.US_ASCII))), InputRecords.Format.AUTO,
+                InputRecords.reader(new ByteArrayInputStream(csv.getBytes(StandardCharsets.US_ASCII))), InputRecords.Format.AUTO,
                 null), results::add));
         assertEquals(List.of(Reason.ACCEPTS_MAIL), results.stream().map(CheckResult::reason).toList());
         assertEquals(3, e.line(), e.getMessage());

@@ -3,6 +3,7 @@ package dev.mailcheck.aws;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.mailcheck.Verdict;
+import dev.mailcheck.jobs.JobEvents;
 import dev.mailcheck.store.Job;
 import java.io.UncheckedIOException;
 import java.util.LinkedHashMap;
@@ -16,26 +17,23 @@ import software.amazon.awssdk.services.eventbridge.model.PutEventsResponse;
  * before the job is stored as ended, so a failure here retries the step that ends it: at least once,
  * and consumers tell repeats apart by the job id.
  */
-final class JobEvents {
+final class EventBridgeEvents implements JobEvents {
 
     static final String SOURCE = "mailcheck";
     static final String DETAIL_TYPE = "Job Finished";
     private static final ObjectMapper JSON = new ObjectMapper();
-    static final JobEvents NONE = new JobEvents(null, null);
 
     private final EventBridgeClient events;
     private final String bus;
 
-    /** @param bus the event bus name or ARN; null to announce nothing (a local run without EventBridge) */
-    JobEvents(EventBridgeClient events, String bus) {
+    /** @param bus the event bus name or ARN */
+    EventBridgeEvents(EventBridgeClient events, String bus) {
         this.events = events;
         this.bus = bus;
     }
 
-    void finished(Job job, String bucket) {
-        if (bus == null) {
-            return;
-        }
+    @Override
+    public void finished(Job job, String bucket) {
         PutEventsResponse response = events.putEvents(b -> b.entries(e -> e.eventBusName(bus).source(SOURCE)
                 .detailType(DETAIL_TYPE).detail(detail(job, bucket))));
         if (response.failedEntryCount() > 0) {
@@ -47,7 +45,7 @@ final class JobEvents {
     static String detail(Job job, String bucket) {
         Map<String, Object> d = new LinkedHashMap<>();
         d.put("id", job.id());
-        d.put("status", job.status());
+        d.put("status", job.status().code());
         d.put("source", job.source());
         d.put("bucket", bucket);
         d.put("total", job.total());

@@ -1,0 +1,260 @@
+package dev.mailcheck.jobs;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.mailcheck.dns.MxResolver;
+import dev.mailcheck.lists.InputRecords;
+import dev.mailcheck.store.ForwardingStore;
+import dev.mailcheck.store.Job;
+import dev.mailcheck.store.JobStatus;
+import dev.mailcheck.store.LocalResultStore;
+import dev.mailcheck.store.ResultStore;
+import dev.mailcheck.store.Tally;
+import dev.mailcheck.testbed.Nsd;
+import dev.mailcheck.pipeline.Checker;
+import java.io.BufferedReader;
+import java.io.StringReader;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.IntStream;
+import java.util.stream.LongStream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * The one job workflow with the store of {@code checker serve} (LocalResultStore) and no results files: lists
+ * cut into chunks on serve's {@link InProcessQueue}, chunks that fail, and chunks delivered again or out of
+ * order as SQS may. The same workflow with S3, SQS, DynamoDB and EventBridge is S3UploadHandlerTest's.
+ */
+class JobWorkflowTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final List<String> DOMAINS = List.of("good.checker.test", "nullmx.checker.test", "absent.checker.test");
+
+    private static MxResolver dns;
+    private static Checker checker;
+
+    @BeforeAll
+    static void start() {
+        dns = new MxResolver(List.of(Nsd.shared().address()), Duration.ofSeconds(3), 64, true);
+        checker = new Checker(dns);
+    }
+
+    @AfterAll
+    static void stop() {
+        dns.close();
+    }
+
+    /** {@code n} lines: addresses at the test zones, every fourth one not an address at all. */
+    private static List<String> list(int n) {
+        return IntStream.range(0, n).mapToObj(i -> i % 4 == 3 ? "line " + i : "user" + i + "@" + DOMAINS.get(i % 3))
+                .toList();
+    }
+
+    private static Job running() {
+        Instant now = Instant.now();
+        return new Job("t-" + UUID.randomUUID(), "test", JobStatus.RUNNING, 0, Map.of(), now, now, null, 0);
+    }
+
+    /** The job's stored results, in the order the store pages them, as the inputs they answer. */
+    private static List<String> addresses(ResultStore store, String jobId) throws Exception {
+        List<String> out = new ArrayList<>();
+        String cursor = null;
+        do {
+            ResultStore.Page page = store.results(jobId, cursor, 3);
+            for (String r : page.results()) {
+                out.add(JSON.readTree(r).get("address").asText());
+            }
+            cursor = page.nextCursor();
+        } while (cursor != null);
+        return out;
+    }
+
+    /**
+     * A list as {@code checker serve} runs it: checked in one piece, or split into chunks that the queue's
+     * threads check and whichever is last assembles. A chunk whose records include a failing position fails
+     * every try (a store that refuses those positions: an in-process fault, as no real store fails one chunk
+     * on demand) and is given up on; the job ends partial, or failed when no chunk got through.
+     */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', textBlock = """
+            # scenario                                  | records | inline max | per chunk | failing positions | status  | chunks | checked | not checked
+            short list, checked in one piece            | 5       | 5          | 2         | 0-0               | done    | 0      | 5       | 0
+            several chunks, the last one assembles      | 7       | 1          | 2         | 0-0               | done    | 4      | 7       | 0
+            one record per chunk                        | 3       | 0          | 1         | 0-0               | done    | 3      | 3       | 0
+            the last chunk always fails: partial        | 7       | 1          | 2         | 6-7               | partial | 4      | 6       | 1
+            a middle chunk always fails: partial        | 8       | 1          | 3         | 3-6               | partial | 3      | 5       | 3
+            every chunk fails: failed                   | 4       | 1          | 2         | 0-4               | failed  | 2      | 0       | 4
+            """)
+    void aListThroughServesQueue(String scenario, int records, int inlineMax, int perChunk, String failing,
+                                 String status, int chunks, long checked, Long notChecked) throws Exception {
+        int failingFrom = Integer.parseInt(failing.split("-")[0]);
+        int failingTo = Integer.parseInt(failing.split("-")[1]);
+        try (LocalResultStore local = new LocalResultStore(LocalResultStore.Limits.DEFAULT, code -> null)) {
+            ResultStore store = new ForwardingStore(local) {
+                @Override
+                public void putResults(String jobId, List<Positioned> results) {
+                    if (results.stream().anyMatch(p -> p.position() >= failingFrom && p.position() < failingTo)) {
+                        throw new IllegalStateException("this chunk always fails");
+                    }
+                    super.putResults(jobId, results);
+                }
+            };
+            BlockingQueue<Job> announced = new LinkedBlockingQueue<>();
+            JobWorkflow[] workflow = new JobWorkflow[1];
+            workflow[0] = new JobWorkflow(JobWorkflow.Checkers.dnsOnly(checker), store,
+                    (job, bucket) -> announced.add(job), null,
+                    new InProcessQueue(1, InProcessQueue.ATTEMPTS, InProcessQueue.FULL_FOR, () -> workflow[0]),
+                    new JobWorkflow.Chunking(inlineMax, perChunk));
+            Job job = running();
+            store.putJob(job);
+            List<String> lines = list(records);
+            workflow[0].check(job, null, new BufferedReader(new StringReader(String.join("\n", lines))),
+                    InputRecords.Format.AUTO, null, false);
+
+            Job ended = announced.poll(60, TimeUnit.SECONDS); // a guard against a hang, not a timing
+            assertNotNull(ended, "the job ended");
+            assertEquals(List.of(status, chunks, checked, notChecked),
+                    List.of(ended.status().code(), ended.chunks(), ended.total(), ended.notChecked()), ended.toString());
+            assertEquals(failingTo > failingFrom, ended.error() != null && ended.error().contains("this chunk always fails"),
+                    String.valueOf(ended.error()));
+            List<String> expected = IntStream.range(0, records)
+                    .filter(i -> i < failingFrom || i >= failingTo)
+                    .mapToObj(lines::get).toList();
+            assertEquals(expected, addresses(store, job.id()), "every result once, in input order");
+        }
+    }
+
+    /**
+     * SQS delivers at least once and in any order: each sequence of deliveries (chunk numbers, a list of 5 in
+     * chunks of 2) ends the job done exactly when its last missing chunk is checked, announced once, with every
+     * result stored once, in input order, and the counts of one run.
+     */
+    @ParameterizedTest(name = "{0}: {1}")
+    @CsvSource(delimiter = '|', textBlock = """
+            # scenario                          | deliveries
+            in order                            | 0 1 2
+            reversed                            | 2 1 0
+            every chunk twice                   | 0 0 1 1 2 2
+            a chunk again after the job ended   | 0 1 2 1
+            out of order, with repeats          | 2 0 2 1 0
+            """)
+    void chunksDeliveredAgainOrOutOfOrderCountOnce(String scenario, String deliveries) throws Exception {
+        try (LocalResultStore store = new LocalResultStore(LocalResultStore.Limits.DEFAULT, code -> null)) {
+            List<Chunk> sent = new ArrayList<>();
+            List<Job> announced = new ArrayList<>();
+            JobWorkflow workflow = new JobWorkflow(JobWorkflow.Checkers.dnsOnly(checker), store,
+                    (job, bucket) -> announced.add(job), null, sent::add, new JobWorkflow.Chunking(1, 2));
+            Job job = running();
+            store.putJob(job);
+            List<String> lines = list(5);
+            Job split = workflow.check(job, null, new BufferedReader(new StringReader(String.join("\n", lines))),
+                    InputRecords.Format.AUTO, null, false);
+            assertEquals(List.of(JobStatus.RUNNING, 3, 3), List.of(split.status(), split.chunks(), sent.size()));
+
+            List<Integer> order = Arrays.stream(deliveries.split(" ")).map(Integer::valueOf).toList();
+            int last = IntStream.range(0, order.size())
+                    .filter(i -> order.subList(0, i + 1).stream().distinct().count() == 3).findFirst().orElseThrow();
+            for (int i = 0; i < order.size(); i++) {
+                workflow.process(sent.get(order.get(i)));
+                assertEquals(i >= last ? JobStatus.DONE : JobStatus.RUNNING, store.job(job.id()).orElseThrow().status(),
+                        "after delivery " + (i + 1));
+            }
+            assertEquals(1, announced.size(), "announced once");
+            Job done = store.job(job.id()).orElseThrow();
+            assertEquals(5, done.total());
+            assertEquals(store.tally(job.id()), new Tally(done.total(), done.counts()));
+            Job whole = running();
+            store.putJob(whole);
+            Job inOnePiece = new JobWorkflow(JobWorkflow.Checkers.dnsOnly(checker), store, JobEvents.NONE, null, null,
+                    JobWorkflow.Chunking.DEFAULT).check(whole, null, new BufferedReader(new StringReader(
+                    String.join("\n", lines))), InputRecords.Format.AUTO, null, false);
+            assertEquals(inOnePiece.counts(), done.counts(), "the counts of the list checked in one piece");
+            assertEquals(lines, addresses(store, job.id()), "every result once, in input order");
+        }
+    }
+
+    /**
+     * The in-process queue holds two chunks per thread: a split finding it full waits, and past its deadline
+     * fails instead of reading the whole list into memory (chunks held up by a store that blocks until
+     * released: an in-process fault). Released, the chunks already queued are checked.
+     */
+    @Test
+    void aSplitThatFindsTheQueueFullPastItsDeadlineFails() throws Exception {
+        int room = 2; // one thread
+        CountDownLatch release = new CountDownLatch(1);
+        try (LocalResultStore local = new LocalResultStore(LocalResultStore.Limits.DEFAULT, code -> null)) {
+            List<Long> stored = new CopyOnWriteArrayList<>();
+            ResultStore store = new ForwardingStore(local) {
+                @Override
+                public void putResults(String jobId, List<Positioned> results) {
+                    try {
+                        release.await();
+                    } catch (InterruptedException e) {
+                        throw new IllegalStateException(e);
+                    }
+                    results.forEach(r -> stored.add(r.position()));
+                    super.putResults(jobId, results);
+                }
+            };
+            JobWorkflow[] workflow = new JobWorkflow[1];
+            workflow[0] = new JobWorkflow(JobWorkflow.Checkers.dnsOnly(checker), store, JobEvents.NONE, null,
+                    new InProcessQueue(room / 2, InProcessQueue.ATTEMPTS, Duration.ofMillis(300), () -> workflow[0]),
+                    new JobWorkflow.Chunking(0, 1));
+            Job job = running();
+            store.putJob(job);
+            IllegalStateException full = assertThrows(IllegalStateException.class, () -> workflow[0].check(job, null,
+                    new BufferedReader(new StringReader(String.join("\n", list(5)))), InputRecords.Format.AUTO, null,
+                    false));
+            assertTrue(full.getMessage().contains("stayed full"), full.getMessage());
+            assertEquals(0, store.job(job.id()).orElseThrow().chunks(), "no chunk count: the split broke off");
+            release.countDown();
+            long deadline = System.nanoTime() + 60_000_000_000L; // a guard against a hang, not a timing
+            while (stored.size() < room && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            assertEquals(LongStream.range(0, room).boxed().toList(), stored.stream().sorted().toList(),
+                    "the chunks queued before the deadline, and no other");
+        } finally {
+            release.countDown();
+        }
+    }
+
+    /** A chunk given up on that then gets through (a late redelivery) counts as done, not failed. */
+    @ParameterizedTest(name = "given up on chunk {0}, then delivered")
+    @CsvSource({"0", "1"})
+    void aChunkGivenUpOnThatGetsThroughCountsAsDone(int chunk) throws Exception {
+        try (LocalResultStore store = new LocalResultStore(LocalResultStore.Limits.DEFAULT, code -> null)) {
+            List<Chunk> sent = new ArrayList<>();
+            JobWorkflow workflow = new JobWorkflow(JobWorkflow.Checkers.dnsOnly(checker), store, JobEvents.NONE, null,
+                    sent::add, new JobWorkflow.Chunking(1, 2));
+            Job job = running();
+            store.putJob(job);
+            workflow.check(job, null, new BufferedReader(new StringReader(String.join("\n", list(4)))),
+                    InputRecords.Format.AUTO, null, false);
+            workflow.giveUp(sent.get(chunk), "the dead-letter queue");
+            workflow.process(sent.get(chunk));
+            workflow.process(sent.get(1 - chunk));
+            Job done = store.job(job.id()).orElseThrow();
+            assertEquals(List.of(JobStatus.DONE, 4L), List.of(done.status(), done.total()), done.toString());
+            assertTrue(store.failedChunks(job.id()).isEmpty());
+        }
+    }
+}

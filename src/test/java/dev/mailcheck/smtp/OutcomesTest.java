@@ -1,0 +1,45 @@
+package dev.mailcheck.smtp;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+import dev.mailcheck.Reason;
+import dev.mailcheck.smtp.SmtpReport.CatchAll;
+import java.util.List;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * The outcomes of addresses for which no session was used, one row per situation. The outcomes of sessions
+ * (a reply heard, a session broken off) are proved against Postfix and the scripted servers of the
+ * SmtpProber*Test classes.
+ */
+class OutcomesTest {
+
+    @ParameterizedTest(name = "{0} -> {1}")
+    @CsvSource(delimiter = '|', nullValues = "-", textBlock = """
+            # situation            | reason             | stage   | detail
+            unsafe local part      | UNVERIFIABLE       | -       | The local part contains < or >, which the prober never puts in an SMTP command.
+            no public host         | MX_PRIVATE_ADDRESS | -       | mx.example.test resolves to 127.0.0.1 (loopback)
+            every host dead        | SMTP_UNREACHABLE   | CONNECT | Every MX host of example.test failed earlier in this run (timeout or refused connection); not tried again.
+            deadline               | SMTP_UNREACHABLE   | -       | No answer from the SMTP stage within the check's deadline of 15 s (a slow mail host, or a long wait for a free connection); check again later.
+            failed unexpectedly    | SMTP_PROTOCOL_ERROR | -      | The SMTP stage failed unexpectedly: OutOfMemoryError; nothing was learnt about the mailbox.
+            failed, nothing thrown | SMTP_PROTOCOL_ERROR | -      | The SMTP stage failed unexpectedly; nothing was learnt about the mailbox.
+            """)
+    void withoutSession(String situation, Reason reason, Stage stage, String detail) {
+        SmtpOutcome o = switch (situation) {
+            case "unsafe local part" -> Outcomes.unsafeLocalPart();
+            case "no public host" -> Outcomes.noPublicHost("mx.example.test resolves to 127.0.0.1 (loopback)");
+            case "every host dead" -> Outcomes.everyHostDead("example.test");
+            case "deadline" -> Outcomes.noAnswerBefore("15 s");
+            case "failed unexpectedly" -> Outcomes.failedUnexpectedly(new OutOfMemoryError("a defect"));
+            case "failed, nothing thrown" -> Outcomes.failedUnexpectedly(null);
+            default -> throw new IllegalArgumentException(situation);
+        };
+        assertEquals(reason, o.reason(), o::detail);
+        assertEquals(detail, o.detail());
+        assertNull(o.reply(), "no reply was heard");
+        assertEquals(new SmtpReport(null, null, stage, List.of(), SmtpReport.StartTls.NOT_OFFERED, null,
+                CatchAll.NOT_CHECKED, null, List.of()), o.report());
+    }
+}
