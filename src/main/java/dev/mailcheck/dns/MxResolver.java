@@ -15,9 +15,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Semaphore;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import org.xbill.DNS.AAAARecord;
 import org.xbill.DNS.ARecord;
@@ -80,13 +78,13 @@ public final class MxResolver implements AutoCloseable {
     private final Duration tryTimeout;
     private final Duration timeout;
     private final MailRouting routing;
-    private final Semaphore inFlight;
     /**
-     * Runs domain lookups, as many at once as queries may be in flight: a batch's other domains wait as
-     * queued tasks, not as parked virtual threads, whose stacks every young collection would copy (with
-     * 80,000 parked that was a fifth of the stage's CPU).
+     * Queries in flight at once. A lookup has no thread of its own: each step is a callback on the thread
+     * that completed the one before (a socket reader, mostly), so an answer goes straight to the next
+     * query or the verdict, not through a lookup thread and the scheduler; a batch's other domains wait
+     * as queued starts, not as parked threads, whose stacks every young collection would copy.
      */
-    private final ExecutorService threads;
+    private final QuerySlots slots;
     /** Answers by domain, in flight and for their TTL; a failed lookup leaves no entry. */
     private final SharedLookups<String, MailDomain> domains;
     /** MX hosts' (and implicit-MX domains') addresses by name, in flight and for their TTL; failures not kept. */
@@ -113,8 +111,7 @@ public final class MxResolver implements AutoCloseable {
         this.routing = new MailRouting(allowPrivateMx);
         this.domains = new SharedLookups<>(maxDomains, ticker, MailDomain::ttlSeconds);
         this.hosts = new SharedLookups<>(MAX_HOSTS, ticker, h -> h.failure == null ? h.ttl : 0);
-        this.inFlight = new Semaphore(maxInFlight);
-        this.threads = Executors.newFixedThreadPool(maxInFlight, Thread.ofVirtual().name("dns-lookup-", 0).factory());
+        this.slots = new QuerySlots(maxInFlight);
         List<InetSocketAddress> targets = servers.isEmpty() ? ResolverConfig.getCurrentConfig().servers() : servers;
         // One retry in all: the same server again, or each of several once; each try gets its share of the
         // budget, so that a lone server's one dropped or spoofed packet does not lose the lookup
@@ -150,7 +147,7 @@ public final class MxResolver implements AutoCloseable {
 
     /** Where mail for {@code asciiDomain} goes; shared with every other caller asking for the same domain. */
     public CompletableFuture<MailDomain> resolve(String asciiDomain) {
-        return domains.get(asciiDomain, d -> CompletableFuture.supplyAsync(() -> lookup(d), threads));
+        return domains.get(asciiDomain, this::lookup);
     }
 
     /** How long the domain's cached answer has left; empty while it is looked up or when none is cached. */
@@ -175,33 +172,35 @@ public final class MxResolver implements AutoCloseable {
 
     @Override
     public void close() {
-        threads.shutdownNow();
         udp.close();
+        // After the transport: what still waits for a slot starts now and fails at once.
+        slots.close();
     }
 
-    private MailDomain lookup(String domain) {
+    private CompletableFuture<MailDomain> lookup(String domain) {
         Name name;
         try {
             name = Name.fromString(domain, Name.root);
         } catch (TextParseException e) {
             throw new IllegalArgumentException("not a domain name: " + domain, e);
         }
-        Answer mx = query(name, Type.MX).join();
-        return switch (mx.kind) {
-            case NXDOMAIN -> routing.noSuchDomain(domain);
-            case FAILED -> routing.mxLookupFailed(domain, mx.failure);
-            case NODATA -> routing.implicitMx(domain, addresses(name).join());
+        return query(name, Type.MX, false).thenCompose(mx -> switch (mx.kind) {
+            case NXDOMAIN -> CompletableFuture.completedFuture(routing.noSuchDomain(domain));
+            case FAILED -> CompletableFuture.completedFuture(routing.mxLookupFailed(domain, mx.failure));
+            case NODATA -> addresses(name).thenApply(self -> routing.implicitMx(domain, self));
             case RECORDS -> fromMxRecords(domain, mx);
-        };
+        });
     }
 
-    private MailDomain fromMxRecords(String domain, Answer answer) {
+    private CompletableFuture<MailDomain> fromMxRecords(String domain, Answer answer) {
         List<MXRecord> used = MailRouting.hostsToAsk(answer.records);
         List<CompletableFuture<HostLookup>> lookups = new ArrayList<>(used.size());
         for (MXRecord r : used) {
             lookups.add(addresses(r.getTarget()));
         }
-        return routing.viaMx(domain, answer.records, answer.ttl, lookups.stream().map(CompletableFuture::join).toList());
+        // Judged once every host's lookup is done: the joins below do not wait.
+        return CompletableFuture.allOf(lookups.toArray(CompletableFuture[]::new)).thenApply(all -> routing.viaMx(
+                domain, answer.records, answer.ttl, lookups.stream().map(CompletableFuture::join).toList()));
     }
 
     /**
@@ -209,7 +208,8 @@ public final class MxResolver implements AutoCloseable {
      * that host, in flight and for the answers' TTL.
      */
     private CompletableFuture<HostLookup> addresses(Name host) {
-        return hosts.get(host, h -> query(h, Type.A).thenCombine(query(h, Type.AAAA), (a, aaaa) -> hostLookup(h, a, aaaa)));
+        return hosts.get(host, h -> query(h, Type.A, true).thenCombine(query(h, Type.AAAA, true),
+                (a, aaaa) -> hostLookup(h, a, aaaa)));
     }
 
     private static HostLookup hostLookup(Name host, Answer a, Answer aaaa) {
@@ -243,22 +243,45 @@ public final class MxResolver implements AutoCloseable {
      * chains of futures, cost about ten times the query itself: it is kept for the rare answer that
      * redirects (CNAME, DNAME), which it follows with loop detection.
      */
-    private CompletableFuture<Answer> query(Name name, int type) {
+    private CompletableFuture<Answer> query(Name name, int type, boolean followUp) {
         (type == Type.MX ? network.mx : network.address).increment();
-        inFlight.acquireUninterruptibly();
-        Message query = Message.newQuery(org.xbill.DNS.Record.newRecord(name, type, DClass.IN));
-        query.addRecord(EDNS, Section.ADDITIONAL);
         CompletableFuture<Answer> result = new CompletableFuture<>();
-        result.whenComplete((answer, error) -> inFlight.release());
-        attempt(result, query, query.toWire(), 0, System.nanoTime() + timeout.toNanos(), null);
+        slots.start(followUp, () -> {
+            Message query;
+            byte[] wire;
+            try {
+                query = query(name, type);
+                wire = query.toWire();
+            } catch (RuntimeException e) {
+                finish(result, Answer.of(e, null));
+                return;
+            }
+            // The budget runs from the query's start, not from when it was asked for.
+            attempt(result, query, wire, 0, System.nanoTime() + timeout.toNanos(), null);
+        });
         return result;
+    }
+
+    /**
+     * dnsjava's {@link Message#newQuery} but with its ID from {@link ThreadLocalRandom}: dnsjava's comes
+     * from one SecureRandom shared, lock and all, by every query of the process. Unpredictable enough
+     * here: an answer counts only if it comes from the server's address and port (connected sockets), to
+     * the socket's ephemeral port (renewed every few thousand queries), with this ID and this question; an
+     * off-path forger sees none of our IDs to learn the generator from, and one on the path needs no ID.
+     */
+    static Message query(Name name, int type) {
+        Message query = new Message(ThreadLocalRandom.current().nextInt(0x10000));
+        query.getHeader().setFlag(Flags.RD);
+        query.addRecord(org.xbill.DNS.Record.newRecord(name, type, DClass.IN), Section.QUESTION);
+        query.addRecord(EDNS, Section.ADDITIONAL);
+        return query;
     }
 
     private void attempt(CompletableFuture<Answer> result, Message query, byte[] wire, int n, long deadline,
                          Throwable last) {
         long left = deadline - System.nanoTime();
         if (n == tries.size() || left <= 0) {
-            result.complete(Answer.of(last == null ? new SocketTimeoutException() : last,
+            finish(result, Answer.of(last == null ? new SocketTimeoutException() : last,
                     last == null || last instanceof SocketTimeoutException || left <= 0
                     ? "no answer within " + timeout.toMillis() + " ms" : null));
             return;
@@ -317,18 +340,27 @@ public final class MxResolver implements AutoCloseable {
                 records.add(r);
             }
         }
-        result.complete(switch (answer.getRcode()) {
+        finish(result, switch (answer.getRcode()) {
             case Rcode.NOERROR -> Answer.of(records);
             case Rcode.NXDOMAIN -> new Answer(Kind.NXDOMAIN, List.of(), null, NEGATIVE_TTL);
             default -> Answer.failed("the server answered " + Rcode.string(answer.getRcode()));
         });
     }
 
+    /**
+     * Every query ends here, once: its slot is freed first, so that the next query goes out before this
+     * answer's consequences (the next lookups, the verdict, the caller's own steps) run on this thread.
+     */
+    private void finish(CompletableFuture<Answer> result, Answer answer) {
+        slots.release();
+        result.complete(answer);
+    }
+
     /** The rare path: dnsjava follows the chain, with its own queries, in what is left of the budget. */
     private void redirected(CompletableFuture<Answer> result, Name name, int type, long deadline) {
         long left = Math.max(1, deadline - System.nanoTime());
         session.lookupAsync(name, type).toCompletableFuture().orTimeout(left, TimeUnit.NANOSECONDS)
-                .whenComplete((found, error) -> result.complete(error == null ? Answer.of(found.getRecords())
+                .whenComplete((found, error) -> finish(result, error == null ? Answer.of(found.getRecords())
                         // dnsjava reports its own timeout as a plain IOException; the clock tells it apart.
                         : Answer.of(error, System.nanoTime() - deadline >= -timeout.toNanos() / 10
                                 ? "no answer within " + timeout.toMillis() + " ms" : null)));

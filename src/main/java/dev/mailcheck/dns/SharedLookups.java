@@ -31,7 +31,8 @@ final class SharedLookups<K, V> {
     SharedLookups(long maxSize, Ticker ticker, ToLongFunction<V> ttlSeconds) {
         this.ttlSeconds = ttlSeconds;
         // Every entry is put with its own duration (below); this one is never used.
-        this.done = Caffeine.newBuilder().maximumSize(maxSize).ticker(ticker)
+        // Upkeep on the writing thread, not handed to the common pool after every few puts.
+        this.done = Caffeine.newBuilder().maximumSize(maxSize).ticker(ticker).executor(Runnable::run)
                 .expireAfter(Expiry.creating((K k, CompletableFuture<V> f) -> Duration.ZERO)).build();
         this.expiry = done.policy().expireVariably().orElseThrow();
     }

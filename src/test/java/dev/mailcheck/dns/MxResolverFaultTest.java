@@ -21,6 +21,7 @@ import java.util.stream.IntStream;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.xbill.DNS.Flags;
 import org.xbill.DNS.Message;
@@ -185,6 +186,29 @@ class MxResolverFaultTest {
             List<Reason> reasons = batch.stream().map(f -> f.join().reason()).toList();
             assertTrue(reasons.stream().allMatch(r -> r == Reason.DNS_FAILURE || r == Reason.NO_MAIL_HOST), reasons::toString);
             assertTrue(reasons.stream().filter(r -> r == Reason.DNS_FAILURE).count() >= 90, reasons::toString);
+        }
+    }
+
+    /**
+     * Closing the resolver mid-batch ends every lookup, whether its query was sent (its answer never
+     * comes) or still waited for a free query slot: as DNS failures, none left waiting. The silent fake
+     * server: NSD can't be told to hold its answers.
+     */
+    @ParameterizedTest(name = "{0} domains, {1} queries in flight")
+    @CsvSource(textBlock = """
+            # domains | in flight
+              3       | 16
+              50      | 1
+              200     | 16
+            """, delimiter = '|')
+    void closingMidBatchEndsEveryLookup(int domains, int inFlight) throws Exception {
+        try (FakeDnsServer silent = new FakeDnsServer((q, t) -> null)) {
+            MxResolver resolver = new MxResolver(List.of(silent.address()), Duration.ofMinutes(10), inFlight, true);
+            List<CompletableFuture<MailDomain>> batch = IntStream.range(0, domains)
+                    .mapToObj(i -> resolver.resolve("d" + i + ".fault.test")).toList();
+            resolver.close();
+            CompletableFuture.allOf(batch.toArray(CompletableFuture[]::new)).get(30, TimeUnit.SECONDS);
+            assertEquals(List.of(Reason.DNS_FAILURE), batch.stream().map(f -> f.join().reason()).distinct().toList());
         }
     }
 
