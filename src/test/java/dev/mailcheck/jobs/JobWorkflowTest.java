@@ -237,10 +237,24 @@ class JobWorkflowTest {
         }
     }
 
-    /** A chunk given up on that then gets through (a late redelivery) counts as done, not failed. */
-    @ParameterizedTest(name = "given up on chunk {0}, then delivered")
-    @CsvSource({"0", "1"})
-    void aChunkGivenUpOnThatGetsThroughCountsAsDone(int chunk) throws Exception {
+    /**
+     * A chunk given up on (SQS's dead-letter queue, serve's last try) and delivered around that, in a list of 4 in
+     * two chunks: steps "0" check chunk 0, "g0" give chunk 0 up. A late redelivery that gets through counts as
+     * done, not failed; a chunk already done that is then given up on (its last try broke off after storing it)
+     * stays done, and its job waits for the other chunk.
+     */
+    @ParameterizedTest(name = "{0}: {1}")
+    @CsvSource(delimiter = '|', textBlock = """
+            # scenario                                   | steps     | status  | checked | failed chunks
+            given up on, then delivered                  | g0 0 1    | done    | 4       | 0
+            the other given up on, then delivered        | g1 1 0    | done    | 4       | 0
+            the last one given up on: partial            | 0 g1 1    | partial | 2       | 1
+            done, then given up on: the job waits        | 0 g0      | running | 0       | 0
+            done, then given up on, then the other       | 0 g0 1    | done    | 4       | 0
+            given up on, the other done: partial         | g0 1      | partial | 2       | 1
+            """)
+    void aChunkGivenUpOnCountsAsFailedOnlyIfNeverDone(String scenario, String steps, String status, long checked,
+                                                      int failedChunks) throws Exception {
         try (LocalResultStore store = new LocalResultStore(LocalResultStore.Limits.DEFAULT, code -> null)) {
             List<Chunk> sent = new ArrayList<>();
             JobWorkflow workflow = new JobWorkflow(JobWorkflow.Checkers.dnsOnly(checker), store, JobEvents.NONE, null,
@@ -249,12 +263,16 @@ class JobWorkflowTest {
             store.putJob(job);
             workflow.check(job, null, new BufferedReader(new StringReader(String.join("\n", list(4)))),
                     InputRecords.Format.AUTO, null, false);
-            workflow.giveUp(sent.get(chunk), "the dead-letter queue");
-            workflow.process(sent.get(chunk));
-            workflow.process(sent.get(1 - chunk));
-            Job done = store.job(job.id()).orElseThrow();
-            assertEquals(List.of(JobStatus.DONE, 4L), List.of(done.status(), done.total()), done.toString());
-            assertTrue(store.failedChunks(job.id()).isEmpty());
+            for (String step : steps.split(" ")) {
+                if (step.startsWith("g")) {
+                    workflow.giveUp(sent.get(Integer.parseInt(step.substring(1))), "the dead-letter queue");
+                } else {
+                    workflow.process(sent.get(Integer.parseInt(step)));
+                }
+            }
+            Job ended = store.job(job.id()).orElseThrow();
+            assertEquals(List.of(status, checked, failedChunks),
+                    List.of(ended.status().code(), ended.total(), store.failedChunks(job.id()).size()), ended.toString());
         }
     }
 }
