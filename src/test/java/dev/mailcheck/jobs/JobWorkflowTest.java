@@ -90,21 +90,24 @@ class JobWorkflowTest {
     /**
      * A list as {@code checker serve} runs it: checked in one piece, or split into chunks that the queue's
      * threads check and whichever is last assembles. A chunk whose records include a failing position fails
-     * every try (a store that refuses those positions: an in-process fault, as no real store fails one chunk
-     * on demand) and is given up on; the job ends partial, or failed when no chunk got through.
+     * every try (a store that refuses those positions, with an exception or an Error: an in-process fault, as no
+     * real store fails one chunk on demand) and is given up on; the job ends partial, or failed when no chunk got
+     * through.
      */
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', textBlock = """
-            # scenario                                  | records | inline max | per chunk | failing positions | status  | chunks | checked | not checked
-            short list, checked in one piece            | 5       | 5          | 2         | 0-0               | done    | 0      | 5       | 0
-            several chunks, the last one assembles      | 7       | 1          | 2         | 0-0               | done    | 4      | 7       | 0
-            one record per chunk                        | 3       | 0          | 1         | 0-0               | done    | 3      | 3       | 0
-            the last chunk always fails: partial        | 7       | 1          | 2         | 6-7               | partial | 4      | 6       | 1
-            a middle chunk always fails: partial        | 8       | 1          | 3         | 3-6               | partial | 3      | 5       | 3
-            every chunk fails: failed                   | 4       | 1          | 2         | 0-4               | failed  | 2      | 0       | 4
+            # scenario                                  | records | inline max | per chunk | failing positions | fault              | status  | chunks | checked | not checked
+            short list, checked in one piece            | 5       | 5          | 2         | 0-0               | -                  | done    | 0      | 5       | 0
+            several chunks, the last one assembles      | 7       | 1          | 2         | 0-0               | -                  | done    | 4      | 7       | 0
+            one record per chunk                        | 3       | 0          | 1         | 0-0               | -                  | done    | 3      | 3       | 0
+            the last chunk always fails: partial        | 7       | 1          | 2         | 6-7               | exception          | partial | 4      | 6       | 1
+            a middle chunk always fails: partial        | 8       | 1          | 3         | 3-6               | exception          | partial | 3      | 5       | 3
+            every chunk fails: failed                   | 4       | 1          | 2         | 0-4               | exception          | failed  | 2      | 0       | 4
+            a chunk overflows its stack: partial        | 7       | 1          | 2         | 2-4               | StackOverflowError | partial | 4      | 5       | 2
             """)
     void aListThroughServesQueue(String scenario, int records, int inlineMax, int perChunk, String failing,
-                                 String status, int chunks, long checked, Long notChecked) throws Exception {
+                                 String fault, String status, int chunks, long checked, Long notChecked)
+            throws Exception {
         int failingFrom = Integer.parseInt(failing.split("-")[0]);
         int failingTo = Integer.parseInt(failing.split("-")[1]);
         try (LocalResultStore local = new LocalResultStore(LocalResultStore.Limits.DEFAULT, code -> null)) {
@@ -112,6 +115,9 @@ class JobWorkflowTest {
                 @Override
                 public void putResults(String jobId, List<Positioned> results) {
                     if (results.stream().anyMatch(p -> p.position() >= failingFrom && p.position() < failingTo)) {
+                        if (fault.equals("StackOverflowError")) {
+                            throw new StackOverflowError("this chunk always fails");
+                        }
                         throw new IllegalStateException("this chunk always fails");
                     }
                     super.putResults(jobId, results);
