@@ -120,7 +120,7 @@ public final class InProcessJobs implements JobQueue {
             workflow.check(running, null, new BufferedReader(new StringReader(list)),
                     csv ? InputRecords.Format.CSV : InputRecords.Format.AUTO, column, smtp);
         } catch (IOException | RuntimeException | Error e) {
-            // An Error too (a stack overflow, out of memory): else the job runs forever and its slot is never freed.
+            // An Error too (a stack overflow, say): else the job runs forever and its slot is never freed.
             System.err.println(LogPrivacy.text("job " + job.id() + " failed: " + e));
             try {
                 workflow.giveUp(store.job(job.id()).orElse(running), null, "the list could not be checked (see the server's log)");

@@ -83,8 +83,8 @@ public final class InProcessQueue implements ChunkQueue {
                 workflow.get().process(chunk);
                 return;
             } catch (RuntimeException | Error e) {
-                // An Error too (a stack overflow, out of memory): it ends this try, and without a give-up the
-                // job would run forever, holding its slot of --max-jobs.
+                // An Error too (a stack overflow, say; out of memory, the launcher ends the JVM): it ends this try,
+                // and without a give-up the job would run forever, holding its slot of --max-jobs.
                 last = e;
             }
         }

@@ -278,7 +278,8 @@ class JobWorkflowTest {
             }
             Job ended = store.job(job.id()).orElseThrow();
             assertEquals(List.of(status, checked, failedChunks),
-                    List.of(ended.status().code(), ended.total(), store.failedChunks(job.id()).size()), ended.toString());
+                    List.of(ended.status().code(), ended.total(), store.failedChunks(job.id()).size()),
+                    ended.toString());
         }
     }
 }
