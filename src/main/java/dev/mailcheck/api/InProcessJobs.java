@@ -119,7 +119,8 @@ public final class InProcessJobs implements JobQueue {
             store.putJob(running);
             workflow.check(running, null, new BufferedReader(new StringReader(list)),
                     csv ? InputRecords.Format.CSV : InputRecords.Format.AUTO, column, smtp);
-        } catch (IOException | RuntimeException e) {
+        } catch (IOException | RuntimeException | Error e) {
+            // An Error too (a stack overflow, say): else the job runs forever and its slot is never freed.
             System.err.println(LogPrivacy.text("job " + job.id() + " failed: " + e));
             try {
                 workflow.giveUp(store.job(job.id()).orElse(running), null, "the list could not be checked (see the server's log)");

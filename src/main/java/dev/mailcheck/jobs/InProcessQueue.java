@@ -77,12 +77,14 @@ public final class InProcessQueue implements ChunkQueue {
     }
 
     private void deliver(Chunk chunk) {
-        RuntimeException last = null;
+        Throwable last = null;
         for (int attempt = 1; attempt <= attempts; attempt++) {
             try {
                 workflow.get().process(chunk);
                 return;
-            } catch (RuntimeException e) {
+            } catch (RuntimeException | Error e) {
+                // An Error too (a stack overflow, say; out of memory, the launcher ends the JVM): it ends this try,
+                // and without a give-up the job would run forever, holding its slot of --max-jobs.
                 last = e;
             }
         }

@@ -259,6 +259,11 @@ public final class JobWorkflow {
         if (hasEnded(chunk.job())) {
             return Optional.empty();
         }
+        // A chunk stored done whose try broke off later (assembling its job, say) stays done: counted failed too,
+        // it would make its job look complete while another chunk is still out.
+        if (store.chunks(chunk.job()).containsKey(chunk.chunk())) {
+            return finishIfComplete(chunk.job(), chunk.bucket());
+        }
         store.putFailedChunk(chunk.job(), chunk.chunk(), new ResultStore.FailedChunk(chunk.records().size(), why));
         return finishIfComplete(chunk.job(), chunk.bucket());
     }

@@ -34,7 +34,8 @@ public final class Checker {
      */
     public static final Duration DEFAULT_DEADLINE = Duration.ofMinutes(15);
 
-    private final AddressParser parser = new AddressParser();
+    /** Shared with {@link #withSecurity()}'s checker, made per API request: its cache of domains outlives it. */
+    private final AddressParser parser;
     private final MxResolver dns;
     private final SmtpProber smtp;
     private final SignalCheck signals;
@@ -48,7 +49,7 @@ public final class Checker {
 
     /** @param smtp the SMTP stage, or null to stop after DNS */
     public Checker(MxResolver dns, SmtpProber smtp) {
-        this(dns, smtp, null, DEFAULT_DEADLINE, false);
+        this(dns, smtp, null, DEFAULT_DEADLINE);
     }
 
     /**
@@ -61,11 +62,12 @@ public final class Checker {
 
     /** @param deadline how long one check may take in all, from the call of {@link #check} */
     public Checker(MxResolver dns, SmtpProber smtp, TransportSecurityLookup security, Duration deadline) {
-        this(dns, smtp, security, deadline, false);
+        this(new AddressParser(), dns, smtp, security, deadline, false);
     }
 
-    private Checker(MxResolver dns, SmtpProber smtp, TransportSecurityLookup security, Duration deadline,
-                    boolean reportSecurity) {
+    private Checker(AddressParser parser, MxResolver dns, SmtpProber smtp, TransportSecurityLookup security,
+                    Duration deadline, boolean reportSecurity) {
+        this.parser = parser;
         this.dns = dns;
         this.smtp = smtp;
         this.signals = SignalCheck.bundled();
@@ -76,7 +78,7 @@ public final class Checker {
 
     /** This checker, also reporting each domain's transport security; null when it was given no lookup for it. */
     public Checker withSecurity() {
-        return security == null ? null : new Checker(dns, smtp, security, deadline, true);
+        return security == null ? null : new Checker(parser, dns, smtp, security, deadline, true);
     }
 
     public CompletableFuture<CheckResult> check(String input) {

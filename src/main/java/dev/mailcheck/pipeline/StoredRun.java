@@ -22,15 +22,11 @@ public final class StoredRun {
     }
 
     /**
+     * A deferral is rechecked as {@code checker}'s policy says: its result is stored once, final.
+     *
      * @param first the position of the first record in the job's input (non-zero for a later chunk)
      * @param sink  also gets every result, in input order
      */
-    public static Tally run(Checker checker, Iterator<InputRecords.Input> records, ResultStore store, String jobId,
-                            long first, Consumer<CheckResult> sink) {
-        return run(new Rechecks(checker, Recheck.NONE), records, store, jobId, first, sink);
-    }
-
-    /** As above, a deferral rechecked as {@code checker}'s policy says: its result is stored once, final. */
     public static Tally run(Rechecks checker, Iterator<InputRecords.Input> records, ResultStore store, String jobId,
                             long first, Consumer<CheckResult> sink) {
         Map<Verdict, Long> counts = new EnumMap<>(Verdict.class);

@@ -90,21 +90,24 @@ class JobWorkflowTest {
     /**
      * A list as {@code checker serve} runs it: checked in one piece, or split into chunks that the queue's
      * threads check and whichever is last assembles. A chunk whose records include a failing position fails
-     * every try (a store that refuses those positions: an in-process fault, as no real store fails one chunk
-     * on demand) and is given up on; the job ends partial, or failed when no chunk got through.
+     * every try (a store that refuses those positions, with an exception or an Error: an in-process fault, as no
+     * real store fails one chunk on demand) and is given up on; the job ends partial, or failed when no chunk got
+     * through.
      */
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', textBlock = """
-            # scenario                                  | records | inline max | per chunk | failing positions | status  | chunks | checked | not checked
-            short list, checked in one piece            | 5       | 5          | 2         | 0-0               | done    | 0      | 5       | 0
-            several chunks, the last one assembles      | 7       | 1          | 2         | 0-0               | done    | 4      | 7       | 0
-            one record per chunk                        | 3       | 0          | 1         | 0-0               | done    | 3      | 3       | 0
-            the last chunk always fails: partial        | 7       | 1          | 2         | 6-7               | partial | 4      | 6       | 1
-            a middle chunk always fails: partial        | 8       | 1          | 3         | 3-6               | partial | 3      | 5       | 3
-            every chunk fails: failed                   | 4       | 1          | 2         | 0-4               | failed  | 2      | 0       | 4
+            # scenario                                  | records | inline max | per chunk | failing positions | fault              | status  | chunks | checked | not checked
+            short list, checked in one piece            | 5       | 5          | 2         | 0-0               | -                  | done    | 0      | 5       | 0
+            several chunks, the last one assembles      | 7       | 1          | 2         | 0-0               | -                  | done    | 4      | 7       | 0
+            one record per chunk                        | 3       | 0          | 1         | 0-0               | -                  | done    | 3      | 3       | 0
+            the last chunk always fails: partial        | 7       | 1          | 2         | 6-7               | exception          | partial | 4      | 6       | 1
+            a middle chunk always fails: partial        | 8       | 1          | 3         | 3-6               | exception          | partial | 3      | 5       | 3
+            every chunk fails: failed                   | 4       | 1          | 2         | 0-4               | exception          | failed  | 2      | 0       | 4
+            a chunk overflows its stack: partial        | 7       | 1          | 2         | 2-4               | StackOverflowError | partial | 4      | 5       | 2
             """)
     void aListThroughServesQueue(String scenario, int records, int inlineMax, int perChunk, String failing,
-                                 String status, int chunks, long checked, Long notChecked) throws Exception {
+                                 String fault, String status, int chunks, long checked, Long notChecked)
+            throws Exception {
         int failingFrom = Integer.parseInt(failing.split("-")[0]);
         int failingTo = Integer.parseInt(failing.split("-")[1]);
         try (LocalResultStore local = new LocalResultStore(LocalResultStore.Limits.DEFAULT, code -> null)) {
@@ -112,6 +115,9 @@ class JobWorkflowTest {
                 @Override
                 public void putResults(String jobId, List<Positioned> results) {
                     if (results.stream().anyMatch(p -> p.position() >= failingFrom && p.position() < failingTo)) {
+                        if (fault.equals("StackOverflowError")) {
+                            throw new StackOverflowError("this chunk always fails");
+                        }
                         throw new IllegalStateException("this chunk always fails");
                     }
                     super.putResults(jobId, results);
@@ -237,10 +243,24 @@ class JobWorkflowTest {
         }
     }
 
-    /** A chunk given up on that then gets through (a late redelivery) counts as done, not failed. */
-    @ParameterizedTest(name = "given up on chunk {0}, then delivered")
-    @CsvSource({"0", "1"})
-    void aChunkGivenUpOnThatGetsThroughCountsAsDone(int chunk) throws Exception {
+    /**
+     * A chunk given up on (SQS's dead-letter queue, serve's last try) and delivered around that, in a list of 4 in
+     * two chunks: steps "0" check chunk 0, "g0" give chunk 0 up. A late redelivery that gets through counts as
+     * done, not failed; a chunk already done that is then given up on (its last try broke off after storing it)
+     * stays done, and its job waits for the other chunk.
+     */
+    @ParameterizedTest(name = "{0}: {1}")
+    @CsvSource(delimiter = '|', textBlock = """
+            # scenario                                   | steps     | status  | checked | failed chunks
+            given up on, then delivered                  | g0 0 1    | done    | 4       | 0
+            the other given up on, then delivered        | g1 1 0    | done    | 4       | 0
+            the last one given up on: partial            | 0 g1 1    | partial | 2       | 1
+            done, then given up on: the job waits        | 0 g0      | running | 0       | 0
+            done, then given up on, then the other       | 0 g0 1    | done    | 4       | 0
+            given up on, the other done: partial         | g0 1      | partial | 2       | 1
+            """)
+    void aChunkGivenUpOnCountsAsFailedOnlyIfNeverDone(String scenario, String steps, String status, long checked,
+                                                      int failedChunks) throws Exception {
         try (LocalResultStore store = new LocalResultStore(LocalResultStore.Limits.DEFAULT, code -> null)) {
             List<Chunk> sent = new ArrayList<>();
             JobWorkflow workflow = new JobWorkflow(JobWorkflow.Checkers.dnsOnly(checker), store, JobEvents.NONE, null,
@@ -249,12 +269,17 @@ class JobWorkflowTest {
             store.putJob(job);
             workflow.check(job, null, new BufferedReader(new StringReader(String.join("\n", list(4)))),
                     InputRecords.Format.AUTO, null, false);
-            workflow.giveUp(sent.get(chunk), "the dead-letter queue");
-            workflow.process(sent.get(chunk));
-            workflow.process(sent.get(1 - chunk));
-            Job done = store.job(job.id()).orElseThrow();
-            assertEquals(List.of(JobStatus.DONE, 4L), List.of(done.status(), done.total()), done.toString());
-            assertTrue(store.failedChunks(job.id()).isEmpty());
+            for (String step : steps.split(" ")) {
+                if (step.startsWith("g")) {
+                    workflow.giveUp(sent.get(Integer.parseInt(step.substring(1))), "the dead-letter queue");
+                } else {
+                    workflow.process(sent.get(Integer.parseInt(step)));
+                }
+            }
+            Job ended = store.job(job.id()).orElseThrow();
+            assertEquals(List.of(status, checked, failedChunks),
+                    List.of(ended.status().code(), ended.total(), store.failedChunks(job.id()).size()),
+                    ended.toString());
         }
     }
 }
