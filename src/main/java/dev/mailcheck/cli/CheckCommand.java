@@ -5,13 +5,13 @@ import dev.mailcheck.api.Api;
 import dev.mailcheck.dns.MxResolver;
 import dev.mailcheck.dns.TransportSecurityLookup;
 import dev.mailcheck.lists.InputRecords;
-import dev.mailcheck.pipeline.ListRun;
 import dev.mailcheck.lists.ResultWriter;
-import dev.mailcheck.smtp.SmtpProber;
+import dev.mailcheck.pipeline.Batch;
 import dev.mailcheck.pipeline.Checker;
+import dev.mailcheck.pipeline.ListRun;
 import dev.mailcheck.pipeline.Recheck;
 import dev.mailcheck.pipeline.Rechecks;
-import dev.mailcheck.pipeline.Batch;
+import dev.mailcheck.smtp.SmtpProber;
 import dev.mailcheck.verdict.CheckResult;
 import java.io.BufferedReader;
 import java.io.BufferedWriter;
@@ -41,11 +41,11 @@ import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.ParameterException;
 
 @Command(name = "check", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Checks every address in FILE (or standard input) and writes one result per input record,"

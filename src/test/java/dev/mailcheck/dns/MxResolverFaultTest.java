@@ -6,10 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.mailcheck.Reason;
 import dev.mailcheck.Verdict;
-import dev.mailcheck.testbed.FakeDnsServer;
 import dev.mailcheck.testbed.FakeDnsServer.Query;
 import dev.mailcheck.testbed.FakeDnsServer.Script;
 import dev.mailcheck.testbed.FakeDnsServer.Transport;
+import dev.mailcheck.testbed.FakeDnsServer;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;

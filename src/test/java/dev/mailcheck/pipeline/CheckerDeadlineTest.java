@@ -1,5 +1,7 @@
 package dev.mailcheck.pipeline;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.mailcheck.Reason;
 import dev.mailcheck.Verdict;
 import dev.mailcheck.dns.MxResolver;
@@ -16,8 +18,6 @@ import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * A check that outlives its deadline ends as an unknown that says so, at whichever stage it is: stage

@@ -1,12 +1,12 @@
 package dev.mailcheck.pipeline;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import dev.mailcheck.Reason;
 import dev.mailcheck.Verdict;
 import dev.mailcheck.testbed.Nsd;
 import dev.mailcheck.verdict.CheckResult;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /** Address in, verdict and predicted reply out, through the real pipeline and a real NSD. */
 class CheckerTest {

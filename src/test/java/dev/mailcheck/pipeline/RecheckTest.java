@@ -1,11 +1,13 @@
 package dev.mailcheck.pipeline;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import dev.mailcheck.Reason;
 import dev.mailcheck.SmtpReply;
 import dev.mailcheck.signals.Signals;
-import dev.mailcheck.smtp.SmtpReport;
 import dev.mailcheck.smtp.SmtpReport.CatchAll;
 import dev.mailcheck.smtp.SmtpReport.StartTls;
+import dev.mailcheck.smtp.SmtpReport;
 import dev.mailcheck.smtp.Stage;
 import dev.mailcheck.verdict.CheckResult;
 import java.time.Duration;
@@ -13,8 +15,6 @@ import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 
 /** The recheck policy as a table: which answers are tried again, and after how long. */
 class RecheckTest {

@@ -1,5 +1,8 @@
 package dev.mailcheck.pipeline;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.mailcheck.Reason;
 import dev.mailcheck.dns.MxResolver;
 import dev.mailcheck.smtp.SmtpProber;
@@ -15,9 +18,6 @@ import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * A run being stopped (Ctrl-C, SIGTERM) while rechecks wait: every address that waits completes at once with

@@ -4,9 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import dev.mailcheck.Reason;
+import dev.mailcheck.pipeline.Checker;
 import dev.mailcheck.testbed.Nsd;
 import dev.mailcheck.verdict.CheckResult;
-import dev.mailcheck.pipeline.Checker;
 import java.util.Optional;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;

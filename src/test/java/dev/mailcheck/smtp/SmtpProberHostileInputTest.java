@@ -5,10 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.mailcheck.Reason;
 import dev.mailcheck.dns.MxResolver;
+import dev.mailcheck.pipeline.Checker;
 import dev.mailcheck.testbed.FakeDnsServer;
 import dev.mailcheck.testbed.FakeSmtpServer;
 import dev.mailcheck.verdict.CheckResult;
-import dev.mailcheck.pipeline.Checker;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;

@@ -5,11 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.mailcheck.Reason;
 import dev.mailcheck.dns.MxResolver;
+import dev.mailcheck.pipeline.Checker;
 import dev.mailcheck.testbed.Dante;
 import dev.mailcheck.testbed.Nsd;
 import dev.mailcheck.testbed.Postfix;
 import dev.mailcheck.verdict.CheckResult;
-import dev.mailcheck.pipeline.Checker;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;

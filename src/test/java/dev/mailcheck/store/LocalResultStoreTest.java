@@ -6,8 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.mailcheck.dns.MxResolver;
-import dev.mailcheck.verdict.CheckResult;
 import dev.mailcheck.pipeline.Checker;
+import dev.mailcheck.verdict.CheckResult;
 import java.lang.management.ManagementFactory;
 import java.net.InetSocketAddress;
 import java.time.Duration;
