@@ -172,20 +172,9 @@ public final class JobWorkflow {
 
     private Job checkHere(Job job, String bucket, Iterator<InputRecords.Input> records, boolean smtp)
             throws IOException {
-        Tally tally;
-        if (job.resultsKey() == null) {
-            tally = run(new Running(job.id(), -1), smtp, records, 0, null);
-        } else {
-            Path csv = Files.createTempFile("results-", ".csv");
-            try {
-                try (Writer out = Files.newBufferedWriter(csv, StandardCharsets.UTF_8)) {
-                    tally = run(new Running(job.id(), -1), smtp, records, 0, out);
-                }
-                files.putResults(bucket, job.resultsKey(), csv);
-            } finally {
-                Files.deleteIfExists(csv);
-            }
-        }
+        Running whole = new Running(job.id(), -1);
+        Tally tally = job.resultsKey() == null ? run(whole, smtp, records, 0, null)
+                : putResults(bucket, job.resultsKey(), out -> run(whole, smtp, records, 0, out));
         Job done = job.with(JobStatus.DONE, tally, 0);
         return end(done, bucket).orElse(done);
     }
@@ -344,22 +333,36 @@ public final class JobWorkflow {
 
     private void writeResults(String bucket, String key, String jobId, Iterable<Integer> chunks) {
         try {
-            Path csv = Files.createTempFile("results-", ".csv");
-            try {
-                try (Writer out = Files.newBufferedWriter(csv, StandardCharsets.UTF_8)) {
-                    boolean header = true;
-                    for (int i : chunks) {
-                        appendPart(bucket, jobId, i, header, out);
-                        header = false;
-                    }
+            putResults(bucket, key, out -> {
+                boolean header = true;
+                for (int i : chunks) {
+                    appendPart(bucket, jobId, i, header, out);
+                    header = false;
                 }
-                files.putResults(bucket, key, csv);
-            } finally {
-                Files.deleteIfExists(csv);
-            }
+                return null;
+            });
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** A results file written by {@code write} to a temporary file (it may be large), then put where it lives. */
+    private <T> T putResults(String bucket, String key, ResultsFile<T> write) throws IOException {
+        Path csv = Files.createTempFile("results-", ".csv");
+        try {
+            T written;
+            try (Writer out = Files.newBufferedWriter(csv, StandardCharsets.UTF_8)) {
+                written = write.to(out);
+            }
+            files.putResults(bucket, key, csv);
+            return written;
+        } finally {
+            Files.deleteIfExists(csv);
+        }
+    }
+
+    private interface ResultsFile<T> {
+        T to(Writer out) throws IOException;
     }
 
     /** Every part has the CSV header as its first line; the results file keeps the first one only. */
