@@ -250,7 +250,7 @@ public final class MxResolver implements AutoCloseable {
             Message query;
             byte[] wire;
             try {
-                query = query(name, type);
+                query = newQuery(name, type);
                 wire = query.toWire();
             } catch (RuntimeException e) {
                 finish(result, Answer.of(e, null));
@@ -269,7 +269,7 @@ public final class MxResolver implements AutoCloseable {
      * the socket's ephemeral port (renewed every few thousand queries), with this ID and this question; an
      * off-path forger sees none of our IDs to learn the generator from, and one on the path needs no ID.
      */
-    static Message query(Name name, int type) {
+    private static Message newQuery(Name name, int type) {
         Message query = new Message(ThreadLocalRandom.current().nextInt(0x10000));
         query.getHeader().setFlag(Flags.RD);
         query.addRecord(org.xbill.DNS.Record.newRecord(name, type, DClass.IN), Section.QUESTION);
