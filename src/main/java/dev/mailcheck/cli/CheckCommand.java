@@ -51,7 +51,8 @@ import picocli.CommandLine.Spec;
         description = {"Checks every address in FILE (or standard input) and writes one result per input record,"
                 + " in input order.",
                 "Input: one address per line, or CSV whose header names the address column (email, e-mail,"
-                + " Email Address, mail, ... or --column). UTF-8, or UTF-16 with a byte-order mark; gzip is unpacked.",
+                + " Email Address, mail, ... or --column), its cells separated by ',', ';', tab or '|' (as the header"
+                + " shows). UTF-8, or UTF-16 with a byte-order mark; gzip is unpacked.",
                 "Exit status: 0 the run completed, whatever the verdicts; 1 the results could not be written;"
                 + " 2 unusable arguments or input; 3 the input broke off (the results before the break are written);"
                 + " 130/143 stopped by SIGINT/SIGTERM (the results already finished are written)."})
@@ -213,7 +214,8 @@ final class CheckCommand implements Callable<Integer> {
                     ? InputRecords.Format.CSV : inputFormat, column);
         } catch (InputRecords.NoAddressColumn e) {
             throw new ParameterException(spec.commandLine(), input + ": " + LogPrivacy.text(e.getMessage())
-                    + (column == null ? ". Name the address column with --column." : ""));
+                    + (column != null ? "" : inputFormat == InputRecords.Format.AUTO ? ". Name the address column with"
+                            + " --column, or read one address per line with --input-format lines." : ". Name the address column with --column."));
         } catch (IOException e) {
             throw new ParameterException(spec.commandLine(), "cannot read " + input + ": " + LogPrivacy.text(e.getMessage()));
         }

@@ -26,6 +26,8 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -280,7 +282,7 @@ class CheckCommandTest {
             Name,E-Mail-Adresse,Phone |            | 0    | ann@good.checker.test
             Name,Email Address,Phone  |            | 0    | ann@good.checker.test
             Name,Contact,Phone        | contact    | 0    | ann@good.checker.test
-            Name,Contact,Phone        |            | 2    | its columns are: Name, Contact, Phone. Name the address column with --column.
+            Name,Contact,Phone        |            | 2    | its columns are: Name, Contact, Phone. Name the address column with --column, or read one address per line with --input-format lines.
             Name,E-Mail,Phone         | Email      | 2    | the CSV header has no 'Email' column; its columns are: Name, E-Mail, Phone
             """)
     void theAddressColumnIsFoundByItsNameOrTheHeadersAreNamed(String header, String column, int exit, String says)
@@ -290,6 +292,41 @@ class CheckCommandTest {
         assertEquals(exit, run.exit(), run.stderr());
         if (exit == 0) {
             assertEquals(says, run.jsonl().getFirst().get("address").asText());
+            assertEquals("accepts_mail", run.jsonl().getFirst().get("reason").asText());
+        } else {
+            assertTrue(run.stderr().contains(says), run.stderr());
+            assertEquals("", run.stdout());
+        }
+    }
+
+    /**
+     * Before: a header over 1,000 characters (61 columns) or split by ';' made every row an invalid_syntax
+     * "address", exit 0; with --input-format csv --column email the first exited 2 naming an 'email' column it listed.
+     */
+    @ParameterizedTest(name = "{0} {1}")
+    @CsvSource(delimiter = '|', textBlock = """
+            # input                  | options                           | exit | on stdout or stderr
+            61 columns, email first  |                                   | 0    | ann@good.checker.test
+            61 columns, email first  | --input-format csv --column email | 0    | ann@good.checker.test
+            semicolons               |                                   | 0    | ann@good.checker.test
+            semicolons, no address   |                                   | 2    | its columns are: Vorname, Nachname, Telefon. Name the address column
+            """)
+    void exportsAsSpreadsheetsWriteThemAreRead(String input, String options, int exit, String says) throws Exception {
+        String text = switch (input) {
+            case "61 columns, email first" -> "email," + IntStream.range(1, 61)
+                    .mapToObj(i -> "merge_field_" + i + "_last_changed").collect(Collectors.joining(","))
+                    + "\nann@good.checker.test" + ",x".repeat(60) + "\n";
+            case "semicolons" -> "Vorname;E-Mail-Adresse;Telefon\nAnn;ann@good.checker.test;555\n";
+            default -> "Vorname;Nachname;Telefon\nAnn;ann@good.checker.test;555\n";
+        };
+        List<String> args = new ArrayList<>(List.of("--format", "jsonl"));
+        if (options != null) {
+            args.addAll(List.of(options.split(" ")));
+        }
+        Run run = check(text, args.toArray(String[]::new));
+        assertEquals(exit, run.exit(), run.stderr());
+        if (exit == 0) {
+            assertEquals(List.of(says), run.jsonl().stream().map(r -> r.get("address").asText()).toList());
             assertEquals("accepts_mail", run.jsonl().getFirst().get("reason").asText());
         } else {
             assertTrue(run.stderr().contains(says), run.stderr());
