@@ -207,11 +207,14 @@ final class CheckCommand implements Callable<Integer> {
         return new Recheck(recheckTemporary + 1, Duration.ofSeconds(recheckWindow));
     }
 
+    /** A named column makes the input CSV: a header without it is an error, not a list of lines. */
+    private InputRecords.Format readFormat() {
+        return column != null && inputFormat == InputRecords.Format.AUTO ? InputRecords.Format.CSV : inputFormat;
+    }
+
     private InputRecords records(BufferedReader in) {
         try {
-            // A named column makes the input CSV: a header without it is an error, not a list of lines.
-            return new InputRecords(in, column != null && inputFormat == InputRecords.Format.AUTO
-                    ? InputRecords.Format.CSV : inputFormat, column);
+            return new InputRecords(in, readFormat(), column);
         } catch (InputRecords.NoAddressColumn e) {
             throw new ParameterException(spec.commandLine(), input + ": " + LogPrivacy.text(e.getMessage())
                     + (column != null ? "" : inputFormat == InputRecords.Format.AUTO ? ". Name the address column with"
@@ -302,18 +305,40 @@ final class CheckCommand implements Callable<Integer> {
         return InputRecords.reader(stream);
     }
 
-    private ProgressBar progressBar(PrintStream err) throws IOException {
+    private ProgressBar progressBar(PrintStream err) {
         if (noProgress || !Terminal.stderr()) {
             return null;
         }
-        long total = input.equals("-") ? -1 : countLines(Path.of(input));
-        return new ProgressBarBuilder().setTaskName("checking").setInitialMax(total).setUnit(" addr", 1)
+        ProgressBar bar = new ProgressBarBuilder().setTaskName("checking").setInitialMax(-1).setUnit(" addr", 1)
                 .setConsumer(new ConsoleProgressBarConsumer(err)).showSpeed().continuousUpdate().build();
+        if (!input.equals("-")) {
+            // Counted aside, so the run starts at once; the bar gets its total when the count is done.
+            Path file = Path.of(input);
+            InputRecords.Format format = readFormat();
+            Thread.ofPlatform().daemon().name("checker-count").start(() -> {
+                try {
+                    bar.maxHint(countRecords(file, format, column));
+                } catch (IOException | RuntimeException e) {
+                    // no total then: the run itself says what is wrong with the input
+                }
+            });
+        }
+        return bar;
     }
 
-    private static long countLines(Path file) throws IOException {
-        try (var lines = Files.lines(file, StandardCharsets.ISO_8859_1)) {
-            return lines.count();
+    /**
+     * The records the run will read from {@code file}, read as it reads them: gzip unpacked, decoded, one per
+     * CSV row (a quoted field may span lines) without the header. Counting raw lines counted a gzip file's
+     * compressed bytes.
+     */
+    static long countRecords(Path file, InputRecords.Format format, String column) throws IOException {
+        try (BufferedReader in = InputRecords.reader(Files.newInputStream(file))) {
+            InputRecords records = new InputRecords(in, format, column);
+            long n = 0;
+            for (; records.hasNext(); records.next()) {
+                n++;
+            }
+            return n;
         }
     }
 }

@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.MappingIterator;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.csv.CsvMapper;
 import com.fasterxml.jackson.dataformat.csv.CsvSchema;
+import dev.mailcheck.lists.InputRecords;
 import dev.mailcheck.testbed.FakeDnsServer;
 import dev.mailcheck.testbed.FakeSmtpServer;
 import dev.mailcheck.testbed.Nsd;
@@ -332,6 +333,36 @@ class CheckCommandTest {
             assertTrue(run.stderr().contains(says), run.stderr());
             assertEquals("", run.stdout());
         }
+    }
+
+    /** Before: the progress bar's total counted raw lines, so a gzip list's was its compressed bytes' line breaks. */
+    @ParameterizedTest(name = "{0}, gzip {1}")
+    @CsvSource(delimiter = '|', textBlock = """
+            # input (\\n between lines)                                      | gzip  | format | records
+            a@example.com\\nb@example.com\\nc@example.com\\n                   | false | AUTO   | 3
+            a@example.com\\nb@example.com\\nc@example.com\\n                   | true  | AUTO   | 3
+            name,email\\nAnn,a@example.com\\n"Bob\\nJr",b@example.com\\n         | true  | AUTO   | 2
+            Vorname;E-Mail\\nAnn;a@example.com\\nBob;b@example.com\\n          | false | AUTO   | 2
+            name,email\\nAnn,a@example.com\\n                                | false | LINES  | 2
+            """)
+    void theProgressTotalIsTheRecordsAsTheRunReadsThem(String text, boolean gzip, InputRecords.Format format,
+            long records) throws IOException {
+        // Many records, so that gzip packs them into far fewer bytes (and line breaks) than the text has.
+        String input = text.replace("\\n", "\n");
+        String body = input.contains(",") || input.contains(";") ? input.substring(input.indexOf('\n') + 1) : input;
+        String many = input + body.repeat(9_999);
+        byte[] bytes = many.getBytes(StandardCharsets.UTF_8);
+        if (gzip) {
+            ByteArrayOutputStream packed = new ByteArrayOutputStream();
+            try (GZIPOutputStream out = new GZIPOutputStream(packed)) {
+                out.write(bytes);
+            }
+            bytes = packed.toByteArray();
+        }
+        Path file = dir.resolve(gzip ? "list.gz" : "list.txt");
+        Files.write(file, bytes);
+        long expected = format == InputRecords.Format.LINES ? many.lines().count() : records * 10_000;
+        assertEquals(expected, CheckCommand.countRecords(file, format, null));
     }
 
     /** Writing to standard output on a full disk exited 0; -o on one printed a 27-frame stack trace. */
