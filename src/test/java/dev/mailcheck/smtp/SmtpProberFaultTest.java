@@ -137,7 +137,16 @@ class SmtpProberFaultTest {
                     c.send("this is not a TLS record\r\n");
                 }), false, Reason.ACCEPT_ALL, Stage.RCPT),
                 new Fault("TLS handshake never answered", startTls(c -> Thread.sleep(STALL)), false,
-                        Reason.ACCEPT_ALL, Stage.RCPT));
+                        Reason.ACCEPT_ALL, Stage.RCPT),
+                // Each byte came within the per-read timeout, which used to be all the handshake had: it ran for
+                // as long as the server dripped (15 minutes, the check's deadline, in the report).
+                new Fault("TLS handshake dripped a byte at a time", startTls(c -> {
+                    c.send("\u0016\u0003\u0003\u0040\u0000"); // a handshake record of 16 KiB is coming...
+                    for (long end = System.nanoTime() + STALL.toNanos(); System.nanoTime() < end; ) {
+                        c.send("x"); // ...one byte every 200 ms
+                        Thread.sleep(200);
+                    }
+                }), false, Reason.ACCEPT_ALL, Stage.RCPT));
     }
 
     @ParameterizedTest(name = "{0}")
