@@ -253,10 +253,11 @@ final class SmtpSession implements Closeable {
 
     /** Sends command lines in one write and reads their replies in order, each command and reply to its own log. */
     private List<Reply> pipeline(Stage stage, List<String> lines, List<Log> logs) throws SessionFailure {
+        long deadline = System.nanoTime() + settings.timeout(stage).toNanos();
         try {
             // Replies are matched to commands by their order alone: one that came before its command would
             // be read as the next command's, and every later reply credited to the wrong address.
-            unsolicited("before " + lines.getFirst().split("[ :]", 2)[0]);
+            unsolicited(stage, deadline, "before " + lines.getFirst().split("[ :]", 2)[0]);
         } catch (IOException e) {
             throw failure(stage, null, e, logs.getFirst());
         }
@@ -271,7 +272,6 @@ final class SmtpSession implements Closeable {
             logs.get(i).lines().add("C: " + line);
             wire.append(line).append("\r\n");
         }
-        long deadline = System.nanoTime() + settings.timeout(stage).toNanos();
         try {
             guarded(stage, deadline, () -> {
                 out.write(wire.toString().getBytes(StandardCharsets.UTF_8));
@@ -295,7 +295,7 @@ final class SmtpSession implements Closeable {
             }
         }
         try {
-            unsolicited("after the replies to " + lines.size() + " " + stage.code() + " command(s)");
+            unsolicited(stage, deadline, "after the replies to " + lines.size() + " " + stage.code() + " command(s)");
         } catch (IOException e) {
             throw failure(stage, null, e, logs.getLast());
         }
@@ -303,8 +303,9 @@ final class SmtpSession implements Closeable {
     }
 
     /** A reply already waiting where none is due: the server sent more replies than commands. */
-    private void unsolicited(String where) throws IOException {
-        if (reader.waiting() > 0) {
+    private void unsolicited(Stage stage, long deadline, String where) throws IOException {
+        // Guarded too: on a socket an alarm has just closed, this is where the session learns of it.
+        if (guarded(stage, deadline, reader::waiting) > 0) {
             throw new ReplyReader.ProtocolException("more replies than commands: a reply came " + where);
         }
     }
