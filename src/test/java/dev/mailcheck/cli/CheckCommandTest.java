@@ -9,7 +9,6 @@ import com.fasterxml.jackson.databind.MappingIterator;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.csv.CsvMapper;
 import com.fasterxml.jackson.dataformat.csv.CsvSchema;
-import dev.mailcheck.smtp.SmtpSettings;
 import dev.mailcheck.testbed.FakeDnsServer;
 import dev.mailcheck.testbed.FakeSmtpServer;
 import dev.mailcheck.testbed.Nsd;
@@ -467,9 +466,9 @@ class CheckCommandTest {
     /** The help named stages the option did not take (data_354) and left out ones it did (helo, rset, quit). */
     @Test
     void theSmtpTimeoutHelpListsTheStagesItTakes() throws Exception {
-        assertEquals(SmtpSettings.stageNames(), PipelineOptions.TIMED_STAGES);
+        assertEquals(dev.mailcheck.smtp.SmtpSettings.stageNames(), PipelineOptions.TIMED_STAGES);
         Run help = run(new byte[0], "check", "--help");
-        assertTrue(help.stdout().replaceAll("\\s+", " ").contains("STAGE is one of " + SmtpSettings.stageNames()),
+        assertTrue(help.stdout().replaceAll("\\s+", " ").contains("STAGE is one of " + dev.mailcheck.smtp.SmtpSettings.stageNames()),
                 help.stdout());
     }
 
