@@ -503,14 +503,37 @@ class CheckCommandTest {
         assertEquals(!whole, run.stderr().contains("j***@good.checker.test"), run.stderr());
     }
 
+    /**
+     * Each refused up front with one line and exit 2. An unresolvable --dns name used to leak a socket and an
+     * in-flight slot per query until every check waited for its deadline; a timeout of 0 meant none at all and
+     * a negative one "failed unexpectedly". No row sends a DNS query: the names fail before any lookup.
+     */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', textBlock = """
+            # arguments                                         | says
+            check NOPE                                          | no such file
+            check --dns 127.0.0.1:99999 -                       | --dns wants HOST or HOST:PORT
+            check --dns nosuchhost.invalid -                    | --dns cannot resolve nosuchhost.invalid: names under .invalid never resolve (RFC 6761)
+            check --dns bad_name!:53 -                          | --dns wants a host name or an IP address, not bad_name!
+            check --dns 999.1.1.1 -                             | --dns wants an IP address, not 999.1.1.1
+            check --dns 127.0.0.1 --smtp --smtp-timeout connect=0 -  | the connect timeout must be from 1 ms to 10 minutes, not 0 ms
+            check --dns 127.0.0.1 --smtp --smtp-timeout rcpt=-5 -    | the rcpt timeout must be from 1 ms to 10 minutes, not -5 ms
+            check --dns 127.0.0.1 --smtp --smtp-timeout data_354=5 - | no timeout for the stage data_354; the stages are connect, greeting, ehlo, helo, starttls, mail, rcpt, data, rset, quit
+            """)
+    void unusableArgumentsExitTwoWithOneLine(String arguments, String says) throws Exception {
+        Run run = run(new byte[0], arguments.replace("NOPE", dir.resolve("nope.txt").toString()).split(" "));
+        assertEquals(2, run.exit(), run.stderr());
+        assertTrue(run.stderr().contains(says), run.stderr());
+        assertFalse(run.stderr().contains("\tat ") || run.stderr().contains("Exception"), run.stderr());
+    }
+
+    /** The help named stages the option did not take (data_354) and left out ones it did (helo, rset, quit). */
     @Test
-    void unusableArgumentsExitNonZeroWithAMessage() throws Exception {
-        Run missing = run(new byte[0], "check", dir.resolve("nope.txt").toString());
-        assertEquals(2, missing.exit());
-        assertTrue(missing.stderr().contains("no such file"), missing.stderr());
-        Run badDns = run(new byte[0], "check", "--dns", "127.0.0.1:99999", "-");
-        assertEquals(2, badDns.exit());
-        assertTrue(badDns.stderr().contains("--dns wants HOST or HOST:PORT"), badDns.stderr());
+    void theSmtpTimeoutHelpListsTheStagesItTakes() throws Exception {
+        assertEquals(dev.mailcheck.smtp.SmtpSettings.stageNames(), PipelineOptions.TIMED_STAGES);
+        Run help = run(new byte[0], "check", "--help");
+        assertTrue(help.stdout().replaceAll("\\s+", " ").contains("STAGE is one of " + dev.mailcheck.smtp.SmtpSettings.stageNames()),
+                help.stdout());
     }
 
     /**

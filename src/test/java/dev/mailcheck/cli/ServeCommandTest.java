@@ -215,6 +215,19 @@ class ServeCommandTest {
         }
     }
 
+    /** Refused before listening, as `check` refuses them: an unresolvable resolver, a timeout of 0. */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', textBlock = """
+            --dns nosuchhost.invalid                 | --dns cannot resolve nosuchhost.invalid: names under .invalid never resolve (RFC 6761)
+            --dns 127.0.0.1 --smtp --smtp-timeout connect=0 | the connect timeout must be from 1 ms to 10 minutes, not 0 ms
+            """)
+    void unusableOptionsAreOneLineAndExitCode2(String options, String says) {
+        ServeProcess.Ended ended = ServeProcess.runToExit(options.split(" "));
+        assertEquals(2, ended.exitCode(), ended.stderr());
+        assertTrue(ended.stderr().contains(says), ended.stderr());
+        assertFalse(ended.stderr().contains("\tat ") || ended.stderr().contains("Exception"), ended.stderr());
+    }
+
     private static byte[] raw(String spec) {
         Matcher m = Pattern.compile("(.)\\{(\\d+)}").matcher(spec.replace("CRLF", "\r\n"));
         StringBuilder out = new StringBuilder();
