@@ -79,6 +79,14 @@ public final class ServeProcess implements AutoCloseable {
         if (!List.of(options).contains("--port")) {
             command.addAll(List.of("--port", "0"));
         }
+        if (!List.of(options).contains("--data-dir")) {
+            // Never the user's cache directory: a directory of this run's own.
+            try {
+                command.addAll(List.of("--data-dir", Files.createTempDirectory("serve-data-").toString()));
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
         command.addAll(List.of(options));
         return command;
     }
@@ -90,6 +98,12 @@ public final class ServeProcess implements AutoCloseable {
 
     public URI resolve(String pathAndQuery) {
         return base.resolve(pathAndQuery);
+    }
+
+    /** Ends the process with SIGKILL, as a crash or the OOM killer would: nothing of it runs afterwards. */
+    public void kill() throws InterruptedException {
+        process.destroyForcibly();
+        process.waitFor();
     }
 
     @Override
