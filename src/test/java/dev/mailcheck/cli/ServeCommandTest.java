@@ -16,6 +16,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -26,11 +27,15 @@ import java.util.zip.GZIPInputStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /** `checker serve` as a process, over real HTTP on loopback. */
 class ServeCommandTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
 
     /** A server with short deadlines, for the clients that misbehave. */
     private static ServeProcess hostile;
@@ -202,6 +207,116 @@ class ServeCommandTest {
             });
             assertEquals(verdicts, counted, job::toString);
         }
+    }
+
+    /**
+     * {@code serve} restarted on its data directory, after a stop or a {@code kill -9}: a finished job answers
+     * as before, with its results; a job under way at the kill ends {@code failed}, saying the server stopped.
+     */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', textBlock = """
+            # scenario                     | kill -9
+            stopped (SIGTERM), restarted   | false
+            killed (SIGKILL), restarted    | true
+            """)
+    void jobsOutliveARestartAndOneCutOffEndsFailed(String scenario, boolean kill, @TempDir Path data) throws Exception {
+        String dir = data.toString();
+        String finished;
+        String cutOff = null;
+        JsonNode before;
+        String resultsBefore;
+        ServeProcess serve = ServeProcess.start("--data-dir", dir);
+        try {
+            finished = post(serve, "a@good.checker.test\nb@nullmx.checker.test\nnot an address\n");
+            before = awaitEnd(serve, finished);
+            resultsBefore = get(serve, "/v1/jobs/" + finished + "/results").body();
+            if (kill) {
+                // Distinct domains, each a lookup of its own: far longer to check than the kill takes.
+                StringBuilder list = new StringBuilder();
+                for (int i = 0; i < 200_000; i++) {
+                    list.append("u@d").append(i).append(".checker.test\n");
+                }
+                cutOff = post(serve, list.toString());
+                long deadline = System.nanoTime() + 60_000_000_000L; // a guard against a hang, not a timing
+                while (!JSON.readTree(get(serve, "/v1/jobs/" + cutOff).body()).get("status").asText().equals("running")
+                        && System.nanoTime() < deadline) {
+                    Thread.sleep(20);
+                }
+                serve.kill();
+            }
+        } finally {
+            serve.close();
+        }
+        try (ServeProcess again = ServeProcess.start("--data-dir", dir)) {
+            HttpResponse<String> job = get(again, "/v1/jobs/" + finished);
+            assertEquals(200, job.statusCode(), job.body());
+            assertEquals(before, JSON.readTree(job.body()));
+            assertEquals(resultsBefore, get(again, "/v1/jobs/" + finished + "/results").body());
+            if (cutOff != null) {
+                JsonNode failed = JSON.readTree(get(again, "/v1/jobs/" + cutOff).body());
+                assertEquals(List.of("failed", "the server stopped before this job ended"),
+                        List.of(failed.get("status").asText(), failed.get("error").asText()), failed::toString);
+                JsonNode page = JSON.readTree(get(again, "/v1/jobs/" + cutOff + "/results").body());
+                assertEquals(Math.min(100, failed.get("total").asLong()), page.get("results").size(), failed::toString);
+            }
+        }
+    }
+
+    /**
+     * A job removed to make room for a later, larger one answers 410 with when and why, also after a restart;
+     * an id never seen stays 404. Before: both answered {@code 404 no job}.
+     */
+    @Test
+    void aJobRemovedForALargerOneAnswers410AndAnUnknownOne404(@TempDir Path data) throws Exception {
+        String[] options = {"--data-dir", data.toString(), "--kept-jobs", "2", "--kept-results", "10"};
+        String small;
+        try (ServeProcess serve = ServeProcess.start(options)) {
+            small = post(serve, "a@good.checker.test\nb@good.checker.test\n");
+            awaitEnd(serve, small);
+            StringBuilder large = new StringBuilder();
+            for (int i = 0; i < 20; i++) {
+                large.append("u").append(i).append("@good.checker.test\n");
+            }
+            awaitEnd(serve, post(serve, large.toString()));
+            assertGone(serve, small);
+        }
+        try (ServeProcess again = ServeProcess.start(options)) {
+            assertGone(again, small);
+            assertEquals(404, get(again, "/v1/jobs/local-00000000-0000-0000-0000-000000000000").statusCode());
+        }
+    }
+
+    private static void assertGone(ServeProcess serve, String id) throws Exception {
+        for (String path : List.of("/v1/jobs/" + id, "/v1/jobs/" + id + "/results")) {
+            HttpResponse<String> gone = get(serve, path);
+            assertEquals(410, gone.statusCode(), gone.body());
+            String error = JSON.readTree(gone.body()).get("error").asText();
+            assertTrue(error.matches("job " + id + " was removed at \\d{4}-.*: this server keeps the results of at most 2"
+                    + " finished jobs and 10 results in all .*"), error);
+        }
+    }
+
+    private static String post(ServeProcess serve, String list) throws Exception {
+        HttpResponse<String> accepted = HTTP.send(HttpRequest.newBuilder(serve.resolve("/v1/jobs"))
+                .header("content-type", "text/plain").POST(HttpRequest.BodyPublishers.ofString(list)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(202, accepted.statusCode(), accepted.body());
+        return JSON.readTree(accepted.body()).get("id").asText();
+    }
+
+    private static HttpResponse<String> get(ServeProcess serve, String path) throws Exception {
+        return HTTP.send(HttpRequest.newBuilder(serve.resolve(path)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** The job once it has ended; a minute's guard against a hang. */
+    private static JsonNode awaitEnd(ServeProcess serve, String id) throws Exception {
+        long deadline = System.nanoTime() + 60_000_000_000L;
+        JsonNode job;
+        do {
+            Thread.sleep(50);
+            job = JSON.readTree(get(serve, "/v1/jobs/" + id).body());
+        } while (List.of("queued", "running").contains(job.get("status").asText()) && System.nanoTime() < deadline);
+        return job;
     }
 
     @Test
