@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.mailcheck.testbed.ServeProcess;
 import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -18,12 +19,14 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.zip.GZIPInputStream;
+import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -91,22 +94,29 @@ class ServeCommandTest {
     /**
      * Clients that trickle, stall, or send what HTTP/1.1 does not allow: each gets its answer and a closed
      * connection, or only the closed connection, and a client that keeps sending cannot hold one past the
-     * deadline (1.5 s here). {@code a{N}} stands for N times {@code a}, CRLF for a line end.
+     * deadline (1.5 s here). {@code a{N}} stands for N times {@code a}, CRLF for a line end. A body whose
+     * length is not Content-Length or "chunked" alone is refused (RFC 9112 §6.1, §6.3: before, "xchunked" with a
+     * Content-Length was read by the length), and so is "chunked" beside a Content-Length; both close the connection.
      */
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', nullValues = "-", textBlock = """
-            # scenario                                   | sent at once                                                                | then a byte every 200 ms | answer
-            headers arriving a byte every 200 ms         | GET /v1/check?address=a%40good.checker.test HTTP/1.1CRLFHost: tCRLF          | X-Slow: a{1000}          | -
-            headers started, then silence                | GET /v1/check?address=a%40good.checker.test HTTP/1.1CRLFHost: tCRLF          | -                        | -
-            a body arriving a byte every 200 ms          | POST /v1/checks HTTP/1.1CRLFHost: tCRLFContent-Length: 5000CRLFCRLF{        | a{1000}                  | HTTP/1.1 408
-            a malformed chunk size                       | POST /v1/checks HTTP/1.1CRLFHost: tCRLFTransfer-Encoding: chunkedCRLFCRLFzzCRLFabcCRLF0CRLFCRLF | - | HTTP/1.1 400
-            a header block over 16 KiB                   | GET /v1/check HTTP/1.1CRLFHost: tCRLFX-Big: a{20000}CRLFCRLF                  | -                        | HTTP/1.1 431
-            a request line over 16 KiB                   | GET /v1/check?a{20000} HTTP/1.1CRLFHost: tCRLFCRLF                           | -                        | HTTP/1.0 414
-            a broken percent-escape in the query         | GET /v1/check?address=%zz HTTP/1.1CRLFHost: tCRLFCRLF                        | -                        | HTTP/1.1 400
-            a kept-alive connection with nothing more    | GET /v1/check?address=a%40good.checker.test HTTP/1.1CRLFHost: tCRLFCRLF      | -                        | HTTP/1.1 200
+            # scenario                                   | sent at once                                                                | then a byte every 200 ms | answer | closes at once
+            headers arriving a byte every 200 ms         | GET /v1/check?address=a%40good.checker.test HTTP/1.1CRLFHost: tCRLF          | X-Slow: a{1000}          | - | -
+            headers started, then silence                | GET /v1/check?address=a%40good.checker.test HTTP/1.1CRLFHost: tCRLF          | -                        | - | -
+            a body arriving a byte every 200 ms          | POST /v1/checks HTTP/1.1CRLFHost: tCRLFContent-Length: 5000CRLFCRLF{        | a{1000}                  | HTTP/1.1 408 | -
+            a malformed chunk size                       | POST /v1/checks HTTP/1.1CRLFHost: tCRLFTransfer-Encoding: chunkedCRLFCRLFzzCRLFabcCRLF0CRLFCRLF | - | HTTP/1.1 400 | -
+            a header block over 16 KiB                   | GET /v1/check HTTP/1.1CRLFHost: tCRLFX-Big: a{20000}CRLFCRLF                  | -                        | HTTP/1.1 431 | -
+            a request line over 16 KiB                   | GET /v1/check?a{20000} HTTP/1.1CRLFHost: tCRLFCRLF                           | -                        | HTTP/1.0 414 | -
+            a broken percent-escape in the query         | GET /v1/check?address=%zz HTTP/1.1CRLFHost: tCRLFCRLF                        | -                        | HTTP/1.1 400 | -
+            a kept-alive connection with nothing more    | GET /v1/check?address=a%40good.checker.test HTTP/1.1CRLFHost: tCRLFCRLF      | -                        | HTTP/1.1 200 | false
+            Transfer-Encoding: xchunked, Content-Length | POST /v1/checks HTTP/1.1CRLFHost: tCRLFTransfer-Encoding: xchunkedCRLFContent-Length: 17CRLFCRLF{"addresses": []} | - | HTTP/1.1 400 | true
+            Transfer-Encoding: xchunked alone           | POST /v1/checks HTTP/1.1CRLFHost: tCRLFTransfer-Encoding: xchunkedCRLFCRLF{"addresses": []} | - | HTTP/1.1 400 | true
+            Transfer-Encoding: gzip, chunked            | POST /v1/checks HTTP/1.1CRLFHost: tCRLFTransfer-Encoding: gzip, chunkedCRLFCRLF11CRLF{"addresses": []}CRLF0CRLFCRLF | - | HTTP/1.1 400 | true
+            Transfer-Encoding: chunked, Content-Length  | POST /v1/checks HTTP/1.1CRLFHost: tCRLFTransfer-Encoding: chunkedCRLFContent-Length: 5CRLFCRLF11CRLF{"addresses": []}CRLF0CRLFCRLF | - | HTTP/1.1 400 | true
+            Transfer-Encoding: chunked alone            | POST /v1/checks HTTP/1.1CRLFHost: tCRLFTransfer-Encoding: chunkedCRLFCRLF11CRLF{"addresses": []}CRLF0CRLFCRLF | - | HTTP/1.1 200 | false
             """)
     void hostileClientsAreAnsweredOrClosedAndNeverHeldPastTheDeadline(String scenario, String sent, String trickled,
-                                                                       String answer) throws Exception {
+                                                                       String answer, Boolean closes) throws Exception {
         try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), hostile.base().getPort())) {
             socket.setSoTimeout(60_000); // a guard against a hang, far past the deadline
             socket.getOutputStream().write(raw(sent));
@@ -120,12 +130,17 @@ class ServeCommandTest {
                     // the server closed the connection, as it should
                 }
             });
+            long start = System.nanoTime();
             String received = new String(socket.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
             trickle.join();
             if (answer == null) {
                 assertEquals("", received);
             } else {
                 assertTrue(received.startsWith(answer), received);
+            }
+            if (closes != null) {
+                // At once: well before the 1.5 s deadline that closes a kept-alive connection left idle.
+                assertEquals(closes, System.nanoTime() - start < 1_000_000_000L, received);
             }
         }
     }
@@ -317,6 +332,59 @@ class ServeCommandTest {
             job = JSON.readTree(get(serve, "/v1/jobs/" + id).body());
         } while (List.of("queued", "running").contains(job.get("status").asText()) && System.nanoTime() < deadline);
         return job;
+    }
+
+    /**
+     * Bodies as clients send them: gzip unpacked whether declared or sent as plain text (before: a 2 MB gzip
+     * list became 2 {@code invalid_syntax} records, done), what it unpacks to bounded, codings not understood
+     * refused. {@code list} is the two-address list below; {@code bomb} is 100 MB of line ends, gzipped.
+     */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', nullValues = "-", textBlock = """
+            # scenario                                     | body     | gzip | content-encoding | status
+            a gzip list declared as Content-Encoding: gzip | list     | true | gzip             | 202
+            a gzip list sent as text/plain, undeclared     | list     | true | -                | 202
+            the list as it is                              | list     | false| -                | 202
+            a gzip bomb (100 MB of line ends)              | bomb     | true | gzip             | 413
+            a gzip list cut short                          | cut      | true | gzip             | 400
+            a coding not understood                        | list     | false| br               | 415
+            """)
+    void gzipBodiesAreUnpackedWithinTheLimit(String scenario, String body, boolean gzip, String encoding, int status)
+            throws Exception {
+        List<String> lines = List.of("a@good.checker.test", "b@nullmx.checker.test");
+        byte[] text = body.equals("bomb") ? new byte[100 << 20] : String.join("\n", lines).getBytes(StandardCharsets.UTF_8);
+        if (body.equals("bomb")) {
+            Arrays.fill(text, (byte) '\n');
+        }
+        byte[] sent = gzip ? gzipped(text) : text;
+        if (body.equals("cut")) {
+            sent = Arrays.copyOf(sent, sent.length - 12);
+        }
+        HttpRequest.Builder post = HttpRequest.newBuilder(hostile.resolve("/v1/jobs")).header("content-type", "text/plain")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(sent));
+        if (encoding != null) {
+            post.header("content-encoding", encoding);
+        }
+        HttpResponse<String> answer = HTTP.send(post.build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(status, answer.statusCode(), answer.body());
+        if (status == 202) {
+            String id = JSON.readTree(answer.body()).get("id").asText();
+            JsonNode job = awaitEnd(hostile, id);
+            assertEquals(List.of("done", 2L), List.of(job.get("status").asText(), job.get("total").asLong()), job::toString);
+            List<String> addresses = new ArrayList<>();
+            for (JsonNode r : JSON.readTree(get(hostile, "/v1/jobs/" + id + "/results").body()).get("results")) {
+                addresses.add(r.get("address").asText());
+            }
+            assertEquals(lines, addresses);
+        }
+    }
+
+    private static byte[] gzipped(byte[] bytes) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (GZIPOutputStream zip = new GZIPOutputStream(out)) {
+            zip.write(bytes);
+        }
+        return out.toByteArray();
     }
 
     @Test
