@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.mailcheck.aws.DynamoResultStore;
+import dev.mailcheck.testbed.Moto;
 import dev.mailcheck.testbed.ServeProcess;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -18,11 +20,15 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.UUID;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.zip.GZIPInputStream;
@@ -33,6 +39,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 
 /** `checker serve` as a process, over real HTTP on loopback. */
 class ServeCommandTest {
@@ -385,6 +392,38 @@ class ServeCommandTest {
             zip.write(bytes);
         }
         return out.toByteArray();
+    }
+
+    /**
+     * {@code serve} with DynamoDB keeps results as long as the Lambda functions do: RESULT_RETENTION_DAYS, read
+     * in one place (before: 30 days, whatever it said).
+     */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', textBlock = """
+            # scenario                       | RESULT_RETENTION_DAYS | days kept
+            not set: the default             | ''                    | 30
+            set to 2                         | 2                     | 2
+            """)
+    void withDynamoDbResultsAreKeptForTheRetentionDays(String scenario, String retention, int days) throws Exception {
+        String table = "serve-retention-" + UUID.randomUUID();
+        Moto.shared().dynamo().createTable(DynamoResultStore.tableDefinition(table));
+        Map<String, String> env = new HashMap<>(Moto.shared().environment());
+        env.put("TABLE_NAME", table);
+        env.put("RESULT_RETENTION_DAYS", retention);
+        try (ServeProcess serve = ServeProcess.start(env)) {
+            HttpResponse<String> checked = HTTP.send(HttpRequest.newBuilder(serve.resolve("/v1/checks"))
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"addresses\": [\"a@good.checker.test\"]}")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, checked.statusCode(), checked.body());
+            String id = JSON.readTree(checked.body()).get("job_id").asText();
+            Map<String, AttributeValue> item = Moto.shared().dynamo().getItem(b -> b.tableName(table).key(Map.of(
+                    "pk", AttributeValue.fromS("JOB#" + id), "sk", AttributeValue.fromS("JOB")))).item();
+            long expires = Long.parseLong(item.get("expires_at").n());
+            long updated = Instant.parse(item.get("updated").s()).getEpochSecond();
+            assertEquals(Duration.ofDays(days).toSeconds(), expires - updated, item::toString);
+        } finally {
+            Moto.shared().dynamo().deleteTable(b -> b.tableName(table));
+        }
     }
 
     @Test

@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -33,9 +34,16 @@ public final class ServeProcess implements AutoCloseable {
 
     /** @param options more options of {@code serve}, e.g. {@code --cors-origin ORIGIN} */
     public static ServeProcess start(String... options) {
+        return start(Map.of(), options);
+    }
+
+    /** @param environment variables set for the process, e.g. TABLE_NAME and moto's */
+    public static ServeProcess start(Map<String, String> environment, String... options) {
         try {
             Path log = Files.createTempFile("serve-", ".log");
-            Process p = new ProcessBuilder(command(options)).redirectError(log.toFile()).start();
+            ProcessBuilder pb = new ProcessBuilder(command(options)).redirectError(log.toFile());
+            pb.environment().putAll(environment);
+            Process p = pb.start();
             BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
             String line = out.readLine();
             if (line == null || !line.startsWith("serving on http://127.0.0.1:")) {
