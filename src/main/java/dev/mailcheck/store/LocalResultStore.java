@@ -287,7 +287,7 @@ public final class LocalResultStore implements ResultStore, AutoCloseable {
         }
     }
 
-    /** Removes finished jobs past their time, and tombstones past theirs; oldest first, so it stops at the first kept. */
+    /** Removes finished jobs past their time, and tombstones past theirs; oldest first, each loop stopping at the first kept. */
     private void expire() {
         long now = ticker.read();
         for (Iterator<Kept> it = finished.values().iterator(); it.hasNext(); ) {
@@ -298,6 +298,11 @@ public final class LocalResultStore implements ResultStore, AutoCloseable {
             remove(k.job.id(), "finished jobs are kept for " + limits.keepFor().toHours() + " hours (--kept-hours)");
             it = finished.values().iterator();
         }
+        forgetTombstones();
+    }
+
+    /** Tombstones past their time, or beyond their number, oldest first. */
+    private void forgetTombstones() {
         Instant oldest = Instant.now().minus(Duration.ofDays(TOMBSTONE_DAYS));
         for (Iterator<Map.Entry<String, Gone>> it = gone.entrySet().iterator(); it.hasNext(); ) {
             Map.Entry<String, Gone> g = it.next();
@@ -333,7 +338,7 @@ public final class LocalResultStore implements ResultStore, AutoCloseable {
         Gone g = new Gone(Instant.now(), why);
         gone.put(id, g);
         writeAtomically(dir.resolve("gone").resolve(id), (g.when() + "\t" + why).getBytes(StandardCharsets.UTF_8));
-        expire();
+        forgetTombstones();
     }
 
     private void load() throws IOException {
