@@ -14,6 +14,7 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -82,6 +83,8 @@ public final class LocalResultStore implements ResultStore, AutoCloseable {
     private final LinkedHashMap<String, Kept> finished = new LinkedHashMap<>();
     private long finishedWeight;
     private final LinkedHashMap<String, Gone> gone = new LinkedHashMap<>();
+    /** Held while open: two servers writing one directory would remove each other's jobs. */
+    private final FileChannel lock;
 
     /** A store in a temporary directory of its own, erased when it closes (tests; nothing to keep). */
     public LocalResultStore(Limits limits, IntFunction<String> replyLink) {
@@ -113,10 +116,24 @@ public final class LocalResultStore implements ResultStore, AutoCloseable {
             for (String sub : List.of("jobs", "results", "gone")) {
                 Files.createDirectories(dir.resolve(sub));
             }
+            lock = lock(dir);
             load();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot use the data directory " + dir + ": " + e.getMessage(), e);
         }
+    }
+
+    private static FileChannel lock(Path dir) throws IOException {
+        FileChannel lock = FileChannel.open(dir.resolve("lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        try {
+            if (lock.tryLock() != null) {
+                return lock;
+            }
+        } catch (OverlappingFileLockException e) {
+            // held by this process already
+        }
+        lock.close();
+        throw new IOException("another checker serve is using it");
     }
 
     private static Path temporaryDirectory() {
@@ -263,6 +280,11 @@ public final class LocalResultStore implements ResultStore, AutoCloseable {
             jobs.values().forEach(k -> k.results.close());
             jobs.clear();
             finished.clear();
+            try {
+                lock.close();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
             if (temporary) {
                 try (Stream<Path> all = Files.walk(dir)) {
                     for (Path p : all.sorted(Comparator.reverseOrder()).toList()) {

@@ -3,6 +3,7 @@ package dev.mailcheck.store;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -10,6 +11,7 @@ import dev.mailcheck.dns.MxResolver;
 import dev.mailcheck.pipeline.Checker;
 import dev.mailcheck.verdict.CheckResult;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.lang.management.ManagementFactory;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
@@ -151,8 +153,9 @@ class LocalResultStoreTest {
     }
 
     /**
-     * The store opened again on its directory, as {@code serve} restarted after a crash (the first store is
-     * never closed): finished jobs come back with their results; one under way is ended failed, keeping what
+     * The store opened again on its directory, as {@code serve} restarted after a crash (closing the first
+     * writes nothing more, so what it leaves is what a crash leaves; {@code cli.ServeCommandTest} kills a real
+     * {@code serve}): finished jobs come back with their results; one under way is ended failed, keeping what
      * it had checked; a line cut short by the crash is left out.
      */
     @ParameterizedTest(name = "{0}")
@@ -170,6 +173,7 @@ class LocalResultStoreTest {
         before.putJob(job("j", JobStatus.RUNNING, 0));
         before.putResults("j", results(0, results));
         before.putJob(job("j", JobStatus.of(status), results));
+        before.close();
         if (cut > 0) {
             try (FileChannel f = FileChannel.open(dir.resolve("results/j.jsonl"), StandardOpenOption.WRITE)) {
                 f.truncate(f.size() - cut);
@@ -185,7 +189,6 @@ class LocalResultStoreTest {
             }
             assertEquals(IntStream.range(0, (int) totalAfter).mapToObj(i -> "line " + i).toList(), addresses);
         }
-        before.close();
     }
 
     /** A job removed for a later, larger one leaves a tombstone with its files erased; a restart keeps it. */
@@ -209,6 +212,21 @@ class LocalResultStoreTest {
             assertTrue(small.when().isAfter(Instant.now().minusSeconds(60)), small::toString);
             assertTrue(reopened.gone("large").isPresent());
             assertEquals(List.of(false, false), List.of(reopened.job("small").isPresent(), reopened.gone("nope").isPresent()));
+        }
+    }
+
+    /** Two servers on one data directory would remove each other's jobs: the second is refused, until the first closes. */
+    @Test
+    void aDirectoryInUseIsRefused(@TempDir Path dir) {
+        try (LocalResultStore first = new LocalResultStore(dir, LocalResultStore.Limits.DEFAULT, LINK)) {
+            UncheckedIOException refused = assertThrows(UncheckedIOException.class,
+                    () -> new LocalResultStore(dir, LocalResultStore.Limits.DEFAULT, LINK));
+            assertEquals("cannot use the data directory " + dir + ": another checker serve is using it",
+                    refused.getMessage());
+            first.putJob(job("j", JobStatus.DONE, 0));
+        }
+        try (LocalResultStore second = new LocalResultStore(dir, LocalResultStore.Limits.DEFAULT, LINK)) {
+            assertTrue(second.job("j").isPresent());
         }
     }
 
