@@ -7,7 +7,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.github.benmanes.caffeine.cache.Ticker;
 import dev.mailcheck.Verdict;
 import dev.mailcheck.verdict.ResultJson;
-import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -639,31 +638,40 @@ public final class LocalResultStore implements ResultStore, AutoCloseable {
             if (!Files.exists(path)) {
                 return;
             }
-            try (InputStream in = new BufferedInputStream(Files.newInputStream(path), 1 << 16)) {
+            try (InputStream in = Files.newInputStream(path)) {
+                byte[] buffer = new byte[1 << 16];
                 long offset = 0;
                 long lineStart = 0;
                 int field = 0;
                 long position = 0;
                 int verdict = 0;
                 long jsonStart = 0;
-                for (int b = in.read(); b >= 0; b = in.read(), offset++) {
-                    if (field < 2 && b == '\t') {
-                        field++;
+                for (int n = in.read(buffer); n >= 0; n = in.read(buffer)) {
+                    for (int i = 0; i < n; i++, offset++) {
+                        byte b = buffer[i];
                         if (field == 2) {
+                            if (b == '\n') {
+                                if (position < Integer.MAX_VALUE - 8 && verdict < Verdict.values().length) {
+                                    enter((int) position, jsonStart << LENGTH_BITS | (offset - jsonStart), verdict);
+                                }
+                                lineStart = offset + 1;
+                                field = 0;
+                                position = 0;
+                                verdict = 0;
+                            }
+                        } else if (b == '\n') { // a line without its fields: not one this store wrote
+                            lineStart = offset + 1;
+                            field = 0;
+                            position = 0;
+                            verdict = 0;
+                        } else if (b == '\t') {
+                            field++;
                             jsonStart = offset + 1;
+                        } else if (field == 0) {
+                            position = position * 10 + (b - '0');
+                        } else {
+                            verdict = verdict * 10 + (b - '0');
                         }
-                    } else if (b == '\n') {
-                        if (field == 2 && position < Integer.MAX_VALUE - 8 && verdict < Verdict.values().length) {
-                            enter((int) position, jsonStart << LENGTH_BITS | (offset - jsonStart), verdict);
-                        }
-                        lineStart = offset + 1;
-                        field = 0;
-                        position = 0;
-                        verdict = 0;
-                    } else if (field == 0) {
-                        position = position * 10 + (b - '0');
-                    } else if (field == 1) {
-                        verdict = verdict * 10 + (b - '0');
                     }
                 }
                 size = lineStart; // a write after a restart overwrites a line cut short
