@@ -19,6 +19,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -112,6 +113,10 @@ public final class LocalResultStore implements ResultStore, AutoCloseable {
         this.ticker = ticker;
         this.json = ResultJson.mapper(replyLink);
         try {
+            if (!Files.isDirectory(dir)) {
+                // Addresses are personal data: a directory made here is its owner's alone.
+                Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            }
             for (String sub : List.of("jobs", "results", "gone")) {
                 Files.createDirectories(dir.resolve(sub));
             }

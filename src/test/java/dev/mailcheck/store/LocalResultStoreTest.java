@@ -14,8 +14,10 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.management.ManagementFactory;
 import java.nio.channels.FileChannel;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.time.Instant;
@@ -215,10 +217,15 @@ class LocalResultStoreTest {
         }
     }
 
-    /** Two servers on one data directory would remove each other's jobs: the second is refused, until the first closes. */
+    /**
+     * Two servers on one data directory would remove each other's jobs: the second is refused, until the first
+     * closes. A directory the store makes is its owner's alone (addresses are personal data).
+     */
     @Test
-    void aDirectoryInUseIsRefused(@TempDir Path dir) {
+    void aDirectoryInUseIsRefused(@TempDir Path parent) throws IOException {
+        Path dir = parent.resolve("data");
         try (LocalResultStore first = new LocalResultStore(dir, LocalResultStore.Limits.DEFAULT, LINK)) {
+            assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(dir)));
             UncheckedIOException refused = assertThrows(UncheckedIOException.class,
                     () -> new LocalResultStore(dir, LocalResultStore.Limits.DEFAULT, LINK));
             assertEquals("cannot use the data directory " + dir + ": another checker serve is using it",
