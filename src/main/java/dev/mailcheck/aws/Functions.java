@@ -60,7 +60,7 @@ final class Functions {
 
     /** The checker for {@code smtp=true}, or null where the probe is off. */
     Checker smtpChecker() {
-        return config.smtp() == null ? null : Api.smtpChecker(dns, config.smtp(), security);
+        return config.smtp() == null ? null : Api.smtpChecker(dns, config.smtp(), config.pacing(), security);
     }
 
     UploadProcessor uploads() {

@@ -3,6 +3,7 @@ package dev.mailcheck.cli;
 import dev.mailcheck.dns.MxResolver;
 import dev.mailcheck.dns.Servers;
 import dev.mailcheck.dns.TransportSecurityLookup;
+import dev.mailcheck.smtp.Pacing;
 import dev.mailcheck.smtp.SmtpProber;
 import dev.mailcheck.smtp.SmtpSettings;
 import dev.mailcheck.smtp.Stage;
@@ -76,6 +77,23 @@ final class PipelineOptions {
     @Option(names = "--sessions", defaultValue = "64", paramLabel = "N", description = "SMTP sessions at once in all (default: ${DEFAULT-VALUE}).")
     int sessions;
 
+    @Option(names = "--smtp-connect-rate", defaultValue = Pacing.DEFAULT_CONNECTS_PER_MINUTE + "/min", paramLabel = "N/min",
+            description = "New SMTP sessions per minute per MX address; 0 for no budget (default: ${DEFAULT-VALUE}).")
+    String connectRate;
+
+    @Option(names = "--smtp-rcpt-rate", defaultValue = Pacing.DEFAULT_RCPTS_PER_MINUTE + "/min", paramLabel = "N/min",
+            description = "RCPT commands per minute per provider group (Microsoft, Google, ...); 0 for no budget"
+                    + " (default: ${DEFAULT-VALUE}).")
+    String rcptRate;
+
+    @Option(names = "--smtp-cool-down-minutes", defaultValue = "30", paramLabel = "N",
+            description = "How long a provider group that refused the prober itself is left alone (default: ${DEFAULT-VALUE}).")
+    long coolDownMinutes;
+
+    @Option(names = "--no-smtp-breaker", negatable = false,
+            description = "Keep probing a provider group that refused the prober itself (benchmarks against your own servers only).")
+    boolean noBreaker;
+
     MxResolver resolver() {
         if (dnsTimeoutMs <= 0 || maxInFlight <= 0 || rcptsPerTransaction <= 0 || sessionsPerHost <= 0 || sessions <= 0
                 || smtpPort < 1 || smtpPort > 65535) {
@@ -96,7 +114,20 @@ final class PipelineOptions {
     /** The probe, or null without --smtp/--smtp-data. */
     SmtpProber prober() {
         SmtpSettings settings = smtpSettings();
-        return settings == null ? null : new SmtpProber(settings);
+        return settings == null ? null : new SmtpProber(settings, pacing());
+    }
+
+    /** The breaker and budgets the flags ask for. */
+    Pacing pacing() {
+        try {
+            if (coolDownMinutes <= 0) {
+                throw new IllegalArgumentException("--smtp-cool-down-minutes must be positive");
+            }
+            return new Pacing(!noBreaker, Duration.ofMinutes(coolDownMinutes), Pacing.perMinute(connectRate),
+                    Pacing.perMinute(rcptRate));
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage());
+        }
     }
 
     /** How to probe, or null without --smtp/--smtp-data. */

@@ -76,16 +76,20 @@ final class Held {
         p.future.complete(outcome);
     }
 
-    void answerAll(SmtpOutcome outcome) {
-        answerAll(outcome, p -> false);
+    /** Answers every held address; returns how many still waited for an answer. */
+    int answerAll(SmtpOutcome outcome) {
+        return answerAll(outcome, p -> false);
     }
 
-    /** Answers every held address except those {@code keep} keeps for another try. */
-    void answerAll(SmtpOutcome outcome, Predicate<Pending> keep) {
+    /** Answers every held address except those {@code keep} keeps for another try; returns how many still waited. */
+    int answerAll(SmtpOutcome outcome, Predicate<Pending> keep) {
+        int answered = 0;
         for (Pending p : List.copyOf(open)) {
             if (!keep.test(p)) {
-                answer(p, outcome);
+                open.remove(p);
+                answered += p.future.complete(outcome) ? 1 : 0;
             }
         }
+        return answered;
     }
 }
