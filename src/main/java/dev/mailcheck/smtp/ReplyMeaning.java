@@ -126,8 +126,12 @@ final class ReplyMeaning {
             + "|black ?list|\\bdnsbl|\\brbl\\b|banned|your ip|sending ip|ip address|client host|\\bfrom \\[?\\d{1,3}(\\.\\d{1,3}){3}"
             + "|\\d{1,3}(\\.\\d{1,3}){3}\\]? (is |has been )?(found|listed|blocked|in )|unsolicited|volume|complaints"
             + "|too many (connections|messages|recipients from)|rate limit", Pattern.CASE_INSENSITIVE);
-    /** Text about one sender domain's authentication (SPF, DMARC, DKIM): the sender's policy, not the IP's standing. */
-    private static final Pattern SENDER_POLICY = Pattern.compile("\\b(spf|dmarc|dkim)\\b", Pattern.CASE_INSENSITIVE);
+    /**
+     * Text about one sender domain's authentication (SPF, DMARC, DKIM), or a host that does not relay for the
+     * recipient's domain: about one domain, not the IP's standing.
+     */
+    private static final Pattern SENDER_POLICY = Pattern.compile("\\b(spf|dmarc|dkim)\\b|relay(ing)? (access )?denied"
+            + "|not permitted to relay|relay not permitted", Pattern.CASE_INSENSITIVE);
     private static final Pattern SENDER = Pattern.compile("\\bsender\\b", Pattern.CASE_INSENSITIVE);
 
     /**

@@ -115,6 +115,7 @@ class SmtpProberBreakerTest {
             DMARC policy of one domain     | RCPT | 550 5.7.1 Email rejected per DMARC policy for example.com             | 3 | false
             SPF at MAIL FROM               | MAIL | 550 5.7.23 Reject due to SPF policy of the sender's domain            | 3 | false
             sender address rejected        | MAIL | 553 5.7.1 <x@example.com>: Sender address rejected: not owned by user | 3 | false
+            relay denied at two domains    | RCPT | 554 5.7.1 <someone@x.test>: Relay access denied                       | 3 | false
             greylisting                    | RCPT | 450 4.2.0 Recipient address rejected: Greylisted                      | 3 | false
             vague policy at one domain     | RCPT | 554 5.7.9 Message not accepted for policy reasons                     | 1 | false
             vague policy at two domains    | RCPT | 554 5.7.9 Message not accepted for policy reasons                     | 2 | true
