@@ -36,6 +36,11 @@ final class PipelineOptions {
             description = "DNS queries outstanding at once (default: ${DEFAULT-VALUE}).")
     int maxInFlight;
 
+    @Option(names = "--dns-qps", defaultValue = "0", paramLabel = "N",
+            description = "DNS packets per second at most, retries included; 0 for no limit (default: ${DEFAULT-VALUE})."
+                    + " A resolver that seems to throttle (a run of timeouts, REFUSED, SERVFAIL) is backed off from either way.")
+    int dnsQps;
+
     @Option(names = "--dns-validates",
             description = "The resolvers validate DNSSEC: a security report's answer without their AD bit is 'insecure'"
                     + " (without this it is 'unknown': an unsigned zone and an unchecked one look the same).")
@@ -95,11 +100,14 @@ final class PipelineOptions {
     boolean noBreaker;
 
     MxResolver resolver() {
+        if (dnsQps < 0) {
+            throw new ParameterException(spec.commandLine(), "--dns-qps must be 0 (no limit) or more");
+        }
         if (dnsTimeoutMs <= 0 || maxInFlight <= 0 || rcptsPerTransaction <= 0 || sessionsPerHost <= 0 || sessions <= 0
                 || smtpPort < 1 || smtpPort > 65535) {
             throw new ParameterException(spec.commandLine(), "counts, timeouts and ports must be positive (ports at most 65535)");
         }
-        return new MxResolver(servers(), Duration.ofMillis(dnsTimeoutMs), maxInFlight, allowPrivateMx);
+        return new MxResolver(servers(), Duration.ofMillis(dnsTimeoutMs), maxInFlight, allowPrivateMx, dnsQps);
     }
 
     /** The transport-security lookup on the same resolvers; it sends nothing until a report is asked for. */

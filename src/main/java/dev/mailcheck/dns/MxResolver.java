@@ -90,6 +90,8 @@ public final class MxResolver implements AutoCloseable {
     /** MX hosts' (and implicit-MX domains') addresses by name, in flight and for their TTL; failures not kept. */
     private final SharedLookups<Name, HostLookup> hosts;
     private final CountingResolver network;
+    /** The packet budget and the back-off from a throttling resolver; the rare CNAME path is not paced. */
+    private final QueryPace pace;
     private final PooledUdpClient udp = new PooledUdpClient();
     private final TcpIoClient tcp = new DefaultIoClientFactory().createOrGetTcpClient();
 
@@ -101,12 +103,19 @@ public final class MxResolver implements AutoCloseable {
      *                    (test beds); otherwise a domain whose every MX host is on one is {@link Reason#MX_PRIVATE_ADDRESS}
      */
     public MxResolver(List<InetSocketAddress> servers, Duration timeout, int maxInFlight, boolean allowPrivateMx) {
-        this(servers, timeout, maxInFlight, allowPrivateMx, Ticker.systemTicker(), MAX_DOMAINS);
+        this(servers, timeout, maxInFlight, allowPrivateMx, 0);
+    }
+
+    /** @param qps DNS packets sent per second at most ({@link QueryPace}); 0 for no budget */
+    public MxResolver(List<InetSocketAddress> servers, Duration timeout, int maxInFlight, boolean allowPrivateMx,
+                      int qps) {
+        this(servers, timeout, maxInFlight, allowPrivateMx, Ticker.systemTicker(), MAX_DOMAINS, qps);
     }
 
     /** @param ticker the clock of the domain cache; tests move it by hand */
     MxResolver(List<InetSocketAddress> servers, Duration timeout, int maxInFlight, boolean allowPrivateMx, Ticker ticker,
-               long maxDomains) {
+               long maxDomains, int qps) {
+        this.pace = new QueryPace(qps);
         this.timeout = timeout;
         this.routing = new MailRouting(allowPrivateMx);
         this.domains = new SharedLookups<>(maxDomains, ticker, MailDomain::ttlSeconds);
@@ -256,10 +265,22 @@ public final class MxResolver implements AutoCloseable {
                 finish(result, Answer.of(e, null));
                 return;
             }
-            // The budget runs from the query's start, not from when it was asked for.
-            attempt(result, query, wire, 0, System.nanoTime() + timeout.toNanos(), null);
+            paced(() -> attempt(result, query, wire, 0, System.nanoTime() + timeout.toNanos(), null));
         });
         return result;
+    }
+
+    /**
+     * Runs {@code send} when the packet budget allows: now, or later on the shared delay scheduler (no thread
+     * waits). The lookup's own budget runs from the packet's start, not from when it was asked for.
+     */
+    private void paced(Runnable send) {
+        long wait = pace.reserve();
+        if (wait == 0) {
+            send.run();
+        } else {
+            CompletableFuture.delayedExecutor(wait, TimeUnit.NANOSECONDS).execute(send);
+        }
     }
 
     /**
@@ -290,7 +311,12 @@ public final class MxResolver implements AutoCloseable {
         Duration wait = Duration.ofNanos(Math.min(left, tryTimeout.toNanos()));
         udp.sendAndReceiveUdp(null, server, query, wire, EDNS.getPayloadSize(), wait).whenComplete((bytes, error) -> {
             if (error != null) {
-                attempt(result, query, wire, n + 1, deadline, unwrap(error));
+                Throwable e = unwrap(error);
+                if (e instanceof SocketTimeoutException) {
+                    pace.failed();
+                }
+                // A retry waits its turn like any packet, and longer while the resolver seems to throttle.
+                paced(() -> attempt(result, query, wire, n + 1, deadline, e));
                 return;
             }
             Message answer;
@@ -339,6 +365,11 @@ public final class MxResolver implements AutoCloseable {
             if (r.getType() == question.getType() && r.getName().equals(question.getName())) {
                 records.add(r);
             }
+        }
+        if (answer.getRcode() == Rcode.SERVFAIL || answer.getRcode() == Rcode.REFUSED) {
+            pace.failed();
+        } else {
+            pace.answered();
         }
         finish(result, switch (answer.getRcode()) {
             case Rcode.NOERROR -> Answer.of(records);
