@@ -76,20 +76,23 @@ final class Held {
         p.future.complete(outcome);
     }
 
-    /** Answers every held address; returns how many still waited for an answer. */
-    int answerAll(SmtpOutcome outcome) {
-        return answerAll(outcome, p -> false);
+    void answerAll(SmtpOutcome outcome) {
+        answerAll(outcome, p -> false);
     }
 
-    /** Answers every held address except those {@code keep} keeps for another try; returns how many still waited. */
-    int answerAll(SmtpOutcome outcome, Predicate<Pending> keep) {
-        int answered = 0;
+    /** Answers every held address except those {@code keep} keeps for another try. */
+    void answerAll(SmtpOutcome outcome, Predicate<Pending> keep) {
         for (Pending p : List.copyOf(open)) {
             if (!keep.test(p)) {
-                open.remove(p);
-                answered += p.future.complete(outcome) ? 1 : 0;
+                answer(p, outcome);
             }
         }
-        return answered;
+    }
+
+    /** Hands every held address over to the caller, which must answer them. */
+    List<Pending> takeAll() {
+        List<Pending> all = List.copyOf(open);
+        open.clear();
+        return all;
     }
 }

@@ -75,28 +75,29 @@ final class ProbeGuard {
     }
 
     /**
-     * Waits for a new session's share of {@code t}'s budget. False when {@code wanted} turns false first
-     * (every check waiting for it has passed its deadline).
+     * Waits for the budgets of one transaction of {@code addresses} RCPTs at {@code t}: its provider group's
+     * RCPTs and, for a new session, a new session's share of the MX address's budget. False when
+     * {@code wanted} turns false first (every check waiting for it has passed its deadline).
      */
-    boolean awaitSession(Plan.Target t, int addresses, BooleanSupplier wanted) {
-        int rate = pacing.connectsPerMinute();
-        if (rate == 0) {
-            return true;
-        }
-        Instant at = budget.reserve("session " + t.address().getHostAddress(), 1, rate, clock.instant());
-        return waitUntil(at, groupOf(t), addresses, wanted,
-                "a new session with " + t.host() + " (" + rate + "/min per MX address)");
-    }
-
-    /** Waits for {@code rcpts} RCPTs' share of {@code t}'s group's budget; false as {@link #awaitSession}. */
-    boolean awaitRcpts(Plan.Target t, int rcpts, BooleanSupplier wanted) {
-        int rate = pacing.rcptsPerMinute();
-        if (rate == 0 || rcpts == 0) {
-            return true;
-        }
+    boolean awaitBudgets(Plan.Target t, int addresses, boolean newSession, BooleanSupplier wanted) {
         String group = groupOf(t);
-        Instant at = budget.reserve("rcpt " + group, rcpts, rate, clock.instant());
-        return waitUntil(at, group, rcpts, wanted, "RCPTs at " + group + " (" + rate + "/min per provider group)");
+        Instant now = clock.instant();
+        Instant at = now;
+        String what = null;
+        int sessions = pacing.connectsPerMinute();
+        if (newSession && sessions > 0) {
+            at = budget.reserve("session " + t.address().getHostAddress(), 1, sessions, now);
+            what = "a new session with " + t.host() + " (" + sessions + "/min per MX address)";
+        }
+        int rcpts = pacing.rcptsPerMinute();
+        if (rcpts > 0 && addresses > 0) {
+            Instant rcptAt = budget.reserve("rcpt " + group, addresses, rcpts, now);
+            if (rcptAt.isAfter(at)) {
+                at = rcptAt;
+                what = "RCPTs at " + group + " (" + rcpts + "/min per provider group)";
+            }
+        }
+        return waitUntil(at, group, addresses, wanted, what);
     }
 
     private boolean waitUntil(Instant at, String group, int addresses, BooleanSupplier wanted, String what) {

@@ -165,11 +165,22 @@ public final class SmtpProber implements AutoCloseable {
             }
         }
 
-        /** Answers every queued address; returns how many were still waiting for an answer. */
-        int answerQueued(SmtpOutcome outcome) {
+        void answerQueued(SmtpOutcome outcome) {
             List<Pending> all = new ArrayList<>();
             queue.drainTo(all);
-            return (int) all.stream().filter(p -> p.future.complete(outcome)).count();
+            all.forEach(p -> p.future.complete(outcome));
+        }
+
+        /**
+         * The breaker keeps the prober from this domain's hosts: every address held or queued is answered
+         * "not tried", counted before it is answered, so that whoever reads the count after the answers sees it.
+         */
+        void answerNotTried(Held held, Block b) {
+            List<Pending> all = new ArrayList<>(held.takeAll());
+            queue.drainTo(all);
+            guard.notTried(b, (int) all.stream().filter(p -> !p.future.isDone()).count());
+            SmtpOutcome notTried = Outcomes.notTried(b);
+            all.forEach(p -> p.future.complete(notTried));
         }
     }
 
@@ -199,11 +210,13 @@ public final class SmtpProber implements AutoCloseable {
         if (opened == null) {
             return; // nobody waits for the held addresses any more (their checks passed the deadline)
         }
-        if (opened.failure != null) {
+        if (opened.session == null) {
             // No MX address of the domain works: the same answer for all its addresses.
-            int answered = held.answerAll(opened.failure) + w.answerQueued(opened.failure);
             if (opened.block != null) {
-                guard.notTried(opened.block, answered);
+                w.answerNotTried(held, opened.block);
+            } else {
+                held.answerAll(opened.failure);
+                w.answerQueued(opened.failure);
             }
             return;
         }
@@ -217,11 +230,10 @@ public final class SmtpProber implements AutoCloseable {
                 Block b = guard.blocked(target);
                 if (b != null) {
                     // Another session tripped the breaker for this group: what is left here is not asked.
-                    SmtpOutcome notTried = Outcomes.notTried(b);
-                    guard.notTried(b, held.answerAll(notTried) + w.answerQueued(notTried));
+                    w.answerNotTried(held, b);
                     break;
                 }
-                if (n > 0 && !guard.awaitRcpts(target, held.batch().size(), held::wanted)) {
+                if (n > 0 && !guard.awaitBudgets(target, held.batch().size(), false, held::wanted)) {
                     break;
                 }
                 Transaction t = new Transaction(s, settings, w.domain, w.catchAll, held, rcpts,
@@ -258,8 +270,8 @@ public final class SmtpProber implements AutoCloseable {
     }
 
     /**
-     * A session and the slots it holds, or (session null) why no MX address gave one, with the block that
-     * kept the prober from every one of them when that is why.
+     * A session and the slots it holds, or (session null) why no MX address gave one: a failure, or the
+     * block that kept the prober from every one of them.
      */
     private final class Opened implements AutoCloseable {
         final SmtpSession session;
@@ -315,8 +327,7 @@ public final class SmtpProber implements AutoCloseable {
                 continue; // dead, or found dead while waiting
             }
             // The budgets are waited for holding this address's slot but no global one.
-            if (!guard.awaitSession(t, held.batch().size(), held::wanted)
-                    || !guard.awaitRcpts(t, held.batch().size(), held::wanted)
+            if (!guard.awaitBudgets(t, held.batch().size(), true, held::wanted)
                     || !Hosts.acquire(sessions, held::wanted)) {
                 host.leave();
                 return null;
@@ -358,7 +369,7 @@ public final class SmtpProber implements AutoCloseable {
         if (last != null) {
             return new Opened(Outcomes.noSession(w.domain, lastTarget, last), null);
         }
-        return blocked != null ? new Opened(Outcomes.notTried(blocked), blocked)
+        return blocked != null ? new Opened(null, blocked)
                 : new Opened(Outcomes.everyHostDead(w.domain), null);
     }
 
