@@ -11,6 +11,7 @@ import dev.mailcheck.address.ParsedAddress;
 import dev.mailcheck.dns.MailDomain;
 import dev.mailcheck.dns.MxHost;
 import dev.mailcheck.testbed.FakeSmtpServer;
+import dev.mailcheck.testbed.Postfix;
 import java.net.InetAddress;
 import java.time.Duration;
 import java.time.Instant;
@@ -21,6 +22,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.IntFunction;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -67,11 +69,12 @@ class SmtpProberBreakerTest {
         return ((ParsedAddress.Valid) new AddressParser().parse(a)).address();
     }
 
-    /** One address at each of {@code n} domains whose only MX is {@code mxHost}, all asked at once. */
-    private static List<SmtpOutcome> probeDomains(SmtpProber prober, int n, String prefix, String mxHost, String ip) {
+    /** One address at each of {@code n} domains (named by {@code name}) whose only MX is {@code mxHost}, all asked at once. */
+    private static List<SmtpOutcome> probeDomains(SmtpProber prober, int n, IntFunction<String> name, String mxHost,
+                                                  String ip) {
         List<CompletableFuture<SmtpOutcome>> all = new ArrayList<>();
         for (int i = 0; i < n; i++) {
-            String d = prefix + i + ".test";
+            String d = name.apply(i);
             all.add(prober.probe(address("someone@" + d), domain(d, mxHost, ip)));
         }
         return all.stream().map(CompletableFuture::join).toList();
@@ -87,7 +90,8 @@ class SmtpProberBreakerTest {
     void aHostThatRefusesTheProberIsLeftAloneAfterAtMostThreeSessions(String scenario, String verb, String refusal) {
         try (FakeSmtpServer server = refusing(verb, refusal);
              SmtpProber prober = new SmtpProber(settings(server.port()), BREAKER_ONLY)) {
-            List<SmtpOutcome> outcomes = probeDomains(prober, 30, "refused", "mx.pphosted.test", "127.0.0.1");
+            List<SmtpOutcome> outcomes = probeDomains(prober, 30, i -> "refused" + i + ".test",
+                    "mx.pphosted.test", "127.0.0.1");
             assertTrue(server.connections() <= 3, scenario + ": " + server.connections() + " sessions");
             long notTried = outcomes.stream().filter(o -> o.detail().startsWith("Not tried: ")).count();
             for (SmtpOutcome o : outcomes) {
@@ -100,6 +104,24 @@ class SmtpProberBreakerTest {
             assertTrue(last.detail().contains("mx.pphosted.test (127.0.0.1)") && last.detail().contains(refusal.substring(0, 20)),
                     last.detail());
             assertEquals(List.of(new HeldBack("mx.pphosted.test", notTried, 0)), prober.heldBack());
+        }
+    }
+
+    /** Real Postfix refusing the client as block-listed (at RCPT, as Postfix delays client restrictions): 30 domains. */
+    @Test
+    void realPostfixThatNamesABlockListAtRcptGetsAtMostThreeSessions() {
+        Postfix postfix = Postfix.shared();
+        int mark = postfix.logMark();
+        try (SmtpProber prober = new SmtpProber(settings(postfix.port()), BREAKER_ONLY)) {
+            List<SmtpOutcome> outcomes = probeDomains(prober, 30,
+                    i -> "d" + (9500 + i) + "." + Postfix.BENCH_DOMAIN, "mx-blocked.smtp.test", "127.0.0.5");
+            long sessions = Postfix.connections(postfix.logSince(mark));
+            assertTrue(sessions >= 1 && sessions <= 3, sessions + " sessions");
+            outcomes.forEach(o -> assertEquals(Reason.SMTP_BLOCKED, o.reason(), o::detail));
+            long notTried = outcomes.stream().filter(o -> o.detail().startsWith("Not tried: ")).count();
+            assertTrue(notTried >= 30 - 3 * 2, notTried + " not tried"); // a session asks its domain's one address
+            assertTrue(outcomes.stream().anyMatch(o -> o.detail().contains("Client host rejected: Your IP has been found"
+                    + " on a block list")), "the refusal is quoted");
         }
     }
 
