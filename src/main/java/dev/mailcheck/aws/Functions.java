@@ -37,7 +37,8 @@ final class Functions {
     private Functions(AwsConfig config) {
         this.config = config;
         // No test-bed switch here: a deployed function never takes a private MX host for a mail host.
-        this.dns = new MxResolver(config.dnsServers(), config.dnsTimeout(), MxResolver.DEFAULT_MAX_IN_FLIGHT, false);
+        this.dns = new MxResolver(config.dnsServers(), config.dnsTimeout(), MxResolver.DEFAULT_MAX_IN_FLIGHT, false,
+                config.dnsQps());
         this.security = new TransportSecurityLookup(config.dnsServers(), config.dnsTimeout(),
                 MxResolver.DEFAULT_MAX_IN_FLIGHT, config.dnsValidates());
         this.checker = new Checker(dns, null, security);
@@ -60,7 +61,7 @@ final class Functions {
 
     /** The checker for {@code smtp=true}, or null where the probe is off. */
     Checker smtpChecker() {
-        return config.smtp() == null ? null : Api.smtpChecker(dns, config.smtp(), security);
+        return config.smtp() == null ? null : Api.smtpChecker(dns, config.smtp(), config.pacing(), security);
     }
 
     UploadProcessor uploads() {
