@@ -28,15 +28,25 @@ import java.util.Map;
  * @param dnsValidates   DNS_VALIDATES=true: the resolvers validate DNSSEC (Route 53 Resolver does when DNSSEC
  *                       validation is on for the VPC), so the security report can say {@code insecure}
  * @param eventBus       EVENT_BUS_NAME: where the end of every job is announced ("Job Finished"); empty for nowhere
+ * @param publicSmtp     PUBLIC_SMTP=true lets the public GET/POST /v1/check probe with {@code smtp=true} too
  */
 public record AwsConfig(String table, List<InetSocketAddress> dnsServers, Duration dnsTimeout, Duration retention,
                         List<String> corsOrigins, String uploadBucket, String chunkQueue, int inlineMaxRecords,
-                        SmtpSettings smtp, boolean dnsValidates, String eventBus) {
+                        SmtpSettings smtp, boolean dnsValidates, String eventBus, boolean publicSmtp) {
+
+    /** Without the public probe. */
+    public AwsConfig(String table, List<InetSocketAddress> dnsServers, Duration dnsTimeout, Duration retention,
+                     List<String> corsOrigins, String uploadBucket, String chunkQueue, int inlineMaxRecords,
+                     SmtpSettings smtp, boolean dnsValidates, String eventBus) {
+        this(table, dnsServers, dnsTimeout, retention, corsOrigins, uploadBucket, chunkQueue, inlineMaxRecords, smtp,
+                dnsValidates, eventBus, false);
+    }
 
     /** Every variable read above; the template test checks that each function is given all of them. */
     public static final List<String> VARIABLES = List.of("TABLE_NAME", "DNS_SERVERS", "DNS_TIMEOUT_MS",
             "RESULT_RETENTION_DAYS", "CORS_ORIGINS", "UPLOAD_BUCKET", "CHUNK_QUEUE_URL", "INLINE_MAX_RECORDS",
-            "SMTP_ENABLED", "SMTP_HELO", "SMTP_MAIL_FROM", "SMTP_PORT", "SMTP_SOCKS", "DNS_VALIDATES", "EVENT_BUS_NAME");
+            "SMTP_ENABLED", "SMTP_HELO", "SMTP_MAIL_FROM", "SMTP_PORT", "SMTP_SOCKS", "DNS_VALIDATES", "EVENT_BUS_NAME",
+            "PUBLIC_SMTP");
 
     public static final int DEFAULT_INLINE_MAX_RECORDS = JobWorkflow.INLINE_MAX_RECORDS;
 
@@ -57,7 +67,7 @@ public record AwsConfig(String table, List<InetSocketAddress> dnsServers, Durati
                 blankToNull(env.get("UPLOAD_BUCKET")), blankToNull(env.get("CHUNK_QUEUE_URL")),
                 (int) number(env, "INLINE_MAX_RECORDS", DEFAULT_INLINE_MAX_RECORDS),
                 "true".equals(env.get("SMTP_ENABLED")) ? smtp(env) : null, "true".equals(env.get("DNS_VALIDATES")),
-                blankToNull(env.get("EVENT_BUS_NAME")));
+                blankToNull(env.get("EVENT_BUS_NAME")), "true".equals(env.get("PUBLIC_SMTP")));
     }
 
     private static long number(Map<String, String> env, String name, long fallback) {
