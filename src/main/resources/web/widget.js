@@ -106,7 +106,9 @@
     const api = (o.api || input.dataset.mailcheckApi || defaultApi).replace(/\/+$/, "");
     const pageLang = nearest(input, "lang");
     const tag = (o.lang || input.dataset.mailcheckLang || (pageLang || {}).lang || "").toLowerCase();
-    const pageDir = !o.lang && !input.dataset.mailcheckLang && nearest(input, "dir");
+    // From the field's container: an email field is often dir="ltr" itself on a right-to-left page.
+    const container = input.parentElement || input.getRootNode().host;
+    const pageDir = !o.lang && !input.dataset.mailcheckLang && container && nearest(container, "dir");
     const suggestOff = (o.suggest || input.dataset.mailcheckSuggest) === "off";
     const allowed = new Set((o.allow || (input.dataset.mailcheckAllow || "").split(/[\s,]+/))
         .map(d => String(d).trim().toLowerCase()).filter(Boolean));
@@ -147,7 +149,7 @@
     // shown only once revealed (blur or submit): while typing, only a suggestion. "kept": the value the person
     // chose to keep over a suggestion, by submitting again.
     let checked = null, result = null, pending = null, timer = 0, controller = null, revealed = false,
-        holding = false, waiting = false, kept = null, pointing = false, bypass = false;
+        holding = false, waiting = false, kept = null, pointing = false;
 
     function check() {
       const value = input.value.trim();
@@ -291,7 +293,8 @@
       // pointer. Tab onto it is: the errors show, and the focus stays on the suggestion.
       if (e.relatedTarget === box && pointing) return;
       revealed = true;
-      check().then(show);
+      // Once the focus has landed (on the suggestion, maybe), which is after this event's microtasks.
+      check().then(() => setTimeout(show));
     });
     box.addEventListener("focusout", () => pointing = false);
 
@@ -321,7 +324,7 @@
     function hold(submitter) {
       holding = waiting = true;
       busy(submitter, true);
-      show();
+      show(); // first: should it throw, nothing is under way yet
       let over = false;
       const release = send => {
         if (over) return;
@@ -338,28 +341,23 @@
       check().then(() => release(true), () => release(true));
     }
 
-    // Capture, so that a blocked or held submit never reaches the page's own submit handlers.
+    // Capture, so that a blocked or held submit never reaches the page's own submit handlers. What it does
+    // runs before the submit is stopped: should it throw, the submit simply goes on (a submit can't be sent
+    // again from inside its own event).
     const form = input.form;
     if (form) form.addEventListener("submit", e => {
-      if (bypass) return;
       let then;
       try {
         then = decide(e);
+        if (then) then();
       } catch (err) {
+        holding = waiting = false;
         console.warn("checker widget: the form is sent unchecked after an error of the widget's own:", err);
         return;
       }
-      if (!then) return;
-      e.preventDefault();
-      e.stopImmediatePropagation();
-      try {
-        then();
-      } catch (err) {
-        console.warn("checker widget: the form is sent unchecked after an error of the widget's own:", err);
-        holding = waiting = false;
-        bypass = true;
-        try { form.requestSubmit(e.submitter && e.submitter.form === form ? e.submitter : undefined); }
-        finally { bypass = false; }
+      if (then) {
+        e.preventDefault();
+        e.stopImmediatePropagation();
       }
     }, true);
 
