@@ -567,6 +567,21 @@ class WidgetBrowserTest {
         new WebDriverWait(browser, Duration.ofSeconds(10)).until(ExpectedConditions.titleIs("Thanks"));
     }
 
+    /** A slip that makes the input no address gets the API's own sentence about it, and the address meant. */
+    @Test
+    void aStructuralSlipIsExplainedPreciselyAndCorrected() {
+        browser.get(siteUrl("/signup?api=" + serve.base()));
+        WebElement email = browser.findElement(By.id("email"));
+        email.sendKeys("jane@gmail,com", Keys.TAB);
+        Map<?, ?> result = (Map<?, ?>) lastResult(1).get("result");
+        assertEquals("invalid_syntax", result.get("reason"));
+        String detail = (String) result.get("detail");
+        assertFalse(detail.equals("This is not a valid email address."), detail);
+        assertEquals(detail + " Did you mean jane@gmail.com?", said(waitFor(By.cssSelector(".mailcheck-error"))));
+        fix("email").click();
+        assertEquals("jane@gmail.com", email.getDomProperty("value"));
+    }
+
     /** Tab onto the suggestion leaves the field: what is wrong shows, and the focus stays on the suggestion. */
     @Test
     void tabOntoTheSuggestionShowsTheErrors() {
