@@ -96,6 +96,8 @@ class WidgetBrowserTest {
             }
             ReactDOM.createRoot(document.getElementById("app")).render(h(App));
             </script></body></html>""";
+    /** How the stand-in API at /slow was last asked: method, content type and body. */
+    private static volatile String slowAsked;
     /** Lets the stand-in API at /slow answer. */
     private static volatile CompletableFuture<Void> release = new CompletableFuture<>();
     @TempDir
@@ -311,6 +313,7 @@ class WidgetBrowserTest {
     @Test
     void aSubmitWaitingForTheCheckIsBusyAndRunsThePageHandlerOnce() throws Exception {
         release = new CompletableFuture<>();
+        slowAsked = null;
         browser.get(siteUrl("/signup?stay&api=" + siteUrl("/slow")));
         browser.findElement(By.id("email")).sendKeys("jane@good.checker.test");
         WebElement button = browser.findElement(By.tagName("button"));
@@ -324,6 +327,9 @@ class WidgetBrowserTest {
         WebElement box = browser.findElement(By.id("email-mailcheck"));
         assertEquals("mailcheck mailcheck-checking", box.getDomAttribute("class"));
         assertEquals("Checking the address…", said(box));
+        // The address in the body (CORS-simple text/plain), not in a URL that proxies log.
+        new WebDriverWait(browser, Duration.ofSeconds(10)).until(d -> slowAsked != null);
+        assertEquals("POST text/plain;charset=UTF-8 jane@good.checker.test", slowAsked);
 
         release.complete(null);
         lastResult(1);
@@ -751,6 +757,9 @@ class WidgetBrowserTest {
                                 query.containsKey("stay"), query.getOrDefault("js", ""));
                 case "/react-signup" -> body = REACT_PAGE.formatted(serve.base(), serve.base());
                 case "/slow/v1/check" -> {
+                    slowAsked = exchange.getRequestMethod() + " " + exchange.getRequestHeaders().getFirst("content-type")
+                            + " " + new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8)
+                            + (exchange.getRequestURI().getRawQuery() == null ? "" : " ?" + exchange.getRequestURI().getRawQuery());
                     try {
                         release.get(10, TimeUnit.SECONDS);
                     } catch (Exception e) {
