@@ -84,7 +84,10 @@ public final class Checker {
     public CompletableFuture<CheckResult> check(String input) {
         long end = System.nanoTime() + deadline.toNanos();
         return switch (parser.parse(input)) {
-            case ParsedAddress.Invalid bad -> CompletableFuture.completedFuture(CheckResult.invalid(bad.input(), bad.detail()));
+            // No address, but maybe a slip in one (jane@gmail,com): the one meant, if a repair makes it valid.
+            case ParsedAddress.Invalid bad -> CompletableFuture.completedFuture(CheckResult.invalid(bad.input(),
+                    bad.detail(), signals.ofInvalid(bad.input(),
+                            meant -> parser.parse(meant) instanceof ParsedAddress.Valid)));
             case ParsedAddress.Valid ok -> {
                 String domain = ok.address().domain();
                 CompletableFuture<MailDomain> lookup = dns.resolve(domain);

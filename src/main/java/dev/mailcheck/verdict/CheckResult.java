@@ -39,9 +39,14 @@ public record CheckResult(String address, String normalized, String domain, Stri
                           SmtpReport smtp, TransportSecurity security, int tries) {
 
     public static CheckResult invalid(String input, String detail) {
+        return invalid(input, detail, Signals.NONE);
+    }
+
+    /** @param signals a suggestion of the address meant, at most */
+    public static CheckResult invalid(String input, String detail, Signals signals) {
         Reason r = Reason.INVALID_SYNTAX;
         return new CheckResult(input, null, null, null, false, r.verdict(), r, detail, r.predictedReply(),
-                Signals.NONE, List.of(), null, false, null, null, 1);
+                signals, List.of(), null, false, null, null, 1);
     }
 
     public static CheckResult of(String input, EmailAddress address, MailDomain domain, Signals signals) {

@@ -60,7 +60,7 @@ class S3JobsTest {
     private Job trigger(String key) {
         String etag = s3.headObject(b -> b.bucket(BUCKET).key(key)).eTag().replace("\"", "");
         AwsConfig config = new AwsConfig(MotoStack.TABLE, List.of(), Duration.ofSeconds(3), Duration.ofDays(1), List.of(),
-                BUCKET, null, 1, null, false, "default", Pacing.defaults(), 0);
+                BUCKET, null, 1, null, false, "default", Pacing.defaults(), 0, false);
         return new UploadProcessor(config, checker, stack.upload.s3(), null, stack.store(stack.upload),
                 stack.events(stack.upload)).process(BUCKET, key, etag);
     }

@@ -167,6 +167,7 @@ class TemplateTest {
     @ParameterizedTest(name = "{0} {1}, authorized: {2}")
     @CsvSource(delimiter = '|', textBlock = """
             GET  | /v1/check              | false
+            POST | /v1/check              | false
             POST | /v1/checks             | true
             POST | /v1/jobs               | true
             GET  | /v1/jobs/{id}          | true
@@ -217,7 +218,7 @@ class TemplateTest {
 
     @Test
     void everyApiRouteIsInTheRouteTable() {
-        assertEquals(10, count(template.at("/Resources/ApiFunction/Properties/Events"),
+        assertEquals(11, count(template.at("/Resources/ApiFunction/Properties/Events"),
                 e -> e.path("Type").asText().equals("HttpApi")));
     }
 
