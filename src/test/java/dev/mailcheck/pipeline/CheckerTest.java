@@ -1,10 +1,17 @@
 package dev.mailcheck.pipeline;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import dev.mailcheck.LoggedDefects;
 import dev.mailcheck.Reason;
 import dev.mailcheck.Verdict;
 import dev.mailcheck.testbed.Nsd;
+import dev.mailcheck.smtp.SmtpProber;
+import dev.mailcheck.smtp.SmtpSettings;
 import dev.mailcheck.verdict.CheckResult;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.RejectedExecutionException;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -38,5 +45,22 @@ class CheckerTest {
         assertEquals(reply, r.predictedReply().toString());
         assertEquals(normalized, r.normalized());
         assertEquals(address, r.address());
+    }
+
+    /**
+     * A defect in a stage is an unknown whose detail names the log line with the defect's stack. Here the SMTP
+     * stage's threads are shut down (a real prober, closed before the check), so handing it the address throws.
+     */
+    @Test
+    void aDefectInAStageIsLoggedWithItsStackAndNamedInTheResult() {
+        try (LoggedDefects log = new LoggedDefects();
+             SmtpProber closed = new SmtpProber(new SmtpSettings("prober.test", "", 9, false, false, true, null,
+                     Map.of(), 50, 1, 4, 8, Duration.ofMillis(50)))) {
+            closed.close();
+            CheckResult r = new Checker(Nsd.shared().resolver(), closed).check("anyone@strict.smtp.test").join();
+            assertEquals(Reason.SMTP_PROTOCOL_ERROR, r.reason(), r::detail);
+            assertEquals(Verdict.UNKNOWN, r.verdict());
+            log.assertLogged(r.detail(), RejectedExecutionException.class, null, "SmtpProber");
+        }
     }
 }
