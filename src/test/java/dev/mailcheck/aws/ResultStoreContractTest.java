@@ -15,6 +15,10 @@ import dev.mailcheck.store.ResultStore.Positioned;
 import dev.mailcheck.store.Tally;
 import dev.mailcheck.testbed.Moto;
 import dev.mailcheck.verdict.CheckResult;
+import java.lang.annotation.ElementType;
+import java.lang.annotation.Retention;
+import java.lang.annotation.RetentionPolicy;
+import java.lang.annotation.Target;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -35,6 +39,14 @@ import org.junit.jupiter.params.provider.ValueSource;
 class ResultStoreContractTest {
 
     private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** A test run once on each store. */
+    @Target(ElementType.METHOD)
+    @Retention(RetentionPolicy.RUNTIME)
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"local", "dynamo"})
+    @interface EachStore {
+    }
 
     /** A fresh store of the kind named, empty. */
     private static ResultStore store(String kind) {
@@ -62,8 +74,7 @@ class ResultStoreContractTest {
                 .toList();
     }
 
-    @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {"local", "dynamo"})
+    @EachStore
     void aJobEndsOnceAndTheFirstEndStands(String kind) {
         ResultStore store = store(kind);
         Job job = running(store);
@@ -74,8 +85,7 @@ class ResultStoreContractTest {
         assertEquals(List.of(JobStatus.DONE, 3L), List.of(ended.status(), ended.total()));
     }
 
-    @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {"local", "dynamo"})
+    @EachStore
     void aJobIsCreatedOnce(String kind) {
         ResultStore store = store(kind);
         Instant now = Instant.now();
@@ -87,8 +97,7 @@ class ResultStoreContractTest {
         assertEquals("first", store.job(job.id()).orElseThrow().source());
     }
 
-    @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {"local", "dynamo"})
+    @EachStore
     void aPositionStoredAgainReplacesTheEarlierResult(String kind) throws Exception {
         ResultStore store = store(kind);
         Job job = running(store);
@@ -102,8 +111,7 @@ class ResultStoreContractTest {
         assertEquals(3, store.tally(job.id()).total());
     }
 
-    @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {"local", "dynamo"})
+    @EachStore
     void aDoneChunkReplacesAFailedOne(String kind) {
         ResultStore store = store(kind);
         Job job = running(store);
@@ -117,8 +125,7 @@ class ResultStoreContractTest {
         assertEquals(List.of(Map.of(), Map.of()), List.of(store.chunks(job.id()), store.failedChunks(job.id())));
     }
 
-    @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {"local", "dynamo"})
+    @EachStore
     void aDeletedJobLeavesNothingBehind(String kind) {
         ResultStore store = store(kind);
         Job job = running(store);
