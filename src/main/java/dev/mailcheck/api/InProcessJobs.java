@@ -1,6 +1,6 @@
 package dev.mailcheck.api;
 
-import dev.mailcheck.LogPrivacy;
+import dev.mailcheck.Defects;
 import dev.mailcheck.jobs.InProcessQueue;
 import dev.mailcheck.jobs.JobWorkflow;
 import dev.mailcheck.lists.InputRecords;
@@ -121,9 +121,10 @@ public final class InProcessJobs implements JobQueue {
                     csv ? InputRecords.Format.CSV : InputRecords.Format.AUTO, column, smtp);
         } catch (IOException | RuntimeException | Error e) {
             // An Error too (a stack overflow, say): else the job runs forever and its slot is never freed.
-            System.err.println(LogPrivacy.text("job " + job.id() + " failed: " + e));
+            String id = Defects.log("in job " + job.id(), e);
             try {
-                workflow.giveUp(store.job(job.id()).orElse(running), null, "the list could not be checked (see the server's log)");
+                workflow.giveUp(store.job(job.id()).orElse(running), null, "the list could not be checked ("
+                        + Defects.mention(id) + " in the server's log)");
             } finally {
                 free(job.id()); // the job may not have ended (its store failing too), but its thread is done with it
             }

@@ -4,13 +4,14 @@ import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.amazonaws.services.lambda.runtime.events.SQSBatchResponse;
 import com.amazonaws.services.lambda.runtime.events.SQSEvent;
-import dev.mailcheck.LogPrivacy;
+import dev.mailcheck.Defects;
 import dev.mailcheck.jobs.Chunk;
 import dev.mailcheck.jobs.JobWorkflow;
 import jakarta.inject.Named;
 import jakarta.inject.Singleton;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.logging.Logger;
 
 /**
  * Lambda entry point for the chunk queue. Each message is one chunk, checked by the {@link JobWorkflow}; a
@@ -20,6 +21,8 @@ import java.util.List;
 @Named("sqs")
 @Singleton
 public final class SqsChunkHandler implements RequestHandler<SQSEvent, SQSBatchResponse> {
+
+    private static final Logger LOG = Logger.getLogger(SqsChunkHandler.class.getName());
 
     private final JobWorkflow workflow;
 
@@ -39,10 +42,10 @@ public final class SqsChunkHandler implements RequestHandler<SQSEvent, SQSBatchR
                 Chunk chunk = Chunk.fromJson(m.getBody());
                 String finished = workflow.process(chunk).map(job -> "; job " + job.status() + ": " + job.total()
                         + " results -> " + job.resultsKey()).orElse("");
-                context.getLogger().log("job " + chunk.job() + " chunk " + chunk.chunk() + ": " + chunk.records().size()
-                        + " results" + finished);
+                LOG.info("job " + chunk.job() + " chunk " + chunk.chunk() + ": " + chunk.records().size() + " results"
+                        + finished);
             } catch (RuntimeException e) {
-                context.getLogger().log(LogPrivacy.text("message " + m.getMessageId() + " failed, to be retried: " + e));
+                Defects.log("in message " + m.getMessageId() + ", to be retried", e);
                 failures.add(new SQSBatchResponse.BatchItemFailure(m.getMessageId()));
             }
         }

@@ -1,5 +1,6 @@
 package dev.mailcheck.pipeline;
 
+import dev.mailcheck.Defects;
 import dev.mailcheck.Reason;
 import dev.mailcheck.address.AddressParser;
 import dev.mailcheck.address.EmailAddress;
@@ -120,7 +121,9 @@ public final class Checker {
             return result;
         }
         return result.thenCombine(security.lookup(domain).exceptionally(e -> new TransportSecurity(Dnssec.UNKNOWN,
-                null, null, null, "The security lookup failed unexpectedly: " + e)), CheckResult::withSecurity);
+                null, null, null, "The security lookup failed unexpectedly ("
+                + Defects.mention(Defects.log("in the security lookup for " + domain, e)) + ").")),
+                CheckResult::withSecurity);
     }
 
     /**

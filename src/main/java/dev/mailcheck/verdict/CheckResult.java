@@ -69,6 +69,13 @@ public record CheckResult(String address, String normalized, String domain, Stri
                 predictedReply, signals, mx, mxFallback, nullMxIgnored, smtp, report, tries);
     }
 
+    /** This answer, its detail adding a sentence (a later try's defect, say). */
+    public CheckResult withDetailAdded(String sentence) {
+        return new CheckResult(address, normalized, domain, domainUnicode, smtputf8, verdict, reason,
+                detail == null ? sentence : detail + " " + sentence, predictedReply, signals, mx, mxFallback,
+                nullMxIgnored, smtp, security, tries);
+    }
+
     /** This answer as the one that the {@code tries}-th check gave. */
     public CheckResult withTries(int tries) {
         return new CheckResult(address, normalized, domain, domainUnicode, smtputf8, verdict, reason, detail,
