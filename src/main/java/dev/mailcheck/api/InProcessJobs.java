@@ -65,7 +65,8 @@ public final class InProcessJobs implements JobQueue {
         this.slots = new Semaphore(maxJobs);
         InProcessQueue queue = new InProcessQueue(maxJobs, InProcessQueue.ATTEMPTS, InProcessQueue.FULL_FOR,
                 this::workflow);
-        this.workflow = new JobWorkflow(checkers, store, (job, bucket) -> free(job.id()), null, queue, chunking);
+        this.workflow = JobWorkflow.builder(checkers, store).splitting(queue, chunking).whenEnded(job -> free(job.id()))
+                .build();
     }
 
     @Override
@@ -117,13 +118,13 @@ public final class InProcessJobs implements JobQueue {
         Job running = job.with(JobStatus.RUNNING, Tally.EMPTY, 0);
         try {
             store.putJob(running);
-            workflow.check(running, null, new BufferedReader(new StringReader(list)),
+            workflow.check(running, new BufferedReader(new StringReader(list)),
                     csv ? InputRecords.Format.CSV : InputRecords.Format.AUTO, column, smtp);
         } catch (IOException | RuntimeException | Error e) {
             // An Error too (a stack overflow, say): else the job runs forever and its slot is never freed.
             System.err.println(LogPrivacy.text("job " + job.id() + " failed: " + e));
             try {
-                workflow.giveUp(store.job(job.id()).orElse(running), null, "the list could not be checked (see the server's log)");
+                workflow.giveUp(store.job(job.id()).orElse(running), "the list could not be checked (see the server's log)");
             } finally {
                 free(job.id()); // the job may not have ended (its store failing too), but its thread is done with it
             }

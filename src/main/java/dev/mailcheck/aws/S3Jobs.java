@@ -121,7 +121,7 @@ final class S3Jobs implements JobQueue {
         SortedMap<Integer, ?> failed = store.failedChunks(job.id());
         chunks = Math.max(chunks, done.isEmpty() ? 0 : done.lastKey() + 1);
         chunks = Math.max(chunks, failed.isEmpty() ? 0 : failed.lastKey() + 1);
-        new S3JobFiles(s3).deleteParts(bucket, job.id(), chunks);
+        new S3JobFiles(s3, bucket).deleteParts(job.id(), chunks);
     }
 
     /** The job as the trigger will know it; if the trigger got there first, its record stands. */

@@ -125,14 +125,13 @@ class JobWorkflowTest {
             };
             BlockingQueue<Job> announced = new LinkedBlockingQueue<>();
             JobWorkflow[] workflow = new JobWorkflow[1];
-            workflow[0] = new JobWorkflow(JobWorkflow.Checkers.dnsOnly(checker), store,
-                    (job, bucket) -> announced.add(job), null,
-                    new InProcessQueue(1, InProcessQueue.ATTEMPTS, InProcessQueue.FULL_FOR, () -> workflow[0]),
-                    new JobWorkflow.Chunking(inlineMax, perChunk));
+            workflow[0] = JobWorkflow.builder(JobWorkflow.Checkers.dnsOnly(checker), store).events(announced::add)
+                    .splitting(new InProcessQueue(1, InProcessQueue.ATTEMPTS, InProcessQueue.FULL_FOR, () -> workflow[0]),
+                            new JobWorkflow.Chunking(inlineMax, perChunk)).build();
             Job job = running();
             store.putJob(job);
             List<String> lines = list(records);
-            workflow[0].check(job, null, new BufferedReader(new StringReader(String.join("\n", lines))),
+            workflow[0].check(job, new BufferedReader(new StringReader(String.join("\n", lines))),
                     InputRecords.Format.AUTO, null, false);
 
             Job ended = announced.poll(60, TimeUnit.SECONDS); // a guard against a hang, not a timing
@@ -166,12 +165,12 @@ class JobWorkflowTest {
         try (LocalResultStore store = new LocalResultStore(LocalResultStore.Limits.DEFAULT, code -> null)) {
             List<Chunk> sent = new ArrayList<>();
             List<Job> announced = new ArrayList<>();
-            JobWorkflow workflow = new JobWorkflow(JobWorkflow.Checkers.dnsOnly(checker), store,
-                    (job, bucket) -> announced.add(job), null, sent::add, new JobWorkflow.Chunking(1, 2));
+            JobWorkflow workflow = JobWorkflow.builder(JobWorkflow.Checkers.dnsOnly(checker), store)
+                    .events(announced::add).splitting(sent::add, new JobWorkflow.Chunking(1, 2)).build();
             Job job = running();
             store.putJob(job);
             List<String> lines = list(5);
-            Job split = workflow.check(job, null, new BufferedReader(new StringReader(String.join("\n", lines))),
+            Job split = workflow.check(job, new BufferedReader(new StringReader(String.join("\n", lines))),
                     InputRecords.Format.AUTO, null, false);
             assertEquals(List.of(JobStatus.RUNNING, 3, 3), List.of(split.status(), split.chunks(), sent.size()));
 
@@ -189,8 +188,8 @@ class JobWorkflowTest {
             assertEquals(store.tally(job.id()), new Tally(done.total(), done.counts()));
             Job whole = running();
             store.putJob(whole);
-            Job inOnePiece = new JobWorkflow(JobWorkflow.Checkers.dnsOnly(checker), store, JobEvents.NONE, null, null,
-                    JobWorkflow.Chunking.DEFAULT).check(whole, null, new BufferedReader(new StringReader(
+            Job inOnePiece = JobWorkflow.builder(JobWorkflow.Checkers.dnsOnly(checker), store).build()
+                    .check(whole, new BufferedReader(new StringReader(
                     String.join("\n", lines))), InputRecords.Format.AUTO, null, false);
             assertEquals(inOnePiece.counts(), done.counts(), "the counts of the list checked in one piece");
             assertEquals(lines, addresses(store, job.id()), "every result once, in input order");
@@ -221,12 +220,12 @@ class JobWorkflowTest {
                 }
             };
             JobWorkflow[] workflow = new JobWorkflow[1];
-            workflow[0] = new JobWorkflow(JobWorkflow.Checkers.dnsOnly(checker), store, JobEvents.NONE, null,
+            workflow[0] = JobWorkflow.builder(JobWorkflow.Checkers.dnsOnly(checker), store).splitting(
                     new InProcessQueue(room / 2, InProcessQueue.ATTEMPTS, Duration.ofMillis(300), () -> workflow[0]),
-                    new JobWorkflow.Chunking(0, 1));
+                    new JobWorkflow.Chunking(0, 1)).build();
             Job job = running();
             store.putJob(job);
-            IllegalStateException full = assertThrows(IllegalStateException.class, () -> workflow[0].check(job, null,
+            IllegalStateException full = assertThrows(IllegalStateException.class, () -> workflow[0].check(job,
                     new BufferedReader(new StringReader(String.join("\n", list(5)))), InputRecords.Format.AUTO, null,
                     false));
             assertTrue(full.getMessage().contains("stayed full"), full.getMessage());
@@ -263,11 +262,11 @@ class JobWorkflowTest {
                                                       int failedChunks) throws Exception {
         try (LocalResultStore store = new LocalResultStore(LocalResultStore.Limits.DEFAULT, code -> null)) {
             List<Chunk> sent = new ArrayList<>();
-            JobWorkflow workflow = new JobWorkflow(JobWorkflow.Checkers.dnsOnly(checker), store, JobEvents.NONE, null,
-                    sent::add, new JobWorkflow.Chunking(1, 2));
+            JobWorkflow workflow = JobWorkflow.builder(JobWorkflow.Checkers.dnsOnly(checker), store)
+                    .splitting(sent::add, new JobWorkflow.Chunking(1, 2)).build();
             Job job = running();
             store.putJob(job);
-            workflow.check(job, null, new BufferedReader(new StringReader(String.join("\n", list(4)))),
+            workflow.check(job, new BufferedReader(new StringReader(String.join("\n", list(4)))),
                     InputRecords.Format.AUTO, null, false);
             for (String step : steps.split(" ")) {
                 if (step.startsWith("g")) {
