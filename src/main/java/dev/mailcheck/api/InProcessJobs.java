@@ -71,8 +71,8 @@ public final class InProcessJobs implements JobQueue {
 
     @Override
     public Job submit(String list, boolean csv, String column, boolean smtp) {
-        if (smtp && !this.smtp) {
-            throw new IllegalArgumentException("SMTP probing is not enabled on this server");
+        if (smtpRefused(smtp) != null) {
+            throw new IllegalArgumentException(smtpRefused(smtp));
         }
         if (!slots.tryAcquire()) {
             throw new Busy(maxJobs + " job(s) are already under way here, the most this server runs at once; send"
@@ -90,6 +90,11 @@ public final class InProcessJobs implements JobQueue {
             free(job.id());
             throw e;
         }
+    }
+
+    @Override
+    public String smtpRefused(boolean smtp) {
+        return smtp && !this.smtp ? "SMTP probing is not enabled on this server" : null;
     }
 
     @Override

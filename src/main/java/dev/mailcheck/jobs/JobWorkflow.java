@@ -293,10 +293,21 @@ public final class JobWorkflow {
         return n;
     }
 
-    /** One chunk: checked, stored, its part kept; @return the job, if this chunk ended it */
-    public Optional<Job> process(Chunk chunk) {
-        if (hasEnded(chunk.job())) {
-            return Optional.empty(); // delivered again after the job ended: everything is stored
+    /**
+     * What became of a chunk: checked (its results stored, its part kept), or skipped because its job has ended
+     * (a chunk delivered again) or is unknown here (erased, expired, or never started: a stray message).
+     *
+     * @param ended the job, if this chunk ended it
+     */
+    public record Processed(boolean checked, Optional<Job> ended) {
+
+        static final Processed SKIPPED = new Processed(false, Optional.empty());
+    }
+
+    /** One chunk: checked, stored, its part kept, unless its job has ended or is unknown (then nothing is written). */
+    public Processed process(Chunk chunk) {
+        if (isClosed(chunk.job())) {
+            return Processed.SKIPPED;
         }
         Running piece = new Running(chunk.job(), chunk.chunk());
         Tally tally;
@@ -309,7 +320,7 @@ public final class JobWorkflow {
             part.finish();
         }
         store.putChunk(chunk.job(), chunk.chunk(), tally);
-        return finishIfComplete(chunk.job(), false);
+        return new Processed(true, finishIfComplete(chunk.job(), false));
     }
 
     /**
@@ -317,7 +328,7 @@ public final class JobWorkflow {
      * on, so that its job still ends (partial, or failed if no chunk got through) instead of running forever.
      */
     public Optional<Job> giveUp(Chunk chunk, String why) {
-        if (hasEnded(chunk.job())) {
+        if (isClosed(chunk.job())) {
             return Optional.empty();
         }
         // A chunk stored done whose try broke off later (assembling its job, say) stays done: counted failed too,
@@ -400,8 +411,9 @@ public final class JobWorkflow {
         }
     }
 
-    private boolean hasEnded(String jobId) {
-        return store.job(jobId).map(Job::finished).orElse(false);
+    /** Whether nothing more is written for the job: it has ended, or it isn't in the store at all. */
+    private boolean isClosed(String jobId) {
+        return store.job(jobId).map(Job::finished).orElse(true);
     }
 
     /**
