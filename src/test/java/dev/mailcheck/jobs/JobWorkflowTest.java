@@ -18,6 +18,8 @@ import dev.mailcheck.store.Tally;
 import dev.mailcheck.testbed.Nsd;
 import java.io.BufferedReader;
 import java.io.StringReader;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -35,6 +37,7 @@ import java.util.stream.LongStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -44,6 +47,9 @@ import org.junit.jupiter.params.provider.CsvSource;
  * order as SQS may. The same workflow with S3, SQS, DynamoDB and EventBridge is S3UploadHandlerTest's.
  */
 class JobWorkflowTest {
+
+    @TempDir
+    Path dir;
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final List<String> DOMAINS = List.of("good.checker.test", "nullmx.checker.test", "absent.checker.test");
@@ -125,10 +131,15 @@ class JobWorkflowTest {
             };
             BlockingQueue<Job> announced = new LinkedBlockingQueue<>();
             JobWorkflow[] workflow = new JobWorkflow[1];
+            LocalJobFiles files = new LocalJobFiles(dir);
             workflow[0] = JobWorkflow.builder(JobWorkflow.Checkers.dnsOnly(checker), store).events(announced::add)
+                    .files(files)
                     .splitting(new InProcessQueue(1, InProcessQueue.ATTEMPTS, InProcessQueue.FULL_FOR, () -> workflow[0]),
                             new JobWorkflow.Chunking(inlineMax, perChunk)).build();
-            Job job = running();
+            Job started = running();
+            // With a results file, assembled by the core's JobFiles port (here a directory's).
+            Job job = new Job(started.id(), started.source(), started.status(), 0, Map.of(), started.created(),
+                    started.updated(), "results/" + started.id() + ".csv", 0);
             store.putJob(job);
             List<String> lines = list(records);
             workflow[0].check(job, new BufferedReader(new StringReader(String.join("\n", lines))),
@@ -144,6 +155,20 @@ class JobWorkflowTest {
                     .filter(i -> i < failingFrom || i >= failingTo)
                     .mapToObj(lines::get).toList();
             assertEquals(expected, addresses(store, job.id()), "every result once, in input order");
+            if (status.equals("failed")) {
+                assertEquals(null, ended.resultsKey(), "no results file when no chunk got through");
+            } else {
+                List<String> rows = Files.readAllLines(files.results(ended.resultsKey()));
+                assertTrue(rows.getFirst().startsWith("address,"), rows.getFirst());
+                assertEquals(expected, rows.subList(1, rows.size()).stream().map(r -> r.substring(0, r.indexOf(',')).replace("\"", ""))
+                        .toList(), "the results file: the header once, every row once, in input order");
+            }
+            // Deleted after the end is announced and stored, on the queue's thread: wait for it (a guard, not a timing).
+            long deadline = System.nanoTime() + 10_000_000_000L;
+            while (Files.exists(dir.resolve("work/" + job.id())) && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            assertTrue(Files.notExists(dir.resolve("work/" + job.id())), "the parts are deleted");
         }
     }
 
