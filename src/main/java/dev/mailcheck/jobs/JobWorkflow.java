@@ -13,8 +13,6 @@ import dev.mailcheck.store.Tally;
 import dev.mailcheck.verdict.CheckResult;
 import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.StringWriter;
-import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -239,7 +237,7 @@ public final class JobWorkflow {
             Job done = job.with(JobStatus.DONE, run(whole, smtp, records, 0, r -> { }), 0);
             return end(done).orElse(done);
         }
-        Parts parts = new Parts(job.id(), 0, true);
+        ResultParts parts = new ResultParts(files, job.id(), 0, true);
         Tally tally = run(whole, smtp, records, 0, parts::write);
         // Anything failing here fails the try: the whole list is checked again, its parts written again.
         List<Integer> kept = parts.finish();
@@ -315,7 +313,7 @@ public final class JobWorkflow {
             tally = run(piece, chunk.smtp(), chunk.records().iterator(), chunk.first(), r -> { });
         } else {
             // A chunk's rows are one part (a chunk is at most CHUNK_BYTES of records), numbered as the chunk.
-            Parts part = new Parts(chunk.job(), chunk.chunk(), false);
+            ResultParts part = new ResultParts(files, chunk.job(), chunk.chunk(), false);
             tally = run(piece, chunk.smtp(), chunk.records().iterator(), chunk.first(), part::write);
             part.finish();
         }
@@ -354,60 +352,6 @@ public final class JobWorkflow {
             return StoredRun.run(rechecks, records, store, piece.job(), first, rows);
         } finally {
             running.remove(piece);
-        }
-    }
-
-    /**
-     * Rows of the results file as they are checked, kept as parts of the job from {@code first} on: one part
-     * (a chunk's), or a new part each {@link #PART_CHARS} (a whole list's), so memory holds one part at most.
-     */
-    private final class Parts {
-        private final String jobId;
-        private final boolean cut;
-        private final List<Integer> kept = new ArrayList<>();
-        private int next;
-        private StringWriter buffer;
-        private ResultWriter writer;
-
-        Parts(String jobId, int first, boolean cut) {
-            this.jobId = jobId;
-            this.next = first;
-            this.cut = cut;
-            fresh();
-        }
-
-        private void fresh() {
-            buffer = new StringWriter();
-            writer = ResultWriter.of(ResultWriter.Format.CSV, buffer, null);
-        }
-
-        void write(CheckResult result) {
-            writer.write(result);
-            if (cut && buffer.getBuffer().length() >= PART_CHARS) {
-                keep();
-            }
-        }
-
-        /** @return the parts kept, in order (at least one, perhaps empty) */
-        List<Integer> finish() {
-            if (kept.isEmpty() || !buffer.getBuffer().isEmpty()) {
-                keep();
-            }
-            return kept;
-        }
-
-        private void keep() {
-            try {
-                writer.flush();
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-            // The writer starts each part with the header; the results file has it once, written by the assembly.
-            String rows = buffer.toString();
-            String header = ResultWriter.csvHeader();
-            files.putPart(jobId, next, rows.startsWith(header) ? rows.substring(header.length()) : rows);
-            kept.add(next++);
-            fresh();
         }
     }
 
