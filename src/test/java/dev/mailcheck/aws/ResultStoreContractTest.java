@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.mailcheck.HeldBack;
 import dev.mailcheck.Verdict;
 import dev.mailcheck.store.Job;
 import dev.mailcheck.store.JobStatus;
@@ -109,6 +110,20 @@ class ResultStoreContractTest {
         }
         assertEquals(List.of("first", "again", "first"), details);
         assertEquals(3, store.tally(job.id()).total());
+    }
+
+    /** What the SMTP probe held back, per provider group, is kept with a chunk's tally and with the job's end. */
+    @EachStore
+    void whatAJobHeldBackIsKeptWithItsChunksAndItsEnd(String kind) {
+        ResultStore store = store(kind);
+        Job job = running(store);
+        List<HeldBack> heldBack = List.of(new HeldBack("microsoft", 120, 4_000), new HeldBack("mx.own.test", 0, 3));
+        Tally chunk = new Tally(4_123, Map.of(Verdict.UNKNOWN, 4_123L), heldBack);
+        store.putChunk(job.id(), 0, chunk);
+        assertEquals(chunk, store.chunks(job.id()).get(0));
+        assertTrue(store.finishJob(job.with(JobStatus.DONE, Tally.sum(List.of(chunk, chunk)), 2)));
+        assertEquals(List.of(new HeldBack("microsoft", 240, 8_000), new HeldBack("mx.own.test", 0, 6)),
+                store.job(job.id()).orElseThrow().heldBack());
     }
 
     @EachStore
