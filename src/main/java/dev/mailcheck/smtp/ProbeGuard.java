@@ -121,7 +121,7 @@ final class ProbeGuard {
                 Thread.sleep(left.compareTo(Hosts.WAIT_SLICE) < 0 ? left : Hosts.WAIT_SLICE);
                 left = Duration.between(clock.instant(), at);
             }
-            return true;
+            return held.wanted(); // the last slice may have slept past every held check's deadline
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return false;
