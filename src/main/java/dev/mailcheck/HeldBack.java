@@ -25,7 +25,7 @@ public record HeldBack(String group, long notTried, long waited) {
 
     /**
      * The counts of each group summed, most held back first (then by name): the order every report uses; past
-     * {@link #MOST_GROUPS} the rest are summed as {@link #OTHER_GROUPS}.
+     * {@link #MOST_GROUPS} the rest are summed as {@link #OTHER_GROUPS}, the last entry.
      */
     public static List<HeldBack> sum(Iterable<HeldBack> counts) {
         Map<String, long[]> byGroup = new TreeMap<>();
@@ -34,15 +34,17 @@ public record HeldBack(String group, long notTried, long waited) {
             n[0] += h.notTried;
             n[1] += h.waited;
         }
-        List<HeldBack> all = new ArrayList<>(byGroup.size());
+        long[] other = byGroup.remove(OTHER_GROUPS); // always last, whatever its size: a sum of sums stays in order
+        List<HeldBack> all = new ArrayList<>(byGroup.size() + 1);
         byGroup.forEach((g, n) -> all.add(new HeldBack(g, n[0], n[1])));
         all.sort(Comparator.comparingLong((HeldBack h) -> -(h.notTried + h.waited)).thenComparing(HeldBack::group));
-        if (all.size() > MOST_GROUPS) {
-            List<HeldBack> rest = all.subList(MOST_GROUPS - 1, all.size());
-            HeldBack other = new HeldBack(OTHER_GROUPS, rest.stream().mapToLong(HeldBack::notTried).sum(),
-                    rest.stream().mapToLong(HeldBack::waited).sum());
+        int named = other == null && all.size() <= MOST_GROUPS ? all.size() : Math.min(all.size(), MOST_GROUPS - 1);
+        if (named < all.size() || other != null) {
+            List<HeldBack> rest = all.subList(named, all.size());
+            long notTried = (other == null ? 0 : other[0]) + rest.stream().mapToLong(HeldBack::notTried).sum();
+            long waited = (other == null ? 0 : other[1]) + rest.stream().mapToLong(HeldBack::waited).sum();
             rest.clear();
-            all.add(other);
+            all.add(new HeldBack(OTHER_GROUPS, notTried, waited));
         }
         return List.copyOf(all);
     }
