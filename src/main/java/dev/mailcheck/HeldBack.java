@@ -28,24 +28,41 @@ public record HeldBack(String group, long notTried, long waited) {
      * {@link #MOST_GROUPS} the rest are summed as {@link #OTHER_GROUPS}, the last entry.
      */
     public static List<HeldBack> sum(Iterable<HeldBack> counts) {
-        Map<String, long[]> byGroup = new TreeMap<>();
-        for (HeldBack h : counts) {
+        Counts sum = new Counts();
+        counts.forEach(sum::add);
+        return sum.list();
+    }
+
+    /** Counts added up per group as they come (one per address, or per chunk), in memory bounded by the groups. */
+    public static final class Counts {
+
+        private final Map<String, long[]> byGroup = new TreeMap<>();
+
+        public void add(HeldBack h) {
             long[] n = byGroup.computeIfAbsent(h.group, g -> new long[2]);
             n[0] += h.notTried;
             n[1] += h.waited;
         }
-        long[] other = byGroup.remove(OTHER_GROUPS); // always last, whatever its size: a sum of sums stays in order
-        List<HeldBack> all = new ArrayList<>(byGroup.size() + 1);
-        byGroup.forEach((g, n) -> all.add(new HeldBack(g, n[0], n[1])));
-        all.sort(Comparator.comparingLong((HeldBack h) -> -(h.notTried + h.waited)).thenComparing(HeldBack::group));
-        int named = other == null && all.size() <= MOST_GROUPS ? all.size() : Math.min(all.size(), MOST_GROUPS - 1);
-        if (named < all.size() || other != null) {
-            List<HeldBack> rest = all.subList(named, all.size());
-            long notTried = (other == null ? 0 : other[0]) + rest.stream().mapToLong(HeldBack::notTried).sum();
-            long waited = (other == null ? 0 : other[1]) + rest.stream().mapToLong(HeldBack::waited).sum();
-            rest.clear();
-            all.add(new HeldBack(OTHER_GROUPS, notTried, waited));
+
+        /** What was added, in the order and bound of {@link HeldBack#sum}. */
+        public List<HeldBack> list() {
+            long[] other = byGroup.get(OTHER_GROUPS); // always last, whatever its size: a sum of sums keeps its order
+            List<HeldBack> all = new ArrayList<>(byGroup.size());
+            byGroup.forEach((g, n) -> {
+                if (!g.equals(OTHER_GROUPS)) {
+                    all.add(new HeldBack(g, n[0], n[1]));
+                }
+            });
+            all.sort(Comparator.comparingLong((HeldBack h) -> -(h.notTried + h.waited)).thenComparing(HeldBack::group));
+            int named = other == null && all.size() <= MOST_GROUPS ? all.size() : Math.min(all.size(), MOST_GROUPS - 1);
+            if (named < all.size() || other != null) {
+                List<HeldBack> rest = all.subList(named, all.size());
+                long notTried = (other == null ? 0 : other[0]) + rest.stream().mapToLong(HeldBack::notTried).sum();
+                long waited = (other == null ? 0 : other[1]) + rest.stream().mapToLong(HeldBack::waited).sum();
+                rest.clear();
+                all.add(new HeldBack(OTHER_GROUPS, notTried, waited));
+            }
+            return List.copyOf(all);
         }
-        return List.copyOf(all);
     }
 }

@@ -173,6 +173,10 @@ public final class DynamoResultStore implements ResultStore {
             item.put("verdict", s(p.result().verdict().code()));
             item.put("reason", s(p.result().reason().code()));
             item.put("result", s(json(p.result())));
+            HeldBack held = p.result().heldBack();
+            if (held != null) { // for the tally of a job that broke off, without reading every result
+                item.put("held_back", heldBack(List.of(held)));
+            }
             item.put("expires_at", n(expires));
             writes.add(WriteRequest.builder().putRequest(PutRequest.builder().item(item).build()).build());
         }
@@ -256,11 +260,15 @@ public final class DynamoResultStore implements ResultStore {
     @Override
     public Tally tally(String jobId) {
         Map<Verdict, Long> counts = new EnumMap<>(Verdict.class);
+        HeldBack.Counts heldBack = new HeldBack.Counts();
         dynamo.queryPaginator(b -> b.tableName(table).consistentRead(true)
-                        .keyConditionExpression("pk = :pk AND begins_with(sk, :line)").projectionExpression("verdict")
+                        .keyConditionExpression("pk = :pk AND begins_with(sk, :line)").projectionExpression("verdict, held_back")
                         .expressionAttributeValues(Map.of(":pk", s("JOB#" + jobId), ":line", s("LINE#")))).items()
-                .forEach(i -> counts.merge(Verdict.valueOf(i.get("verdict").s().toUpperCase(Locale.ROOT)), 1L, Long::sum));
-        return new Tally(counts.values().stream().mapToLong(Long::longValue).sum(), counts);
+                .forEach(i -> {
+                    counts.merge(Verdict.valueOf(i.get("verdict").s().toUpperCase(Locale.ROOT)), 1L, Long::sum);
+                    heldBack(i.get("held_back")).forEach(heldBack::add);
+                });
+        return new Tally(counts.values().stream().mapToLong(Long::longValue).sum(), counts, heldBack.list());
     }
 
     @Override

@@ -4,12 +4,10 @@ import dev.mailcheck.HeldBack;
 import dev.mailcheck.Verdict;
 import dev.mailcheck.lists.InputRecords;
 import dev.mailcheck.store.ResultStore;
-import dev.mailcheck.smtp.SmtpReport;
 import dev.mailcheck.store.Tally;
 import dev.mailcheck.verdict.CheckResult;
 import java.util.ArrayList;
 import java.util.EnumMap;
-import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -33,7 +31,7 @@ public final class StoredRun {
     public static Tally run(Rechecks checker, Iterator<InputRecords.Input> records, ResultStore store, String jobId,
                             long first, Consumer<CheckResult> sink) {
         Map<Verdict, Long> counts = new EnumMap<>(Verdict.class);
-        Map<String, long[]> heldBack = new HashMap<>(); // per provider group: not tried, waited
+        HeldBack.Counts heldBack = new HeldBack.Counts();
         List<ResultStore.Positioned> slice = new ArrayList<>(SLICE);
         long[] position = {first};
         long total = ListRun.run(checker, records, result -> {
@@ -43,16 +41,12 @@ public final class StoredRun {
                 slice.clear();
             }
             counts.merge(result.verdict(), 1L, Long::sum);
-            SmtpReport smtp = result.smtp();
-            if (smtp != null && (smtp.notTriedByBreaker() || smtp.waitedForBudget())) {
-                long[] n = heldBack.computeIfAbsent(smtp.providerGroup(), g -> new long[2]);
-                n[0] += smtp.notTriedByBreaker() ? 1 : 0;
-                n[1] += smtp.waitedForBudget() ? 1 : 0;
+            if (result.heldBack() != null) {
+                heldBack.add(result.heldBack());
             }
             sink.accept(result);
         });
         store.putResults(jobId, slice);
-        return new Tally(total, counts, HeldBack.sum(heldBack.entrySet().stream()
-                .map(e -> new HeldBack(e.getKey(), e.getValue()[0], e.getValue()[1])).toList()));
+        return new Tally(total, counts, heldBack.list());
     }
 }
