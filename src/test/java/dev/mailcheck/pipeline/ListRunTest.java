@@ -59,10 +59,9 @@ class ListRunTest {
     @Test
     void aHundredMegabyteLineIsOneCleanErrorInBoundedMemory() throws IOException {
         ThreadMXBean threads = (ThreadMXBean) ManagementFactory.getThreadMXBean();
-        // Every thread's: the records are read on a thread of their own.
-        long before = threads.getTotalThreadAllocatedBytes();
+        long before = threads.getCurrentThreadAllocatedBytes();
         List<CheckResult> results = run(oneHugeLine(100L << 20), InputRecords.Format.AUTO);
-        long allocated = threads.getTotalThreadAllocatedBytes() - before;
+        long allocated = threads.getCurrentThreadAllocatedBytes() - before;
 
         assertEquals(1, results.size());
         CheckResult r = results.getFirst();
