@@ -55,7 +55,7 @@ def dns_section(r, out):
             f"{d['ceiling_seconds']:.2f} s | {ours['wall_seconds']:.2f} s ({ours['seconds_in_jvm']:.2f} s in the JVM), "
             f"{f(d['end_to_end_per_second'])}/s | {d['fraction_of_ceiling']:.0%} in the JVM | "
             f"{d['cpu_ms_per_1000_addresses_median']:.1f} ms per 1,000 addresses "
-            f"({1e6 * ours['cpu_seconds'] / ours['unique_domains'] / 1000:.0f} ms per 1,000 domains) | "
+            f"({ours['cpu_ms_per_1000_domains']:.0f} ms per 1,000 domains) | "
             f"{f(ours['rss_mib'])} MiB | **{d['ratio_to_peer']:.0f}×** ({f(d['peer']['per_second'])}/s on "
             f"{f(d['peer']['addresses'])}) |",
             "",
