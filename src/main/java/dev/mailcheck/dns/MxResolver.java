@@ -291,7 +291,7 @@ public final class MxResolver implements AutoCloseable {
      * Runs a step that sends a packet when the packet budget allows: now, or later on the shared delay
      * scheduler (no thread waits).
      */
-    private void paced(CompletableFuture<Answer> result, Runnable send) {
+    private void paced(QueryResult result, Runnable send) {
         long wait = pace.reserve();
         if (wait == 0) {
             step(result, send);

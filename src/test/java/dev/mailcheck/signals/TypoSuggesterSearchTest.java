@@ -50,8 +50,11 @@ class TypoSuggesterSearchTest {
         assertEquals(true, found > inputs.size() / 4 && found < inputs.size(), found + " of " + inputs.size());
     }
 
-    /** The search as a plain scan: the closest within the candidate's budget, the earlier one on a tie. */
+    /** The search as a plain scan (short names left alone): the closest within the candidate's budget, the earlier one on a tie. */
     private static Optional<String> scan(String domain) {
+        if (domain.indexOf('.') < TypoSuggester.MIN_NAME) {
+            return Optional.empty(); // names of one or two letters are never corrected
+        }
         String best = null;
         int bestDistance = Integer.MAX_VALUE;
         for (String candidate : LISTS.popular()) {
