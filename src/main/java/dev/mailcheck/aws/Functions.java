@@ -5,7 +5,14 @@ import dev.mailcheck.dns.MxResolver;
 import dev.mailcheck.dns.TransportSecurityLookup;
 import dev.mailcheck.jobs.JobEvents;
 import dev.mailcheck.jobs.JobWorkflow;
+import dev.mailcheck.jobs.SmtpItem;
+import dev.mailcheck.jobs.SmtpLedger;
+import dev.mailcheck.jobs.SmtpQueue;
+import dev.mailcheck.jobs.SmtpStage;
 import dev.mailcheck.pipeline.Checker;
+import dev.mailcheck.pipeline.Recheck;
+import dev.mailcheck.smtp.SmtpProber;
+import java.time.Duration;
 import dev.mailcheck.store.ResultStore;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
@@ -25,8 +32,11 @@ final class Functions {
     private static Functions environment;
 
     final AwsConfig config;
+    /** SMTP jobs, or null where they are off. */
+    final AwsConfig.SmtpJobsConfig smtpJobs;
     final Checker checker;
     private final MxResolver dns;
+    private SmtpProber worker;
     private final TransportSecurityLookup security;
     private Services aws;
 
@@ -34,10 +44,13 @@ final class Functions {
     record Services(S3Client s3, ResultStore store, JobEvents events) {
     }
 
-    private Functions(AwsConfig config) {
+    private Functions(AwsConfig config, AwsConfig.SmtpJobsConfig smtpJobs, boolean allowPrivateMx) {
         this.config = config;
-        // No test-bed switch here: a deployed function never takes a private MX host for a mail host.
-        this.dns = new MxResolver(config.dnsServers(), config.dnsTimeout(), MxResolver.DEFAULT_MAX_IN_FLIGHT, false);
+        this.smtpJobs = smtpJobs;
+        // The template never sets SMTP_ALLOW_PRIVATE_MX: a deployed function never takes a private MX host for a
+        // mail host. Test beds (scripts/local-aws with Postfix on loopback) do.
+        this.dns = new MxResolver(config.dnsServers(), config.dnsTimeout(), MxResolver.DEFAULT_MAX_IN_FLIGHT,
+                allowPrivateMx);
         this.security = new TransportSecurityLookup(config.dnsServers(), config.dnsTimeout(),
                 MxResolver.DEFAULT_MAX_IN_FLIGHT, config.dnsValidates());
         this.checker = new Checker(dns, null, security);
@@ -45,7 +58,8 @@ final class Functions {
 
     static synchronized Functions environment() {
         if (environment == null) {
-            environment = new Functions(AwsConfig.fromEnv());
+            environment = new Functions(AwsConfig.fromEnv(), AwsConfig.smtpJobs(System.getenv()),
+                    AwsConfig.allowPrivateMx(System.getenv()));
         }
         return environment;
     }
@@ -65,12 +79,53 @@ final class Functions {
 
     UploadProcessor uploads() {
         SqsClient sqs = config.chunkQueue() == null ? null : Aws.sqs();
-        return new UploadProcessor(config, checker, aws().s3(), sqs, aws().store(), aws().events());
+        return new UploadProcessor(config, smtpJobs != null, checker, aws().s3(), sqs, aws().store(), aws().events(),
+                JobWorkflow.CHUNK_RECORDS);
     }
 
     /** The workflow of the chunk and failure functions: checks chunks and ends jobs, splits nothing. */
     JobWorkflow chunks() {
         return JobWorkflow.chunkWorker(checker, aws().store(), aws().events(), new S3JobFiles(aws().s3()));
+    }
+
+    /**
+     * The SMTP stage of jobs (the chunk, SMTP and failure functions), on the chunks' workflow; where SMTP jobs
+     * are off, one that only hands DNS-only chunks to the workflow (an SMTP chunk there fails, to be dead-lettered).
+     */
+    SmtpStage smtpStage() {
+        SmtpLedger ledger = smtpLedger();
+        SmtpQueue queue = smtpJobs == null ? new SmtpQueue() {
+            @Override
+            public void send(SmtpItem item, String salt) {
+                throw new IllegalStateException("SMTP jobs are off here (SmtpEnabled=false, or no SMTP_QUEUE_URL)");
+            }
+
+            @Override
+            public void later(SmtpItem item, Duration delay) {
+                send(item, "");
+            }
+        } : new SqsSmtpQueue(Aws.sqs(), smtpJobs);
+        Recheck recheck = new Recheck(Recheck.DEFAULT.tries(),
+                smtpJobs == null ? Recheck.DEFAULT.window() : smtpJobs.recheckWindow());
+        return new SmtpStage(chunks(), checker, aws().store(), new S3JobFiles(aws().s3()), ledger, queue, recheck);
+    }
+
+    SmtpLedger smtpLedger() {
+        return new DynamoSmtpLedger(Aws.dynamo(), config.table(), config.retention());
+    }
+
+    /**
+     * The SMTP function's checker, its checks ending within {@code time}: one prober for the life of the
+     * environment (its limits and its memory of dead hosts span invocations), without the API's 25 s scaling.
+     */
+    synchronized Checker smtpWorker(Duration time) {
+        if (config.smtp() == null) {
+            throw new IllegalStateException("SMTP work arrived where the probe is off (SMTP_ENABLED is not true)");
+        }
+        if (worker == null) {
+            worker = new SmtpProber(config.smtp());
+        }
+        return new Checker(dns, worker, null, time);
     }
 
     /**

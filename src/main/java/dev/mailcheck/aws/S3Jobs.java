@@ -1,6 +1,7 @@
 package dev.mailcheck.aws;
 
 import dev.mailcheck.api.JobQueue;
+import dev.mailcheck.jobs.SmtpLedger;
 import dev.mailcheck.store.Job;
 import dev.mailcheck.store.JobStatus;
 import dev.mailcheck.store.ResultStore;
@@ -29,27 +30,45 @@ final class S3Jobs implements JobQueue {
     /** Where lists wait until {@code POST /v1/jobs {"s3_key": ...}} asks for them to be checked. */
     static final String INCOMING = "incoming/";
 
+    /** Why an SMTP job is refused (or, uploaded with {@code smtp: true} metadata, ends failed) where they are off. */
+    static final String SMTP_OFF = "SMTP jobs are off on this deployment: deploy the stack with SmtpEnabled=true"
+            + " (and SmtpHelo, and SmtpSocks or the VPC parameters: Lambda blocks port 25), see docs/aws.md";
+
     private final S3Client s3;
     private final String bucket;
     private final ResultStore store;
+    private final SmtpLedger smtp;
 
-    S3Jobs(S3Client s3, String bucket, ResultStore store) {
+    /** @param smtp the SMTP stage's ledger (rechecks waiting), or null where SMTP jobs are off */
+    S3Jobs(S3Client s3, String bucket, ResultStore store, SmtpLedger smtp) {
         this.s3 = s3;
         this.bucket = bucket;
         this.store = store;
+        this.smtp = smtp;
     }
 
-    /** The list becomes an upload of its own; a column named travels in its metadata, where the trigger reads it. */
+    /**
+     * The list becomes an upload of its own; a column named and the SMTP probe asked for travel in its metadata,
+     * where the trigger reads them.
+     */
     @Override
     public Job submit(String list, boolean csv, String column, boolean smtp) {
+        if (smtp && this.smtp == null) {
+            throw new IllegalArgumentException(SMTP_OFF);
+        }
+        Map<String, String> metadata = new HashMap<>(column == null ? Map.of() : AddressColumn.metadata(column));
         if (smtp) {
-            throw new IllegalArgumentException("jobs here check DNS only (the upload functions do not probe SMTP)");
+            metadata.put(UploadProcessor.SMTP_METADATA, "true");
         }
         String key = freshUpload(UUID.randomUUID() + (csv ? ".csv" : ".txt"));
         String etag = s3.putObject(b -> b.bucket(bucket).key(key).contentType(csv ? "text/csv" : "text/plain")
-                .metadata(column == null ? Map.of() : AddressColumn.metadata(column)),
-                RequestBody.fromString(list, StandardCharsets.UTF_8)).eTag();
+                .metadata(metadata), RequestBody.fromString(list, StandardCharsets.UTF_8)).eTag();
         return queued(key, etag);
+    }
+
+    @Override
+    public int rechecking(String jobId) {
+        return smtp == null ? 0 : (int) Math.clamp(smtp.rechecking(jobId), 0, Integer.MAX_VALUE);
     }
 
     /** A key under uploads/ that no other list has. */

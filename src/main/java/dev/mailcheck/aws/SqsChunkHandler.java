@@ -7,13 +7,18 @@ import com.amazonaws.services.lambda.runtime.events.SQSEvent;
 import dev.mailcheck.LogPrivacy;
 import dev.mailcheck.jobs.Chunk;
 import dev.mailcheck.jobs.JobWorkflow;
+import dev.mailcheck.jobs.SmtpStage;
+import dev.mailcheck.store.Job;
 import jakarta.inject.Named;
 import jakarta.inject.Singleton;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
+import java.util.function.Function;
 
 /**
- * Lambda entry point for the chunk queue. Each message is one chunk, checked by the {@link JobWorkflow}; a
+ * Lambda entry point for the chunk queue. Each message is one chunk, checked by the {@link JobWorkflow} (a chunk
+ * of a job with the SMTP probe goes through the DNS stage, its domains on to the {@link SmtpStage}); a
  * chunk that fails is reported alone (ReportBatchItemFailures), so SQS retries only it and, after the
  * redrive limit, moves it to the dead-letter queue, while the chunks that succeeded are deleted.
  */
@@ -21,14 +26,20 @@ import java.util.List;
 @Singleton
 public final class SqsChunkHandler implements RequestHandler<SQSEvent, SQSBatchResponse> {
 
-    private final JobWorkflow workflow;
+    private final Function<Chunk, Optional<Job>> process;
 
     public SqsChunkHandler() {
-        this(Functions.environment().chunks());
+        this(Functions.environment().smtpStage()::process);
     }
 
+    /** DNS-only chunks alone. */
     SqsChunkHandler(JobWorkflow workflow) {
-        this.workflow = workflow;
+        this(workflow::process);
+    }
+
+    /** @param process a chunk through the workflow, or through the DNS stage of an SMTP job ({@link SmtpStage}) */
+    SqsChunkHandler(Function<Chunk, Optional<Job>> process) {
+        this.process = process;
     }
 
     @Override
@@ -37,7 +48,7 @@ public final class SqsChunkHandler implements RequestHandler<SQSEvent, SQSBatchR
         for (SQSEvent.SQSMessage m : event.getRecords()) {
             try {
                 Chunk chunk = Chunk.fromJson(m.getBody());
-                String finished = workflow.process(chunk).map(job -> "; job " + job.status() + ": " + job.total()
+                String finished = process.apply(chunk).map(job -> "; job " + job.status() + ": " + job.total()
                         + " results -> " + job.resultsKey()).orElse("");
                 context.getLogger().log("job " + chunk.job() + " chunk " + chunk.chunk() + ": " + chunk.records().size()
                         + " results" + finished);

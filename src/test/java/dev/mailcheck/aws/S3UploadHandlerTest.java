@@ -109,7 +109,7 @@ class S3UploadHandlerTest {
     private UploadProcessor processor(Mode mode, int chunkRecords, ResultStore as) {
         AwsConfig config = new AwsConfig(TABLE, List.of(Nsd.shared().address()), Duration.ofSeconds(3), Duration.ofDays(1),
                 List.of(), BUCKET, mode == Mode.SPLIT ? queue : null, 1, null, false, "default");
-        return new UploadProcessor(config, checker, stack.upload.s3(), stack.upload.sqs(), as,
+        return new UploadProcessor(config, false, checker, stack.upload.s3(), stack.upload.sqs(), as,
                 stack.events(stack.upload), chunkRecords);
     }
 
