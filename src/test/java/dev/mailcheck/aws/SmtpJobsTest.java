@@ -1,0 +1,390 @@
+package dev.mailcheck.aws;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.MappingIterator;
+import com.fasterxml.jackson.dataformat.csv.CsvMapper;
+import com.fasterxml.jackson.dataformat.csv.CsvSchema;
+import dev.mailcheck.api.Api;
+import dev.mailcheck.cli.LocalContext;
+import dev.mailcheck.cli.QueueDrain;
+import dev.mailcheck.dns.MxResolver;
+import dev.mailcheck.jobs.JobWorkflow;
+import dev.mailcheck.jobs.SmtpItem;
+import dev.mailcheck.jobs.SmtpStage;
+import dev.mailcheck.pipeline.Checker;
+import dev.mailcheck.pipeline.Recheck;
+import dev.mailcheck.smtp.SmtpProber;
+import dev.mailcheck.smtp.SmtpSettings;
+import dev.mailcheck.smtp.Stage;
+import dev.mailcheck.store.Job;
+import dev.mailcheck.store.JobStatus;
+import dev.mailcheck.testbed.FakeSmtpServer;
+import dev.mailcheck.testbed.Moto;
+import dev.mailcheck.testbed.Nsd;
+import dev.mailcheck.testbed.Postfix;
+import java.net.InetAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * SMTP jobs on AWS, end to end under moto with IAM enforced (each function's code with its role's permissions):
+ * the API or an upload with {@code smtp: true} metadata, the upload function splitting, the chunk function's DNS
+ * stage, the SMTP function probing real Postfix/postgrey (and a fake tarpit), rechecks waiting on the delay
+ * queue, drained as Lambda's pollers would ({@link QueueDrain}, what {@code checker invoke drain} runs).
+ */
+class SmtpJobsTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    /** Greylisting's recheck window in these tests: a retry after about 4 s, past postgrey's 2 s delay. */
+    private static final Recheck RECHECK = new Recheck(3, Duration.ofSeconds(8));
+
+    /** The list and what each address comes to, in input order. */
+    private static final String LIST = """
+            alice@strict.smtp.test     | mailbox_accepted  | 1
+            nobody@strict.smtp.test    | mailbox_rejected  | 1
+            anyone@catchall.smtp.test  | accept_all        | 1
+            alice@shortgrey.smtp.test  | mailbox_accepted  | 2
+            someone@tarpit.smtp.test   | smtp_unreachable  | 1
+            user@nullmx.checker.test   | null_mx           | 1
+            banned@strict.smtp.test    | smtp_blocked      | 1
+            """;
+
+    private MotoStack stack;
+    private FakeSmtpServer tarpit;
+    private final List<SmtpProber> probers = new ArrayList<>();
+
+    @BeforeEach
+    void fresh() {
+        stack = new MotoStack();
+        tarpit = new FakeSmtpServer(address("127.0.0.5"), Postfix.shared().port(), c -> {
+            for (char ch : "220 tarpit.test ESMTP\r\n".toCharArray()) {
+                Thread.sleep(1000);
+                c.send(String.valueOf(ch));
+            }
+        });
+    }
+
+    @AfterEach
+    void close() {
+        tarpit.close();
+        probers.forEach(SmtpProber::close);
+        stack.close();
+    }
+
+    enum Via { API, UPLOAD }
+
+    /**
+     * The whole list, asked for through the API or uploaded with {@code smtp: true}: every address gets its
+     * verdict (the greylisted one after a recheck that waited on the delay queue, with {@code tries} 2), the job
+     * shows {@code rechecking} while it waits and ends {@code done}, and the results file is in input order.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"API", "UPLOAD"})
+    void aSmtpJobEndsDoneWithEveryVerdictInInputOrder(Via via) throws Exception {
+        AwsConfig.SmtpJobsConfig smtpJobs = smtpJobs(1);
+        List<String[]> expected = LIST.lines().map(l -> l.split("\\s*\\|\\s*")).toList();
+        String list = String.join("\n", expected.stream().map(e -> e[0].strip()).toList()) + "\n";
+        Job queued = via == Via.API ? viaApi(list) : viaUpload(list);
+        String key = queued.source().substring(("s3://" + MotoStack.BUCKET + "/").length());
+        String etag = stack.admin.s3().headObject(b -> b.bucket(MotoStack.BUCKET).key(key)).eTag();
+        Job split = uploads().process(MotoStack.BUCKET, key, etag);
+        assertEquals(JobStatus.RUNNING, split.status(), "an SMTP list is always split: " + split);
+
+        AtomicBoolean sawRechecking = new AtomicBoolean();
+        Api api = api();
+        CompletableFuture<Integer> drained = CompletableFuture.supplyAsync(() -> drain(smtpJobs));
+        Job job;
+        do {
+            Thread.sleep(100);
+            JsonNode seen = JSON.readTree(api.handle(new Api.Request("GET", "/v1/jobs/" + split.id(), Map.of(), Map.of(),
+                    null)).body());
+            if (seen.get("rechecking").asInt() > 0) {
+                assertEquals("running", seen.get("status").asText(), seen::toString);
+                sawRechecking.set(true);
+            }
+            job = stack.store(stack.admin).job(split.id()).orElseThrow();
+        } while (!job.finished() && !drained.isDone());
+        drained.join();
+        job = stack.store(stack.admin).job(split.id()).orElseThrow();
+        assertEquals(JobStatus.DONE, job.status(), job.toString());
+        assertEquals(expected.size(), job.total());
+        assertTrue(sawRechecking.get(), "GET /v1/jobs showed the greylisted address waiting for its recheck");
+        assertEquals(0, stack.smtpLedger(stack.admin).rechecking(job.id()));
+
+        List<Map<String, String>> rows = resultsFile(job);
+        assertEquals(expected.size(), rows.size(), rows::toString);
+        List<String> stored = stack.store(stack.admin).results(job.id(), null, 100).results();
+        for (int i = 0; i < expected.size(); i++) {
+            String[] e = expected.get(i);
+            assertEquals(e[0].strip(), rows.get(i).get("address"), "row " + i);
+            assertEquals(e[1], rows.get(i).get("reason"), () -> "row of " + e[0] + ": " + rows);
+            assertEquals(e[2], rows.get(i).get("tries"), () -> "tries of " + e[0]);
+            JsonNode result = JSON.readTree(stored.get(i));
+            assertEquals(e[1], result.get("reason").asText(), result::toString);
+        }
+        assertEquals(1, tarpit.connections(), "the tarpit is dialled once");
+    }
+
+    /**
+     * Several SMTP function instances (threads, each polling as Lambda does) over one provider group: with one
+     * worker per group the MX host never sees two sessions at once; with three, it sees more than one (the limit
+     * is the queue's, not the drain's), never more than three.
+     */
+    @ParameterizedTest(name = "{0} workers per group")
+    @CsvSource({"1, 1", "3, 3"})
+    void atMostNWorkersProbeOneProviderGroupAtOnce(int workers, int most) throws Exception {
+        AtomicInteger open = new AtomicInteger();
+        AtomicInteger highest = new AtomicInteger();
+        try (FakeSmtpServer counting = new FakeSmtpServer(address("127.0.0.6"), Postfix.shared().port(), c -> {
+            highest.accumulateAndGet(open.incrementAndGet(), Math::max);
+            try {
+                c.send("220 counting.test ESMTP\r\n");
+                c.serve(verb -> {
+                    sleep(200); // a session takes a while: sessions run in parallel would overlap
+                    return FakeSmtpServer.ordinary(verb);
+                });
+            } finally {
+                open.decrementAndGet();
+            }
+        })) {
+            AwsConfig.SmtpJobsConfig smtpJobs = smtpJobs(workers);
+            StringBuilder list = new StringBuilder();
+            for (int d = 1; d <= 6; d++) {
+                list.append("someone@counted").append(d).append(".smtp.test\n");
+            }
+            Job queued = viaUpload(list.toString());
+            String key = queued.source().substring(("s3://" + MotoStack.BUCKET + "/").length());
+            String etag = stack.admin.s3().headObject(b -> b.bucket(MotoStack.BUCKET).key(key)).eTag();
+            Job split = uploads().process(MotoStack.BUCKET, key, etag);
+            // The chunk first, so that all six items wait on the queue when the SMTP functions start polling.
+            QueueDrain.drain(List.of(source(stack.chunkQueue, stack.chunk, chunkHandler(smtpJobs), 5)), Duration.ofSeconds(30));
+            List<CompletableFuture<Integer>> instances = new ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                instances.add(CompletableFuture.supplyAsync(() -> drain(smtpJobs)));
+            }
+            instances.forEach(CompletableFuture::join);
+            Job job = stack.store(stack.admin).job(split.id()).orElseThrow();
+            assertEquals(JobStatus.DONE, job.status(), job.toString());
+            assertEquals(6, job.counts().get(dev.mailcheck.Verdict.RISKY) + job.counts().getOrDefault(
+                    dev.mailcheck.Verdict.DELIVERABLE, 0L), job::toString);
+            assertEquals(6, counting.connections());
+            if (most == 1) {
+                assertEquals(1, highest.get(), "one worker per group: never two sessions at once");
+            } else {
+                assertTrue(highest.get() > 1 && highest.get() <= most, "sessions at once: " + highest.get());
+            }
+        }
+    }
+
+    /**
+     * A Lambda timeout in the middle of an item: the function has little time left, so it probes what fits and
+     * sends the rest back as an item of its own; a later delivery checks only those. A delivery of an item
+     * whose addresses were all settled (the function stopped after settling, before SQS deleted the message)
+     * probes nothing. Every address ends with one result, in its place.
+     */
+    @Test
+    void aTimeoutMidItemLosesNothingAndChecksNothingTwice() throws Exception {
+        AwsConfig.SmtpJobsConfig smtpJobs = smtpJobs(1);
+        AtomicInteger rcpts = new AtomicInteger();
+        try (FakeSmtpServer slow = new FakeSmtpServer(address("127.0.0.6"), Postfix.shared().port(), c -> {
+            c.send("220 slow.test ESMTP\r\n");
+            c.serve(verb -> {
+                if (verb.equals("RCPT")) {
+                    rcpts.incrementAndGet();
+                    sleep(1000); // a second an address: a few fit before the function's time runs out
+                }
+                return FakeSmtpServer.ordinary(verb);
+            });
+        })) {
+            StringBuilder list = new StringBuilder();
+            for (int i = 0; i < 6; i++) {
+                list.append("user").append(i).append("@counted1.smtp.test\n");
+            }
+            Job queued = viaUpload(list.toString());
+            String key = queued.source().substring(("s3://" + MotoStack.BUCKET + "/").length());
+            String etag = stack.admin.s3().headObject(b -> b.bucket(MotoStack.BUCKET).key(key)).eTag();
+            Job split = uploads().process(MotoStack.BUCKET, key, etag);
+            QueueDrain.drain(List.of(source(stack.chunkQueue, stack.chunk, chunkHandler(smtpJobs), 5)), Duration.ofSeconds(30));
+
+            // The first delivery, 3.5 s before the handler's margin runs out.
+            SqsSmtpHandler handler = smtpHandler(smtpJobs);
+            QueueDrain.Source first = new QueueDrain.Source(stack.smtpQueue, stack.smtp.sqs(), handler, 1,
+                    Duration.ofSeconds(60), () -> new LocalContext("smtp", SqsSmtpHandler.MARGIN.plusMillis(3500)));
+            assertEquals(1, QueueDrain.deliver(first));
+            int firstRcpts = rcpts.get();
+            assertTrue(firstRcpts >= 1 && firstRcpts < 6, "some addresses fit, not all: " + firstRcpts);
+            Job running = stack.store(stack.admin).job(split.id()).orElseThrow();
+            assertEquals(JobStatus.RUNNING, running.status(), "addresses not reached are still to come");
+
+            // Whatever was sent back, and nothing else, is probed by the next deliveries.
+            drain(smtpJobs);
+            Job job = stack.store(stack.admin).job(split.id()).orElseThrow();
+            assertEquals(JobStatus.DONE, job.status(), job.toString());
+            assertEquals(6, job.total());
+            // At most the one address in flight at the cut is asked again.
+            assertTrue(rcpts.get() <= 7, "RCPTs in all: " + rcpts.get());
+            List<Map<String, String>> rows = resultsFile(job);
+            for (int i = 0; i < 6; i++) {
+                assertEquals("user" + i + "@counted1.smtp.test", rows.get(i).get("address"));
+                assertEquals("mailbox_accepted", rows.get(i).get("reason"), rows::toString);
+            }
+
+            // The same item delivered again after everything settled: nothing is probed, nothing counted twice.
+            int before = rcpts.get();
+            SmtpItem again = new SmtpItem(job.id(), MotoStack.BUCKET, job.resultsKey(), 0, "counted1.smtp.test",
+                    "mx-counting.smtp.test", 1, System.currentTimeMillis(), 0, List.of(
+                            new SmtpItem.Entry(0, "user0@counted1.smtp.test"), new SmtpItem.Entry(5, "user5@counted1.smtp.test")));
+            SmtpStage.Worked worked = stage(stack.smtp, smtpJobs).work(again, new Checker(dns(), prober(), null, Duration.ofMinutes(1)), java.time.Instant.now()
+                    .plusSeconds(10), "again");
+            assertEquals(0, worked.settled() + worked.notReached() + worked.rechecks());
+            assertEquals(before, rcpts.get());
+        }
+    }
+
+    // --- the functions, each with its role's clients ---
+
+    private AwsConfig.SmtpJobsConfig smtpJobs(int workers) {
+        return new AwsConfig.SmtpJobsConfig(stack.smtpQueue, stack.recheckQueue, workers, RECHECK.window());
+    }
+
+    private AwsConfig config() {
+        return new AwsConfig(MotoStack.TABLE, List.of(Nsd.shared().address()), Duration.ofSeconds(3), Duration.ofDays(1),
+                List.of(), MotoStack.BUCKET, stack.chunkQueue, 20_000, settings(), false, "default");
+    }
+
+    /** postgrey remembers (client, sender, recipient): a sender of its own makes each test's first try new. */
+    private final String mailFrom = "job-" + UUID.randomUUID() + "@checker.test";
+
+    private SmtpSettings settings() {
+        return new SmtpSettings("prober.test", mailFrom, Postfix.shared().port(), false, false, true, null,
+                Map.of(Stage.GREETING, Duration.ofSeconds(2)), 50, 2, 64, 8, Duration.ofMillis(250));
+    }
+
+    private SmtpProber prober() {
+        SmtpProber prober = new SmtpProber(settings());
+        probers.add(prober);
+        return prober;
+    }
+
+    private static MxResolver dns;
+
+    private static synchronized MxResolver dns() {
+        if (dns == null) {
+            dns = new MxResolver(List.of(Nsd.shared().address()), Duration.ofSeconds(3), MxResolver.DEFAULT_MAX_IN_FLIGHT,
+                    true);
+        }
+        return dns;
+    }
+
+    private UploadProcessor uploads() {
+        return new UploadProcessor(config(), true, MotoStack.checker(), stack.upload.s3(), stack.upload.sqs(),
+                stack.store(stack.upload), stack.events(stack.upload), JobWorkflow.CHUNK_RECORDS);
+    }
+
+    private Api api() {
+        return new Api(MotoStack.checker(), null, stack.store(stack.api), new S3Jobs(stack.api.s3(), MotoStack.BUCKET,
+                stack.store(stack.api), stack.smtpLedger(stack.api)), List.of());
+    }
+
+    private Job viaApi(String list) throws Exception {
+        Api.Response r = api().handle(new Api.Request("POST", "/v1/jobs", Map.of("smtp", "true"),
+                Map.of("content-type", "text/plain"), list));
+        assertEquals(202, r.status(), r.body());
+        return stack.store(stack.admin).job(JSON.readTree(r.body()).get("id").asText()).orElseThrow();
+    }
+
+    /** A list put under uploads/ with {@code x-amz-meta-smtp: true}, as `aws s3 cp --metadata smtp=true` does. */
+    private Job viaUpload(String list) {
+        String key = "uploads/smtp-" + UUID.randomUUID() + ".txt";
+        String etag = stack.admin.s3().putObject(b -> b.bucket(MotoStack.BUCKET).key(key).metadata(Map.of("smtp", "true")),
+                software.amazon.awssdk.core.sync.RequestBody.fromString(list)).eTag();
+        String id = UploadProcessor.jobId(MotoStack.BUCKET, key, etag);
+        return UploadProcessor.job(id, MotoStack.BUCKET, key, JobStatus.QUEUED, java.time.Instant.now());
+    }
+
+    private SmtpStage stage(Moto.Clients as, AwsConfig.SmtpJobsConfig smtpJobs) {
+        return new SmtpStage(JobWorkflow.chunkWorker(MotoStack.checker(), stack.store(as), stack.events(as),
+                new S3JobFiles(as.s3())), MotoStack.checker(), stack.store(as), new S3JobFiles(as.s3()),
+                stack.smtpLedger(as), new SqsSmtpQueue(as.sqs(), smtpJobs), RECHECK);
+    }
+
+    private SqsChunkHandler chunkHandler(AwsConfig.SmtpJobsConfig smtpJobs) {
+        return new SqsChunkHandler(stage(stack.chunk, smtpJobs)::process);
+    }
+
+    /** The SMTP function: one prober for the life of its environment, a checker per invocation. */
+    private SqsSmtpHandler smtpHandler(AwsConfig.SmtpJobsConfig smtpJobs) {
+        SmtpProber prober = prober();
+        return new SqsSmtpHandler(stage(stack.smtp, smtpJobs), time -> new Checker(dns(), prober, null, time));
+    }
+
+    private FailureHandler failureHandler(AwsConfig.SmtpJobsConfig smtpJobs) {
+        return new FailureHandler(new UploadProcessor(config(), true, MotoStack.checker(), stack.failures.s3(), null,
+                stack.store(stack.failures), stack.events(stack.failures), JobWorkflow.CHUNK_RECORDS),
+                JobWorkflow.chunkWorker(MotoStack.checker(), stack.store(stack.failures), stack.events(stack.failures),
+                        new S3JobFiles(stack.failures.s3())), stage(stack.failures, smtpJobs)::giveUp);
+    }
+
+    private QueueDrain.Source source(String queue, Moto.Clients as,
+                                     com.amazonaws.services.lambda.runtime.RequestHandler<
+                                             com.amazonaws.services.lambda.runtime.events.SQSEvent,
+                                             com.amazonaws.services.lambda.runtime.events.SQSBatchResponse> handler,
+                                     int batch) {
+        return new QueueDrain.Source(queue, as.sqs(), handler, batch, Duration.ofSeconds(60),
+                () -> new LocalContext("test", Duration.ofMinutes(15)));
+    }
+
+    /** One SMTP function instance (and the chunk and failure functions) polling until the queues are empty. */
+    private int drain(AwsConfig.SmtpJobsConfig smtpJobs) {
+        SqsSmtpHandler smtp = smtpHandler(smtpJobs);
+        FailureHandler failures = failureHandler(smtpJobs);
+        try {
+            return QueueDrain.drain(List.of(source(stack.chunkQueue, stack.chunk, chunkHandler(smtpJobs), 5),
+                    source(stack.smtpQueue, stack.smtp, smtp, 1), source(stack.recheckQueue, stack.smtp, smtp, 10),
+                    source(stack.smtpDeadLetterQueue, stack.failures, failures, 10),
+                    source(stack.recheckDeadLetterQueue, stack.failures, failures, 10)), Duration.ofSeconds(120));
+        } catch (InterruptedException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private List<Map<String, String>> resultsFile(Job job) throws Exception {
+        String csv = stack.admin.s3().getObjectAsBytes(b -> b.bucket(MotoStack.BUCKET).key(job.resultsKey())).asUtf8String();
+        try (MappingIterator<Map<String, String>> rows = new CsvMapper().readerForMapOf(String.class)
+                .with(CsvSchema.emptySchema().withHeader()).readValues(csv)) {
+            return rows.readAll();
+        }
+    }
+
+    private static InetAddress address(String ip) {
+        try {
+            return InetAddress.getByName(ip);
+        } catch (java.net.UnknownHostException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
