@@ -11,7 +11,6 @@ import dev.mailcheck.jobs.SmtpQueue;
 import dev.mailcheck.jobs.SmtpStage;
 import dev.mailcheck.pipeline.Checker;
 import dev.mailcheck.pipeline.Recheck;
-import dev.mailcheck.smtp.SmtpProber;
 import java.time.Duration;
 import dev.mailcheck.store.ResultStore;
 import java.lang.reflect.InvocationTargetException;
@@ -36,7 +35,6 @@ final class Functions {
     final AwsConfig.SmtpJobsConfig smtpJobs;
     final Checker checker;
     private final MxResolver dns;
-    private SmtpProber worker;
     private final TransportSecurityLookup security;
     private Services aws;
 
@@ -114,18 +112,9 @@ final class Functions {
         return new DynamoSmtpLedger(Aws.dynamo(), config.table(), config.retention());
     }
 
-    /**
-     * The SMTP function's checker, its checks ending within {@code time}: one prober for the life of the
-     * environment (its limits and its memory of dead hosts span invocations), without the API's 25 s scaling.
-     */
-    synchronized Checker smtpWorker(Duration time) {
-        if (config.smtp() == null) {
-            throw new IllegalStateException("SMTP work arrived where the probe is off (SMTP_ENABLED is not true)");
-        }
-        if (worker == null) {
-            worker = new SmtpProber(config.smtp());
-        }
-        return new Checker(dns, worker, null, time);
+    /** The resolver of this environment, whose cache every handler shares. */
+    MxResolver dns() {
+        return dns;
     }
 
     /**

@@ -7,14 +7,16 @@ import com.amazonaws.services.lambda.runtime.events.SQSEvent;
 import dev.mailcheck.LogPrivacy;
 import dev.mailcheck.jobs.SmtpItem;
 import dev.mailcheck.jobs.SmtpStage;
+import dev.mailcheck.dns.MxResolver;
 import dev.mailcheck.pipeline.Checker;
+import dev.mailcheck.smtp.SmtpProber;
+import dev.mailcheck.smtp.SmtpSettings;
 import jakarta.inject.Named;
 import jakarta.inject.Singleton;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.Function;
 
 /**
  * Lambda entry point for SMTP work: items from the FIFO queue (a message group per provider group slot) are
@@ -32,18 +34,25 @@ public final class SqsSmtpHandler implements RequestHandler<SQSEvent, SQSBatchRe
      * back, before Lambda stops the function (a few DynamoDB transactions and SQS sends take well under it).
      */
     static final Duration MARGIN = Duration.ofSeconds(20);
+    /**
+     * The checks' own deadline comes this long after the cut, so that a check cut off is sent back rather than
+     * settled as "no answer in time", and the prober stops asking about it at once after the cut.
+     */
+    private static final Duration GRACE = Duration.ofMillis(200);
 
     private final SmtpStage stage;
-    private final Function<Duration, Checker> checker;
+    private final MxResolver dns;
+    private final SmtpSettings settings;
 
     public SqsSmtpHandler() {
-        this(Functions.environment().smtpStage(), Functions.environment()::smtpWorker);
+        this(Functions.environment().smtpStage(), Functions.environment().dns(), Functions.environment().config.smtp());
     }
 
-    /** @param checker the SMTP checker whose checks end within the given time */
-    SqsSmtpHandler(SmtpStage stage, Function<Duration, Checker> checker) {
+    /** @param settings how to probe; null where the probe is off (SMTP work then fails, to be dead-lettered) */
+    SqsSmtpHandler(SmtpStage stage, MxResolver dns, SmtpSettings settings) {
         this.stage = stage;
-        this.checker = checker;
+        this.dns = dns;
+        this.settings = settings;
     }
 
     @Override
@@ -56,12 +65,7 @@ public final class SqsSmtpHandler implements RequestHandler<SQSEvent, SQSBatchRe
                     stage.due(item, m.getMessageId());
                     continue;
                 }
-                Duration left = Duration.ofMillis(context.getRemainingTimeInMillis()).minus(MARGIN);
-                Instant stopAt = Instant.now().plus(left);
-                // The checks' own deadline comes after stopAt, so that a check cut off there is sent back rather
-                // than settled as "no answer in time".
-                SmtpStage.Worked worked = stage.work(item, checker.apply(left.isNegative() ? MARGIN.dividedBy(2)
-                        : left.plus(MARGIN.dividedBy(2))), stopAt, m.getMessageId());
+                SmtpStage.Worked worked = work(item, context, m.getMessageId());
                 context.getLogger().log("job " + item.job() + " chunk " + item.chunk() + " try " + item.tries() + ": "
                         + worked.settled() + " settled, " + worked.rechecks() + " to recheck, " + worked.notReached()
                         + " not reached (sent back)" + worked.ended().map(j -> "; job " + j.status()).orElse(""));
@@ -71,5 +75,22 @@ public final class SqsSmtpHandler implements RequestHandler<SQSEvent, SQSBatchRe
             }
         }
         return new SQSBatchResponse(failures);
+    }
+
+    /**
+     * One item with a prober of its own, closed before the item is done: no session outlives its item, so the
+     * next item of the provider group (maybe at another instance) never meets this one's session still open.
+     * It does not linger: a session ends when its item's addresses are answered.
+     */
+    private SmtpStage.Worked work(SmtpItem item, Context context, String messageId) {
+        if (settings == null) {
+            throw new IllegalStateException("SMTP work arrived where the probe is off (SMTP_ENABLED is not true)");
+        }
+        Duration left = Duration.ofMillis(context.getRemainingTimeInMillis()).minus(MARGIN);
+        left = left.isNegative() ? Duration.ZERO : left;
+        Instant stopAt = Instant.now().plus(left);
+        try (SmtpProber prober = new SmtpProber(settings.withoutLinger())) {
+            return stage.work(item, new Checker(dns, prober, null, left.plus(GRACE)), stopAt, messageId);
+        }
     }
 }
