@@ -12,9 +12,11 @@ import dev.mailcheck.jobs.SmtpStage;
 import dev.mailcheck.pipeline.Checker;
 import dev.mailcheck.pipeline.Recheck;
 import dev.mailcheck.store.ResultStore;
+import dev.mailcheck.verdict.CheckResult;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
 import java.time.Duration;
+import java.util.Locale;
 import java.util.function.Supplier;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.sqs.SqsClient;
@@ -105,7 +107,16 @@ final class Functions {
         } : new SqsSmtpQueue(Aws.sqs(), smtpJobs);
         Recheck recheck = new Recheck(Recheck.DEFAULT.tries(),
                 smtpJobs == null ? Recheck.DEFAULT.window() : smtpJobs.recheckWindow());
-        return new SmtpStage(chunks(), checker, aws().store(), new S3JobFiles(aws().s3()), ledger, queue, recheck);
+        return new SmtpStage(chunks(), checker, aws().store(), new S3JobFiles(aws().s3()), ledger, queue, recheck,
+                Functions::providerGroup);
+    }
+
+    /**
+     * Who shares a reputation with an address's mail host: its first MX host (the domain itself when mail goes to
+     * its own address). A host in no known provider group is its own group.
+     */
+    static String providerGroup(CheckResult r) {
+        return r.mx().isEmpty() ? r.domain() : r.mx().getFirst().host().toLowerCase(Locale.ROOT);
     }
 
     SmtpLedger smtpLedger() {

@@ -20,7 +20,6 @@ import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -28,6 +27,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
 
 /**
  * The SMTP stage of a job split across workers (Lambda): a chunk goes through the DNS stage, and the records
@@ -46,14 +46,17 @@ public final class SmtpStage {
     private final SmtpLedger ledger;
     private final SmtpQueue queue;
     private final Recheck recheck;
+    private final Function<CheckResult, String> group;
 
     /**
      * @param workflow the job workflow: DNS-only chunks, and the end of jobs
      * @param dns      the DNS stage (the checker without a prober)
      * @param recheck  how deferrals are rechecked (tries and window)
+     * @param group    the provider group of an address that passed the DNS stage: who shares a reputation with
+     *                 its mail host, probed by a limited number of workers at once
      */
     public SmtpStage(JobWorkflow workflow, Checker dns, ResultStore store, JobFiles files, SmtpLedger ledger,
-                     SmtpQueue queue, Recheck recheck) {
+                     SmtpQueue queue, Recheck recheck, Function<CheckResult, String> group) {
         this.workflow = workflow;
         this.dns = dns;
         this.store = store;
@@ -61,6 +64,7 @@ public final class SmtpStage {
         this.ledger = ledger;
         this.queue = queue;
         this.recheck = recheck;
+        this.group = group;
     }
 
     /** What one delivery of an item did: answers settled, addresses sent back not reached, rechecks sent. */
@@ -91,7 +95,7 @@ public final class SmtpStage {
             if (r.reason() == Reason.ACCEPTS_MAIL) {
                 byDomain.computeIfAbsent(r.domain(), d -> new ArrayList<>())
                         .add(new SmtpItem.Entry(position, chunk.records().get(i).value()));
-                groups.putIfAbsent(r.domain(), group(r));
+                groups.putIfAbsent(r.domain(), group.apply(r));
             } else {
                 ended.add(new ResultStore.Positioned(position, r));
                 rows.add(new SmtpLedger.Settled(position, r.verdict(), row(r)));
@@ -103,14 +107,6 @@ public final class SmtpStage {
         byDomain.forEach((domain, entries) -> queue.send(new SmtpItem(chunk.job(), chunk.bucket(), chunk.resultsKey(),
                 chunk.chunk(), domain, groups.get(domain), 1, started, 0, entries), ""));
         return pending == 0 ? complete(chunk.job(), chunk.chunk(), chunk.bucket(), chunk.resultsKey()) : Optional.empty();
-    }
-
-    /**
-     * Who shares a reputation with the domain's mail host: its first MX host's operator. Until provider groups
-     * are known, each host is its own group (the domain itself when mail goes to its own address).
-     */
-    static String group(CheckResult r) {
-        return r.mx().isEmpty() ? r.domain() : r.mx().getFirst().host().toLowerCase(Locale.ROOT);
     }
 
     /**

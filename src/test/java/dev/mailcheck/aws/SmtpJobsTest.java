@@ -335,7 +335,7 @@ class SmtpJobsTest {
     private SmtpStage stage(Moto.Clients as, AwsConfig.SmtpJobsConfig smtpJobs) {
         return new SmtpStage(JobWorkflow.chunkWorker(MotoStack.checker(), stack.store(as), stack.events(as),
                 new S3JobFiles(as.s3())), MotoStack.checker(), stack.store(as), new S3JobFiles(as.s3()),
-                stack.smtpLedger(as), new SqsSmtpQueue(as.sqs(), smtpJobs), RECHECK);
+                stack.smtpLedger(as), new SqsSmtpQueue(as.sqs(), smtpJobs), RECHECK, Functions::providerGroup);
     }
 
     private SqsChunkHandler chunkHandler(AwsConfig.SmtpJobsConfig smtpJobs) {
