@@ -16,12 +16,17 @@ import jakarta.inject.Singleton;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 
 /**
  * Lambda entry point for SMTP work: items from the FIFO queue (a message group per provider group slot) are
  * probed by the {@link SmtpStage} until the function's remaining time less {@link #MARGIN}, what is left sent
- * back; items from the recheck queue (no message group) whose delay is over are moved to the FIFO queue, where
+ * back (a batch's message groups side by side, each group's items in order); items from the recheck queue (no message group) whose delay is over are moved to the FIFO queue, where
  * they wait their group's turn. A message that fails is reported alone (ReportBatchItemFailures) and retried,
  * then dead-lettered (FailureHandler ends its job partial).
  */
@@ -57,24 +62,51 @@ public final class SqsSmtpHandler implements RequestHandler<SQSEvent, SQSBatchRe
 
     @Override
     public SQSBatchResponse handleRequest(SQSEvent event, Context context) {
-        List<SQSBatchResponse.BatchItemFailure> failures = new ArrayList<>();
+        // A batch from the FIFO queue may hold several message groups: each group's items in order, one after
+        // another (a group is never probed by two at once), the groups side by side, so that one invocation
+        // (and its GB-seconds) serves up to a batch of providers.
+        Map<String, List<SQSEvent.SQSMessage>> groups = new LinkedHashMap<>();
         for (SQSEvent.SQSMessage m : event.getRecords()) {
-            try {
-                SmtpItem item = SmtpItem.fromJson(m.getBody());
-                if (m.getAttributes() == null || !m.getAttributes().containsKey("MessageGroupId")) {
-                    stage.due(item, m.getMessageId());
-                    continue;
-                }
-                SmtpStage.Worked worked = work(item, context, m.getMessageId());
-                context.getLogger().log("job " + item.job() + " chunk " + item.chunk() + " try " + item.tries() + ": "
-                        + worked.settled() + " settled, " + worked.rechecks() + " to recheck, " + worked.notReached()
-                        + " not reached (sent back)" + worked.ended().map(j -> "; job " + j.status()).orElse(""));
-            } catch (RuntimeException e) {
-                context.getLogger().log(LogPrivacy.text("message " + m.getMessageId() + " failed, to be retried: " + e));
-                failures.add(new SQSBatchResponse.BatchItemFailure(m.getMessageId()));
-            }
+            String group = m.getAttributes() == null ? null : m.getAttributes().get("MessageGroupId");
+            groups.computeIfAbsent(group == null ? "" : group, g -> new ArrayList<>()).add(m);
         }
-        return new SQSBatchResponse(failures);
+        List<SQSBatchResponse.BatchItemFailure> failures = new CopyOnWriteArrayList<>();
+        try (ExecutorService each = Executors.newVirtualThreadPerTaskExecutor()) {
+            groups.forEach((group, messages) -> each.execute(() -> {
+                for (int i = 0; i < messages.size(); i++) {
+                    SQSEvent.SQSMessage m = messages.get(i);
+                    if (!handle(m, !group.isEmpty(), context)) {
+                        // The group's later items wait behind the failed one, as SQS keeps a group in order.
+                        for (SQSEvent.SQSMessage later : group.isEmpty() ? List.of(m) : messages.subList(i, messages.size())) {
+                            failures.add(new SQSBatchResponse.BatchItemFailure(later.getMessageId()));
+                        }
+                        if (!group.isEmpty()) {
+                            return;
+                        }
+                    }
+                }
+            }));
+        }
+        return new SQSBatchResponse(List.copyOf(failures));
+    }
+
+    /** One message: an item to work on (FIFO), or a recheck whose delay is over (the recheck queue); false if it failed. */
+    private boolean handle(SQSEvent.SQSMessage m, boolean work, Context context) {
+        try {
+            SmtpItem item = SmtpItem.fromJson(m.getBody());
+            if (!work) {
+                stage.due(item, m.getMessageId());
+                return true;
+            }
+            SmtpStage.Worked worked = work(item, context, m.getMessageId());
+            context.getLogger().log("job " + item.job() + " chunk " + item.chunk() + " try " + item.tries() + ": "
+                    + worked.settled() + " settled, " + worked.rechecks() + " to recheck, " + worked.notReached()
+                    + " not reached (sent back)" + worked.ended().map(j -> "; job " + j.status()).orElse(""));
+            return true;
+        } catch (RuntimeException e) {
+            context.getLogger().log(LogPrivacy.text("message " + m.getMessageId() + " failed, to be retried: " + e));
+            return false;
+        }
     }
 
     /**

@@ -121,6 +121,19 @@ class LocalAwsTest {
             assertEquals(queue.get("VisibilityTimeout").asText(), chunks.get(QueueAttributeName.VISIBILITY_TIMEOUT));
             assertEquals(queue.at("/RedrivePolicy/maxReceiveCount").asInt(),
                     parse(chunks.get(QueueAttributeName.REDRIVE_POLICY)).get("maxReceiveCount").asInt());
+
+            // The SMTP work queue (FIFO) and the recheck queue (standard: it delays messages one by one).
+            for (String[] q : List.of(new String[] {"SMTP_QUEUE_URL", "SmtpQueue"},
+                    new String[] {"RECHECK_QUEUE_URL", "RecheckQueue"})) {
+                Map<QueueAttributeName, String> made = sqs.getQueueAttributes(b -> b.queueUrl(env.get(q[0]))
+                        .attributeNames(QueueAttributeName.ALL)).attributes();
+                JsonNode declaredQueue = TEMPLATE.at("/Resources/" + q[1] + "/Properties");
+                assertEquals(declaredQueue.path("FifoQueue").asBoolean(false),
+                        Boolean.parseBoolean(made.getOrDefault(QueueAttributeName.FIFO_QUEUE, "false")), q[1]);
+                assertEquals(declaredQueue.get("VisibilityTimeout").asText(), made.get(QueueAttributeName.VISIBILITY_TIMEOUT));
+                assertEquals(declaredQueue.at("/RedrivePolicy/maxReceiveCount").asInt(),
+                        parse(made.get(QueueAttributeName.REDRIVE_POLICY)).get("maxReceiveCount").asInt());
+            }
         }
     }
 
