@@ -302,7 +302,14 @@ public final class Api {
     }
 
     private Response job(String id) {
-        return jobJson(200, store.job(id).orElseThrow(() -> new ApiError(404, "no job " + id, "id")));
+        return jobJson(200, found(id));
+    }
+
+    /** The job; 410 with when and why for one removed (its tombstone), 404 for an id never seen. */
+    private Job found(String id) {
+        return store.job(id).orElseThrow(() -> store.gone(id)
+                .map(g -> new ApiError(410, "job " + id + " was removed at " + g.when() + ": " + g.why(), "id"))
+                .orElseGet(() -> new ApiError(404, "no job " + id, "id")));
     }
 
     /**
@@ -310,7 +317,7 @@ public final class Api {
      * refused: its workers would write again what was erased.
      */
     private Response delete(String id) {
-        Job job = store.job(id).orElseThrow(() -> new ApiError(404, "no job " + id, "id"));
+        Job job = found(id);
         if (!job.finished()) {
             throw new ApiError(409, "job " + id + " is " + job.status() + "; erase it once it has ended", "id");
         }
@@ -379,7 +386,7 @@ public final class Api {
     }
 
     private Response results(String id, String cursor) {
-        store.job(id).orElseThrow(() -> new ApiError(404, "no job " + id, "id"));
+        found(id);
         if (cursor != null && !cursor.matches("\\d{1,12}")) {
             throw new ApiError(400, "cursor must be the next_cursor of the previous page", "cursor");
         }

@@ -53,13 +53,22 @@ public record AwsConfig(String table, List<InetSocketAddress> dnsServers, Durati
         }
         return new AwsConfig(table, Servers.parseList(env.get("DNS_SERVERS"), 53),
                 Duration.ofMillis(number(env, "DNS_TIMEOUT_MS", MxResolver.DEFAULT_TIMEOUT.toMillis())),
-                Duration.ofDays(number(env, "RESULT_RETENTION_DAYS", 30)),
+                retention(env),
                 Arrays.stream(env.getOrDefault("CORS_ORIGINS", "").split(",")).map(String::strip)
                         .filter(o -> !o.isEmpty()).toList(),
                 blankToNull(env.get("UPLOAD_BUCKET")), blankToNull(env.get("CHUNK_QUEUE_URL")),
                 (int) number(env, "INLINE_MAX_RECORDS", DEFAULT_INLINE_MAX_RECORDS),
                 "true".equals(env.get("SMTP_ENABLED")) ? smtp(env) : null, "true".equals(env.get("DNS_VALIDATES")),
                 blankToNull(env.get("EVENT_BUS_NAME")));
+    }
+
+    /** RESULT_RETENTION_DAYS (default 30): read here alone, for the functions and for {@code serve} with DynamoDB. */
+    public static Duration retention(Map<String, String> env) {
+        long days = number(env, "RESULT_RETENTION_DAYS", 30);
+        if (days < 1) {
+            throw new IllegalStateException("RESULT_RETENTION_DAYS must be at least 1, not " + days);
+        }
+        return Duration.ofDays(days);
     }
 
     /** SMTP_ALLOW_PRIVATE_MX=true: a test bed's mail hosts on loopback are probed (see {@link #smtp}). */

@@ -67,8 +67,9 @@ public final class DynamoResultStore implements ResultStore {
     }
 
     /** With the SDK client the functions use (region and endpoint from the environment). */
-    public static DynamoResultStore fromEnvironment(String table, Duration retention) {
-        return new DynamoResultStore(Aws.dynamo(), table, retention);
+    /** The table's store as the Lambda functions have it: RESULT_RETENTION_DAYS read as {@link AwsConfig} reads it. */
+    public static DynamoResultStore fromEnvironment(String table) {
+        return new DynamoResultStore(Aws.dynamo(), table, AwsConfig.retention(System.getenv()));
     }
 
     /** The table as infra/template.yaml declares it, for local stand-ins and tests. */

@@ -1,6 +1,7 @@
 package dev.mailcheck.cli;
 
 import dev.mailcheck.api.Api;
+import dev.mailcheck.lists.InputRecords;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
@@ -11,10 +12,14 @@ import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.net.impl.ConnectionBase;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.Reader;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CompletionException;
@@ -120,6 +125,16 @@ final class ApiServer implements AutoCloseable {
                 awaitHeaders(connection);
             }
         });
+        // RFC 9112 §6.1, §6.3: a body whose length is neither Content-Length nor "chunked" cannot be read
+        // reliably: 400, and the connection closes. Netty refuses "chunked" beside a Content-Length itself, but
+        // reads "xchunked" with a Content-Length by the length (a request-smuggling gap behind a proxy that
+        // reads it otherwise).
+        String transfer = String.join(",", request.headers().getAll("transfer-encoding"));
+        if (!transfer.isEmpty() && !transfer.strip().equalsIgnoreCase("chunked")) {
+            refuse(response, 400, "Transfer-Encoding \"" + transfer + "\" is not understood here: send the body with"
+                    + " Content-Length, or chunked alone");
+            return;
+        }
         Context context = Vertx.currentContext();
         Buffer body = Buffer.buffer();
         boolean[] finished = {false};
@@ -177,12 +192,61 @@ final class ApiServer implements AutoCloseable {
             refuse(request.response(), 400, "the query string is not valid percent-encoding");
             return;
         }
-        Api.Request call = new Api.Request(request.method().name(), request.path(), query, headers,
-                body.toString(StandardCharsets.UTF_8));
+        String encoding = headers.get("content-encoding");
         handlers.execute(() -> {
-            Api.Response r = api.handle(call);
-            context.runOnContext(v -> send(request.response(), r.status(), r.headers(), Buffer.buffer(r.bytes()), close));
+            Api.Response r;
+            boolean closing = close;
+            try {
+                r = api.handle(new Api.Request(request.method().name(), request.path(), query, headers,
+                        text(body, encoding)));
+            } catch (Refusal e) {
+                r = new Api.Response(e.status, Map.of("content-type", "application/json"), Api.errorBody(e.getMessage()));
+                closing = true;
+            }
+            Api.Response answer = r;
+            boolean closes = closing;
+            context.runOnContext(v -> send(request.response(), answer.status(), answer.headers(),
+                    Buffer.buffer(answer.bytes()), closes));
         });
+    }
+
+    /**
+     * The body as text, read as an uploaded list is ({@link InputRecords#reader}): gzip unpacked whether
+     * declared ({@code Content-Encoding: gzip}) or not, UTF-16 by its byte-order mark, else UTF-8. What it
+     * unpacks to is bounded as a plain body is, so a small gzip bomb costs no more than the largest body.
+     */
+    private static String text(Buffer body, String encoding) throws Refusal {
+        String coding = encoding == null ? "identity" : encoding.strip().toLowerCase(Locale.ROOT);
+        if (!List.of("identity", "gzip", "x-gzip").contains(coding)) {
+            throw new Refusal(415, "Content-Encoding \"" + encoding + "\" is not supported here: send the body as it"
+                    + " is, or gzip");
+        }
+        if (body.length() > Api.MAX_JOB_BODY_BYTES) {
+            return body.toString(StandardCharsets.UTF_8); // cut at the limit: the API answers 413 for its size
+        }
+        char[] buffer = new char[1 << 16];
+        StringBuilder text = new StringBuilder();
+        try (Reader in = InputRecords.reader(new ByteArrayInputStream(body.getBytes()))) {
+            for (int n = in.read(buffer); n >= 0; n = in.read(buffer)) {
+                text.append(buffer, 0, n);
+                if (text.length() > Api.MAX_JOB_BODY_BYTES) {
+                    throw new Refusal(413, "the body unpacks to more than " + Api.MAX_JOB_BODY_BYTES + " characters");
+                }
+            }
+        } catch (IOException e) {
+            throw new Refusal(400, "the gzip body cannot be unpacked: " + e.getMessage());
+        }
+        return text.toString();
+    }
+
+    /** A request this server answers itself, before the API sees it; the connection closes after the answer. */
+    private static final class Refusal extends Exception {
+        final int status;
+
+        Refusal(int status, String message) {
+            super(message, null, false, false);
+            this.status = status;
+        }
     }
 
     private static void refuse(HttpServerResponse response, int status, String message) {

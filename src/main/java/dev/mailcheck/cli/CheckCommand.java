@@ -51,7 +51,8 @@ import picocli.CommandLine.Spec;
         description = {"Checks every address in FILE (or standard input) and writes one result per input record,"
                 + " in input order.",
                 "Input: one address per line, or CSV whose header names the address column (email, e-mail,"
-                + " Email Address, mail, ... or --column). UTF-8, or UTF-16 with a byte-order mark; gzip is unpacked.",
+                + " Email Address, mail, ... or --column), its cells separated by ',', ';', tab or '|' (as the header"
+                + " shows). UTF-8, or UTF-16 with a byte-order mark; gzip is unpacked.",
                 "Exit status: 0 the run completed, whatever the verdicts; 1 the results could not be written;"
                 + " 2 unusable arguments or input; 3 the input broke off (the results before the break are written);"
                 + " 130/143 stopped by SIGINT/SIGTERM (the results already finished are written)."})
@@ -206,14 +207,18 @@ final class CheckCommand implements Callable<Integer> {
         return new Recheck(recheckTemporary + 1, Duration.ofSeconds(recheckWindow));
     }
 
+    /** A named column makes the input CSV: a header without it is an error, not a list of lines. */
+    private InputRecords.Format readFormat() {
+        return column != null && inputFormat == InputRecords.Format.AUTO ? InputRecords.Format.CSV : inputFormat;
+    }
+
     private InputRecords records(BufferedReader in) {
         try {
-            // A named column makes the input CSV: a header without it is an error, not a list of lines.
-            return new InputRecords(in, column != null && inputFormat == InputRecords.Format.AUTO
-                    ? InputRecords.Format.CSV : inputFormat, column);
+            return new InputRecords(in, readFormat(), column);
         } catch (InputRecords.NoAddressColumn e) {
             throw new ParameterException(spec.commandLine(), input + ": " + LogPrivacy.text(e.getMessage())
-                    + (column == null ? ". Name the address column with --column." : ""));
+                    + (column != null ? "" : inputFormat == InputRecords.Format.AUTO ? ". Name the address column with"
+                            + " --column, or read one address per line with --input-format lines." : ". Name the address column with --column."));
         } catch (IOException e) {
             throw new ParameterException(spec.commandLine(), "cannot read " + input + ": " + LogPrivacy.text(e.getMessage()));
         }
@@ -300,18 +305,40 @@ final class CheckCommand implements Callable<Integer> {
         return InputRecords.reader(stream);
     }
 
-    private ProgressBar progressBar(PrintStream err) throws IOException {
+    private ProgressBar progressBar(PrintStream err) {
         if (noProgress || !Terminal.stderr()) {
             return null;
         }
-        long total = input.equals("-") ? -1 : countLines(Path.of(input));
-        return new ProgressBarBuilder().setTaskName("checking").setInitialMax(total).setUnit(" addr", 1)
+        ProgressBar bar = new ProgressBarBuilder().setTaskName("checking").setInitialMax(-1).setUnit(" addr", 1)
                 .setConsumer(new ConsoleProgressBarConsumer(err)).showSpeed().continuousUpdate().build();
+        if (!input.equals("-")) {
+            // Counted aside, so the run starts at once; the bar gets its total when the count is done.
+            Path file = Path.of(input);
+            InputRecords.Format format = readFormat();
+            Thread.ofPlatform().daemon().name("checker-count").start(() -> {
+                try {
+                    bar.maxHint(countRecords(file, format, column));
+                } catch (IOException | RuntimeException e) {
+                    // no total then: the run itself says what is wrong with the input
+                }
+            });
+        }
+        return bar;
     }
 
-    private static long countLines(Path file) throws IOException {
-        try (var lines = Files.lines(file, StandardCharsets.ISO_8859_1)) {
-            return lines.count();
+    /**
+     * The records the run will read from {@code file}, read as it reads them: gzip unpacked, decoded, one per
+     * CSV row (a quoted field may span lines) without the header. Counting raw lines counted a gzip file's
+     * compressed bytes.
+     */
+    static long countRecords(Path file, InputRecords.Format format, String column) throws IOException {
+        try (BufferedReader in = InputRecords.reader(Files.newInputStream(file))) {
+            InputRecords records = new InputRecords(in, format, column);
+            long n = 0;
+            for (; records.hasNext(); records.next()) {
+                n++;
+            }
+            return n;
         }
     }
 }

@@ -20,6 +20,9 @@ import picocli.CommandLine.Spec;
 /** The resolver and probe options that `check` and `serve` share, and what they build. */
 final class PipelineOptions {
 
+    /** {@link SmtpSettings#stageNames()}, which an annotation can't call; PipelineOptionsTest holds them equal. */
+    static final String TIMED_STAGES = "connect, greeting, ehlo, helo, starttls, mail, rcpt, data, rset, quit";
+
     @Spec(Spec.Target.MIXEE)
     CommandSpec spec;
 
@@ -64,7 +67,8 @@ final class PipelineOptions {
     String socks;
 
     @Option(names = "--smtp-timeout", paramLabel = "STAGE=MS",
-            description = "Time for one SMTP stage (connect, greeting, ehlo, starttls, mail, rcpt, data), repeatable.")
+            description = "Time for the whole of one SMTP stage, repeatable; STAGE is one of " + TIMED_STAGES
+                    + " (1 ms to 10 minutes each).")
     Map<Stage, Long> smtpTimeouts = new EnumMap<>(Stage.class);
 
     @Option(names = "--rcpts-per-transaction", defaultValue = "50", paramLabel = "N", description = "RCPTs per MAIL transaction (default: ${DEFAULT-VALUE}).")

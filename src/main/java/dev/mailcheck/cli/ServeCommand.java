@@ -11,7 +11,9 @@ import dev.mailcheck.pipeline.Recheck;
 import dev.mailcheck.smtp.SmtpSettings;
 import dev.mailcheck.store.LocalResultStore;
 import dev.mailcheck.store.ResultStore;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -25,8 +27,8 @@ import picocli.CommandLine.Spec;
 
 @Command(name = "serve", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Runs the HTTP API on this machine: the same routes and code as the Lambda function.",
-                "Results go to DynamoDB when TABLE_NAME is set (AWS_ENDPOINT_URL for a local stand-in), else to memory"
-                        + " and temporary files.",
+                "Results go to DynamoDB when TABLE_NAME is set (AWS_ENDPOINT_URL for a local stand-in), else to"
+                        + " --data-dir, where they outlive a restart.",
                 "Exits 2 when it cannot listen (e.g. the port is in use)."})
 final class ServeCommand implements Callable<Integer> {
 
@@ -58,6 +60,11 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--max-jobs", defaultValue = "2", paramLabel = "N",
             description = "Lists (POST /v1/jobs) checked at once; one more is answered 429 (default: ${DEFAULT-VALUE}).")
     int maxJobs;
+
+    @Option(names = "--data-dir", paramLabel = "DIR",
+            description = "Where jobs and their results are kept without DynamoDB, across restarts (default:"
+                    + " $XDG_CACHE_HOME/checker/serve, else ~/.cache/checker/serve).")
+    Path dataDir;
 
     @Option(names = "--kept-jobs", defaultValue = "" + 1_000, paramLabel = "N",
             description = "Finished jobs kept without DynamoDB; older ones are forgotten first (default: ${DEFAULT-VALUE}).")
@@ -98,11 +105,15 @@ final class ServeCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), "--inline-max-records, --chunk-records: " + e.getMessage());
         }
         ResultStore store;
+        Path data = dataDir != null ? dataDir : defaultDataDir();
         try {
-            store = local ? new LocalResultStore(new LocalResultStore.Limits(Duration.ofHours(keptHours), keptJobs,
-                    keptResults), Api::smtpCodeLink) : DynamoResultStore.fromEnvironment(table, Duration.ofDays(30));
+            store = local ? new LocalResultStore(data, new LocalResultStore.Limits(Duration.ofHours(keptHours),
+                    keptJobs, keptResults), Api::smtpCodeLink) : DynamoResultStore.fromEnvironment(table);
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), "--kept-*: " + e.getMessage());
+        } catch (UncheckedIOException e) {
+            System.err.println("checker serve: " + e.getMessage());
+            return 2;
         }
         MxResolver dns = pipeline.resolver();
         SmtpSettings smtp = pipeline.smtpSettings();
@@ -122,12 +133,20 @@ final class ServeCommand implements Callable<Integer> {
             System.err.println("checker serve: cannot listen on " + bind + ":" + port + ": " + e.getMessage());
             return 2;
         }
-        System.err.println("store: " + (local ? "in memory and temporary files (set TABLE_NAME to use DynamoDB)"
+        System.err.println("store: " + (local ? data + " (set TABLE_NAME to use DynamoDB)"
                 : "DynamoDB table " + table));
         System.err.println("SMTP probe: " + (smtp == null ? "off (smtp=true is refused)" : "on"));
         System.out.println("serving on http://" + bind + ":" + server.port());
         System.out.flush();
         new CountDownLatch(1).await();
         return 0;
+    }
+
+    /** Under the user's cache directory (XDG): what it holds can be rebuilt, but a restart should not lose it. */
+    private static Path defaultDataDir() {
+        String cache = System.getenv("XDG_CACHE_HOME");
+        Path base = cache != null && !cache.isBlank() && Path.of(cache).isAbsolute() ? Path.of(cache)
+                : Path.of(System.getProperty("user.home"), ".cache");
+        return base.resolve("checker").resolve("serve");
     }
 }

@@ -35,7 +35,6 @@ import org.xbill.DNS.SimpleResolver;
 import org.xbill.DNS.TextParseException;
 import org.xbill.DNS.Type;
 import org.xbill.DNS.WireParseException;
-import org.xbill.DNS.io.DefaultIoClientFactory;
 import org.xbill.DNS.io.IoClientFactory;
 import org.xbill.DNS.io.TcpIoClient;
 import org.xbill.DNS.io.UdpIoClient;
@@ -91,7 +90,7 @@ public final class MxResolver implements AutoCloseable {
     private final SharedLookups<Name, HostLookup> hosts;
     private final CountingResolver network;
     private final PooledUdpClient udp = new PooledUdpClient();
-    private final TcpIoClient tcp = new DefaultIoClientFactory().createOrGetTcpClient();
+    private final DeadlineTcpClient tcp = new DeadlineTcpClient();
 
     /**
      * @param servers     resolvers to ask, in order; empty means the system's (/etc/resolv.conf)
@@ -173,6 +172,7 @@ public final class MxResolver implements AutoCloseable {
     @Override
     public void close() {
         udp.close();
+        tcp.close();
         // After the transport: what still waits for a slot starts now and fails at once.
         slots.close();
     }
@@ -257,9 +257,22 @@ public final class MxResolver implements AutoCloseable {
                 return;
             }
             // The budget runs from the query's start, not from when it was asked for.
-            attempt(result, query, wire, 0, System.nanoTime() + timeout.toNanos(), null);
+            long deadline = System.nanoTime() + timeout.toNanos();
+            step(result, () -> attempt(result, query, wire, 0, deadline, null));
         });
         return result;
+    }
+
+    /**
+     * Runs one step of a query; whatever it throws ends the query as a failure, so that its slot is freed
+     * (it used to stay taken, and after --max-in-flight such failures every lookup waited for ever).
+     */
+    private void step(CompletableFuture<Answer> result, Runnable step) {
+        try {
+            step.run();
+        } catch (RuntimeException e) {
+            finish(result, Answer.of(e, null));
+        }
     }
 
     /**
@@ -288,44 +301,49 @@ public final class MxResolver implements AutoCloseable {
         }
         InetSocketAddress server = tries.get(n);
         Duration wait = Duration.ofNanos(Math.min(left, tryTimeout.toNanos()));
-        udp.sendAndReceiveUdp(null, server, query, wire, EDNS.getPayloadSize(), wait).whenComplete((bytes, error) -> {
-            if (error != null) {
-                attempt(result, query, wire, n + 1, deadline, unwrap(error));
-                return;
-            }
-            Message answer;
-            try {
-                answer = new Message(bytes);
-            } catch (IOException | RuntimeException e) {
-                attempt(result, query, wire, n + 1, deadline, e);
-                return;
-            }
-            if (!answer.getHeader().getFlag(Flags.TC)) {
-                answer(result, query, answer, deadline);
-                return;
-            }
-            tcp.sendAndReceiveTcp(null, server, query, wire, Duration.ofNanos(Math.max(1, deadline - System.nanoTime())))
-                    .whenComplete((whole, tcpError) -> {
-                        Message m = null;
-                        Throwable failure = tcpError == null ? null : unwrap(tcpError);
-                        if (failure == null) {
-                            try {
-                                m = new Message(whole);
-                                if (m.getHeader().getID() != query.getHeader().getID()
-                                        || !query.getQuestion().equals(m.getQuestion())) {
-                                    failure = new WireParseException("the TCP answer is to another question");
-                                }
-                            } catch (IOException | RuntimeException e) {
-                                failure = e;
+        udp.sendAndReceiveUdp(null, server, query, wire, EDNS.getPayloadSize(), wait).whenComplete((bytes, error) ->
+                step(result, () -> received(result, query, wire, n, deadline, server, bytes, error)));
+    }
+
+    /** What one UDP try brought: the answer, a retry, or TCP for a truncated answer. */
+    private void received(CompletableFuture<Answer> result, Message query, byte[] wire, int n, long deadline,
+                          InetSocketAddress server, byte[] bytes, Throwable error) {
+        if (error != null) {
+            attempt(result, query, wire, n + 1, deadline, unwrap(error));
+            return;
+        }
+        Message answer;
+        try {
+            answer = new Message(bytes);
+        } catch (IOException | RuntimeException e) {
+            attempt(result, query, wire, n + 1, deadline, e);
+            return;
+        }
+        if (!answer.getHeader().getFlag(Flags.TC)) {
+            answer(result, query, answer, deadline);
+            return;
+        }
+        tcp.sendAndReceiveTcp(null, server, query, wire, Duration.ofNanos(Math.max(1, deadline - System.nanoTime())))
+                .whenComplete((whole, tcpError) -> step(result, () -> {
+                    Message m = null;
+                    Throwable failure = tcpError == null ? null : unwrap(tcpError);
+                    if (failure == null) {
+                        try {
+                            m = new Message(whole);
+                            if (m.getHeader().getID() != query.getHeader().getID()
+                                    || !query.getQuestion().equals(m.getQuestion())) {
+                                failure = new WireParseException("the TCP answer is to another question");
                             }
+                        } catch (IOException | RuntimeException e) {
+                            failure = e;
                         }
-                        if (failure != null) {
-                            attempt(result, query, wire, n + 1, deadline, failure);
-                        } else {
-                            answer(result, query, m, deadline);
-                        }
-                    });
-        });
+                    }
+                    if (failure != null) {
+                        attempt(result, query, wire, n + 1, deadline, failure);
+                    } else {
+                        answer(result, query, m, deadline);
+                    }
+                }));
     }
 
     private void answer(CompletableFuture<Answer> result, Message query, Message answer, long deadline) {
@@ -352,6 +370,9 @@ public final class MxResolver implements AutoCloseable {
      * answer's consequences (the next lookups, the verdict, the caller's own steps) run on this thread.
      */
     private void finish(CompletableFuture<Answer> result, Answer answer) {
+        if (result.isDone()) {
+            return; // a step that threw after its query had finished: the slot is free already
+        }
         slots.release();
         result.complete(answer);
     }

@@ -15,7 +15,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -93,7 +92,9 @@ final class PooledUdpClient implements UdpIoClient, AutoCloseable {
                 socket.release();
             }
             answer.completeExceptionally(new IOException("query ID " + id + " is already in use on every socket"));
-        } catch (IOException | RejectedExecutionException e) {
+        } catch (IOException | RuntimeException e) {
+            // Any failure here (an unresolved or unsupported server address throws unchecked exceptions) ends
+            // the query, which frees its socket and, through its lookup, its slot.
             answer.completeExceptionally(e);
         }
         return answer;
@@ -192,12 +193,17 @@ final class PooledUdpClient implements UdpIoClient, AutoCloseable {
 
         Socket(InetSocketAddress remote) throws IOException {
             channel = DatagramChannel.open();
-            // Room for every answer in flight even while the reader is held up (a collection, a busy machine):
-            // a dropped answer costs its lookup a whole try's timeout, and a batch waits for its last lookup.
-            channel.setOption(StandardSocketOptions.SO_RCVBUF, RECEIVE_BUFFER);
-            channel.bind(null);
-            channel.connect(remote);
-            Thread.ofVirtual().name("dns-udp-" + channel.getLocalAddress()).start(this::read);
+            try {
+                // Room for every answer in flight even while the reader is held up (a collection, a busy machine):
+                // a dropped answer costs its lookup a whole try's timeout, and a batch waits for its last lookup.
+                channel.setOption(StandardSocketOptions.SO_RCVBUF, RECEIVE_BUFFER);
+                channel.bind(null);
+                channel.connect(remote);
+                Thread.ofVirtual().name("dns-udp-" + channel.getLocalAddress()).start(this::read);
+            } catch (IOException | RuntimeException e) {
+                channel.close(); // a socket that never served is closed at once, whatever went wrong
+                throw e;
+            }
         }
 
         private void read() {

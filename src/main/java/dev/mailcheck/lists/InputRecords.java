@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.MappingIterator;
 import com.fasterxml.jackson.dataformat.csv.CsvFactory;
 import com.fasterxml.jackson.dataformat.csv.CsvMapper;
 import com.fasterxml.jackson.dataformat.csv.CsvParser;
+import com.fasterxml.jackson.dataformat.csv.CsvSchema;
 import java.io.BufferedInputStream;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -24,7 +25,7 @@ import java.util.zip.GZIPInputStream;
 
 /**
  * Reads input records lazily: one address per line, or the address column of a CSV file whose header
- * names it. Every record yields exactly one {@link Input}, blank and broken ones included; input that
+ * names it, its cells separated by ',', ';', tab or '|' (found from the header). Every record yields exactly one {@link Input}, blank and broken ones included; input that
  * cannot be read on (a gzip stream cut short, a CSV quote never closed) ends the records with {@link BrokeOff}.
  */
 public final class InputRecords implements Iterator<InputRecords.Input> {
@@ -46,16 +47,26 @@ public final class InputRecords implements Iterator<InputRecords.Input> {
     private static final Set<String> ADDRESS_KEYS = ADDRESS_HEADERS.stream().map(InputRecords::headerKey)
             .collect(Collectors.toUnmodifiableSet());
 
-    /** The input looks like CSV, but no column of its header holds the addresses. */
+    /** The input looks like CSV, but no column of its header holds the addresses (or its header can't be read). */
     public static final class NoAddressColumn extends IOException {
         private final List<String> headers;
 
         NoAddressColumn(List<String> headers, String wanted) {
-            super(headers.isEmpty() ? "the input is empty: it has no CSV header"
+            this(headers.isEmpty() ? "the input is empty: it has no CSV header"
                     : (wanted != null ? "the CSV header has no '" + wanted + "' column"
                             : "no column of the CSV header is named like an address column (" + String.join(", ",
-                                    ADDRESS_HEADERS) + ")") + "; its columns are: " + String.join(", ", headers));
+                                    ADDRESS_HEADERS) + ")") + "; its columns are: " + String.join(", ", headers), headers);
+        }
+
+        private NoAddressColumn(String message, List<String> headers) {
+            super(message);
             this.headers = headers;
+        }
+
+        /** A first line too long to be read as a header, when it looks like one or CSV was asked for. */
+        static NoAddressColumn headerTooLong(long length) {
+            return new NoAddressColumn(String.format(Locale.ROOT, "the first line is %,d characters long, over the"
+                    + " %,d read as a CSV header", length, MAX_HEADER_CHARS), List.of());
         }
 
         /** The header's cells as found (empty for empty input). */
@@ -84,22 +95,39 @@ public final class InputRecords implements Iterator<InputRecords.Input> {
      * of its own, and reading stops keeping characters here: a 100 MB line costs no more memory than this.
      */
     public static final int MAX_LINE_CHARS = 1000;
+    /**
+     * The longest first line read as a possible CSV header: marketing exports name hundreds of columns (a
+     * 61-column one is already over {@link #MAX_LINE_CHARS}), yet a first line still costs bounded memory.
+     */
+    public static final int MAX_HEADER_CHARS = 1 << 20;
+    /** The cell separators a header may use: spreadsheets in locales with a decimal comma write ';'. */
+    private static final String SEPARATORS = ",;\t|";
     /** The longest CSV field; the CSV parser refuses longer ones, which ends the CSV input (see nextRow). */
     public static final int MAX_CSV_FIELD_CHARS = 1 << 20;
 
     private static final CsvMapper CSV = new CsvMapper(CsvFactory.builder()
             .streamReadConstraints(StreamReadConstraints.builder().maxStringLength(MAX_CSV_FIELD_CHARS).build()).build());
 
-    /** A line as read: at most {@link #MAX_LINE_CHARS} of it kept, and its whole length. */
+    /** A line as read: a bounded prefix of it kept, and its whole length. */
     private record Line(String kept, long length) {
         boolean overLong() {
             return length > MAX_LINE_CHARS;
         }
+
+        /** What a record keeps of the line: at most {@link #MAX_LINE_CHARS}. */
+        String record() {
+            return kept.length() > MAX_LINE_CHARS ? kept.substring(0, MAX_LINE_CHARS) : kept;
+        }
+    }
+
+    /** A header's cells, split at the separator found for it. */
+    private record Header(List<String> cells, char separator) {
     }
 
     private final BufferedReader reader;
     private final int column;
     private final String columnHeader;
+    private final char separator;
     private final MappingIterator<List<String>> rows;
     private Line firstLine;
     private Input next;
@@ -119,24 +147,60 @@ public final class InputRecords implements Iterator<InputRecords.Input> {
         if (reader.read() != '\uFEFF') {
             reader.reset(); // no byte-order mark to drop
         }
-        Line first = readLine();
-        List<String> header = format == Format.LINES || first == null || first.overLong() ? List.of() : cells(first.kept);
-        int col = addressColumn(header, columnName);
-        boolean looksLikeHeader = header.size() >= 2 && header.stream().noneMatch(c -> c.contains("@"));
-        if (col < 0 && (format == Format.CSV || format == Format.AUTO && looksLikeHeader)) {
-            throw new NoAddressColumn(format == Format.CSV && first != null && header.isEmpty() ? List.of(first.kept)
-                    : header, columnName);
+        Line first = readLine(format == Format.LINES ? MAX_LINE_CHARS : MAX_HEADER_CHARS);
+        if (format != Format.LINES && first != null && first.length > MAX_HEADER_CHARS
+                && (format == Format.CSV || looksLikeHeader(first.kept))) {
+            throw NoAddressColumn.headerTooLong(first.length); // never read a cut header as lines, nor as a header
+        }
+        Header header = format == Format.LINES || first == null || first.length > MAX_HEADER_CHARS
+                ? new Header(List.of(), ',') : header(first.kept, columnName);
+        int col = addressColumn(header.cells, columnName);
+        if (col < 0 && (format == Format.CSV || format == Format.AUTO && looksLikeHeader(header.cells))) {
+            throw new NoAddressColumn(format == Format.CSV && first != null && header.cells.isEmpty()
+                    ? List.of(first.record()) : header.cells, columnName);
         }
         this.column = col;
+        this.separator = header.separator;
         if (col >= 0) {
-            columnHeader = header.get(col).strip();
-            rows = CSV.readerForListOf(String.class).with(CsvParser.Feature.WRAP_AS_ARRAY).readValues(reader);
+            columnHeader = header.cells.get(col).strip();
+            rows = CSV.readerForListOf(String.class).with(CsvParser.Feature.WRAP_AS_ARRAY)
+                    .with(CsvSchema.emptySchema().withColumnSeparator(separator)).readValues(reader);
             line = 1;
         } else {
             columnHeader = null;
             rows = null;
             firstLine = first;
         }
+    }
+
+    /** Several cells, none with an '@': a header, not an address (nor a line of text). */
+    private static boolean looksLikeHeader(List<String> cells) {
+        return cells.size() >= 2 && cells.stream().noneMatch(c -> c.contains("@"));
+    }
+
+    /** A line cut short looks like a header when some separator would split its start and no '@' is in it. */
+    private static boolean looksLikeHeader(String start) {
+        return !start.contains("@") && start.chars().anyMatch(c -> SEPARATORS.indexOf(c) >= 0);
+    }
+
+    /**
+     * The header read with the separator that finds the address column, else with the one that splits it
+     * into the most cells; ',' first on a tie. Each candidate is a full CSV parse, so a quoted cell holding
+     * another separator ({@code "Nom, prénom";Courriel}) does not count for it.
+     */
+    private static Header header(String line, String columnName) {
+        Header best = null;
+        boolean bestHasColumn = false;
+        for (char separator : SEPARATORS.toCharArray()) {
+            List<String> cells = cells(line, separator);
+            boolean hasColumn = addressColumn(cells, columnName) >= 0;
+            if (best == null || hasColumn && !bestHasColumn
+                    || hasColumn == bestHasColumn && cells.size() > best.cells.size()) {
+                best = new Header(cells, separator);
+                bestHasColumn = hasColumn;
+            }
+        }
+        return best;
     }
 
     /** The index of the address column in {@code header}, or -1. */
@@ -155,17 +219,17 @@ public final class InputRecords implements Iterator<InputRecords.Input> {
     }
 
     /** The cells of one CSV line, or none when it is not one. */
-    private static List<String> cells(String line) {
-        try (MappingIterator<List<String>> it = CSV.readerForListOf(String.class)
-                .with(CsvParser.Feature.WRAP_AS_ARRAY).readValues(line)) {
+    private static List<String> cells(String line, char separator) {
+        try (MappingIterator<List<String>> it = CSV.readerForListOf(String.class).with(CsvParser.Feature.WRAP_AS_ARRAY)
+                .with(CsvSchema.emptySchema().withColumnSeparator(separator)).readValues(line)) {
             return it.hasNext() ? it.next() : List.of();
         } catch (IOException | RuntimeException e) {
             return List.of();
         }
     }
 
-    /** As {@link BufferedReader#readLine()} (ends at LF, CR or CRLF), but keeping at most MAX_LINE_CHARS. */
-    private Line readLine() throws IOException {
+    /** As {@link BufferedReader#readLine()} (ends at LF, CR or CRLF), but keeping at most {@code limit} chars. */
+    private Line readLine(int limit) throws IOException {
         StringBuilder kept = new StringBuilder();
         long length = 0;
         int c = reader.read();
@@ -180,7 +244,7 @@ public final class InputRecords implements Iterator<InputRecords.Input> {
                 }
                 break;
             }
-            if (length++ < MAX_LINE_CHARS) {
+            if (length++ < limit) {
                 kept.append((char) c);
             }
         }
@@ -213,7 +277,7 @@ public final class InputRecords implements Iterator<InputRecords.Input> {
     private Input nextLine() {
         Line l;
         try {
-            l = firstLine != null ? firstLine : readLine();
+            l = firstLine != null ? firstLine : readLine(MAX_LINE_CHARS);
         } catch (IOException e) {
             throw new BrokeOff(line + 1, e);
         }
@@ -222,7 +286,7 @@ public final class InputRecords implements Iterator<InputRecords.Input> {
             return null;
         }
         line++;
-        return l.overLong() ? new Input(l.kept, String.format(Locale.ROOT, "This line is %,d characters long;"
+        return l.overLong() ? new Input(l.record(), String.format(Locale.ROOT, "This line is %,d characters long;"
                 + " an address has at most 254, so lines over %,d are not checked (the first %,d are kept here).",
                 l.length, MAX_LINE_CHARS, MAX_LINE_CHARS)) : new Input(l.kept, null);
     }
@@ -240,7 +304,7 @@ public final class InputRecords implements Iterator<InputRecords.Input> {
         }
         line = rows.getParser().currentLocation().getLineNr();
         if (column >= row.size()) {
-            return new Input(String.join(",", row), "This CSV row has no value in the '" + columnHeader + "' column.");
+            return new Input(String.join(String.valueOf(separator), row), "This CSV row has no value in the '" + columnHeader + "' column.");
         }
         return new Input(row.get(column), null);
     }

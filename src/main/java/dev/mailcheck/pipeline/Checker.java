@@ -120,17 +120,18 @@ public final class Checker {
                 null, null, null, "The security lookup failed unexpectedly: " + e)), CheckResult::withSecurity);
     }
 
-    /** The SMTP stage, held to what is left of the deadline; the prober drops an address whose check has ended. */
+    /**
+     * The SMTP stage, held to the check's deadline: the prober answers by then (saying whether the address was
+     * being asked or never got its turn) and closes a session nobody waits for any more.
+     */
     private CompletableFuture<SmtpOutcome> probe(EmailAddress address, MailDomain md, long end) {
         CompletableFuture<SmtpOutcome> probe;
         try {
-            probe = smtp.probe(address, md);
+            probe = smtp.probe(address, md, end, seconds());
         } catch (RuntimeException e) {
             probe = CompletableFuture.failedFuture(e);
         }
-        return probe.completeOnTimeout(Outcomes.noAnswerBefore(seconds()), Math.max(0, end - System.nanoTime()),
-                        TimeUnit.NANOSECONDS)
-                .exceptionally(Outcomes::failedUnexpectedly);
+        return probe.exceptionally(Outcomes::failedUnexpectedly);
     }
 
     private String seconds() {

@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Predicate;
 
 /**
@@ -59,7 +60,28 @@ final class Held {
 
     /** What the next transaction asks about, in order; they stay held until answered. */
     List<Pending> batch() {
+        tried();
         return List.copyOf(open);
+    }
+
+    /** Every held address is being asked about now (a connection opens for them, or a transaction). */
+    void tried() {
+        open.forEach(Pending::tried);
+    }
+
+    /**
+     * The latest deadline of the held checks (nanoTime), past which nobody waits for the session's answers;
+     * null when one of them has no deadline.
+     */
+    Long until() {
+        Long latest = null;
+        for (Pending p : open) {
+            if (p.deadline == null) {
+                return null;
+            }
+            latest = latest == null || p.deadline - latest > 0 ? p.deadline : latest;
+        }
+        return latest;
     }
 
     boolean isEmpty() {
@@ -74,6 +96,17 @@ final class Held {
     void answer(Pending p, SmtpOutcome outcome) {
         open.remove(p);
         p.future.complete(outcome);
+    }
+
+    /**
+     * Every held check has reached its deadline (the session was closed for it): each gets its deadline's own
+     * answer now ({@link Pending#answer}), not the session's failure, which says nothing about the host.
+     */
+    void expireAll() {
+        for (Pending p : List.copyOf(open)) {
+            open.remove(p);
+            p.future.completeExceptionally(new TimeoutException("the check's deadline passed"));
+        }
     }
 
     void answerAll(SmtpOutcome outcome) {

@@ -42,6 +42,8 @@ final class Hosts {
         private long deadUntil;
         private boolean dead;
         private volatile boolean tlsBroken;
+        /** What the host did when it was marked dead for breaking the protocol; null for a timeout or refusal. */
+        private String brokeProtocol;
 
         Host(int limit) {
             this.limit = limit;
@@ -85,10 +87,16 @@ final class Hosts {
             }
         }
 
-        /** Skipped for {@link #DEAD_FOR}; everyone waiting for this address gives up now. */
-        void markDead() {
+        /**
+         * Skipped for {@link #DEAD_FOR}; everyone waiting for this address gives up now.
+         *
+         * @param brokeProtocol what the host did when it answered but broke the protocol, or null when it
+         *                      timed out or refused the connection
+         */
+        void markDead(String brokeProtocol) {
             lock.lock();
             try {
+                this.brokeProtocol = brokeProtocol;
                 dead = true;
                 deadUntil = System.nanoTime() + DEAD_FOR.toNanos();
                 changed.signalAll();
@@ -101,6 +109,16 @@ final class Hosts {
             lock.lock();
             try {
                 return dead && System.nanoTime() - deadUntil < 0;
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        /** What the host did if it is dead for breaking the protocol, else null. */
+        String brokeProtocol() {
+            lock.lock();
+            try {
+                return isDead() ? brokeProtocol : null;
             } finally {
                 lock.unlock();
             }

@@ -87,8 +87,17 @@ public final class Outcomes {
                         + describe(failure.getCause()), null, report);
     }
 
-    /** Every MX address of the domain is known dead already. */
-    static SmtpOutcome everyHostDead(String domain) {
+    /**
+     * Every MX address of the domain is known dead already; {@code brokeProtocol} is what one of them did
+     * when it answered but broke the protocol (a reply too long, a reset mid-reply), null when they only
+     * timed out or refused connections.
+     */
+    static SmtpOutcome everyHostDead(String domain, String brokeProtocol) {
+        if (brokeProtocol != null) {
+            return withoutSession(Reason.SMTP_PROTOCOL_ERROR, "Every MX host of " + domain + " failed earlier in this"
+                    + " run; the host broke the protocol earlier in this run: " + brokeProtocol + "; not tried again.",
+                    Stage.CONNECT);
+        }
         return withoutSession(Reason.SMTP_UNREACHABLE, "Every MX host of " + domain + " failed earlier in this run"
                 + " (timeout or refused connection); not tried again.", Stage.CONNECT);
     }
@@ -97,6 +106,16 @@ public final class Outcomes {
     public static SmtpOutcome noAnswerBefore(String deadline) {
         return withoutSession(Reason.SMTP_UNREACHABLE, "No answer from the SMTP stage within the check's deadline of "
                 + deadline + " (a slow mail host, or a long wait for a free connection); check again later.", null);
+    }
+
+    /**
+     * The check's deadline passed while the address waited its turn (behind other addresses of its host, or
+     * for a free connection): nothing was asked, and nothing is known about the host either.
+     */
+    static SmtpOutcome notTried(String deadline) {
+        return withoutSession(Reason.UNVERIFIABLE, "Not tried: the request's time ran out (the check's deadline of "
+                + deadline + ") before this address's turn; nothing was learnt about the mailbox or its host."
+                + " Check again later.", null);
     }
 
     /** A defect (a bug, a resource running out) ended the worker that held this address, or the stage itself. */

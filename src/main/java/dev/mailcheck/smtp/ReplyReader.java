@@ -76,6 +76,11 @@ final class ReplyReader {
         }
     }
 
+    /** Bytes received and not read yet, without waiting for more. */
+    int waiting() throws IOException {
+        return in.available();
+    }
+
     private String readLine(long deadlineNanos, boolean midReply) throws IOException {
         ByteArrayOutputStream line = new ByteArrayOutputStream(128);
         while (true) {

@@ -21,6 +21,11 @@ final class SessionFailure extends Exception {
         this.replies = List.copyOf(replies);
     }
 
+    /** Closed because nobody waited for the session any more: says nothing about the host. */
+    boolean abandoned() {
+        return getCause() instanceof SmtpSession.Abandoned;
+    }
+
     /** Nobody answered: the connection failed, or no greeting came in time (as opposed to garbage). */
     boolean unreachable() {
         return reply == null && (stage == Stage.CONNECT || stage == Stage.GREETING)

@@ -73,6 +73,16 @@ public final class SmtpProber implements AutoCloseable {
      * caller may complete the future itself (a deadline); the address is then no longer asked about.
      */
     public CompletableFuture<SmtpOutcome> probe(EmailAddress address, MailDomain domain) {
+        return probe(address, domain, null, null);
+    }
+
+    /**
+     * Probes as {@link #probe(EmailAddress, MailDomain)} does, answering by {@code deadline} (nanoTime) at the
+     * latest; a session whose every address has passed its deadline is closed. {@code deadlineText} names the
+     * deadline in that answer.
+     */
+    public CompletableFuture<SmtpOutcome> probe(EmailAddress address, MailDomain domain, Long deadline,
+                                                String deadlineText) {
         if (address.localPart().indexOf('<') >= 0 || address.localPart().indexOf('>') >= 0) {
             return CompletableFuture.completedFuture(Outcomes.unsafeLocalPart());
         }
@@ -80,10 +90,11 @@ public final class SmtpProber implements AutoCloseable {
         if (work.plan.targets().isEmpty()) {
             return CompletableFuture.completedFuture(Outcomes.noPublicHost(work.plan.refused()));
         }
-        Pending p = new Pending(address);
+        Pending p = new Pending(address, deadline);
+        CompletableFuture<SmtpOutcome> answer = p.answer(deadlineText);
         work.queue.add(p);
         work.startWorkers();
-        return p.future;
+        return answer;
     }
 
     /** Lets idle sessions end with QUIT (they linger briefly for more addresses), then stops what is left. */
@@ -204,11 +215,16 @@ public final class SmtpProber implements AutoCloseable {
      */
     private void brokeOff(SmtpSession s, Hosts.Host host, Transaction t, SessionFailure e, Held held, DomainWork w) {
         s.close();
-        boolean stale = s.reused();
-        if (!stale) {
-            host.markDead();
+        if (e.abandoned()) {
+            held.expireAll();
+            return;
         }
-        held.answerAll(Outcomes.brokeOff(s, e, w.catchAll.result(Duration.ZERO), t.heard(e)), p -> stale && p.retry());
+        boolean stale = s.reused();
+        SmtpOutcome outcome = Outcomes.brokeOff(s, e, w.catchAll.result(Duration.ZERO), t.heard(e));
+        if (!stale) {
+            host.markDead(outcome.detail());
+        }
+        held.answerAll(outcome, p -> stale && p.retry());
     }
 
     /** A session and the slots it holds, or (session null) why no MX address gave one. */
@@ -239,12 +255,14 @@ public final class SmtpProber implements AutoCloseable {
     private Opened open(DomainWork w, Held held) {
         SessionFailure last = null;
         Plan.Target lastTarget = null;
+        String brokeProtocol = null;
         for (Plan.Target t : w.plan.targets()) {
             Hosts.Host host = hosts.of(t.address());
             if (!host.enter(held::wanted)) {
                 if (!held.wanted()) {
                     return null;
                 }
+                brokeProtocol = brokeProtocol != null ? brokeProtocol : host.brokeProtocol();
                 continue; // dead, or found dead while waiting
             }
             if (!Hosts.acquire(sessions, held::wanted)) {
@@ -255,12 +273,18 @@ public final class SmtpProber implements AutoCloseable {
             SessionFailure failed = null;
             try {
                 if (!host.isDead()) { // it may have died while this worker waited for a global slot
-                    s = connect(t, host);
+                    held.tried();
+                    s = connect(t, host, held.until());
                 }
             } catch (SessionFailure e) {
+                if (e.abandoned()) {
+                    held.expireAll();
+                    return null;
+                }
                 failed = e;
                 if (e.reply == null) {
-                    host.markDead(); // before the slot is given back, so that no waiter dials it next
+                    // before the slot is given back, so that no waiter dials it next
+                    host.markDead(e.unreachable() ? null : Outcomes.noSession(w.domain, t, e).detail());
                 }
             } finally {
                 if (s == null) {
@@ -271,6 +295,9 @@ public final class SmtpProber implements AutoCloseable {
             if (s != null) {
                 return new Opened(s, host, null);
             }
+            if (failed == null && brokeProtocol == null) {
+                brokeProtocol = host.brokeProtocol(); // found dead after the wait for a global slot
+            }
             if (failed != null) {
                 last = failed;
                 lastTarget = t;
@@ -279,28 +306,29 @@ public final class SmtpProber implements AutoCloseable {
                 }
             }
         }
-        return new Opened(null, null, last == null ? Outcomes.everyHostDead(w.domain)
+        return new Opened(null, null, last == null ? Outcomes.everyHostDead(w.domain, brokeProtocol)
                 : Outcomes.noSession(w.domain, lastTarget, last));
     }
 
-    private SmtpSession connect(Plan.Target t, Hosts.Host host) throws SessionFailure {
+    private SmtpSession connect(Plan.Target t, Hosts.Host host, Long until) throws SessionFailure {
         SessionFailure tls;
         try {
-            SmtpSession s = SmtpSession.open(t.host(), t.address(), settings, settings.starttls() && !host.tlsBroken());
+            SmtpSession s = SmtpSession.open(t.host(), t.address(), settings, settings.starttls() && !host.tlsBroken(),
+                    until);
             connections.increment();
             return s;
         } catch (SessionFailure e) {
             if (e.stage != Stage.CONNECT) {
                 connections.increment();
             }
-            if (e.stage != Stage.STARTTLS || e.reply != null) {
+            if (e.stage != Stage.STARTTLS || e.reply != null || e.abandoned()) {
                 throw e;
             }
             tls = e;
         }
         // The TLS handshake failed: this host gets plain SMTP from now on.
         host.markTlsBroken();
-        SmtpSession s = SmtpSession.openPlain(t.host(), t.address(), settings, tls);
+        SmtpSession s = SmtpSession.openPlain(t.host(), t.address(), settings, tls, until);
         connections.increment();
         return s;
     }

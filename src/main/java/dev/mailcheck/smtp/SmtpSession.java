@@ -18,6 +18,9 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocket;
 import javax.net.ssl.TrustManager;
@@ -26,12 +29,19 @@ import javax.net.ssl.X509TrustManager;
 /**
  * One SMTP connection, driven by one (virtual) thread: connect, greeting, EHLO (HELO as fallback),
  * opportunistic STARTTLS, then commands one at a time. Every command line is checked for characters
- * that would smuggle a second command; every read runs against the stage's deadline. Its API is the
- * few SMTP steps a probe takes; callers read what it heard through copies, never its fields.
+ * that would smuggle a second command; every stage runs against a deadline for the whole stage, not per
+ * read (see {@link #guarded}), and none outlives the checks waiting for it ({@link #until}). Its API is
+ * the few SMTP steps a probe takes; callers read what it heard through copies, never its fields.
  */
 final class SmtpSession implements Closeable {
 
     private static final SSLContext OPPORTUNISTIC_TLS = opportunisticTls();
+    /**
+     * Closes a socket whose stage has run out of time. A per-read timeout is reset by every byte, so a
+     * server that drips one byte a second (in a TLS handshake, say) would hold the session for as long
+     * as it liked; closing the socket ends any read or write blocked on it.
+     */
+    private static final ScheduledThreadPoolExecutor ALARMS = alarms();
 
     private final String host;
     private final InetAddress address;
@@ -46,6 +56,10 @@ final class SmtpSession implements Closeable {
     private boolean ehloAnswered;
     private StartTls starttls = StartTls.NOT_OFFERED;
     private int transactions;
+    /** The latest deadline of the checks this session works for, in nanoTime; null when they have none. */
+    private Long until;
+    /** Set when an alarm closed the socket: true when nobody waited any more, false at a stage's deadline. */
+    private volatile Boolean expired;
 
     private SmtpSession(String host, InetAddress address, SmtpSettings settings) {
         this.host = host;
@@ -53,10 +67,15 @@ final class SmtpSession implements Closeable {
         this.settings = settings;
     }
 
-    /** A session ready for MAIL FROM, or why there is none. */
-    static SmtpSession open(String host, InetAddress address, SmtpSettings settings, boolean tryTls)
+    /**
+     * A session ready for MAIL FROM, or why there is none.
+     *
+     * @param until the latest deadline of the checks that wait for it (nanoTime), or null for none
+     */
+    static SmtpSession open(String host, InetAddress address, SmtpSettings settings, boolean tryTls, Long until)
             throws SessionFailure {
         SmtpSession s = new SmtpSession(host, address, settings);
+        s.until = until;
         try {
             s.connect();
             s.greet(tryTls);
@@ -71,9 +90,9 @@ final class SmtpSession implements Closeable {
      * After a failed TLS handshake: plain SMTP on a new connection (opportunistic TLS), with the failed
      * attempt at the head of the transcript.
      */
-    static SmtpSession openPlain(String host, InetAddress address, SmtpSettings settings, SessionFailure tlsFailure)
-            throws SessionFailure {
-        SmtpSession s = open(host, address, settings, false);
+    static SmtpSession openPlain(String host, InetAddress address, SmtpSettings settings, SessionFailure tlsFailure,
+                                 Long until) throws SessionFailure {
+        SmtpSession s = open(host, address, settings, false, until);
         s.starttls = StartTls.FAILED;
         s.transcript.addAll(0, tlsFailure.transcript);
         return s;
@@ -112,6 +131,14 @@ final class SmtpSession implements Closeable {
      */
     boolean reused() {
         return transactions > 1;
+    }
+
+    /**
+     * The checks waiting for this session now end by {@code until} (nanoTime; null: they have no deadline):
+     * once it passes, nobody waits for an answer and the session is closed, freeing its slots.
+     */
+    void until(Long until) {
+        this.until = until;
     }
 
     /** Starts a transaction. */
@@ -154,7 +181,11 @@ final class SmtpSession implements Closeable {
         try {
             socket = settings.socks() == null ? new Socket() : new Socket(new Proxy(Proxy.Type.SOCKS, settings.socks()));
             socket.setTcpNoDelay(true);
-            socket.connect(target, (int) settings.timeout(Stage.CONNECT).toMillis());
+            Socket plain = socket;
+            guarded(Stage.CONNECT, () -> {
+                plain.connect(target, (int) settings.timeout(Stage.CONNECT).toMillis());
+                return null;
+            });
             attach(socket);
         } catch (IOException e) {
             throw failure(Stage.CONNECT, null, e);
@@ -192,8 +223,10 @@ final class SmtpSession implements Closeable {
         try {
             SSLSocket tls = (SSLSocket) OPPORTUNISTIC_TLS.getSocketFactory()
                     .createSocket(socket, host, settings.port(), true);
-            tls.setSoTimeout((int) settings.timeout(Stage.STARTTLS).toMillis());
-            tls.startHandshake();
+            guarded(Stage.STARTTLS, () -> {
+                tls.startHandshake();
+                return null;
+            });
             transcript.add("TLS established: " + tls.getSession().getProtocol() + " " + tls.getSession().getCipherSuite());
             attach(tls);
         } catch (IOException e) {
@@ -220,6 +253,14 @@ final class SmtpSession implements Closeable {
 
     /** Sends command lines in one write and reads their replies in order, each command and reply to its own log. */
     private List<Reply> pipeline(Stage stage, List<String> lines, List<Log> logs) throws SessionFailure {
+        long deadline = System.nanoTime() + settings.timeout(stage).toNanos();
+        try {
+            // Replies are matched to commands by their order alone: one that came before its command would
+            // be read as the next command's, and every later reply credited to the wrong address.
+            unsolicited(stage, deadline, "before " + lines.getFirst().split("[ :]", 2)[0]);
+        } catch (IOException e) {
+            throw failure(stage, null, e, logs.getFirst());
+        }
         StringBuilder wire = new StringBuilder();
         for (int i = 0; i < lines.size(); i++) {
             String line = lines.get(i);
@@ -232,29 +273,50 @@ final class SmtpSession implements Closeable {
             wire.append(line).append("\r\n");
         }
         try {
-            out.write(wire.toString().getBytes(StandardCharsets.UTF_8));
-            out.flush();
+            guarded(stage, deadline, () -> {
+                out.write(wire.toString().getBytes(StandardCharsets.UTF_8));
+                out.flush();
+                return null;
+            });
         } catch (IOException e) {
             throw failure(stage, null, e, logs.getFirst());
         }
         List<Reply> read = new ArrayList<>();
         for (Log log : logs) {
-            Reply r = read(stage, log);
+            Reply r = read(stage, deadline, log);
             read.add(r);
             if (r.code() == 421) {
-                break; // the server closes the connection after 421 (RFC 5321 §3.8): no more replies come
+                return read; // the server closes the connection after 421 (RFC 5321 §3.8): no more replies come
             }
+            if (r.code() / 100 == 3 && stage != Stage.DATA) {
+                // Only DATA is answered with 3xx (RFC 5321 §4.3.2): this one belongs to no command here.
+                throw failure(stage, null, new ReplyReader.ProtocolException("a " + r.code() + " reply to "
+                        + stage.code() + ", which no command sent waits for"), log);
+            }
+        }
+        try {
+            unsolicited(stage, deadline, "after the replies to " + lines.size() + " " + stage.code() + " command(s)");
+        } catch (IOException e) {
+            throw failure(stage, null, e, logs.getLast());
         }
         return read;
     }
 
-    private Reply read(Stage stage) throws SessionFailure {
-        return read(stage, own());
+    /** A reply already waiting where none is due: the server sent more replies than commands. */
+    private void unsolicited(Stage stage, long deadline, String where) throws IOException {
+        // Guarded too: on a socket an alarm has just closed, this is where the session learns of it.
+        if (guarded(stage, deadline, reader::waiting) > 0) {
+            throw new ReplyReader.ProtocolException("more replies than commands: a reply came " + where);
+        }
     }
 
-    private Reply read(Stage stage, Log log) throws SessionFailure {
+    private Reply read(Stage stage) throws SessionFailure {
+        return read(stage, System.nanoTime() + settings.timeout(stage).toNanos(), own());
+    }
+
+    private Reply read(Stage stage, long deadline, Log log) throws SessionFailure {
         try {
-            Reply r = reader.read(stage, System.nanoTime() + settings.timeout(stage).toNanos());
+            Reply r = guarded(stage, deadline, () -> reader.read(stage, deadline));
             for (String text : r.text().split("\n", -1)) {
                 log.lines().add("S: " + r.code() + " " + text);
             }
@@ -262,6 +324,57 @@ final class SmtpSession implements Closeable {
             return r;
         } catch (IOException e) {
             throw failure(stage, null, e, log);
+        }
+    }
+
+    /** The session was closed because every check waiting for it had reached its deadline. */
+    static final class Abandoned extends java.net.SocketTimeoutException {
+        Abandoned(String message) {
+            super(message);
+        }
+    }
+
+    private interface Io<T> {
+        T run() throws IOException;
+    }
+
+    private <T> T guarded(Stage stage, Io<T> io) throws IOException {
+        return guarded(stage, System.nanoTime() + settings.timeout(stage).toNanos(), io);
+    }
+
+    /**
+     * Runs {@code io} with the socket closed at {@code deadline}, or earlier at {@link #until} when nobody
+     * waits for the session any more. What that close interrupts ends as a {@link ReplyReader.DeadlineException}
+     * saying which limit it was.
+     */
+    private <T> T guarded(Stage stage, long deadline, Io<T> io) throws IOException {
+        Long budget = until;
+        boolean budgetFirst = budget != null && budget - deadline < 0;
+        long end = budgetFirst ? budget : deadline;
+        Socket s = socket;
+        ScheduledFuture<?> alarm = ALARMS.schedule(() -> expire(s, budgetFirst), Math.max(0, end - System.nanoTime()),
+                TimeUnit.NANOSECONDS);
+        try {
+            return io.run();
+        } catch (IOException e) {
+            Boolean abandoned = expired;
+            if (abandoned == null || e instanceof ReplyReader.ProtocolException) {
+                throw e;
+            }
+            throw abandoned ? new Abandoned("the checks waiting for this session reached their deadline")
+                    : new ReplyReader.DeadlineException("no end to " + stage.code() + " within its "
+                    + settings.timeout(stage).toMillis() + " ms");
+        } finally {
+            alarm.cancel(false);
+        }
+    }
+
+    private void expire(Socket s, boolean abandoned) {
+        expired = abandoned;
+        try {
+            s.close();
+        } catch (IOException e) {
+            // closing anyway
         }
     }
 
@@ -302,6 +415,13 @@ final class SmtpSession implements Closeable {
             }
             s.setSoTimeout((int) Math.max(1, left / 1_000_000));
         });
+    }
+
+    private static ScheduledThreadPoolExecutor alarms() {
+        ScheduledThreadPoolExecutor e = new ScheduledThreadPoolExecutor(1,
+                Thread.ofPlatform().daemon().name("smtp-stage-deadlines").factory());
+        e.setRemoveOnCancelPolicy(true); // most alarms are cancelled: they must not pile up until they are due
+        return e;
     }
 
     private SessionFailure failure(Stage stage, Reply reply, Throwable cause) {

@@ -2,9 +2,13 @@ package dev.mailcheck.smtp;
 
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.Collections;
 import java.util.EnumMap;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
 
 /**
  * How the SMTP stage probes.
@@ -38,11 +42,30 @@ public record SmtpSettings(String helo, String mailFrom, int port, boolean data,
             Stage.RCPT, Duration.ofSeconds(30),
             Stage.DATA, Duration.ofSeconds(30));
 
+    /** The stages a timeout can be given for: every step the session waits on (DATA_354 is where a probe ends). */
+    public static final Set<Stage> TIMED_STAGES = Collections.unmodifiableSet(EnumSet.complementOf(EnumSet.of(Stage.DATA_354)));
+    /**
+     * The longest a stage may be given: RFC 5321 §4.5.3.2 has servers wait at most 5 minutes for a command or
+     * 10 for the message; a timeout beyond that waits for nobody, and the check's deadline is 15 minutes.
+     */
+    public static final Duration MAX_TIMEOUT = Duration.ofMinutes(10);
+
     public SmtpSettings {
         EnumMap<Stage, Duration> all = new EnumMap<>(Stage.class);
-        for (Stage s : Stage.values()) {
+        for (Stage s : TIMED_STAGES) {
             all.put(s, DEFAULT_TIMEOUTS.getOrDefault(s, Duration.ofSeconds(10)));
         }
+        // 0 would mean "no timeout at all" to a socket and a negative one throws deep inside the session.
+        timeouts.forEach((stage, d) -> {
+            if (!TIMED_STAGES.contains(stage)) {
+                throw new IllegalArgumentException("no timeout for the stage " + stage.code() + "; the stages are "
+                        + stageNames());
+            }
+            if (d.toMillis() < 1 || d.compareTo(MAX_TIMEOUT) > 0) {
+                throw new IllegalArgumentException("the " + stage.code() + " timeout must be from 1 ms to "
+                        + MAX_TIMEOUT.toMinutes() + " minutes, not " + d.toMillis() + " ms");
+            }
+        });
         all.putAll(timeouts);
         timeouts = Map.copyOf(all);
         if (helo.isBlank() || helo.chars().anyMatch(c -> c <= ' ' || c == 0x7f)) {
@@ -51,6 +74,11 @@ public record SmtpSettings(String helo, String mailFrom, int port, boolean data,
         if (mailFrom.chars().anyMatch(c -> c < ' ' || c == 0x7f || c == '<' || c == '>')) {
             throw new IllegalArgumentException("the MAIL FROM address has characters that break SMTP: " + mailFrom);
         }
+    }
+
+    /** The stages a timeout can be given for, as options name them. */
+    public static String stageNames() {
+        return TIMED_STAGES.stream().map(Stage::code).collect(Collectors.joining(", "));
     }
 
     public static SmtpSettings defaults() {
@@ -78,7 +106,8 @@ public record SmtpSettings(String helo, String mailFrom, int port, boolean data,
         long total = path.stream().mapToLong(st -> timeout(st).toNanos()).sum();
         double factor = Math.min(1.0, budget.toNanos() / 2.0 / total);
         EnumMap<Stage, Duration> scaled = new EnumMap<>(Stage.class);
-        timeouts.forEach((st, d) -> scaled.put(st, Duration.ofNanos((long) (d.toNanos() * factor))));
+        // Never below a millisecond, which a socket would read as "no timeout".
+        timeouts.forEach((st, d) -> scaled.put(st, Duration.ofNanos(Math.max(1_000_000, (long) (d.toNanos() * factor)))));
         return new SmtpSettings(helo, mailFrom, port, data, starttls, allowPrivateMx, socks, scaled,
                 rcptsPerTransaction, perHostSessions, sessions, errorsPerSession, Duration.ZERO);
     }

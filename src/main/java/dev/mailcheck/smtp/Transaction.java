@@ -47,6 +47,7 @@ final class Transaction {
         if (asked.isEmpty()) {
             return End.CONTINUE;
         }
+        s.until(held.until());
         Reply mail = s.mail(settings.mailFrom(), asked.stream().anyMatch(p -> p.address.smtpUtf8()), head);
         if (!mail.positive()) {
             for (Pending p : asked) {

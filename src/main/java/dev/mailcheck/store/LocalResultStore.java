@@ -1,45 +1,38 @@
 package dev.mailcheck.store;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.github.benmanes.caffeine.cache.Cache;
-import com.github.benmanes.caffeine.cache.Caffeine;
-import com.github.benmanes.caffeine.cache.Expiry;
-import com.github.benmanes.caffeine.cache.RemovalCause;
 import com.github.benmanes.caffeine.cache.Ticker;
-import dev.mailcheck.Verdict;
 import dev.mailcheck.verdict.ResultJson;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.EnumMap;
+import java.time.Instant;
+import java.util.Comparator;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.SortedMap;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.function.IntFunction;
 import java.util.function.Predicate;
 
 /**
- * For {@code checker serve} without DynamoDB: jobs in this process, each job's results in a temporary file,
- * all gone when the process ends. Memory per job is its record and 8 bytes per result (where its line
- * starts in the file), so a list of millions of short lines is no danger to the heap.
+ * For {@code checker serve} without DynamoDB: jobs and their results in a data directory that outlives the
+ * process ({@code jobs/ID.json}, {@code results/ID.jsonl}, {@code gone/ID}). Memory per job is its record and
+ * 9 bytes per result (where its line starts, its verdict), so a list of millions of short lines is no danger
+ * to the heap; a finished job's results are indexed again only when they are first read after a restart.
  *
- * <p>A finished job is forgotten, with its results, {@code keepFor} after it finished, or sooner when the
- * finished jobs together hold more than {@code keptResults} results; each counts as at least
- * {@code keptResults / keptJobs}, so at most {@code keptJobs} are kept. A job under way is never forgotten
- * (the number of those is bounded by whoever runs them).
+ * <p>A finished job is removed, with its results, {@code keepFor} after it finished, or sooner when the
+ * finished jobs together hold more than {@code keptResults} results or number more than {@code keptJobs}:
+ * the oldest to finish goes first. A job larger than the whole allowance is kept alone. A job under way is
+ * never removed (the number of those is bounded by whoever runs them). A removed job leaves a tombstone
+ * ({@link #gone}) saying when and why, kept for {@link #TOMBSTONE_DAYS} days, at most {@code 10 * keptJobs}.
+ * A job found under way when the store opens was cut off by the server stopping: it is ended {@code failed}.
  */
 public final class LocalResultStore implements ResultStore, AutoCloseable {
 
@@ -56,61 +49,68 @@ public final class LocalResultStore implements ResultStore, AutoCloseable {
         }
     }
 
-    private final Cache<String, Kept> jobs;
-    private final ObjectMapper json;
+    /** What a job under way when the server stopped ends with. */
+    public static final String STOPPED = "the server stopped before this job ended";
+    static final int TOMBSTONE_DAYS = 30;
 
-    /** @param replyLink where a reply code is explained (each stored result's {@code reference}), null where nowhere */
+    /** A directory made for this store alone, erased when it closes. */
+    private final boolean temporary;
+    private final Limits limits;
+    private final Ticker ticker;
+    private final ObjectMapper json;
+    private final Map<String, Kept> jobs = new ConcurrentHashMap<>();
+    /** Finished jobs, oldest to finish first; guarded by itself, as are the counters and the tombstones. */
+    private final LinkedHashMap<String, Kept> finished = new LinkedHashMap<>();
+    private long finishedWeight;
+    private final LinkedHashMap<String, Gone> gone = new LinkedHashMap<>();
+    private final StoreDirectory files;
+
+    /** A store in a temporary directory of its own, erased when it closes (tests; nothing to keep). */
     public LocalResultStore(Limits limits, IntFunction<String> replyLink) {
         this(limits, Ticker.systemTicker(), replyLink);
     }
 
     /** @param ticker the clock of {@code keepFor} */
     public LocalResultStore(Limits limits, Ticker ticker, IntFunction<String> replyLink) {
+        this(StoreDirectory.temporary(), true, limits, ticker, replyLink);
+    }
+
+    /**
+     * A store in {@code dir} (made if missing), with the jobs and tombstones found there: those beyond the
+     * limits are removed at once, those under way ended {@code failed} ({@link #STOPPED}).
+     *
+     * @param replyLink where a reply code is explained (each stored result's {@code reference}), null where nowhere
+     */
+    public LocalResultStore(Path dir, Limits limits, IntFunction<String> replyLink) {
+        this(dir, false, limits, Ticker.systemTicker(), replyLink);
+    }
+
+    private LocalResultStore(Path dir, boolean temporary, Limits limits, Ticker ticker, IntFunction<String> replyLink) {
+        this.temporary = temporary;
+        this.limits = limits;
+        this.ticker = ticker;
         this.json = ResultJson.mapper(replyLink);
-        long floor = limits.keptResults() / limits.keptJobs();
-        long keepFor = limits.keepFor().toNanos();
-        this.jobs = Caffeine.newBuilder()
-                .ticker(ticker)
-                .executor(Runnable::run) // evict on the writing thread: the limits hold when putJob returns
-                .maximumWeight(limits.keptResults())
-                // Weight 0 is never evicted for size: a job under way stays whatever the others hold. A job larger
-                // than the whole allowance counts as the allowance: it is kept alone rather than dropped at once.
-                .<String, Kept>weigher((id, kept) -> kept.underWay() ? 0
-                        : (int) Math.min(Math.max(kept.job == null ? 0 : kept.job.total(), floor), limits.keptResults()))
-                .expireAfter(new Expiry<String, Kept>() {
-                    @Override
-                    public long expireAfterCreate(String id, Kept kept, long now) {
-                        return kept.underWay() ? Long.MAX_VALUE : keepFor;
-                    }
-
-                    @Override
-                    public long expireAfterUpdate(String id, Kept kept, long now, long left) {
-                        return expireAfterCreate(id, kept, now);
-                    }
-
-                    @Override
-                    public long expireAfterRead(String id, Kept kept, long now, long left) {
-                        return left;
-                    }
-                })
-                .removalListener((String id, Kept kept, RemovalCause cause) -> {
-                    if (kept != null && cause != RemovalCause.REPLACED) {
-                        kept.results.close();
-                    }
-                })
-                .build();
+        try {
+            this.files = new StoreDirectory(dir);
+            load();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot use the data directory " + dir + ": " + e.getMessage(), e);
+        }
     }
 
     /** A job, its results and its chunks' tallies. */
     private static final class Kept {
         /** Null while only results have been stored (POST /v1/checks stores them first). */
         volatile Job job;
-        final ResultFile results = new ResultFile();
+        final ResultFile results;
         final SortedMap<Integer, Tally> chunks = new ConcurrentSkipListMap<>();
         final SortedMap<Integer, FailedChunk> failedChunks = new ConcurrentSkipListMap<>();
+        /** When it finished, on the ticker; its weight against {@code keptResults}. Guarded by {@code finished}. */
+        long finishedAt;
+        long weight;
 
-        boolean underWay() {
-            return job != null && !job.finished();
+        Kept(Path results) {
+            this.results = new ResultFile(results);
         }
     }
 
@@ -131,62 +131,82 @@ public final class LocalResultStore implements ResultStore, AutoCloseable {
 
     /** Stores the job when {@code replaces} accepts the one stored (null: none yet); says whether it did. */
     private boolean putIf(Job job, Predicate<Job> replaces) {
-        boolean[] put = {false};
-        jobs.asMap().compute(job.id(), (id, kept) -> {
-            Kept k = kept == null ? new Kept() : kept;
-            if (replaces.test(k.job)) {
-                k.job = job;
-                put[0] = true;
+        synchronized (finished) {
+            Kept k = kept(job.id(), true);
+            if (!replaces.test(k.job)) {
+                return false;
             }
-            return k; // weighed and timed again
-        });
-        return put[0];
+            k.job = job;
+            files.writeJob(job);
+            if (finished.remove(job.id(), k)) {
+                finishedWeight -= k.weight;
+            }
+            if (job.finished()) {
+                k.results.finish();
+                k.finishedAt = ticker.read();
+                long floor = limits.keptResults() / limits.keptJobs();
+                // Weighed as at least an equal share, so at most keptJobs are kept; at most the whole allowance.
+                k.weight = Math.min(Math.max(job.total(), floor), limits.keptResults());
+                finished.put(job.id(), k);
+                finishedWeight += k.weight;
+                makeRoom();
+            }
+            return true;
+        }
     }
 
     @Override
     public Optional<Job> job(String id) {
-        return Optional.ofNullable(jobs.getIfPresent(id)).map(k -> k.job);
+        return Optional.ofNullable(kept(id, false)).map(k -> k.job);
+    }
+
+    @Override
+    public Optional<Gone> gone(String id) {
+        synchronized (finished) {
+            expire();
+            return Optional.ofNullable(gone.get(id));
+        }
     }
 
     @Override
     public void putResults(String jobId, List<Positioned> batch) {
-        jobs.get(jobId, id -> new Kept()).results.put(batch, json);
+        kept(jobId, true).results.put(batch, json);
     }
 
     @Override
     public Page results(String jobId, String cursor, int limit) {
-        Kept kept = jobs.getIfPresent(jobId);
+        Kept kept = kept(jobId, false);
         return kept == null ? new Page(List.of(), null)
                 : kept.results.page(cursor == null ? 0 : Long.parseLong(cursor) + 1, limit);
     }
 
     @Override
     public void putChunk(String jobId, int chunk, Tally tally) {
-        Kept kept = jobs.get(jobId, id -> new Kept());
+        Kept kept = kept(jobId, true);
         kept.chunks.put(chunk, tally);
         kept.failedChunks.remove(chunk);
     }
 
     @Override
     public void putFailedChunk(String jobId, int chunk, FailedChunk failed) {
-        jobs.get(jobId, id -> new Kept()).failedChunks.put(chunk, failed);
+        kept(jobId, true).failedChunks.put(chunk, failed);
     }
 
     @Override
     public SortedMap<Integer, FailedChunk> failedChunks(String jobId) {
-        Kept kept = jobs.getIfPresent(jobId);
+        Kept kept = kept(jobId, false);
         return kept == null ? new TreeMap<>() : new TreeMap<>(kept.failedChunks);
     }
 
     @Override
     public SortedMap<Integer, Tally> chunks(String jobId) {
-        Kept kept = jobs.getIfPresent(jobId);
+        Kept kept = kept(jobId, false);
         return kept == null ? new TreeMap<>() : new TreeMap<>(kept.chunks);
     }
 
     @Override
     public void clearChunks(String jobId) {
-        Kept kept = jobs.getIfPresent(jobId);
+        Kept kept = kept(jobId, false);
         if (kept != null) {
             kept.chunks.clear();
             kept.failedChunks.clear();
@@ -195,154 +215,121 @@ public final class LocalResultStore implements ResultStore, AutoCloseable {
 
     @Override
     public Tally tally(String jobId) {
-        Kept kept = jobs.getIfPresent(jobId);
+        Kept kept = kept(jobId, false);
         return kept == null ? Tally.EMPTY : kept.results.tally();
     }
 
-    /** Forgets the job now; the removal closes its results file. */
+    /** Erases the job now, leaving a tombstone that says so. */
     @Override
     public void deleteJob(String jobId) {
-        jobs.invalidate(jobId);
+        synchronized (finished) {
+            remove(jobId, "it was deleted (DELETE /v1/jobs/" + jobId + ")");
+        }
     }
 
-    /** Closes every results file. */
+    /** Closes every results file; a temporary directory is erased. */
     @Override
     public void close() {
-        jobs.invalidateAll();
+        synchronized (finished) {
+            jobs.values().forEach(k -> k.results.close());
+            jobs.clear();
+            finished.clear();
+            files.close();
+            if (temporary) {
+                files.erase();
+            }
+        }
     }
 
-    /**
-     * Results as JSON lines in a temporary file, appended in the order they come; an index says where each
-     * position's line is (a position stored again points to its new line).
-     */
-    private static final class ResultFile {
-
-        /** An index entry: the line's offset in the high bits, its length in the low ones; 0 for none. */
-        private static final int LENGTH_BITS = 24;
-
-        private FileChannel file;
-        private long size;
-        private long[] index = new long[0];
-        /** Each position's verdict (ordinal + 1; 0 for none), one byte a result, for {@link #tally()}. */
-        private byte[] verdicts = new byte[0];
-        private boolean closed;
-
-        synchronized void put(List<Positioned> batch, ObjectMapper json) {
-            if (batch.isEmpty()) {
-                return;
+    /** The job kept under {@code id}, made when {@code create}; null when there is none (or its time is up). */
+    private Kept kept(String id, boolean create) {
+        synchronized (finished) {
+            expire();
+            if (!create) {
+                return jobs.get(id);
             }
-            ByteArrayOutputStream lines = new ByteArrayOutputStream();
-            long[] entries = new long[batch.size()];
-            for (int i = 0; i < batch.size(); i++) {
-                if (batch.get(i).position() < 0 || batch.get(i).position() >= Integer.MAX_VALUE - 8) {
-                    throw new IllegalArgumentException("position " + batch.get(i).position() + " is out of range here");
-                }
-                byte[] line = json(json, batch.get(i));
-                if (line.length >= 1 << LENGTH_BITS) {
-                    throw new IllegalStateException("a result of " + line.length + " bytes");
-                }
-                entries[i] = (size + lines.size()) << LENGTH_BITS | line.length;
-                lines.writeBytes(line);
-                lines.write('\n');
-            }
-            try {
-                ByteBuffer out = ByteBuffer.wrap(lines.toByteArray());
-                FileChannel f = open();
-                while (out.hasRemaining()) {
-                    f.write(out, size + out.position());
-                }
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-            size += lines.size();
-            for (int i = 0; i < batch.size(); i++) {
-                long position = batch.get(i).position();
-                if (position >= index.length) {
-                    index = Arrays.copyOf(index, (int) Math.min(Integer.MAX_VALUE - 8,
-                            Math.max(position + 1, index.length * 3L / 2 + 16)));
-                    verdicts = Arrays.copyOf(verdicts, index.length);
-                }
-                index[(int) position] = entries[i];
-                verdicts[(int) position] = (byte) (batch.get(i).result().verdict().ordinal() + 1);
-            }
+            gone.remove(id); // stored again: no longer gone
+            return jobs.computeIfAbsent(id, i -> new Kept(files.results(i)));
         }
+    }
 
-        synchronized Page page(long from, int limit) {
-            List<String> page = new ArrayList<>(limit);
-            long last = -1;
-            // A forgotten job's index is empty: its pages end here.
-            for (long p = Math.max(from, 0); p < index.length; p++) {
-                long entry = index[(int) p];
-                if (entry == 0) {
-                    continue;
-                }
-                if (page.size() == limit) {
-                    return new Page(page, Long.toString(last));
-                }
-                page.add(read(entry >>> LENGTH_BITS, (int) (entry & ((1 << LENGTH_BITS) - 1))));
-                last = p;
+    /** Removes finished jobs past their time, and tombstones past theirs; oldest first, each loop stopping at the first kept. */
+    private void expire() {
+        long now = ticker.read();
+        for (Iterator<Kept> it = finished.values().iterator(); it.hasNext(); ) {
+            Kept k = it.next();
+            if (now - k.finishedAt <= limits.keepFor().toNanos()) {
+                break;
             }
-            return new Page(page, null);
+            remove(k.job.id(), "finished jobs are kept for " + limits.keepFor().toHours() + " hours (--kept-hours)");
+            it = finished.values().iterator();
         }
+        forgetTombstones();
+    }
 
-        synchronized Tally tally() {
-            Map<Verdict, Long> counts = new EnumMap<>(Verdict.class);
-            long total = 0;
-            for (byte v : verdicts) {
-                if (v != 0) {
-                    counts.merge(Verdict.values()[v - 1], 1L, Long::sum);
-                    total++;
+    /** Tombstones past their time, or beyond their number, oldest first. */
+    private void forgetTombstones() {
+        Instant oldest = Instant.now().minus(Duration.ofDays(TOMBSTONE_DAYS));
+        for (Iterator<Map.Entry<String, Gone>> it = gone.entrySet().iterator(); it.hasNext(); ) {
+            Map.Entry<String, Gone> g = it.next();
+            if (g.getValue().when().isAfter(oldest) && gone.size() <= 10L * limits.keptJobs()) {
+                break;
+            }
+            it.remove();
+            files.deleteGone(g.getKey());
+        }
+    }
+
+    /** Removes the oldest finished jobs while those kept are more than the limits allow (never the last one). */
+    private void makeRoom() {
+        while (finished.size() > 1 && (finishedWeight > limits.keptResults() || finished.size() > limits.keptJobs())) {
+            remove(finished.keySet().iterator().next(), "this server keeps the results of at most "
+                    + limits.keptJobs() + " finished jobs and " + limits.keptResults() + " results in all (--kept-jobs,"
+                    + " --kept-results), and jobs that finished later needed the room");
+        }
+    }
+
+    /** Forgets the job and erases its files, leaving a tombstone. Called holding {@code finished}. */
+    private void remove(String id, String why) {
+        Kept k = jobs.remove(id);
+        if (k == null) {
+            return;
+        }
+        if (finished.remove(id, k)) {
+            finishedWeight -= k.weight;
+        }
+        k.results.close();
+        files.deleteJob(id);
+        Gone g = new Gone(Instant.now(), why);
+        gone.put(id, g);
+        files.writeGone(id, g);
+        forgetTombstones();
+    }
+
+    private void load() throws IOException {
+        gone.putAll(files.tombstones());
+        List<Job> stored = files.jobs();
+        stored.sort(Comparator.comparing(Job::updated));
+        long now = ticker.read();
+        Instant wall = Instant.now();
+        synchronized (finished) {
+            for (Job job : stored) {
+                Kept k = new Kept(files.results(job.id()));
+                jobs.put(job.id(), k);
+                Job ended = job.finished() ? job
+                        : job.ended(JobStatus.FAILED, k.results.tally(), null, STOPPED, job.resultsKey());
+                k.job = ended;
+                if (ended != job) {
+                    files.writeJob(ended);
                 }
+                k.finishedAt = now - Math.max(0, Duration.between(ended.updated(), wall).toNanos());
+                k.weight = Math.min(Math.max(ended.total(), limits.keptResults() / limits.keptJobs()),
+                        limits.keptResults());
+                finished.put(job.id(), k);
+                finishedWeight += k.weight;
             }
-            return new Tally(total, counts);
-        }
-
-        synchronized void close() {
-            closed = true;
-            index = new long[0];
-            verdicts = new byte[0];
-            if (file != null) {
-                try {
-                    file.close();
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                }
-            }
-        }
-
-        /** The file, opened on the first result, and unlinked at once: nothing is left behind however the process ends. */
-        private FileChannel open() throws IOException {
-            if (closed) {
-                throw new IllegalStateException("this job has been forgotten");
-            }
-            if (file == null) {
-                Path path = Files.createTempFile("checker-results-", ".jsonl");
-                file = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE);
-                Files.delete(path);
-            }
-            return file;
-        }
-
-        private String read(long offset, int length) {
-            ByteBuffer in = ByteBuffer.allocate(length);
-            try {
-                while (in.hasRemaining()) {
-                    if (file.read(in, offset + in.position()) < 0) {
-                        throw new IOException("the results file ends early");
-                    }
-                }
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-            return new String(in.array(), StandardCharsets.UTF_8);
-        }
-
-        private static byte[] json(ObjectMapper json, Positioned p) {
-            try {
-                return json.writeValueAsBytes(p.result());
-            } catch (JsonProcessingException e) {
-                throw new UncheckedIOException(e);
-            }
+            makeRoom();
+            expire();
         }
     }
 }

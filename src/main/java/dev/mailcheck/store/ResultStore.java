@@ -1,6 +1,7 @@
 package dev.mailcheck.store;
 
 import dev.mailcheck.verdict.CheckResult;
+import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.SortedMap;
@@ -20,6 +21,10 @@ public interface ResultStore {
     record FailedChunk(long records, String error) {
     }
 
+    /** What is left of a job that was removed: when, and why (e.g. later jobs needed its room). */
+    record Gone(Instant when, String why) {
+    }
+
     void putJob(Job job);
 
     /**
@@ -32,6 +37,11 @@ public interface ResultStore {
     boolean createJob(Job job);
 
     Optional<Job> job(String id);
+
+    /** For a job no longer kept (no {@link #job} any more), when and why it was removed; empty for an id never seen. */
+    default Optional<Gone> gone(String id) {
+        return Optional.empty();
+    }
 
     /** Stores results; storing the same position of the same job again replaces the earlier one. */
     void putResults(String jobId, List<Positioned> results);

@@ -341,7 +341,7 @@ class ApiTest {
         assertEquals("smtp", json(r).get("field").asText());
     }
 
-    /** DELETE /v1/jobs/{id} in serve: the job and its results leave the store; then it is unknown. */
+    /** DELETE /v1/jobs/{id} in serve: the job and its results leave the store; then it answers 410, saying so. */
     @Test
     void deleteErasesAJob() throws Exception {
         Api.Response checked = call("POST", "/v1/checks", Map.of(), "{\"addresses\": [\"a@good.checker.test\"]}");
@@ -349,9 +349,11 @@ class ApiTest {
         assertEquals(1, json(call("GET", "/v1/jobs/" + id + "/results", Map.of(), null)).get("results").size());
         Api.Response deleted = call("DELETE", "/v1/jobs/" + id, Map.of(), null);
         assertEquals(204, deleted.status(), deleted.body());
-        assertEquals(404, call("GET", "/v1/jobs/" + id, Map.of(), null).status());
-        assertEquals(404, call("GET", "/v1/jobs/" + id + "/results", Map.of(), null).status());
-        assertEquals(404, call("DELETE", "/v1/jobs/" + id, Map.of(), null).status());
+        Api.Response gone = call("GET", "/v1/jobs/" + id, Map.of(), null);
+        assertEquals(410, gone.status());
+        assertTrue(json(gone).get("error").asText().endsWith(": it was deleted (DELETE /v1/jobs/" + id + ")"), gone.body());
+        assertEquals(410, call("GET", "/v1/jobs/" + id + "/results", Map.of(), null).status());
+        assertEquals(410, call("DELETE", "/v1/jobs/" + id, Map.of(), null).status());
     }
 
     @Test

@@ -257,6 +257,9 @@ class S3UploadHandlerTest {
             INLINE | name,contact\\nJane,jane@good.checker.test                              | -                           | failed | its columns are: name, contact
             SPLIT  | name,contact\\nJane,jane@good.checker.test                              | -                           | failed | its columns are: name, contact
             INLINE | name,email\\nJane,jane@good.checker.test                                | Mail                        | failed | no 'Mail' column; its columns are: name, email
+            SPLIT  | Vorname;E-Mail-Adresse\\nJane;jane@good.checker.test\\nBob;bob@nullmx.checker.test | -                 | done   | accepts_mail null_mx
+            INLINE | Name;Email\\n"Doe, Jane";jane@good.checker.test                       | -                           | done   | accepts_mail
+            INLINE | Vorname;Nachname\\nJane;jane@good.checker.test                        | -                           | failed | its columns are: Vorname, Nachname
             """)
     void theAddressColumnIsNamedOrFoundOrTheJobFailsNamingTheHeaders(Mode mode, String content, String column,
                                                                       String status, String says) throws Exception {

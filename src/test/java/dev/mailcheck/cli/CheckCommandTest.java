@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.MappingIterator;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.csv.CsvMapper;
 import com.fasterxml.jackson.dataformat.csv.CsvSchema;
+import dev.mailcheck.lists.InputRecords;
 import dev.mailcheck.testbed.FakeDnsServer;
 import dev.mailcheck.testbed.FakeSmtpServer;
 import dev.mailcheck.testbed.Nsd;
@@ -26,6 +27,8 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -280,21 +283,82 @@ class CheckCommandTest {
             Name,E-Mail-Adresse,Phone |            | 0    | ann@good.checker.test
             Name,Email Address,Phone  |            | 0    | ann@good.checker.test
             Name,Contact,Phone        | contact    | 0    | ann@good.checker.test
-            Name,Contact,Phone        |            | 2    | its columns are: Name, Contact, Phone. Name the address column with --column.
+            Name,Contact,Phone        |            | 2    | its columns are: Name, Contact, Phone. Name the address column with --column, or read one address per line with --input-format lines.
             Name,E-Mail,Phone         | Email      | 2    | the CSV header has no 'Email' column; its columns are: Name, E-Mail, Phone
             """)
     void theAddressColumnIsFoundByItsNameOrTheHeadersAreNamed(String header, String column, int exit, String says)
             throws Exception {
-        Run run = check(header + "\nAnn,ann@good.checker.test,555\n",
-                column == null ? new String[] {"--format", "jsonl"} : new String[] {"--format", "jsonl", "--column", column});
+        assertOneAddressOrAMessage(check(header + "\nAnn,ann@good.checker.test,555\n", column == null
+                ? new String[] {"--format", "jsonl"} : new String[] {"--format", "jsonl", "--column", column}), exit, says);
+    }
+
+    /** Exit 0 with the one address {@code says} accepting mail, or {@code exit} with {@code says} on stderr. */
+    private static void assertOneAddressOrAMessage(Run run, int exit, String says) throws IOException {
         assertEquals(exit, run.exit(), run.stderr());
         if (exit == 0) {
-            assertEquals(says, run.jsonl().getFirst().get("address").asText());
+            assertEquals(List.of(says), run.jsonl().stream().map(r -> r.get("address").asText()).toList());
             assertEquals("accepts_mail", run.jsonl().getFirst().get("reason").asText());
         } else {
             assertTrue(run.stderr().contains(says), run.stderr());
             assertEquals("", run.stdout());
         }
+    }
+
+    /**
+     * Before: a header over 1,000 characters (61 columns) or split by ';' made every row an invalid_syntax
+     * "address", exit 0; with --input-format csv --column email the first exited 2 naming an 'email' column it listed.
+     */
+    @ParameterizedTest(name = "{0} {1}")
+    @CsvSource(delimiter = '|', textBlock = """
+            # input                  | options                           | exit | on stdout or stderr
+            61 columns, email first  |                                   | 0    | ann@good.checker.test
+            61 columns, email first  | --input-format csv --column email | 0    | ann@good.checker.test
+            semicolons               |                                   | 0    | ann@good.checker.test
+            semicolons, no address   |                                   | 2    | its columns are: Vorname, Nachname, Telefon. Name the address column
+            """)
+    void exportsAsSpreadsheetsWriteThemAreRead(String input, String options, int exit, String says) throws Exception {
+        String text = switch (input) {
+            case "61 columns, email first" -> "email," + IntStream.range(1, 61)
+                    .mapToObj(i -> "merge_field_" + i + "_last_changed").collect(Collectors.joining(","))
+                    + "\nann@good.checker.test" + ",x".repeat(60) + "\n";
+            case "semicolons" -> "Vorname;E-Mail-Adresse;Telefon\nAnn;ann@good.checker.test;555\n";
+            default -> "Vorname;Nachname;Telefon\nAnn;ann@good.checker.test;555\n";
+        };
+        List<String> args = new ArrayList<>(List.of("--format", "jsonl"));
+        if (options != null) {
+            args.addAll(List.of(options.split(" ")));
+        }
+        assertOneAddressOrAMessage(check(text, args.toArray(String[]::new)), exit, says);
+    }
+
+    /** Before: the progress bar's total counted raw lines, so a gzip list's was its compressed bytes' line breaks. */
+    @ParameterizedTest(name = "{0}, gzip {1}")
+    @CsvSource(delimiter = '|', textBlock = """
+            # input (\\n between lines)                                      | gzip  | format | records
+            a@example.com\\nb@example.com\\nc@example.com\\n                   | false | AUTO   | 3
+            a@example.com\\nb@example.com\\nc@example.com\\n                   | true  | AUTO   | 3
+            name,email\\nAnn,a@example.com\\n"Bob\\nJr",b@example.com\\n         | true  | AUTO   | 2
+            Vorname;E-Mail\\nAnn;a@example.com\\nBob;b@example.com\\n          | false | AUTO   | 2
+            name,email\\nAnn,a@example.com\\n                                | false | LINES  | 2
+            """)
+    void theProgressTotalIsTheRecordsAsTheRunReadsThem(String text, boolean gzip, InputRecords.Format format,
+            long records) throws IOException {
+        // Many records, so that gzip packs them into far fewer bytes (and line breaks) than the text has.
+        String input = text.replace("\\n", "\n");
+        String body = input.contains(",") || input.contains(";") ? input.substring(input.indexOf('\n') + 1) : input;
+        String many = input + body.repeat(9_999);
+        byte[] bytes = many.getBytes(StandardCharsets.UTF_8);
+        if (gzip) {
+            ByteArrayOutputStream packed = new ByteArrayOutputStream();
+            try (GZIPOutputStream out = new GZIPOutputStream(packed)) {
+                out.write(bytes);
+            }
+            bytes = packed.toByteArray();
+        }
+        Path file = dir.resolve(gzip ? "list.gz" : "list.txt");
+        Files.write(file, bytes);
+        long expected = format == InputRecords.Format.LINES ? many.lines().count() : records * 10_000;
+        assertEquals(expected, CheckCommand.countRecords(file, format, null));
     }
 
     /** Writing to standard output on a full disk exited 0; -o on one printed a 27-frame stack trace. */
@@ -439,14 +503,37 @@ class CheckCommandTest {
         assertEquals(!whole, run.stderr().contains("j***@good.checker.test"), run.stderr());
     }
 
+    /**
+     * Each refused up front with one line and exit 2. An unresolvable --dns name used to leak a socket and an
+     * in-flight slot per query until every check waited for its deadline; a timeout of 0 meant none at all and
+     * a negative one "failed unexpectedly". No row sends a DNS query: the names fail before any lookup.
+     */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', textBlock = """
+            # arguments                                         | says
+            check NOPE                                          | no such file
+            check --dns 127.0.0.1:99999 -                       | --dns wants HOST or HOST:PORT
+            check --dns nosuchhost.invalid -                    | --dns cannot resolve nosuchhost.invalid: names under .invalid never resolve (RFC 6761)
+            check --dns bad_name!:53 -                          | --dns wants a host name or an IP address, not bad_name!
+            check --dns 999.1.1.1 -                             | --dns wants an IP address, not 999.1.1.1
+            check --dns 127.0.0.1 --smtp --smtp-timeout connect=0 -  | the connect timeout must be from 1 ms to 10 minutes, not 0 ms
+            check --dns 127.0.0.1 --smtp --smtp-timeout rcpt=-5 -    | the rcpt timeout must be from 1 ms to 10 minutes, not -5 ms
+            check --dns 127.0.0.1 --smtp --smtp-timeout data_354=5 - | no timeout for the stage data_354; the stages are connect, greeting, ehlo, helo, starttls, mail, rcpt, data, rset, quit
+            """)
+    void unusableArgumentsExitTwoWithOneLine(String arguments, String says) throws Exception {
+        Run run = run(new byte[0], arguments.replace("NOPE", dir.resolve("nope.txt").toString()).split(" "));
+        assertEquals(2, run.exit(), run.stderr());
+        assertTrue(run.stderr().contains(says), run.stderr());
+        assertFalse(run.stderr().contains("\tat ") || run.stderr().contains("Exception"), run.stderr());
+    }
+
+    /** The help named stages the option did not take (data_354) and left out ones it did (helo, rset, quit). */
     @Test
-    void unusableArgumentsExitNonZeroWithAMessage() throws Exception {
-        Run missing = run(new byte[0], "check", dir.resolve("nope.txt").toString());
-        assertEquals(2, missing.exit());
-        assertTrue(missing.stderr().contains("no such file"), missing.stderr());
-        Run badDns = run(new byte[0], "check", "--dns", "127.0.0.1:99999", "-");
-        assertEquals(2, badDns.exit());
-        assertTrue(badDns.stderr().contains("--dns wants HOST or HOST:PORT"), badDns.stderr());
+    void theSmtpTimeoutHelpListsTheStagesItTakes() throws Exception {
+        assertEquals(dev.mailcheck.smtp.SmtpSettings.stageNames(), PipelineOptions.TIMED_STAGES);
+        Run help = run(new byte[0], "check", "--help");
+        assertTrue(help.stdout().replaceAll("\\s+", " ").contains("STAGE is one of " + dev.mailcheck.smtp.SmtpSettings.stageNames()),
+                help.stdout());
     }
 
     /**

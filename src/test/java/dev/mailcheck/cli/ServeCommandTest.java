@@ -6,8 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.mailcheck.aws.DynamoResultStore;
+import dev.mailcheck.testbed.Moto;
 import dev.mailcheck.testbed.ServeProcess;
 import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -16,21 +19,33 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.UUID;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.zip.GZIPInputStream;
+import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 
 /** `checker serve` as a process, over real HTTP on loopback. */
 class ServeCommandTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
 
     /** A server with short deadlines, for the clients that misbehave. */
     private static ServeProcess hostile;
@@ -86,22 +101,29 @@ class ServeCommandTest {
     /**
      * Clients that trickle, stall, or send what HTTP/1.1 does not allow: each gets its answer and a closed
      * connection, or only the closed connection, and a client that keeps sending cannot hold one past the
-     * deadline (1.5 s here). {@code a{N}} stands for N times {@code a}, CRLF for a line end.
+     * deadline (1.5 s here). {@code a{N}} stands for N times {@code a}, CRLF for a line end. A body whose
+     * length is not Content-Length or "chunked" alone is refused (RFC 9112 §6.1, §6.3: before, "xchunked" with a
+     * Content-Length was read by the length), and so is "chunked" beside a Content-Length; both close the connection.
      */
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', nullValues = "-", textBlock = """
-            # scenario                                   | sent at once                                                                | then a byte every 200 ms | answer
-            headers arriving a byte every 200 ms         | GET /v1/check?address=a%40good.checker.test HTTP/1.1CRLFHost: tCRLF          | X-Slow: a{1000}          | -
-            headers started, then silence                | GET /v1/check?address=a%40good.checker.test HTTP/1.1CRLFHost: tCRLF          | -                        | -
-            a body arriving a byte every 200 ms          | POST /v1/checks HTTP/1.1CRLFHost: tCRLFContent-Length: 5000CRLFCRLF{        | a{1000}                  | HTTP/1.1 408
-            a malformed chunk size                       | POST /v1/checks HTTP/1.1CRLFHost: tCRLFTransfer-Encoding: chunkedCRLFCRLFzzCRLFabcCRLF0CRLFCRLF | - | HTTP/1.1 400
-            a header block over 16 KiB                   | GET /v1/check HTTP/1.1CRLFHost: tCRLFX-Big: a{20000}CRLFCRLF                  | -                        | HTTP/1.1 431
-            a request line over 16 KiB                   | GET /v1/check?a{20000} HTTP/1.1CRLFHost: tCRLFCRLF                           | -                        | HTTP/1.0 414
-            a broken percent-escape in the query         | GET /v1/check?address=%zz HTTP/1.1CRLFHost: tCRLFCRLF                        | -                        | HTTP/1.1 400
-            a kept-alive connection with nothing more    | GET /v1/check?address=a%40good.checker.test HTTP/1.1CRLFHost: tCRLFCRLF      | -                        | HTTP/1.1 200
+            # scenario                                   | sent at once                                                                | then a byte every 200 ms | answer | closes at once
+            headers arriving a byte every 200 ms         | GET /v1/check?address=a%40good.checker.test HTTP/1.1CRLFHost: tCRLF          | X-Slow: a{1000}          | - | -
+            headers started, then silence                | GET /v1/check?address=a%40good.checker.test HTTP/1.1CRLFHost: tCRLF          | -                        | - | -
+            a body arriving a byte every 200 ms          | POST /v1/checks HTTP/1.1CRLFHost: tCRLFContent-Length: 5000CRLFCRLF{        | a{1000}                  | HTTP/1.1 408 | -
+            a malformed chunk size                       | POST /v1/checks HTTP/1.1CRLFHost: tCRLFTransfer-Encoding: chunkedCRLFCRLFzzCRLFabcCRLF0CRLFCRLF | - | HTTP/1.1 400 | -
+            a header block over 16 KiB                   | GET /v1/check HTTP/1.1CRLFHost: tCRLFX-Big: a{20000}CRLFCRLF                  | -                        | HTTP/1.1 431 | -
+            a request line over 16 KiB                   | GET /v1/check?a{20000} HTTP/1.1CRLFHost: tCRLFCRLF                           | -                        | HTTP/1.0 414 | -
+            a broken percent-escape in the query         | GET /v1/check?address=%zz HTTP/1.1CRLFHost: tCRLFCRLF                        | -                        | HTTP/1.1 400 | -
+            a kept-alive connection with nothing more    | GET /v1/check?address=a%40good.checker.test HTTP/1.1CRLFHost: tCRLFCRLF      | -                        | HTTP/1.1 200 | false
+            Transfer-Encoding: xchunked, Content-Length | POST /v1/checks HTTP/1.1CRLFHost: tCRLFTransfer-Encoding: xchunkedCRLFContent-Length: 17CRLFCRLF{"addresses": []} | - | HTTP/1.1 400 | true
+            Transfer-Encoding: xchunked alone           | POST /v1/checks HTTP/1.1CRLFHost: tCRLFTransfer-Encoding: xchunkedCRLFCRLF{"addresses": []} | - | HTTP/1.1 400 | true
+            Transfer-Encoding: gzip, chunked            | POST /v1/checks HTTP/1.1CRLFHost: tCRLFTransfer-Encoding: gzip, chunkedCRLFCRLF11CRLF{"addresses": []}CRLF0CRLFCRLF | - | HTTP/1.1 400 | true
+            Transfer-Encoding: chunked, Content-Length  | POST /v1/checks HTTP/1.1CRLFHost: tCRLFTransfer-Encoding: chunkedCRLFContent-Length: 5CRLFCRLF11CRLF{"addresses": []}CRLF0CRLFCRLF | - | HTTP/1.1 400 | true
+            Transfer-Encoding: chunked alone            | POST /v1/checks HTTP/1.1CRLFHost: tCRLFTransfer-Encoding: chunkedCRLFCRLF11CRLF{"addresses": []}CRLF0CRLFCRLF | - | HTTP/1.1 200 | false
             """)
     void hostileClientsAreAnsweredOrClosedAndNeverHeldPastTheDeadline(String scenario, String sent, String trickled,
-                                                                       String answer) throws Exception {
+                                                                       String answer, Boolean closes) throws Exception {
         try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), hostile.base().getPort())) {
             socket.setSoTimeout(60_000); // a guard against a hang, far past the deadline
             socket.getOutputStream().write(raw(sent));
@@ -115,12 +137,17 @@ class ServeCommandTest {
                     // the server closed the connection, as it should
                 }
             });
+            long start = System.nanoTime();
             String received = new String(socket.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
             trickle.join();
             if (answer == null) {
                 assertEquals("", received);
             } else {
                 assertTrue(received.startsWith(answer), received);
+            }
+            if (closes != null) {
+                // At once: well before the 1.5 s deadline that closes a kept-alive connection left idle.
+                assertEquals(closes, System.nanoTime() - start < 1_000_000_000L, received);
             }
         }
     }
@@ -204,6 +231,201 @@ class ServeCommandTest {
         }
     }
 
+    /**
+     * {@code serve} restarted on its data directory, after a stop or a {@code kill -9}: a finished job answers
+     * as before, with its results; a job under way at the kill ends {@code failed}, saying the server stopped.
+     */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', textBlock = """
+            # scenario                     | kill -9
+            stopped (SIGTERM), restarted   | false
+            killed (SIGKILL), restarted    | true
+            """)
+    void jobsOutliveARestartAndOneCutOffEndsFailed(String scenario, boolean kill, @TempDir Path data) throws Exception {
+        String dir = data.toString();
+        String finished;
+        String cutOff = null;
+        JsonNode before;
+        String resultsBefore;
+        ServeProcess serve = ServeProcess.start("--data-dir", dir);
+        try {
+            finished = post(serve, "a@good.checker.test\nb@nullmx.checker.test\nnot an address\n");
+            before = awaitEnd(serve, finished);
+            resultsBefore = get(serve, "/v1/jobs/" + finished + "/results").body();
+            if (kill) {
+                // Distinct domains, each a lookup of its own: far longer to check than the kill takes.
+                StringBuilder list = new StringBuilder();
+                for (int i = 0; i < 200_000; i++) {
+                    list.append("u@d").append(i).append(".checker.test\n");
+                }
+                cutOff = post(serve, list.toString());
+                long deadline = System.nanoTime() + 60_000_000_000L; // a guard against a hang, not a timing
+                while (!JSON.readTree(get(serve, "/v1/jobs/" + cutOff).body()).get("status").asText().equals("running")
+                        && System.nanoTime() < deadline) {
+                    Thread.sleep(20);
+                }
+                serve.kill();
+            }
+        } finally {
+            serve.close();
+        }
+        try (ServeProcess again = ServeProcess.start("--data-dir", dir)) {
+            HttpResponse<String> job = get(again, "/v1/jobs/" + finished);
+            assertEquals(200, job.statusCode(), job.body());
+            assertEquals(before, JSON.readTree(job.body()));
+            assertEquals(resultsBefore, get(again, "/v1/jobs/" + finished + "/results").body());
+            if (cutOff != null) {
+                JsonNode failed = JSON.readTree(get(again, "/v1/jobs/" + cutOff).body());
+                assertEquals(List.of("failed", "the server stopped before this job ended"),
+                        List.of(failed.get("status").asText(), failed.get("error").asText()), failed::toString);
+                JsonNode page = JSON.readTree(get(again, "/v1/jobs/" + cutOff + "/results").body());
+                assertEquals(Math.min(100, failed.get("total").asLong()), page.get("results").size(), failed::toString);
+            }
+        }
+    }
+
+    /**
+     * A job removed to make room for a later, larger one answers 410 with when and why, also after a restart;
+     * an id never seen stays 404. Before: both answered {@code 404 no job}.
+     */
+    @Test
+    void aJobRemovedForALargerOneAnswers410AndAnUnknownOne404(@TempDir Path data) throws Exception {
+        String[] options = {"--data-dir", data.toString(), "--kept-jobs", "2", "--kept-results", "10"};
+        String small;
+        try (ServeProcess serve = ServeProcess.start(options)) {
+            small = post(serve, "a@good.checker.test\nb@good.checker.test\n");
+            awaitEnd(serve, small);
+            StringBuilder large = new StringBuilder();
+            for (int i = 0; i < 20; i++) {
+                large.append("u").append(i).append("@good.checker.test\n");
+            }
+            awaitEnd(serve, post(serve, large.toString()));
+            assertGone(serve, small);
+        }
+        try (ServeProcess again = ServeProcess.start(options)) {
+            assertGone(again, small);
+            assertEquals(404, get(again, "/v1/jobs/local-00000000-0000-0000-0000-000000000000").statusCode());
+        }
+    }
+
+    private static void assertGone(ServeProcess serve, String id) throws Exception {
+        for (String path : List.of("/v1/jobs/" + id, "/v1/jobs/" + id + "/results")) {
+            HttpResponse<String> gone = get(serve, path);
+            assertEquals(410, gone.statusCode(), gone.body());
+            String error = JSON.readTree(gone.body()).get("error").asText();
+            assertTrue(error.matches("job " + id + " was removed at \\d{4}-.*: this server keeps the results of at most 2"
+                    + " finished jobs and 10 results in all .*"), error);
+        }
+    }
+
+    private static String post(ServeProcess serve, String list) throws Exception {
+        HttpResponse<String> accepted = HTTP.send(HttpRequest.newBuilder(serve.resolve("/v1/jobs"))
+                .header("content-type", "text/plain").POST(HttpRequest.BodyPublishers.ofString(list)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(202, accepted.statusCode(), accepted.body());
+        return JSON.readTree(accepted.body()).get("id").asText();
+    }
+
+    private static HttpResponse<String> get(ServeProcess serve, String path) throws Exception {
+        return HTTP.send(HttpRequest.newBuilder(serve.resolve(path)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** The job once it has ended; a minute's guard against a hang. */
+    private static JsonNode awaitEnd(ServeProcess serve, String id) throws Exception {
+        long deadline = System.nanoTime() + 60_000_000_000L;
+        JsonNode job;
+        do {
+            Thread.sleep(50);
+            job = JSON.readTree(get(serve, "/v1/jobs/" + id).body());
+        } while (List.of("queued", "running").contains(job.get("status").asText()) && System.nanoTime() < deadline);
+        return job;
+    }
+
+    /**
+     * Bodies as clients send them: gzip unpacked whether declared or sent as plain text (before: a 2 MB gzip
+     * list became 2 {@code invalid_syntax} records, done), what it unpacks to bounded, codings not understood
+     * refused. {@code list} is the two-address list below; {@code bomb} is 100 MB of line ends, gzipped.
+     */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', nullValues = "-", textBlock = """
+            # scenario                                     | body     | gzip | content-encoding | status
+            a gzip list declared as Content-Encoding: gzip | list     | true | gzip             | 202
+            a gzip list sent as text/plain, undeclared     | list     | true | -                | 202
+            the list as it is                              | list     | false| -                | 202
+            a gzip bomb (100 MB of line ends)              | bomb     | true | gzip             | 413
+            a gzip list cut short                          | cut      | true | gzip             | 400
+            a coding not understood                        | list     | false| br               | 415
+            """)
+    void gzipBodiesAreUnpackedWithinTheLimit(String scenario, String body, boolean gzip, String encoding, int status)
+            throws Exception {
+        List<String> lines = List.of("a@good.checker.test", "b@nullmx.checker.test");
+        byte[] text = body.equals("bomb") ? new byte[100 << 20] : String.join("\n", lines).getBytes(StandardCharsets.UTF_8);
+        if (body.equals("bomb")) {
+            Arrays.fill(text, (byte) '\n');
+        }
+        byte[] sent = gzip ? gzipped(text) : text;
+        if (body.equals("cut")) {
+            sent = Arrays.copyOf(sent, sent.length - 12);
+        }
+        HttpRequest.Builder post = HttpRequest.newBuilder(hostile.resolve("/v1/jobs")).header("content-type", "text/plain")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(sent));
+        if (encoding != null) {
+            post.header("content-encoding", encoding);
+        }
+        HttpResponse<String> answer = HTTP.send(post.build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(status, answer.statusCode(), answer.body());
+        if (status == 202) {
+            String id = JSON.readTree(answer.body()).get("id").asText();
+            JsonNode job = awaitEnd(hostile, id);
+            assertEquals(List.of("done", 2L), List.of(job.get("status").asText(), job.get("total").asLong()), job::toString);
+            List<String> addresses = new ArrayList<>();
+            for (JsonNode r : JSON.readTree(get(hostile, "/v1/jobs/" + id + "/results").body()).get("results")) {
+                addresses.add(r.get("address").asText());
+            }
+            assertEquals(lines, addresses);
+        }
+    }
+
+    private static byte[] gzipped(byte[] bytes) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (GZIPOutputStream zip = new GZIPOutputStream(out)) {
+            zip.write(bytes);
+        }
+        return out.toByteArray();
+    }
+
+    /**
+     * {@code serve} with DynamoDB keeps results as long as the Lambda functions do: RESULT_RETENTION_DAYS, read
+     * in one place (before: 30 days, whatever it said).
+     */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', textBlock = """
+            # scenario                       | RESULT_RETENTION_DAYS | days kept
+            not set: the default             | ''                    | 30
+            set to 2                         | 2                     | 2
+            """)
+    void withDynamoDbResultsAreKeptForTheRetentionDays(String scenario, String retention, int days) throws Exception {
+        String table = "serve-retention-" + UUID.randomUUID();
+        Moto.shared().dynamo().createTable(DynamoResultStore.tableDefinition(table));
+        Map<String, String> env = new HashMap<>(Moto.shared().environment());
+        env.put("TABLE_NAME", table);
+        env.put("RESULT_RETENTION_DAYS", retention);
+        try (ServeProcess serve = ServeProcess.start(env)) {
+            HttpResponse<String> checked = HTTP.send(HttpRequest.newBuilder(serve.resolve("/v1/checks"))
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"addresses\": [\"a@good.checker.test\"]}")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, checked.statusCode(), checked.body());
+            String id = JSON.readTree(checked.body()).get("job_id").asText();
+            Map<String, AttributeValue> item = Moto.shared().dynamo().getItem(b -> b.tableName(table).key(Map.of(
+                    "pk", AttributeValue.fromS("JOB#" + id), "sk", AttributeValue.fromS("JOB")))).item();
+            long expires = Long.parseLong(item.get("expires_at").n());
+            long updated = Instant.parse(item.get("updated").s()).getEpochSecond();
+            assertEquals(Duration.ofDays(days).toSeconds(), expires - updated, item::toString);
+        } finally {
+            Moto.shared().dynamo().deleteTable(b -> b.tableName(table));
+        }
+    }
+
     @Test
     void aPortInUseIsOneLineAndExitCode2() throws Exception {
         try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
@@ -213,6 +435,19 @@ class ServeCommandTest {
                     + ": Address already in use")::equals), ended.stderr());
             assertFalse(ended.stderr().contains("\tat ") || ended.stderr().contains("Exception"), ended.stderr());
         }
+    }
+
+    /** Refused before listening, as `check` refuses them: an unresolvable resolver, a timeout of 0. */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', textBlock = """
+            --dns nosuchhost.invalid                 | --dns cannot resolve nosuchhost.invalid: names under .invalid never resolve (RFC 6761)
+            --dns 127.0.0.1 --smtp --smtp-timeout connect=0 | the connect timeout must be from 1 ms to 10 minutes, not 0 ms
+            """)
+    void unusableOptionsAreOneLineAndExitCode2(String options, String says) {
+        ServeProcess.Ended ended = ServeProcess.runToExit(options.split(" "));
+        assertEquals(2, ended.exitCode(), ended.stderr());
+        assertTrue(ended.stderr().contains(says), ended.stderr());
+        assertFalse(ended.stderr().contains("\tat ") || ended.stderr().contains("Exception"), ended.stderr());
     }
 
     private static byte[] raw(String spec) {

@@ -151,6 +151,48 @@ class MxResolverFaultTest {
         }
     }
 
+    /**
+     * A truncated UDP answer sends the query over TCP, where the server drips the answer: dnsjava's TCP client
+     * let each byte extend the wait (a 5 s budget became 11–49 s, the result still saying 5000 ms). The lookup's
+     * budget holds for the whole of it, TCP included, and the connection is closed when it runs out.
+     */
+    @ParameterizedTest(name = "a byte every {0} ms")
+    @CsvSource({"100", "300"})
+    void aDrippedTcpAnswerEndsWithinTheLookupsBudget(long perByteMs) throws Exception {
+        try (FakeDnsServer server = new FakeDnsServer((q, t) -> t == Transport.UDP ? truncated(q) : AUTHORITATIVE.answer(q, t))
+                .dripTcp(Duration.ofMillis(perByteMs));
+             MxResolver resolver = new MxResolver(List.of(server.address()), TIMEOUT, 16, true)) {
+            long started = System.nanoTime();
+            MailDomain md = resolver.resolve("ok.fault.test").get(60, TimeUnit.SECONDS);
+            long elapsed = Duration.ofNanos(System.nanoTime() - started).toMillis();
+            assertEquals(Reason.DNS_FAILURE, md.reason(), md::detail);
+            assertTrue(md.detail().contains("no answer within " + TIMEOUT.toMillis() + " ms"), md.detail());
+            assertTrue(elapsed < TIMEOUT.toMillis() + 500, elapsed + " ms");
+            assertTrue(server.queries().contains(new Query(Transport.TCP, name("ok.fault.test"), Type.MX)));
+        }
+    }
+
+    /**
+     * A server address that fails at send (here one never resolved, which throws an unchecked exception there,
+     * with no traffic at all) used to keep each query's socket and in-flight slot: after --max-in-flight
+     * lookups every later one waited for ever. Every lookup ends as an unknown, and none is left waiting.
+     */
+    @ParameterizedTest(name = "{0} lookups, {1} in flight")
+    @CsvSource({"1, 1", "10, 2", "50, 8"})
+    void aServerAddressThatFailsAtSendFreesEverySlot(int lookups, int inFlight) throws Exception {
+        java.net.InetSocketAddress unresolved = java.net.InetSocketAddress.createUnresolved("nosuchhost.invalid", 53);
+        try (MxResolver resolver = new MxResolver(List.of(unresolved), TIMEOUT, inFlight, true)) {
+            long started = System.nanoTime();
+            List<CompletableFuture<MailDomain>> all = IntStream.range(0, lookups)
+                    .mapToObj(i -> resolver.resolve("d" + i + ".fault.test")).toList();
+            for (CompletableFuture<MailDomain> f : all) {
+                MailDomain md = f.get(10, TimeUnit.SECONDS);
+                assertEquals(Reason.DNS_FAILURE, md.reason(), md::detail);
+            }
+            assertTrue(Duration.ofNanos(System.nanoTime() - started).toMillis() < 2_000, "failures at send are immediate");
+        }
+    }
+
     @Test
     void aLostAnswerIsAskedForAgain() throws Exception {
         AtomicInteger mxQueries = new AtomicInteger();

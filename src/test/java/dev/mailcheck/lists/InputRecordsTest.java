@@ -13,7 +13,11 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 import java.util.zip.GZIPOutputStream;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -123,5 +127,115 @@ class InputRecordsTest {
         assertEquals(line, e.line());
         assertTrue(e.getMessage().startsWith("line " + line + ": ") && e.getMessage().contains(message), e.getMessage());
         assertFalse(records.hasNext(), "nothing after the break");
+    }
+
+    /**
+     * A marketing export's header: {@code email} at {@code emailAt} among {@code columns} columns named as
+     * newsletter tools name them, joined by {@code separator}.
+     */
+    private static String exportHeader(int columns, int emailAt, String separator) {
+        return IntStream.range(0, columns).mapToObj(i -> i == emailAt ? "email" : i % 3 == 0 ? "\"custom field " + i
+                + (i % 2 == 0 ? ", opt-in\"" : "\"") : "merge_field_" + i + "_last_changed_utc").collect(Collectors.joining(separator));
+    }
+
+    private static String exportRow(int columns, int emailAt, String address, String separator) {
+        return IntStream.range(0, columns).mapToObj(i -> i == emailAt ? address : "v" + i)
+                .collect(Collectors.joining(separator));
+    }
+
+    /** Before: a first line over 1,000 characters was dropped as a header, so every row became an invalid "address". */
+    @ParameterizedTest(name = "{0} columns, email at {1}, {2}, --column {3}")
+    @CsvSource(delimiter = '|', textBlock = """
+            # columns | email at | format | --column
+            61        | 0        | AUTO   |
+            61        | 0        | CSV    | email
+            61        | 0        | AUTO   | email
+            300       | 150      | AUTO   |
+            800       | 799      | CSV    |
+            20000     | 12345    | AUTO   |
+            """)
+    void aLongCsvHeaderIsStillAHeader(int columns, int emailAt, InputRecords.Format format, String column)
+            throws IOException {
+        String header = exportHeader(columns, emailAt, ",");
+        assertTrue(header.length() > InputRecords.MAX_LINE_CHARS && header.length() < InputRecords.MAX_HEADER_CHARS,
+                () -> "header of " + header.length());
+        String csv = header + "\r\n" + exportRow(columns, emailAt, "a@example.com", ",") + "\r\n"
+                + exportRow(columns, emailAt, "b@example.com", ",") + "\r\n";
+        assertEquals(List.of("a@example.com", "b@example.com"),
+                values(records(csv.getBytes(StandardCharsets.UTF_8), format, column)));
+    }
+
+    /** A first line too long to read as a header is never read as addresses when it looks like a header or CSV is asked for. */
+    @ParameterizedTest(name = "{0} as {1}")
+    @CsvSource(delimiter = '|', textBlock = """
+            # first line                         | format | what happens
+            a header of over 1 MiB               | AUTO   | fails
+            a header of over 1 MiB               | CSV    | fails
+            a line of over 1 MiB without cells   | CSV    | fails
+            a line of over 1 MiB without cells   | AUTO   | one over-long record, then the lines
+            a header of over 1 MiB               | LINES  | one over-long record, then the lines
+            a 5,000-character header             | LINES  | one over-long record, then the lines
+            """)
+    void aFirstLineBeyondTheHeaderLimitFailsRatherThanTurnIntoLines(String first, InputRecords.Format format,
+            String outcome) throws IOException {
+        String line = first.startsWith("a header of over") ? exportHeader(40_000, 0, ",")
+                : first.startsWith("a 5,000") ? exportHeader(200, 0, ";").substring(0, 5000) : "x".repeat(InputRecords.MAX_HEADER_CHARS + 1);
+        byte[] bytes = (line + "\nb@example.com\n").getBytes(StandardCharsets.UTF_8);
+        if (outcome.equals("fails")) {
+            InputRecords.NoAddressColumn e = assertThrows(InputRecords.NoAddressColumn.class, () -> records(bytes, format, null));
+            assertTrue(e.getMessage().contains(String.format(Locale.ROOT, "%,d characters long", line.length())),
+                    e.getMessage());
+        } else {
+            List<InputRecords.Input> read = new ArrayList<>();
+            records(bytes, format, null).forEachRemaining(read::add);
+            assertEquals(2, read.size());
+            assertEquals(line.substring(0, InputRecords.MAX_LINE_CHARS), read.getFirst().value());
+            assertTrue(read.getFirst().error().startsWith(String.format(Locale.ROOT, "This line is %,d characters",
+                    line.length())), read.getFirst().error());
+            assertEquals(new InputRecords.Input("b@example.com", null), read.get(1));
+        }
+    }
+
+    /** Before: a header split by anything but ',' was one cell, so every row became an invalid "address", exit 0. */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '!', textBlock = """
+            # case                                  ! CSV text (\\n between lines, \\t a tab)                                                  ! addresses read
+            German Excel: semicolons                ! Vorname;E-Mail-Adresse\\nJörg;jörg@example.com\\nAnna;anna@example.com                   ! jörg@example.com;anna@example.com
+            semicolons, quoted cells with , and |   ! "Nom, prénom";Courriel;Note\\n"Doe, Jane";jane@example.com;"a|b"\\nX;x@example.com;"1,5"   ! jane@example.com;x@example.com
+            semicolons, a quoted ; in a cell        ! Name;Email\\n"Doe; Jane";jane@example.com                                                  ! jane@example.com
+            tabs (spreadsheet text export)          ! First Name\\tEmail Address\\tCity\\nJane\\tjane@example.com\\tKöln                          ! jane@example.com
+            pipes                                   ! id|email|name\\n1|jane@example.com|Jane\\n2|joe@example.com|Joe                            ! jane@example.com;joe@example.com
+            commas, quoted cells with ; and tab     ! name,email,note\\n"Doe; Jane",jane@example.com,"a\\tb|c"                                   ! jane@example.com
+            a header cell with ; in comma CSV       ! "id;ref",email\\n"1;2",jane@example.com                                                    ! jane@example.com
+            one column                              ! email\\njane@example.com                                                                  ! jane@example.com
+            """)
+    void theSeparatorIsFoundFromTheHeader(String name, String text, String expected) throws IOException {
+        byte[] bytes = text.replace("\\n", "\n").replace("\\t", "\t").getBytes(StandardCharsets.UTF_8);
+        assertEquals(Arrays.asList(expected.split(";")), values(records(bytes, InputRecords.Format.AUTO, null)));
+    }
+
+    /** A header split by any separator but naming no address column fails naming its columns, as with commas. */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '!', textBlock = """
+            # header                        ! --column ! headers found
+            Vorname;Nachname;Telefon        !          ! Vorname|Nachname|Telefon
+            Vorname;E-Mail-Adresse          ! Mail     ! Vorname|E-Mail-Adresse
+            name\\tphone                    !          ! name|phone
+            id|name                         !          ! id|name
+            """)
+    void aHeaderWithAnySeparatorButNoAddressColumnNamesItsHeaders(String header, String column, String headers) {
+        byte[] csv = (header.replace("\\t", "\t") + "\nx;jane@example.com\n").getBytes(StandardCharsets.UTF_8);
+        InputRecords.NoAddressColumn e = assertThrows(InputRecords.NoAddressColumn.class,
+                () -> records(csv, InputRecords.Format.AUTO, column));
+        assertEquals(Arrays.asList(headers.split("\\|")), e.headers());
+    }
+
+    /** A row's missing address cell is reported with the row as written, in its own separator. */
+    @Test
+    void aRowWithoutTheAddressCellIsShownWithItsSeparator() throws IOException {
+        byte[] csv = "Vorname;Nachname;E-Mail\nJane;Doe\n".getBytes(StandardCharsets.UTF_8);
+        InputRecords.Input only = records(csv, InputRecords.Format.AUTO, null).next();
+        assertEquals("Jane;Doe", only.value());
+        assertTrue(only.error().contains("'E-Mail' column"), only.error());
     }
 }

@@ -2,7 +2,6 @@ package dev.mailcheck.pipeline;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import dev.mailcheck.Reason;
 import dev.mailcheck.Verdict;
 import dev.mailcheck.dns.MxResolver;
 import dev.mailcheck.smtp.SmtpProber;
@@ -39,13 +38,13 @@ class CheckerDeadlineTest {
 
     @ParameterizedTest(name = "{0} -> {1}")
     @CsvSource(delimiter = '|', textBlock = """
-            # where the check is when the deadline passes            | reason           | addresses
-            DNS: the resolver never answers                          | DNS_FAILURE      | 1
-            SMTP: the mail host never greets                         | SMTP_UNREACHABLE | 1
-            SMTP: 30 addresses, one session that never ends          | SMTP_UNREACHABLE | 30
+            # where the check is when the deadline passes            | reasons                        | addresses
+            DNS: the resolver never answers                          | DNS_FAILURE                    | 1
+            SMTP: the mail host never greets                         | SMTP_UNREACHABLE               | 1
+            SMTP: 30 addresses, one session that never ends          | SMTP_UNREACHABLE UNVERIFIABLE  | 30
             """)
     @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
-    void aCheckPastItsDeadlineIsAnUnknownThatSaysSo(String where, Reason reason, int addresses) {
+    void aCheckPastItsDeadlineIsAnUnknownThatSaysSo(String where, String reasons, int addresses) {
         boolean dnsSilent = where.startsWith("DNS");
         try (FakeDnsServer dns = new FakeDnsServer(dnsSilent ? (q, t) -> null : FakeDnsServer.zone(ZONE));
              FakeSmtpServer tarpit = new FakeSmtpServer(c -> Thread.sleep(LONG.toMillis()));
@@ -57,7 +56,8 @@ class CheckerDeadlineTest {
                     .mapToObj(i -> checker.check("user" + i + "@tarpit.deadline.test")).toList();
             for (CompletableFuture<CheckResult> f : all) {
                 CheckResult r = f.join();
-                assertEquals(reason, r.reason(), r::detail);
+                // Those the session was asking about had no answer; those queued behind it were never tried.
+                assertTrue(List.of(reasons.split(" ")).contains(r.reason().name()), r::detail);
                 assertEquals(Verdict.UNKNOWN, r.verdict());
                 assertTrue(r.detail().contains("the check's deadline of " + DEADLINE.toSeconds() + " s"), r.detail());
             }

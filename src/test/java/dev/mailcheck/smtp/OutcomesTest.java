@@ -22,6 +22,8 @@ class OutcomesTest {
             unsafe local part      | UNVERIFIABLE       | -       | The local part contains < or >, which the prober never puts in an SMTP command.
             no public host         | MX_PRIVATE_ADDRESS | -       | mx.example.test resolves to 127.0.0.1 (loopback)
             every host dead        | SMTP_UNREACHABLE   | CONNECT | Every MX host of example.test failed earlier in this run (timeout or refused connection); not tried again.
+            every host dead, one broke the protocol | SMTP_PROTOCOL_ERROR | CONNECT | Every MX host of example.test failed earlier in this run; the host broke the protocol earlier in this run: The session with mx.example.test broke off at rcpt: ProtocolException (reply line longer than 2048 octets); not tried again.
+            not tried by the deadline | UNVERIFIABLE    | -       | Not tried: the request's time ran out (the check's deadline of 25 s) before this address's turn; nothing was learnt about the mailbox or its host. Check again later.
             deadline               | SMTP_UNREACHABLE   | -       | No answer from the SMTP stage within the check's deadline of 15 s (a slow mail host, or a long wait for a free connection); check again later.
             failed unexpectedly    | SMTP_PROTOCOL_ERROR | -      | The SMTP stage failed unexpectedly: OutOfMemoryError; nothing was learnt about the mailbox.
             failed, nothing thrown | SMTP_PROTOCOL_ERROR | -      | The SMTP stage failed unexpectedly; nothing was learnt about the mailbox.
@@ -30,7 +32,10 @@ class OutcomesTest {
         SmtpOutcome o = switch (situation) {
             case "unsafe local part" -> Outcomes.unsafeLocalPart();
             case "no public host" -> Outcomes.noPublicHost("mx.example.test resolves to 127.0.0.1 (loopback)");
-            case "every host dead" -> Outcomes.everyHostDead("example.test");
+            case "every host dead" -> Outcomes.everyHostDead("example.test", null);
+            case "every host dead, one broke the protocol" -> Outcomes.everyHostDead("example.test", "The session with"
+                    + " mx.example.test broke off at rcpt: ProtocolException (reply line longer than 2048 octets)");
+            case "not tried by the deadline" -> Outcomes.notTried("25 s");
             case "deadline" -> Outcomes.noAnswerBefore("15 s");
             case "failed unexpectedly" -> Outcomes.failedUnexpectedly(new OutOfMemoryError("a defect"));
             case "failed, nothing thrown" -> Outcomes.failedUnexpectedly(null);

@@ -21,6 +21,7 @@ import java.util.stream.IntStream;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -137,7 +138,16 @@ class SmtpProberFaultTest {
                     c.send("this is not a TLS record\r\n");
                 }), false, Reason.ACCEPT_ALL, Stage.RCPT),
                 new Fault("TLS handshake never answered", startTls(c -> Thread.sleep(STALL)), false,
-                        Reason.ACCEPT_ALL, Stage.RCPT));
+                        Reason.ACCEPT_ALL, Stage.RCPT),
+                // Each byte came within the per-read timeout, which used to be all the handshake had: it ran for
+                // as long as the server dripped (15 minutes, the check's deadline, in the report).
+                new Fault("TLS handshake dripped a byte at a time", startTls(c -> {
+                    c.send("\u0016\u0003\u0003\u0040\u0000"); // a handshake record of 16 KiB is coming...
+                    for (long end = System.nanoTime() + STALL.toNanos(); System.nanoTime() < end; ) {
+                        c.send("x"); // ...one byte every 200 ms
+                        Thread.sleep(200);
+                    }
+                }), false, Reason.ACCEPT_ALL, Stage.RCPT));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -182,6 +192,93 @@ class SmtpProberFaultTest {
                 c.send(verb.equals("EHLO") ? EHLO_STARTTLS : ordinary(verb));
             }
         };
+    }
+
+    /**
+     * A server that sends more replies than it was sent commands: each reply used to be credited to the next
+     * command in order, so user2 was shown another address's reply and an RCPT reply passed for DATA's. Every
+     * address of the transaction ends as a protocol error instead; and the client sends nothing once the
+     * server has sent a 354, whatever it was meant for (message data would follow it).
+     */
+    @ParameterizedTest(name = "{0}, pipelining {1}")
+    @CsvSource(delimiter = '|', textBlock = """
+            # extra reply            | pipelining | after
+            354 after each RCPT reply | true      | RCPT
+            354 after each RCPT reply | false     | RCPT
+            354 after MAIL            | true      | MAIL
+            354 after MAIL            | false     | MAIL
+            250 after each RCPT reply | true      | RCPT
+            250 after each RCPT reply | false     | RCPT
+            """)
+    void aReplyNoCommandWaitsForEndsTheTransaction(String extra, boolean pipelining, String after) {
+        String reply = extra.substring(0, 3) + " 2.0.0 extra\r\n";
+        List<Integer> receivedAt354 = new java.util.concurrent.CopyOnWriteArrayList<>();
+        AtomicInteger lines = new AtomicInteger();
+        Run run = probe(c -> {
+            c.send("220 fake\r\n");
+            String line;
+            while ((line = c.readLine()) != null) {
+                lines.incrementAndGet();
+                String verb = line.split("[ :]", 2)[0];
+                String answer = verb.equals("EHLO") && pipelining ? "250-fake.test\r\n250 PIPELINING\r\n" : ordinary(verb);
+                if (verb.equals(after)) {
+                    answer += reply;
+                }
+                if (answer.contains("354 ") && receivedAt354.isEmpty()) {
+                    receivedAt354.add(lines.get());
+                }
+                c.send(answer);
+            }
+        }, true, 3);
+        assertEquals(List.of(Reason.SMTP_PROTOCOL_ERROR), run.outcomes.stream().map(SmtpOutcome::reason).distinct().toList(),
+                () -> run.outcomes.stream().map(SmtpOutcome::detail).toList().toString());
+        assertTrue(run.first().detail().contains("more replies than commands")
+                || run.first().detail().contains("which no command sent waits for"), run.first().detail());
+        List<String> received = run.server.received();
+        if (!receivedAt354.isEmpty()) {
+            // Only what was already on its way in the same pipelined write may follow the first 354.
+            List<String> later = received.subList(receivedAt354.getFirst(), received.size());
+            assertTrue(later.stream().allMatch(l -> l.startsWith("RCPT TO:")), "sent after a 354: " + later);
+        }
+        assertTrue(received.stream().noneMatch(l -> l.equals("DATA") || l.equals(".")), received.toString());
+    }
+
+    /**
+     * After a host broke the protocol (not a timeout, not a refused connection) it is skipped for a while, and
+     * the addresses that come to it later say what it did rather than that it never answered.
+     */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', textBlock = """
+            # what the host did at the first RCPT       | said later
+            a line of 10 MB                            | reply line longer than
+            a reset                                    | Connection reset
+            an unfinished reply, then closed           | connection closed in mid-reply
+            """)
+    void aHostThatBrokeTheProtocolSaysSoLater(String fault, String said) {
+        FakeSmtpServer server = new FakeSmtpServer(c -> {
+            c.send("220 fake\r\n");
+            String line;
+            while ((line = c.readLine()) != null && !line.startsWith("RCPT")) {
+                c.send(ordinary(line.split("[ :]", 2)[0]));
+            }
+            switch (fault.split(" ")[1]) {
+                case "line" -> c.send("250 " + "x".repeat(10_000_000) + "\r\n");
+                case "reset" -> c.reset();
+                default -> c.send("250-2.1.5 Ok\r\n250");
+            }
+        });
+        SmtpSettings settings = new SmtpSettings("prober.test", "", server.port(), false, true, true, null,
+                Map.of(Stage.GREETING, STAGE, Stage.EHLO, STAGE, Stage.MAIL, STAGE, Stage.RCPT, STAGE),
+                50, 2, 8, 8, Duration.ZERO);
+        try (server; SmtpProber prober = new SmtpProber(settings)) {
+            SmtpOutcome first = prober.probe(address("user1@fault.test"), DOMAIN).join();
+            assertEquals(Reason.SMTP_PROTOCOL_ERROR, first.reason(), first::detail);
+            SmtpOutcome later = prober.probe(address("user2@fault.test"), DOMAIN).join();
+            assertEquals(Reason.SMTP_PROTOCOL_ERROR, later.reason(), later::detail);
+            assertTrue(later.detail().contains("the host broke the protocol earlier in this run: ")
+                    && later.detail().contains(said), later.detail());
+            assertEquals(1, server.connections(), "the host is not dialled again");
+        }
     }
 
     @Test

@@ -26,9 +26,31 @@ class SmtpSettingsTest {
                 : List.of(Stage.CONNECT, Stage.GREETING, Stage.EHLO, Stage.MAIL, Stage.RCPT);
         Duration total = path.stream().map(within::timeout).reduce(Duration.ZERO, Duration::plus);
         assertTrue(total.compareTo(budget.dividedBy(2)) <= 0, total + " for one MX address");
-        for (Stage s : Stage.values()) {
+        for (Stage s : SmtpSettings.TIMED_STAGES) {
             assertTrue(within.timeout(s).compareTo(given.timeout(s)) <= 0, s + " got more time");
         }
         assertEquals(Duration.ZERO, within.linger());
+    }
+
+    /** 0 meant no connect timeout at all, a negative one "failed unexpectedly" later: both are refused up front. */
+    @ParameterizedTest(name = "{0}={1} ms")
+    @CsvSource(delimiter = '|', nullValues = "-", textBlock = """
+            # stage  | ms      | refused because
+            CONNECT  | 0       | the connect timeout must be from 1 ms to 10 minutes, not 0 ms
+            CONNECT  | -5      | the connect timeout must be from 1 ms to 10 minutes, not -5 ms
+            RCPT     | 600001  | the rcpt timeout must be from 1 ms to 10 minutes, not 600001 ms
+            DATA_354 | 1000    | no timeout for the stage data_354; the stages are connect, greeting, ehlo, helo, starttls, mail, rcpt, data, rset, quit
+            RCPT     | 1       | -
+            QUIT     | 600000  | -
+            """)
+    void timeoutsArePositiveBoundedAndForRealStages(Stage stage, long ms, String refused) {
+        Runnable build = () -> new SmtpSettings("prober.test", "", 25, false, true, false, null,
+                Map.of(stage, Duration.ofMillis(ms)), 50, 2, 64, 8, Duration.ofMillis(250));
+        if (refused == null) {
+            build.run();
+        } else {
+            assertEquals(refused, org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                    build::run).getMessage());
+        }
     }
 }

@@ -1,14 +1,23 @@
 package dev.mailcheck.store;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.mailcheck.dns.MxResolver;
 import dev.mailcheck.pipeline.Checker;
 import dev.mailcheck.verdict.CheckResult;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.lang.management.ManagementFactory;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.time.Instant;
@@ -21,10 +30,14 @@ import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
-/** Jobs and results of `checker serve` without DynamoDB: results in a file, finished jobs forgotten within limits. */
+/**
+ * Jobs and results of `checker serve` without DynamoDB: results in a data directory that outlives the process,
+ * finished jobs removed within limits, leaving a tombstone that says when and why.
+ */
 class LocalResultStoreTest {
 
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -101,6 +114,8 @@ class LocalResultStoreTest {
             nanos.addAndGet(Duration.ofMinutes(minutes).toNanos());
             assertEquals(kept, store.job("j").isPresent());
             assertEquals(kept ? 3 : 0, store.results("j", null, 100).results().size());
+            assertEquals(kept ? null : "finished jobs are kept for 1 hours (--kept-hours)",
+                    store.gone("j").map(ResultStore.Gone::why).orElse(null));
         }
     }
 
@@ -127,10 +142,98 @@ class LocalResultStoreTest {
             }
             long kept = IntStream.range(0, finished).filter(j -> store.job("f" + j).isPresent()).count();
             assertTrue(kept >= 1 && kept <= mostKept, kept + " finished jobs kept");
+            // The oldest to finish go first: those kept are the last ones, each removed one says why.
+            assertTrue(store.job("f" + (finished - 1)).isPresent());
+            for (int j = 0; j < finished - kept; j++) {
+                assertTrue(store.gone("f" + j).orElseThrow().why().contains("--kept-jobs, --kept-results"), "f" + j);
+            }
             for (String id : running) {
                 assertTrue(store.job(id).isPresent(), id);
                 assertEquals(Math.min(each, 100), store.results(id, null, 100).results().size());
             }
+        }
+    }
+
+    /**
+     * The store opened again on its directory, as {@code serve} restarted after a crash (closing the first
+     * writes nothing more, so what it leaves is what a crash leaves; {@code cli.ServeCommandTest} kills a real
+     * {@code serve}): finished jobs come back with their results; one under way is ended failed, keeping what
+     * it had checked; a line cut short by the crash is left out.
+     */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', nullValues = "-", textBlock = """
+            # scenario                                     | status  | results | bytes cut | after  | total after
+            a finished job                                 | done    | 3       | 0         | done   | 3
+            a job under way when the server stopped        | running | 3       | 0         | failed | 3
+            a job queued when the server stopped           | queued  | 0       | 0         | failed | 0
+            under way, its last result cut short mid-write | running | 3       | 5         | failed | 2
+            """)
+    void aStoreOpenedAgainHasItsJobsAndEndsThoseCutOff(String scenario, String status, int results, int cut,
+                                                         String after, long totalAfter, @TempDir Path dir)
+            throws IOException {
+        LocalResultStore before = new LocalResultStore(dir, LocalResultStore.Limits.DEFAULT, LINK);
+        before.putJob(job("j", JobStatus.RUNNING, 0));
+        before.putResults("j", results(0, results));
+        before.putJob(job("j", JobStatus.of(status), results));
+        before.close();
+        if (cut > 0) {
+            try (FileChannel f = FileChannel.open(dir.resolve("results/j.jsonl"), StandardOpenOption.WRITE)) {
+                f.truncate(f.size() - cut);
+            }
+        }
+        try (LocalResultStore reopened = new LocalResultStore(dir, LocalResultStore.Limits.DEFAULT, LINK)) {
+            Job job = reopened.job("j").orElseThrow();
+            assertEquals(List.of(after, totalAfter), List.of(job.status().code(), job.total()));
+            assertEquals(after.equals("failed") ? LocalResultStore.STOPPED : null, job.error());
+            List<String> addresses = new ArrayList<>();
+            for (String r : reopened.results("j", null, 100).results()) {
+                addresses.add(JSON.readTree(r).get("address").asText());
+            }
+            assertEquals(IntStream.range(0, (int) totalAfter).mapToObj(i -> "line " + i).toList(), addresses);
+        }
+    }
+
+    /** A job removed for a later, larger one leaves a tombstone with its files erased; a restart keeps it. */
+    @Test
+    void aJobRemovedForALargerOneIsGoneAlsoAfterARestart(@TempDir Path dir) {
+        LocalResultStore.Limits limits = new LocalResultStore.Limits(Duration.ofDays(1), 10, 10);
+        try (LocalResultStore store = new LocalResultStore(dir, limits, LINK)) {
+            for (String id : List.of("small", "large")) {
+                store.putJob(job(id, JobStatus.RUNNING, 0));
+                store.putResults(id, results(0, id.equals("small") ? 3 : 20));
+                store.putJob(job(id, JobStatus.DONE, id.equals("small") ? 3 : 20));
+            }
+            assertFalse(store.job("small").isPresent());
+            assertFalse(dir.resolve("results/small.jsonl").toFile().exists());
+            store.deleteJob("large");
+            assertEquals("it was deleted (DELETE /v1/jobs/large)", store.gone("large").orElseThrow().why());
+        }
+        try (LocalResultStore reopened = new LocalResultStore(dir, limits, LINK)) {
+            ResultStore.Gone small = reopened.gone("small").orElseThrow();
+            assertTrue(small.why().contains("at most 10 finished jobs and 10 results in all"), small.why());
+            assertTrue(small.when().isAfter(Instant.now().minusSeconds(60)), small::toString);
+            assertTrue(reopened.gone("large").isPresent());
+            assertEquals(List.of(false, false), List.of(reopened.job("small").isPresent(), reopened.gone("nope").isPresent()));
+        }
+    }
+
+    /**
+     * Two servers on one data directory would remove each other's jobs: the second is refused, until the first
+     * closes. A directory the store makes is its owner's alone (addresses are personal data).
+     */
+    @Test
+    void aDirectoryInUseIsRefused(@TempDir Path parent) throws IOException {
+        Path dir = parent.resolve("data");
+        try (LocalResultStore first = new LocalResultStore(dir, LocalResultStore.Limits.DEFAULT, LINK)) {
+            assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(dir)));
+            UncheckedIOException refused = assertThrows(UncheckedIOException.class,
+                    () -> new LocalResultStore(dir, LocalResultStore.Limits.DEFAULT, LINK));
+            assertEquals("cannot use the data directory " + dir + ": another checker serve is using it",
+                    refused.getMessage());
+            first.putJob(job("j", JobStatus.DONE, 0));
+        }
+        try (LocalResultStore second = new LocalResultStore(dir, LocalResultStore.Limits.DEFAULT, LINK)) {
+            assertTrue(second.job("j").isPresent());
         }
     }
 

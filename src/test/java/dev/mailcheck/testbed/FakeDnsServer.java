@@ -52,6 +52,8 @@ public final class FakeDnsServer implements AutoCloseable {
     private final ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor();
     private final Set<Socket> clients = ConcurrentHashMap.newKeySet();
     private final List<Query> queries = Collections.synchronizedList(new ArrayList<>());
+    /** Time between two bytes of a TCP answer, or null to send each answer in one write. */
+    private volatile java.time.Duration tcpDrip;
 
     public FakeDnsServer(Script script) {
         this.script = script;
@@ -79,6 +81,12 @@ public final class FakeDnsServer implements AutoCloseable {
 
     public InetSocketAddress address() {
         return new InetSocketAddress(InetAddress.getLoopbackAddress(), udp.getLocalPort());
+    }
+
+    /** From now on sends TCP answers one byte every {@code perByte}, as a server that drips them would. */
+    public FakeDnsServer dripTcp(java.time.Duration perByte) {
+        tcpDrip = perByte;
+        return this;
     }
 
     /** Every query received so far, in order. */
@@ -195,17 +203,32 @@ public final class FakeDnsServer implements AutoCloseable {
                         in.readFully(data);
                         byte[] answer = answer(data, Transport.TCP);
                         if (answer != null) {
-                            out.writeShort(answer.length);
-                            out.write(answer);
-                            out.flush();
+                            java.io.ByteArrayOutputStream framed = new java.io.ByteArrayOutputStream();
+                            new DataOutputStream(framed).writeShort(answer.length);
+                            framed.write(answer);
+                            send(out, framed.toByteArray());
                         }
                     }
-                } catch (IOException e) {
+                } catch (IOException | InterruptedException e) {
                     // the client or the server closed the connection
                 } finally {
                     clients.remove(s);
                 }
             });
+        }
+    }
+
+    private void send(DataOutputStream out, byte[] bytes) throws IOException, InterruptedException {
+        java.time.Duration drip = tcpDrip;
+        if (drip == null) {
+            out.write(bytes);
+            out.flush();
+            return;
+        }
+        for (byte b : bytes) {
+            out.write(b);
+            out.flush();
+            Thread.sleep(drip);
         }
     }
 
