@@ -145,6 +145,22 @@ final class DynamoSmtpLedger implements SmtpLedger {
         return item == null || !item.containsKey("n") ? 0 : Long.parseLong(item.get("n").n());
     }
 
+    @Override
+    public void erase(String job, int chunks) {
+        List<WriteRequest> deletes = new ArrayList<>();
+        for (int chunk = 0; chunk < chunks; chunk++) {
+            String pk = chunkKey(job, chunk);
+            dynamo.queryPaginator(b -> b.tableName(table).consistentRead(true).projectionExpression("pk, sk")
+                    .keyConditionExpression("pk = :pk").expressionAttributeValues(Map.of(":pk", s(pk)))).items()
+                    .forEach(i -> deletes.add(WriteRequest.builder().deleteRequest(d -> d.key(i)).build()));
+        }
+        deletes.add(WriteRequest.builder().deleteRequest(d -> d.key(Map.of("pk", s("SMTP#" + job),
+                "sk", s("RECHECKING")))).build());
+        for (int i = 0; i < deletes.size(); i += DynamoResultStore.BATCH) {
+            DynamoResultStore.write(dynamo, table, deletes.subList(i, Math.min(i + DynamoResultStore.BATCH, deletes.size())));
+        }
+    }
+
     private Map<String, AttributeValue> position(String job, int chunk, Settled s) {
         Map<String, AttributeValue> item = new HashMap<>();
         item.put("pk", s(chunkKey(job, chunk)));

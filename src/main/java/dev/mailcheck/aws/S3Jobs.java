@@ -39,7 +39,7 @@ final class S3Jobs implements JobQueue {
     private final ResultStore store;
     private final SmtpLedger smtp;
 
-    /** @param smtp the SMTP stage's ledger (rechecks waiting), or null where SMTP jobs are off */
+    /** @param smtp the SMTP stage's ledger (rechecks waiting, erased with a job), or null where SMTP jobs are off */
     S3Jobs(S3Client s3, String bucket, ResultStore store, SmtpLedger smtp) {
         this.s3 = s3;
         this.bucket = bucket;
@@ -123,7 +123,7 @@ final class S3Jobs implements JobQueue {
         return queued(copy, copied);
     }
 
-    /** The uploaded list (under uploads/), the results file and any parts left under work/. */
+    /** The uploaded list (under uploads/), the results file, any parts left under work/ and an SMTP job's ledger. */
     @Override
     public void erase(Job job) {
         String prefix = "s3://" + bucket + "/";
@@ -141,6 +141,10 @@ final class S3Jobs implements JobQueue {
         chunks = Math.max(chunks, done.isEmpty() ? 0 : done.lastKey() + 1);
         chunks = Math.max(chunks, failed.isEmpty() ? 0 : failed.lastKey() + 1);
         new S3JobFiles(s3).deleteParts(bucket, job.id(), chunks);
+        // An SMTP job's ledger holds its rows (addresses and results) until its parts are written.
+        if (smtp != null) {
+            smtp.erase(job.id(), chunks);
+        }
     }
 
     /** The job as the trigger will know it; if the trigger got there first, its record stands. */

@@ -41,4 +41,7 @@ public interface SmtpLedger {
 
     /** The job's addresses waiting for a recheck now. */
     long rechecking(String job);
+
+    /** Forgets the job (its erasure): the rows and counts of its chunks {@code 0..chunks-1}, its rechecks. */
+    void erase(String job, int chunks);
 }

@@ -98,7 +98,8 @@ class SmtpJobsTest {
     /**
      * The whole list, asked for through the API or uploaded with {@code smtp: true}: every address gets its
      * verdict (the greylisted one after a recheck that waited on the delay queue, with {@code tries} 2), the job
-     * shows {@code rechecking} while it waits and ends {@code done}, and the results file is in input order.
+     * shows {@code rechecking} while it waits and ends {@code done}, and the results file is in input order;
+     * erasing it erases the SMTP stage's ledger too.
      */
     @ParameterizedTest
     @ValueSource(strings = {"API", "UPLOAD"})
@@ -106,10 +107,7 @@ class SmtpJobsTest {
         AwsConfig.SmtpJobsConfig smtpJobs = smtpJobs(1);
         List<String[]> expected = LIST.lines().map(l -> l.split("\\s*\\|\\s*")).toList();
         String list = String.join("\n", expected.stream().map(e -> e[0].strip()).toList()) + "\n";
-        Job queued = via == Via.API ? viaApi(list) : viaUpload(list);
-        String key = queued.source().substring(("s3://" + MotoStack.BUCKET + "/").length());
-        String etag = stack.admin.s3().headObject(b -> b.bucket(MotoStack.BUCKET).key(key)).eTag();
-        Job split = uploads().process(MotoStack.BUCKET, key, etag);
+        Job split = split(via == Via.API ? viaApi(list) : viaUpload(list), JobWorkflow.CHUNK_RECORDS);
         assertEquals(JobStatus.RUNNING, split.status(), "an SMTP list is always split: " + split);
 
         AtomicBoolean sawRechecking = new AtomicBoolean();
@@ -145,6 +143,17 @@ class SmtpJobsTest {
             assertEquals(e[1], result.get("reason").asText(), result::toString);
         }
         assertEquals(1, tarpit.connections(), "the tarpit is dialled once");
+
+        // Erasing the job erases the SMTP stage's ledger too: its rows hold addresses and results.
+        assertTrue(ledgerItems(job.id()) > 0);
+        assertEquals(204, api.handle(new Api.Request("DELETE", "/v1/jobs/" + job.id(), Map.of(), Map.of(), null)).status());
+        assertEquals(0, ledgerItems(job.id()));
+    }
+
+    private int ledgerItems(String job) {
+        return stack.admin.dynamo().scan(b -> b.tableName(MotoStack.TABLE).filterExpression("begins_with(pk, :smtp)")
+                .expressionAttributeValues(Map.of(":smtp", software.amazon.awssdk.services.dynamodb.model.AttributeValue
+                        .fromS("SMTP#" + job)))).count();
     }
 
     /**
@@ -174,10 +183,7 @@ class SmtpJobsTest {
             for (int d = 1; d <= 6; d++) {
                 list.append("someone@counted").append(d).append(".smtp.test\n");
             }
-            Job queued = viaUpload(list.toString());
-            String key = queued.source().substring(("s3://" + MotoStack.BUCKET + "/").length());
-            String etag = stack.admin.s3().headObject(b -> b.bucket(MotoStack.BUCKET).key(key)).eTag();
-            Job split = uploads().process(MotoStack.BUCKET, key, etag);
+            Job split = split(viaUpload(list.toString()), JobWorkflow.CHUNK_RECORDS);
             // The chunk first, so that all six items wait on the queue when the SMTP functions start polling.
             QueueDrain.drain(List.of(source(stack.chunkQueue, stack.chunk, chunkHandler(smtpJobs), 5)), Duration.ofSeconds(30));
             List<CompletableFuture<Integer>> instances = new ArrayList<>();
@@ -222,10 +228,7 @@ class SmtpJobsTest {
             for (int i = 0; i < 6; i++) {
                 list.append("user").append(i).append("@counted1.smtp.test\n");
             }
-            Job queued = viaUpload(list.toString());
-            String key = queued.source().substring(("s3://" + MotoStack.BUCKET + "/").length());
-            String etag = stack.admin.s3().headObject(b -> b.bucket(MotoStack.BUCKET).key(key)).eTag();
-            Job split = uploads().process(MotoStack.BUCKET, key, etag);
+            Job split = split(viaUpload(list.toString()), JobWorkflow.CHUNK_RECORDS);
             QueueDrain.drain(List.of(source(stack.chunkQueue, stack.chunk, chunkHandler(smtpJobs), 5)), Duration.ofSeconds(30));
 
             // The first delivery has 4 s before the handler's margin: two transactions of two addresses fit at most.
@@ -278,10 +281,7 @@ class SmtpJobsTest {
     @Test
     void aDeadLetteredItemEndsItsJobPartial() throws Exception {
         AwsConfig.SmtpJobsConfig smtpJobs = smtpJobs(1);
-        Job queued = viaUpload("alice@strict.smtp.test\nanyone@catchall.smtp.test\n");
-        String key = queued.source().substring(("s3://" + MotoStack.BUCKET + "/").length());
-        String etag = stack.admin.s3().headObject(b -> b.bucket(MotoStack.BUCKET).key(key)).eTag();
-        Job split = uploads(1).process(MotoStack.BUCKET, key, etag);
+        Job split = split(viaUpload("alice@strict.smtp.test\nanyone@catchall.smtp.test\n"), 1);
         ResultStore broken = new ForwardingStore(stack.store(stack.smtp)) {
             @Override
             public void putResults(String jobId, List<Positioned> results) {
@@ -389,13 +389,12 @@ class SmtpJobsTest {
         return dns;
     }
 
-    private UploadProcessor uploads() {
-        return uploads(JobWorkflow.CHUNK_RECORDS);
-    }
-
-    private UploadProcessor uploads(int chunkRecords) {
+    /** The upload function on a job's list (what S3's event would start), in chunks of {@code chunkRecords}. */
+    private Job split(Job queued, int chunkRecords) {
+        String key = queued.source().substring(("s3://" + MotoStack.BUCKET + "/").length());
+        String etag = stack.admin.s3().headObject(b -> b.bucket(MotoStack.BUCKET).key(key)).eTag();
         return new UploadProcessor(config(), true, MotoStack.checker(), stack.upload.s3(), stack.upload.sqs(),
-                stack.store(stack.upload), stack.events(stack.upload), chunkRecords);
+                stack.store(stack.upload), stack.events(stack.upload), chunkRecords).process(MotoStack.BUCKET, key, etag);
     }
 
     private Api api() {
