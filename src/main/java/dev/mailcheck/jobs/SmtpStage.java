@@ -188,12 +188,14 @@ public final class SmtpStage {
             return;
         }
         ledger.rechecking(item.job(), -item.entries().size());
-        queue.send(item, salt);
+        // Due 0 on the work queue: it no longer waits, so giving it up there must not count it off again.
+        queue.send(item.with(item.entries(), item.tries(), 0), salt);
     }
 
     /**
      * An item that failed every delivery (its dead-letter queue): its chunk is recorded as given up on, so the
-     * job ends partial (failed if no chunk got through) instead of waiting for it forever.
+     * job ends partial (failed if no chunk got through) instead of waiting for it forever. A recheck given up on
+     * while it waited (a due time) no longer counts as waiting.
      */
     public Optional<Job> giveUp(SmtpItem item) {
         if (item.due() > 0) {
