@@ -105,10 +105,16 @@ def smtp_section(r, out):
         "|---|---|---|---|---|",
     ]
     for label, o in s["ours"].items():
-        name = "`checker check --smtp`" + (" (defaults: 2 sessions per MX address)" if label == "default"
-                                            else " `--sessions-per-host 16`")
+        name = "`checker check --smtp`, breaker and budgets off" + (" (2 sessions per MX address)" if label == "default"
+                                                                   else " `--sessions-per-host 16`")
         out.append(f"| {name} | {f(o['per_second'])} | {f(o['connections'])} | {o['rcpts_per_connection']:.1f} | "
                    f"{o['wall_seconds']:.1f} s |")
+    b = s.get("default_budgets")
+    if b:
+        out.append(f"| `checker check --smtp` with the default budgets (20 sessions/min per MX address, 300 RCPTs/min"
+                   f" per provider group), {f(b['addresses'])} addresses over {b['domains']} domains | "
+                   f"{b['per_second']:.1f} | {f(b['connections'])} | {b['rcpts_per_connection']:.1f} | "
+                   f"{b['wall_seconds']:.1f} s |")
     w = s["swaks"]
     out += [
         f"| `swaks --quit-after RCPT`, one per address ({w['addresses']} of them) | {w['per_second']:.1f} | "

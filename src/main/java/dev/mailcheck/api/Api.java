@@ -13,6 +13,7 @@ import dev.mailcheck.codes.ReplyCodes;
 import dev.mailcheck.dns.MxResolver;
 import dev.mailcheck.dns.TransportSecurityLookup;
 import dev.mailcheck.pipeline.Checker;
+import dev.mailcheck.smtp.Pacing;
 import dev.mailcheck.smtp.SmtpProber;
 import dev.mailcheck.smtp.SmtpSettings;
 import dev.mailcheck.store.Job;
@@ -104,10 +105,12 @@ public final class Api {
 
     /**
      * The checker for {@code smtp=true}: every check ends within {@link #SMTP_BUDGET} (those left then are
-     * unknowns that say so), stage timeouts scaled to fit ({@link SmtpSettings#within}).
+     * unknowns that say so), stage timeouts scaled to fit ({@link SmtpSettings#within}); the breaker and
+     * budgets of {@code pacing}.
      */
-    public static Checker smtpChecker(MxResolver dns, SmtpSettings settings, TransportSecurityLookup security) {
-        return new Checker(dns, new SmtpProber(settings.within(SMTP_BUDGET)), security, SMTP_BUDGET);
+    public static Checker smtpChecker(MxResolver dns, SmtpSettings settings, Pacing pacing,
+                                      TransportSecurityLookup security) {
+        return new Checker(dns, new SmtpProber(settings.within(SMTP_BUDGET), pacing), security, SMTP_BUDGET);
     }
 
     public Response handle(Request r) {

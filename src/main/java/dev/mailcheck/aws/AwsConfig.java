@@ -3,6 +3,7 @@ package dev.mailcheck.aws;
 import dev.mailcheck.dns.MxResolver;
 import dev.mailcheck.dns.Servers;
 import dev.mailcheck.jobs.JobWorkflow;
+import dev.mailcheck.smtp.Pacing;
 import dev.mailcheck.smtp.SmtpSettings;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -29,16 +30,21 @@ import java.util.Map;
  * @param dnsValidates   DNS_VALIDATES=true: the resolvers validate DNSSEC (Route 53 Resolver does when DNSSEC
  *                       validation is on for the VPC), so the security report can say {@code insecure}
  * @param eventBus       EVENT_BUS_NAME: where the end of every job is announced ("Job Finished"); empty for nowhere
+ * @param pacing         SMTP_CONNECT_RATE (new sessions per minute per MX address), SMTP_RCPT_RATE (RCPTs per minute
+ *                       per provider group), as N/min with 0 for none, and SMTP_COOL_DOWN_MINUTES (how long the
+ *                       block breaker leaves a provider group alone); defaults {@link Pacing#defaults()}
+ * @param dnsQps         DNS_QPS: DNS queries per second this function environment sends at most; 0 for no limit
  */
 public record AwsConfig(String table, List<InetSocketAddress> dnsServers, Duration dnsTimeout, Duration retention,
                         List<String> corsOrigins, String uploadBucket, String chunkQueue, int inlineMaxRecords,
-                        SmtpSettings smtp, boolean dnsValidates, String eventBus) {
+                        SmtpSettings smtp, boolean dnsValidates, String eventBus, Pacing pacing, int dnsQps) {
 
     /** Every variable read above; the template test checks that each function is given all of them. */
     public static final List<String> VARIABLES = List.of("TABLE_NAME", "DNS_SERVERS", "DNS_TIMEOUT_MS",
             "RESULT_RETENTION_DAYS", "CORS_ORIGINS", "UPLOAD_BUCKET", "CHUNK_QUEUE_URL", "INLINE_MAX_RECORDS",
             "SMTP_ENABLED", "SMTP_HELO", "SMTP_MAIL_FROM", "SMTP_PORT", "SMTP_SOCKS", "DNS_VALIDATES", "EVENT_BUS_NAME",
-            "SMTP_QUEUE_URL", "RECHECK_QUEUE_URL", "SMTP_GROUP_WORKERS", "SMTP_RECHECK_WINDOW_MINUTES");
+            "SMTP_QUEUE_URL", "RECHECK_QUEUE_URL", "SMTP_GROUP_WORKERS", "SMTP_RECHECK_WINDOW_MINUTES",
+            "SMTP_CONNECT_RATE", "SMTP_RCPT_RATE", "SMTP_COOL_DOWN_MINUTES", "DNS_QPS");
 
     public static final int DEFAULT_INLINE_MAX_RECORDS = JobWorkflow.INLINE_MAX_RECORDS;
 
@@ -59,7 +65,20 @@ public record AwsConfig(String table, List<InetSocketAddress> dnsServers, Durati
                 blankToNull(env.get("UPLOAD_BUCKET")), blankToNull(env.get("CHUNK_QUEUE_URL")),
                 (int) number(env, "INLINE_MAX_RECORDS", DEFAULT_INLINE_MAX_RECORDS),
                 "true".equals(env.get("SMTP_ENABLED")) ? smtp(env) : null, "true".equals(env.get("DNS_VALIDATES")),
-                blankToNull(env.get("EVENT_BUS_NAME")));
+                blankToNull(env.get("EVENT_BUS_NAME")), pacing(env), (int) number(env, "DNS_QPS", 0));
+    }
+
+    private static Pacing pacing(Map<String, String> env) {
+        Pacing d = Pacing.defaults();
+        try {
+            String connect = blankToNull(env.get("SMTP_CONNECT_RATE"));
+            String rcpt = blankToNull(env.get("SMTP_RCPT_RATE"));
+            return new Pacing(true, Duration.ofMinutes(number(env, "SMTP_COOL_DOWN_MINUTES", d.coolDown().toMinutes())),
+                    connect == null ? d.connectsPerMinute() : Pacing.perMinute(connect),
+                    rcpt == null ? d.rcptsPerMinute() : Pacing.perMinute(rcpt));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalStateException("SMTP_CONNECT_RATE, SMTP_RCPT_RATE, SMTP_COOL_DOWN_MINUTES: " + e.getMessage(), e);
+        }
     }
 
     /** RESULT_RETENTION_DAYS (default 30): read here alone, for the functions and for {@code serve} with DynamoDB. */

@@ -11,13 +11,18 @@ import dev.mailcheck.jobs.SmtpQueue;
 import dev.mailcheck.jobs.SmtpStage;
 import dev.mailcheck.pipeline.Checker;
 import dev.mailcheck.pipeline.Recheck;
+import dev.mailcheck.smtp.BreakerState;
+import dev.mailcheck.smtp.ProviderGroups;
+import dev.mailcheck.smtp.RateBudget;
+import dev.mailcheck.smtp.SmtpProber;
 import dev.mailcheck.store.ResultStore;
 import dev.mailcheck.verdict.CheckResult;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
 import java.time.Duration;
-import java.util.Locale;
+import java.time.InstantSource;
 import java.util.function.Supplier;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.sqs.SqsClient;
 
@@ -39,6 +44,7 @@ final class Functions {
     private final MxResolver dns;
     private final TransportSecurityLookup security;
     private Services aws;
+    private SharedGuard shared;
 
     /** The SDK clients and what stands on them. */
     record Services(S3Client s3, ResultStore store, JobEvents events) {
@@ -50,7 +56,7 @@ final class Functions {
         // The template never sets SMTP_ALLOW_PRIVATE_MX: a deployed function never takes a private MX host for a
         // mail host. Test beds (scripts/local-aws with Postfix on loopback) do.
         this.dns = new MxResolver(config.dnsServers(), config.dnsTimeout(), MxResolver.DEFAULT_MAX_IN_FLIGHT,
-                allowPrivateMx);
+                allowPrivateMx, config.dnsQps());
         this.security = new TransportSecurityLookup(config.dnsServers(), config.dnsTimeout(),
                 MxResolver.DEFAULT_MAX_IN_FLIGHT, config.dnsValidates());
         this.checker = new Checker(dns, null, security);
@@ -74,7 +80,7 @@ final class Functions {
 
     /** The checker for {@code smtp=true}, or null where the probe is off. */
     Checker smtpChecker() {
-        return config.smtp() == null ? null : Api.smtpChecker(dns, config.smtp(), security);
+        return config.smtp() == null ? null : Api.smtpChecker(dns, config.smtp(), config.pacing(), security);
     }
 
     UploadProcessor uploads() {
@@ -112,11 +118,33 @@ final class Functions {
     }
 
     /**
-     * Who shares a reputation with an address's mail host: its first MX host (the domain itself when mail goes to
-     * its own address). A host in no known provider group is its own group.
+     * Who shares a reputation with an address's mail host: the provider group of its first MX host (the domain
+     * itself when mail goes to its own address); a host in no known group is its own group.
      */
     static String providerGroup(CheckResult r) {
-        return r.mx().isEmpty() ? r.domain() : r.mx().getFirst().host().toLowerCase(Locale.ROOT);
+        return r.mx().isEmpty() ? r.domain() : ProviderGroups.bundled().of(r.mx().getFirst().host());
+    }
+
+    /**
+     * A prober for one SMTP work item: no linger (a session ends when the item's addresses are answered, and no
+     * session outlives its item), the stack's pacing, and the block breaker's state and the budgets in the table,
+     * shared by every worker, so that one worker's ban stops them all.
+     */
+    synchronized SmtpProber smtpProber() {
+        if (config.smtp() == null) {
+            throw new IllegalStateException("SMTP work arrived where the probe is off (SMTP_ENABLED is not true)");
+        }
+        if (shared == null) {
+            DynamoDbClient dynamo = Aws.dynamo();
+            shared = new SharedGuard(new DynamoBreakerState(dynamo, config.table()),
+                    new DynamoRateBudget(dynamo, config.table()));
+        }
+        return new SmtpProber(config.smtp().withoutLinger(), config.pacing(), shared.breaker(), shared.budget(),
+                InstantSource.system());
+    }
+
+    /** The block breaker's state and the pacing budgets every SMTP worker shares, in the table. */
+    private record SharedGuard(BreakerState breaker, RateBudget budget) {
     }
 
     SmtpLedger smtpLedger() {

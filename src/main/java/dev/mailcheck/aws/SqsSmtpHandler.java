@@ -10,7 +10,6 @@ import dev.mailcheck.jobs.SmtpItem;
 import dev.mailcheck.jobs.SmtpStage;
 import dev.mailcheck.pipeline.Checker;
 import dev.mailcheck.smtp.SmtpProber;
-import dev.mailcheck.smtp.SmtpSettings;
 import jakarta.inject.Named;
 import jakarta.inject.Singleton;
 import java.time.Duration;
@@ -22,6 +21,7 @@ import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.function.Supplier;
 
 /**
  * Lambda entry point for SMTP work: items from the FIFO queue (a message group per provider group slot) are
@@ -47,17 +47,20 @@ public final class SqsSmtpHandler implements RequestHandler<SQSEvent, SQSBatchRe
 
     private final SmtpStage stage;
     private final MxResolver dns;
-    private final SmtpSettings settings;
+    private final Supplier<SmtpProber> probers;
 
     public SqsSmtpHandler() {
-        this(Functions.environment().smtpStage(), Functions.environment().dns(), Functions.environment().config.smtp());
+        this(Functions.environment().smtpStage(), Functions.environment().dns(), Functions.environment()::smtpProber);
     }
 
-    /** @param settings how to probe; null where the probe is off (SMTP work then fails, to be dead-lettered) */
-    SqsSmtpHandler(SmtpStage stage, MxResolver dns, SmtpSettings settings) {
+    /**
+     * @param probers a new prober for each item, its block breaker and budgets shared with every worker (it
+     *                throws where the probe is off: SMTP work then fails, to be dead-lettered)
+     */
+    SqsSmtpHandler(SmtpStage stage, MxResolver dns, Supplier<SmtpProber> probers) {
         this.stage = stage;
         this.dns = dns;
-        this.settings = settings;
+        this.probers = probers;
     }
 
     @Override
@@ -112,16 +115,12 @@ public final class SqsSmtpHandler implements RequestHandler<SQSEvent, SQSBatchRe
     /**
      * One item with a prober of its own, closed before the item is done: no session outlives its item, so the
      * next item of the provider group (maybe at another instance) never meets this one's session still open.
-     * It does not linger: a session ends when its item's addresses are answered.
      */
     private SmtpStage.Worked work(SmtpItem item, Context context, String messageId) {
-        if (settings == null) {
-            throw new IllegalStateException("SMTP work arrived where the probe is off (SMTP_ENABLED is not true)");
-        }
         Duration left = Duration.ofMillis(context.getRemainingTimeInMillis()).minus(MARGIN);
         left = left.isNegative() ? Duration.ZERO : left;
         Instant stopAt = Instant.now().plus(left);
-        try (SmtpProber prober = new SmtpProber(settings.withoutLinger())) {
+        try (SmtpProber prober = probers.get()) {
             return stage.work(item, new Checker(dns, prober, null, left.plus(GRACE)), stopAt, messageId);
         }
     }

@@ -36,6 +36,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 import me.tongfei.progressbar.ConsoleProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
@@ -149,10 +150,11 @@ final class CheckCommand implements Callable<Integer> {
                 }, "checker-signal");
                 Runtime.getRuntime().addShutdownHook(onSignal);
                 try {
-                    int status = run(rechecks, records, sink, signalled, err);
+                    int status = run(rechecks, records, sink, signalled, err,
+                            prober == null ? () -> null : prober::waitingFor);
                     summary.dns(resolver.mxQueries(), resolver.addressQueries());
                     if (prober != null) {
-                        summary.smtp(prober.connections(), prober.rcpts());
+                        summary.smtp(prober.connections(), prober.rcpts(), prober.heldBack());
                     }
                     if (!quiet) {
                         err.print(summary.render(Duration.ofNanos(System.nanoTime() - started)));
@@ -171,10 +173,11 @@ final class CheckCommand implements Callable<Integer> {
     }
 
     /** Runs the list into the sink and closes it; says on {@code err} how the run ended unless it ended well. */
-    private int run(Rechecks rechecks, InputRecords records, Sink sink, AtomicBoolean signalled, PrintStream err) {
+    private int run(Rechecks rechecks, InputRecords records, Sink sink, AtomicBoolean signalled, PrintStream err,
+                    Supplier<String> smtpWaiting) {
         Batch.Outcome outcome;
         InputRecords.BrokeOff brokeOff = null;
-        try (RecheckProgress waits = quiet || recheckTemporary == 0 ? null : new RecheckProgress(rechecks, err, sink.bar)) {
+        try (RecheckProgress waits = quiet ? null : new RecheckProgress(rechecks, smtpWaiting, err, sink.bar)) {
             outcome = ListRun.run(rechecks, records, sink, sink.stop);
         } catch (InputRecords.BrokeOff e) {
             brokeOff = e;

@@ -3,6 +3,7 @@ package dev.mailcheck.cli;
 import dev.mailcheck.dns.MxResolver;
 import dev.mailcheck.dns.Servers;
 import dev.mailcheck.dns.TransportSecurityLookup;
+import dev.mailcheck.smtp.Pacing;
 import dev.mailcheck.smtp.SmtpProber;
 import dev.mailcheck.smtp.SmtpSettings;
 import dev.mailcheck.smtp.Stage;
@@ -37,6 +38,11 @@ final class PipelineOptions {
     @Option(names = "--max-in-flight", defaultValue = "" + MxResolver.DEFAULT_MAX_IN_FLIGHT, paramLabel = "N",
             description = "DNS queries outstanding at once (default: ${DEFAULT-VALUE}).")
     int maxInFlight;
+
+    @Option(names = "--dns-qps", defaultValue = "0", paramLabel = "N",
+            description = "DNS packets per second at most, retries included; 0 for no limit (default: ${DEFAULT-VALUE})."
+                    + " A resolver that seems to throttle (a run of timeouts, REFUSED, SERVFAIL) is backed off from either way.")
+    int dnsQps;
 
     @Option(names = "--dns-validates",
             description = "The resolvers validate DNSSEC: a security report's answer without their AD bit is 'insecure'"
@@ -80,12 +86,32 @@ final class PipelineOptions {
     @Option(names = "--sessions", defaultValue = "64", paramLabel = "N", description = "SMTP sessions at once in all (default: ${DEFAULT-VALUE}).")
     int sessions;
 
+    @Option(names = "--smtp-connect-rate", defaultValue = Pacing.DEFAULT_CONNECTS_PER_MINUTE + "/min", paramLabel = "N/min",
+            description = "New SMTP sessions per minute per MX address; 0 for no budget (default: ${DEFAULT-VALUE}).")
+    String connectRate;
+
+    @Option(names = "--smtp-rcpt-rate", defaultValue = Pacing.DEFAULT_RCPTS_PER_MINUTE + "/min", paramLabel = "N/min",
+            description = "RCPT commands per minute per provider group (Microsoft, Google, ...); 0 for no budget"
+                    + " (default: ${DEFAULT-VALUE}).")
+    String rcptRate;
+
+    @Option(names = "--smtp-cool-down-minutes", defaultValue = "30", paramLabel = "N",
+            description = "How long a provider group that refused the prober itself is left alone (default: ${DEFAULT-VALUE}).")
+    long coolDownMinutes;
+
+    @Option(names = "--no-smtp-breaker", negatable = false,
+            description = "Keep probing a provider group that refused the prober itself (benchmarks against your own servers only).")
+    boolean noBreaker;
+
     MxResolver resolver() {
+        if (dnsQps < 0) {
+            throw new ParameterException(spec.commandLine(), "--dns-qps must be 0 (no limit) or more");
+        }
         if (dnsTimeoutMs <= 0 || maxInFlight <= 0 || rcptsPerTransaction <= 0 || sessionsPerHost <= 0 || sessions <= 0
                 || smtpPort < 1 || smtpPort > 65535) {
             throw new ParameterException(spec.commandLine(), "counts, timeouts and ports must be positive (ports at most 65535)");
         }
-        return new MxResolver(servers(), Duration.ofMillis(dnsTimeoutMs), maxInFlight, allowPrivateMx);
+        return new MxResolver(servers(), Duration.ofMillis(dnsTimeoutMs), maxInFlight, allowPrivateMx, dnsQps);
     }
 
     /** The transport-security lookup on the same resolvers; it sends nothing until a report is asked for. */
@@ -100,7 +126,20 @@ final class PipelineOptions {
     /** The probe, or null without --smtp/--smtp-data. */
     SmtpProber prober() {
         SmtpSettings settings = smtpSettings();
-        return settings == null ? null : new SmtpProber(settings);
+        return settings == null ? null : new SmtpProber(settings, pacing());
+    }
+
+    /** The breaker and budgets the flags ask for. */
+    Pacing pacing() {
+        try {
+            if (coolDownMinutes <= 0) {
+                throw new IllegalArgumentException("--smtp-cool-down-minutes must be positive");
+            }
+            return new Pacing(!noBreaker, Duration.ofMinutes(coolDownMinutes), Pacing.perMinute(connectRate),
+                    Pacing.perMinute(rcptRate));
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage());
+        }
     }
 
     /** How to probe, or null without --smtp/--smtp-data. */

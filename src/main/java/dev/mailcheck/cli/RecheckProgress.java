@@ -7,11 +7,13 @@ import java.util.Locale;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import me.tongfei.progressbar.ProgressBar;
 
 /**
- * Says on standard error what the rechecks wait for, so that a run that seems to stand still explains itself:
- * "waiting 297 s to recheck 12 deferred addresses (try 2 of 3)". With a progress bar the line is the bar's
+ * Says on standard error what the run waits for, so that a run that seems to stand still explains itself:
+ * the rechecks ("waiting 297 s to recheck 12 deferred addresses (try 2 of 3)") or else the SMTP budgets
+ * ("waiting for RCPTs at microsoft (300/min per provider group)"). With a progress bar the line is the bar's
  * message; without one it is printed when what waits changes, at most every {@link #QUIET_FOR}.
  */
 final class RecheckProgress implements AutoCloseable {
@@ -20,6 +22,7 @@ final class RecheckProgress implements AutoCloseable {
     private static final Duration QUIET_FOR = Duration.ofSeconds(10);
 
     private final Rechecks rechecks;
+    private final Supplier<String> smtpWaiting;
     private final PrintStream err;
     private final ProgressBar bar;
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -31,8 +34,9 @@ final class RecheckProgress implements AutoCloseable {
     private long shownAt;
 
     /** @param bar the progress bar to show the line in, or null to print it */
-    RecheckProgress(Rechecks rechecks, PrintStream err, ProgressBar bar) {
+    RecheckProgress(Rechecks rechecks, Supplier<String> smtpWaiting, PrintStream err, ProgressBar bar) {
         this.rechecks = rechecks;
+        this.smtpWaiting = smtpWaiting;
         this.err = err;
         this.bar = bar;
         timer.scheduleWithFixedDelay(this::tick, TICK.toMillis(), TICK.toMillis(), TimeUnit.MILLISECONDS);
@@ -40,18 +44,19 @@ final class RecheckProgress implements AutoCloseable {
 
     private void tick() {
         Rechecks.Waiting w = rechecks.waiting().orElse(null);
+        String smtp = w == null ? smtpWaiting.get() : null;
         if (bar != null) {
-            bar.setExtraMessage(w == null ? "" : line(w));
+            bar.setExtraMessage(w != null ? line(w) : smtp == null ? "" : smtp);
             return;
         }
         // What waits, without the countdown: the line is printed again when that changes, not every second.
-        String what = w == null ? "" : w.addresses() + " " + w.nextTry();
+        String what = w != null ? w.addresses() + " " + w.nextTry() : smtp == null ? "" : smtp;
         long now = System.nanoTime();
-        if (w != null && !what.equals(shown) && (shown.isEmpty() || now - shownAt >= QUIET_FOR.toNanos())) {
-            err.println("checker: " + line(w));
+        if (!what.isEmpty() && !what.equals(shown) && (shown.isEmpty() || now - shownAt >= QUIET_FOR.toNanos())) {
+            err.println("checker: " + (w != null ? line(w) : smtp));
             shown = what;
             shownAt = now;
-        } else if (w == null) {
+        } else if (what.isEmpty()) {
             shown = "";
         }
     }

@@ -119,7 +119,7 @@ final class ServeCommand implements Callable<Integer> {
         SmtpSettings smtp = pipeline.smtpSettings();
         TransportSecurityLookup security = pipeline.security();
         Checker checker = new Checker(dns, null, security);
-        Checker withSmtp = smtp == null ? null : Api.smtpChecker(dns, smtp, security);
+        Checker withSmtp = smtp == null ? null : Api.smtpChecker(dns, smtp, pipeline.pacing(), security);
         // Jobs with ?smtp=true recheck greylisting: 3 tries within the hour it takes at worst.
         Api api = new Api(checker, withSmtp, store, new InProcessJobs(new JobWorkflow.Checkers(checker, withSmtp,
                 Recheck.DEFAULT), store, maxJobs, chunking), corsOrigins);

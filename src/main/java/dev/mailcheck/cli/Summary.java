@@ -2,10 +2,12 @@ package dev.mailcheck.cli;
 
 import dev.mailcheck.Reason;
 import dev.mailcheck.Verdict;
+import dev.mailcheck.smtp.HeldBack;
 import dev.mailcheck.verdict.CheckResult;
 import java.time.Duration;
 import java.util.EnumMap;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
@@ -21,6 +23,7 @@ final class Summary {
     private long addressQueries;
     private long connections = -1;
     private long rcpts;
+    private List<HeldBack> heldBack = List.of();
 
     void add(CheckResult r) {
         total++;
@@ -40,9 +43,10 @@ final class Summary {
         addressQueries = address;
     }
 
-    void smtp(long connections, long rcpts) {
+    void smtp(long connections, long rcpts, List<HeldBack> heldBack) {
         this.connections = connections;
         this.rcpts = rcpts;
+        this.heldBack = heldBack;
     }
 
     String render(Duration elapsed) {
@@ -56,6 +60,10 @@ final class Summary {
         if (connections >= 0) {
             s.append(String.format(Locale.ROOT, "SMTP: %,d connections, %,d RCPTs (%.1f per connection)%n", connections,
                     rcpts, connections == 0 ? 0.0 : (double) rcpts / connections));
+            for (HeldBack h : heldBack) {
+                s.append(String.format(Locale.ROOT, "  held back at %s: %,d not tried (block breaker), %,d waited for a"
+                        + " budget%n", h.group(), h.notTried(), h.waited()));
+            }
         }
         for (Verdict v : Verdict.values()) {
             s.append(String.format(Locale.ROOT, "  %-14s %,10d%n", v.code(), verdicts.getOrDefault(v, 0L)));

@@ -89,6 +89,8 @@ public final class MxResolver implements AutoCloseable {
     /** MX hosts' (and implicit-MX domains') addresses by name, in flight and for their TTL; failures not kept. */
     private final SharedLookups<Name, HostLookup> hosts;
     private final CountingResolver network;
+    /** The packet budget and the back-off from a throttling resolver; the rare CNAME path is not paced. */
+    private final QueryPace pace;
     private final PooledUdpClient udp = new PooledUdpClient();
     private final DeadlineTcpClient tcp = new DeadlineTcpClient();
 
@@ -100,12 +102,19 @@ public final class MxResolver implements AutoCloseable {
      *                    (test beds); otherwise a domain whose every MX host is on one is {@link Reason#MX_PRIVATE_ADDRESS}
      */
     public MxResolver(List<InetSocketAddress> servers, Duration timeout, int maxInFlight, boolean allowPrivateMx) {
-        this(servers, timeout, maxInFlight, allowPrivateMx, Ticker.systemTicker(), MAX_DOMAINS);
+        this(servers, timeout, maxInFlight, allowPrivateMx, 0);
+    }
+
+    /** @param qps DNS packets sent per second at most ({@link QueryPace}); 0 for no budget */
+    public MxResolver(List<InetSocketAddress> servers, Duration timeout, int maxInFlight, boolean allowPrivateMx,
+                      int qps) {
+        this(servers, timeout, maxInFlight, allowPrivateMx, Ticker.systemTicker(), MAX_DOMAINS, qps);
     }
 
     /** @param ticker the clock of the domain cache; tests move it by hand */
     MxResolver(List<InetSocketAddress> servers, Duration timeout, int maxInFlight, boolean allowPrivateMx, Ticker ticker,
-               long maxDomains) {
+               long maxDomains, int qps) {
+        this.pace = new QueryPace(qps);
         this.timeout = timeout;
         this.routing = new MailRouting(allowPrivateMx);
         this.domains = new SharedLookups<>(maxDomains, ticker, MailDomain::ttlSeconds);
@@ -256,9 +265,8 @@ public final class MxResolver implements AutoCloseable {
                 finish(result, Answer.of(e, null));
                 return;
             }
-            // The budget runs from the query's start, not from when it was asked for.
-            long deadline = System.nanoTime() + timeout.toNanos();
-            step(result, () -> attempt(result, query, wire, 0, deadline, null));
+            // The budget runs from the packet's start, not from when it was asked for.
+            paced(result, () -> attempt(result, query, wire, 0, System.nanoTime() + timeout.toNanos(), null));
         });
         return result;
     }
@@ -272,6 +280,19 @@ public final class MxResolver implements AutoCloseable {
             step.run();
         } catch (RuntimeException e) {
             finish(result, Answer.of(e, null));
+        }
+    }
+
+    /**
+     * Runs a step that sends a packet when the packet budget allows: now, or later on the shared delay
+     * scheduler (no thread waits).
+     */
+    private void paced(CompletableFuture<Answer> result, Runnable send) {
+        long wait = pace.reserve();
+        if (wait == 0) {
+            step(result, send);
+        } else {
+            CompletableFuture.delayedExecutor(wait, TimeUnit.NANOSECONDS).execute(() -> step(result, send));
         }
     }
 
@@ -309,7 +330,12 @@ public final class MxResolver implements AutoCloseable {
     private void received(CompletableFuture<Answer> result, Message query, byte[] wire, int n, long deadline,
                           InetSocketAddress server, byte[] bytes, Throwable error) {
         if (error != null) {
-            attempt(result, query, wire, n + 1, deadline, unwrap(error));
+            Throwable e = unwrap(error);
+            if (e instanceof SocketTimeoutException) {
+                pace.failed();
+            }
+            // A retry waits its turn like any packet, and longer while the resolver seems to throttle.
+            paced(result, () -> attempt(result, query, wire, n + 1, deadline, e));
             return;
         }
         Message answer;
@@ -357,6 +383,11 @@ public final class MxResolver implements AutoCloseable {
             if (r.getType() == question.getType() && r.getName().equals(question.getName())) {
                 records.add(r);
             }
+        }
+        if (answer.getRcode() == Rcode.SERVFAIL || answer.getRcode() == Rcode.REFUSED) {
+            pace.failed();
+        } else {
+            pace.answered();
         }
         finish(result, switch (answer.getRcode()) {
             case Rcode.NOERROR -> Answer.of(records);

@@ -84,6 +84,11 @@ final class Held {
         return latest;
     }
 
+    /** How many addresses are held, without marking them asked about. */
+    int size() {
+        return open.size();
+    }
+
     boolean isEmpty() {
         return open.isEmpty();
     }
@@ -120,5 +125,12 @@ final class Held {
                 answer(p, outcome);
             }
         }
+    }
+
+    /** Hands every held address over to the caller, which must answer them. */
+    List<Pending> takeAll() {
+        List<Pending> all = List.copyOf(open);
+        open.clear();
+        return all;
     }
 }

@@ -102,6 +102,18 @@ public final class Outcomes {
                 + " (timeout or refused connection); not tried again.", Stage.CONNECT);
     }
 
+    /**
+     * Not tried: the block breaker keeps the prober away from the provider group whose host refused it
+     * ({@code b}); no connection was made for this address. The refusal's reply is what a send would meet.
+     */
+    static SmtpOutcome notTried(Block b) {
+        return new SmtpOutcome(Reason.SMTP_BLOCKED, "Not tried: " + b.host() + " (" + b.address() + ") refused this"
+                + " prober at " + b.at() + " (" + b.text() + "), so no MX host of provider group " + b.group()
+                + " is contacted until " + b.until() + "; check again after that.", b.reply(),
+                new SmtpReport(b.host(), b.address(), null, List.of(), StartTls.NOT_OFFERED, null, CatchAll.NOT_CHECKED,
+                        null, List.of()));
+    }
+
     /** No answer came before the whole check's deadline ({@code deadline} as the user reads it). */
     public static SmtpOutcome noAnswerBefore(String deadline) {
         return withoutSession(Reason.SMTP_UNREACHABLE, "No answer from the SMTP stage within the check's deadline of "

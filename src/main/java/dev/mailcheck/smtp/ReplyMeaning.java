@@ -114,6 +114,57 @@ final class ReplyMeaning {
         return r.transientNegative() ? Reason.TEMPORARY_FAILURE : Reason.SMTP_BLOCKED;
     }
 
+    /** How strongly a refusal says the prober itself (its IP) is unwelcome: what the block breaker counts. */
+    enum Block { NONE, VAGUE, CLEAR }
+
+    /**
+     * Text that names the prober's IP or its standing: a block list, a reputation service, the client
+     * host, or a deferral for the sender's volume or complaints. Such a reply is about every address
+     * this IP asks, at every domain the host serves.
+     */
+    private static final Pattern NAMES_THE_IP = Pattern.compile("spamhaus|reputation|ipcheck\\.proofpoint|block ?list"
+            + "|black ?list|\\bdnsbl|\\brbl\\b|banned|your ip|sending ip|ip address|client host|\\bfrom \\[?\\d{1,3}(\\.\\d{1,3}){3}"
+            + "|\\d{1,3}(\\.\\d{1,3}){3}\\]? (is |has been )?(found|listed|blocked|in )|unsolicited|volume|complaints"
+            + "|too many (connections|messages|recipients from)|rate limit", Pattern.CASE_INSENSITIVE);
+    /**
+     * Text about one sender domain's authentication (SPF, DMARC, DKIM), or a host that does not relay for the
+     * recipient's domain: about one domain, not the IP's standing.
+     */
+    private static final Pattern SENDER_POLICY = Pattern.compile("\\b(spf|dmarc|dkim)\\b|relay(ing)? (access )?denied"
+            + "|not permitted to relay|relay not permitted", Pattern.CASE_INSENSITIVE);
+    private static final Pattern SENDER = Pattern.compile("\\bsender\\b", Pattern.CASE_INSENSITIVE);
+
+    /**
+     * Whether a refusal should count towards blocking the host (and its provider group) for every
+     * address: CLEAR when it names the IP, a block list or reputation, or defers for volume or complaints
+     * (421/4.7.x); VAGUE when it refuses the session or the prober by policy without saying why (one
+     * such reply may be about one domain's own rules, so the breaker waits for a second); NONE for
+     * replies about one mailbox, one sender domain's SPF/DMARC, or anything that is not a refusal.
+     */
+    static Block blockOf(Reply r) {
+        if (r.positive() || r.code() == 354) {
+            return Block.NONE;
+        }
+        String text = ANGLED.matcher(r.text()).replaceAll(" ");
+        if (SENDER_POLICY.matcher(text).find()) {
+            return Block.NONE;
+        }
+        boolean namesIp = NAMES_THE_IP.matcher(text).find();
+        if (r.transientNegative()) {
+            // A deferral is a block only when it is about the sender's IP (4.7.x "deferred due to volume").
+            return r.subject() == 7 && namesIp ? Block.CLEAR : Block.NONE;
+        }
+        boolean rcpt = r.stage() == Stage.RCPT || r.stage() == Stage.DATA;
+        if ((rcpt ? ofRcpt(r) : ofSession(r)) != Reason.SMTP_BLOCKED) {
+            return Block.NONE;
+        }
+        if (namesIp) {
+            return Block.CLEAR;
+        }
+        // MAIL FROM refused for the sender address (not the IP) is about the sender, which another domain may take.
+        return r.stage() == Stage.MAIL && SENDER.matcher(text).find() ? Block.NONE : Block.VAGUE;
+    }
+
     /** Whether a result for this reason carries {@code retry_after_seconds}: a deferral, or a full mailbox. */
     static boolean worthRetrying(Reason reason) {
         return reason == Reason.TEMPORARY_FAILURE || reason == Reason.MAILBOX_FULL;

@@ -7,6 +7,7 @@ import dev.mailcheck.address.EmailAddress;
 import dev.mailcheck.dns.AddressGuard;
 import dev.mailcheck.dns.MailDomain;
 import java.time.Duration;
+import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -41,6 +42,7 @@ public final class SmtpProber implements AutoCloseable {
     private static final Duration MAX_DOMAIN_TTL = Duration.ofHours(1);
 
     private final SmtpSettings settings;
+    private final ProbeGuard guard;
     private final ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor();
     private final Semaphore sessions;
     private final Hosts hosts;
@@ -52,10 +54,31 @@ public final class SmtpProber implements AutoCloseable {
     private final LongAdder connections = new LongAdder();
     private final LongAdder rcpts = new LongAdder();
 
-    public SmtpProber(SmtpSettings settings) {
+    /** A prober with its own breaker and budgets, in this process only. */
+    public SmtpProber(SmtpSettings settings, Pacing pacing) {
+        this(settings, pacing, new LocalBreakerState(), new LocalRateBudget(), InstantSource.system());
+    }
+
+    /**
+     * A prober whose breaker state and budgets are {@code breaker} and {@code budget}, shared with whoever
+     * else holds them; {@code clock} tells cool-downs and budgets the time.
+     */
+    public SmtpProber(SmtpSettings settings, Pacing pacing, BreakerState breaker, RateBudget budget,
+                      InstantSource clock) {
         this.settings = settings;
+        this.guard = new ProbeGuard(pacing, ProviderGroups.bundled(), breaker, budget, clock);
         this.sessions = new Semaphore(settings.sessions());
         this.hosts = new Hosts(settings.perHostSessions());
+    }
+
+    /** Per provider group, the addresses the breaker answered without a connection and those that waited for a budget. */
+    public List<HeldBack> heldBack() {
+        return guard.heldBack();
+    }
+
+    /** What the probe waits for now ("waiting for RCPTs at microsoft (300/min per provider group)"), or null. */
+    public String waitingFor() {
+        return guard.waitingFor();
     }
 
     /** Connections opened so far (successful TCP connects). */
@@ -89,6 +112,11 @@ public final class SmtpProber implements AutoCloseable {
         DomainWork work = domains.get(domain.domain(), d -> new DomainWork(domain));
         if (work.plan.targets().isEmpty()) {
             return CompletableFuture.completedFuture(Outcomes.noPublicHost(work.plan.refused()));
+        }
+        Block blocked = blockedEverywhere(work.plan);
+        if (blocked != null) {
+            guard.notTried(blocked, 1);
+            return CompletableFuture.completedFuture(Outcomes.notTried(blocked));
         }
         Pending p = new Pending(address, deadline);
         CompletableFuture<SmtpOutcome> answer = p.answer(deadlineText);
@@ -153,6 +181,18 @@ public final class SmtpProber implements AutoCloseable {
             queue.drainTo(all);
             all.forEach(p -> p.future.complete(outcome));
         }
+
+        /**
+         * The breaker keeps the prober from this domain's hosts: every address held or queued is answered
+         * "not tried", counted before it is answered, so that whoever reads the count after the answers sees it.
+         */
+        void answerNotTried(Held held, Block b) {
+            List<Pending> all = new ArrayList<>(held.takeAll());
+            queue.drainTo(all);
+            guard.notTried(b, (int) all.stream().filter(p -> !p.future.isDone()).count());
+            SmtpOutcome notTried = Outcomes.notTried(b);
+            all.forEach(p -> p.future.complete(notTried));
+        }
     }
 
     private void work(DomainWork w) {
@@ -181,24 +221,42 @@ public final class SmtpProber implements AutoCloseable {
         if (opened == null) {
             return; // nobody waits for the held addresses any more (their checks passed the deadline)
         }
-        if (opened.failure != null) {
+        if (opened.session == null) {
             // No MX address of the domain works: the same answer for all its addresses.
-            held.answerAll(opened.failure);
-            w.answerQueued(opened.failure);
+            if (opened.block != null) {
+                w.answerNotTried(held, opened.block);
+            } else {
+                held.answerAll(opened.failure);
+                w.answerQueued(opened.failure);
+            }
             return;
         }
         try (opened) {
             SmtpSession s = opened.session;
+            Plan.Target target = opened.target;
             for (int n = 0; n < TRANSACTIONS_PER_SESSION; n++) {
                 if (n > 0 && !held.fill(w.queue, settings.linger())) {
                     break;
                 }
-                Transaction t = new Transaction(s, settings, w.domain, w.catchAll, held, rcpts);
+                Block b = guard.blocked(target);
+                if (b != null) {
+                    // Another session tripped the breaker for this group: what is left here is not asked.
+                    w.answerNotTried(held, b);
+                    break;
+                }
+                if (n > 0 && !guard.awaitBudgets(target, held.size(), false, held::wanted)) {
+                    break;
+                }
+                Transaction t = new Transaction(s, settings, w.domain, w.catchAll, held, rcpts,
+                        r -> guard.heard(target, w.domain, r));
                 try {
                     if (t.run() == Transaction.End.CLOSED) {
                         return;
                     }
                 } catch (SessionFailure e) {
+                    if (e.reply != null) {
+                        guard.heard(target, w.domain, e.reply);
+                    }
                     brokeOff(s, opened.host, t, e, held, w);
                     return;
                 }
@@ -227,16 +285,31 @@ public final class SmtpProber implements AutoCloseable {
         held.answerAll(outcome, p -> stale && p.retry());
     }
 
-    /** A session and the slots it holds, or (session null) why no MX address gave one. */
+    /**
+     * A session and the slots it holds, or (session null) why no MX address gave one: a failure, or the
+     * block that kept the prober from every one of them.
+     */
     private final class Opened implements AutoCloseable {
         final SmtpSession session;
         final Hosts.Host host;
+        final Plan.Target target;
         final SmtpOutcome failure;
+        final Block block;
 
-        Opened(SmtpSession session, Hosts.Host host, SmtpOutcome failure) {
+        Opened(SmtpSession session, Hosts.Host host, Plan.Target target) {
             this.session = session;
             this.host = host;
+            this.target = target;
+            this.failure = null;
+            this.block = null;
+        }
+
+        Opened(SmtpOutcome failure, Block block) {
+            this.session = null;
+            this.host = null;
+            this.target = null;
             this.failure = failure;
+            this.block = block;
         }
 
         @Override
@@ -256,7 +329,13 @@ public final class SmtpProber implements AutoCloseable {
         SessionFailure last = null;
         Plan.Target lastTarget = null;
         String brokeProtocol = null;
+        Block blocked = null;
         for (Plan.Target t : w.plan.targets()) {
+            Block b = guard.blocked(t);
+            if (b != null) {
+                blocked = b;
+                continue; // the breaker keeps the prober from this host's provider group
+            }
             Hosts.Host host = hosts.of(t.address());
             if (!host.enter(held::wanted)) {
                 if (!held.wanted()) {
@@ -265,14 +344,17 @@ public final class SmtpProber implements AutoCloseable {
                 brokeProtocol = brokeProtocol != null ? brokeProtocol : host.brokeProtocol();
                 continue; // dead, or found dead while waiting
             }
-            if (!Hosts.acquire(sessions, held::wanted)) {
+            // The budgets are waited for holding this address's slot but no global one.
+            if (!guard.awaitBudgets(t, held.size(), true, held::wanted)
+                    || !Hosts.acquire(sessions, held::wanted)) {
                 host.leave();
                 return null;
             }
             SmtpSession s = null;
             SessionFailure failed = null;
+            b = guard.blocked(t); // the breaker may have tripped while this worker waited
             try {
-                if (!host.isDead()) { // it may have died while this worker waited for a global slot
+                if (b == null && !host.isDead()) { // it may have died while this worker waited for a global slot
                     held.tried();
                     s = connect(t, host, held.until());
                 }
@@ -285,6 +367,8 @@ public final class SmtpProber implements AutoCloseable {
                 if (e.reply == null) {
                     // before the slot is given back, so that no waiter dials it next
                     host.markDead(e.unreachable() ? null : Outcomes.noSession(w.domain, t, e).detail());
+                } else {
+                    guard.heard(t, w.domain, e.reply);
                 }
             } finally {
                 if (s == null) {
@@ -293,7 +377,10 @@ public final class SmtpProber implements AutoCloseable {
                 }
             }
             if (s != null) {
-                return new Opened(s, host, null);
+                return new Opened(s, host, t);
+            }
+            if (b != null) {
+                blocked = b;
             }
             if (failed == null && brokeProtocol == null) {
                 brokeProtocol = host.brokeProtocol(); // found dead after the wait for a global slot
@@ -306,8 +393,24 @@ public final class SmtpProber implements AutoCloseable {
                 }
             }
         }
-        return new Opened(null, null, last == null ? Outcomes.everyHostDead(w.domain, brokeProtocol)
-                : Outcomes.noSession(w.domain, lastTarget, last));
+        if (last != null) {
+            return new Opened(Outcomes.noSession(w.domain, lastTarget, last), null);
+        }
+        return blocked != null ? new Opened(null, blocked)
+                : new Opened(Outcomes.everyHostDead(w.domain, brokeProtocol), null);
+    }
+
+    /** The block that keeps the prober from every MX address of the plan, or null when one may be tried. */
+    private Block blockedEverywhere(Plan plan) {
+        Block any = null;
+        for (Plan.Target t : plan.targets()) {
+            Block b = guard.blocked(t);
+            if (b == null) {
+                return null;
+            }
+            any = b;
+        }
+        return any;
     }
 
     private SmtpSession connect(Plan.Target t, Hosts.Host host, Long until) throws SessionFailure {

@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Consumer;
 
 /**
  * One MAIL transaction on an open session, for the addresses {@link Held} holds. Every address it
@@ -23,11 +24,14 @@ final class Transaction {
     private final CatchAllTest catchAllTest;
     private final Held held;
     private final LongAdder rcpts;
+    /** Every reply of MAIL and RCPT, for the block breaker. */
+    private final Consumer<Reply> heard;
     /** MAIL FROM and the catch-all test: every asked address's transcript has them. */
     private final Log head = Log.start();
 
     Transaction(SmtpSession s, SmtpSettings settings, String domain, CatchAllTest catchAllTest, Held held,
-                LongAdder rcpts) {
+                LongAdder rcpts, Consumer<Reply> heard) {
+        this.heard = heard;
         this.s = s;
         this.settings = settings;
         this.domain = domain;
@@ -49,6 +53,7 @@ final class Transaction {
         }
         s.until(held.until());
         Reply mail = s.mail(settings.mailFrom(), asked.stream().anyMatch(p -> p.address.smtpUtf8()), head);
+        heard.accept(mail);
         if (!mail.positive()) {
             for (Pending p : asked) {
                 held.answer(p, Outcomes.senderRefused(s, mail, s.prelude().then(head)));
@@ -132,6 +137,7 @@ final class Transaction {
             rcpts.add(group);
             for (int k = 0; k < replies.size(); k++) {
                 Reply r = replies.get(k);
+                heard.accept(r);
                 // 452 4.2.2 is one mailbox over quota (Gmail), an answer about that address, not about the count.
                 if (accepted && (r.code() == 452 && !"2.2".equals(r.subjectDetail()) || "5.3".equals(r.subjectDetail()))) {
                     return r; // too many recipients: this one and the rest stay held for the next transaction
@@ -153,6 +159,7 @@ final class Transaction {
         try {
             String made = "no-such-mailbox-" + Long.toHexString(ThreadLocalRandom.current().nextLong()) + "@" + domain;
             Reply r = s.rcpt(made, head);
+            heard.accept(r);
             rcpts.increment();
             head.lines().add("(that was the catch-all test with a made-up mailbox)");
             catchAllTest.settle(ReplyMeaning.ofMadeUpMailbox(r));

@@ -13,6 +13,7 @@ import dev.mailcheck.dns.TransportSecurityLookup;
 import dev.mailcheck.jobs.JobWorkflow;
 import dev.mailcheck.pipeline.Checker;
 import dev.mailcheck.pipeline.Recheck;
+import dev.mailcheck.smtp.Pacing;
 import dev.mailcheck.smtp.SmtpSettings;
 import dev.mailcheck.store.JobStatus;
 import dev.mailcheck.store.LocalResultStore;
@@ -299,7 +300,7 @@ class ApiTest {
         SmtpSettings smtp = new SmtpSettings("prober.test", "recheck-" + UUID.randomUUID() + "@checker.test",
                 Postfix.shared().port(), false, false, true, null, Map.of(), 50, 2, 64, 8, Duration.ofMillis(250));
         LocalResultStore store = new LocalResultStore(LocalResultStore.Limits.DEFAULT, Api::smtpCodeLink);
-        Checker withSmtp = Api.smtpChecker(dns, smtp, null);
+        Checker withSmtp = Api.smtpChecker(dns, smtp, Pacing.off(), null);
         Api serve = new Api(new Checker(dns), withSmtp, store, new InProcessJobs(new JobWorkflow.Checkers(
                 new Checker(dns), withSmtp, new Recheck(tries, Duration.ofSeconds(window))), store, 4,
                 perChunk == 0 ? JobWorkflow.Chunking.DEFAULT : new JobWorkflow.Chunking(0, perChunk)), List.of());

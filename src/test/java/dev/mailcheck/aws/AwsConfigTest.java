@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.mailcheck.smtp.Pacing;
 import dev.mailcheck.smtp.SmtpSettings;
 import java.time.Duration;
 import java.util.HashMap;
@@ -36,6 +37,20 @@ class AwsConfigTest {
         assertNull(config.chunkQueue());
         assertEquals(AwsConfig.DEFAULT_INLINE_MAX_RECORDS, config.inlineMaxRecords());
         assertNull(config.smtp(), "the probe is off unless SMTP_ENABLED=true");
+        assertEquals(Pacing.defaults(), config.pacing());
+        assertEquals(0, config.dnsQps());
+    }
+
+    @Test
+    void theBudgetsAndTheCoolDownAreRead() {
+        Map<String, String> env = template();
+        env.put("SMTP_CONNECT_RATE", "60/min");
+        env.put("SMTP_RCPT_RATE", "2/s");
+        env.put("SMTP_COOL_DOWN_MINUTES", "45");
+        env.put("DNS_QPS", "100");
+        AwsConfig config = AwsConfig.from(env);
+        assertEquals(new Pacing(true, Duration.ofMinutes(45), 60, 120), config.pacing());
+        assertEquals(100, config.dnsQps());
     }
 
     @Test
@@ -56,6 +71,8 @@ class AwsConfigTest {
             TABLE_NAME          | ''     | TABLE_NAME
             DNS_TIMEOUT_MS      | soon   | DNS_TIMEOUT_MS
             INLINE_MAX_RECORDS  | 1e6    | INLINE_MAX_RECORDS
+            SMTP_RCPT_RATE      | fast   | SMTP_RCPT_RATE
+            DNS_QPS             | many   | DNS_QPS
             """)
     void aBadValueIsNamedAtStartUp(String variable, String value, String named) {
         Map<String, String> env = template();

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.mailcheck.smtp.Pacing;
 import dev.mailcheck.api.Api;
 import dev.mailcheck.pipeline.Checker;
 import dev.mailcheck.store.Job;
@@ -59,7 +60,7 @@ class S3JobsTest {
     private Job trigger(String key) {
         String etag = s3.headObject(b -> b.bucket(BUCKET).key(key)).eTag().replace("\"", "");
         AwsConfig config = new AwsConfig(MotoStack.TABLE, List.of(), Duration.ofSeconds(3), Duration.ofDays(1), List.of(),
-                BUCKET, null, 1, null, false, "default");
+                BUCKET, null, 1, null, false, "default", Pacing.defaults(), 0);
         return new UploadProcessor(config, checker, stack.upload.s3(), null, stack.store(stack.upload),
                 stack.events(stack.upload)).process(BUCKET, key, etag);
     }

@@ -13,6 +13,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.csv.CsvMapper;
 import com.fasterxml.jackson.dataformat.csv.CsvSchema;
+import dev.mailcheck.smtp.Pacing;
 import dev.mailcheck.Verdict;
 import dev.mailcheck.api.Api;
 import dev.mailcheck.cli.LocalContext;
@@ -108,7 +109,7 @@ class S3UploadHandlerTest {
 
     private UploadProcessor processor(Mode mode, int chunkRecords, ResultStore as) {
         AwsConfig config = new AwsConfig(TABLE, List.of(Nsd.shared().address()), Duration.ofSeconds(3), Duration.ofDays(1),
-                List.of(), BUCKET, mode == Mode.SPLIT ? queue : null, 1, null, false, "default");
+                List.of(), BUCKET, mode == Mode.SPLIT ? queue : null, 1, null, false, "default", Pacing.defaults(), 0);
         return new UploadProcessor(config, false, checker, stack.upload.s3(), stack.upload.sqs(), as,
                 stack.events(stack.upload), chunkRecords);
     }
@@ -127,7 +128,7 @@ class S3UploadHandlerTest {
         ResultStore as = stack.store(stack.failures);
         EventBridgeEvents events = stack.events(stack.failures);
         AwsConfig config = new AwsConfig(TABLE, List.of(), Duration.ofSeconds(3), Duration.ofDays(1), List.of(), BUCKET,
-                queue, 1, null, false, "default");
+                queue, 1, null, false, "default", Pacing.defaults(), 0);
         return new FailureHandler(new UploadProcessor(config, checker, stack.failures.s3(), null, as, events),
                 JobWorkflow.chunkWorker(checker, as, events, new S3JobFiles(stack.failures.s3())));
     }

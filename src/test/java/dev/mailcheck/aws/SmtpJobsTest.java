@@ -17,6 +17,7 @@ import dev.mailcheck.jobs.SmtpItem;
 import dev.mailcheck.jobs.SmtpStage;
 import dev.mailcheck.pipeline.Checker;
 import dev.mailcheck.pipeline.Recheck;
+import dev.mailcheck.smtp.Pacing;
 import dev.mailcheck.smtp.SmtpProber;
 import dev.mailcheck.smtp.SmtpSettings;
 import dev.mailcheck.smtp.Stage;
@@ -69,6 +70,7 @@ class SmtpJobsTest {
             someone@tarpit.smtp.test   | smtp_unreachable  | 1
             user@nullmx.checker.test   | null_mx           | 1
             banned@strict.smtp.test    | smtp_blocked      | 1
+            someone@blocked.smtp.test  | smtp_blocked      | 1
             """;
 
     private MotoStack stack;
@@ -78,7 +80,7 @@ class SmtpJobsTest {
     @BeforeEach
     void fresh() {
         stack = new MotoStack();
-        tarpit = new FakeSmtpServer(address("127.0.0.5"), Postfix.shared().port(), c -> {
+        tarpit = new FakeSmtpServer(address("127.0.0.7"), Postfix.shared().port(), c -> {
             for (char ch : "220 tarpit.test ESMTP\r\n".toCharArray()) {
                 Thread.sleep(1000);
                 c.send(String.valueOf(ch));
@@ -232,7 +234,7 @@ class SmtpJobsTest {
             QueueDrain.drain(List.of(source(stack.chunkQueue, stack.chunk, chunkHandler(smtpJobs), 5)), Duration.ofSeconds(30));
 
             // The first delivery has 4 s before the handler's margin: two transactions of two addresses fit at most.
-            SqsSmtpHandler handler = new SqsSmtpHandler(stage(stack.smtp, smtpJobs), dns(), settings(2));
+            SqsSmtpHandler handler = new SqsSmtpHandler(stage(stack.smtp, smtpJobs), dns(), () -> prober(settings(2)));
             QueueDrain.Source first = new QueueDrain.Source(stack.smtpQueue, stack.smtp.sqs(), handler, 1,
                     Duration.ofSeconds(60), () -> new LocalContext("smtp", SqsSmtpHandler.MARGIN.plusMillis(4000)));
             assertEquals(1, QueueDrain.deliver(first));
@@ -264,12 +266,33 @@ class SmtpJobsTest {
             SmtpItem again = new SmtpItem(job.id(), MotoStack.BUCKET, job.resultsKey(), 0, "counted1.smtp.test",
                     "mx-counting.smtp.test", 1, System.currentTimeMillis(), 0, LongStream.range(0, 6)
                     .mapToObj(p -> new SmtpItem.Entry(p, "user" + p + "@counted1.smtp.test")).toList());
-            SmtpProber prober = prober();
+            SmtpProber prober = prober(settings());
             SmtpStage.Worked worked = stage(stack.smtp, smtpJobs).work(again, new Checker(dns(), prober, null,
                     Duration.ofMinutes(1)), Instant.now().plusSeconds(10), "again");
             assertEquals(new SmtpStage.Worked(0, 0, 0, java.util.Optional.empty()), worked);
             assertEquals(before, rcpts.get());
         }
+    }
+
+    /**
+     * One worker's ban stops them all: a host that refuses the prober as block-listed trips the breaker, whose
+     * state is in the table; the next item of the same provider group, probed by a fresh prober (another
+     * invocation, maybe another instance), is answered {@code smtp_blocked} "not tried", without a connection.
+     */
+    @Test
+    void aBlockSeenByOneWorkerStopsTheOthers() throws Exception {
+        AwsConfig.SmtpJobsConfig smtpJobs = smtpJobs(1);
+        Job split = split(viaUpload("someone@blocked.smtp.test\nsomeone@blocked2.smtp.test\n"), JobWorkflow.CHUNK_RECORDS);
+        int mark = Postfix.shared().logMark();
+        drain(smtpJobs);
+        Job job = stack.store(stack.admin).job(split.id()).orElseThrow();
+        assertEquals(JobStatus.DONE, job.status(), job.toString());
+        List<String> results = stack.store(stack.admin).results(job.id(), null, 10).results();
+        for (String r : results) {
+            assertEquals("smtp_blocked", JSON.readTree(r).get("reason").asText(), r);
+        }
+        assertTrue(JSON.readTree(results.get(1)).get("detail").asText().contains("not tried"), results.get(1));
+        assertEquals(1, Postfix.connections(Postfix.shared().logSince(mark)), "the second domain is never dialled");
     }
 
     /**
@@ -291,7 +314,7 @@ class SmtpJobsTest {
                 super.putResults(jobId, results);
             }
         };
-        drain(smtpJobs, new SqsSmtpHandler(stage(stack.smtp, smtpJobs, broken), dns(), settings()));
+        drain(smtpJobs, new SqsSmtpHandler(stage(stack.smtp, smtpJobs, broken), dns(), () -> prober(settings())));
         Job job = stack.store(stack.admin).job(split.id()).orElseThrow();
         assertEquals(JobStatus.PARTIAL, job.status(), job.toString());
         assertEquals(1L, job.notChecked());
@@ -329,7 +352,7 @@ class SmtpJobsTest {
                 // DNS-only lists this short are checked in the upload function; split both alike to compare.
                 Job split = new UploadProcessor(new AwsConfig(MotoStack.TABLE, List.of(Nsd.shared().address()),
                         Duration.ofSeconds(3), Duration.ofDays(1), List.of(), MotoStack.BUCKET, stack.chunkQueue, 0,
-                        settings(), false, "default"), true, MotoStack.checker(), stack.upload.s3(), stack.upload.sqs(),
+                        settings(), false, "default", Pacing.off(), 0), true, MotoStack.checker(), stack.upload.s3(), stack.upload.sqs(),
                         stack.store(stack.upload), stack.events(stack.upload), 50).process(MotoStack.BUCKET, key, etag);
                 drain(smtpJobs);
                 Job job = stack.store(stack.admin).job(split.id()).orElseThrow();
@@ -358,7 +381,7 @@ class SmtpJobsTest {
 
     private AwsConfig config() {
         return new AwsConfig(MotoStack.TABLE, List.of(Nsd.shared().address()), Duration.ofSeconds(3), Duration.ofDays(1),
-                List.of(), MotoStack.BUCKET, stack.chunkQueue, 20_000, settings(), false, "default");
+                List.of(), MotoStack.BUCKET, stack.chunkQueue, 20_000, settings(), false, "default", Pacing.off(), 0);
     }
 
     /** postgrey remembers (client, sender, recipient): a sender of its own makes each test's first try new. */
@@ -373,8 +396,11 @@ class SmtpJobsTest {
                 Map.of(Stage.GREETING, Duration.ofSeconds(2)), rcptsPerTransaction, 2, 64, 8, Duration.ofMillis(250));
     }
 
-    private SmtpProber prober() {
-        SmtpProber prober = new SmtpProber(settings());
+    /** A prober as the SMTP function makes one: no linger, the breaker's state and budgets in DynamoDB. */
+    private SmtpProber prober(SmtpSettings settings) {
+        SmtpProber prober = new SmtpProber(settings.withoutLinger(), Pacing.off().withBreaker(true,
+                Pacing.DEFAULT_COOL_DOWN), new DynamoBreakerState(stack.smtp.dynamo(), MotoStack.TABLE),
+                new DynamoRateBudget(stack.smtp.dynamo(), MotoStack.TABLE), java.time.InstantSource.system());
         probers.add(prober);
         return prober;
     }
@@ -432,8 +458,9 @@ class SmtpJobsTest {
         return new SqsChunkHandler(stage(stack.chunk, smtpJobs)::process);
     }
 
+    /** The SMTP function: a prober per item, its block breaker and budgets in the table (shared by all workers). */
     private SqsSmtpHandler smtpHandler(AwsConfig.SmtpJobsConfig smtpJobs) {
-        return new SqsSmtpHandler(stage(stack.smtp, smtpJobs), dns(), settings());
+        return new SqsSmtpHandler(stage(stack.smtp, smtpJobs), dns(), () -> prober(settings()));
     }
 
     private FailureHandler failureHandler(AwsConfig.SmtpJobsConfig smtpJobs) {

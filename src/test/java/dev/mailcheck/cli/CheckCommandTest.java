@@ -527,6 +527,23 @@ class CheckCommandTest {
         assertFalse(run.stderr().contains("\tat ") || run.stderr().contains("Exception"), run.stderr());
     }
 
+    /**
+     * The budgets from the command line: two domains whose mail goes to one MX address (strict's, and
+     * failover's second) at 60 new sessions a minute: one of them waits, and the summary says so.
+     */
+    @Test
+    void theSummarySaysWhatWaitedForABudget() throws Exception {
+        Run run = check("alice@strict.smtp.test\nalice@failover.smtp.test\n", "--format", "jsonl", "--smtp",
+                "--smtp-port", Integer.toString(Postfix.shared().port()), "--helo", "prober.checker.test",
+                "--smtp-connect-rate", "60/min", "--smtp-rcpt-rate", "0");
+        assertEquals(0, run.exit(), run.stderr());
+        assertTrue(run.stderr().contains("held back at mx-strict.smtp.test: 0 not tried (block breaker), 1 waited for a budget"),
+                run.stderr());
+        Run bad = check("alice@strict.smtp.test\n", "--smtp", "--smtp-rcpt-rate", "fast");
+        assertEquals(2, bad.exit());
+        assertTrue(bad.stderr().contains("a rate is N/min or N/s"), bad.stderr());
+    }
+
     /** The help named stages the option did not take (data_354) and left out ones it did (helo, rset, quit). */
     @Test
     void theSmtpTimeoutHelpListsTheStagesItTakes() throws Exception {

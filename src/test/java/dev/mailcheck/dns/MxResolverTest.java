@@ -180,7 +180,7 @@ class MxResolverTest {
     void answersLiveForTheirTtl(String domain, long ttl, String why) throws InterruptedException {
         AtomicLong nanos = new AtomicLong();
         try (MxResolver fresh = new MxResolver(List.of(Nsd.shared().address()), Duration.ofSeconds(3), 8, true,
-                nanos::get, 10)) {
+                nanos::get, 10, 0)) {
             CompletableFuture<MailDomain> first = fresh.resolve(domain);
             assertEquals(ttl, first.join().ttlSeconds(), why);
             // join() can return before the cache's own completion handler has timed the entry: wait for it, or the
@@ -203,7 +203,7 @@ class MxResolverTest {
     @CsvSource({"1, 5", "3, 20", "20, 20"})
     void theCacheKeepsAtMostItsSize(long max, int asked) throws InterruptedException {
         try (MxResolver fresh = new MxResolver(List.of(Nsd.shared().address()), Duration.ofSeconds(3), 8, true,
-                System::nanoTime, max)) {
+                System::nanoTime, max, 0)) {
             IntStream.range(0, asked).mapToObj(i -> fresh.resolve("d" + i + ".checker.test")).toList()
                     .forEach(CompletableFuture::join);
             // The cache weighs an answer once its own completion handler has run, a moment after join() returns.

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.mailcheck.Verdict;
 import dev.mailcheck.dns.MxResolver;
+import dev.mailcheck.smtp.Pacing;
 import dev.mailcheck.smtp.SmtpProber;
 import dev.mailcheck.smtp.SmtpSettings;
 import dev.mailcheck.smtp.Stage;
@@ -50,7 +51,7 @@ class CheckerDeadlineTest {
              FakeSmtpServer tarpit = new FakeSmtpServer(c -> Thread.sleep(LONG.toMillis()));
              MxResolver resolver = new MxResolver(List.of(dns.address()), LONG, 8, true);
              SmtpProber prober = new SmtpProber(new SmtpSettings("prober.test", "", tarpit.port(), false, false, true,
-                     null, Map.of(Stage.CONNECT, LONG, Stage.GREETING, LONG), 50, 1, 1, 8, Duration.ofMillis(50)))) {
+                     null, Map.of(Stage.CONNECT, LONG, Stage.GREETING, LONG), 50, 1, 1, 8, Duration.ofMillis(50)), Pacing.off())) {
             Checker checker = new Checker(resolver, prober, null, DEADLINE);
             List<CompletableFuture<CheckResult>> all = java.util.stream.IntStream.range(0, addresses)
                     .mapToObj(i -> checker.check("user" + i + "@tarpit.deadline.test")).toList();

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.mailcheck.Reason;
 import dev.mailcheck.dns.MxResolver;
+import dev.mailcheck.smtp.Pacing;
 import dev.mailcheck.smtp.SmtpProber;
 import dev.mailcheck.smtp.SmtpSettings;
 import dev.mailcheck.testbed.FakeSmtpServer;
@@ -44,7 +45,7 @@ class RechecksTest {
              });
              MxResolver dns = new MxResolver(List.of(Nsd.shared().address()), Duration.ofSeconds(3), 8, true);
              SmtpProber prober = new SmtpProber(new SmtpSettings("prober.test", "", always451.port(), false, false,
-                     true, null, Map.of(), 50, 1, 4, 8, Duration.ofMillis(50)))) {
+                     true, null, Map.of(), 50, 1, 4, 8, Duration.ofMillis(50)), Pacing.off())) {
             Rechecks rechecks = new Rechecks(new Checker(dns, prober), new Recheck(tries, Duration.ofSeconds(window)));
             CompletableFuture<CheckResult> check = rechecks.check(ADDRESS);
             Optional<Rechecks.Waiting> waiting = rechecks.waiting();

@@ -119,4 +119,31 @@ class ReplyMeaningTest {
     void session(Stage stage, int code, String enhanced, Reason expected) {
         assertEquals(expected, ReplyMeaning.ofSession(new Reply(stage, code, enhanced, "text")));
     }
+
+    /** How clearly a refusal blocks the prober itself, which is what the block breaker counts. */
+    @ParameterizedTest(name = "{0}: {1} -> {2}")
+    @CsvSource(delimiter = '|', textBlock = """
+            GREETING | 554 5.7.0 Mail from 192.0.2.1 refused by Proofpoint Reputation Services           | CLEAR
+            GREETING | 554 No SMTP service here                                                          | VAGUE
+            GREETING | 421 4.3.2 Service not available, closing transmission channel                     | NONE
+            EHLO     | 550 5.7.1 Client host [192.0.2.1] blocked using zen.spamhaus.org                  | CLEAR
+            MAIL     | 553 5.7.1 <x@example.com>: Sender address rejected: not owned by user             | NONE
+            MAIL     | 550 5.7.23 Reject due to SPF policy of the sender's domain                       | NONE
+            RCPT     | 550 5.7.606 Access denied, banned sending IP [192.0.2.1].                         | CLEAR
+            RCPT     | 550 5.7.1 Part of their network is on our block list (S3150).                     | CLEAR
+            RCPT     | 421 4.7.0 [TSS04] Messages from 192.0.2.1 temporarily deferred due to unexpected volume or user complaints | CLEAR
+            RCPT     | 421 4.7.1 Messages to someone@icloud.com deferred due to excessive volume.        | CLEAR
+            RCPT     | 554 5.7.9 Message not accepted for policy reasons.                                | VAGUE
+            RCPT     | 550 5.7.1 Email rejected per DMARC policy for example.com                         | NONE
+            RCPT     | 554 5.7.1 <a@x.test>: Relay access denied                                         | NONE
+            RCPT     | 550 5.1.1 <a@x.test>: Recipient address rejected: User unknown                    | NONE
+            RCPT     | 550 5.4.1 Recipient address rejected: Access denied. AS(201806281)                | NONE
+            RCPT     | 450 4.2.0 <a@x.test>: Recipient address rejected: Greylisted                      | NONE
+            RCPT     | 450 4.2.1 The user you are trying to contact is receiving mail too quickly.       | NONE
+            RCPT     | 250 2.1.5 Ok                                                                      | NONE
+            """)
+    void blockStrength(Stage stage, String wire, ReplyMeaning.Block expected) throws IOException {
+        Reply r = read(wire);
+        assertEquals(expected, ReplyMeaning.blockOf(new Reply(stage, r.code(), r.enhanced(), r.text())), wire);
+    }
 }

@@ -106,7 +106,7 @@ class SmtpProberCompletionTest {
     @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     void everyAddressGetsOneAnswerWhateverBreaks(Fault f) {
         try (FakeSmtpServer server = new FakeSmtpServer(f.script);
-             SmtpProber prober = new SmtpProber(settings(server.port(), true, 4, Duration.ofMillis(100)))) {
+             SmtpProber prober = new SmtpProber(settings(server.port(), true, 4, Duration.ofMillis(100)), Pacing.off())) {
             MailDomain d = domain(f.domainName, "127.0.0.1");
             List<CompletableFuture<SmtpOutcome>> futures = new ArrayList<>();
             for (int i = 0; i < 12; i++) {
@@ -136,7 +136,7 @@ class SmtpProberCompletionTest {
     @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     void aTarpitSharedByManyDomainsCostsOneTimeoutPerHost() {
         try (FakeSmtpServer tarpit = new FakeSmtpServer(c -> Thread.sleep(30_000));
-             SmtpProber prober = new SmtpProber(settings(tarpit.port(), false, 50, Duration.ofMillis(50)))) {
+             SmtpProber prober = new SmtpProber(settings(tarpit.port(), false, 50, Duration.ofMillis(50)), Pacing.off())) {
             long started = System.nanoTime();
             List<SmtpOutcome> outcomes = joinAll(IntStream.range(0, 100)
                     .mapToObj(i -> prober.probe(address("user@d" + i + ".tarpit.test"),
@@ -158,7 +158,7 @@ class SmtpProberCompletionTest {
                  c.send("220 second\r\n");
                  c.serve(FakeSmtpServer::ordinary);
              });
-             SmtpProber prober = new SmtpProber(settings(tarpit.port(), false, 50, Duration.ofMillis(50)))) {
+             SmtpProber prober = new SmtpProber(settings(tarpit.port(), false, 50, Duration.ofMillis(50)), Pacing.off())) {
             List<SmtpOutcome> outcomes = joinAll(IntStream.range(0, 40)
                     .mapToObj(i -> prober.probe(address("user@d" + i + ".failover.test"),
                             domain("d" + i + ".failover.test", "127.0.0.1", "127.0.0.2"))).toList());
@@ -188,7 +188,7 @@ class SmtpProberCompletionTest {
                      }
                  }
              });
-             SmtpProber prober = new SmtpProber(settings(server.port(), false, 50, Duration.ofSeconds(2)))) {
+             SmtpProber prober = new SmtpProber(settings(server.port(), false, 50, Duration.ofSeconds(2)), Pacing.off())) {
             MailDomain d = domain("stale.test", "127.0.0.1");
             for (String user : List.of("first", "second", "third")) {
                 SmtpOutcome o = prober.probe(address(user + "@stale.test"), d).join();
@@ -223,7 +223,7 @@ class SmtpProberCompletionTest {
                              : ordinary(verb));
                  }
              });
-             SmtpProber prober = new SmtpProber(settings(server.port(), false, 50, Duration.ofMillis(50)))) {
+             SmtpProber prober = new SmtpProber(settings(server.port(), false, 50, Duration.ofMillis(50)), Pacing.off())) {
             MailDomain d = domain("later.test", "127.0.0.1");
             List<SmtpOutcome> outcomes = joinAll(IntStream.range(0, 4)
                     .mapToObj(i -> prober.probe(address("user" + i + "@later.test"), d)).toList());

@@ -94,7 +94,7 @@ class SmtpProberDeadlineTest {
                  c.send("220 fake\r\n");
                  c.serve(FakeSmtpServer::ordinary);
              });
-             SmtpProber prober = new SmtpProber(settings(dripping.port(), 50, 1))) {
+             SmtpProber prober = new SmtpProber(settings(dripping.port(), 50, 1), Pacing.off())) {
             long start = System.nanoTime();
             SmtpOutcome dripped = prober.probe(address("user@drip.test"), domain("drip.test", "127.0.0.1"),
                     start + DEADLINE.toNanos(), "2 s").join();
@@ -122,7 +122,7 @@ class SmtpProberDeadlineTest {
     @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     void addressesNeverTriedByTheDeadlineSaySo(int addresses, int perTransaction, int atLeastAsked) {
         try (FakeSmtpServer silent = new FakeSmtpServer(c -> Thread.sleep(LONG.toMillis()));
-             SmtpProber prober = new SmtpProber(settings(silent.port(), perTransaction, 1))) {
+             SmtpProber prober = new SmtpProber(settings(silent.port(), perTransaction, 1), Pacing.off())) {
             long deadline = System.nanoTime() + DEADLINE.toNanos();
             List<CompletableFuture<SmtpOutcome>> all = IntStream.range(0, addresses).mapToObj(i -> prober.probe(
                     address("user" + i + "@silent.test"), domain("silent.test", "127.0.0.1"), deadline, "2 s")).toList();

@@ -55,7 +55,7 @@ class SmtpProberFaultTest {
                 Map.of(Stage.GREETING, STAGE, Stage.EHLO, STAGE, Stage.STARTTLS, STAGE, Stage.MAIL, STAGE, Stage.RCPT, STAGE,
                         Stage.DATA, STAGE),
                 50, 2, 8, 8, Duration.ofMillis(50));
-        try (server; SmtpProber prober = new SmtpProber(settings)) {
+        try (server; SmtpProber prober = new SmtpProber(settings, Pacing.off())) {
             List<CompletableFuture<SmtpOutcome>> all = IntStream.range(0, addresses)
                     .mapToObj(i -> prober.probe(address("user" + i + "@fault.test"), DOMAIN)).toList();
             return new Run(all.stream().map(CompletableFuture::join).toList(), server);
@@ -270,7 +270,7 @@ class SmtpProberFaultTest {
         SmtpSettings settings = new SmtpSettings("prober.test", "", server.port(), false, true, true, null,
                 Map.of(Stage.GREETING, STAGE, Stage.EHLO, STAGE, Stage.MAIL, STAGE, Stage.RCPT, STAGE),
                 50, 2, 8, 8, Duration.ZERO);
-        try (server; SmtpProber prober = new SmtpProber(settings)) {
+        try (server; SmtpProber prober = new SmtpProber(settings, Pacing.off())) {
             SmtpOutcome first = prober.probe(address("user1@fault.test"), DOMAIN).join();
             assertEquals(Reason.SMTP_PROTOCOL_ERROR, first.reason(), first::detail);
             SmtpOutcome later = prober.probe(address("user2@fault.test"), DOMAIN).join();
@@ -404,7 +404,7 @@ class SmtpProberFaultTest {
     @Test
     void angleBracketsNeverReachTheWire() {
         try (FakeSmtpServer server = new FakeSmtpServer(greeting("220 fake\r\n", FakeSmtpServer::ordinary));
-             SmtpProber prober = new SmtpProber(SmtpSettings.defaults().withPort(server.port()))) {
+             SmtpProber prober = new SmtpProber(SmtpSettings.defaults().withPort(server.port()), Pacing.off())) {
             SmtpOutcome o = prober.probe(address("\"a>b\"@fault.test"), DOMAIN).join();
             assertEquals(Reason.UNVERIFIABLE, o.reason());
             assertEquals(0, server.connections());

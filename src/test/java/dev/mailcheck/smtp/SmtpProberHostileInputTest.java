@@ -78,7 +78,7 @@ class SmtpProberHostileInputTest {
              MxResolver resolver = new MxResolver(List.of(dns.address()), Duration.ofSeconds(2), 8, true);
              SmtpProber prober = new SmtpProber(new SmtpSettings("prober.test", "", 25, false, true, allowPrivateMx,
                      new InetSocketAddress(InetAddress.getLoopbackAddress(), trap.port()),
-                     Map.of(Stage.CONNECT, stage, Stage.GREETING, stage), 50, 2, 4, 8, Duration.ofMillis(50)))) {
+                     Map.of(Stage.CONNECT, stage, Stage.GREETING, stage), 50, 2, 4, 8, Duration.ofMillis(50)), Pacing.off())) {
             CheckResult r = new Checker(resolver, prober).check(address).join();
             return new Outcome(r, trap.connections());
         }

@@ -52,7 +52,7 @@ class SmtpProberProviderRepliesTest {
                 Map.of(Stage.GREETING, STAGE, Stage.EHLO, STAGE, Stage.MAIL, STAGE, Stage.RCPT, STAGE),
                 50, 2, 8, 8, Duration.ofMillis(50));
         SmtpOutcome o;
-        try (server; SmtpProber prober = new SmtpProber(settings)) {
+        try (server; SmtpProber prober = new SmtpProber(settings, Pacing.defaults())) {
             o = prober.probe(((ParsedAddress.Valid) new AddressParser().parse("someone@provider.test")).address(),
                     DOMAIN).join();
         }

@@ -23,7 +23,7 @@ class SmtpProberSocksTest {
         try (Dante socks = Dante.start();
              MxResolver dns = new MxResolver(List.of(Nsd.shared().address()), Duration.ofSeconds(3), 16, true);
              SmtpProber prober = new SmtpProber(new SmtpSettings("prober.checker.test", "", Postfix.shared().port(),
-                     false, true, true, socks.address(), Map.of(), 50, 2, 4, 8, Duration.ofMillis(50)))) {
+                     false, true, true, socks.address(), Map.of(), 50, 2, 4, 8, Duration.ofMillis(50)), Pacing.off())) {
             CheckResult r = new Checker(dns, prober).check("alice@strict.smtp.test").join();
             assertEquals(Reason.MAILBOX_ACCEPTED, r.reason(), r::detail);
             assertTrue(r.smtp().transcript().getFirst().contains("via SOCKS5"), r.smtp().transcript()::toString);

@@ -112,10 +112,13 @@ public final class Postfix implements AutoCloseable {
                     + "dbeb@strict.smtp.test 550 5.4.1 Recipient address rejected: Access denied. AS(201806281)\n"
                     + "banned@strict.smtp.test 550 5.7.606 Access denied, banned sending IP [127.0.0.1]\n"
                     + "overquota@strict.smtp.test 452 4.2.2 The email account that you tried to reach is over quota.\n");
+            // 127.0.0.5 refuses every client as a block-listed IP, the way a provider's MX does (Postfix
+            // delays the refusal to RCPT): the block breaker's real-server case.
+            Files.writeString(etc.resolve("blocked-clients"), "127.0.0.0/8 REJECT Your IP has been found on a block list\n");
             // Benchmarks spread addresses over many domains: any dN.bench.smtp.test is local too.
             Files.writeString(etc.resolve("destinations"), "/^d[0-9]+\\." + BENCH_DOMAIN.replace(".", "\\.") + "$/ ok\n");
             Files.writeString(etc.resolve("main.cf"), mainCf(dir));
-            Files.writeString(etc.resolve("master.cf"), masterCf(port, policyPort, shortPolicyPort));
+            Files.writeString(etc.resolve("master.cf"), masterCf(port, policyPort, shortPolicyPort, etc));
             Postfix p = new Postfix(dir, port, List.of(postgrey(dir, "postgrey", policyPort, 3600),
                     postgrey(dir, "postgrey-short", shortPolicyPort, SHORT_GREYLIST.toSeconds())));
             try {
@@ -171,7 +174,7 @@ public final class Postfix implements AutoCloseable {
                 "");
     }
 
-    private static String masterCf(int port, int policyPort, int shortPolicyPort) {
+    private static String masterCf(int port, int policyPort, int shortPolicyPort, Path etc) {
         return String.join("\n",
                 "127.0.0.1:" + port + " inet n - n - - smtpd",
                 "127.0.0.2:" + port + " inet n - n - - smtpd -o local_recipient_maps=",
@@ -179,6 +182,8 @@ public final class Postfix implements AutoCloseable {
                         + " -o smtpd_recipient_restrictions=check_policy_service,inet:127.0.0.1:" + policyPort,
                 "127.0.0.4:" + port + " inet n - n - - smtpd"
                         + " -o smtpd_recipient_restrictions=check_policy_service,inet:127.0.0.1:" + shortPolicyPort,
+                "127.0.0.5:" + port + " inet n - n - - smtpd"
+                        + " -o smtpd_client_restrictions=check_client_access,cidr:" + etc.resolve("blocked-clients"),
                 "pickup unix n - n 60 1 pickup",
                 "cleanup unix n - n - 0 cleanup",
                 "qmgr unix n - n 300 1 qmgr",
@@ -206,7 +211,7 @@ public final class Postfix implements AutoCloseable {
 
     private void awaitListening() throws IOException {
         long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-        for (String host : List.of("127.0.0.1", "127.0.0.2", "127.0.0.3", "127.0.0.4")) {
+        for (String host : List.of("127.0.0.1", "127.0.0.2", "127.0.0.3", "127.0.0.4", "127.0.0.5")) {
             while (true) {
                 try (Socket s = new Socket()) {
                     s.connect(new InetSocketAddress(InetAddress.getByName(host), port), 500);

@@ -1,0 +1,143 @@
+package dev.mailcheck.smtp;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.BooleanSupplier;
+import java.util.logging.Logger;
+
+/**
+ * The one home of the probe's restraint (docs/smtp-probe.md): whether a provider group is blocked,
+ * which refusals trip the block breaker ({@link ReplyMeaning#blockOf} says how clearly a reply blocks
+ * the prober, this class how many it takes), and the waits for the budgets of {@link Pacing}. The state
+ * it shares with other probers lives behind {@link BreakerState} and {@link RateBudget}.
+ */
+final class ProbeGuard {
+
+    private static final Logger LOG = Logger.getLogger(ProbeGuard.class.getName());
+    /** A vague policy refusal may be one domain's own rule: only a second domain's makes it the IP's block. */
+    static final int VAGUE_REFUSALS_TO_TRIP = 2;
+
+    private final Pacing pacing;
+    private final ProviderGroups groups;
+    private final BreakerState breaker;
+    private final RateBudget budget;
+    private final InstantSource clock;
+    // One entry per group that had something held back: as many as a run's provider groups, no more.
+    private final ConcurrentMap<String, LongAdder[]> heldBack = new ConcurrentHashMap<>();
+    private final ConcurrentMap<String, Integer> waits = new ConcurrentHashMap<>();
+
+    ProbeGuard(Pacing pacing, ProviderGroups groups, BreakerState breaker, RateBudget budget, InstantSource clock) {
+        this.pacing = pacing;
+        this.groups = groups;
+        this.breaker = breaker;
+        this.budget = budget;
+        this.clock = clock;
+    }
+
+    String groupOf(Plan.Target t) {
+        return groups.of(t.host());
+    }
+
+    /** The block that keeps the prober from {@code t}'s group now, or null. */
+    Block blocked(Plan.Target t) {
+        return pacing.breaker() ? breaker.blocked(groupOf(t), clock.instant()) : null;
+    }
+
+    /** A reply {@code t} gave while {@code domain} was probed: counted when it refuses the prober itself. */
+    void heard(Plan.Target t, String domain, Reply r) {
+        ReplyMeaning.Block strength = ReplyMeaning.blockOf(r);
+        if (!pacing.breaker() || strength == ReplyMeaning.Block.NONE) {
+            return;
+        }
+        Instant now = clock.instant();
+        Block refusal = new Block(groupOf(t), t.host(), t.address().getHostAddress(), r.toSmtpReply(), r.toString(),
+                now, now.plus(pacing.coolDown()));
+        int needed = strength == ReplyMeaning.Block.CLEAR ? 1 : VAGUE_REFUSALS_TO_TRIP;
+        Block b = breaker.refused(refusal, domain, needed, now);
+        if (b == refusal) {
+            LOG.warning(() -> "block breaker: " + b.host() + " (" + b.address() + ") refused this prober (" + b.text()
+                    + "); no contact with provider group " + b.group() + " until " + b.until());
+        }
+    }
+
+    /** {@code n} addresses answered without a connection because of {@code b}. */
+    void notTried(Block b, int n) {
+        if (n > 0) {
+            counts(b.group())[0].add(n);
+        }
+    }
+
+    /**
+     * Waits for the budgets of one transaction of {@code addresses} RCPTs at {@code t}: its provider group's
+     * RCPTs and, for a new session, a new session's share of the MX address's budget. False when
+     * {@code wanted} turns false first (every check waiting for it has passed its deadline).
+     */
+    boolean awaitBudgets(Plan.Target t, int addresses, boolean newSession, BooleanSupplier wanted) {
+        String group = groupOf(t);
+        Instant now = clock.instant();
+        Instant at = now;
+        String what = null;
+        int sessions = pacing.connectsPerMinute();
+        if (newSession && sessions > 0) {
+            at = budget.reserve("session " + t.address().getHostAddress(), 1, sessions, now);
+            what = "a new session with " + t.host() + " (" + sessions + "/min per MX address)";
+        }
+        int rcpts = pacing.rcptsPerMinute();
+        if (rcpts > 0 && addresses > 0) {
+            Instant rcptAt = budget.reserve("rcpt " + group, addresses, rcpts, now);
+            if (rcptAt.isAfter(at)) {
+                at = rcptAt;
+                what = "RCPTs at " + group + " (" + rcpts + "/min per provider group)";
+            }
+        }
+        return waitUntil(at, group, addresses, wanted, what);
+    }
+
+    private boolean waitUntil(Instant at, String group, int addresses, BooleanSupplier wanted, String what) {
+        Duration left = Duration.between(clock.instant(), at);
+        if (!left.isPositive()) {
+            return true;
+        }
+        counts(group)[1].add(addresses);
+        waits.merge(what, 1, Integer::sum);
+        try {
+            while (left.isPositive()) {
+                if (!wanted.getAsBoolean()) {
+                    return false;
+                }
+                Thread.sleep(left.compareTo(Hosts.WAIT_SLICE) < 0 ? left : Hosts.WAIT_SLICE);
+                left = Duration.between(clock.instant(), at);
+            }
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        } finally {
+            waits.computeIfPresent(what, (k, n) -> n == 1 ? null : n - 1);
+        }
+    }
+
+    /** What the probe waits for now, for a progress line: null when it waits for no budget. */
+    String waitingFor() {
+        return waits.keySet().stream().findFirst().map(w -> "waiting for " + w).orElse(null);
+    }
+
+    /** Per provider group, what was held back so far, most first. */
+    List<HeldBack> heldBack() {
+        List<HeldBack> all = new ArrayList<>();
+        heldBack.forEach((g, c) -> all.add(new HeldBack(g, c[0].sum(), c[1].sum())));
+        all.sort(Comparator.comparingLong((HeldBack h) -> -(h.notTried() + h.waited())).thenComparing(HeldBack::group));
+        return all;
+    }
+
+    private LongAdder[] counts(String group) {
+        return heldBack.computeIfAbsent(group, g -> new LongAdder[] {new LongAdder(), new LongAdder()});
+    }
+}

@@ -1,0 +1,105 @@
+package dev.mailcheck.smtp;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.mailcheck.Reason;
+import dev.mailcheck.address.AddressParser;
+import dev.mailcheck.address.EmailAddress;
+import dev.mailcheck.address.ParsedAddress;
+import dev.mailcheck.dns.MailDomain;
+import dev.mailcheck.dns.MxHost;
+import dev.mailcheck.testbed.Postfix;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * The budgets against real Postfix (its catch-all listener, 127.0.0.2, and its strict one, 127.0.0.1): waits,
+ * not failures, and a provider group's budget shared by all its hosts. Each domain needs a session of its
+ * own, so N domains on one host are N new sessions.
+ */
+class SmtpProberPacingTest {
+
+    private static EmailAddress address(String a) {
+        return ((ParsedAddress.Valid) new AddressParser().parse(a)).address();
+    }
+
+    private static SmtpSettings settings() {
+        return new SmtpSettings("prober.test", "", Postfix.shared().port(), false, false, true, null, Map.of(), 50, 2, 64,
+                8, Duration.ofMillis(50));
+    }
+
+    /** N sessions to one MX address at 60/min: the first now, each next a second later. */
+    @ParameterizedTest(name = "{0} sessions at {1}")
+    @CsvSource(textBlock = """
+            4, 60/min, 3000
+            3, 2/s,    1000
+            """)
+    void newSessionsPerMxAddressWait(int n, String rate, long atLeastMs) {
+        Pacing pacing = new Pacing(true, Pacing.DEFAULT_COOL_DOWN, Pacing.perMinute(rate), 0);
+        try (SmtpProber prober = new SmtpProber(settings(), pacing)) {
+            long start = System.nanoTime();
+            List<CompletableFuture<SmtpOutcome>> all = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                // Postfix takes the benchmark's domains d<N>.bench.smtp.test; one session per domain.
+                String d = "d" + (9100 + 10 * n + i) + "." + Postfix.BENCH_DOMAIN;
+                all.add(prober.probe(address("alice@" + d), domain(d, "mx.paced.test", "127.0.0.2")));
+            }
+            assertTrue(waitsFor(prober, "a new session with mx.paced.test"), "the progress line says what it waits for");
+            all.forEach(f -> assertEquals(Reason.ACCEPT_ALL, f.join().reason(), f.join().detail()));
+            long elapsed = Duration.ofNanos(System.nanoTime() - start).toMillis();
+            assertTrue(elapsed >= atLeastMs, elapsed + " ms");
+            assertEquals(n - 1, prober.heldBack().getFirst().waited(), prober.heldBack()::toString);
+        }
+    }
+
+    /**
+     * RCPTs per provider group: two MX addresses of one group (Microsoft's) share one budget, so four
+     * domains over the two wait three intervals; the same hosts in no group wait one each.
+     */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(textBlock = """
+            one group,  a.mail.protection.outlook.com, b.mail.protection.outlook.com, 3000, 60000
+            two groups, mx.a-own.test,                 mx.b-own.test,                 1000, 2900
+            """)
+    void aProviderGroupSharesItsRcptBudgetAcrossItsHosts(String scenario, String hostA, String hostB, long atLeastMs,
+                                                         long atMostMs) {
+        Pacing pacing = new Pacing(true, Pacing.DEFAULT_COOL_DOWN, 0, 60);
+        try (SmtpProber prober = new SmtpProber(settings(), pacing)) {
+            long start = System.nanoTime();
+            List<CompletableFuture<SmtpOutcome>> all = new ArrayList<>();
+            for (int i = 0; i < 4; i++) {
+                String d = "d" + (9200 + 10 * atLeastMs / 1000 + i) + "." + Postfix.BENCH_DOMAIN;
+                // 127.0.0.2 and 127.0.0.1 are two listeners of one Postfix: alice exists at both.
+                all.add(prober.probe(address("alice@" + d), i % 2 == 0 ? domain(d, hostA, "127.0.0.2")
+                        : domain(d, hostB, "127.0.0.1")));
+            }
+            all.forEach(f -> assertTrue(f.join().reason() == Reason.ACCEPT_ALL || f.join().reason() == Reason.MAILBOX_ACCEPTED,
+                    f.join().detail()));
+            long elapsed = Duration.ofNanos(System.nanoTime() - start).toMillis();
+            assertTrue(elapsed >= atLeastMs && elapsed <= atMostMs, scenario + ": " + elapsed + " ms");
+        }
+    }
+
+    private static MailDomain domain(String name, String mxHost, String address) {
+        return new MailDomain(name, Reason.ACCEPTS_MAIL, "", List.of(new MxHost(10, mxHost, List.of(address))), null,
+                false, 60);
+    }
+
+    private static boolean waitsFor(SmtpProber prober, String what) {
+        long until = System.nanoTime() + Duration.ofSeconds(2).toNanos();
+        while (System.nanoTime() < until) {
+            String w = prober.waitingFor();
+            if (w != null && w.contains(what)) {
+                return true;
+            }
+            Thread.onSpinWait();
+        }
+        return false;
+    }
+}
