@@ -5,8 +5,11 @@ DynamoDB TransactWriteItems is checked action by action, as dynamodb:PutItem, Up
 ConditionCheckItem on the action's table (AWS has no dynamodb:TransactWriteItems permission: "Using IAM with
 DynamoDB transactions" in its developer guide), where moto asks for dynamodb:TransactWriteItems on "*"; and a
 missing S3 key is a 404 only to a caller allowed s3:ListBucket on the bucket; others get 403, as from S3.
+Besides, DynamoDB calls run one at a time: moto checks a write's condition and then writes, so two conditional
+writes racing from two threads could both pass, where DynamoDB makes each atomic.
 Usage: python3 moto_like_aws.py -H 127.0.0.1 -p PORT (the arguments of moto_server)."""
 import json
+import threading
 
 from moto.dynamodb.responses import DynamoHandler
 from moto.events.responses import EventsHandler
@@ -54,6 +57,15 @@ def _authorize_transactions(self, resource="*"):
                     del self._get_action
 
 
+_dynamo_call = DynamoHandler.call_action
+_dynamo_lock = threading.Lock()
+
+
+def _atomic(self):
+    with _dynamo_lock:
+        return _dynamo_call(self)
+
+
 def _bus(self):
     entries = _body(self).get("Entries")
     if not entries or "Source" not in entries[0]:
@@ -88,6 +100,7 @@ def _get(self):
 
 DynamoHandler._determine_resource = _table
 DynamoHandler._authenticate_and_authorize_normal_action = _authorize_transactions
+DynamoHandler.call_action = _atomic
 EventsHandler._determine_resource = _bus
 S3Response.head_object = _head
 S3Response.get_object = _get
