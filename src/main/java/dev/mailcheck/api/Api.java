@@ -87,6 +87,7 @@ public final class Api {
     private final ResultStore store;
     private final JobQueue jobs;
     private final List<String> corsOrigins;
+    private final boolean publicSmtp;
     private final String openApi;
 
     /**
@@ -95,6 +96,17 @@ public final class Api {
      * @param corsOrigins origins browsers may call from; {@code *} for any
      */
     public Api(Checker dnsOnly, Checker withSmtp, ResultStore store, JobQueue jobs, List<String> corsOrigins) {
+        this(dnsOnly, withSmtp, store, jobs, corsOrigins, false);
+    }
+
+    /**
+     * @param publicSmtp whether /v1/check, the route any web page can make its visitors' browsers call, may
+     *                   probe mailboxes ({@code smtp=true}); otherwise it answers whether a mailbox exists to
+     *                   anyone, from this server's IP address
+     */
+    public Api(Checker dnsOnly, Checker withSmtp, ResultStore store, JobQueue jobs, List<String> corsOrigins,
+               boolean publicSmtp) {
+        this.publicSmtp = publicSmtp;
         this.dnsOnly = dnsOnly;
         this.withSmtp = withSmtp;
         this.store = store;
@@ -125,7 +137,25 @@ public final class Api {
             }
             response = internalError(r, e);
         }
+        if (r.path().startsWith("/v1/check")) {
+            // An answer about one person's address, for that caller alone: no shared cache keeps it.
+            response = new Response(response.status(), merged(response.headers(), "cache-control", "no-store"),
+                    response.body(), response.binary());
+        }
         return withCors(r, response);
+    }
+
+    /**
+     * The answer to a client over its limit ({@code serve --client-rate}): 429 with {@code Retry-After}, and the
+     * CORS headers, so that a page's script sees the 429 rather than what looks like a CORS refusal.
+     */
+    public Response tooManyRequests(Request r, Duration retryAfter) {
+        Response busy = error(429, "too many checks from this client; try again later",
+                null);
+        Map<String, String> headers = merged(busy.headers(), "retry-after", Long.toString(Math.max(1,
+                (retryAfter.toMillis() + 999) / 1000)));
+        headers.put("cache-control", "no-store");
+        return withCors(r, new Response(429, headers, busy.body()));
     }
 
     /**
@@ -159,7 +189,7 @@ public final class Api {
         Matcher results = JOB_RESULTS.matcher(path);
         Matcher smtpCode = SMTP_CODE.matcher(path);
         return switch (path) {
-            case "/v1/check" -> only(r, "GET", () -> check(r));
+            case "/v1/check" -> r.method().equals("POST") ? check(r, posted(r)) : only(r, "GET", () -> check(r, r.query()));
             case "/v1/checks" -> only(r, "POST", () -> checks(r));
             case "/v1/jobs" -> only(r, "POST", () -> submit(r));
             case "/v1/openapi.json" -> only(r, "GET", () -> new Response(200, Map.of("content-type", "application/json"), openApi));
@@ -179,15 +209,63 @@ public final class Api {
         };
     }
 
-    /** GET /v1/check?address=...&smtp=true&security=true: the signup-form call. */
-    private Response check(Request r) {
-        String address = r.query().get("address");
+    /** The longest POST /v1/check body: an address of the longest legal length, form-encoded, with room to spare. */
+    static final int MAX_CHECK_BODY_BYTES = 4 * 1024;
+
+    /**
+     * GET /v1/check?address=...&smtp=true&security=true, or POST /v1/check with the address in the body: the
+     * signup-form call. {@code smtp=true} only where the public probe is allowed ({@code publicSmtp}).
+     */
+    private Response check(Request r, Map<String, String> fields) {
+        String address = fields.get("address");
         if (address == null) {
-            throw new ApiError(400, "give the address to check as ?address=", "address");
+            throw new ApiError(400, "give the address to check as ?address= (or POST it as the body)", "address");
         }
-        CheckResult result = checker(flag("smtp", r.query().get("smtp")), flag("security", r.query().get("security")))
-                .check(address).join();
+        boolean smtp = flag("smtp", fields.get("smtp"));
+        if (smtp && withSmtp != null && !publicSmtp) {
+            throw new ApiError(403, "smtp=true is refused on /v1/check, which any web page can call: it would tell"
+                    + " anyone whether a mailbox exists (allow it with serve --public-smtp or the stack's PublicSmtp;"
+                    + " POST /v1/checks and jobs probe)", "smtp");
+        }
+        CheckResult result = checker(smtp, flag("security", fields.get("security"))).check(address).join();
         return json(200, result);
+    }
+
+    /**
+     * POST /v1/check's fields, in one of the bodies a browser sends without a CORS preflight: {@code text/plain}
+     * (the address itself) or {@code application/x-www-form-urlencoded} ({@code address=...&smtp=...}); or
+     * {@code {"address": ...}} as JSON. Flags not in the body come from the query.
+     */
+    private static Map<String, String> posted(Request r) {
+        String body = r.body() == null ? "" : r.body();
+        checkSize(new Request(r.method(), r.path(), r.query(), r.headers(), body), MAX_CHECK_BODY_BYTES,
+                "POST /v1/checks");
+        String type = r.headers().getOrDefault("content-type", "text/plain").split(";")[0].strip().toLowerCase(Locale.ROOT);
+        Map<String, String> fields = new LinkedHashMap<>(r.query());
+        switch (type) {
+            case "text/plain" -> fields.put("address", body.strip());
+            case "application/x-www-form-urlencoded" -> {
+                for (String pair : body.strip().split("&")) {
+                    int eq = pair.indexOf('=');
+                    try {
+                        fields.put(java.net.URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8),
+                                eq < 0 ? "" : java.net.URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8));
+                    } catch (IllegalArgumentException e) {
+                        throw new ApiError(400, "the body is not valid form encoding", "body");
+                    }
+                }
+            }
+            case "application/json" -> {
+                JsonNode json = jsonBody(r, MAX_CHECK_BODY_BYTES, "POST /v1/checks", "{\"address\": \"...\"}");
+                json.properties().forEach(f -> fields.put(f.getKey(), f.getValue().isValueNode() ? f.getValue().asText() : null));
+            }
+            default -> throw new ApiError(415, "send the address as text/plain or application/x-www-form-urlencoded"
+                    + " (address=...), or {\"address\": ...} as application/json, not " + type, "content-type");
+        }
+        if (fields.get("address") == null || fields.get("address").isEmpty()) {
+            throw new ApiError(400, "the body must be the address to check", "address");
+        }
+        return fields;
     }
 
     /** POST /v1/checks {"addresses": [...], "smtp": false, "security": false}: up to 1,000, stored as a job. */
@@ -248,6 +326,12 @@ public final class Api {
             throw new ApiError(501, "jobs are not set up here (UPLOAD_BUCKET is not set)", null);
         }
         String type = r.headers().getOrDefault("content-type", "text/plain").split(";")[0].strip().toLowerCase(Locale.ROOT);
+        // ?smtp= applies to a list sent and a list named alike.
+        boolean smtp = flag("smtp", r.query().get("smtp"));
+        String refused = jobs.smtpRefused(smtp);
+        if (refused != null) {
+            throw new ApiError(400, refused, "smtp");
+        }
         Job job = switch (type) {
             case "application/json" -> {
                 JsonNode body = jsonBody(r, MAX_BODY_BYTES, "S3", "{\"s3_key\": \"uploads/list.csv\"}");
@@ -261,7 +345,8 @@ public final class Api {
                     throw new ApiError(400, "\"column\" must be the name of the CSV column of the addresses", "column");
                 }
                 try {
-                    yield jobs.submitObject(key.asText(), column(column == null || column.isNull() ? null : column.asText()));
+                    yield jobs.submitObject(key.asText(), column(column == null || column.isNull() ? null : column.asText()),
+                            smtp);
                 } catch (IllegalArgumentException e) {
                     throw new ApiError(400, e.getMessage(), "s3_key");
                 }
@@ -272,7 +357,6 @@ public final class Api {
                             + " column", "body");
                 }
                 checkSize(r, MAX_JOB_BODY_BYTES, "S3");
-                boolean smtp = flag("smtp", r.query().get("smtp"));
                 try {
                     yield jobs.submit(r.body(), type.equals("text/csv"), column(r.query().get("column")), smtp);
                 } catch (IllegalArgumentException e) {

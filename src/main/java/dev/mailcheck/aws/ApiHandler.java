@@ -35,7 +35,7 @@ public final class ApiHandler implements RequestHandler<APIGatewayV2HTTPEvent, A
         this.api = new Api(f.checker, f.smtpChecker(), Functions.lazy(ResultStore.class, () -> f.aws().store()),
                 bucket == null ? null : Functions.lazy(JobQueue.class, () -> new S3Jobs(f.aws().s3(), bucket, f.aws().store(),
                         f.smtpJobs == null ? null : f.smtpLedger())),
-                f.config.corsOrigins());
+                f.config.corsOrigins(), f.config.publicSmtp());
     }
 
     @Override

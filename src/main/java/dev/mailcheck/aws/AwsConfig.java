@@ -34,17 +34,19 @@ import java.util.Map;
  *                       per provider group), as N/min with 0 for none, and SMTP_COOL_DOWN_MINUTES (how long the
  *                       block breaker leaves a provider group alone); defaults {@link Pacing#defaults()}
  * @param dnsQps         DNS_QPS: DNS queries per second this function environment sends at most; 0 for no limit
+ * @param publicSmtp     PUBLIC_SMTP=true lets the public GET/POST /v1/check probe with {@code smtp=true} too
  */
 public record AwsConfig(String table, List<InetSocketAddress> dnsServers, Duration dnsTimeout, Duration retention,
                         List<String> corsOrigins, String uploadBucket, String chunkQueue, int inlineMaxRecords,
-                        SmtpSettings smtp, boolean dnsValidates, String eventBus, Pacing pacing, int dnsQps) {
+                        SmtpSettings smtp, boolean dnsValidates, String eventBus, Pacing pacing, int dnsQps,
+                        boolean publicSmtp) {
 
     /** Every variable read above; the template test checks that each function is given all of them. */
     public static final List<String> VARIABLES = List.of("TABLE_NAME", "DNS_SERVERS", "DNS_TIMEOUT_MS",
             "RESULT_RETENTION_DAYS", "CORS_ORIGINS", "UPLOAD_BUCKET", "CHUNK_QUEUE_URL", "INLINE_MAX_RECORDS",
             "SMTP_ENABLED", "SMTP_HELO", "SMTP_MAIL_FROM", "SMTP_PORT", "SMTP_SOCKS", "DNS_VALIDATES", "EVENT_BUS_NAME",
             "SMTP_QUEUE_URL", "RECHECK_QUEUE_URL", "SMTP_GROUP_WORKERS", "SMTP_RECHECK_WINDOW_MINUTES",
-            "SMTP_CONNECT_RATE", "SMTP_RCPT_RATE", "SMTP_COOL_DOWN_MINUTES", "DNS_QPS");
+            "SMTP_CONNECT_RATE", "SMTP_RCPT_RATE", "SMTP_COOL_DOWN_MINUTES", "DNS_QPS", "PUBLIC_SMTP");
 
     public static final int DEFAULT_INLINE_MAX_RECORDS = JobWorkflow.INLINE_MAX_RECORDS;
 
@@ -65,7 +67,8 @@ public record AwsConfig(String table, List<InetSocketAddress> dnsServers, Durati
                 blankToNull(env.get("UPLOAD_BUCKET")), blankToNull(env.get("CHUNK_QUEUE_URL")),
                 (int) number(env, "INLINE_MAX_RECORDS", DEFAULT_INLINE_MAX_RECORDS),
                 "true".equals(env.get("SMTP_ENABLED")) ? smtp(env) : null, "true".equals(env.get("DNS_VALIDATES")),
-                blankToNull(env.get("EVENT_BUS_NAME")), pacing(env), (int) number(env, "DNS_QPS", 0));
+                blankToNull(env.get("EVENT_BUS_NAME")), pacing(env), (int) number(env, "DNS_QPS", 0),
+                "true".equals(env.get("PUBLIC_SMTP")));
     }
 
     private static Pacing pacing(Map<String, String> env) {

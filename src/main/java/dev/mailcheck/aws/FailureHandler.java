@@ -7,6 +7,7 @@ import com.amazonaws.services.lambda.runtime.events.SQSEvent;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.mailcheck.Defects;
 import dev.mailcheck.LogPrivacy;
 import dev.mailcheck.jobs.Chunk;
 import dev.mailcheck.jobs.JobWorkflow;
@@ -21,6 +22,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Function;
+import java.util.logging.Logger;
 
 /**
  * Lambda entry point for work given up on, so that no job stays {@code running} forever: chunks that
@@ -32,6 +34,8 @@ import java.util.function.Function;
 @Named("failures")
 @Singleton
 public final class FailureHandler implements RequestHandler<SQSEvent, SQSBatchResponse> {
+
+    private static final Logger LOG = Logger.getLogger(FailureHandler.class.getName());
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -63,11 +67,10 @@ public final class FailureHandler implements RequestHandler<SQSEvent, SQSBatchRe
         for (SQSEvent.SQSMessage m : event.getRecords()) {
             try {
                 for (Job job : giveUp(m.getBody())) {
-                    context.getLogger().log(LogPrivacy.text("job " + job.id() + " ended " + job.status() + ": "
-                            + job.error()));
+                    LOG.info(LogPrivacy.text("job " + job.id() + " ended " + job.status() + ": " + job.error()));
                 }
             } catch (RuntimeException e) {
-                context.getLogger().log(LogPrivacy.text("message " + m.getMessageId() + " failed, to be retried: " + e));
+                Defects.log("in message " + m.getMessageId() + ", to be retried", e);
                 failures.add(new SQSBatchResponse.BatchItemFailure(m.getMessageId()));
             }
         }

@@ -73,7 +73,8 @@ final class Functions {
     synchronized Services aws() {
         if (aws == null) {
             aws = new Services(Aws.s3(), new DynamoResultStore(Aws.dynamo(), config.table(), config.retention()),
-                    config.eventBus() == null ? JobEvents.NONE : new EventBridgeEvents(Aws.events(), config.eventBus()));
+                    config.eventBus() == null ? JobEvents.NONE : new EventBridgeEvents(Aws.events(), config.eventBus(),
+                            config.uploadBucket()));
         }
         return aws;
     }
@@ -91,7 +92,12 @@ final class Functions {
 
     /** The workflow of the chunk and failure functions: checks chunks and ends jobs, splits nothing. */
     JobWorkflow chunks() {
-        return JobWorkflow.chunkWorker(checker, aws().store(), aws().events(), new S3JobFiles(aws().s3()));
+        return chunkWorker(checker, aws().store(), aws().events(), new S3JobFiles(aws().s3(), config.uploadBucket()));
+    }
+
+    /** A workflow that checks chunks and ends jobs, and splits nothing (the chunk and failure functions). */
+    static JobWorkflow chunkWorker(Checker checker, ResultStore store, JobEvents events, S3JobFiles files) {
+        return JobWorkflow.builder(JobWorkflow.Checkers.dnsOnly(checker), store).files(files).events(events).build();
     }
 
     /**
@@ -113,7 +119,8 @@ final class Functions {
         } : new SqsSmtpQueue(Aws.sqs(), smtpJobs);
         Recheck recheck = new Recheck(Recheck.DEFAULT.tries(),
                 smtpJobs == null ? Recheck.DEFAULT.window() : smtpJobs.recheckWindow());
-        return new SmtpStage(chunks(), checker, aws().store(), new S3JobFiles(aws().s3()), ledger, queue, recheck,
+        return new SmtpStage(chunks(), checker, aws().store(), new S3JobFiles(aws().s3(), config.uploadBucket()), ledger,
+                queue, recheck,
                 Functions::providerGroup);
     }
 

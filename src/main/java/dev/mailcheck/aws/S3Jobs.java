@@ -53,8 +53,8 @@ final class S3Jobs implements JobQueue {
      */
     @Override
     public Job submit(String list, boolean csv, String column, boolean smtp) {
-        if (smtp && this.smtp == null) {
-            throw new IllegalArgumentException(SMTP_OFF);
+        if (smtpRefused(smtp) != null) {
+            throw new IllegalArgumentException(smtpRefused(smtp));
         }
         Map<String, String> metadata = new HashMap<>(column == null ? Map.of() : AddressColumn.metadata(column));
         if (smtp) {
@@ -64,6 +64,11 @@ final class S3Jobs implements JobQueue {
         String etag = s3.putObject(b -> b.bucket(bucket).key(key).contentType(csv ? "text/csv" : "text/plain")
                 .metadata(metadata), RequestBody.fromString(list, StandardCharsets.UTF_8)).eTag();
         return queued(key, etag);
+    }
+
+    @Override
+    public String smtpRefused(boolean smtp) {
+        return smtp && this.smtp == null ? SMTP_OFF : null;
     }
 
     @Override
@@ -82,12 +87,13 @@ final class S3Jobs implements JobQueue {
      * prefix: {@code results/} and {@code work/} hold what this service wrote, and the API's policy grants
      * reading these two prefixes only.
      *
-     * <p>A column named here makes a copy of its own under {@code uploads/api/} with the column in its metadata:
-     * a job is one version of one key (its id comes from key and ETag, and a copy has its source's ETag), so a
-     * list checked before, or copied from {@code incoming/} before, is checked again as a new job.
+     * <p>A column named here, or the SMTP probe asked for, makes a copy of its own under {@code uploads/api/} with
+     * them in its metadata: a job is one version of one key (its id comes from key and ETag, and a copy has its
+     * source's ETag), so a list checked before, or copied from {@code incoming/} before, is checked again as a new
+     * job.
      */
     @Override
-    public Job submitObject(String key, String column) {
+    public Job submitObject(String key, String column, boolean smtp) {
         if (key.contains("..") || !(key.startsWith(UploadProcessor.UPLOADS) || key.startsWith(INCOMING))) {
             throw new IllegalArgumentException("s3_key must name an object under " + UploadProcessor.UPLOADS + " or "
                     + INCOMING + " of the uploads bucket, not " + key);
@@ -104,10 +110,15 @@ final class S3Jobs implements JobQueue {
             }
             throw e;
         }
-        if (column != null) {
+        if (column != null || smtp) {
             String copy = freshUpload(UUID.randomUUID() + "/" + key.substring(key.lastIndexOf('/') + 1));
             Map<String, String> metadata = new HashMap<>(head.metadata());
-            metadata.putAll(AddressColumn.metadata(column));
+            if (column != null) {
+                metadata.putAll(AddressColumn.metadata(column));
+            }
+            if (smtp) {
+                metadata.put(UploadProcessor.SMTP_METADATA, "true");
+            }
             // REPLACE sets all metadata anew, the content headers included: those of the source go along.
             String copied = s3.copyObject(b -> b.sourceBucket(bucket).sourceKey(key).destinationBucket(bucket)
                     .destinationKey(copy).metadataDirective(MetadataDirective.REPLACE).metadata(metadata)
@@ -140,7 +151,7 @@ final class S3Jobs implements JobQueue {
         SortedMap<Integer, ?> failed = store.failedChunks(job.id());
         chunks = Math.max(chunks, done.isEmpty() ? 0 : done.lastKey() + 1);
         chunks = Math.max(chunks, failed.isEmpty() ? 0 : failed.lastKey() + 1);
-        new S3JobFiles(s3).deleteParts(bucket, job.id(), chunks);
+        new S3JobFiles(s3, bucket).deleteParts(job.id(), chunks);
         // An SMTP job's ledger holds its rows (addresses and results) until its parts are written.
         if (smtp != null) {
             smtp.erase(job.id(), chunks);

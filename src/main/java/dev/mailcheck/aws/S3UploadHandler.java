@@ -10,6 +10,7 @@ import jakarta.inject.Named;
 import jakarta.inject.Singleton;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.logging.Logger;
 
 /**
  * Lambda entry point for objects created under {@code uploads/}: each one is checked, or split into
@@ -19,6 +20,8 @@ import java.util.List;
 @Named("s3")
 @Singleton
 public final class S3UploadHandler implements RequestHandler<S3Event, String> {
+
+    private static final Logger LOG = Logger.getLogger(S3UploadHandler.class.getName());
 
     private final UploadProcessor processor;
 
@@ -38,15 +41,14 @@ public final class S3UploadHandler implements RequestHandler<S3Event, String> {
             String bucket = r.getS3().getBucket().getName();
             String key = r.getS3().getObject().getUrlDecodedKey();
             if (!key.startsWith(UploadProcessor.UPLOADS)) {
-                context.getLogger().log(LogPrivacy.text("skipped s3://" + bucket + "/" + key + ": not under "
-                        + UploadProcessor.UPLOADS));
+                LOG.info(LogPrivacy.text("skipped s3://" + bucket + "/" + key + ": not under " + UploadProcessor.UPLOADS));
                 continue;
             }
             Job job = processor.process(bucket, key, r.getS3().getObject().geteTag());
             String line = job.id() + " " + job.source() + ": " + (!job.finished() ? "split into " + job.chunks() + " chunks"
                     : job.error() != null ? job.status() + ": " + job.error()
                     : job.total() + " results, " + job.counts() + " -> s3://" + bucket + "/" + job.resultsKey());
-            context.getLogger().log(LogPrivacy.text(line));
+            LOG.info(LogPrivacy.text(line));
             done.add(line);
         }
         return String.join("\n", done);

@@ -4,17 +4,16 @@ import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.amazonaws.services.lambda.runtime.events.SQSBatchResponse;
 import com.amazonaws.services.lambda.runtime.events.SQSEvent;
-import dev.mailcheck.LogPrivacy;
+import dev.mailcheck.Defects;
 import dev.mailcheck.jobs.Chunk;
 import dev.mailcheck.jobs.JobWorkflow;
 import dev.mailcheck.jobs.SmtpStage;
-import dev.mailcheck.store.Job;
 import jakarta.inject.Named;
 import jakarta.inject.Singleton;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.function.Function;
+import java.util.logging.Logger;
 
 /**
  * Lambda entry point for the chunk queue. Each message is one chunk, checked by the {@link JobWorkflow} (a chunk
@@ -26,7 +25,9 @@ import java.util.function.Function;
 @Singleton
 public final class SqsChunkHandler implements RequestHandler<SQSEvent, SQSBatchResponse> {
 
-    private final Function<Chunk, Optional<Job>> process;
+    private static final Logger LOG = Logger.getLogger(SqsChunkHandler.class.getName());
+
+    private final Function<Chunk, JobWorkflow.Processed> process;
 
     public SqsChunkHandler() {
         this(Functions.environment().smtpStage()::process);
@@ -38,7 +39,7 @@ public final class SqsChunkHandler implements RequestHandler<SQSEvent, SQSBatchR
     }
 
     /** @param process a chunk through the workflow, or through the DNS stage of an SMTP job ({@link SmtpStage}) */
-    SqsChunkHandler(Function<Chunk, Optional<Job>> process) {
+    SqsChunkHandler(Function<Chunk, JobWorkflow.Processed> process) {
         this.process = process;
     }
 
@@ -48,12 +49,14 @@ public final class SqsChunkHandler implements RequestHandler<SQSEvent, SQSBatchR
         for (SQSEvent.SQSMessage m : event.getRecords()) {
             try {
                 Chunk chunk = Chunk.fromJson(m.getBody());
-                String finished = process.apply(chunk).map(job -> "; job " + job.status() + ": " + job.total()
+                JobWorkflow.Processed processed = process.apply(chunk);
+                String finished = processed.ended().map(job -> "; job " + job.status() + ": " + job.total()
                         + " results -> " + job.resultsKey()).orElse("");
-                context.getLogger().log("job " + chunk.job() + " chunk " + chunk.chunk() + ": " + chunk.records().size()
-                        + " results" + finished);
+                LOG.info("job " + chunk.job() + " chunk " + chunk.chunk() + ": " + (processed.checked()
+                        ? chunk.records().size() + " results" + finished
+                        : "skipped, the job has ended or is not in the table (erased, expired, or never started)"));
             } catch (RuntimeException e) {
-                context.getLogger().log(LogPrivacy.text("message " + m.getMessageId() + " failed, to be retried: " + e));
+                Defects.log("in message " + m.getMessageId() + ", to be retried", e);
                 failures.add(new SQSBatchResponse.BatchItemFailure(m.getMessageId()));
             }
         }

@@ -60,15 +60,20 @@ final class UploadProcessor {
         this.s3 = s3;
         this.store = store;
         String queue = config.chunkQueue();
+        JobWorkflow.Builder workflow = JobWorkflow.builder(JobWorkflow.Checkers.dnsOnly(checker), store)
+                .files(new S3JobFiles(s3, config.uploadBucket())).events(events);
         ChunkQueue chunks = queue == null ? null
                 : chunk -> sqs.sendMessage(b -> b.queueUrl(queue).messageBody(chunk.toJson()));
-        this.workflow = new JobWorkflow(JobWorkflow.Checkers.dnsOnly(checker), store, events, new S3JobFiles(s3),
-                chunks, new JobWorkflow.Chunking(config.inlineMaxRecords(), chunkRecords));
+        if (chunks != null) {
+            workflow.splitting(chunks, new JobWorkflow.Chunking(config.inlineMaxRecords(), chunkRecords));
+        }
+        this.workflow = workflow.build();
         // Every SMTP list is split, however short: its probing happens on the SMTP queue, a provider at a time,
         // never in this function. Only an empty list is "checked" here, and it has nothing to probe.
-        this.smtpWorkflow = !smtpJobs || chunks == null ? null : new JobWorkflow(
-                new JobWorkflow.Checkers(checker, checker, Recheck.NONE), store, events, new S3JobFiles(s3), chunks,
-                new JobWorkflow.Chunking(0, chunkRecords));
+        this.smtpWorkflow = !smtpJobs || chunks == null ? null
+                : JobWorkflow.builder(new JobWorkflow.Checkers(checker, checker, Recheck.NONE), store)
+                .files(new S3JobFiles(s3, config.uploadBucket())).events(events)
+                .splitting(chunks, new JobWorkflow.Chunking(0, chunkRecords)).build();
     }
 
     Job process(String bucket, String key, String etag) {
@@ -84,10 +89,10 @@ final class UploadProcessor {
             // This version only: a newer upload under the same key is a job of its own.
             object = s3.getObject(b -> b.bucket(bucket).key(key).ifMatch("\"" + etag.replace("\"", "") + "\""));
         } catch (NoSuchKeyException e) {
-            return workflow.fail(job, bucket, "the object was deleted before it was read");
+            return workflow.fail(job, "the object was deleted before it was read");
         } catch (S3Exception e) {
             if (e.statusCode() == 412) {
-                return workflow.fail(job, bucket, "the object was replaced by a newer upload (a job of its own) before it"
+                return workflow.fail(job, "the object was replaced by a newer upload (a job of its own) before it"
                         + " was read");
             }
             throw e;
@@ -96,11 +101,11 @@ final class UploadProcessor {
         try (object) {
             boolean smtp = "true".equalsIgnoreCase(object.response().metadata().getOrDefault(SMTP_METADATA, "").strip());
             if (smtp && smtpWorkflow == null) {
-                return workflow.fail(job, bucket, S3Jobs.SMTP_OFF);
+                return workflow.fail(job, S3Jobs.SMTP_OFF);
             }
             // The column the upload names, else the one whose header is named like an address column.
-            return (smtp ? smtpWorkflow : workflow).check(job, bucket, InputRecords.reader(object),
-                    InputRecords.Format.AUTO, AddressColumn.of(object.response().metadata()), smtp);
+            return (smtp ? smtpWorkflow : workflow).check(job, InputRecords.reader(object), InputRecords.Format.AUTO,
+                    AddressColumn.of(object.response().metadata()), smtp);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -113,8 +118,7 @@ final class UploadProcessor {
      */
     Optional<Job> giveUp(String bucket, String key, String etag, String why) {
         String id = jobId(bucket, key, etag);
-        return workflow.giveUp(store.job(id).orElseGet(() -> job(id, bucket, key, JobStatus.QUEUED, Instant.now())),
-                bucket, why);
+        return workflow.giveUp(store.job(id).orElseGet(() -> job(id, bucket, key, JobStatus.QUEUED, Instant.now())), why);
     }
 
     /** The job of an upload, nothing checked yet. */

@@ -22,6 +22,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -52,11 +53,14 @@ final class ApiServer implements AutoCloseable {
     private final HttpServer server;
     private final Api api;
     private final Deadlines deadlines;
+    /** The per-client limit on the check routes, or null for none. */
+    private final ClientRate clientRate;
     private final ExecutorService handlers = Executors.newVirtualThreadPerTaskExecutor();
     /** Per open connection, the timer that closes it if the next request's headers are not in by then. */
     private final Map<HttpConnection, Long> headerTimers = new ConcurrentHashMap<>();
 
-    private ApiServer(Vertx vertx, HttpServer server, Api api, Deadlines deadlines) {
+    private ApiServer(Vertx vertx, HttpServer server, Api api, Deadlines deadlines, ClientRate clientRate) {
+        this.clientRate = clientRate;
         this.vertx = vertx;
         this.server = server;
         this.api = api;
@@ -69,6 +73,11 @@ final class ApiServer implements AutoCloseable {
      * @throws java.net.BindException when the address is in use or not this machine's
      */
     static ApiServer start(Api api, String bind, int port, Deadlines deadlines) throws Exception {
+        return start(api, bind, port, deadlines, null);
+    }
+
+    /** @param clientRate the per-client limit on the check routes, or null for none */
+    static ApiServer start(Api api, String bind, int port, Deadlines deadlines, ClientRate clientRate) throws Exception {
         // One event loop is plenty for a server whose work runs on virtual threads; Vert.x's own DNS resolver
         // is never asked (the bind address is a literal or in /etc/hosts).
         Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1).setPreferNativeTransport(false));
@@ -76,7 +85,7 @@ final class ApiServer implements AutoCloseable {
                 .setAcceptBacklog(1024).setHttp2ClearTextEnabled(false)
                 .setMaxInitialLineLength(MAX_REQUEST_LINE).setMaxHeaderSize(MAX_HEADER_BYTES)
                 .setIdleTimeout((int) deadlines.idle().toMillis()).setIdleTimeoutUnit(TimeUnit.MILLISECONDS));
-        ApiServer server = new ApiServer(vertx, http, api, deadlines);
+        ApiServer server = new ApiServer(vertx, http, api, deadlines, clientRate);
         http.connectionHandler(server::opened).requestHandler(server::request);
         try {
             http.listen().toCompletionStage().toCompletableFuture().join();
@@ -193,12 +202,20 @@ final class ApiServer implements AutoCloseable {
             return;
         }
         String encoding = headers.get("content-encoding");
+        // The routes that check addresses (DNS work, a probe) are what a client can run up; a page's script
+        // asks them once per address typed.
+        Optional<Duration> over = clientRate != null && request.path().startsWith("/v1/check")
+                && !request.method().name().equals("OPTIONS") && request.remoteAddress() != null
+                ? clientRate.take(request.remoteAddress().hostAddress()) : Optional.empty();
         handlers.execute(() -> {
             Api.Response r;
             boolean closing = close;
             try {
-                r = api.handle(new Api.Request(request.method().name(), request.path(), query, headers,
-                        text(body, encoding)));
+                r = over.isPresent()
+                        ? api.tooManyRequests(new Api.Request(request.method().name(), request.path(), query, headers,
+                                ""), over.get())
+                        : api.handle(new Api.Request(request.method().name(), request.path(), query, headers,
+                                text(body, encoding)));
             } catch (Refusal e) {
                 r = new Api.Response(e.status, Map.of("content-type", "application/json"), Api.errorBody(e.getMessage()));
                 closing = true;

@@ -55,7 +55,8 @@ import picocli.CommandLine.Spec;
                 + " Email Address, mail, ... or --column), its cells separated by ',', ';', tab or '|' (as the header"
                 + " shows). UTF-8, or UTF-16 with a byte-order mark; gzip is unpacked.",
                 "Exit status: 0 the run completed, whatever the verdicts; 1 the results could not be written;"
-                + " 2 unusable arguments or input; 3 the input broke off (the results before the break are written);"
+                + " 2 unusable arguments or input; 3 out of memory (the results so far may be cut short);"
+                + " 4 the input broke off (the results before the break are written);"
                 + " 130/143 stopped by SIGINT/SIGTERM (the results already finished are written)."})
 final class CheckCommand implements Callable<Integer> {
 
@@ -106,8 +107,11 @@ final class CheckCommand implements Callable<Integer> {
 
     /** Exit status when the results could not be written (a full disk, a closed pipe). */
     static final int OUTPUT_FAILED = 1;
-    /** Exit status when the input could not be read to its end (a gzip stream cut short, a broken CSV quote). */
-    static final int INPUT_BROKE_OFF = 3;
+    /**
+     * Exit status when the input could not be read to its end (a gzip stream cut short, a broken CSV quote). Not 3:
+     * that is the JVM's own exit on running out of memory (the launcher's -XX:+ExitOnOutOfMemoryError), fixed.
+     */
+    static final int INPUT_BROKE_OFF = 4;
     /** What call returns when stopped by a signal; the JVM then ends with 128 + the signal's number anyway. */
     static final int STOPPED = 130;
     /** How long a signal waits for the results already finished to be written before the JVM ends. */

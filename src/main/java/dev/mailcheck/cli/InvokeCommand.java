@@ -94,9 +94,9 @@ final class InvokeCommand implements Callable<Integer> {
     private static int drain() throws InterruptedException {
         SqsClient sqs = SqsClient.create();
         List<QueueDrain.Source> sources = new ArrayList<>();
-        add(sources, sqs, "CHUNK_QUEUE_URL", SqsChunkHandler::new, 5, Duration.ofSeconds(600));
-        add(sources, sqs, "SMTP_QUEUE_URL", SqsSmtpHandler::new, 10, Duration.ofSeconds(900));
-        add(sources, sqs, "RECHECK_QUEUE_URL", SqsSmtpHandler::new, 10, Duration.ofSeconds(900));
+        add(sources, sqs, "CHUNK_QUEUE_URL", SqsChunkHandler::new, 5, Duration.ofSeconds(180));
+        add(sources, sqs, "SMTP_QUEUE_URL", SqsSmtpHandler::new, 10, Duration.ofSeconds(180));
+        add(sources, sqs, "RECHECK_QUEUE_URL", SqsSmtpHandler::new, 10, Duration.ofSeconds(180));
         for (String dead : List.of("CHUNK_DEAD_LETTER_QUEUE_URL", "SMTP_DEAD_LETTER_QUEUE_URL",
                 "RECHECK_DEAD_LETTER_QUEUE_URL")) {
             add(sources, sqs, dead, FailureHandler::new, 10, Duration.ofSeconds(300));

@@ -87,6 +87,16 @@ final class ServeCommand implements Callable<Integer> {
             description = "Records per chunk of a list checked in chunks.")
     int chunkRecords;
 
+    @Option(names = "--public-smtp", description = "Let GET/POST /v1/check, which any web page can make its visitors'"
+            + " browsers call, probe mailboxes with smtp=true. Off: it would tell anyone whether a mailbox exists,"
+            + " from this server's address; POST /v1/checks and jobs still probe.")
+    boolean publicSmtp;
+
+    @Option(names = "--client-rate", defaultValue = "60", paramLabel = "N",
+            description = "Checks (/v1/check, /v1/checks) one client address (an IPv6 /64) may ask per minute, in bursts"
+                    + " of up to N; more are answered 429 with Retry-After. 0 turns the limit off (default: ${DEFAULT-VALUE}).")
+    long clientRate;
+
     @Mixin
     PipelineOptions pipeline;
 
@@ -95,6 +105,12 @@ final class ServeCommand implements Callable<Integer> {
         if (headerTimeoutMs <= 0 || bodyTimeoutMs <= 0 || idleTimeoutMs <= 0 || idleTimeoutMs > Integer.MAX_VALUE
                 || maxJobs <= 0) {
             throw new ParameterException(spec.commandLine(), "timeouts and --max-jobs must be positive");
+        }
+        ClientRate perClient;
+        try {
+            perClient = clientRate == 0 ? null : new ClientRate(clientRate);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), "--client-rate: " + e.getMessage() + " (0: no limit)");
         }
         String table = System.getenv("TABLE_NAME");
         boolean local = table == null || table.isBlank();
@@ -122,12 +138,12 @@ final class ServeCommand implements Callable<Integer> {
         Checker withSmtp = smtp == null ? null : Api.smtpChecker(dns, smtp, pipeline.pacing(), security);
         // Jobs with ?smtp=true recheck greylisting: 3 tries within the hour it takes at worst.
         Api api = new Api(checker, withSmtp, store, new InProcessJobs(new JobWorkflow.Checkers(checker, withSmtp,
-                Recheck.DEFAULT), store, maxJobs, chunking), corsOrigins);
+                Recheck.DEFAULT), store, maxJobs, chunking), corsOrigins, publicSmtp);
 
         ApiServer server;
         try {
             server = ApiServer.start(api, bind, port, new ApiServer.Deadlines(Duration.ofMillis(headerTimeoutMs),
-                    Duration.ofMillis(bodyTimeoutMs), Duration.ofMillis(idleTimeoutMs)));
+                    Duration.ofMillis(bodyTimeoutMs), Duration.ofMillis(idleTimeoutMs)), perClient);
         } catch (Exception e) {
             // Typically the port in use, or an address not of this machine: one line, no stack trace.
             System.err.println("checker serve: cannot listen on " + bind + ":" + port + ": " + e.getMessage());
@@ -135,7 +151,8 @@ final class ServeCommand implements Callable<Integer> {
         }
         System.err.println("store: " + (local ? data + " (set TABLE_NAME to use DynamoDB)"
                 : "DynamoDB table " + table));
-        System.err.println("SMTP probe: " + (smtp == null ? "off (smtp=true is refused)" : "on"));
+        System.err.println("SMTP probe: " + (smtp == null ? "off (smtp=true is refused)"
+                : publicSmtp ? "on, also on the public /v1/check" : "on, for /v1/checks and jobs (not /v1/check)"));
         System.out.println("serving on http://" + bind + ":" + server.port());
         System.out.flush();
         new CountDownLatch(1).await();

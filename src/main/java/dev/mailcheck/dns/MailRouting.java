@@ -1,5 +1,6 @@
 package dev.mailcheck.dns;
 
+import dev.mailcheck.Defects;
 import dev.mailcheck.Reason;
 import dev.mailcheck.dns.MxResolver.HostLookup;
 import java.util.ArrayList;
@@ -22,9 +23,14 @@ public final class MailRouting {
         this.allowPrivateMx = allowPrivateMx;
     }
 
-    /** The DNS stage broke in a way of its own (a defect, not an answer); the address stays unknown. */
+    /**
+     * The DNS stage broke in a way of its own (a defect, not an answer); the address stays unknown, the defect
+     * is logged with its stack by {@link Defects}, and the detail names the log line.
+     */
     public static MailDomain stageFailed(String domain, Throwable error) {
-        return MailDomain.of(domain, Reason.DNS_FAILURE, "The DNS stage failed unexpectedly: " + error, 0);
+        String id = Defects.log("in the DNS stage for " + domain, error);
+        return MailDomain.of(domain, Reason.DNS_FAILURE, "The DNS stage failed unexpectedly ("
+                + Defects.mention(id) + "); check again later.", 0);
     }
 
     /** No answer came before the whole check's deadline ({@code deadline} as the user reads it). */

@@ -1,7 +1,9 @@
 package dev.mailcheck.jobs;
 
-import dev.mailcheck.LogPrivacy;
+import dev.mailcheck.Defects;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
@@ -77,6 +79,8 @@ public final class InProcessQueue implements ChunkQueue {
     }
 
     private void deliver(Chunk chunk) {
+        String where = "job " + chunk.job() + " chunk " + chunk.chunk();
+        List<String> failures = new ArrayList<>();
         Throwable last = null;
         for (int attempt = 1; attempt <= attempts; attempt++) {
             try {
@@ -84,18 +88,19 @@ public final class InProcessQueue implements ChunkQueue {
                 return;
             } catch (RuntimeException | Error e) {
                 // An Error too (a stack overflow, say; out of memory, the launcher ends the JVM): it ends this try,
-                // and without a give-up the job would run forever, holding its slot of --max-jobs.
+                // and without a give-up the job would run forever, holding its slot of --max-jobs. Each try's
+                // defect is logged: they need not be the same one.
+                failures.add(Defects.mention(Defects.log(where + " try " + attempt, e)));
                 last = e;
             }
         }
-        String why = "failed on every one of " + attempts + " tries: " + last;
-        System.err.println(LogPrivacy.text("job " + chunk.job() + " chunk " + chunk.chunk() + " " + why));
+        String why = "failed on every one of " + attempts + " tries (" + String.join(", ", failures) + "), the last: "
+                + last;
         try {
             workflow.get().giveUp(chunk, why);
         } catch (RuntimeException e) {
             // The store itself fails: nothing here can end the job; say so rather than lose it silently.
-            System.err.println(LogPrivacy.text("job " + chunk.job() + " chunk " + chunk.chunk()
-                    + " could not be given up on either: " + e));
+            Defects.log(where + ", which " + why + ", could not be given up on either", e);
         }
     }
 }

@@ -18,7 +18,6 @@ import java.util.List;
  * position in the job's input, so that its answer lands in its place. In Lambda it is one message on the SMTP
  * queue (FIFO, its group the provider's), or on the recheck queue while it waits.
  *
- * @param bucket     where the job's files are (as in its {@link Chunk})
  * @param resultsKey the job's results file, null for a job without one
  * @param chunk      the chunk the records came from; its pending count goes down as they settle
  * @param group      the provider group of the domain's mail hosts: who shares a reputation and a budget
@@ -27,7 +26,7 @@ import java.util.List;
  * @param due        when a recheck may start (epoch ms); 0 for an item that may run at once
  * @param entries    the records, in input order
  */
-public record SmtpItem(String job, String bucket, String resultsKey, int chunk, String domain, String group,
+public record SmtpItem(String job, String resultsKey, int chunk, String domain, String group,
                        int tries, long started,
                        @JsonInclude(JsonInclude.Include.NON_DEFAULT) long due, List<Entry> entries) {
 
@@ -46,7 +45,7 @@ public record SmtpItem(String job, String bucket, String resultsKey, int chunk, 
 
     /** The same work for only some of its records (those not reached, or those to be rechecked). */
     public SmtpItem with(List<Entry> only, int tries, long due) {
-        return new SmtpItem(job, bucket, resultsKey, chunk, domain, group, tries, started, due, only);
+        return new SmtpItem(job, resultsKey, chunk, domain, group, tries, started, due, only);
     }
 
     /**

@@ -75,12 +75,12 @@ public final class SmtpStage {
      * A chunk: DNS-only ones go to the workflow as before; one of an SMTP job goes through the DNS stage here,
      * the records it ends settled at once, the others sent on as one item per domain.
      */
-    public Optional<Job> process(Chunk chunk) {
+    public JobWorkflow.Processed process(Chunk chunk) {
         if (!chunk.smtp()) {
             return workflow.process(chunk);
         }
-        if (store.job(chunk.job()).map(Job::finished).orElse(false)) {
-            return Optional.empty();
+        if (store.job(chunk.job()).map(Job::finished).orElse(true)) {
+            return JobWorkflow.Processed.SKIPPED; // ended, or not in the store (erased, expired): nothing to add
         }
         List<CheckResult> results = new ArrayList<>(chunk.records().size());
         ListRun.run(dns, chunk.records().iterator(), results::add);
@@ -104,9 +104,10 @@ public final class SmtpStage {
         store.putResults(chunk.job(), ended);
         long pending = byDomain.values().stream().mapToLong(List::size).sum();
         ledger.open(chunk.job(), chunk.chunk(), pending, rows);
-        byDomain.forEach((domain, entries) -> queue.send(new SmtpItem(chunk.job(), chunk.bucket(), chunk.resultsKey(),
+        byDomain.forEach((domain, entries) -> queue.send(new SmtpItem(chunk.job(), chunk.resultsKey(),
                 chunk.chunk(), domain, groups.get(domain), 1, started, 0, entries), ""));
-        return pending == 0 ? complete(chunk.job(), chunk.chunk(), chunk.bucket(), chunk.resultsKey()) : Optional.empty();
+        return new JobWorkflow.Processed(true, pending == 0 ? complete(chunk.job(), chunk.chunk(), chunk.resultsKey())
+                : Optional.empty());
     }
 
     /**
@@ -172,7 +173,7 @@ public final class SmtpStage {
         store.putResults(item.job(), answers);
         long pending = ledger.settle(item.job(), item.chunk(), answers.stream()
                 .map(p -> new SmtpLedger.Settled(p.position(), p.result().verdict(), row(p.result()))).toList());
-        Optional<Job> ended = pending == 0 ? complete(item.job(), item.chunk(), item.bucket(), item.resultsKey())
+        Optional<Job> ended = pending == 0 ? complete(item.job(), item.chunk(), item.resultsKey())
                 : Optional.empty();
         return new Worked(answers.size(), notReached.size(), again.size(), ended);
     }
@@ -201,40 +202,30 @@ public final class SmtpStage {
         if (item.due() > 0) {
             ledger.rechecking(item.job(), -item.entries().size());
         }
-        return workflow.giveUp(new Chunk(item.job(), item.bucket(), item.resultsKey(), item.chunk(), 0,
+        return workflow.giveUp(new Chunk(item.job(), item.resultsKey(), item.chunk(), 0,
                 item.entries().stream().map(e -> new InputRecords.Input(e.input(), null)).toList(), true),
                 "the SMTP work of " + item.domain() + " (" + item.entries().size() + " addresses, try " + item.tries()
                         + ") failed on every delivery and went to the dead-letter queue (see the SMTP function's log)");
     }
 
     /** The chunk has nothing pending: its part from the settled rows, its tally, and the job's completion. */
-    private Optional<Job> complete(String job, int chunk, String bucket, String resultsKey) {
+    private Optional<Job> complete(String job, int chunk, String resultsKey) {
         List<SmtpLedger.Settled> rows = ledger.rows(job, chunk);
         Map<Verdict, Long> counts = new EnumMap<>(Verdict.class);
-        StringBuilder part = new StringBuilder(HEADER);
+        StringBuilder part = new StringBuilder();
         for (SmtpLedger.Settled s : rows) {
             counts.merge(s.verdict(), 1L, Long::sum);
             part.append(s.row());
         }
         if (resultsKey != null) {
-            files.putPart(bucket, job, chunk, part.toString());
+            files.putPart(job, chunk, part.toString());
         }
         store.putChunk(job, chunk, new Tally(rows.size(), counts));
-        return workflow.finishIfComplete(job, bucket);
+        return workflow.finishIfComplete(job, false);
     }
 
-    /** The header line of the results file, as a part starts. */
-    private static final String HEADER = csv(CheckResult.invalid("", "")).header();
-
-    /** A result's row of the results file, its line end included. */
+    /** A result's row of the results file (what follows the header the CSV writer starts with), its line end included. */
     static String row(CheckResult r) {
-        return csv(r).row();
-    }
-
-    private record Lines(String header, String row) {
-    }
-
-    private static Lines csv(CheckResult r) {
         StringWriter out = new StringWriter();
         ResultWriter writer = ResultWriter.of(ResultWriter.Format.CSV, out, null);
         writer.write(r);
@@ -243,8 +234,6 @@ public final class SmtpStage {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        String text = out.toString();
-        int end = text.indexOf('\n') + 1;
-        return new Lines(text.substring(0, end), text.substring(end));
+        return out.toString().substring(ResultWriter.csvHeader().length());
     }
 }

@@ -1,5 +1,6 @@
 package dev.mailcheck.pipeline;
 
+import dev.mailcheck.Defects;
 import dev.mailcheck.Reason;
 import dev.mailcheck.address.AddressParser;
 import dev.mailcheck.address.EmailAddress;
@@ -84,7 +85,10 @@ public final class Checker {
     public CompletableFuture<CheckResult> check(String input) {
         long end = System.nanoTime() + deadline.toNanos();
         return switch (parser.parse(input)) {
-            case ParsedAddress.Invalid bad -> CompletableFuture.completedFuture(CheckResult.invalid(bad.input(), bad.detail()));
+            // No address, but maybe a slip in one (jane@gmail,com): the one meant, if a repair makes it valid.
+            case ParsedAddress.Invalid bad -> CompletableFuture.completedFuture(CheckResult.invalid(bad.input(),
+                    bad.detail(), signals.ofInvalid(bad.input(),
+                            meant -> parser.parse(meant) instanceof ParsedAddress.Valid)));
             case ParsedAddress.Valid ok -> {
                 String domain = ok.address().domain();
                 CompletableFuture<MailDomain> lookup = dns.resolve(domain);
@@ -117,7 +121,9 @@ public final class Checker {
             return result;
         }
         return result.thenCombine(security.lookup(domain).exceptionally(e -> new TransportSecurity(Dnssec.UNKNOWN,
-                null, null, null, "The security lookup failed unexpectedly: " + e)), CheckResult::withSecurity);
+                null, null, null, "The security lookup failed unexpectedly ("
+                + Defects.mention(Defects.log("in the security lookup for " + domain, e)) + ").")),
+                CheckResult::withSecurity);
     }
 
     /**

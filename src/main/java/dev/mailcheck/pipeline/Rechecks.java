@@ -1,5 +1,6 @@
 package dev.mailcheck.pipeline;
 
+import dev.mailcheck.Defects;
 import dev.mailcheck.verdict.CheckResult;
 import java.time.Duration;
 import java.util.Optional;
@@ -7,6 +8,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 
 /**
  * Checks, and rechecks within this process what the {@link Recheck} policy wants tried again. The future of an
@@ -31,19 +33,26 @@ public final class Rechecks {
     }
 
     private final Checker checker;
+    /** One try: the checker's check, or in tests a check that breaks. */
+    private final Function<String, CompletableFuture<CheckResult>> oneTry;
     private final Recheck policy;
     private final Set<Held> held = ConcurrentHashMap.newKeySet();
     private volatile boolean stopped;
 
     public Rechecks(Checker checker, Recheck policy) {
+        this(checker, policy, checker::check);
+    }
+
+    Rechecks(Checker checker, Recheck policy, Function<String, CompletableFuture<CheckResult>> oneTry) {
         this.checker = checker;
         this.policy = policy;
+        this.oneTry = oneTry;
     }
 
     /** The final answer for one input, after as many tries as the policy allows; never completes exceptionally. */
     public CompletableFuture<CheckResult> check(String input) {
         if (policy.tries() == 1) {
-            return checker.check(input);
+            return oneTry.apply(input);
         }
         Held h = new Held(input, System.nanoTime());
         h.attempt(1);
@@ -101,7 +110,7 @@ public final class Rechecks {
             rechecking = true;
             CompletableFuture<CheckResult> check;
             try {
-                check = checker.check(input);
+                check = oneTry.apply(input);
             } catch (RuntimeException e) {
                 check = CompletableFuture.failedFuture(e);
             }
@@ -109,8 +118,10 @@ public final class Rechecks {
                 if (e == null) {
                     answered(tries == 1 ? r : r.withTries(tries));
                 } else if (latest != null) {
-                    // The checker never fails; were it to, a recheck keeps the answer it had rather than hang.
-                    finish(latest);
+                    // The checker never fails; were it to, a recheck keeps the answer it had rather than hang,
+                    // and says that a later try broke, naming the log line that holds the defect.
+                    String id = Defects.log("in recheck " + tries, e);
+                    finish(latest.withDetailAdded("Try " + tries + " failed (" + Defects.mention(id) + ")."));
                 } else {
                     result.completeExceptionally(e);
                 }

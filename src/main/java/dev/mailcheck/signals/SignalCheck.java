@@ -6,7 +6,9 @@ import dev.mailcheck.Reason;
 import dev.mailcheck.address.EmailAddress;
 import java.time.Duration;
 import java.util.EnumSet;
+import java.util.Optional;
 import java.util.Set;
+import java.util.function.Predicate;
 
 /** The signals of one parsed address, given what the DNS stage found for its domain. */
 public final class SignalCheck {
@@ -28,6 +30,7 @@ public final class SignalCheck {
      * domain, and the list look-ups the largest part of what was left.
      */
     private final Cache<String, DomainSignals> withRoute = domainCache();
+    private final Cache<String, DomainSignals> takingMail = domainCache();
     private final Cache<String, DomainSignals> withoutRoute = domainCache();
 
     /** @param suggestion the domain probably meant, or null */
@@ -41,6 +44,32 @@ public final class SignalCheck {
     public SignalCheck(DomainLists lists, TypoSuggester typos) {
         this.lists = lists;
         this.typos = typos;
+    }
+
+    /**
+     * A domain with working MX, a top-level label that is no slip of a popular one, and not a known typo-squat:
+     * a real organisation's (cloud.com, hive.com, hotmart.com), which a suggestion would only talk people out of.
+     */
+    private boolean ownsItsMail(String domain) {
+        return !lists.typoSquat(domain) && !typos.mistypedTld(domain);
+    }
+
+    /**
+     * The signals of input that is no address at all, which carry only a suggestion: the address meant, when the
+     * domain part can be repaired ({@code jane@gmail,com}, {@code jane@gmail}) into an address that is one.
+     *
+     * @param valid whether a repaired address is a valid one
+     */
+    public Signals ofInvalid(String input, Predicate<String> valid) {
+        int at = input.lastIndexOf('@');
+        if (at <= 0) {
+            return Signals.NONE;
+        }
+        String local = input.substring(0, at).strip();
+        return typos.repair(input.substring(at + 1))
+                .filter(d -> valid.test(local + "@" + d))
+                .map(d -> new Signals(false, false, false, new Signals.Suggestion(local + "@" + d, d)))
+                .orElse(Signals.NONE);
     }
 
     /** On the bundled lists, loaded on first use. */
@@ -61,9 +90,11 @@ public final class SignalCheck {
     public Signals of(EmailAddress address, Reason domainReason) {
         String domain = address.domain();
         boolean noRoute = NO_MAIL_ROUTE.contains(domainReason);
-        DomainSignals d = (noRoute ? withoutRoute : withRoute).get(domain, k -> new DomainSignals(
+        boolean takesMail = domainReason == Reason.ACCEPTS_MAIL;
+        DomainSignals d = (noRoute ? withoutRoute : takesMail ? takingMail : withRoute).get(domain, k -> new DomainSignals(
                 lists.disposable(address), lists.freeProvider(address),
-                (noRoute ? typos.suggest(domain) : typos.nearPopular(domain)).orElse(null)));
+                (noRoute ? typos.suggest(domain) : takesMail && ownsItsMail(domain) ? Optional.<String>empty()
+                        : typos.nearPopular(domain)).orElse(null)));
         return new Signals(lists.role(address), d.disposable(), d.freeProvider(), d.suggestion() == null ? null
                 : new Signals.Suggestion(address.localPart() + "@" + d.suggestion(), d.suggestion()));
     }

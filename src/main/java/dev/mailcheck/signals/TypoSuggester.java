@@ -60,11 +60,78 @@ public final class TypoSuggester {
             return Optional.empty();
         }
         Optional<String> near = nearestPopular(domain);
-        return near.isPresent() ? near : fixTld(domain).map(fixed -> nearestPopular(fixed).orElse(fixed));
+        if (near.isPresent()) {
+            return near;
+        }
+        Optional<String> fixed = fixTld(domain).map(f -> nearestPopular(f).orElse(f));
+        return fixed.isPresent() ? fixed : nearPopularName(domain);
     }
+
+    /**
+     * Two mistakes at once, one in each part: the name within its budget of a popular one, and the top-level
+     * label one edit from that domain's ({@code yaho.cm} → {@code yahoo.com}). A two-letter label alone is a
+     * country code, but next to a popular name misspelt it is one more slip.
+     */
+    private Optional<String> nearPopularName(String domain) {
+        int dot = domain.lastIndexOf('.');
+        if (dot < MIN_NAME) {
+            return Optional.empty();
+        }
+        String name = domain.substring(0, dot);
+        String tld = domain.substring(dot + 1);
+        for (String candidate : popular) {
+            int cut = candidate.lastIndexOf('.');
+            if (distance(tld, candidate.substring(cut + 1), 1) <= 1
+                    && distance(name, candidate.substring(0, cut), budget(candidate)) <= budget(candidate)) {
+                return Optional.of(candidate);
+            }
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * The domain meant by what was typed after the {@code @} of an address that is not one at all: a comma or
+     * doubled dot for a dot, a dot left at either end, a popular name without its dot or its top-level label
+     * ({@code gmail,com}, {@code gmail..com}, {@code gmail.}, {@code gmailcom}, {@code gmail} → {@code gmail.com}),
+     * then {@link #suggest}'s corrections. Empty when no repair applies.
+     *
+     * @param typed the text after the last {@code @}, as typed
+     */
+    public Optional<String> repair(String typed) {
+        String d = typed.strip().toLowerCase(java.util.Locale.ROOT).replaceAll("[,;]", ".").replaceAll("\\.{2,}", ".")
+                .replaceAll("^\\.+|\\.+$", "");
+        if (d.isEmpty() || !d.matches("[a-z0-9.-]+")) {
+            return Optional.empty();
+        }
+        if (d.indexOf('.') < 0) {
+            String bare = d;
+            Optional<String> named = popular.stream().filter(p -> p.substring(0, p.indexOf('.')).equals(bare)).findFirst();
+            if (named.isEmpty()) {
+                named = tlds.stream().filter(t -> bare.length() >= t.length() + MIN_NAME && bare.endsWith(t))
+                        .map(t -> bare.substring(0, bare.length() - t.length()) + "." + t).findFirst();
+            }
+            if (named.isEmpty()) {
+                return Optional.empty();
+            }
+            d = named.get();
+        }
+        Optional<String> corrected = suggest(d);
+        return corrected.isPresent() || d.equals(typed) ? corrected : Optional.of(d);
+    }
+
+    /** Whether the domain's top-level label looks mistyped ({@code .con}, {@code .cmo}): one edit from a popular one. */
+    public boolean mistypedTld(String domain) {
+        return fixTld(domain).isPresent();
+    }
+
+    /** Names of fewer letters are never corrected: gm.com, mx.com and ao.com are companies, not typos. */
+    static final int MIN_NAME = 3;
 
     /** The closest popular domain within its edit budget, the earlier one on a tie. */
     private Optional<String> nearestPopular(String domain) {
+        if (domain.indexOf('.') < MIN_NAME) {
+            return Optional.empty();
+        }
         String best = null;
         int bestDistance = Integer.MAX_VALUE;
         for (String candidate : popular) {

@@ -1,5 +1,6 @@
 package dev.mailcheck.smtp;
 
+import dev.mailcheck.Defects;
 import dev.mailcheck.Reason;
 import dev.mailcheck.smtp.SmtpReport.CatchAll;
 import dev.mailcheck.smtp.SmtpReport.StartTls;
@@ -130,11 +131,14 @@ public final class Outcomes {
                 + " Check again later.", null);
     }
 
-    /** A defect (a bug, a resource running out) ended the worker that held this address, or the stage itself. */
+    /**
+     * A defect (a bug, a resource running out) ended the worker that held this address, or the stage itself:
+     * logged with its stack by {@link Defects}, and the detail names the log line.
+     */
     public static SmtpOutcome failedUnexpectedly(Throwable e) {
         return withoutSession(Reason.SMTP_PROTOCOL_ERROR, "The SMTP stage failed unexpectedly"
-                + (e == null ? "" : ": " + e.getClass().getSimpleName()) + "; nothing was learnt about the mailbox.",
-                null);
+                + (e == null ? "" : " (" + Defects.mention(Defects.log("in the SMTP stage", e)) + ")")
+                + "; nothing was learnt about the mailbox.", null);
     }
 
     /** Not probed: a local part with < or > can't be put in an SMTP command safely. */

@@ -39,9 +39,14 @@ public record CheckResult(String address, String normalized, String domain, Stri
                           SmtpReport smtp, TransportSecurity security, int tries) {
 
     public static CheckResult invalid(String input, String detail) {
+        return invalid(input, detail, Signals.NONE);
+    }
+
+    /** @param signals a suggestion of the address meant, at most */
+    public static CheckResult invalid(String input, String detail, Signals signals) {
         Reason r = Reason.INVALID_SYNTAX;
         return new CheckResult(input, null, null, null, false, r.verdict(), r, detail, r.predictedReply(),
-                Signals.NONE, List.of(), null, false, null, null, 1);
+                signals, List.of(), null, false, null, null, 1);
     }
 
     public static CheckResult of(String input, EmailAddress address, MailDomain domain, Signals signals) {
@@ -62,6 +67,13 @@ public record CheckResult(String address, String normalized, String domain, Stri
     public CheckResult withSecurity(TransportSecurity report) {
         return new CheckResult(address, normalized, domain, domainUnicode, smtputf8, verdict, reason, detail,
                 predictedReply, signals, mx, mxFallback, nullMxIgnored, smtp, report, tries);
+    }
+
+    /** This answer, its detail adding a sentence (a later try's defect, say). */
+    public CheckResult withDetailAdded(String sentence) {
+        return new CheckResult(address, normalized, domain, domainUnicode, smtputf8, verdict, reason,
+                detail == null ? sentence : detail + " " + sentence, predictedReply, signals, mx, mxFallback,
+                nullMxIgnored, smtp, security, tries);
     }
 
     /** This answer as the one that the {@code tries}-th check gave. */

@@ -281,6 +281,75 @@ class ApiTest {
     }
 
     /**
+     * POST /v1/check: the address in a body a browser sends without a CORS preflight (text/plain, a form), or
+     * JSON; the same answer as GET, never kept by a shared cache.
+     */
+    @ParameterizedTest(name = "{0} {1}")
+    @CsvSource(delimiter = '|', nullValues = "-", textBlock = """
+            # method | content type                              | body                             | status | reason or field
+            GET      | -                                         | -                                | 200    | null_mx
+            POST     | text/plain;charset=UTF-8                  | jane@nullmx.checker.test         | 200    | null_mx
+            POST     | -                                         | jane@nullmx.checker.test{LF}     | 200    | null_mx
+            POST     | application/x-www-form-urlencoded         | address=jane%40nullmx.checker.test | 200  | null_mx
+            POST     | application/json                          | {"address": "jane@nullmx.checker.test"} | 200 | null_mx
+            POST     | text/plain                                | ''                               | 400    | address
+            POST     | application/x-www-form-urlencoded         | smtp=false                       | 400    | address
+            POST     | application/x-www-form-urlencoded         | address=%zz                      | 400    | body
+            POST     | application/xml                           | <address/>                       | 415    | content-type
+            POST     | text/plain                                | a{5000}                          | 413    | body
+            """)
+    void aCheckTakesTheAddressInTheQueryOrTheBody(String method, String type, String body, int status, String said)
+            throws Exception {
+        String sent = body == null ? null : body.replace("{LF}", "\n").replace("a{5000}", "a".repeat(5000));
+        Api.Response r = api.handle(new Api.Request(method, "/v1/check",
+                method.equals("GET") ? Map.of("address", "jane@nullmx.checker.test") : Map.of(),
+                type == null ? Map.of("origin", "https://signup.example")
+                        : Map.of("content-type", type, "origin", "https://signup.example"), sent));
+        assertEquals(status, r.status(), r.body());
+        assertEquals(status == 200 ? said : json(r).path("field").asText(),
+                status == 200 ? json(r).get("reason").asText() : said);
+        assertEquals("no-store", r.headers().get("cache-control"));
+        assertEquals("https://signup.example", r.headers().get("access-control-allow-origin"));
+    }
+
+    /**
+     * With the probe on, the public route (which any page can make its visitors' browsers call) answers whether a
+     * mailbox exists only when the switch allows it; POST /v1/checks probes either way.
+     */
+    @ParameterizedTest(name = "public smtp {0}: {1} {2}")
+    @CsvSource(delimiter = '|', textBlock = """
+            # public smtp | method | path       | status | reason
+            false         | GET    | /v1/check  | 403    | -
+            false         | POST   | /v1/check  | 403    | -
+            false         | POST   | /v1/checks | 200    | mailbox_rejected
+            true          | GET    | /v1/check  | 200    | mailbox_rejected
+            true          | POST   | /v1/check  | 200    | mailbox_rejected
+            """)
+    void thePublicRouteProbesOnlyWhenAllowed(boolean publicSmtp, String method, String path, int status, String reason)
+            throws Exception {
+        SmtpSettings smtp = new SmtpSettings("prober.test", "probe@checker.test", Postfix.shared().port(), false, false,
+                true, null, Map.of(), 50, 2, 64, 8, Duration.ofMillis(250));
+        LocalResultStore store = new LocalResultStore(LocalResultStore.Limits.DEFAULT, Api::smtpCodeLink);
+        Api serve = new Api(new Checker(dns), Api.smtpChecker(dns, smtp, Pacing.off(), null), store, null, List.of(), publicSmtp);
+        String address = "nobody-" + UUID.randomUUID().toString().substring(0, 8) + "@strict.smtp.test";
+        Api.Response r = switch (path + " " + method) {
+            case "/v1/check GET" -> serve.handle(new Api.Request("GET", path, Map.of("address", address, "smtp", "true"),
+                    Map.of(), null));
+            case "/v1/check POST" -> serve.handle(new Api.Request("POST", path, Map.of(),
+                    Map.of("content-type", "application/x-www-form-urlencoded"), "address=" + address + "&smtp=true"));
+            default -> serve.handle(new Api.Request("POST", path, Map.of(), Map.of("content-type", "application/json"),
+                    "{\"addresses\": [\"" + address + "\"], \"smtp\": true}"));
+        };
+        assertEquals(status, r.status(), r.body());
+        if (status == 403) {
+            assertEquals("smtp", json(r).get("field").asText());
+        } else {
+            JsonNode result = path.equals("/v1/checks") ? json(r).get("results").get(0) : json(r);
+            assertEquals(reason, result.get("reason").asText(), result::toString);
+        }
+    }
+
+    /**
      * A serve job with {@code ?smtp=true} against a real postgrey that lets a retry through after two seconds:
      * the greylisted address waits for its recheck (the job shows {@code rechecking: 1} meanwhile and stays
      * running), then comes out with its final answer and {@code tries}; the address after it keeps its place.

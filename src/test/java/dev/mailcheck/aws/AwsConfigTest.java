@@ -1,6 +1,7 @@
 package dev.mailcheck.aws;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -39,6 +40,10 @@ class AwsConfigTest {
         assertNull(config.smtp(), "the probe is off unless SMTP_ENABLED=true");
         assertEquals(Pacing.defaults(), config.pacing());
         assertEquals(0, config.dnsQps());
+        assertFalse(config.publicSmtp(), "the public route does not probe unless PUBLIC_SMTP=true");
+        Map<String, String> env = template();
+        env.put("PUBLIC_SMTP", "true");
+        assertTrue(AwsConfig.from(env).publicSmtp());
     }
 
     @Test

@@ -1,20 +1,22 @@
 package dev.mailcheck.aws;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import dev.mailcheck.store.LocalResultStore;
 import dev.mailcheck.store.ResultStore;
-import dev.mailcheck.testbed.Moto;
-import java.time.Duration;
-import java.util.List;
+import java.io.IOException;
+import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import software.amazon.awssdk.services.dynamodb.model.ResourceNotFoundException;
 
 /**
- * {@link Functions#lazy}: the API's store built on its first call and once, against moto's DynamoDB;
- * what the store throws reaches the caller as itself.
+ * {@link Functions#lazy}: the API's store built on its first call and once; what a proxy's own methods (equals,
+ * hashCode, toString) answer without building it; what the store throws reaches the caller as itself. The
+ * proxy is the JDK's: a store in memory stands for DynamoDB, whose client would only be built, never asked.
  */
 class FunctionsTest {
 
@@ -24,35 +26,63 @@ class FunctionsTest {
             nothing (GET /v1/check uses no store)         | 0     | 0
             one lookup (GET /v1/jobs/ID)                   | 1     | 1
             three lookups                                  | 3     | 1
-            holds it, compares it, prints it, no call     | 0     | 0
             """)
     void builtOnTheFirstCallOnly(String scenario, int calls, int built) {
-        Moto.shared().reset();
-        Moto.shared().dynamo().createTable(DynamoResultStore.tableDefinition(DynamoResultStoreTest.TABLE));
         AtomicInteger builds = new AtomicInteger();
-        ResultStore store = Functions.lazy(ResultStore.class, () -> {
-            builds.incrementAndGet();
-            return new DynamoResultStore(Moto.shared().dynamo(), DynamoResultStoreTest.TABLE, Duration.ofDays(1));
-        });
-        for (int i = 0; i < calls; i++) {
-            assertEquals(false, store.job("no-such-job").isPresent(), scenario);
+        try (LocalResultStore local = new LocalResultStore(LocalResultStore.Limits.DEFAULT, code -> null)) {
+            ResultStore store = Functions.lazy(ResultStore.class, () -> {
+                builds.incrementAndGet();
+                return local;
+            });
+            for (int i = 0; i < calls; i++) {
+                assertEquals(false, store.job("no-such-job").isPresent(), scenario);
+            }
+            assertEquals(built, builds.get(), scenario);
         }
-        List<ResultStore> held = List.of(store);
-        assertEquals(store, held.get(0));
-        assertEquals(System.identityHashCode(store), held.get(0).hashCode());
-        assertEquals("lazy ResultStore", store.toString());
-        assertEquals(built, builds.get(), scenario);
+    }
+
+    /** Held in collections and printed before any call: answered by the proxy, the store not built. */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', textBlock = """
+            # method
+            equals
+            hashCode
+            toString
+            """)
+    void theProxysOwnMethodsBuildNothing(String method) {
+        AtomicInteger builds = new AtomicInteger();
+        try (LocalResultStore local = new LocalResultStore(LocalResultStore.Limits.DEFAULT, code -> null)) {
+            ResultStore store = Functions.lazy(ResultStore.class, () -> {
+                builds.incrementAndGet();
+                return local;
+            });
+            ResultStore twin = Functions.lazy(ResultStore.class, () -> local);
+            switch (method) {
+                case "equals" -> {
+                    assertEquals(store, store);
+                    assertNotEquals(store, twin, "two proxies are two stores, even over the same one");
+                    assertNotEquals(store, local, "a proxy is not what it builds");
+                }
+                case "hashCode" -> assertEquals(System.identityHashCode(store), store.hashCode());
+                case "toString" -> assertEquals("lazy ResultStore", store.toString());
+                default -> throw new IllegalArgumentException(method);
+            }
+            assertEquals(0, builds.get(), method + " built the store");
+        }
     }
 
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', textBlock = """
-            # the store's table
-            missing
+            # what the built object throws
+            IllegalStateException
+            IOException
             """)
-    void whatTheStoreThrowsReachesTheCallerAsItself(String table) {
-        Moto.shared().reset();
-        ResultStore store = Functions.lazy(ResultStore.class,
-                () -> new DynamoResultStore(Moto.shared().dynamo(), table, Duration.ofDays(1)));
-        assertThrows(ResourceNotFoundException.class, () -> store.job("some-job"));
+    void whatTheStoreThrowsReachesTheCallerAsItself(String thrown) {
+        Exception fault = thrown.equals("IOException") ? new IOException("the disk is gone")
+                : new IllegalStateException("no such table");
+        Callable<String> lazy = Functions.lazy(Callable.class, () -> (Callable<String>) () -> {
+            throw fault;
+        });
+        assertSame(fault, assertThrows(Exception.class, lazy::call), "not wrapped in another exception");
     }
 }

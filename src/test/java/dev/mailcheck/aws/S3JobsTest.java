@@ -60,7 +60,7 @@ class S3JobsTest {
     private Job trigger(String key) {
         String etag = s3.headObject(b -> b.bucket(BUCKET).key(key)).eTag().replace("\"", "");
         AwsConfig config = new AwsConfig(MotoStack.TABLE, List.of(), Duration.ofSeconds(3), Duration.ofDays(1), List.of(),
-                BUCKET, null, 1, null, false, "default", Pacing.defaults(), 0);
+                BUCKET, null, 1, null, false, "default", Pacing.defaults(), 0, false);
         return new UploadProcessor(config, checker, stack.upload.s3(), null, stack.store(stack.upload),
                 stack.events(stack.upload)).process(BUCKET, key, etag);
     }
@@ -148,14 +148,22 @@ class S3JobsTest {
         }
     }
 
-    /** The upload functions check DNS only: a job that asks for the SMTP probe is refused rather than run without it. */
-    @Test
-    void aSmtpJobIsRefusedHere() throws Exception {
+    /**
+     * The upload functions check DNS only: a job that asks for the SMTP probe is refused rather than run without
+     * it, whether the list is sent or named by s3_key (before: a named list started a DNS-only job, 202).
+     */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', textBlock = """
+            text/plain       | a@good.checker.test
+            application/json | {"s3_key": "incoming/list.txt"}
+            """)
+    void aSmtpJobIsRefusedHere(String type, String body) throws Exception {
+        s3.putObject(b -> b.bucket(BUCKET).key("incoming/list.txt"), RequestBody.fromString("a@good.checker.test\n"));
         Api.Response r = api.handle(new Api.Request("POST", "/v1/jobs", Map.of("smtp", "true"),
-                Map.of("content-type", "text/plain"), "a@good.checker.test\n"));
+                Map.of("content-type", type), body));
         assertEquals(400, r.status(), r.body());
         assertEquals("smtp", JSON.readTree(r.body()).get("field").asText());
-        assertEquals(List.of(), keys(), "no upload written");
+        assertEquals(List.of("incoming/list.txt"), keys(), "no upload written");
     }
 
     /**

@@ -263,7 +263,7 @@ class SmtpJobsTest {
 
             // The first item delivered again after everything settled: nothing is probed, nothing counted twice.
             int before = rcpts.get();
-            SmtpItem again = new SmtpItem(job.id(), MotoStack.BUCKET, job.resultsKey(), 0, "counted1.smtp.test",
+            SmtpItem again = new SmtpItem(job.id(), job.resultsKey(), 0, "counted1.smtp.test",
                     "mx-counting.smtp.test", 1, System.currentTimeMillis(), 0, LongStream.range(0, 6)
                     .mapToObj(p -> new SmtpItem.Entry(p, "user" + p + "@counted1.smtp.test")).toList());
             SmtpProber prober = prober(settings());
@@ -352,7 +352,7 @@ class SmtpJobsTest {
                 // DNS-only lists this short are checked in the upload function; split both alike to compare.
                 Job split = new UploadProcessor(new AwsConfig(MotoStack.TABLE, List.of(Nsd.shared().address()),
                         Duration.ofSeconds(3), Duration.ofDays(1), List.of(), MotoStack.BUCKET, stack.chunkQueue, 0,
-                        settings(), false, "default", Pacing.off(), 0), true, MotoStack.checker(), stack.upload.s3(), stack.upload.sqs(),
+                        settings(), false, "default", Pacing.off(), 0, false), true, MotoStack.checker(), stack.upload.s3(), stack.upload.sqs(),
                         stack.store(stack.upload), stack.events(stack.upload), 50).process(MotoStack.BUCKET, key, etag);
                 drain(smtpJobs);
                 Job job = stack.store(stack.admin).job(split.id()).orElseThrow();
@@ -381,7 +381,7 @@ class SmtpJobsTest {
 
     private AwsConfig config() {
         return new AwsConfig(MotoStack.TABLE, List.of(Nsd.shared().address()), Duration.ofSeconds(3), Duration.ofDays(1),
-                List.of(), MotoStack.BUCKET, stack.chunkQueue, 20_000, settings(), false, "default", Pacing.off(), 0);
+                List.of(), MotoStack.BUCKET, stack.chunkQueue, 20_000, settings(), false, "default", Pacing.off(), 0, false);
     }
 
     /** postgrey remembers (client, sender, recipient): a sender of its own makes each test's first try new. */
@@ -449,8 +449,9 @@ class SmtpJobsTest {
     }
 
     private SmtpStage stage(Moto.Clients as, AwsConfig.SmtpJobsConfig smtpJobs, ResultStore store) {
-        return new SmtpStage(JobWorkflow.chunkWorker(MotoStack.checker(), store, stack.events(as),
-                new S3JobFiles(as.s3())), MotoStack.checker(), store, new S3JobFiles(as.s3()),
+        return new SmtpStage(Functions.chunkWorker(MotoStack.checker(), store, stack.events(as),
+                new S3JobFiles(as.s3(), MotoStack.BUCKET)), MotoStack.checker(), store,
+                new S3JobFiles(as.s3(), MotoStack.BUCKET),
                 stack.smtpLedger(as), new SqsSmtpQueue(as.sqs(), smtpJobs), RECHECK, Functions::providerGroup);
     }
 
@@ -466,8 +467,8 @@ class SmtpJobsTest {
     private FailureHandler failureHandler(AwsConfig.SmtpJobsConfig smtpJobs) {
         return new FailureHandler(new UploadProcessor(config(), true, MotoStack.checker(), stack.failures.s3(), null,
                 stack.store(stack.failures), stack.events(stack.failures), JobWorkflow.CHUNK_RECORDS),
-                JobWorkflow.chunkWorker(MotoStack.checker(), stack.store(stack.failures), stack.events(stack.failures),
-                        new S3JobFiles(stack.failures.s3())), stage(stack.failures, smtpJobs)::giveUp);
+                Functions.chunkWorker(MotoStack.checker(), stack.store(stack.failures), stack.events(stack.failures),
+                        new S3JobFiles(stack.failures.s3(), MotoStack.BUCKET)), stage(stack.failures, smtpJobs)::giveUp);
     }
 
     private QueueDrain.Source source(String queue, Moto.Clients as,

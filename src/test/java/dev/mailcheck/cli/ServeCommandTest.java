@@ -60,6 +60,40 @@ class ServeCommandTest {
         hostile.close();
     }
 
+    /**
+     * The per-client limit on the check routes (GET and POST /v1/check, /v1/checks): a minute's worth in a
+     * burst, then 429 with Retry-After and the CORS headers (a page's script sees the 429, not a CORS refusal);
+     * the widget and the other routes are not counted.
+     */
+    @Test
+    void aClientOverItsRateIsAnswered429WithRetryAfter() throws Exception {
+        try (ServeProcess serve = ServeProcess.start("--client-rate", "3", "--cors-origin", "https://signup.example")) {
+            HttpClient http = HttpClient.newHttpClient();
+            List<Integer> statuses = new ArrayList<>();
+            HttpResponse<String> last = null;
+            for (int i = 0; i < 3; i++) {
+                last = http.send(HttpRequest.newBuilder(serve.resolve("/v1/check"))
+                        .header("origin", "https://signup.example")
+                        .POST(HttpRequest.BodyPublishers.ofString("a" + i + "@good.checker.test")).build(),
+                        HttpResponse.BodyHandlers.ofString());
+                statuses.add(last.statusCode());
+                HttpResponse<String> widget = http.send(HttpRequest.newBuilder(serve.resolve("/widget.js")).build(),
+                        HttpResponse.BodyHandlers.ofString());
+                statuses.add(widget.statusCode());
+            }
+            last = http.send(HttpRequest.newBuilder(serve.resolve("/v1/check?address=b%40good.checker.test"))
+                    .header("origin", "https://signup.example").build(), HttpResponse.BodyHandlers.ofString());
+            statuses.add(last.statusCode());
+            assertEquals(List.of(200, 200, 200, 200, 200, 200, 429), statuses);
+            // A check every 20 s at 3 a minute: the next one is free in at most 20 s.
+            long retry = Long.parseLong(last.headers().firstValue("retry-after").orElseThrow());
+            assertTrue(retry >= 1 && retry <= 20, "retry-after " + retry);
+            assertEquals("https://signup.example", last.headers().firstValue("access-control-allow-origin").orElseThrow());
+            assertEquals("no-store", last.headers().firstValue("cache-control").orElseThrow());
+            assertTrue(new ObjectMapper().readTree(last.body()).get("error").asText().startsWith("too many checks"));
+        }
+    }
+
     @Test
     void servesTheApi() throws Exception {
         try (ServeProcess serve = ServeProcess.start()) {

@@ -2,6 +2,7 @@ package dev.mailcheck.dns;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import dev.mailcheck.LoggedDefects;
 import dev.mailcheck.Reason;
 import dev.mailcheck.dns.MxResolver.HostLookup;
 import java.util.ArrayList;
@@ -101,12 +102,19 @@ class MailRoutingTest {
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', textBlock = """
             # situation  | detail
-            stage failed | The DNS stage failed unexpectedly: java.lang.IllegalStateException: a defect
+            stage failed | The DNS stage failed unexpectedly (internal error ID); check again later.
             deadline     | No DNS answer within the check's deadline of 15 s; check again later.
             """)
     void stageFailures(String situation, String detail) {
-        MailDomain md = situation.equals("deadline") ? MailRouting.noAnswerBefore(DOMAIN, "15 s")
-                : MailRouting.stageFailed(DOMAIN, new IllegalStateException("a defect"));
+        MailDomain md;
+        try (LoggedDefects log = new LoggedDefects()) {
+            md = situation.equals("deadline") ? MailRouting.noAnswerBefore(DOMAIN, "15 s")
+                    : MailRouting.stageFailed(DOMAIN, new IllegalStateException("a defect"));
+            if (detail.contains("internal error ID")) {
+                log.assertLogged(md.detail(), IllegalStateException.class, "a defect", "MailRoutingTest.stageFailures");
+                detail = LoggedDefects.withIdOf(md.detail(), detail);
+            }
+        }
         assertEquals(new MailDomain(DOMAIN, Reason.DNS_FAILURE, detail, List.of(), null, false, 0), md);
     }
 

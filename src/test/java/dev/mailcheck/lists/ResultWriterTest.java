@@ -1,6 +1,8 @@
 package dev.mailcheck.lists;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.csv.CsvMapper;
@@ -17,10 +19,15 @@ import dev.mailcheck.verdict.CheckResult;
 import dev.mailcheck.verdict.ResultJson;
 import java.io.IOException;
 import java.io.StringWriter;
+import java.lang.reflect.RecordComponent;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 import java.util.function.IntFunction;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -75,7 +82,7 @@ class ResultWriterTest {
         SmtpReport report = new SmtpReport("mx1.a.test", "192.0.2.1", Stage.RCPT,
                 List.of(new Reply(Stage.RCPT, 550, "5.1.1", "no such user\nreally")), SmtpReport.StartTls.ESTABLISHED,
                 true, SmtpReport.CatchAll.REJECTS_UNKNOWN, null, List.of("C: RCPT TO:<a@a.test>", "S: 550 5.1.1 no"));
-        return Stream.of(
+        return Stream.of(Stream.of(
                 Arguments.of("invalid syntax", new CheckResult("a b@\u0000\"x", null, null, null, false,
                         Reason.INVALID_SYNTAX.verdict(), Reason.INVALID_SYNTAX, "The address contains a space.",
                         Reason.INVALID_SYNTAX.predictedReply(), Signals.NONE, List.of(), null, false, null, null, 1)),
@@ -92,7 +99,48 @@ class ResultWriterTest {
                         false, null, "Signed."), 1)),
                 Arguments.of("a reply the reference lacks, no signals", new CheckResult("a@a.test", "a@a.test", "a.test",
                         "a.test", false, rejected.verdict(), rejected, null, new SmtpReply(599, null), null, null, null,
-                        false, null, null, 1)));
+                        false, null, null, 1))),
+                // Every reason, with its verdict and predicted reply, so each reason's code is written both ways.
+                Arrays.stream(Reason.values()).map(r -> Arguments.of("reason " + r.code(), new CheckResult("a@a.test",
+                        "a@a.test", "a.test", "a.test", false, r.verdict(), r, r.meaning(), r.predictedReply(), Signals.NONE,
+                        List.of(), null, false, null, null, 1))))
+                .flatMap(Function.identity());
+    }
+
+    /**
+     * The table above sets every field of the parts the writer writes by hand (a result, its signals and their
+     * suggestion, its MX hosts) in some row, to something other than null, false, 0 or empty: a field added to
+     * the result but not to the table fails here, and once in the table, the comparison above fails until the
+     * hand-written JSONL writes it as the mapper does.
+     */
+    @Test
+    void theTableSetsEveryHandWrittenFieldSomewhere() {
+        List<Object> parts = new ArrayList<>();
+        results().map(a -> (CheckResult) a.get()[1]).forEach(r -> {
+            parts.add(r);
+            if (r.signals() != null) {
+                parts.add(r.signals());
+                if (r.signals().suggestion() != null) {
+                    parts.add(r.signals().suggestion());
+                }
+            }
+            if (r.mx() != null) {
+                parts.addAll(r.mx());
+            }
+        });
+        for (Class<?> type : List.of(CheckResult.class, Signals.class, Signals.Suggestion.class, MxHost.class)) {
+            for (RecordComponent c : type.getRecordComponents()) {
+                boolean set = parts.stream().filter(type::isInstance).anyMatch(part -> {
+                    try {
+                        Object v = c.getAccessor().invoke(part);
+                        return v != null && !v.equals(false) && !v.equals(0) && !v.equals(List.of());
+                    } catch (ReflectiveOperationException e) {
+                        throw new IllegalStateException(e);
+                    }
+                });
+                assertTrue(set, type.getSimpleName() + "." + c.getName() + " is set in no row of the table");
+            }
+        }
     }
 
     /** JSONL is written field by field for speed; every line must be what the shared mapper writes for it. */

@@ -3,9 +3,11 @@ package dev.mailcheck.pipeline;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import dev.mailcheck.LoggedDefects;
 import dev.mailcheck.Reason;
 import dev.mailcheck.dns.MxResolver;
 import dev.mailcheck.smtp.Pacing;
+import dev.mailcheck.signals.Signals;
 import dev.mailcheck.smtp.SmtpProber;
 import dev.mailcheck.smtp.SmtpSettings;
 import dev.mailcheck.testbed.FakeSmtpServer;
@@ -16,6 +18,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -64,6 +68,31 @@ class RechecksTest {
             assertEquals(Optional.empty(), rechecks.waiting());
             CheckResult after = rechecks.check(ADDRESS).join();
             assertEquals(1, after.tries(), "a check after the stop was rechecked");
+        }
+    }
+
+    /**
+     * A recheck that breaks (a defect: the checker never fails on its own, so the try here is one that does) keeps
+     * the answer the earlier try gave, and its detail names the log line that holds the defect's stack.
+     */
+    @Test
+    @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void aRecheckThatBreaksKeepsTheEarlierAnswerAndNamesTheDefect() {
+        Reason deferred = Reason.TEMPORARY_FAILURE;
+        CheckResult greylisted = new CheckResult(ADDRESS, ADDRESS, "strict.smtp.test", "strict.smtp.test", false,
+                deferred.verdict(), deferred, "Greylisted.", deferred.predictedReply(), Signals.NONE, List.of(), null,
+                false, null, null, 1);
+        AtomicInteger tries = new AtomicInteger();
+        Rechecks rechecks = new Rechecks(null, new Recheck(2, Duration.ofMillis(200)),
+                input -> tries.incrementAndGet() == 1 ? CompletableFuture.completedFuture(greylisted)
+                        : CompletableFuture.failedFuture(new IllegalStateException("the second try breaks")));
+        try (LoggedDefects log = new LoggedDefects()) {
+            CheckResult r = rechecks.check(ADDRESS).join();
+            assertEquals(2, tries.get());
+            assertEquals(deferred, r.reason());
+            assertEquals(1, r.tries(), "the answer of the try that gave one");
+            assertEquals(LoggedDefects.withIdOf(r.detail(), "Greylisted. Try 2 failed (internal error ID)."), r.detail());
+            log.assertLogged(r.detail(), IllegalStateException.class, "the second try breaks", "RechecksTest");
         }
     }
 }

@@ -63,7 +63,7 @@ class DomainListsTest {
      * by UTF-8 bytes and unique.
      */
     @ParameterizedTest(name = "{0}")
-    @CsvSource({"disposable.txt, 100000", "free.txt, 10000", "role.txt, 500", "providers.txt, 200"})
+    @CsvSource({"disposable.txt, 100000", "free.txt, 10000", "role.txt, 500", "providers.txt, 200", "typo-squats.txt, 50"})
     void generatedListsAreNormalised(String name, int atLeast) throws Exception {
         List<String> lines = Files.readAllLines(Path.of("src/main/resources/lists", name));
         assertTrue(lines.size() >= atLeast, name + " has only " + lines.size() + " entries");

@@ -2,12 +2,18 @@ package dev.mailcheck.signals;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.mailcheck.Reason;
+import dev.mailcheck.address.EmailAddress;
 import dev.mailcheck.pipeline.Checker;
 import dev.mailcheck.testbed.Nsd;
 import dev.mailcheck.verdict.CheckResult;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
 import java.util.Optional;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -42,6 +48,14 @@ class TypoSuggesterTest {
             example.cm        | -              | two-letter top-level domains are country codes, left alone
             example.co        | -              | -
             xn--bcher-kva.de  | -              | -
+            gm.com            | -              | a name of two letters is never corrected: gm.com is a company, not gmx.com
+            mx.com            | -              | -
+            ao.com            | -              | -
+            yaho.cm           | yahoo.com      | a slip in the name and one in the top-level label
+            gmial.cm          | gmail.com      | -
+            hotmial.co        | hotmail.com    | -
+            gmail.c0m         | gmail.com      | a digit for a letter in the top-level label
+            example.cm        | -              | a country code after a name that is no popular one: left alone
             """)
     void suggestsThePopularDomainMeant(String domain, String suggestion, String why) {
         assertEquals(suggestion, BUNDLED.suggest(domain).orElse(null), why);
@@ -119,6 +133,72 @@ class TypoSuggesterTest {
     void providersOwnDomainsAreNeverCorrected(String domain) {
         assertEquals(Optional.empty(), BUNDLED.suggest(domain));
         assertEquals(Optional.empty(), BUNDLED.nearPopular(domain));
+    }
+
+    /**
+     * A domain with its own working MX is a real organisation's, unless it is a known typo-squat
+     * (typo-squats.txt) or its top-level label is a slip: no suggestion talks its people out of it. Without a
+     * mail route, the same names get one.
+     */
+    @ParameterizedTest(name = "{0} {1} -> {2}")
+    @CsvSource(delimiter = '|', nullValues = "-", textBlock = """
+            # domain       | DNS said        | suggestion
+            cloud.com      | ACCEPTS_MAIL    | -
+            hive.com       | ACCEPTS_MAIL    | -
+            wahoo.com      | ACCEPTS_MAIL    | -
+            hotmart.com    | ACCEPTS_MAIL    | -
+            zoro.com       | ACCEPTS_MAIL    | -
+            gm.com         | ACCEPTS_MAIL    | -
+            mx.com         | ACCEPTS_MAIL    | -
+            ao.com         | ACCEPTS_MAIL    | -
+            gmial.com      | ACCEPTS_MAIL    | gmail.com
+            hotmial.com    | ACCEPTS_MAIL    | hotmail.com
+            yaho.com       | ACCEPTS_MAIL    | yahoo.com
+            hotmial.con    | ACCEPTS_MAIL    | hotmail.com
+            cloud.com      | NO_SUCH_DOMAIN  | icloud.com
+            hive.com       | NO_MAIL_HOST    | live.com
+            hotmart.com    | DNS_FAILURE     | hotmail.com
+            gm.com         | NO_SUCH_DOMAIN  | -
+            """)
+    void aDomainWithItsOwnWorkingMxIsNoTypo(String domain, Reason said, String suggestion) {
+        Signals s = SignalCheck.bundled().of(new EmailAddress("jane", domain, domain, false), said);
+        assertEquals(suggestion, s.suggestion() == null ? null : s.suggestion().domain());
+    }
+
+    /** Typo-squats listed are typos by the suggester's own measure: the list and the suggester agree. */
+    @Test
+    void everyListedTypoSquatIsATypo() throws Exception {
+        List<String> squats = Files.readAllLines(Path.of("src/main/resources/lists/typo-squats.txt"));
+        assertTrue(squats.size() > 50, squats.size() + " entries");
+        assertEquals(List.of(), squats.stream().filter(d -> BUNDLED.nearPopular(d).isEmpty()).toList());
+    }
+
+    /**
+     * Input that is no address, with a slip in the domain part: the address meant comes with the syntax error,
+     * when the repair is a valid address.
+     */
+    @ParameterizedTest(name = "{0} -> {2}")
+    @CsvSource(delimiter = '|', nullValues = "-", textBlock = """
+            # typed                | reason          | suggestion
+            jane@gmail             | INVALID_SYNTAX  | jane@gmail.com
+            jane@gmailcom          | INVALID_SYNTAX  | jane@gmail.com
+            jane@gmail,com         | INVALID_SYNTAX  | jane@gmail.com
+            jane@gmail..com        | INVALID_SYNTAX  | jane@gmail.com
+            jane@gmail.            | INVALID_SYNTAX  | jane@gmail.com
+            jane@gmial,con         | INVALID_SYNTAX  | jane@gmail.com
+            jane@yahoocom          | INVALID_SYNTAX  | jane@yahoo.com
+            jane@hotmail           | INVALID_SYNTAX  | jane@hotmail.com
+            jane@example..org      | INVALID_SYNTAX  | jane@example.org
+            jane@example           | INVALID_SYNTAX  | -
+            jane doe@gmail,com     | INVALID_SYNTAX  | -
+            jane@@gmail,com        | INVALID_SYNTAX  | -
+            jane                   | INVALID_SYNTAX  | -
+            """)
+    void aStructuralSlipGetsTheAddressMeant(String typed, Reason reason, String suggestion) {
+        CheckResult r = checker.check(typed).join();
+        assertEquals(reason, r.reason(), r::detail);
+        Signals.Suggestion s = r.signals().suggestion();
+        assertEquals(suggestion, s == null ? null : s.address());
     }
 
     @ParameterizedTest(name = "{0} ~ {1} = {3}")

@@ -133,10 +133,6 @@ class SmtpProberFaultTest {
                         Reason.TEMPORARY_FAILURE, Stage.DATA),
                 // A failed handshake falls back to plain SMTP on a new connection (opportunistic TLS), whose
                 // answer then counts: the fake accepts every mailbox, hence accept_all.
-                new Fault("TLS handshake met by garbage", startTls(c -> {
-                    Thread.sleep(100); // after the 220, so that the bytes reach the TLS layer, not the reply reader
-                    c.send("this is not a TLS record\r\n");
-                }), false, Reason.ACCEPT_ALL, Stage.RCPT),
                 new Fault("TLS handshake never answered", startTls(c -> Thread.sleep(STALL)), false,
                         Reason.ACCEPT_ALL, Stage.RCPT),
                 // Each byte came within the per-read timeout, which used to be all the handshake had: it ran for
@@ -178,6 +174,28 @@ class SmtpProberFaultTest {
     }
 
     /** Offers STARTTLS, answers 220 to it, then does {@code handshake} instead of TLS; plain SMTP on later connections. */
+    /**
+     * Garbage where the server's TLS handshake should be, sent once the client's first handshake byte has come
+     * (so it reaches the TLS layer, not the reply reader): the handshake fails on it at once, well within one
+     * stage timeout (a handshake left waiting would take the timeout), and the probe falls back to plain SMTP.
+     */
+    @Test
+    void aTlsHandshakeMetByGarbageFailsAtOnceAndFallsBack() {
+        AtomicInteger first = new AtomicInteger(-2);
+        long started = System.nanoTime();
+        Run run = probe(startTls(c -> {
+            first.compareAndSet(-2, c.read());
+            c.send("this is not a TLS record\r\n");
+            c.read(); // until the client gives up the connection
+        }));
+        long ms = Duration.ofNanos(System.nanoTime() - started).toMillis();
+        SmtpOutcome o = run.first();
+        assertEquals(0x16, first.get(), "the client had begun its TLS handshake when the garbage came");
+        assertEquals(List.of(Reason.ACCEPT_ALL, Stage.RCPT, SmtpReport.StartTls.FAILED, 2),
+                List.of(o.reason(), o.report().stage(), o.report().starttls(), run.server.connections()), o::detail);
+        assertTrue(ms < STAGE.toMillis(), ms + " ms: the handshake waited for a timeout instead of failing on the garbage");
+    }
+
     private static Script startTls(Script handshake) {
         return c -> {
             c.send("220 fake\r\n");

@@ -55,6 +55,14 @@ public final class FakeSmtpServer implements AutoCloseable {
             return line;
         }
 
+        /**
+         * The client's next byte as it arrives, or -1 when it has closed the connection: after a STARTTLS reply, a
+         * TLS client's first byte is 0x16 (a handshake record), proof that it has started its handshake.
+         */
+        public int read() throws IOException {
+            return in.read();
+        }
+
         public void send(String raw) throws IOException {
             out.write(raw.getBytes(StandardCharsets.UTF_8));
             out.flush();

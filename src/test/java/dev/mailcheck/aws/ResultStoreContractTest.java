@@ -1,0 +1,146 @@
+package dev.mailcheck.aws;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.mailcheck.Verdict;
+import dev.mailcheck.store.Job;
+import dev.mailcheck.store.JobStatus;
+import dev.mailcheck.store.LocalResultStore;
+import dev.mailcheck.store.ResultStore;
+import dev.mailcheck.store.ResultStore.FailedChunk;
+import dev.mailcheck.store.ResultStore.Positioned;
+import dev.mailcheck.store.Tally;
+import dev.mailcheck.testbed.Moto;
+import dev.mailcheck.verdict.CheckResult;
+import java.lang.annotation.ElementType;
+import java.lang.annotation.Retention;
+import java.lang.annotation.RetentionPolicy;
+import java.lang.annotation.Target;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.UUID;
+import java.util.stream.LongStream;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * The rules both result stores keep, one test each run against {@link LocalResultStore} ({@code checker serve})
+ * and {@link DynamoResultStore} (Lambda, on moto's DynamoDB, a table of its own per test): a job ends once, a
+ * job is created once, a position stored again replaces the earlier result, a done chunk replaces a failed one,
+ * and a deleted job leaves nothing behind.
+ */
+class ResultStoreContractTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** A test run once on each store. */
+    @Target(ElementType.METHOD)
+    @Retention(RetentionPolicy.RUNTIME)
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"local", "dynamo"})
+    @interface EachStore {
+    }
+
+    /** A fresh store of the kind named, empty. */
+    private static ResultStore store(String kind) {
+        return switch (kind) {
+            case "local" -> new LocalResultStore(LocalResultStore.Limits.DEFAULT, code -> null);
+            case "dynamo" -> {
+                String table = "contract-" + UUID.randomUUID();
+                Moto.shared().dynamo().createTable(DynamoResultStore.tableDefinition(table));
+                yield new DynamoResultStore(Moto.shared().dynamo(), table, Duration.ofDays(1));
+            }
+            default -> throw new IllegalArgumentException(kind);
+        };
+    }
+
+    private static Job running(ResultStore store) {
+        Instant now = Instant.now();
+        Job job = new Job("c-" + UUID.randomUUID(), "test", JobStatus.RUNNING, 0, Map.of(), now, now, null, 2, null,
+                null);
+        store.putJob(job);
+        return job;
+    }
+
+    private static List<Positioned> results(long from, long to, String detail) {
+        return LongStream.range(from, to).mapToObj(i -> new Positioned(i, CheckResult.invalid("line " + i, detail)))
+                .toList();
+    }
+
+    @EachStore
+    void aJobEndsOnceAndTheFirstEndStands(String kind) {
+        ResultStore store = store(kind);
+        Job job = running(store);
+        Tally three = new Tally(3, Map.of(Verdict.UNDELIVERABLE, 3L));
+        assertTrue(store.finishJob(job.with(JobStatus.DONE, three, 2)), "the first end");
+        assertFalse(store.finishJob(job.with(JobStatus.FAILED, Tally.EMPTY, 2)), "a second end");
+        Job ended = store.job(job.id()).orElseThrow();
+        assertEquals(List.of(JobStatus.DONE, 3L), List.of(ended.status(), ended.total()));
+    }
+
+    @EachStore
+    void aJobIsCreatedOnce(String kind) {
+        ResultStore store = store(kind);
+        Instant now = Instant.now();
+        Job job = new Job("c-" + UUID.randomUUID(), "first", JobStatus.RUNNING, 0, Map.of(), now, now, null, 0, null,
+                null);
+        assertTrue(store.createJob(job));
+        assertFalse(store.createJob(new Job(job.id(), "second", JobStatus.RUNNING, 0, Map.of(), now, now, null, 0,
+                null, null)));
+        assertEquals("first", store.job(job.id()).orElseThrow().source());
+    }
+
+    @EachStore
+    void aPositionStoredAgainReplacesTheEarlierResult(String kind) throws Exception {
+        ResultStore store = store(kind);
+        Job job = running(store);
+        store.putResults(job.id(), results(0, 3, "first"));
+        store.putResults(job.id(), results(1, 2, "again"));
+        List<String> details = new ArrayList<>();
+        for (String r : store.results(job.id(), null, 10).results()) {
+            details.add(JSON.readTree(r).get("detail").asText());
+        }
+        assertEquals(List.of("first", "again", "first"), details);
+        assertEquals(3, store.tally(job.id()).total());
+    }
+
+    @EachStore
+    void aDoneChunkReplacesAFailedOne(String kind) {
+        ResultStore store = store(kind);
+        Job job = running(store);
+        Tally two = new Tally(2, Map.of(Verdict.UNDELIVERABLE, 2L));
+        store.putFailedChunk(job.id(), 0, new FailedChunk(2, "given up on"));
+        store.putFailedChunk(job.id(), 1, new FailedChunk(2, "given up on"));
+        store.putChunk(job.id(), 1, two);
+        assertEquals(new TreeMap<>(Map.of(1, two)), store.chunks(job.id()));
+        assertEquals(new TreeMap<>(Map.of(0, new FailedChunk(2, "given up on"))), store.failedChunks(job.id()));
+        store.clearChunks(job.id());
+        assertEquals(List.of(Map.of(), Map.of()), List.of(store.chunks(job.id()), store.failedChunks(job.id())));
+    }
+
+    @EachStore
+    void aDeletedJobLeavesNothingBehind(String kind) {
+        ResultStore store = store(kind);
+        Job job = running(store);
+        Job other = running(store);
+        for (Job j : List.of(job, other)) {
+            store.putResults(j.id(), results(0, 30, "stored"));
+            store.putChunk(j.id(), 0, new Tally(30, Map.of(Verdict.UNDELIVERABLE, 30L)));
+            store.putFailedChunk(j.id(), 1, new FailedChunk(5, "given up on"));
+        }
+        store.deleteJob(job.id());
+        assertEquals(List.of(false, List.of(), Map.of(), Map.of(), 0L), List.of(store.job(job.id()).isPresent(),
+                store.results(job.id(), null, 100).results(), store.chunks(job.id()), store.failedChunks(job.id()),
+                store.tally(job.id()).total()));
+        assertEquals(List.of(true, 30, 1, 1, 30L), List.of(store.job(other.id()).isPresent(),
+                store.results(other.id(), null, 100).results().size(), store.chunks(other.id()).size(),
+                store.failedChunks(other.id()).size(), store.tally(other.id()).total()), "another job is untouched");
+    }
+}
