@@ -22,7 +22,8 @@ import java.util.List;
  * @param chunk      the chunk the records came from; its pending count goes down as they settle
  * @param group      the provider group of the domain's mail hosts: who shares a reputation and a budget
  * @param tries      which try of these addresses this item makes (1 for the first; more for a recheck)
- * @param started    when the first try of these addresses began (epoch ms): rechecks end within the window from it
+ * @param started    when the first try of these addresses began (epoch ms; 0 before it): rechecks start within the
+ *                   window from it
  * @param due        when a recheck may start (epoch ms); 0 for an item that may run at once
  * @param entries    the records, in input order
  */

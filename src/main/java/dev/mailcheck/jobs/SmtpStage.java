@@ -88,7 +88,6 @@ public final class SmtpStage {
         List<SmtpLedger.Settled> rows = new ArrayList<>();
         Map<String, List<SmtpItem.Entry>> byDomain = new LinkedHashMap<>();
         Map<String, String> groups = new LinkedHashMap<>();
-        long started = System.currentTimeMillis();
         for (int i = 0; i < results.size(); i++) {
             CheckResult r = results.get(i);
             long position = chunk.first() + i;
@@ -105,7 +104,7 @@ public final class SmtpStage {
         long pending = byDomain.values().stream().mapToLong(List::size).sum();
         ledger.open(chunk.job(), chunk.chunk(), pending, rows);
         byDomain.forEach((domain, entries) -> queue.send(new SmtpItem(chunk.job(), chunk.resultsKey(),
-                chunk.chunk(), domain, groups.get(domain), 1, started, 0, entries), ""));
+                chunk.chunk(), domain, groups.get(domain), 1, 0, 0, entries), ""));
         return new JobWorkflow.Processed(true, pending == 0 ? complete(chunk.job(), chunk.chunk(), chunk.resultsKey())
                 : Optional.empty());
     }
@@ -146,7 +145,10 @@ public final class SmtpStage {
         List<SmtpItem.Entry> notReached = new ArrayList<>();
         List<SmtpItem.Entry> again = new ArrayList<>();
         Duration wait = Duration.ZERO;
-        Duration elapsed = Duration.ofMillis(System.currentTimeMillis() - item.started());
+        // The recheck window runs from the first probe, not from when the item was queued: an item may wait long
+        // for its provider group's turn.
+        long started = item.tries() == 1 ? System.currentTimeMillis() : item.started();
+        Duration elapsed = Duration.ofMillis(System.currentTimeMillis() - started);
         for (Map.Entry<SmtpItem.Entry, CompletableFuture<CheckResult>> c : checks.entrySet()) {
             if (!c.getValue().isDone()) {
                 notReached.add(c.getKey());
@@ -168,7 +170,8 @@ public final class SmtpStage {
         }
         if (!again.isEmpty()) {
             ledger.rechecking(item.job(), again.size());
-            queue.later(item.with(again, item.tries() + 1, System.currentTimeMillis() + wait.toMillis()), wait);
+            queue.later(new SmtpItem(item.job(), item.resultsKey(), item.chunk(), item.domain(), item.group(),
+                    item.tries() + 1, started, System.currentTimeMillis() + wait.toMillis(), again), wait);
         }
         store.putResults(item.job(), answers);
         long pending = ledger.settle(item.job(), item.chunk(), answers.stream()

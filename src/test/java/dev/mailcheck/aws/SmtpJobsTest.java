@@ -168,6 +168,24 @@ class SmtpJobsTest {
     }
 
     /**
+     * The recheck window runs from an address's first probe, not from when its item was queued: an item that
+     * waited on the queue longer than the window (its provider group busy) is still rechecked once greylisted.
+     */
+    @Test
+    void anItemThatWaitedLongerThanTheWindowIsStillRechecked() throws Exception {
+        AwsConfig.SmtpJobsConfig smtpJobs = smtpJobs(1);
+        Job split = split(viaUpload("alice@shortgrey.smtp.test\n"), JobWorkflow.CHUNK_RECORDS);
+        QueueDrain.drain(List.of(source(stack.chunkQueue, stack.chunk, chunkHandler(smtpJobs), 5)), Duration.ofSeconds(30));
+        Thread.sleep(RECHECK.window().plusSeconds(1).toMillis());
+        drain(smtpJobs);
+        Job job = stack.store(stack.admin).job(split.id()).orElseThrow();
+        assertEquals(JobStatus.DONE, job.status(), job.toString());
+        JsonNode result = JSON.readTree(stack.store(stack.admin).results(job.id(), null, 10).results().getFirst());
+        assertEquals("mailbox_accepted", result.get("reason").asText(), result::toString);
+        assertEquals(2, result.get("tries").asInt(), result::toString);
+    }
+
+    /**
      * Several SMTP function instances (threads, each polling as Lambda does) over one provider group: with one
      * worker per group the MX host never sees two sessions at once; with three, it sees more than one (the limit
      * is the queue's, not the drain's), never more than three.
