@@ -19,6 +19,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
@@ -116,26 +117,18 @@ final class InvokeCommand implements Callable<Integer> {
         String url = System.getenv(variable);
         if (url != null && !url.isBlank()) {
             String name = variable.replace("_QUEUE_URL", "").toLowerCase(Locale.ROOT);
-            sources.add(new QueueDrain.Source(url.strip(), sqs, new Once(handler), batch, timeout,
+            sources.add(new QueueDrain.Source(url.strip(), sqs, onFirstMessage(handler), batch, timeout,
                     () -> new LocalContext(name, timeout)));
         }
     }
 
-    /** A handler built on its first message: a queue with nothing on it never needs its function's configuration. */
-    private static final class Once implements RequestHandler<SQSEvent, SQSBatchResponse> {
-        private final Supplier<RequestHandler<SQSEvent, SQSBatchResponse>> build;
-        private RequestHandler<SQSEvent, SQSBatchResponse> built;
-
-        Once(Supplier<RequestHandler<SQSEvent, SQSBatchResponse>> build) {
-            this.build = build;
-        }
-
-        @Override
-        public SQSBatchResponse handleRequest(SQSEvent event, com.amazonaws.services.lambda.runtime.Context context) {
-            if (built == null) {
-                built = build.get();
-            }
-            return built.handleRequest(event, context);
-        }
+    /**
+     * A handler built on its first message: a queue with nothing on it never needs its function's configuration.
+     * A lambda, not a class: Quarkus takes every class that implements RequestHandler for a function's handler.
+     */
+    private static RequestHandler<SQSEvent, SQSBatchResponse> onFirstMessage(
+            Supplier<RequestHandler<SQSEvent, SQSBatchResponse>> build) {
+        AtomicReference<RequestHandler<SQSEvent, SQSBatchResponse>> built = new AtomicReference<>();
+        return (event, context) -> built.updateAndGet(h -> h == null ? build.get() : h).handleRequest(event, context);
     }
 }
