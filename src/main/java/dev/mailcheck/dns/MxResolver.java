@@ -17,6 +17,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 import org.xbill.DNS.AAAARecord;
 import org.xbill.DNS.ARecord;
 import org.xbill.DNS.Cache;
@@ -92,6 +93,8 @@ public final class MxResolver implements AutoCloseable {
     /** The packet budget and the back-off from a throttling resolver; the rare CNAME path is not paced. */
     private final QueryPace pace;
     private final PooledUdpClient udp = new PooledUdpClient();
+    /** Where an answer's consequences run: the socket readers only read, decode and send (AnswerHandoff). */
+    private final AnswerHandoff answers = new AnswerHandoff("dns-answers");
     private final DeadlineTcpClient tcp = new DeadlineTcpClient();
 
     /**
@@ -184,6 +187,7 @@ public final class MxResolver implements AutoCloseable {
         tcp.close();
         // After the transport: what still waits for a slot starts now and fails at once.
         slots.close();
+        answers.close();
     }
 
     private CompletableFuture<MailDomain> lookup(String domain) {
@@ -254,7 +258,7 @@ public final class MxResolver implements AutoCloseable {
      */
     private CompletableFuture<Answer> query(Name name, int type, boolean followUp) {
         (type == Type.MX ? network.mx : network.address).increment();
-        CompletableFuture<Answer> result = new CompletableFuture<>();
+        QueryResult result = new QueryResult();
         slots.start(followUp, () -> {
             Message query;
             byte[] wire;
@@ -275,7 +279,7 @@ public final class MxResolver implements AutoCloseable {
      * Runs one step of a query; whatever it throws ends the query as a failure, so that its slot is freed
      * (it used to stay taken, and after --max-in-flight such failures every lookup waited for ever).
      */
-    private void step(CompletableFuture<Answer> result, Runnable step) {
+    private void step(QueryResult result, Runnable step) {
         try {
             step.run();
         } catch (RuntimeException e) {
@@ -287,7 +291,7 @@ public final class MxResolver implements AutoCloseable {
      * Runs a step that sends a packet when the packet budget allows: now, or later on the shared delay
      * scheduler (no thread waits).
      */
-    private void paced(CompletableFuture<Answer> result, Runnable send) {
+    private void paced(QueryResult result, Runnable send) {
         long wait = pace.reserve();
         if (wait == 0) {
             step(result, send);
@@ -311,7 +315,7 @@ public final class MxResolver implements AutoCloseable {
         return query;
     }
 
-    private void attempt(CompletableFuture<Answer> result, Message query, byte[] wire, int n, long deadline,
+    private void attempt(QueryResult result, Message query, byte[] wire, int n, long deadline,
                          Throwable last) {
         long left = deadline - System.nanoTime();
         if (n == tries.size() || left <= 0) {
@@ -327,7 +331,7 @@ public final class MxResolver implements AutoCloseable {
     }
 
     /** What one UDP try brought: the answer, a retry, or TCP for a truncated answer. */
-    private void received(CompletableFuture<Answer> result, Message query, byte[] wire, int n, long deadline,
+    private void received(QueryResult result, Message query, byte[] wire, int n, long deadline,
                           InetSocketAddress server, byte[] bytes, Throwable error) {
         if (error != null) {
             Throwable e = unwrap(error);
@@ -372,7 +376,7 @@ public final class MxResolver implements AutoCloseable {
                 }));
     }
 
-    private void answer(CompletableFuture<Answer> result, Message query, Message answer, long deadline) {
+    private void answer(QueryResult result, Message query, Message answer, long deadline) {
         org.xbill.DNS.Record question = query.getQuestion();
         List<org.xbill.DNS.Record> records = new ArrayList<>();
         for (org.xbill.DNS.Record r : answer.getSection(Section.ANSWER)) {
@@ -397,19 +401,20 @@ public final class MxResolver implements AutoCloseable {
     }
 
     /**
-     * Every query ends here, once: its slot is freed first, so that the next query goes out before this
-     * answer's consequences (the next lookups, the verdict, the caller's own steps) run on this thread.
+     * Every query ends here, once: its slot is freed first, so that the next query goes out from this thread (a
+     * socket reader, mostly), and this answer's consequences (the next lookups, the verdict, the caller's own
+     * steps) are handed to {@link #answers}.
      */
-    private void finish(CompletableFuture<Answer> result, Answer answer) {
-        if (result.isDone()) {
+    private void finish(QueryResult result, Answer answer) {
+        if (!result.finish()) {
             return; // a step that threw after its query had finished: the slot is free already
         }
         slots.release();
-        result.complete(answer);
+        answers.execute(() -> result.complete(answer));
     }
 
     /** The rare path: dnsjava follows the chain, with its own queries, in what is left of the budget. */
-    private void redirected(CompletableFuture<Answer> result, Name name, int type, long deadline) {
+    private void redirected(QueryResult result, Name name, int type, long deadline) {
         long left = Math.max(1, deadline - System.nanoTime());
         session.lookupAsync(name, type).toCompletableFuture().orTimeout(left, TimeUnit.NANOSECONDS)
                 .whenComplete((found, error) -> finish(result, error == null ? Answer.of(found.getRecords())
@@ -459,6 +464,18 @@ public final class MxResolver implements AutoCloseable {
     }
 
     private enum Kind { RECORDS, NODATA, NXDOMAIN, FAILED }
+
+    /** A query's answer, finished once: its completion runs later, on {@link #answers}. */
+    private static final class QueryResult extends CompletableFuture<Answer> {
+        private static final AtomicIntegerFieldUpdater<QueryResult> FINISHED =
+                AtomicIntegerFieldUpdater.newUpdater(QueryResult.class, "finished");
+        private volatile int finished;
+
+        /** True the first time only. */
+        boolean finish() {
+            return FINISHED.compareAndSet(this, 0, 1);
+        }
+    }
 
     private record Answer(Kind kind, List<org.xbill.DNS.Record> records, String failure, long ttl) {
 
