@@ -122,7 +122,8 @@ public final class Api {
      */
     public static Checker smtpChecker(MxResolver dns, SmtpSettings settings, Pacing pacing,
                                       TransportSecurityLookup security) {
-        return new Checker(dns, new SmtpProber(settings.within(SMTP_BUDGET), pacing), security, SMTP_BUDGET);
+        return new Checker(dns).withSmtp(new SmtpProber(settings.within(SMTP_BUDGET), pacing))
+                .withSecurityLookup(security).withDeadline(SMTP_BUDGET);
     }
 
     public Response handle(Request r) {

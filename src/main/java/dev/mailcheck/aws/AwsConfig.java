@@ -110,9 +110,9 @@ public record AwsConfig(String table, List<InetSocketAddress> dnsServers, Durati
         // The template sets every variable, so an empty one means "not given".
         String helo = blankToNull(env.get("SMTP_HELO"));
         String mailFrom = blankToNull(env.get("SMTP_MAIL_FROM"));
-        return new SmtpSettings(helo == null ? d.helo() : helo, mailFrom == null ? d.mailFrom() : mailFrom,
-                (int) number(env, "SMTP_PORT", 25), false, true, false,
-                socks == null ? null : Servers.parse(socks, 1080), Map.of(), d.rcptsPerTransaction(),
-                d.perHostSessions(), d.sessions(), d.errorsPerSession(), d.linger());
+        return d.withHelo(helo == null ? d.helo() : helo)
+                .withMailFrom(mailFrom == null ? d.mailFrom() : mailFrom)
+                .withPort((int) number(env, "SMTP_PORT", 25))
+                .withSocks(socks == null ? null : Servers.parse(socks, 1080));
     }
 }

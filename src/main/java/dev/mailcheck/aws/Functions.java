@@ -41,7 +41,7 @@ final class Functions {
                 config.dnsQps());
         this.security = new TransportSecurityLookup(config.dnsServers(), config.dnsTimeout(),
                 MxResolver.DEFAULT_MAX_IN_FLIGHT, config.dnsValidates());
-        this.checker = new Checker(dns, null, security);
+        this.checker = new Checker(dns).withSecurityLookup(security);
     }
 
     static synchronized Functions environment() {

@@ -131,7 +131,7 @@ final class CheckCommand implements Callable<Integer> {
              SmtpProber prober = pipeline.prober();
              TransportSecurityLookup securityLookup = security ? pipeline.security() : null) {
             InputRecords records = records(in);
-            Checker checker = new Checker(resolver, prober, securityLookup);
+            Checker checker = new Checker(resolver).withSmtp(prober).withSecurityLookup(securityLookup);
             Rechecks rechecks = new Rechecks(security ? checker.withSecurity() : checker, recheck);
             try (ProgressBar bar = progressBar(err)) {
                 Sink sink = new Sink(outFormat, openOutput(), summary, bar);

@@ -134,7 +134,7 @@ final class ServeCommand implements Callable<Integer> {
         MxResolver dns = pipeline.resolver();
         SmtpSettings smtp = pipeline.smtpSettings();
         TransportSecurityLookup security = pipeline.security();
-        Checker checker = new Checker(dns, null, security);
+        Checker checker = new Checker(dns).withSecurityLookup(security);
         Checker withSmtp = smtp == null ? null : Api.smtpChecker(dns, smtp, pipeline.pacing(), security);
         // Jobs with ?smtp=true recheck greylisting: 3 tries within the hour it takes at worst.
         Api api = new Api(checker, withSmtp, store, new InProcessJobs(new JobWorkflow.Checkers(checker, withSmtp,

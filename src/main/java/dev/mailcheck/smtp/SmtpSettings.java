@@ -108,11 +108,71 @@ public record SmtpSettings(String helo, String mailFrom, int port, boolean data,
         EnumMap<Stage, Duration> scaled = new EnumMap<>(Stage.class);
         // Never below a millisecond, which a socket would read as "no timeout".
         timeouts.forEach((st, d) -> scaled.put(st, Duration.ofNanos(Math.max(1_000_000, (long) (d.toNanos() * factor)))));
-        return new SmtpSettings(helo, mailFrom, port, data, starttls, allowPrivateMx, socks, scaled,
-                rcptsPerTransaction, perHostSessions, sessions, errorsPerSession, Duration.ZERO);
+        return withTimeouts(scaled).withLinger(Duration.ZERO);
+    }
+
+    // One with-method per part, so callers name what they change instead of passing 13 values in order.
+    public SmtpSettings withHelo(String helo) {
+        return new SmtpSettings(helo, mailFrom, port, data, starttls, allowPrivateMx, socks, timeouts,
+                rcptsPerTransaction, perHostSessions, sessions, errorsPerSession, linger);
+    }
+
+    public SmtpSettings withMailFrom(String mailFrom) {
+        return new SmtpSettings(helo, mailFrom, port, data, starttls, allowPrivateMx, socks, timeouts,
+                rcptsPerTransaction, perHostSessions, sessions, errorsPerSession, linger);
     }
 
     public SmtpSettings withPort(int port) {
+        return new SmtpSettings(helo, mailFrom, port, data, starttls, allowPrivateMx, socks, timeouts,
+                rcptsPerTransaction, perHostSessions, sessions, errorsPerSession, linger);
+    }
+
+    public SmtpSettings withData(boolean data) {
+        return new SmtpSettings(helo, mailFrom, port, data, starttls, allowPrivateMx, socks, timeouts,
+                rcptsPerTransaction, perHostSessions, sessions, errorsPerSession, linger);
+    }
+
+    public SmtpSettings withStarttls(boolean starttls) {
+        return new SmtpSettings(helo, mailFrom, port, data, starttls, allowPrivateMx, socks, timeouts,
+                rcptsPerTransaction, perHostSessions, sessions, errorsPerSession, linger);
+    }
+
+    public SmtpSettings withAllowPrivateMx(boolean allowPrivateMx) {
+        return new SmtpSettings(helo, mailFrom, port, data, starttls, allowPrivateMx, socks, timeouts,
+                rcptsPerTransaction, perHostSessions, sessions, errorsPerSession, linger);
+    }
+
+    public SmtpSettings withSocks(InetSocketAddress socks) {
+        return new SmtpSettings(helo, mailFrom, port, data, starttls, allowPrivateMx, socks, timeouts,
+                rcptsPerTransaction, perHostSessions, sessions, errorsPerSession, linger);
+    }
+
+    public SmtpSettings withTimeouts(Map<Stage, Duration> timeouts) {
+        return new SmtpSettings(helo, mailFrom, port, data, starttls, allowPrivateMx, socks, timeouts,
+                rcptsPerTransaction, perHostSessions, sessions, errorsPerSession, linger);
+    }
+
+    public SmtpSettings withRcptsPerTransaction(int rcptsPerTransaction) {
+        return new SmtpSettings(helo, mailFrom, port, data, starttls, allowPrivateMx, socks, timeouts,
+                rcptsPerTransaction, perHostSessions, sessions, errorsPerSession, linger);
+    }
+
+    public SmtpSettings withPerHostSessions(int perHostSessions) {
+        return new SmtpSettings(helo, mailFrom, port, data, starttls, allowPrivateMx, socks, timeouts,
+                rcptsPerTransaction, perHostSessions, sessions, errorsPerSession, linger);
+    }
+
+    public SmtpSettings withSessions(int sessions) {
+        return new SmtpSettings(helo, mailFrom, port, data, starttls, allowPrivateMx, socks, timeouts,
+                rcptsPerTransaction, perHostSessions, sessions, errorsPerSession, linger);
+    }
+
+    public SmtpSettings withErrorsPerSession(int errorsPerSession) {
+        return new SmtpSettings(helo, mailFrom, port, data, starttls, allowPrivateMx, socks, timeouts,
+                rcptsPerTransaction, perHostSessions, sessions, errorsPerSession, linger);
+    }
+
+    public SmtpSettings withLinger(Duration linger) {
         return new SmtpSettings(helo, mailFrom, port, data, starttls, allowPrivateMx, socks, timeouts,
                 rcptsPerTransaction, perHostSessions, sessions, errorsPerSession, linger);
     }

@@ -116,7 +116,7 @@ class ApiTest {
         InetSocketAddress resolver = Unbound.validating().address();
         try (MxResolver mx = new MxResolver(List.of(resolver), Duration.ofSeconds(3), 16, true);
              TransportSecurityLookup lookup = new TransportSecurityLookup(List.of(resolver), Duration.ofSeconds(3), 16, true)) {
-            Checker checker = new Checker(mx, null, deployment.equals("lookup") ? lookup : null);
+            Checker checker = new Checker(mx).withSecurityLookup(deployment.equals("lookup") ? lookup : null);
             LocalResultStore store = new LocalResultStore(LocalResultStore.Limits.DEFAULT, Api::smtpCodeLink);
             Api secured = new Api(checker, null, store, new InProcessJobs(checker, store, 4), List.of());
             Api.Response r = method.equals("GET")
@@ -327,8 +327,8 @@ class ApiTest {
             """)
     void thePublicRouteProbesOnlyWhenAllowed(boolean publicSmtp, String method, String path, int status, String reason)
             throws Exception {
-        SmtpSettings smtp = new SmtpSettings("prober.test", "probe@checker.test", Postfix.shared().port(), false, false,
-                true, null, Map.of(), 50, 2, 64, 8, Duration.ofMillis(250));
+        SmtpSettings smtp = SmtpSettings.defaults().withHelo("prober.test").withMailFrom("probe@checker.test")
+                .withPort(Postfix.shared().port()).withStarttls(false).withAllowPrivateMx(true);
         LocalResultStore store = new LocalResultStore(LocalResultStore.Limits.DEFAULT, Api::smtpCodeLink);
         Api serve = new Api(new Checker(dns), Api.smtpChecker(dns, smtp, Pacing.off(), null), store, null, List.of(), publicSmtp);
         String address = "nobody-" + UUID.randomUUID().toString().substring(0, 8) + "@strict.smtp.test";
@@ -366,8 +366,9 @@ class ApiTest {
     void aSmtpJobRechecksGreylistingBeforeItEnds(String scenario, int perChunk, int tries, int window, String reason,
                                                  int tried, boolean seenWaiting) throws Exception {
         // postgrey remembers (client, sender, recipient): a sender of its own makes this job's first try new
-        SmtpSettings smtp = new SmtpSettings("prober.test", "recheck-" + UUID.randomUUID() + "@checker.test",
-                Postfix.shared().port(), false, false, true, null, Map.of(), 50, 2, 64, 8, Duration.ofMillis(250));
+        SmtpSettings smtp = SmtpSettings.defaults().withHelo("prober.test")
+                .withMailFrom("recheck-" + UUID.randomUUID() + "@checker.test").withPort(Postfix.shared().port())
+                .withStarttls(false).withAllowPrivateMx(true);
         LocalResultStore store = new LocalResultStore(LocalResultStore.Limits.DEFAULT, Api::smtpCodeLink);
         Checker withSmtp = Api.smtpChecker(dns, smtp, Pacing.off(), null);
         Api serve = new Api(new Checker(dns), withSmtp, store, new InProcessJobs(new JobWorkflow.Checkers(

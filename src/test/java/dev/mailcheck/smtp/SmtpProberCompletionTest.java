@@ -41,10 +41,11 @@ class SmtpProberCompletionTest {
     private static final AddressParser PARSER = new AddressParser();
 
     private static SmtpSettings settings(int port, boolean data, int rcptsPerTransaction, Duration linger) {
-        return new SmtpSettings("prober.test", "", port, data, false, true, null,
-                Map.of(Stage.CONNECT, STAGE, Stage.GREETING, STAGE, Stage.EHLO, STAGE, Stage.MAIL, STAGE,
-                        Stage.RCPT, STAGE, Stage.DATA, STAGE, Stage.RSET, STAGE, Stage.QUIT, STAGE),
-                rcptsPerTransaction, 2, 64, 8, linger);
+        return SmtpSettings.defaults().withHelo("prober.test").withPort(port).withData(data).withStarttls(false)
+                .withAllowPrivateMx(true)
+                .withTimeouts(Map.of(Stage.CONNECT, STAGE, Stage.GREETING, STAGE, Stage.EHLO, STAGE, Stage.MAIL, STAGE,
+                        Stage.RCPT, STAGE, Stage.DATA, STAGE, Stage.RSET, STAGE, Stage.QUIT, STAGE))
+                .withRcptsPerTransaction(rcptsPerTransaction).withLinger(linger);
     }
 
     private static MailDomain domain(String name, String... mxAddresses) {

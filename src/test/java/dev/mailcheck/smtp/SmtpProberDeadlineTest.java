@@ -41,8 +41,9 @@ class SmtpProberDeadlineTest {
                 Stage.DATA, Stage.RSET, Stage.QUIT)) {
             timeouts.put(s, LONG);
         }
-        return new SmtpSettings("prober.test", "", port, false, true, true, null, timeouts, rcptsPerTransaction, 1,
-                sessions, 8, Duration.ZERO);
+        return SmtpSettings.defaults().withHelo("prober.test").withPort(port).withAllowPrivateMx(true)
+                .withTimeouts(timeouts).withRcptsPerTransaction(rcptsPerTransaction).withPerHostSessions(1)
+                .withSessions(sessions).withLinger(Duration.ZERO);
     }
 
     private static MailDomain domain(String name, String mx) {

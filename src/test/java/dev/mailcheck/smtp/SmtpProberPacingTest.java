@@ -13,7 +13,6 @@ import dev.mailcheck.testbed.Postfix;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -30,8 +29,8 @@ class SmtpProberPacingTest {
     }
 
     private static SmtpSettings settings() {
-        return new SmtpSettings("prober.test", "", Postfix.shared().port(), false, false, true, null, Map.of(), 50, 2, 64,
-                8, Duration.ofMillis(50));
+        return SmtpSettings.defaults().withHelo("prober.test").withPort(Postfix.shared().port()).withStarttls(false)
+                .withAllowPrivateMx(true).withLinger(Duration.ofMillis(50));
     }
 
     /** N sessions to one MX address at 60/min: the first now, each next a second later. */

@@ -11,7 +11,6 @@ import dev.mailcheck.testbed.Postfix;
 import dev.mailcheck.verdict.CheckResult;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
@@ -29,15 +28,16 @@ class SmtpProberPostfixTest {
     }
 
     private static SmtpSettings settings(boolean data, boolean starttls, boolean allowPrivate) {
-        return new SmtpSettings("prober.checker.test", "probe@checker.test", Postfix.shared().port(), data, starttls,
-                allowPrivate, null, Map.of(), 50, 2, 16, 8, Duration.ofMillis(100));
+        return SmtpSettings.defaults().withHelo("prober.checker.test").withMailFrom("probe@checker.test")
+                .withPort(Postfix.shared().port()).withData(data).withStarttls(starttls).withAllowPrivateMx(allowPrivate)
+                .withSessions(16).withLinger(Duration.ofMillis(100));
     }
 
     private static List<CheckResult> check(SmtpSettings settings, List<String> addresses) {
         // The DNS stage lets loopback hosts through: the probe's own guard is what these tests see.
         try (MxResolver dns = new MxResolver(List.of(Nsd.shared().address()), Duration.ofSeconds(3), 64, true);
              SmtpProber prober = new SmtpProber(settings, Pacing.off())) {
-            Checker checker = new Checker(dns, prober);
+            Checker checker = new Checker(dns).withSmtp(prober);
             List<CompletableFuture<CheckResult>> all = addresses.stream().map(checker::check).toList();
             return all.stream().map(CompletableFuture::join).toList();
         }

@@ -48,9 +48,10 @@ class SmtpProberProviderRepliesTest {
                 }
             }
         });
-        SmtpSettings settings = new SmtpSettings("prober.test", "", server.port(), false, false, true, null,
-                Map.of(Stage.GREETING, STAGE, Stage.EHLO, STAGE, Stage.MAIL, STAGE, Stage.RCPT, STAGE),
-                50, 2, 8, 8, Duration.ofMillis(50));
+        SmtpSettings settings = SmtpSettings.defaults().withHelo("prober.test").withPort(server.port())
+                .withStarttls(false).withAllowPrivateMx(true)
+                .withTimeouts(Map.of(Stage.GREETING, STAGE, Stage.EHLO, STAGE, Stage.MAIL, STAGE, Stage.RCPT, STAGE))
+                .withSessions(8).withLinger(Duration.ofMillis(50));
         SmtpOutcome o;
         try (server; SmtpProber prober = new SmtpProber(settings, Pacing.defaults())) {
             o = prober.probe(((ParsedAddress.Valid) new AddressParser().parse("someone@provider.test")).address(),
