@@ -151,7 +151,7 @@ final class PipelineOptions {
         smtpTimeouts.forEach((stage, ms) -> timeouts.put(stage, Duration.ofMillis(ms)));
         try {
             return SmtpSettings.defaults().withTimeouts(timeouts).withHelo(helo).withMailFrom(mailFrom)
-                    .withPort(smtpPort).withData(smtpData).withAllowPrivateMx(allowPrivateMx)
+                    .withPort(smtpPort).withData(smtpData)
                     .withSocks(socks == null ? null : server(socks, "--socks", 1080))
                     .withRcptsPerTransaction(rcptsPerTransaction).withPerHostSessions(sessionsPerHost)
                     .withSessions(sessions);

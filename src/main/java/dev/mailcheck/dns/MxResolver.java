@@ -4,12 +4,12 @@ import com.github.benmanes.caffeine.cache.Ticker;
 import dev.mailcheck.Reason;
 import java.io.IOException;
 import java.net.Inet4Address;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.PortUnreachableException;
 import java.net.SocketTimeoutException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
@@ -223,14 +223,14 @@ public final class MxResolver implements AutoCloseable {
 
     private static HostLookup hostLookup(Name host, Answer a, Answer aaaa) {
         List<String> found = new ArrayList<>();
-        List<InetAddress> parsed = new ArrayList<>();
+        List<String> refusals = new ArrayList<>();
         for (Answer answer : List.of(a, aaaa)) {
             for (var r : answer.records) {
                 if (r instanceof ARecord ar) {
-                    parsed.add(ar.getAddress());
+                    refusals.add(AddressGuard.refusal(ar.getAddress()));
                     found.add(ar.getAddress().getHostAddress());
                 } else if (r instanceof AAAARecord ar) {
-                    parsed.add(ar.getAddress());
+                    refusals.add(AddressGuard.refusal(ar.getAddress()));
                     // Java turns an IPv4-mapped AAAA (::ffff:a.b.c.d) into a 4-byte address: it used to fail
                     // the whole lookup here (SmtpProberHostileInputTest). Written as RFC 5952 §5 says.
                     found.add(ar.getAddress() instanceof Inet4Address mapped ? "::ffff:" + mapped.getHostAddress()
@@ -239,10 +239,9 @@ public final class MxResolver implements AutoCloseable {
             }
         }
         String failure = a.failure != null ? "A " + a.failure : aaaa.failure != null ? "AAAA " + aaaa.failure : null;
-        // Judged once per host, not for every domain that uses it.
-        String refusal = parsed.isEmpty() || parsed.stream().anyMatch(x -> AddressGuard.refusal(x) == null)
-                ? null : AddressGuard.refusal(parsed.getFirst());
-        return new HostLookup(hostName(host), List.copyOf(found), refusal, failure, Math.min(a.ttl, aaaa.ttl));
+        // The guard's table is read once per host, not for every domain that uses it; MailRouting judges.
+        return new HostLookup(hostName(host), List.copyOf(found), Collections.unmodifiableList(refusals), failure,
+                Math.min(a.ttl, aaaa.ttl));
     }
 
     /**
@@ -454,8 +453,13 @@ public final class MxResolver implements AutoCloseable {
         return name.toString(true);
     }
 
-    /** @param refusal why its first address is not on the Internet, when none of its addresses is; else null */
-    record HostLookup(String host, List<String> addresses, String refusal, String failure, long ttl) {
+    /** @param refusals for each address, in order, why it is not on the Internet ({@link AddressGuard}), or null */
+    record HostLookup(String host, List<String> addresses, List<String> refusals, String failure, long ttl) {
+
+        /** Why its first address is not on the Internet, when none of its addresses is; else null. */
+        String refusal() {
+            return addresses.isEmpty() || refusals.contains(null) ? null : refusals.getFirst();
+        }
     }
 
     private enum Kind { RECORDS, NODATA, NXDOMAIN, FAILED }

@@ -328,7 +328,7 @@ class ApiTest {
     void thePublicRouteProbesOnlyWhenAllowed(boolean publicSmtp, String method, String path, int status, String reason)
             throws Exception {
         SmtpSettings smtp = SmtpSettings.defaults().withHelo("prober.test").withMailFrom("probe@checker.test")
-                .withPort(Postfix.shared().port()).withStarttls(false).withAllowPrivateMx(true);
+                .withPort(Postfix.shared().port()).withStarttls(false);
         LocalResultStore store = new LocalResultStore(LocalResultStore.Limits.DEFAULT, Api::smtpCodeLink);
         Api serve = new Api(new Checker(dns), Api.smtpChecker(dns, smtp, Pacing.off(), null), store, null, List.of(), publicSmtp);
         String address = "nobody-" + UUID.randomUUID().toString().substring(0, 8) + "@strict.smtp.test";
@@ -368,7 +368,7 @@ class ApiTest {
         // postgrey remembers (client, sender, recipient): a sender of its own makes this job's first try new
         SmtpSettings smtp = SmtpSettings.defaults().withHelo("prober.test")
                 .withMailFrom("recheck-" + UUID.randomUUID() + "@checker.test").withPort(Postfix.shared().port())
-                .withStarttls(false).withAllowPrivateMx(true);
+                .withStarttls(false);
         LocalResultStore store = new LocalResultStore(LocalResultStore.Limits.DEFAULT, Api::smtpCodeLink);
         Checker withSmtp = Api.smtpChecker(dns, smtp, Pacing.off(), null);
         Api serve = new Api(new Checker(dns), withSmtp, store, new InProcessJobs(new JobWorkflow.Checkers(

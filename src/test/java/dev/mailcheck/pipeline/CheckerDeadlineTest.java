@@ -51,7 +51,7 @@ class CheckerDeadlineTest {
              FakeSmtpServer tarpit = new FakeSmtpServer(c -> Thread.sleep(LONG.toMillis()));
              MxResolver resolver = new MxResolver(List.of(dns.address()), LONG, 8, true);
              SmtpProber prober = new SmtpProber(SmtpSettings.defaults().withHelo("prober.test").withPort(tarpit.port())
-                     .withStarttls(false).withAllowPrivateMx(true)
+                     .withStarttls(false)
                      .withTimeouts(Map.of(Stage.CONNECT, LONG, Stage.GREETING, LONG)).withPerHostSessions(1)
                      .withSessions(1).withLinger(Duration.ofMillis(50)), Pacing.off())) {
             Checker checker = new Checker(resolver).withSmtp(prober).withDeadline(DEADLINE);

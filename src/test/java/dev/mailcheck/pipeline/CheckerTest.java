@@ -85,7 +85,7 @@ class CheckerTest {
     void aDefectInAStageIsLoggedWithItsStackAndNamedInTheResult() {
         try (LoggedDefects log = new LoggedDefects();
              SmtpProber closed = new SmtpProber(SmtpSettings.defaults().withHelo("prober.test").withPort(9)
-                     .withStarttls(false).withAllowPrivateMx(true).withPerHostSessions(1).withSessions(4)
+                     .withStarttls(false).withPerHostSessions(1).withSessions(4)
                      .withLinger(Duration.ofMillis(50)), Pacing.off())) {
             closed.close();
             CheckResult r = new Checker(Nsd.shared().resolver()).withSmtp(closed).check("anyone@strict.smtp.test").join();

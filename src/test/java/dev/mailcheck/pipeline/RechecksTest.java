@@ -47,7 +47,7 @@ class RechecksTest {
              });
              MxResolver dns = new MxResolver(List.of(Nsd.shared().address()), Duration.ofSeconds(3), 8, true);
              SmtpProber prober = new SmtpProber(SmtpSettings.defaults().withHelo("prober.test").withPort(always451.port())
-                     .withStarttls(false).withAllowPrivateMx(true).withPerHostSessions(1).withSessions(4)
+                     .withStarttls(false).withPerHostSessions(1).withSessions(4)
                      .withLinger(Duration.ofMillis(50)), Pacing.off())) {
             Rechecks rechecks = new Rechecks(new Checker(dns).withSmtp(prober), new Recheck(tries, Duration.ofSeconds(window)));
             CompletableFuture<CheckResult> check = rechecks.check(ADDRESS);

@@ -41,7 +41,7 @@ class SmtpProberFaultTest {
     private static final Duration BOUND = STAGE.multipliedBy(2).plusSeconds(4);
     private static final Duration STALL = Duration.ofSeconds(30);
     private static final MailDomain DOMAIN = new MailDomain("fault.test", Reason.ACCEPTS_MAIL, "",
-            List.of(new MxHost(10, "mx.fault.test", List.of("127.0.0.1"))), null, false, 60);
+            List.of(new MxHost(10, "mx.fault.test", List.of("127.0.0.1"))), null, false, 60, Map.of());
 
     private record Run(List<SmtpOutcome> outcomes, FakeSmtpServer server) {
         SmtpOutcome first() {
@@ -52,7 +52,7 @@ class SmtpProberFaultTest {
     private static Run probe(Script script, boolean data, int addresses) {
         FakeSmtpServer server = new FakeSmtpServer(script);
         SmtpSettings settings = SmtpSettings.defaults().withHelo("prober.test").withPort(server.port())
-                .withData(data).withAllowPrivateMx(true)
+                .withData(data)
                 .withTimeouts(Map.of(Stage.GREETING, STAGE, Stage.EHLO, STAGE, Stage.STARTTLS, STAGE, Stage.MAIL, STAGE,
                         Stage.RCPT, STAGE, Stage.DATA, STAGE))
                 .withSessions(8).withLinger(Duration.ofMillis(50));
@@ -287,7 +287,6 @@ class SmtpProberFaultTest {
             }
         });
         SmtpSettings settings = SmtpSettings.defaults().withHelo("prober.test").withPort(server.port())
-                .withAllowPrivateMx(true)
                 .withTimeouts(Map.of(Stage.GREETING, STAGE, Stage.EHLO, STAGE, Stage.MAIL, STAGE, Stage.RCPT, STAGE))
                 .withSessions(8).withLinger(Duration.ZERO);
         try (server; SmtpProber prober = new SmtpProber(settings, Pacing.off())) {

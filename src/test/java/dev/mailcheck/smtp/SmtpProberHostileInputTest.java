@@ -74,10 +74,8 @@ class SmtpProberHostileInputTest {
     private static Outcome check(String address, boolean allowPrivateMx) {
         Duration stage = Duration.ofMillis(500);
         try (FakeSmtpServer trap = new FakeSmtpServer(c -> { }); // hangs up on whatever comes
-             // The DNS stage lets every address through: the probe's own guard is what these tests see.
-             MxResolver resolver = new MxResolver(List.of(dns.address()), Duration.ofSeconds(2), 8, true);
+             MxResolver resolver = new MxResolver(List.of(dns.address()), Duration.ofSeconds(2), 8, allowPrivateMx);
              SmtpProber prober = new SmtpProber(SmtpSettings.defaults().withHelo("prober.test")
-                     .withAllowPrivateMx(allowPrivateMx)
                      .withSocks(new InetSocketAddress(InetAddress.getLoopbackAddress(), trap.port()))
                      .withTimeouts(Map.of(Stage.CONNECT, stage, Stage.GREETING, stage)).withSessions(4)
                      .withLinger(Duration.ofMillis(50)), Pacing.off())) {

@@ -13,6 +13,7 @@ import dev.mailcheck.testbed.Postfix;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -30,7 +31,7 @@ class SmtpProberPacingTest {
 
     private static SmtpSettings settings() {
         return SmtpSettings.defaults().withHelo("prober.test").withPort(Postfix.shared().port()).withStarttls(false)
-                .withAllowPrivateMx(true).withLinger(Duration.ofMillis(50));
+                .withLinger(Duration.ofMillis(50));
     }
 
     /** N sessions to one MX address at 60/min: the first now, each next a second later. */
@@ -87,7 +88,7 @@ class SmtpProberPacingTest {
 
     private static MailDomain domain(String name, String mxHost, String address) {
         return new MailDomain(name, Reason.ACCEPTS_MAIL, "", List.of(new MxHost(10, mxHost, List.of(address))), null,
-                false, 60);
+                false, 60, Map.of());
     }
 
     private static boolean waitsFor(SmtpProber prober, String what) {

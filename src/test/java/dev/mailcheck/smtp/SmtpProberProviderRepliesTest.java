@@ -25,7 +25,7 @@ class SmtpProberProviderRepliesTest {
 
     private static final Duration STAGE = Duration.ofSeconds(2);
     private static final MailDomain DOMAIN = new MailDomain("provider.test", Reason.ACCEPTS_MAIL, "",
-            List.of(new MxHost(10, "mx.provider.test", List.of("127.0.0.1"))), null, false, 60);
+            List.of(new MxHost(10, "mx.provider.test", List.of("127.0.0.1"))), null, false, 60, Map.of());
 
     @ParameterizedTest(name = "{0}: {1} -> {2}")
     @CsvFileSource(resources = "/smtp/provider-replies.csv", delimiter = '|')
@@ -49,7 +49,7 @@ class SmtpProberProviderRepliesTest {
             }
         });
         SmtpSettings settings = SmtpSettings.defaults().withHelo("prober.test").withPort(server.port())
-                .withStarttls(false).withAllowPrivateMx(true)
+                .withStarttls(false)
                 .withTimeouts(Map.of(Stage.GREETING, STAGE, Stage.EHLO, STAGE, Stage.MAIL, STAGE, Stage.RCPT, STAGE))
                 .withSessions(8).withLinger(Duration.ofMillis(50));
         SmtpOutcome o;

@@ -22,7 +22,7 @@ class SmtpProberSocksTest {
         try (Dante socks = Dante.start();
              MxResolver dns = new MxResolver(List.of(Nsd.shared().address()), Duration.ofSeconds(3), 16, true);
              SmtpProber prober = new SmtpProber(SmtpSettings.defaults().withHelo("prober.checker.test")
-                     .withPort(Postfix.shared().port()).withAllowPrivateMx(true).withSocks(socks.address())
+                     .withPort(Postfix.shared().port()).withSocks(socks.address())
                      .withSessions(4).withLinger(Duration.ofMillis(50)), Pacing.off())) {
             CheckResult r = new Checker(dns).withSmtp(prober).check("alice@strict.smtp.test").join();
             assertEquals(Reason.MAILBOX_ACCEPTED, r.reason(), r::detail);
