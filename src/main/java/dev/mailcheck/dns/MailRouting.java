@@ -44,12 +44,12 @@ public final class MailRouting {
 
     MailDomain noSuchDomain(String domain) {
         return MailDomain.of(domain, Reason.NO_SUCH_DOMAIN, "DNS says " + domain + " does not exist (NXDOMAIN).",
-                MxResolver.NEGATIVE_TTL);
+                DnsTtl.NEGATIVE);
     }
 
     MailDomain mxLookupFailed(String domain, String failure) {
         return MailDomain.of(domain, Reason.DNS_FAILURE, "The MX lookup for " + domain + " failed: " + failure + ".",
-                MxResolver.FAILURE_TTL);
+                DnsTtl.FAILURE);
     }
 
     /** The MX hosts whose addresses to ask for: the real ones (not a null MX), most preferred first, a few at most. */
@@ -111,7 +111,7 @@ public final class MailRouting {
         if (failure != null) {
             return new MailDomain(domain, Reason.DNS_FAILURE, "No MX host of " + domain
                     + " could be resolved because DNS failed (" + failure + ")." + mixNote,
-                    found, null, nullMixed, MxResolver.FAILURE_TTL, refused);
+                    found, null, nullMixed, DnsTtl.FAILURE, refused);
         }
         if (privateNote != null) {
             return new MailDomain(domain, Reason.MX_PRIVATE_ADDRESS, "No MX host of " + domain
@@ -119,7 +119,7 @@ public final class MailRouting {
         }
         return new MailDomain(domain, Reason.MX_UNRESOLVABLE, "None of the MX hosts of " + domain + " ("
                 + String.join(", ", found.stream().map(MxHost::host).toList())
-                + ") has an A or AAAA record." + mixNote, found, null, nullMixed, Math.min(ttl, MxResolver.NEGATIVE_TTL),
+                + ") has an A or AAAA record." + mixNote, found, null, nullMixed, Math.min(ttl, DnsTtl.NEGATIVE),
                 Map.of());
     }
 
@@ -140,11 +140,11 @@ public final class MailRouting {
         }
         if (self.failure() != null) {
             return MailDomain.of(domain, Reason.DNS_FAILURE, domain + " has no MX records and the lookup of its"
-                    + " own address failed: " + self.failure() + ".", MxResolver.FAILURE_TTL);
+                    + " own address failed: " + self.failure() + ".", DnsTtl.FAILURE);
         }
         return MailDomain.of(domain, Reason.NO_MAIL_HOST,
                 domain + " has no MX records and no A or AAAA record, so no host takes its mail.",
-                MxResolver.NEGATIVE_TTL);
+                DnsTtl.NEGATIVE);
     }
 
     /**
