@@ -327,6 +327,12 @@ public final class Api {
             throw new ApiError(501, "jobs are not set up here (UPLOAD_BUCKET is not set)", null);
         }
         String type = r.headers().getOrDefault("content-type", "text/plain").split(";")[0].strip().toLowerCase(Locale.ROOT);
+        // ?smtp= applies to a list sent and a list named alike.
+        boolean smtp = flag("smtp", r.query().get("smtp"));
+        String refused = jobs.smtpRefused(smtp);
+        if (refused != null) {
+            throw new ApiError(400, refused, "smtp");
+        }
         Job job = switch (type) {
             case "application/json" -> {
                 JsonNode body = jsonBody(r, MAX_BODY_BYTES, "S3", "{\"s3_key\": \"uploads/list.csv\"}");
@@ -351,7 +357,6 @@ public final class Api {
                             + " column", "body");
                 }
                 checkSize(r, MAX_JOB_BODY_BYTES, "S3");
-                boolean smtp = flag("smtp", r.query().get("smtp"));
                 try {
                     yield jobs.submit(r.body(), type.equals("text/csv"), column(r.query().get("column")), smtp);
                 } catch (IllegalArgumentException e) {

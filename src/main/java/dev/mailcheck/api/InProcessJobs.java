@@ -65,13 +65,14 @@ public final class InProcessJobs implements JobQueue {
         this.slots = new Semaphore(maxJobs);
         InProcessQueue queue = new InProcessQueue(maxJobs, InProcessQueue.ATTEMPTS, InProcessQueue.FULL_FOR,
                 this::workflow);
-        this.workflow = new JobWorkflow(checkers, store, (job, bucket) -> free(job.id()), null, queue, chunking);
+        this.workflow = JobWorkflow.builder(checkers, store).splitting(queue, chunking).whenEnded(job -> free(job.id()))
+                .build();
     }
 
     @Override
     public Job submit(String list, boolean csv, String column, boolean smtp) {
-        if (smtp && !this.smtp) {
-            throw new IllegalArgumentException("SMTP probing is not enabled on this server");
+        if (smtpRefused(smtp) != null) {
+            throw new IllegalArgumentException(smtpRefused(smtp));
         }
         if (!slots.tryAcquire()) {
             throw new Busy(maxJobs + " job(s) are already under way here, the most this server runs at once; send"
@@ -89,6 +90,11 @@ public final class InProcessJobs implements JobQueue {
             free(job.id());
             throw e;
         }
+    }
+
+    @Override
+    public String smtpRefused(boolean smtp) {
+        return smtp && !this.smtp ? "SMTP probing is not enabled on this server" : null;
     }
 
     @Override
@@ -117,13 +123,13 @@ public final class InProcessJobs implements JobQueue {
         Job running = job.with(JobStatus.RUNNING, Tally.EMPTY, 0);
         try {
             store.putJob(running);
-            workflow.check(running, null, new BufferedReader(new StringReader(list)),
+            workflow.check(running, new BufferedReader(new StringReader(list)),
                     csv ? InputRecords.Format.CSV : InputRecords.Format.AUTO, column, smtp);
         } catch (IOException | RuntimeException | Error e) {
             // An Error too (a stack overflow, say): else the job runs forever and its slot is never freed.
             String id = Defects.log("in job " + job.id(), e);
             try {
-                workflow.giveUp(store.job(job.id()).orElse(running), null, "the list could not be checked ("
+                workflow.giveUp(store.job(job.id()).orElse(running), "the list could not be checked ("
                         + Defects.mention(id) + " in the server's log)");
             } finally {
                 free(job.id()); // the job may not have ended (its store failing too), but its thread is done with it

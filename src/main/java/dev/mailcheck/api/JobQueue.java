@@ -23,6 +23,12 @@ public interface JobQueue {
     Job submit(String list, boolean csv, String column, boolean smtp);
 
     /**
+     * Why this queue can't take a job that asks for the SMTP probe (null when it can): the one rule for a list
+     * sent and a list named by {@code s3_key}, which the API applies before either.
+     */
+    String smtpRefused(boolean smtp);
+
+    /**
      * A list already in the uploads bucket.
      *
      * @param column as for {@link #submit}; null leaves it to the object's own metadata, or detection

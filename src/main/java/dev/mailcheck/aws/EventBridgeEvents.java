@@ -25,15 +25,20 @@ final class EventBridgeEvents implements JobEvents {
 
     private final EventBridgeClient events;
     private final String bus;
+    private final String bucket;
 
-    /** @param bus the event bus name or ARN */
-    EventBridgeEvents(EventBridgeClient events, String bus) {
+    /**
+     * @param bus    the event bus name or ARN
+     * @param bucket the uploads bucket, which every event names (rules match this stack's jobs by it)
+     */
+    EventBridgeEvents(EventBridgeClient events, String bus, String bucket) {
         this.events = events;
         this.bus = bus;
+        this.bucket = bucket;
     }
 
     @Override
-    public void finished(Job job, String bucket) {
+    public void finished(Job job) {
         PutEventsResponse response = events.putEvents(b -> b.entries(e -> e.eventBusName(bus).source(SOURCE)
                 .detailType(DETAIL_TYPE).detail(detail(job, bucket))));
         if (response.failedEntryCount() > 0) {

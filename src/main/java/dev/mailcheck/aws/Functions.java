@@ -54,7 +54,8 @@ final class Functions {
     synchronized Services aws() {
         if (aws == null) {
             aws = new Services(Aws.s3(), new DynamoResultStore(Aws.dynamo(), config.table(), config.retention()),
-                    config.eventBus() == null ? JobEvents.NONE : new EventBridgeEvents(Aws.events(), config.eventBus()));
+                    config.eventBus() == null ? JobEvents.NONE : new EventBridgeEvents(Aws.events(), config.eventBus(),
+                            config.uploadBucket()));
         }
         return aws;
     }
@@ -71,7 +72,12 @@ final class Functions {
 
     /** The workflow of the chunk and failure functions: checks chunks and ends jobs, splits nothing. */
     JobWorkflow chunks() {
-        return JobWorkflow.chunkWorker(checker, aws().store(), aws().events(), new S3JobFiles(aws().s3()));
+        return chunkWorker(checker, aws().store(), aws().events(), new S3JobFiles(aws().s3(), config.uploadBucket()));
+    }
+
+    /** A workflow that checks chunks and ends jobs, and splits nothing (the chunk and failure functions). */
+    static JobWorkflow chunkWorker(Checker checker, ResultStore store, JobEvents events, S3JobFiles files) {
+        return JobWorkflow.builder(JobWorkflow.Checkers.dnsOnly(checker), store).files(files).events(events).build();
     }
 
     /**

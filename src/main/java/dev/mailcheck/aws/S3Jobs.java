@@ -42,14 +42,19 @@ final class S3Jobs implements JobQueue {
     /** The list becomes an upload of its own; a column named travels in its metadata, where the trigger reads it. */
     @Override
     public Job submit(String list, boolean csv, String column, boolean smtp) {
-        if (smtp) {
-            throw new IllegalArgumentException("jobs here check DNS only (the upload functions do not probe SMTP)");
+        if (smtpRefused(smtp) != null) {
+            throw new IllegalArgumentException(smtpRefused(smtp));
         }
         String key = freshUpload(UUID.randomUUID() + (csv ? ".csv" : ".txt"));
         String etag = s3.putObject(b -> b.bucket(bucket).key(key).contentType(csv ? "text/csv" : "text/plain")
                 .metadata(column == null ? Map.of() : AddressColumn.metadata(column)),
                 RequestBody.fromString(list, StandardCharsets.UTF_8)).eTag();
         return queued(key, etag);
+    }
+
+    @Override
+    public String smtpRefused(boolean smtp) {
+        return smtp ? "jobs here check DNS only (the upload functions do not probe SMTP)" : null;
     }
 
     /** A key under uploads/ that no other list has. */
@@ -121,7 +126,7 @@ final class S3Jobs implements JobQueue {
         SortedMap<Integer, ?> failed = store.failedChunks(job.id());
         chunks = Math.max(chunks, done.isEmpty() ? 0 : done.lastKey() + 1);
         chunks = Math.max(chunks, failed.isEmpty() ? 0 : failed.lastKey() + 1);
-        new S3JobFiles(s3).deleteParts(bucket, job.id(), chunks);
+        new S3JobFiles(s3, bucket).deleteParts(job.id(), chunks);
     }
 
     /** The job as the trigger will know it; if the trigger got there first, its record stands. */

@@ -40,10 +40,12 @@ public final class SqsChunkHandler implements RequestHandler<SQSEvent, SQSBatchR
         for (SQSEvent.SQSMessage m : event.getRecords()) {
             try {
                 Chunk chunk = Chunk.fromJson(m.getBody());
-                String finished = workflow.process(chunk).map(job -> "; job " + job.status() + ": " + job.total()
+                JobWorkflow.Processed processed = workflow.process(chunk);
+                String finished = processed.ended().map(job -> "; job " + job.status() + ": " + job.total()
                         + " results -> " + job.resultsKey()).orElse("");
-                LOG.info("job " + chunk.job() + " chunk " + chunk.chunk() + ": " + chunk.records().size() + " results"
-                        + finished);
+                LOG.info("job " + chunk.job() + " chunk " + chunk.chunk() + ": " + (processed.checked()
+                        ? chunk.records().size() + " results" + finished
+                        : "skipped, the job has ended or is not in the table (erased, expired, or never started)"));
             } catch (RuntimeException e) {
                 Defects.log("in message " + m.getMessageId() + ", to be retried", e);
                 failures.add(new SQSBatchResponse.BatchItemFailure(m.getMessageId()));

@@ -50,9 +50,13 @@ final class UploadProcessor {
         this.s3 = s3;
         this.store = store;
         String queue = config.chunkQueue();
-        this.workflow = new JobWorkflow(JobWorkflow.Checkers.dnsOnly(checker), store, events, new S3JobFiles(s3),
-                queue == null ? null : chunk -> sqs.sendMessage(b -> b.queueUrl(queue).messageBody(chunk.toJson())),
-                new JobWorkflow.Chunking(config.inlineMaxRecords(), chunkRecords));
+        JobWorkflow.Builder workflow = JobWorkflow.builder(JobWorkflow.Checkers.dnsOnly(checker), store)
+                .files(new S3JobFiles(s3, config.uploadBucket())).events(events);
+        if (queue != null) {
+            workflow.splitting(chunk -> sqs.sendMessage(b -> b.queueUrl(queue).messageBody(chunk.toJson())),
+                    new JobWorkflow.Chunking(config.inlineMaxRecords(), chunkRecords));
+        }
+        this.workflow = workflow.build();
     }
 
     Job process(String bucket, String key, String etag) {
@@ -68,10 +72,10 @@ final class UploadProcessor {
             // This version only: a newer upload under the same key is a job of its own.
             object = s3.getObject(b -> b.bucket(bucket).key(key).ifMatch("\"" + etag.replace("\"", "") + "\""));
         } catch (NoSuchKeyException e) {
-            return workflow.fail(job, bucket, "the object was deleted before it was read");
+            return workflow.fail(job, "the object was deleted before it was read");
         } catch (S3Exception e) {
             if (e.statusCode() == 412) {
-                return workflow.fail(job, bucket, "the object was replaced by a newer upload (a job of its own) before it"
+                return workflow.fail(job, "the object was replaced by a newer upload (a job of its own) before it"
                         + " was read");
             }
             throw e;
@@ -79,7 +83,7 @@ final class UploadProcessor {
         // Anything else fails the invocation: Lambda tries twice more, then the on-failure destination ends the job.
         try (object) {
             // The column the upload names, else the one whose header is named like an address column.
-            return workflow.check(job, bucket, InputRecords.reader(object), InputRecords.Format.AUTO,
+            return workflow.check(job, InputRecords.reader(object), InputRecords.Format.AUTO,
                     AddressColumn.of(object.response().metadata()), false);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -93,8 +97,7 @@ final class UploadProcessor {
      */
     Optional<Job> giveUp(String bucket, String key, String etag, String why) {
         String id = jobId(bucket, key, etag);
-        return workflow.giveUp(store.job(id).orElseGet(() -> job(id, bucket, key, JobStatus.QUEUED, Instant.now())),
-                bucket, why);
+        return workflow.giveUp(store.job(id).orElseGet(() -> job(id, bucket, key, JobStatus.QUEUED, Instant.now())), why);
     }
 
     /** The job of an upload, nothing checked yet. */

@@ -15,11 +15,11 @@ import java.util.List;
  * format) and numbered from {@code first}, so that a chunk processed twice stores its results at the same
  * positions again. In Lambda it is one SQS message, as JSON.
  *
- * @param bucket     where the job's files are (the uploads bucket in Lambda; null for a job without files)
- * @param resultsKey the results file that the last chunk done assembles; null for a job without one
+ * @param resultsKey the results file that the last chunk done assembles (from the chunks' parts, where the
+ *                   workflow's {@link JobFiles} keeps them); null for a job without one
  * @param smtp       whether the chunk's addresses are probed over SMTP (left out of the JSON when not)
  */
-public record Chunk(String job, String bucket, String resultsKey, int chunk, long first,
+public record Chunk(String job, String resultsKey, int chunk, long first,
                     List<InputRecords.Input> records, @JsonInclude(JsonInclude.Include.NON_DEFAULT) boolean smtp) {
 
     private static final ObjectMapper JSON = JsonMapper.builder()

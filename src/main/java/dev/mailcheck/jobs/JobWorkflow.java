@@ -10,14 +10,9 @@ import dev.mailcheck.store.Job;
 import dev.mailcheck.store.JobStatus;
 import dev.mailcheck.store.ResultStore;
 import dev.mailcheck.store.Tally;
+import dev.mailcheck.verdict.CheckResult;
 import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.StringWriter;
-import java.io.UncheckedIOException;
-import java.io.Writer;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -27,6 +22,7 @@ import java.util.SortedMap;
 import java.util.Spliterator;
 import java.util.Spliterators;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
 import java.util.stream.Stream;
 import java.util.stream.StreamSupport;
 
@@ -34,12 +30,14 @@ import java.util.stream.StreamSupport;
  * One list checked as a job, whoever runs it ({@code checker serve} or the Lambda functions): read (column
  * detected), checked here when it is short, else split into chunks on the {@link ChunkQueue}; each chunk's
  * results stored at their positions, its rows of the results file kept as a part, its tally recorded.
- * Whichever chunk completes the job (every chunk done or given up on) assembles the results file in input
- * order, ends the job (done, partial or failed) and announces it.
+ * Whichever chunk completes the job (every chunk done or given up on) has the {@link JobFiles} assemble the
+ * results file from the parts in input order, ends the job (done, partial or failed) and announces it.
  *
  * <p>Everything is keyed by job and position or chunk number, so a chunk delivered twice or out of order, or
  * a job completed twice by a race, writes the same things again; only one of the racers stores the end.
  * A job without a results key has no files: its results are read from the store alone.
+ *
+ * <p>Built with {@link #builder}: what is not given is not done (no files, no splitting, no announcements).
  */
 public final class JobWorkflow {
 
@@ -49,6 +47,11 @@ public final class JobWorkflow {
     static final int CHUNK_BYTES = 192 * 1024;
     /** Lists of up to this many records are checked in one piece, larger ones split. */
     public static final int INLINE_MAX_RECORDS = 20_000;
+    /**
+     * A list checked in one piece keeps its rows as parts of at least this many characters (so at least as many
+     * bytes): S3's smallest multipart part, so assembling copies them where they are, and memory holds one part.
+     */
+    static final int PART_CHARS = 5 * 1024 * 1024;
 
     /**
      * The checkers of the jobs.
@@ -79,12 +82,18 @@ public final class JobWorkflow {
     public record Chunking(int inlineMaxRecords, int chunkRecords) {
 
         public static final Chunking DEFAULT = new Chunking(INLINE_MAX_RECORDS, CHUNK_RECORDS);
+        /** Every list checked in one piece, streamed (where there is no chunk queue). */
+        public static final Chunking NEVER = new Chunking(Integer.MAX_VALUE, CHUNK_RECORDS);
 
         public Chunking {
             if (inlineMaxRecords < 0 || chunkRecords < 1) {
                 throw new IllegalArgumentException("lists are checked in one piece up to zero or more records, and"
                         + " chunks have at least one");
             }
+        }
+
+        boolean splits() {
+            return inlineMaxRecords < Integer.MAX_VALUE;
         }
     }
 
@@ -95,29 +104,77 @@ public final class JobWorkflow {
     private final Checkers checkers;
     private final ResultStore store;
     private final JobEvents events;
+    private final Consumer<Job> whenEnded;
     private final JobFiles files;
     private final ChunkQueue queue;
     private final Chunking chunking;
     /** The rechecks of the pieces being checked now, for how many addresses wait; each removes its own. */
     private final Map<Running, Rechecks> running = new ConcurrentHashMap<>();
 
-    /**
-     * @param files where results files and parts live; null where jobs have none
-     * @param queue where chunks go; null to check every list in one piece
-     */
-    public JobWorkflow(Checkers checkers, ResultStore store, JobEvents events, JobFiles files, ChunkQueue queue,
-                       Chunking chunking) {
-        this.checkers = checkers;
-        this.store = store;
-        this.events = events;
-        this.files = files;
-        this.queue = queue;
-        this.chunking = chunking;
+    private JobWorkflow(Builder b) {
+        this.checkers = b.checkers;
+        this.store = b.store;
+        this.events = b.events;
+        this.whenEnded = b.whenEnded;
+        this.files = b.files;
+        this.queue = b.queue;
+        this.chunking = b.chunking;
     }
 
-    /** A workflow that checks chunks and ends jobs, and splits nothing (Lambda's chunk and failure functions). */
-    public static JobWorkflow chunkWorker(Checker checker, ResultStore store, JobEvents events, JobFiles files) {
-        return new JobWorkflow(Checkers.dnsOnly(checker), store, events, files, null, Chunking.DEFAULT);
+    /** A workflow that checks every list in one piece, keeps no files and announces nothing, until told otherwise. */
+    public static Builder builder(Checkers checkers, ResultStore store) {
+        return new Builder(checkers, store);
+    }
+
+    /** What a workflow does besides checking and storing; each part has a default that does nothing. */
+    public static final class Builder {
+        private final Checkers checkers;
+        private final ResultStore store;
+        private JobEvents events = JobEvents.NONE;
+        private Consumer<Job> whenEnded = job -> { };
+        private JobFiles files = JobFiles.NONE;
+        private ChunkQueue queue = chunk -> {
+            throw new IllegalStateException("this workflow splits no list");
+        };
+        private Chunking chunking = Chunking.NEVER;
+
+        private Builder(Checkers checkers, ResultStore store) {
+            this.checkers = checkers;
+            this.store = store;
+        }
+
+        /** Where results files and their parts live (jobs with a results key have one). */
+        public Builder files(JobFiles files) {
+            this.files = files;
+            return this;
+        }
+
+        /** Lists longer than {@code chunking} allows in one piece go to {@code queue} in chunks. */
+        public Builder splitting(ChunkQueue queue, Chunking chunking) {
+            this.queue = queue;
+            this.chunking = chunking;
+            return this;
+        }
+
+        /** Who is told of every job's end, before it is stored (at least once). */
+        public Builder events(JobEvents events) {
+            this.events = events;
+            return this;
+        }
+
+        /**
+         * Called each time this workflow has tried to store a job's end, whether or not the store took it (two
+         * racing to end a job both call it; so does one whose store failed): where nothing retries an end, the
+         * holder of the job (serve's slot of --max-jobs) lets go here.
+         */
+        public Builder whenEnded(Consumer<Job> whenEnded) {
+            this.whenEnded = whenEnded;
+            return this;
+        }
+
+        public JobWorkflow build() {
+            return new JobWorkflow(this);
+        }
     }
 
     /**
@@ -127,16 +184,16 @@ public final class JobWorkflow {
      * @param column the CSV column of the addresses, or null to detect it
      * @return the job as it ended, or as split (running, its chunk count stored)
      */
-    public Job check(Job job, String bucket, BufferedReader list, InputRecords.Format format, String column,
-                     boolean smtp) throws IOException {
+    public Job check(Job job, BufferedReader list, InputRecords.Format format, String column, boolean smtp)
+            throws IOException {
         InputRecords records;
         try {
             records = new InputRecords(list, format, column);
         } catch (InputRecords.NoAddressColumn e) {
-            return fail(job, bucket, e.getMessage());
+            return fail(job, e.getMessage());
         }
-        if (queue == null) {
-            return checkHere(job, bucket, records, smtp);
+        if (!chunking.splits()) {
+            return checkHere(job, records, smtp);
         }
         // Sizes say little about record counts, so count: read ahead one past the limit.
         List<InputRecords.Input> head = new ArrayList<>();
@@ -145,45 +202,57 @@ public final class JobWorkflow {
         }
         Iterator<InputRecords.Input> all = Stream.concat(head.stream(),
                 StreamSupport.stream(Spliterators.spliteratorUnknownSize(records, Spliterator.ORDERED), false)).iterator();
-        return head.size() > chunking.inlineMaxRecords() ? split(job, bucket, all, smtp)
-                : checkHere(job, bucket, all, smtp);
+        return head.size() > chunking.inlineMaxRecords() ? split(job, all, smtp) : checkHere(job, all, smtp);
     }
 
     /** The job ends failed before anything was checked. */
-    public Job fail(Job job, String bucket, String why) {
-        return end(job.ended(JobStatus.FAILED, Tally.EMPTY, null, why, null), bucket).orElse(job);
+    public Job fail(Job job, String why) {
+        return end(job.ended(JobStatus.FAILED, Tally.EMPTY, null, why, null)).orElse(job);
     }
 
     /**
      * Whoever ran the job gave up on it (it failed on every try): it ends failed, with the results stored
-     * before it broke off. A job already split is left to its chunks, which end it.
+     * before it broke off. A job already split is left to its chunks, which end it; if they all have, this is
+     * the last word on it, and a results file that can't be assembled ends it failed too.
      *
      * @return the job, if this ended it
      */
-    public Optional<Job> giveUp(Job job, String bucket, String why) {
+    public Optional<Job> giveUp(Job job, String why) {
         if (job.finished()) {
             return Optional.empty();
         }
         if (job.chunks() > 0) {
-            return finishIfComplete(job.id(), bucket);
+            return finishIfComplete(job.id(), true);
         }
-        return end(job.ended(JobStatus.FAILED, store.tally(job.id()), null, why, null), bucket);
+        Optional<Job> ended = end(job.ended(JobStatus.FAILED, store.tally(job.id()), null, why, null));
+        if (job.resultsKey() != null) {
+            files.deleteParts(job.id(), 0); // what a list checked in one piece kept before it broke off
+        }
+        return ended;
     }
 
-    private Job checkHere(Job job, String bucket, Iterator<InputRecords.Input> records, boolean smtp)
-            throws IOException {
+    private Job checkHere(Job job, Iterator<InputRecords.Input> records, boolean smtp) {
         Running whole = new Running(job.id(), -1);
-        Tally tally = job.resultsKey() == null ? run(whole, smtp, records, 0, null)
-                : putResults(bucket, job.resultsKey(), out -> run(whole, smtp, records, 0, out));
+        if (job.resultsKey() == null) {
+            Job done = job.with(JobStatus.DONE, run(whole, smtp, records, 0, r -> { }), 0);
+            return end(done).orElse(done);
+        }
+        ResultParts parts = new ResultParts(files, job.id(), 0, true);
+        Tally tally = run(whole, smtp, records, 0, parts::write);
+        // Anything failing here fails the try: the whole list is checked again, its parts written again.
+        List<Integer> kept = parts.finish();
+        files.assemble(job.id(), kept, ResultWriter.csvHeader(), job.resultsKey());
         Job done = job.with(JobStatus.DONE, tally, 0);
-        return end(done, bucket).orElse(done);
+        Job result = end(done).orElse(done);
+        files.deleteParts(job.id(), kept.size());
+        return result;
     }
 
     /**
      * Sends the records to the queue in chunks, then records how many there are. Chunks may finish
      * before that count is stored, so the last step also looks for a job that is already complete.
      */
-    private Job split(Job job, String bucket, Iterator<InputRecords.Input> records, boolean smtp) {
+    private Job split(Job job, Iterator<InputRecords.Input> records, boolean smtp) {
         store.clearChunks(job.id());
         int chunk = 0;
         long position = 0;
@@ -193,7 +262,7 @@ public final class JobWorkflow {
             InputRecords.Input r = records.next();
             int size = 32 + jsonBytes(r.value()) + jsonBytes(r.error());
             if (!pending.isEmpty() && (pending.size() == chunking.chunkRecords() || bytes + size > CHUNK_BYTES)) {
-                queue.send(new Chunk(job.id(), bucket, job.resultsKey(), chunk++, position, pending, smtp));
+                queue.send(new Chunk(job.id(), job.resultsKey(), chunk++, position, pending, smtp));
                 position += pending.size();
                 pending = new ArrayList<>(chunking.chunkRecords());
                 bytes = 0;
@@ -202,11 +271,11 @@ public final class JobWorkflow {
             bytes += size;
         }
         if (!pending.isEmpty() || chunk == 0) {
-            queue.send(new Chunk(job.id(), bucket, job.resultsKey(), chunk++, position, pending, smtp));
+            queue.send(new Chunk(job.id(), job.resultsKey(), chunk++, position, pending, smtp));
         }
         Job splitUp = job.with(JobStatus.RUNNING, Tally.sum(store.chunks(job.id()).values()), chunk);
         store.putJob(splitUp);
-        return finishIfComplete(job.id(), bucket).orElse(splitUp);
+        return finishIfComplete(job.id(), false).orElse(splitUp);
     }
 
     /** The most a string can take in a chunk message: UTF-8, with JSON's escapes. */
@@ -222,22 +291,34 @@ public final class JobWorkflow {
         return n;
     }
 
-    /** One chunk: checked, stored, its part kept; @return the job, if this chunk ended it */
-    public Optional<Job> process(Chunk chunk) {
-        if (hasEnded(chunk.job())) {
-            return Optional.empty(); // delivered again after the job ended: everything is stored
+    /**
+     * What became of a chunk: checked (its results stored, its part kept), or skipped because its job has ended
+     * (a chunk delivered again) or is unknown here (erased, expired, or never started: a stray message).
+     *
+     * @param ended the job, if this chunk ended it
+     */
+    public record Processed(boolean checked, Optional<Job> ended) {
+
+        static final Processed SKIPPED = new Processed(false, Optional.empty());
+    }
+
+    /** One chunk: checked, stored, its part kept, unless its job has ended or is unknown (then nothing is written). */
+    public Processed process(Chunk chunk) {
+        if (isClosed(chunk.job())) {
+            return Processed.SKIPPED;
         }
         Running piece = new Running(chunk.job(), chunk.chunk());
         Tally tally;
         if (chunk.resultsKey() == null) {
-            tally = run(piece, chunk.smtp(), chunk.records().iterator(), chunk.first(), null);
+            tally = run(piece, chunk.smtp(), chunk.records().iterator(), chunk.first(), r -> { });
         } else {
-            StringWriter part = new StringWriter();
-            tally = run(piece, chunk.smtp(), chunk.records().iterator(), chunk.first(), part);
-            files.putPart(chunk.bucket(), chunk.job(), chunk.chunk(), part.toString());
+            // A chunk's rows are one part (a chunk is at most CHUNK_BYTES of records), numbered as the chunk.
+            ResultParts part = new ResultParts(files, chunk.job(), chunk.chunk(), false);
+            tally = run(piece, chunk.smtp(), chunk.records().iterator(), chunk.first(), part::write);
+            part.finish();
         }
         store.putChunk(chunk.job(), chunk.chunk(), tally);
-        return finishIfComplete(chunk.job(), chunk.bucket());
+        return new Processed(true, finishIfComplete(chunk.job(), false));
     }
 
     /**
@@ -245,16 +326,15 @@ public final class JobWorkflow {
      * on, so that its job still ends (partial, or failed if no chunk got through) instead of running forever.
      */
     public Optional<Job> giveUp(Chunk chunk, String why) {
-        if (hasEnded(chunk.job())) {
+        if (isClosed(chunk.job())) {
             return Optional.empty();
         }
         // A chunk stored done whose try broke off later (assembling its job, say) stays done: counted failed too,
         // it would make its job look complete while another chunk is still out.
-        if (store.chunks(chunk.job()).containsKey(chunk.chunk())) {
-            return finishIfComplete(chunk.job(), chunk.bucket());
+        if (!store.chunks(chunk.job()).containsKey(chunk.chunk())) {
+            store.putFailedChunk(chunk.job(), chunk.chunk(), new ResultStore.FailedChunk(chunk.records().size(), why));
         }
-        store.putFailedChunk(chunk.job(), chunk.chunk(), new ResultStore.FailedChunk(chunk.records().size(), why));
-        return finishIfComplete(chunk.job(), chunk.bucket());
+        return finishIfComplete(chunk.job(), true);
     }
 
     /** Addresses of a job that wait for a recheck now (0 when none wait). */
@@ -263,34 +343,30 @@ public final class JobWorkflow {
                 .mapToInt(e -> e.getValue().waiting().map(Rechecks.Waiting::addresses).orElse(0)).sum();
     }
 
-    /** Checks records, storing each result at its position and writing it to {@code csv} unless that is null. */
-    private Tally run(Running piece, boolean smtp, Iterator<InputRecords.Input> records, long first, Writer csv) {
+    /** Checks records, storing each result at its position and handing it to {@code rows}. */
+    private Tally run(Running piece, boolean smtp, Iterator<InputRecords.Input> records, long first,
+                      Consumer<CheckResult> rows) {
         Rechecks rechecks = checkers.rechecks(smtp);
         running.put(piece, rechecks);
         try {
-            if (csv == null) {
-                return StoredRun.run(rechecks, records, store, piece.job(), first, r -> { });
-            }
-            ResultWriter writer = ResultWriter.of(ResultWriter.Format.CSV, csv, null);
-            Tally tally = StoredRun.run(rechecks, records, store, piece.job(), first, writer::write);
-            writer.flush();
-            return tally;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            return StoredRun.run(rechecks, records, store, piece.job(), first, rows);
         } finally {
             running.remove(piece);
         }
     }
 
-    private boolean hasEnded(String jobId) {
-        return store.job(jobId).map(Job::finished).orElse(false);
+    /** Whether nothing more is written for the job: it has ended, or it isn't in the store at all. */
+    private boolean isClosed(String jobId) {
+        return store.job(jobId).map(Job::finished).orElse(true);
     }
 
     /**
      * Once every chunk of the job is done or given up on: the results file from the parts of the chunks
-     * done, in order, and the job ended.
+     * done, in order, and the job ended. A failure to assemble fails the try (it is tried again) unless this
+     * is the {@code lastWord} on the job (nothing tries after it): then the job ends failed, saying why, and can
+     * be read and erased like any other.
      */
-    Optional<Job> finishIfComplete(String jobId, String bucket) {
+    Optional<Job> finishIfComplete(String jobId, boolean lastWord) {
         // Read now, not reused from before the chunk: the split may have stored its chunk count meanwhile.
         Optional<Job> found = store.job(jobId);
         if (found.isEmpty() || found.get().chunks() == 0 || found.get().finished()) {
@@ -303,77 +379,46 @@ public final class JobWorkflow {
             return Optional.empty();
         }
         Tally checked = Tally.sum(done.values());
+        long notChecked = failed.values().stream().mapToLong(ResultStore.FailedChunk::records).sum();
         boolean withFile = job.resultsKey() != null;
         if (withFile && !done.isEmpty()) {
-            writeResults(bucket, job.resultsKey(), jobId, done.keySet());
+            try {
+                files.assemble(jobId, List.copyOf(done.keySet()), ResultWriter.csvHeader(), job.resultsKey());
+            } catch (RuntimeException e) {
+                if (!lastWord) {
+                    throw e;
+                }
+                Optional<Job> result = end(job.ended(JobStatus.FAILED, checked, notChecked,
+                        "the results file could not be assembled (the results can still be read from the API): " + e,
+                        null));
+                files.deleteParts(jobId, job.chunks());
+                return result;
+            }
         }
         Job ended;
         if (failed.isEmpty()) {
             ended = job.with(JobStatus.DONE, checked, job.chunks());
         } else {
             Map.Entry<Integer, ResultStore.FailedChunk> first = failed.entrySet().iterator().next();
-            ended = job.ended(done.isEmpty() ? JobStatus.FAILED : JobStatus.PARTIAL, checked,
-                    failed.values().stream().mapToLong(ResultStore.FailedChunk::records).sum(),
+            ended = job.ended(done.isEmpty() ? JobStatus.FAILED : JobStatus.PARTIAL, checked, notChecked,
                     failed.size() + " of " + job.chunks() + " chunks could not be checked (chunk " + first.getKey()
                             + ": " + first.getValue().error() + ")",
                     done.isEmpty() ? null : job.resultsKey());
         }
-        Optional<Job> result = end(ended, bucket);
+        Optional<Job> result = end(ended);
         if (withFile) {
-            files.deleteParts(bucket, jobId, job.chunks());
+            files.deleteParts(jobId, job.chunks());
         }
         return result;
     }
 
     /** Announces the end of the job, then stores it; empty if another ended it first. */
-    private Optional<Job> end(Job ended, String bucket) {
-        events.finished(ended, bucket);
-        return store.finishJob(ended) ? Optional.of(ended) : Optional.empty();
-    }
-
-    private void writeResults(String bucket, String key, String jobId, Iterable<Integer> chunks) {
+    private Optional<Job> end(Job ended) {
         try {
-            putResults(bucket, key, out -> {
-                boolean header = true;
-                for (int i : chunks) {
-                    appendPart(bucket, jobId, i, header, out);
-                    header = false;
-                }
-                return null;
-            });
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    /** A results file written by {@code write} to a temporary file (it may be large), then put where it lives. */
-    private <T> T putResults(String bucket, String key, ResultsFile<T> write) throws IOException {
-        Path csv = Files.createTempFile("results-", ".csv");
-        try {
-            T written;
-            try (Writer out = Files.newBufferedWriter(csv, StandardCharsets.UTF_8)) {
-                written = write.to(out);
-            }
-            files.putResults(bucket, key, csv);
-            return written;
+            events.finished(ended);
+            return store.finishJob(ended) ? Optional.of(ended) : Optional.empty();
         } finally {
-            Files.deleteIfExists(csv);
-        }
-    }
-
-    private interface ResultsFile<T> {
-        T to(Writer out) throws IOException;
-    }
-
-    /** Every part has the CSV header as its first line; the results file keeps the first one only. */
-    private void appendPart(String bucket, String jobId, int chunk, boolean withHeader, Writer out) throws IOException {
-        try (BufferedReader reader = files.part(bucket, jobId, chunk)) {
-            String header = reader.readLine();
-            if (header != null && withHeader) {
-                out.write(header);
-                out.write('\n');
-            }
-            reader.transferTo(out);
+            whenEnded.accept(ended);
         }
     }
 }

@@ -45,6 +45,18 @@ public abstract sealed class ResultWriter {
         };
     }
 
+    /**
+     * The header line CSV output starts with: a results file assembled from parts (rows only) writes it once,
+     * first.
+     */
+    public static String csvHeader() {
+        StringBuilder header = new StringBuilder();
+        for (CsvSchema.Column c : Csv.SCHEMA) {
+            header.append(header.isEmpty() ? "" : ",").append(c.getName());
+        }
+        return header.append('\n').toString();
+    }
+
     public final void write(CheckResult result) {
         try {
             writeRecord(result);

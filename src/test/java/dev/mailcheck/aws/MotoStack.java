@@ -96,7 +96,7 @@ final class MotoStack implements AutoCloseable {
     }
 
     EventBridgeEvents events(Moto.Clients as) {
-        return new EventBridgeEvents(as.events(), "default");
+        return new EventBridgeEvents(as.events(), "default", BUCKET);
     }
 
     /** The details of the "Job Finished" events the rule delivered since the last call. */

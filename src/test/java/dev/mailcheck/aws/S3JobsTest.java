@@ -147,14 +147,22 @@ class S3JobsTest {
         }
     }
 
-    /** The upload functions check DNS only: a job that asks for the SMTP probe is refused rather than run without it. */
-    @Test
-    void aSmtpJobIsRefusedHere() throws Exception {
+    /**
+     * The upload functions check DNS only: a job that asks for the SMTP probe is refused rather than run without
+     * it, whether the list is sent or named by s3_key (before: a named list started a DNS-only job, 202).
+     */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', textBlock = """
+            text/plain       | a@good.checker.test
+            application/json | {"s3_key": "incoming/list.txt"}
+            """)
+    void aSmtpJobIsRefusedHere(String type, String body) throws Exception {
+        s3.putObject(b -> b.bucket(BUCKET).key("incoming/list.txt"), RequestBody.fromString("a@good.checker.test\n"));
         Api.Response r = api.handle(new Api.Request("POST", "/v1/jobs", Map.of("smtp", "true"),
-                Map.of("content-type", "text/plain"), "a@good.checker.test\n"));
+                Map.of("content-type", type), body));
         assertEquals(400, r.status(), r.body());
         assertEquals("smtp", JSON.readTree(r.body()).get("field").asText());
-        assertEquals(List.of(), keys(), "no upload written");
+        assertEquals(List.of("incoming/list.txt"), keys(), "no upload written");
     }
 
     /**

@@ -17,7 +17,6 @@ import dev.mailcheck.Verdict;
 import dev.mailcheck.api.Api;
 import dev.mailcheck.cli.LocalContext;
 import dev.mailcheck.jobs.Chunk;
-import dev.mailcheck.jobs.JobWorkflow;
 import dev.mailcheck.lists.InputRecords;
 import dev.mailcheck.pipeline.Checker;
 import dev.mailcheck.pipeline.StoredRun;
@@ -33,6 +32,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
@@ -126,7 +126,7 @@ class S3UploadHandlerTest {
 
     /** The chunk function's code, with its permissions. */
     private SqsChunkHandler chunkHandler(ResultStore as) {
-        return new SqsChunkHandler(JobWorkflow.chunkWorker(checker, as, stack.events(stack.chunk), new S3JobFiles(stack.chunk.s3())));
+        return new SqsChunkHandler(Functions.chunkWorker(checker, as, stack.events(stack.chunk), new S3JobFiles(stack.chunk.s3(), BUCKET)));
     }
 
     private SqsChunkHandler chunkHandler() {
@@ -139,7 +139,7 @@ class S3UploadHandlerTest {
         EventBridgeEvents events = stack.events(stack.failures);
         AwsConfig config = AwsConfig.from(environment());
         return new FailureHandler(new UploadProcessor(config, checker, stack.failures.s3(), null, as, events),
-                JobWorkflow.chunkWorker(checker, as, events, new S3JobFiles(stack.failures.s3())));
+                Functions.chunkWorker(checker, as, events, new S3JobFiles(stack.failures.s3(), BUCKET)));
     }
 
     private String put(String key, byte[] content) {
@@ -431,6 +431,54 @@ class S3UploadHandlerTest {
     }
 
     /**
+     * The last step (assembling the results file) fails on every try, here because a part is gone (the work/
+     * lifecycle rule expired it while the job waited; in Lambda also a denied or failing S3): the chunk that
+     * completes the job is retried until the dead-letter queue, whose function has the last word and ends the
+     * job failed, saying why, instead of failing the same way for the queue's 14 days. The job can then be
+     * read and erased.
+     */
+    @Test
+    void aResultsFileThatCannotBeAssembledEndsTheJobFailedAndItCanBeErased() throws Exception {
+        String etag = put("uploads/lost.txt", "a@good.checker.test\nb@good.checker.test\nc@nullmx.checker.test\n"
+                .getBytes(StandardCharsets.UTF_8));
+        Job job = processor(Mode.SPLIT, 1).process(BUCKET, "uploads/lost.txt", etag);
+        ResultStore losing = new ForwardingStore(stack.store(stack.chunk)) {
+            @Override
+            public void putChunk(String jobId, int chunk, dev.mailcheck.store.Tally tally) {
+                super.putChunk(jobId, chunk, tally);
+                s3.deleteObject(b -> b.bucket(BUCKET).key(S3JobFiles.partKey(jobId, 0)));
+            }
+        };
+        assertTrue(drain(chunkHandler(losing), false) > 0, "the chunk that completes the job fails its tries");
+        assertEquals(JobStatus.RUNNING, store.job(job.id()).orElseThrow().status());
+        // One delivery of the dead letters, not a drain: before, the failure function failed here on every try.
+        List<Message> dead = stack.failures.sqs().receiveMessage(r -> r.queueUrl(stack.deadLetterQueue)
+                .maxNumberOfMessages(10)).messages();
+        assertEquals(1, dead.size(), "the chunk that completes the job");
+        SQSEvent event = new SQSEvent();
+        SQSEvent.SQSMessage record = new SQSEvent.SQSMessage();
+        record.setMessageId(dead.getFirst().messageId());
+        record.setBody(dead.getFirst().body());
+        event.setRecords(List.of(record));
+        assertEquals(List.of(), failureHandler().handleRequest(event, new LocalContext("failures")).getBatchItemFailures(),
+                "the failure function ends the job instead of failing again");
+
+        Job ended = store.job(job.id()).orElseThrow();
+        assertEquals(List.of(JobStatus.FAILED, 3L, 0L), List.of(ended.status(), ended.total(), ended.notChecked()));
+        assertTrue(ended.error().startsWith("the results file could not be assembled") && ended.error().contains("missing"),
+                ended.error());
+        assertNull(ended.resultsKey());
+        assertEquals(List.of(), keys(S3JobFiles.WORK));
+        assertEquals(List.of(), keys(UploadProcessor.RESULTS), "no half-written results file");
+        assertEquals(List.of("failed"), stack.jobEvents().stream().map(d -> d.get("status").asText()).toList());
+        Api api = new Api(checker, null, stack.store(stack.api), new S3Jobs(stack.api.s3(), BUCKET, stack.store(stack.api)),
+                List.of());
+        Api.Response erased = api.handle(new Api.Request("DELETE", "/v1/jobs/" + job.id(), Map.of(), Map.of(), null));
+        assertEquals(204, erased.status(), erased.body());
+        assertEquals(List.of(), keys(""));
+    }
+
+    /**
      * The upload function breaks off mid-list (here its store dies after the first slice; in Lambda also a
      * crash or a timeout) on every try: Lambda's on-failure record ends the job failed, with the reason and
      * the counts of what was checked before; GET /v1/jobs/{id} shows it.
@@ -547,13 +595,36 @@ class S3UploadHandlerTest {
         garbage.setBody("{not a chunk");
         SQSEvent.SQSMessage chunk = new SQSEvent.SQSMessage();
         chunk.setMessageId("chunk");
-        chunk.setBody(new Chunk("j", BUCKET, "results/j.csv", 0, 0, List.of(new InputRecords.Input("a@good.checker.test", null)),
+        chunk.setBody(new Chunk("j", "results/j.csv", 0, 0, List.of(new InputRecords.Input("a@good.checker.test", null)),
                 false).toJson());
         event.setRecords(List.of(garbage, chunk));
+        Instant now = Instant.now();
+        store.putJob(new Job("j", "s3://" + BUCKET + "/uploads/j.txt", JobStatus.RUNNING, 0, Map.of(), now, now,
+                "results/j.csv", 1));
         SQSBatchResponse response = chunkHandler().handleRequest(event, new LocalContext("sqs"));
         assertEquals(List.of("garbage"), response.getBatchItemFailures().stream()
                 .map(SQSBatchResponse.BatchItemFailure::getItemIdentifier).toList());
         assertEquals(1, store.results("j", null, 10).results().size());
+    }
+
+    /**
+     * A chunk whose job is not in the table (erased, expired by its TTL, or a stray message such as a sample event
+     * replayed on an empty table; before: "4 results", the results stored under a job nobody can see and an
+     * orphan part left under work/): skipped, said so, nothing written, and not retried.
+     */
+    @Test
+    void aChunkOfAnUnknownJobIsSkippedAndWritesNothing() {
+        SQSEvent event = new SQSEvent();
+        SQSEvent.SQSMessage chunk = new SQSEvent.SQSMessage();
+        chunk.setMessageId("chunk");
+        chunk.setBody(new Chunk("s3-unknown", "results/x.csv", 0, 0,
+                List.of(new InputRecords.Input("a@good.checker.test", null)), false).toJson());
+        event.setRecords(List.of(chunk));
+        SQSBatchResponse response = chunkHandler().handleRequest(event, new LocalContext("sqs"));
+        assertEquals(List.of(), response.getBatchItemFailures());
+        assertEquals(List.of(), store.results("s3-unknown", null, 10).results());
+        assertEquals(List.of(), keys(S3JobFiles.WORK));
+        assertTrue(store.chunks("s3-unknown").isEmpty());
     }
 
     /**

@@ -55,9 +55,9 @@ class InProcessQueueTest {
             local.putJob(new Job("q-1", "test", JobStatus.RUNNING, 0, Map.of(), now, now, null, 1));
             JobWorkflow[] workflow = new JobWorkflow[1];
             InProcessQueue queue = new InProcessQueue(1, InProcessQueue.ATTEMPTS, Duration.ofSeconds(5), () -> workflow[0]);
-            workflow[0] = new JobWorkflow(JobWorkflow.Checkers.dnsOnly(null), store, JobEvents.NONE, null, queue,
-                    JobWorkflow.Chunking.DEFAULT);
-            queue.send(new Chunk("q-1", null, null, 0, 0, List.of(), false));
+            workflow[0] = JobWorkflow.builder(JobWorkflow.Checkers.dnsOnly(null), store)
+                    .splitting(queue, JobWorkflow.Chunking.DEFAULT).build();
+            queue.send(new Chunk("q-1", null, 0, 0, List.of(), false));
 
             String why = givenUp.poll(60, TimeUnit.SECONDS); // a guard against a hang, not a timing
             assertNotNull(why, "the chunk was given up on");

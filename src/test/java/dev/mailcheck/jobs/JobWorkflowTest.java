@@ -18,6 +18,8 @@ import dev.mailcheck.store.Tally;
 import dev.mailcheck.testbed.Nsd;
 import java.io.BufferedReader;
 import java.io.StringReader;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -35,6 +37,7 @@ import java.util.stream.LongStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -44,6 +47,9 @@ import org.junit.jupiter.params.provider.CsvSource;
  * order as SQS may. The same workflow with S3, SQS, DynamoDB and EventBridge is S3UploadHandlerTest's.
  */
 class JobWorkflowTest {
+
+    @TempDir
+    Path dir;
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final List<String> DOMAINS = List.of("good.checker.test", "nullmx.checker.test", "absent.checker.test");
@@ -125,14 +131,18 @@ class JobWorkflowTest {
             };
             BlockingQueue<Job> announced = new LinkedBlockingQueue<>();
             JobWorkflow[] workflow = new JobWorkflow[1];
-            workflow[0] = new JobWorkflow(JobWorkflow.Checkers.dnsOnly(checker), store,
-                    (job, bucket) -> announced.add(job), null,
-                    new InProcessQueue(1, InProcessQueue.ATTEMPTS, InProcessQueue.FULL_FOR, () -> workflow[0]),
-                    new JobWorkflow.Chunking(inlineMax, perChunk));
-            Job job = running();
+            LocalJobFiles files = new LocalJobFiles(dir);
+            workflow[0] = JobWorkflow.builder(JobWorkflow.Checkers.dnsOnly(checker), store).events(announced::add)
+                    .files(files)
+                    .splitting(new InProcessQueue(1, InProcessQueue.ATTEMPTS, InProcessQueue.FULL_FOR, () -> workflow[0]),
+                            new JobWorkflow.Chunking(inlineMax, perChunk)).build();
+            Job started = running();
+            // With a results file, assembled by the core's JobFiles port (here a directory's).
+            Job job = new Job(started.id(), started.source(), started.status(), 0, Map.of(), started.created(),
+                    started.updated(), "results/" + started.id() + ".csv", 0);
             store.putJob(job);
             List<String> lines = list(records);
-            workflow[0].check(job, null, new BufferedReader(new StringReader(String.join("\n", lines))),
+            workflow[0].check(job, new BufferedReader(new StringReader(String.join("\n", lines))),
                     InputRecords.Format.AUTO, null, false);
 
             Job ended = announced.poll(60, TimeUnit.SECONDS); // a guard against a hang, not a timing
@@ -145,6 +155,20 @@ class JobWorkflowTest {
                     .filter(i -> i < failingFrom || i >= failingTo)
                     .mapToObj(lines::get).toList();
             assertEquals(expected, addresses(store, job.id()), "every result once, in input order");
+            if (status.equals("failed")) {
+                assertEquals(null, ended.resultsKey(), "no results file when no chunk got through");
+            } else {
+                List<String> rows = Files.readAllLines(files.results(ended.resultsKey()));
+                assertTrue(rows.getFirst().startsWith("address,"), rows.getFirst());
+                assertEquals(expected, rows.subList(1, rows.size()).stream().map(r -> r.substring(0, r.indexOf(',')).replace("\"", ""))
+                        .toList(), "the results file: the header once, every row once, in input order");
+            }
+            // Deleted after the end is announced and stored, on the queue's thread: wait for it (a guard, not a timing).
+            long deadline = System.nanoTime() + 10_000_000_000L;
+            while (Files.exists(dir.resolve("work/" + job.id())) && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            assertTrue(Files.notExists(dir.resolve("work/" + job.id())), "the parts are deleted");
         }
     }
 
@@ -166,12 +190,12 @@ class JobWorkflowTest {
         try (LocalResultStore store = new LocalResultStore(LocalResultStore.Limits.DEFAULT, code -> null)) {
             List<Chunk> sent = new ArrayList<>();
             List<Job> announced = new ArrayList<>();
-            JobWorkflow workflow = new JobWorkflow(JobWorkflow.Checkers.dnsOnly(checker), store,
-                    (job, bucket) -> announced.add(job), null, sent::add, new JobWorkflow.Chunking(1, 2));
+            JobWorkflow workflow = JobWorkflow.builder(JobWorkflow.Checkers.dnsOnly(checker), store)
+                    .events(announced::add).splitting(sent::add, new JobWorkflow.Chunking(1, 2)).build();
             Job job = running();
             store.putJob(job);
             List<String> lines = list(5);
-            Job split = workflow.check(job, null, new BufferedReader(new StringReader(String.join("\n", lines))),
+            Job split = workflow.check(job, new BufferedReader(new StringReader(String.join("\n", lines))),
                     InputRecords.Format.AUTO, null, false);
             assertEquals(List.of(JobStatus.RUNNING, 3, 3), List.of(split.status(), split.chunks(), sent.size()));
 
@@ -189,8 +213,8 @@ class JobWorkflowTest {
             assertEquals(store.tally(job.id()), new Tally(done.total(), done.counts()));
             Job whole = running();
             store.putJob(whole);
-            Job inOnePiece = new JobWorkflow(JobWorkflow.Checkers.dnsOnly(checker), store, JobEvents.NONE, null, null,
-                    JobWorkflow.Chunking.DEFAULT).check(whole, null, new BufferedReader(new StringReader(
+            Job inOnePiece = JobWorkflow.builder(JobWorkflow.Checkers.dnsOnly(checker), store).build()
+                    .check(whole, new BufferedReader(new StringReader(
                     String.join("\n", lines))), InputRecords.Format.AUTO, null, false);
             assertEquals(inOnePiece.counts(), done.counts(), "the counts of the list checked in one piece");
             assertEquals(lines, addresses(store, job.id()), "every result once, in input order");
@@ -221,12 +245,12 @@ class JobWorkflowTest {
                 }
             };
             JobWorkflow[] workflow = new JobWorkflow[1];
-            workflow[0] = new JobWorkflow(JobWorkflow.Checkers.dnsOnly(checker), store, JobEvents.NONE, null,
+            workflow[0] = JobWorkflow.builder(JobWorkflow.Checkers.dnsOnly(checker), store).splitting(
                     new InProcessQueue(room / 2, InProcessQueue.ATTEMPTS, Duration.ofMillis(300), () -> workflow[0]),
-                    new JobWorkflow.Chunking(0, 1));
+                    new JobWorkflow.Chunking(0, 1)).build();
             Job job = running();
             store.putJob(job);
-            IllegalStateException full = assertThrows(IllegalStateException.class, () -> workflow[0].check(job, null,
+            IllegalStateException full = assertThrows(IllegalStateException.class, () -> workflow[0].check(job,
                     new BufferedReader(new StringReader(String.join("\n", list(5)))), InputRecords.Format.AUTO, null,
                     false));
             assertTrue(full.getMessage().contains("stayed full"), full.getMessage());
@@ -263,11 +287,11 @@ class JobWorkflowTest {
                                                       int failedChunks) throws Exception {
         try (LocalResultStore store = new LocalResultStore(LocalResultStore.Limits.DEFAULT, code -> null)) {
             List<Chunk> sent = new ArrayList<>();
-            JobWorkflow workflow = new JobWorkflow(JobWorkflow.Checkers.dnsOnly(checker), store, JobEvents.NONE, null,
-                    sent::add, new JobWorkflow.Chunking(1, 2));
+            JobWorkflow workflow = JobWorkflow.builder(JobWorkflow.Checkers.dnsOnly(checker), store)
+                    .splitting(sent::add, new JobWorkflow.Chunking(1, 2)).build();
             Job job = running();
             store.putJob(job);
-            workflow.check(job, null, new BufferedReader(new StringReader(String.join("\n", list(4)))),
+            workflow.check(job, new BufferedReader(new StringReader(String.join("\n", list(4)))),
                     InputRecords.Format.AUTO, null, false);
             for (String step : steps.split(" ")) {
                 if (step.startsWith("g")) {

@@ -67,7 +67,8 @@ public final class CloudFormation {
 
     /**
      * Resolves Ref, Fn::GetAtt, Fn::Sub, Fn::Join, Fn::Select, Fn::Split, Fn::If (conditions false) and the
-     * condition functions Fn::Equals, Fn::Not, Fn::And, Fn::Or (to booleans).
+     * condition functions Fn::Equals, Fn::Not, Fn::And, Fn::Or and the rule function Fn::EachMemberEquals (to
+     * booleans).
      */
     public static JsonNode resolve(JsonNode node, Map<String, String> names) {
         if (node.isArray()) {
@@ -117,6 +118,18 @@ public final class CloudFormation {
                 }
                 case "Fn::Equals" -> {
                     return NODES.booleanNode(resolve(arg.get(0), names).asText().equals(resolve(arg.get(1), names).asText()));
+                }
+                case "Fn::EachMemberEquals" -> {
+                    // A list parameter comes as its comma-joined text; an empty one is the list [""].
+                    JsonNode list = resolve(arg.get(0), names);
+                    String value = resolve(arg.get(1), names).asText();
+                    List<String> members = new ArrayList<>();
+                    if (list.isTextual()) {
+                        members.addAll(List.of(list.asText().split(",", -1)));
+                    } else {
+                        list.forEach(m -> members.add(m.asText()));
+                    }
+                    return NODES.booleanNode(members.stream().allMatch(value::equals));
                 }
                 case "Fn::Not" -> {
                     return NODES.booleanNode(!resolve(arg.get(0), names).asBoolean());
