@@ -1,7 +1,7 @@
 package dev.mailcheck.cli;
 
 import dev.mailcheck.LogPrivacy;
-import dev.mailcheck.api.Api;
+import dev.mailcheck.api.SmtpCodes;
 import dev.mailcheck.dns.MxResolver;
 import dev.mailcheck.dns.TransportSecurityLookup;
 import dev.mailcheck.lists.InputRecords;
@@ -258,7 +258,7 @@ final class CheckCommand implements Callable<Integer> {
 
         Sink(ResultWriter.Format format, Writer out, Summary summary, ProgressBar bar) {
             this.out = out;
-            this.writer = ResultWriter.of(format, out, Api::smtpCodeLink);
+            this.writer = ResultWriter.of(format, out, SmtpCodes::link);
             this.summary = summary;
             this.bar = bar;
         }

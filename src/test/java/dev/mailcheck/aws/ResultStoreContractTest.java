@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.mailcheck.api.SmtpCodes;
 import dev.mailcheck.Verdict;
 import dev.mailcheck.store.Job;
 import dev.mailcheck.store.JobStatus;
@@ -55,7 +56,7 @@ class ResultStoreContractTest {
             case "dynamo" -> {
                 String table = "contract-" + UUID.randomUUID();
                 Moto.shared().dynamo().createTable(DynamoResultStore.tableDefinition(table));
-                yield new DynamoResultStore(Moto.shared().dynamo(), table, Duration.ofDays(1));
+                yield new DynamoResultStore(Moto.shared().dynamo(), table, Duration.ofDays(1), SmtpCodes::link);
             }
             default -> throw new IllegalArgumentException(kind);
         };

@@ -13,6 +13,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.csv.CsvMapper;
 import com.fasterxml.jackson.dataformat.csv.CsvSchema;
+import dev.mailcheck.api.SmtpCodes;
 import dev.mailcheck.Verdict;
 import dev.mailcheck.api.Api;
 import dev.mailcheck.cli.LocalContext;
@@ -580,7 +581,7 @@ class S3UploadHandlerTest {
         Moto.shared().enforceIam(false);
         try (DynamoFaultProxy proxy = new DynamoFaultProxy(Moto.shared().endpoint(), 5, DynamoFaultProxy.Fault.THROTTLED)) {
             DynamoResultStore throttled = new DynamoResultStore(
-                    new Moto.Clients(proxy.endpoint(), stack.chunk.credentials()).dynamo(), TABLE, Duration.ofDays(1));
+                    new Moto.Clients(proxy.endpoint(), stack.chunk.credentials()).dynamo(), TABLE, Duration.ofDays(1), SmtpCodes::link);
             drain(chunkHandler(throttled), false);
             assertEquals(5, proxy.injected());
         }
