@@ -1,6 +1,7 @@
 package dev.mailcheck.api;
 
 import dev.mailcheck.Defects;
+import dev.mailcheck.HeldBack;
 import dev.mailcheck.dns.MxResolver;
 import dev.mailcheck.dns.TransportSecurityLookup;
 import dev.mailcheck.pipeline.Checker;
@@ -197,6 +198,20 @@ public final class Api {
             headers.put("access-control-max-age", "600");
         }
         return new Response(response.status(), headers, response.body(), response.binary());
+    }
+
+    /**
+     * Per provider group, what the SMTP probe held back, as the job's JSON and its end event show it (docs/api.md):
+     * {@code [{"group": "microsoft", "not_tried": 120, "waited": 4000}]}, most first.
+     */
+    public static List<Map<String, Object>> heldBack(List<HeldBack> heldBack) {
+        return heldBack.stream().map(h -> {
+            Map<String, Object> g = new LinkedHashMap<>();
+            g.put("group", h.group());
+            g.put("not_tried", h.notTried());
+            g.put("waited", h.waited());
+            return g;
+        }).toList();
     }
 
     /** The JSON of an error the server answers itself, before the API sees the request. */

@@ -141,7 +141,7 @@ final class JobRoutes {
 
     /** A job as the API shows it; a split list still running counts the chunks done so far. */
     private Response shown(int status, Job job) {
-        Tally tally = new Tally(job.total(), job.counts());
+        Tally tally = new Tally(job.total(), job.counts(), job.heldBack());
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("id", job.id());
         out.put("source", job.source());
@@ -160,6 +160,7 @@ final class JobRoutes {
             counts.put(v.code(), tally.counts().getOrDefault(v, 0L));
         }
         out.put("counts", counts);
+        out.put("held_back", Api.heldBack(tally.heldBack()));
         out.put("rechecking", job.finished() || jobs == null ? 0 : jobs.rechecking(job.id()));
         if (job.status() != JobStatus.DONE && job.finished()) {
             out.put("not_checked", job.notChecked());

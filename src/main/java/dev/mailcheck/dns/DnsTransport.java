@@ -10,6 +10,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 import org.xbill.DNS.DClass;
 import org.xbill.DNS.ExtendedFlags;
 import org.xbill.DNS.ExtendedResolver;
@@ -75,6 +76,8 @@ final class DnsTransport implements AutoCloseable {
     /** The packet budget and the back-off from a throttling resolver. */
     private final QueryPace pace;
     private final PooledUdpClient udp = new PooledUdpClient();
+    /** Where an answer's consequences run: the socket readers only read, decode and send (AnswerHandoff). */
+    private final AnswerHandoff answers = new AnswerHandoff("dns-answers");
     private final DeadlineTcpClient tcp = new DeadlineTcpClient();
 
     /**
@@ -139,7 +142,7 @@ final class DnsTransport implements AutoCloseable {
      * @param followUp a query of a lookup already under way (an MX host's address), which goes before new ones
      */
     <T> CompletableFuture<T> query(Name name, int type, boolean followUp, Reading<T> reading) {
-        CompletableFuture<T> result = new CompletableFuture<>();
+        QueryResult<T> result = new QueryResult<>();
         slots.start(followUp, () -> {
             Message query;
             byte[] wire;
@@ -163,13 +166,14 @@ final class DnsTransport implements AutoCloseable {
         tcp.close();
         // After the transport: what still waits for a slot starts now and fails at once.
         slots.close();
+        answers.close();
     }
 
     /**
      * Runs one step of a query; whatever it throws ends the query as a failure, so that its slot is freed
      * (it used to stay taken, and after --max-in-flight such failures every lookup waited for ever).
      */
-    private <T> void step(CompletableFuture<T> result, Reading<T> reading, Runnable step) {
+    private <T> void step(QueryResult<T> result, Reading<T> reading, Runnable step) {
         try {
             step.run();
         } catch (RuntimeException e) {
@@ -181,7 +185,7 @@ final class DnsTransport implements AutoCloseable {
      * Runs a step that sends a packet when the packet budget allows: now, or later on the shared delay
      * scheduler (no thread waits).
      */
-    private <T> void paced(CompletableFuture<T> result, Reading<T> reading, Runnable send) {
+    private <T> void paced(QueryResult<T> result, Reading<T> reading, Runnable send) {
         long wait = pace.reserve();
         if (wait == 0) {
             step(result, reading, send);
@@ -208,7 +212,7 @@ final class DnsTransport implements AutoCloseable {
         return query;
     }
 
-    private <T> void attempt(CompletableFuture<T> result, Reading<T> reading, Message query, byte[] wire, int n,
+    private <T> void attempt(QueryResult<T> result, Reading<T> reading, Message query, byte[] wire, int n,
                              long deadline, Throwable last) {
         long left = deadline - System.nanoTime();
         if (n == tries.size() || left <= 0) {
@@ -223,7 +227,7 @@ final class DnsTransport implements AutoCloseable {
     }
 
     /** What one UDP try brought: the answer, a retry, or TCP for a truncated answer. */
-    private <T> void received(CompletableFuture<T> result, Reading<T> reading, Message query, byte[] wire, int n,
+    private <T> void received(QueryResult<T> result, Reading<T> reading, Message query, byte[] wire, int n,
                               long deadline, InetSocketAddress server, byte[] bytes, Throwable error) {
         if (error != null) {
             Throwable e = unwrap(error);
@@ -268,7 +272,7 @@ final class DnsTransport implements AutoCloseable {
                 }));
     }
 
-    private <T> void answered(CompletableFuture<T> result, Reading<T> reading, Message answer, long deadline) {
+    private <T> void answered(QueryResult<T> result, Reading<T> reading, Message answer, long deadline) {
         if (answer.getRcode() == Rcode.SERVFAIL || answer.getRcode() == Rcode.REFUSED) {
             pace.failed();
         } else {
@@ -284,15 +288,29 @@ final class DnsTransport implements AutoCloseable {
     }
 
     /**
-     * Every query ends here, once: its slot is freed first, so that the next query goes out before this
-     * answer's consequences (the next lookups, the verdict, the caller's own steps) run on this thread.
+     * Every query ends here, once: its slot is freed first, so that the next query goes out from this thread (a
+     * socket reader, mostly), and this answer's consequences (the next lookups, the verdict, the caller's own
+     * steps) are handed to {@link #answers}.
      */
-    private <T> void finish(CompletableFuture<T> result, T answer) {
-        if (result.isDone()) {
+    private <T> void finish(QueryResult<T> result, T answer) {
+        if (!result.finish()) {
             return; // a step that threw after its query had finished: the slot is free already
         }
         slots.release();
-        result.complete(answer);
+        answers.execute(() -> result.complete(answer));
+    }
+
+    /** A query's answer, finished once: its completion runs later, on {@link #answers}. */
+    private static final class QueryResult<T> extends CompletableFuture<T> {
+        @SuppressWarnings("rawtypes")
+        private static final AtomicIntegerFieldUpdater<QueryResult> FINISHED =
+                AtomicIntegerFieldUpdater.newUpdater(QueryResult.class, "finished");
+        private volatile int finished;
+
+        /** True the first time only. */
+        boolean finish() {
+            return FINISHED.compareAndSet(this, 0, 1);
+        }
     }
 
     static Throwable unwrap(Throwable error) {

@@ -2,6 +2,7 @@ package dev.mailcheck.verdict;
 
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import com.fasterxml.jackson.annotation.JsonUnwrapped;
+import dev.mailcheck.HeldBack;
 import dev.mailcheck.Reason;
 import dev.mailcheck.SmtpReply;
 import dev.mailcheck.Verdict;
@@ -56,6 +57,15 @@ public record CheckResult(String address, String normalized, String domain, Stri
     public static CheckResult of(String input, EmailAddress address, MailDomain domain, Signals signals, SmtpOutcome smtp) {
         return builder(input).parsed(address).routing(domain).reason(smtp.reason()).detail(smtp.detail())
                 .predictedReply(smtp.predictedReply()).signals(signals).smtp(smtp.report()).build();
+    }
+
+    /**
+     * What the SMTP probe held back for this address, counted at its provider group (one address: 0 or 1 each), or
+     * null when nothing held it back: how a job's tally counts it.
+     */
+    public HeldBack heldBack() {
+        return smtp == null || !smtp.notTriedByBreaker() && !smtp.waitedForBudget() ? null
+                : new HeldBack(smtp.providerGroup(), smtp.notTriedByBreaker() ? 1 : 0, smtp.waitedForBudget() ? 1 : 0);
     }
 
     public CheckResult withSecurity(TransportSecurity report) {
