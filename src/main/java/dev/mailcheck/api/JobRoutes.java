@@ -72,7 +72,8 @@ final class JobRoutes {
                     throw new ApiError(400, "\"column\" must be the name of the CSV column of the addresses", "column");
                 }
                 try {
-                    yield jobs.submitObject(key.asText(), column(column == null || column.isNull() ? null : column.asText()));
+                    yield jobs.submitObject(key.asText(), column(column == null || column.isNull() ? null : column.asText()),
+                            smtp);
                 } catch (IllegalArgumentException e) {
                     throw new ApiError(400, e.getMessage(), "s3_key");
                 }

@@ -344,6 +344,11 @@ public final class DynamoResultStore implements ResultStore {
      * silent loss: the caller's invocation fails and is retried, and the keys make the retry idempotent.
      */
     private void write(List<WriteRequest> batch) {
+        write(dynamo, table, batch);
+    }
+
+    /** {@link #write(List)} for any writer to the table (the SMTP ledger's rows too). */
+    static void write(DynamoDbClient dynamo, String table, List<WriteRequest> batch) {
         List<WriteRequest> pending = batch;
         for (int attempt = 0; !pending.isEmpty(); attempt++) {
             if (attempt == MAX_ATTEMPTS) {

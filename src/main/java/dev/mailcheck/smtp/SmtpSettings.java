@@ -121,6 +121,11 @@ public record SmtpSettings(String helo, String mailFrom, int port, boolean data,
                 rcptsPerTransaction, perHostSessions, sessions, errorsPerSession, linger);
     }
 
+    /** These settings without linger: a session ends as soon as its domain has no address waiting. */
+    public SmtpSettings withoutLinger() {
+        return withLinger(Duration.ZERO);
+    }
+
     public SmtpSettings withPort(int port) {
         return new SmtpSettings(helo, mailFrom, port, data, starttls, socks, timeouts,
                 rcptsPerTransaction, perHostSessions, sessions, errorsPerSession, linger);
