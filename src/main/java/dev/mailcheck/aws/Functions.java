@@ -1,6 +1,7 @@
 package dev.mailcheck.aws;
 
 import dev.mailcheck.api.Api;
+import dev.mailcheck.api.SmtpCodes;
 import dev.mailcheck.dns.MxResolver;
 import dev.mailcheck.dns.TransportSecurityLookup;
 import dev.mailcheck.jobs.JobEvents;
@@ -59,7 +60,7 @@ final class Functions {
                 allowPrivateMx, config.dnsQps());
         this.security = new TransportSecurityLookup(config.dnsServers(), config.dnsTimeout(),
                 MxResolver.DEFAULT_MAX_IN_FLIGHT, config.dnsValidates());
-        this.checker = new Checker(dns, null, security);
+        this.checker = new Checker(dns).withSecurityLookup(security);
     }
 
     static synchronized Functions environment() {
@@ -72,7 +73,7 @@ final class Functions {
 
     synchronized Services aws() {
         if (aws == null) {
-            aws = new Services(Aws.s3(), new DynamoResultStore(Aws.dynamo(), config.table(), config.retention()),
+            aws = new Services(Aws.s3(), new DynamoResultStore(Aws.dynamo(), config.table(), config.retention(), SmtpCodes::link),
                     config.eventBus() == null ? JobEvents.NONE : new EventBridgeEvents(Aws.events(), config.eventBus(),
                             config.uploadBucket()));
         }
