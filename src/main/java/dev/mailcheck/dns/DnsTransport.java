@@ -153,9 +153,9 @@ final class DnsTransport implements AutoCloseable {
                 finish(result, reading.failed(e, null));
                 return;
             }
-            // The budget runs from the packet's start, not from when it was asked for.
-            paced(result, reading, () -> attempt(result, reading, query, wire, 0, System.nanoTime() + timeout.toNanos(),
-                    null));
+            // The budget runs from the query's start (its slot), the packet budget's waits included.
+            long deadline = System.nanoTime() + timeout.toNanos();
+            paced(result, reading, deadline, () -> attempt(result, reading, query, wire, 0, deadline, null));
         });
         return result;
     }
@@ -183,10 +183,14 @@ final class DnsTransport implements AutoCloseable {
 
     /**
      * Runs a step that sends a packet when the packet budget allows: now, or later on the shared delay
-     * scheduler (no thread waits).
+     * scheduler (no thread waits). A send that the budget cannot fit before the query's deadline is not
+     * reserved: the step runs at the deadline and finds no time left, so a throttling resolver costs each
+     * lookup its own budget, not a queue of pauses as long as the list.
      */
-    private <T> void paced(QueryResult<T> result, Reading<T> reading, Runnable send) {
-        long wait = pace.reserve();
+    private <T> void paced(QueryResult<T> result, Reading<T> reading, long deadline, Runnable send) {
+        long left = deadline - System.nanoTime();
+        long reserved = pace.reserve(left);
+        long wait = reserved < 0 ? Math.max(0, left) : reserved;
         if (wait == 0) {
             step(result, reading, send);
         } else {
@@ -235,7 +239,7 @@ final class DnsTransport implements AutoCloseable {
                 pace.failed();
             }
             // A retry waits its turn like any packet, and longer while the resolver seems to throttle.
-            paced(result, reading, () -> attempt(result, reading, query, wire, n + 1, deadline, e));
+            paced(result, reading, deadline, () -> attempt(result, reading, query, wire, n + 1, deadline, e));
             return;
         }
         Message answer;

@@ -26,8 +26,11 @@ final class QueryPace {
         this.interval = qps <= 0 ? 0 : TimeUnit.SECONDS.toNanos(1) / qps;
     }
 
-    /** Reserves the next send; returns how long the caller must wait before sending it (0 for now). */
-    long reserve() {
+    /**
+     * Reserves the next send if it can go within {@code withinNanos}; returns how long the caller must wait
+     * before sending it (0 for now), or -1, reserving nothing, when the budget has no room for it that soon.
+     */
+    long reserve(long withinNanos) {
         lock.lock();
         try {
             long now = System.nanoTime();
@@ -35,6 +38,9 @@ final class QueryPace {
             long at = Math.max(now, nextFree) + pause;
             if (interval == 0 && pause == 0) {
                 return 0;
+            }
+            if (at - now > withinNanos) {
+                return -1;
             }
             nextFree = Math.max(at, nextFree) + interval;
             return at - now;

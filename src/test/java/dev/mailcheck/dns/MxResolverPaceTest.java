@@ -64,4 +64,23 @@ class MxResolverPaceTest {
             assertTrue(Duration.ofNanos(System.nanoTime() - before).toMillis() < 100, "the back-off ended");
         }
     }
+
+    /**
+     * A resolver that times out everything, and a list of many domains: the back-off's pauses are waited
+     * within each lookup's own budget. Before, they queued one behind another outside it (2 s each at most,
+     * for every packet of the list), so a dead resolver held a list of N domains for about 2 s x N.
+     */
+    @Test
+    void theBackOffIsWaitedWithinEachLookupsBudget() {
+        try (FakeDnsServer server = new FakeDnsServer((q, t) -> null);
+             MxResolver dns = new MxResolver(List.of(server.address()), Duration.ofMillis(400), 4, true, 0)) {
+            long start = System.nanoTime();
+            List<CompletableFuture<MailDomain>> all = IntStream.range(0, 40)
+                    .mapToObj(i -> dns.resolve("silent" + i + ".checker.test")).toList();
+            all.forEach(f -> assertEquals(Reason.DNS_FAILURE, f.join().reason(), f.join().detail()));
+            long elapsed = Duration.ofNanos(System.nanoTime() - start).toMillis();
+            // 40 lookups, 4 at a time, 400 ms each: about 4 s; a guard with room for a loaded machine.
+            assertTrue(elapsed < 15_000, elapsed + " ms");
+        }
+    }
 }
