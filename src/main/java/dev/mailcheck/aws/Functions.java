@@ -10,6 +10,8 @@ import dev.mailcheck.store.ResultStore;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
 import java.util.function.Supplier;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.eventbridge.EventBridgeClient;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.sqs.SqsClient;
 
@@ -29,9 +31,10 @@ final class Functions {
     private final MxResolver dns;
     private final TransportSecurityLookup security;
     private Services aws;
+    private SqsClient sqs;
 
-    /** The SDK clients and what stands on them. */
-    record Services(S3Client s3, ResultStore store, JobEvents events) {
+    /** The SDK clients and what stands on them; bus is null where no event bus is set. */
+    record Services(S3Client s3, DynamoDbClient dynamo, EventBridgeClient bus, ResultStore store, JobEvents events) {
     }
 
     private Functions(AwsConfig config) {
@@ -53,9 +56,10 @@ final class Functions {
 
     synchronized Services aws() {
         if (aws == null) {
-            aws = new Services(Aws.s3(), new DynamoResultStore(Aws.dynamo(), config.table(), config.retention()),
-                    config.eventBus() == null ? JobEvents.NONE : new EventBridgeEvents(Aws.events(), config.eventBus(),
-                            config.uploadBucket()));
+            DynamoDbClient dynamo = Aws.dynamo();
+            EventBridgeClient bus = config.eventBus() == null ? null : Aws.events();
+            aws = new Services(Aws.s3(), dynamo, bus, new DynamoResultStore(dynamo, config.table(), config.retention()),
+                    bus == null ? JobEvents.NONE : new EventBridgeEvents(bus, config.eventBus(), config.uploadBucket()));
         }
         return aws;
     }
@@ -66,8 +70,24 @@ final class Functions {
     }
 
     UploadProcessor uploads() {
-        SqsClient sqs = config.chunkQueue() == null ? null : Aws.sqs();
-        return new UploadProcessor(config, checker, aws().s3(), sqs, aws().store(), aws().events());
+        return new UploadProcessor(config, checker, aws().s3(), sqs(), aws().store(), aws().events());
+    }
+
+    /** The chunk queue's client (one, for the handlers that split), or null where there is no queue. */
+    synchronized SqsClient sqs() {
+        if (sqs == null && config.chunkQueue() != null) {
+            sqs = Aws.sqs();
+        }
+        return sqs;
+    }
+
+    /**
+     * Priming for the SDK clients built so far (the handler's, in INIT): none for the API, whose clients
+     * come with its first job request.
+     */
+    synchronized SdkPriming priming() {
+        return aws == null ? SdkPriming.of(config, null, null, sqs, null)
+                : SdkPriming.of(config, aws.s3(), aws.dynamo(), sqs, aws.bus());
     }
 
     /** The workflow of the chunk and failure functions: checks chunks and ends jobs, splits nothing. */
