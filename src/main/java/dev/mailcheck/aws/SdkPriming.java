@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import org.crac.Context;
@@ -26,7 +27,8 @@ import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
  * instead of in every restored environment's first event. Nothing is written: a request the function's role
  * may not make fails with AccessDenied, which primes the same path. Every priming request asks the server to
  * close its connection, so no socket survives into the snapshot for restored environments to share; each one
- * opens its own on its first real call.
+ * opens its own on its first real call. An endpoint that doesn't answer costs at most {@link #BUDGET} for all
+ * the requests, and the snapshot goes on unprimed.
  */
 final class SdkPriming implements Resource {
 
@@ -36,12 +38,12 @@ final class SdkPriming implements Resource {
     static final String MISSING_KEY = UploadProcessor.UPLOADS + ".checker-priming";
     /** A DynamoDB key no record has: job and result keys start with JOB# and RESULT#. */
     static final String MISSING_ITEM = "PRIMING";
-    // INIT has 10 s in all; a priming request that hangs must not use them up.
-    private static final Duration TIMEOUT = Duration.ofSeconds(2);
+    /** For all the requests together: Lambda gives INIT 10 s in all, and an endpoint that hangs must not use them. */
+    static final Duration BUDGET = Duration.ofSeconds(3);
 
-    private final Map<String, Runnable> requests;
+    private final Map<String, Consumer<Duration>> requests;
 
-    private SdkPriming(Map<String, Runnable> requests) {
+    private SdkPriming(Map<String, Consumer<Duration>> requests) {
         this.requests = requests;
     }
 
@@ -49,41 +51,46 @@ final class SdkPriming implements Resource {
      * @param s3 null where the function built none (as for each client); a missing name skips its client
      */
     static SdkPriming of(AwsConfig config, S3Client s3, DynamoDbClient dynamo, SqsClient sqs, EventBridgeClient bus) {
-        Map<String, Runnable> requests = new LinkedHashMap<>();
+        Map<String, Consumer<Duration>> requests = new LinkedHashMap<>();
         if (s3 != null && config.uploadBucket() != null) {
-            requests.put("s3", () -> s3.getObjectAsBytes(b -> b.bucket(config.uploadBucket()).key(MISSING_KEY)
-                    .overrideConfiguration(SdkPriming::closing)));
+            requests.put("s3", left -> s3.getObjectAsBytes(b -> b.bucket(config.uploadBucket()).key(MISSING_KEY)
+                    .overrideConfiguration(o -> closing(o, left))));
         }
         if (dynamo != null && config.table() != null) {
-            requests.put("dynamodb", () -> dynamo.getItem(b -> b.tableName(config.table()).consistentRead(true)
+            requests.put("dynamodb", left -> dynamo.getItem(b -> b.tableName(config.table()).consistentRead(true)
                     .key(Map.of("pk", AttributeValue.fromS(MISSING_ITEM), "sk", AttributeValue.fromS(MISSING_ITEM)))
-                    .overrideConfiguration(SdkPriming::closing)));
+                    .overrideConfiguration(o -> closing(o, left))));
         }
         if (sqs != null && config.chunkQueue() != null) {
-            requests.put("sqs", () -> sqs.getQueueAttributes(b -> b.queueUrl(config.chunkQueue())
+            requests.put("sqs", left -> sqs.getQueueAttributes(b -> b.queueUrl(config.chunkQueue())
                     .attributeNames(QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES)
-                    .overrideConfiguration(SdkPriming::closing)));
+                    .overrideConfiguration(o -> closing(o, left))));
         }
         if (bus != null && config.eventBus() != null) {
-            requests.put("events", () -> bus.describeEventBus(b -> b.name(config.eventBus())
-                    .overrideConfiguration(SdkPriming::closing)));
+            requests.put("events", left -> bus.describeEventBus(b -> b.name(config.eventBus())
+                    .overrideConfiguration(o -> closing(o, left))));
         }
         return new SdkPriming(requests);
     }
 
     // The JDK keeps HTTP/1.1 connections for reuse unless the exchange says "Connection: close".
-    private static void closing(AwsRequestOverrideConfiguration.Builder o) {
-        o.putHeader("Connection", "close").apiCallTimeout(TIMEOUT);
+    private static void closing(AwsRequestOverrideConfiguration.Builder o, Duration left) {
+        o.putHeader("Connection", "close").apiCallTimeout(left);
     }
 
     /** @return the clients primed, each with how its request ended */
     List<String> prime() {
         List<String> done = new ArrayList<>();
+        long deadline = System.nanoTime() + BUDGET.toNanos();
         requests.forEach((client, request) -> {
             long start = System.nanoTime();
+            if (start >= deadline) {
+                done.add(client + " skipped: out of time");
+                return;
+            }
             String outcome;
             try {
-                request.run();
+                request.accept(Duration.ofNanos(deadline - start));
                 outcome = "ok";
             } catch (AwsServiceException e) {
                 // Answered, if only with a refusal: primed all the same.

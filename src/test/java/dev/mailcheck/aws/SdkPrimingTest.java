@@ -11,6 +11,7 @@ import java.io.UncheckedIOException;
 import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -106,6 +107,27 @@ class SdkPrimingTest {
             assertEquals(Set.of(), socketsTo(port), "connections left open");
         } finally {
             keepsAlive.stop(0);
+        }
+    }
+
+    /** An endpoint that takes connections and never answers: priming gives up within its budget, for all clients. */
+    @Test
+    void givesUpOnASilentEndpointWithinItsBudget() throws Exception {
+        try (ServerSocket silent = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            String endpoint = "http://127.0.0.1:" + silent.getLocalPort();
+            Moto.Clients fake = new Moto.Clients(URI.create(endpoint),
+                    StaticCredentialsProvider.create(AwsBasicCredentials.create(Moto.ACCESS_KEY, Moto.ACCESS_KEY)));
+            AwsConfig config = new AwsConfig(MotoStack.TABLE, List.of(), Duration.ofSeconds(3), Duration.ofDays(1), List.of(),
+                    MotoStack.BUCKET, endpoint + "/123456789012/chunks", 1, null, false, "default", Pacing.defaults(), 0, false);
+            SdkPriming priming = SdkPriming.of(config, fake.s3(), fake.dynamo(), fake.sqs(), fake.events());
+            long start = System.nanoTime();
+
+            List<String> ended = priming.prime().stream().map(o -> o.replaceAll(" in \\d+ ms$", "")).toList();
+
+            Duration took = Duration.ofNanos(System.nanoTime() - start);
+            assertEquals("s3 no answer, dynamodb skipped: out of time, sqs skipped: out of time, events skipped: out of time",
+                    String.join(", ", ended), "the first request waits out the budget, the rest are not sent");
+            assertTrue(took.compareTo(SdkPriming.BUDGET.plusMillis(500)) < 0, "took " + took);
         }
     }
 
