@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.mailcheck.HeldBack;
 import dev.mailcheck.LogPrivacy;
 import dev.mailcheck.Verdict;
 import dev.mailcheck.codes.CodeEntry;
@@ -345,7 +346,8 @@ public final class Api {
                     throw new ApiError(400, "\"column\" must be the name of the CSV column of the addresses", "column");
                 }
                 try {
-                    yield jobs.submitObject(key.asText(), column(column == null || column.isNull() ? null : column.asText()));
+                    yield jobs.submitObject(key.asText(), column(column == null || column.isNull() ? null : column.asText()),
+                            smtp);
                 } catch (IllegalArgumentException e) {
                     throw new ApiError(400, e.getMessage(), "s3_key");
                 }
@@ -416,7 +418,7 @@ public final class Api {
 
     /** A job as the API shows it; a split list still running counts the chunks done so far. */
     private Response jobJson(int status, Job job) {
-        Tally tally = new Tally(job.total(), job.counts());
+        Tally tally = new Tally(job.total(), job.counts(), job.heldBack());
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("id", job.id());
         out.put("source", job.source());
@@ -435,6 +437,7 @@ public final class Api {
             counts.put(v.code(), tally.counts().getOrDefault(v, 0L));
         }
         out.put("counts", counts);
+        out.put("held_back", heldBack(tally.heldBack()));
         out.put("rechecking", job.finished() || jobs == null ? 0 : jobs.rechecking(job.id()));
         if (job.status() != JobStatus.DONE && job.finished()) {
             out.put("not_checked", job.notChecked());
@@ -445,6 +448,20 @@ public final class Api {
         out.put("results_key", job.resultsKey());
         out.put("results", "/v1/jobs/" + job.id() + "/results");
         return json(status, out);
+    }
+
+    /**
+     * Per provider group, what the SMTP probe held back, as the job's JSON and its end event show it (docs/api.md):
+     * {@code [{"group": "microsoft", "not_tried": 120, "waited": 4000}]}, most first.
+     */
+    public static List<Map<String, Object>> heldBack(List<HeldBack> heldBack) {
+        return heldBack.stream().map(h -> {
+            Map<String, Object> g = new LinkedHashMap<>();
+            g.put("group", h.group());
+            g.put("not_tried", h.notTried());
+            g.put("waited", h.waited());
+            return g;
+        }).toList();
     }
 
     private static JsonNode jsonBody(Request r, int maxBytes, String largerTo, String shape) {

@@ -33,7 +33,8 @@ public final class ApiHandler implements RequestHandler<APIGatewayV2HTTPEvent, A
         // The store and the job queue (their SDK clients) come with the first request that uses them.
         String bucket = f.config.uploadBucket();
         this.api = new Api(f.checker, f.smtpChecker(), Functions.lazy(ResultStore.class, () -> f.aws().store()),
-                bucket == null ? null : Functions.lazy(JobQueue.class, () -> new S3Jobs(f.aws().s3(), bucket, f.aws().store())),
+                bucket == null ? null : Functions.lazy(JobQueue.class, () -> new S3Jobs(f.aws().s3(), bucket, f.aws().store(),
+                        f.smtpJobs == null ? null : f.smtpLedger())),
                 f.config.corsOrigins(), f.config.publicSmtp());
     }
 

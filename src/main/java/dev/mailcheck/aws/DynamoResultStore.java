@@ -2,6 +2,7 @@ package dev.mailcheck.aws;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.mailcheck.HeldBack;
 import dev.mailcheck.Verdict;
 import dev.mailcheck.api.Api;
 import dev.mailcheck.store.Job;
@@ -132,6 +133,9 @@ public final class DynamoResultStore implements ResultStore {
         if (job.error() != null) {
             item.put("error", s(job.error()));
         }
+        if (!job.heldBack().isEmpty()) {
+            item.put("held_back", heldBack(job.heldBack()));
+        }
         item.put("expires_at", n(job.updated().plus(retention).getEpochSecond()));
         return item;
     }
@@ -150,7 +154,8 @@ public final class DynamoResultStore implements ResultStore {
         return Optional.of(new Job(id, item.get("source").s(), JobStatus.of(item.get("status").s()), Long.parseLong(item.get("total").n()),
                 counts(item.get("counts")), Instant.parse(item.get("created").s()), Instant.parse(item.get("updated").s()),
                 results == null ? null : results.s(), chunks == null ? 0 : Integer.parseInt(chunks.n()),
-                notChecked == null ? null : Long.valueOf(notChecked.n()), error == null ? null : error.s()));
+                notChecked == null ? null : Long.valueOf(notChecked.n()), error == null ? null : error.s(),
+                heldBack(item.get("held_back"))));
     }
 
     @Override
@@ -168,6 +173,10 @@ public final class DynamoResultStore implements ResultStore {
             item.put("verdict", s(p.result().verdict().code()));
             item.put("reason", s(p.result().reason().code()));
             item.put("result", s(json(p.result())));
+            HeldBack held = p.result().heldBack();
+            if (held != null) { // for the tally of a job that broke off, without reading every result
+                item.put("held_back", heldBack(List.of(held)));
+            }
             item.put("expires_at", n(expires));
             writes.add(WriteRequest.builder().putRequest(PutRequest.builder().item(item).build()).build());
         }
@@ -195,7 +204,12 @@ public final class DynamoResultStore implements ResultStore {
 
     @Override
     public void putChunk(String jobId, int chunk, Tally tally) {
-        putChunkItem(jobId, chunk, Map.of("total", n(tally.total()), "counts", counts(tally.counts())));
+        Map<String, AttributeValue> fields = new HashMap<>(Map.of("total", n(tally.total()), "counts",
+                counts(tally.counts())));
+        if (!tally.heldBack().isEmpty()) {
+            fields.put("held_back", heldBack(tally.heldBack()));
+        }
+        putChunkItem(jobId, chunk, fields);
     }
 
     @Override
@@ -216,7 +230,8 @@ public final class DynamoResultStore implements ResultStore {
         SortedMap<Integer, Tally> done = new TreeMap<>();
         chunkItems(jobId).forEach(i -> {
             if (!i.containsKey("failed_records")) {
-                done.put(chunkNumber(i), new Tally(Long.parseLong(i.get("total").n()), counts(i.get("counts"))));
+                done.put(chunkNumber(i), new Tally(Long.parseLong(i.get("total").n()), counts(i.get("counts")),
+                        heldBack(i.get("held_back"))));
             }
         });
         return done;
@@ -245,11 +260,15 @@ public final class DynamoResultStore implements ResultStore {
     @Override
     public Tally tally(String jobId) {
         Map<Verdict, Long> counts = new EnumMap<>(Verdict.class);
+        HeldBack.Counts heldBack = new HeldBack.Counts();
         dynamo.queryPaginator(b -> b.tableName(table).consistentRead(true)
-                        .keyConditionExpression("pk = :pk AND begins_with(sk, :line)").projectionExpression("verdict")
+                        .keyConditionExpression("pk = :pk AND begins_with(sk, :line)").projectionExpression("verdict, held_back")
                         .expressionAttributeValues(Map.of(":pk", s("JOB#" + jobId), ":line", s("LINE#")))).items()
-                .forEach(i -> counts.merge(Verdict.valueOf(i.get("verdict").s().toUpperCase(Locale.ROOT)), 1L, Long::sum));
-        return new Tally(counts.values().stream().mapToLong(Long::longValue).sum(), counts);
+                .forEach(i -> {
+                    counts.merge(Verdict.valueOf(i.get("verdict").s().toUpperCase(Locale.ROOT)), 1L, Long::sum);
+                    heldBack(i.get("held_back")).forEach(heldBack::add);
+                });
+        return new Tally(counts.values().stream().mapToLong(Long::longValue).sum(), counts, heldBack.list());
     }
 
     @Override
@@ -290,6 +309,24 @@ public final class DynamoResultStore implements ResultStore {
         return AttributeValue.fromM(m);
     }
 
+    /** Per provider group, {not_tried, waited}. */
+    private static AttributeValue heldBack(List<HeldBack> heldBack) {
+        Map<String, AttributeValue> m = new HashMap<>();
+        heldBack.forEach(h -> m.put(h.group(), AttributeValue.fromM(Map.of("not_tried", n(h.notTried()), "waited",
+                n(h.waited())))));
+        return AttributeValue.fromM(m);
+    }
+
+    /** What {@link #heldBack(List)} wrote, most first; empty for an item without it (written before it existed). */
+    private static List<HeldBack> heldBack(AttributeValue m) {
+        if (m == null) {
+            return List.of();
+        }
+        return HeldBack.sum(m.m().entrySet().stream().map(e -> new HeldBack(e.getKey(),
+                Long.parseLong(e.getValue().m().get("not_tried").n()), Long.parseLong(e.getValue().m().get("waited").n())))
+                .toList());
+    }
+
     private static Map<Verdict, Long> counts(AttributeValue m) {
         Map<Verdict, Long> counts = new EnumMap<>(Verdict.class);
         m.m().forEach((k, v) -> counts.put(Verdict.valueOf(k.toUpperCase(Locale.ROOT)), Long.parseLong(v.n())));
@@ -306,6 +343,11 @@ public final class DynamoResultStore implements ResultStore {
      * silent loss: the caller's invocation fails and is retried, and the keys make the retry idempotent.
      */
     private void write(List<WriteRequest> batch) {
+        write(dynamo, table, batch);
+    }
+
+    /** {@link #write(List)} for any writer to the table (the SMTP ledger's rows too). */
+    static void write(DynamoDbClient dynamo, String table, List<WriteRequest> batch) {
         List<WriteRequest> pending = batch;
         for (int attempt = 0; !pending.isEmpty(); attempt++) {
             if (attempt == MAX_ATTEMPTS) {

@@ -1,6 +1,7 @@
 package dev.mailcheck.aws;
 
 import dev.mailcheck.api.JobQueue;
+import dev.mailcheck.jobs.SmtpLedger;
 import dev.mailcheck.store.Job;
 import dev.mailcheck.store.JobStatus;
 import dev.mailcheck.store.ResultStore;
@@ -29,32 +30,50 @@ final class S3Jobs implements JobQueue {
     /** Where lists wait until {@code POST /v1/jobs {"s3_key": ...}} asks for them to be checked. */
     static final String INCOMING = "incoming/";
 
+    /** Why an SMTP job is refused (or, uploaded with {@code smtp: true} metadata, ends failed) where they are off. */
+    static final String SMTP_OFF = "SMTP jobs are off on this deployment: deploy the stack with SmtpEnabled=true"
+            + " (and SmtpHelo, and SmtpSocks or the VPC parameters: Lambda blocks port 25), see docs/aws.md";
+
     private final S3Client s3;
     private final String bucket;
     private final ResultStore store;
+    private final SmtpLedger smtp;
 
-    S3Jobs(S3Client s3, String bucket, ResultStore store) {
+    /** @param smtp the SMTP stage's ledger (rechecks waiting, erased with a job), or null where SMTP jobs are off */
+    S3Jobs(S3Client s3, String bucket, ResultStore store, SmtpLedger smtp) {
         this.s3 = s3;
         this.bucket = bucket;
         this.store = store;
+        this.smtp = smtp;
     }
 
-    /** The list becomes an upload of its own; a column named travels in its metadata, where the trigger reads it. */
+    /**
+     * The list becomes an upload of its own; a column named and the SMTP probe asked for travel in its metadata,
+     * where the trigger reads them.
+     */
     @Override
     public Job submit(String list, boolean csv, String column, boolean smtp) {
         if (smtpRefused(smtp) != null) {
             throw new IllegalArgumentException(smtpRefused(smtp));
         }
+        Map<String, String> metadata = new HashMap<>(column == null ? Map.of() : AddressColumn.metadata(column));
+        if (smtp) {
+            metadata.put(UploadProcessor.SMTP_METADATA, "true");
+        }
         String key = freshUpload(UUID.randomUUID() + (csv ? ".csv" : ".txt"));
         String etag = s3.putObject(b -> b.bucket(bucket).key(key).contentType(csv ? "text/csv" : "text/plain")
-                .metadata(column == null ? Map.of() : AddressColumn.metadata(column)),
-                RequestBody.fromString(list, StandardCharsets.UTF_8)).eTag();
+                .metadata(metadata), RequestBody.fromString(list, StandardCharsets.UTF_8)).eTag();
         return queued(key, etag);
     }
 
     @Override
     public String smtpRefused(boolean smtp) {
-        return smtp ? "jobs here check DNS only (the upload functions do not probe SMTP)" : null;
+        return smtp && this.smtp == null ? SMTP_OFF : null;
+    }
+
+    @Override
+    public int rechecking(String jobId) {
+        return smtp == null ? 0 : (int) Math.clamp(smtp.rechecking(jobId), 0, Integer.MAX_VALUE);
     }
 
     /** A key under uploads/ that no other list has. */
@@ -68,12 +87,13 @@ final class S3Jobs implements JobQueue {
      * prefix: {@code results/} and {@code work/} hold what this service wrote, and the API's policy grants
      * reading these two prefixes only.
      *
-     * <p>A column named here makes a copy of its own under {@code uploads/api/} with the column in its metadata:
-     * a job is one version of one key (its id comes from key and ETag, and a copy has its source's ETag), so a
-     * list checked before, or copied from {@code incoming/} before, is checked again as a new job.
+     * <p>A column named here, or the SMTP probe asked for, makes a copy of its own under {@code uploads/api/} with
+     * them in its metadata: a job is one version of one key (its id comes from key and ETag, and a copy has its
+     * source's ETag), so a list checked before, or copied from {@code incoming/} before, is checked again as a new
+     * job.
      */
     @Override
-    public Job submitObject(String key, String column) {
+    public Job submitObject(String key, String column, boolean smtp) {
         if (key.contains("..") || !(key.startsWith(UploadProcessor.UPLOADS) || key.startsWith(INCOMING))) {
             throw new IllegalArgumentException("s3_key must name an object under " + UploadProcessor.UPLOADS + " or "
                     + INCOMING + " of the uploads bucket, not " + key);
@@ -90,10 +110,15 @@ final class S3Jobs implements JobQueue {
             }
             throw e;
         }
-        if (column != null) {
+        if (column != null || smtp) {
             String copy = freshUpload(UUID.randomUUID() + "/" + key.substring(key.lastIndexOf('/') + 1));
             Map<String, String> metadata = new HashMap<>(head.metadata());
-            metadata.putAll(AddressColumn.metadata(column));
+            if (column != null) {
+                metadata.putAll(AddressColumn.metadata(column));
+            }
+            if (smtp) {
+                metadata.put(UploadProcessor.SMTP_METADATA, "true");
+            }
             // REPLACE sets all metadata anew, the content headers included: those of the source go along.
             String copied = s3.copyObject(b -> b.sourceBucket(bucket).sourceKey(key).destinationBucket(bucket)
                     .destinationKey(copy).metadataDirective(MetadataDirective.REPLACE).metadata(metadata)
@@ -109,7 +134,7 @@ final class S3Jobs implements JobQueue {
         return queued(copy, copied);
     }
 
-    /** The uploaded list (under uploads/), the results file and any parts left under work/. */
+    /** The uploaded list (under uploads/), the results file, any parts left under work/ and an SMTP job's ledger. */
     @Override
     public void erase(Job job) {
         String prefix = "s3://" + bucket + "/";
@@ -127,6 +152,10 @@ final class S3Jobs implements JobQueue {
         chunks = Math.max(chunks, done.isEmpty() ? 0 : done.lastKey() + 1);
         chunks = Math.max(chunks, failed.isEmpty() ? 0 : failed.lastKey() + 1);
         new S3JobFiles(s3, bucket).deleteParts(job.id(), chunks);
+        // An SMTP job's ledger holds its rows (addresses and results) until its parts are written.
+        if (smtp != null) {
+            smtp.erase(job.id(), chunks);
+        }
     }
 
     /** The job as the trigger will know it; if the trigger got there first, its record stands. */

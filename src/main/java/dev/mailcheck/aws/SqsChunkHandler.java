@@ -7,14 +7,17 @@ import com.amazonaws.services.lambda.runtime.events.SQSEvent;
 import dev.mailcheck.Defects;
 import dev.mailcheck.jobs.Chunk;
 import dev.mailcheck.jobs.JobWorkflow;
+import dev.mailcheck.jobs.SmtpStage;
 import jakarta.inject.Named;
 import jakarta.inject.Singleton;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Function;
 import java.util.logging.Logger;
 
 /**
- * Lambda entry point for the chunk queue. Each message is one chunk, checked by the {@link JobWorkflow}; a
+ * Lambda entry point for the chunk queue. Each message is one chunk, checked by the {@link JobWorkflow} (a chunk
+ * of a job with the SMTP probe goes through the DNS stage, its domains on to the {@link SmtpStage}); a
  * chunk that fails is reported alone (ReportBatchItemFailures), so SQS retries only it and, after the
  * redrive limit, moves it to the dead-letter queue, while the chunks that succeeded are deleted.
  */
@@ -24,14 +27,20 @@ public final class SqsChunkHandler implements RequestHandler<SQSEvent, SQSBatchR
 
     private static final Logger LOG = Logger.getLogger(SqsChunkHandler.class.getName());
 
-    private final JobWorkflow workflow;
+    private final Function<Chunk, JobWorkflow.Processed> process;
 
     public SqsChunkHandler() {
-        this(Functions.environment().chunks());
+        this(Functions.environment().smtpStage()::process);
     }
 
+    /** DNS-only chunks alone. */
     SqsChunkHandler(JobWorkflow workflow) {
-        this.workflow = workflow;
+        this(workflow::process);
+    }
+
+    /** @param process a chunk through the workflow, or through the DNS stage of an SMTP job ({@link SmtpStage}) */
+    SqsChunkHandler(Function<Chunk, JobWorkflow.Processed> process) {
+        this.process = process;
     }
 
     @Override
@@ -40,7 +49,7 @@ public final class SqsChunkHandler implements RequestHandler<SQSEvent, SQSBatchR
         for (SQSEvent.SQSMessage m : event.getRecords()) {
             try {
                 Chunk chunk = Chunk.fromJson(m.getBody());
-                JobWorkflow.Processed processed = workflow.process(chunk);
+                JobWorkflow.Processed processed = process.apply(chunk);
                 String finished = processed.ended().map(job -> "; job " + job.status() + ": " + job.total()
                         + " results -> " + job.resultsKey()).orElse("");
                 LOG.info("job " + chunk.job() + " chunk " + chunk.chunk() + ": " + (processed.checked()

@@ -3,6 +3,7 @@ package dev.mailcheck.smtp;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Expiry;
+import dev.mailcheck.HeldBack;
 import dev.mailcheck.address.EmailAddress;
 import dev.mailcheck.dns.AddressGuard;
 import dev.mailcheck.dns.MailDomain;
@@ -119,10 +120,21 @@ public final class SmtpProber implements AutoCloseable {
             return CompletableFuture.completedFuture(Outcomes.notTried(blocked));
         }
         Pending p = new Pending(address, deadline);
-        CompletableFuture<SmtpOutcome> answer = p.answer(deadlineText);
+        CompletableFuture<SmtpOutcome> answer = p.answer(deadlineText).thenApply(o -> withGroup(o, p.waitedFor()));
         work.queue.add(p);
         work.startWorkers();
         return answer;
+    }
+
+    /**
+     * The outcome with the provider group it is counted at and whether it waited for a budget: the group waited
+     * for, or the block's, or that of the host that answered; null when no host was reached.
+     */
+    private SmtpOutcome withGroup(SmtpOutcome o, String waitedFor) {
+        SmtpReport r = o.report();
+        String group = r.providerGroup() != null ? r.providerGroup() : waitedFor != null ? waitedFor
+                : r.host() != null ? guard.groupOf(r.host()) : null;
+        return o.withReport(r.heldBack(group, r.notTriedByBreaker(), waitedFor != null));
     }
 
     /** Lets idle sessions end with QUIT (they linger briefly for more addresses), then stops what is left. */
@@ -244,7 +256,7 @@ public final class SmtpProber implements AutoCloseable {
                     w.answerNotTried(held, b);
                     break;
                 }
-                if (n > 0 && !guard.awaitBudgets(target, held.size(), false, held::wanted)) {
+                if (n > 0 && !guard.awaitBudgets(target, held, false)) {
                     break;
                 }
                 Transaction t = new Transaction(s, settings, w.domain, w.catchAll, held, rcpts,
@@ -345,7 +357,7 @@ public final class SmtpProber implements AutoCloseable {
                 continue; // dead, or found dead while waiting
             }
             // The budgets are waited for holding this address's slot but no global one.
-            if (!guard.awaitBudgets(t, held.size(), true, held::wanted)
+            if (!guard.awaitBudgets(t, held, true)
                     || !Hosts.acquire(sessions, held::wanted)) {
                 host.leave();
                 return null;

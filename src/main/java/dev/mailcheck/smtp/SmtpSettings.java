@@ -112,6 +112,12 @@ public record SmtpSettings(String helo, String mailFrom, int port, boolean data,
                 rcptsPerTransaction, perHostSessions, sessions, errorsPerSession, Duration.ZERO);
     }
 
+    /** These settings without linger: a session ends as soon as its domain has no address waiting. */
+    public SmtpSettings withoutLinger() {
+        return new SmtpSettings(helo, mailFrom, port, data, starttls, allowPrivateMx, socks, timeouts,
+                rcptsPerTransaction, perHostSessions, sessions, errorsPerSession, Duration.ZERO);
+    }
+
     public SmtpSettings withPort(int port) {
         return new SmtpSettings(helo, mailFrom, port, data, starttls, allowPrivateMx, socks, timeouts,
                 rcptsPerTransaction, perHostSessions, sessions, errorsPerSession, linger);

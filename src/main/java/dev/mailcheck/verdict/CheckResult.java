@@ -2,6 +2,7 @@ package dev.mailcheck.verdict;
 
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import com.fasterxml.jackson.annotation.JsonUnwrapped;
+import dev.mailcheck.HeldBack;
 import dev.mailcheck.Reason;
 import dev.mailcheck.SmtpReply;
 import dev.mailcheck.Verdict;
@@ -62,6 +63,15 @@ public record CheckResult(String address, String normalized, String domain, Stri
         return new CheckResult(input, address.normalized(), address.domain(), address.unicodeDomain(),
                 address.smtpUtf8(), r.verdict(), r, smtp.detail(), smtp.predictedReply(), signals, domain.mx(),
                 domain.fallback(), domain.nullMxIgnored(), smtp.report(), null, 1);
+    }
+
+    /**
+     * What the SMTP probe held back for this address, counted at its provider group (one address: 0 or 1 each), or
+     * null when nothing held it back: how a job's tally counts it.
+     */
+    public HeldBack heldBack() {
+        return smtp == null || !smtp.notTriedByBreaker() && !smtp.waitedForBudget() ? null
+                : new HeldBack(smtp.providerGroup(), smtp.notTriedByBreaker() ? 1 : 0, smtp.waitedForBudget() ? 1 : 0);
     }
 
     public CheckResult withSecurity(TransportSecurity report) {

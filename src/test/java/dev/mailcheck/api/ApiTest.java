@@ -350,6 +350,44 @@ class ApiTest {
     }
 
     /**
+     * What the SMTP probe held back is the job's own (serve shares one prober across jobs): two domains whose
+     * mail goes to one MX address at a budget of 60 new sessions a minute, so one of them waits a second for its
+     * session; the job, checked in one piece or as chunks of one address, says so per provider group.
+     */
+    @ParameterizedTest(name = "{0} per chunk (0: one piece)")
+    @CsvSource({"0", "1"})
+    void aSmtpJobSaysWhatItHeldBackPerProviderGroup(int perChunk) throws Exception {
+        SmtpSettings smtp = new SmtpSettings("prober.test", "", Postfix.shared().port(), false, false, true, null,
+                Map.of(), 50, 2, 64, 8, Duration.ofMillis(50));
+        LocalResultStore store = new LocalResultStore(LocalResultStore.Limits.DEFAULT, Api::smtpCodeLink);
+        Checker withSmtp = Api.smtpChecker(dns, smtp, Pacing.off().withConnectsPerMinute(60), null);
+        Api serve = new Api(new Checker(dns), withSmtp, store, new InProcessJobs(new JobWorkflow.Checkers(
+                new Checker(dns), withSmtp, Recheck.NONE), store, 4,
+                perChunk == 0 ? JobWorkflow.Chunking.DEFAULT : new JobWorkflow.Chunking(0, perChunk)), List.of());
+        Api.Response accepted = serve.handle(new Api.Request("POST", "/v1/jobs", Map.of("smtp", "true"),
+                Map.of("content-type", "text/plain"), "alice@strict.smtp.test\nalice@failover.smtp.test\n"));
+        assertEquals(202, accepted.status(), accepted.body());
+        String id = json(accepted).get("id").asText();
+        JsonNode job;
+        long deadline = System.nanoTime() + 60_000_000_000L;
+        do {
+            Thread.sleep(50);
+            job = json(serve.handle(new Api.Request("GET", "/v1/jobs/" + id, Map.of(), Map.of(), null)));
+        } while (!job.get("status").asText().equals("done") && System.nanoTime() < deadline);
+        assertEquals("done", job.get("status").asText(), job.toString());
+        assertEquals(JSON.readTree("[{\"group\": \"mx-strict.smtp.test\", \"not_tried\": 0, \"waited\": 1}]"),
+                job.get("held_back"), job::toString);
+        JsonNode results = json(serve.handle(new Api.Request("GET", "/v1/jobs/" + id + "/results", Map.of(), Map.of(),
+                null))).get("results");
+        int waited = 0;
+        for (JsonNode r : results) {
+            assertEquals("mx-strict.smtp.test", r.at("/smtp/provider_group").asText(), r::toString);
+            waited += r.at("/smtp/waited_for_budget").asBoolean() ? 1 : 0;
+        }
+        assertEquals(1, waited, results::toString);
+    }
+
+    /**
      * A serve job with {@code ?smtp=true} against a real postgrey that lets a retry through after two seconds:
      * the greylisted address waits for its recheck (the job shows {@code rechecking: 1} meanwhile and stays
      * running), then comes out with its final answer and {@code tries}; the address after it keeps its place.

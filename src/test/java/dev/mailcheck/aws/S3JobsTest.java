@@ -43,7 +43,7 @@ class S3JobsTest {
     void fresh() {
         stack = new MotoStack();
         s3 = stack.admin.s3();
-        api = new Api(checker, null, stack.store(stack.api), new S3Jobs(stack.api.s3(), BUCKET, stack.store(stack.api)),
+        api = new Api(checker, null, stack.store(stack.api), new S3Jobs(stack.api.s3(), BUCKET, stack.store(stack.api), null),
                 List.of());
     }
 

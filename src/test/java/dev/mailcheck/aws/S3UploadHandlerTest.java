@@ -110,7 +110,7 @@ class S3UploadHandlerTest {
     private UploadProcessor processor(Mode mode, int chunkRecords, ResultStore as) {
         AwsConfig config = new AwsConfig(TABLE, List.of(Nsd.shared().address()), Duration.ofSeconds(3), Duration.ofDays(1),
                 List.of(), BUCKET, mode == Mode.SPLIT ? queue : null, 1, null, false, "default", Pacing.defaults(), 0, false);
-        return new UploadProcessor(config, checker, stack.upload.s3(), stack.upload.sqs(), as,
+        return new UploadProcessor(config, false, checker, stack.upload.s3(), stack.upload.sqs(), as,
                 stack.events(stack.upload), chunkRecords);
     }
 
@@ -462,7 +462,7 @@ class S3UploadHandlerTest {
         assertEquals(List.of(), keys(S3JobFiles.WORK));
         assertEquals(List.of(), keys(UploadProcessor.RESULTS), "no half-written results file");
         assertEquals(List.of("failed"), stack.jobEvents().stream().map(d -> d.get("status").asText()).toList());
-        Api api = new Api(checker, null, stack.store(stack.api), new S3Jobs(stack.api.s3(), BUCKET, stack.store(stack.api)),
+        Api api = new Api(checker, null, stack.store(stack.api), new S3Jobs(stack.api.s3(), BUCKET, stack.store(stack.api), null),
                 List.of());
         Api.Response erased = api.handle(new Api.Request("DELETE", "/v1/jobs/" + job.id(), Map.of(), Map.of(), null));
         assertEquals(204, erased.status(), erased.body());

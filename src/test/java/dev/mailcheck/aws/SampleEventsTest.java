@@ -64,10 +64,13 @@ class SampleEventsTest {
                 "results/big-list.csv", 1));
     }
 
-    /** `checker invoke FUNCTION EVENT` in a process of its own with this environment; its output. */
+    /** `checker invoke FUNCTION [EVENT]` in a process of its own with this environment; its output. */
     static String invoke(String function, Path event, Map<String, String> env, Path dir) throws Exception {
         List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"), "-cp",
-                System.getProperty("java.class.path"), Main.class.getName(), "invoke", function, event.toString()));
+                System.getProperty("java.class.path"), Main.class.getName(), "invoke", function));
+        if (event != null) {
+            command.add(event.toString());
+        }
         ProcessBuilder pb = new ProcessBuilder(command).redirectError(dir.resolve("err.txt").toFile())
                 .redirectOutput(dir.resolve("out.txt").toFile());
         pb.environment().putAll(env);

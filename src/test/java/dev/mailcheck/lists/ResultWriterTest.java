@@ -81,7 +81,8 @@ class ResultWriterTest {
                 new MxHost(20, "mx2.a.test", List.of()));
         SmtpReport report = new SmtpReport("mx1.a.test", "192.0.2.1", Stage.RCPT,
                 List.of(new Reply(Stage.RCPT, 550, "5.1.1", "no such user\nreally")), SmtpReport.StartTls.ESTABLISHED,
-                true, SmtpReport.CatchAll.REJECTS_UNKNOWN, null, List.of("C: RCPT TO:<a@a.test>", "S: 550 5.1.1 no"));
+                true, SmtpReport.CatchAll.REJECTS_UNKNOWN, null, List.of("C: RCPT TO:<a@a.test>", "S: 550 5.1.1 no"),
+                "microsoft", false, true);
         return Stream.of(Stream.of(
                 Arguments.of("invalid syntax", new CheckResult("a b@\u0000\"x", null, null, null, false,
                         Reason.INVALID_SYNTAX.verdict(), Reason.INVALID_SYNTAX, "The address contains a space.",

@@ -4,6 +4,7 @@ import static dev.mailcheck.testbed.FakeSmtpServer.ordinary;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.mailcheck.HeldBack;
 import dev.mailcheck.Reason;
 import dev.mailcheck.address.AddressParser;
 import dev.mailcheck.address.EmailAddress;
@@ -104,6 +105,12 @@ class SmtpProberBreakerTest {
             assertTrue(last.detail().contains("mx.pphosted.test (127.0.0.1)") && last.detail().contains(refusal.substring(0, 20)),
                     last.detail());
             assertEquals(List.of(new HeldBack("mx.pphosted.test", notTried, 0)), prober.heldBack());
+            // Each result says so too, which is how a job counts what it held back (the prober's count is per process).
+            for (SmtpOutcome o : outcomes) {
+                assertEquals("mx.pphosted.test", o.report().providerGroup(), o::detail);
+                assertEquals(o.detail().startsWith("Not tried: "), o.report().notTriedByBreaker(), o::detail);
+                assertEquals(false, o.report().waitedForBudget(), o::detail);
+            }
         }
     }
 
