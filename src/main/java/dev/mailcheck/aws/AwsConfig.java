@@ -93,7 +93,7 @@ public record AwsConfig(String table, List<InetSocketAddress> dnsServers, Durati
         return Duration.ofDays(days);
     }
 
-    /** SMTP_ALLOW_PRIVATE_MX=true: a test bed's mail hosts on loopback are probed (see {@link #smtp}). */
+    /** SMTP_ALLOW_PRIVATE_MX=true: a test bed's mail hosts on loopback are mail hosts (the resolver's one switch). */
     static boolean allowPrivateMx(Map<String, String> env) {
         return "true".equals(env.get("SMTP_ALLOW_PRIVATE_MX"));
     }
@@ -147,9 +147,9 @@ public record AwsConfig(String table, List<InetSocketAddress> dnsServers, Durati
         // The template sets every variable, so an empty one means "not given".
         String helo = blankToNull(env.get("SMTP_HELO"));
         String mailFrom = blankToNull(env.get("SMTP_MAIL_FROM"));
-        return new SmtpSettings(helo == null ? d.helo() : helo, mailFrom == null ? d.mailFrom() : mailFrom,
-                (int) number(env, "SMTP_PORT", 25), false, true, allowPrivateMx(env),
-                socks == null ? null : Servers.parse(socks, 1080), Map.of(), d.rcptsPerTransaction(),
-                d.perHostSessions(), d.sessions(), d.errorsPerSession(), d.linger());
+        return d.withHelo(helo == null ? d.helo() : helo)
+                .withMailFrom(mailFrom == null ? d.mailFrom() : mailFrom)
+                .withPort((int) number(env, "SMTP_PORT", 25))
+                .withSocks(socks == null ? null : Servers.parse(socks, 1080));
     }
 }

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.mailcheck.HeldBack;
 import dev.mailcheck.Verdict;
-import dev.mailcheck.api.Api;
 import dev.mailcheck.store.Job;
 import dev.mailcheck.store.JobStatus;
 import dev.mailcheck.store.ResultStore;
@@ -19,6 +18,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.IntFunction;
 import java.util.Optional;
 import java.util.SortedMap;
 import java.util.TreeMap;
@@ -54,23 +54,24 @@ public final class DynamoResultStore implements ResultStore {
     private static final int MAX_ATTEMPTS = 12;
     private static final Duration BACKOFF_BASE = Duration.ofMillis(50);
     private static final Duration BACKOFF_CAP = Duration.ofSeconds(5);
-    /** Results as the API serves them, each reply linked to where it explains the code. */
-    private static final ObjectMapper JSON = ResultJson.mapper(Api::smtpCodeLink);
-
     private final DynamoDbClient dynamo;
     private final String table;
     private final Duration retention;
+    /** Results as the API serves them, each reply linked to where it explains the code. */
+    private final ObjectMapper json;
 
-    public DynamoResultStore(DynamoDbClient dynamo, String table, Duration retention) {
+    /** @param link where a reply's code is explained (the API's {@code /v1/smtp-codes/}), null for none */
+    public DynamoResultStore(DynamoDbClient dynamo, String table, Duration retention, IntFunction<String> link) {
         this.dynamo = dynamo;
         this.table = table;
         this.retention = retention;
+        this.json = ResultJson.mapper(link);
     }
 
     /** With the SDK client the functions use (region and endpoint from the environment). */
     /** The table's store as the Lambda functions have it: RESULT_RETENTION_DAYS read as {@link AwsConfig} reads it. */
-    public static DynamoResultStore fromEnvironment(String table) {
-        return new DynamoResultStore(Aws.dynamo(), table, AwsConfig.retention(System.getenv()));
+    public static DynamoResultStore fromEnvironment(String table, IntFunction<String> link) {
+        return new DynamoResultStore(Aws.dynamo(), table, AwsConfig.retention(System.getenv()), link);
     }
 
     /** The table as infra/template.yaml declares it, for local stand-ins and tests. */
@@ -364,9 +365,9 @@ public final class DynamoResultStore implements ResultStore {
         }
     }
 
-    private static String json(Object value) {
+    private String json(Object value) {
         try {
-            return JSON.writeValueAsString(value);
+            return json.writeValueAsString(value);
         } catch (JsonProcessingException e) {
             throw new UncheckedIOException(e);
         }

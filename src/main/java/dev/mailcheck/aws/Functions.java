@@ -1,6 +1,7 @@
 package dev.mailcheck.aws;
 
 import dev.mailcheck.api.Api;
+import dev.mailcheck.api.SmtpCodes;
 import dev.mailcheck.dns.MxResolver;
 import dev.mailcheck.dns.TransportSecurityLookup;
 import dev.mailcheck.jobs.JobEvents;
@@ -61,7 +62,7 @@ final class Functions {
                 allowPrivateMx, config.dnsQps());
         this.security = new TransportSecurityLookup(config.dnsServers(), config.dnsTimeout(),
                 MxResolver.DEFAULT_MAX_IN_FLIGHT, config.dnsValidates());
-        this.checker = new Checker(dns, null, security);
+        this.checker = new Checker(dns).withSecurityLookup(security);
     }
 
     static synchronized Functions environment() {
@@ -76,7 +77,8 @@ final class Functions {
         if (aws == null) {
             DynamoDbClient dynamo = Aws.dynamo();
             EventBridgeClient bus = config.eventBus() == null ? null : Aws.events();
-            aws = new Services(Aws.s3(), dynamo, bus, new DynamoResultStore(dynamo, config.table(), config.retention()),
+            aws = new Services(Aws.s3(), dynamo, bus,
+                    new DynamoResultStore(dynamo, config.table(), config.retention(), SmtpCodes::link),
                     bus == null ? JobEvents.NONE : new EventBridgeEvents(bus, config.eventBus(), config.uploadBucket()));
         }
         return aws;

@@ -121,7 +121,7 @@ public final class SqsSmtpHandler implements RequestHandler<SQSEvent, SQSBatchRe
         left = left.isNegative() ? Duration.ZERO : left;
         Instant stopAt = Instant.now().plus(left);
         try (SmtpProber prober = probers.get()) {
-            return stage.work(item, new Checker(dns, prober, null, left.plus(GRACE)), stopAt, messageId);
+            return stage.work(item, new Checker(dns).withSmtp(prober).withDeadline(left.plus(GRACE)), stopAt, messageId);
         }
     }
 }

@@ -161,7 +161,7 @@ public final class SmtpProber implements AutoCloseable {
 
         DomainWork(MailDomain d) {
             this.domain = d.domain();
-            this.plan = Plan.of(d, settings.allowPrivateMx());
+            this.plan = Plan.of(d);
             Duration dns = Duration.ofSeconds(d.ttlSeconds());
             this.ttl = dns.compareTo(MIN_DOMAIN_TTL) < 0 ? MIN_DOMAIN_TTL
                     : dns.compareTo(MAX_DOMAIN_TTL) > 0 ? MAX_DOMAIN_TTL : dns;
@@ -400,8 +400,8 @@ public final class SmtpProber implements AutoCloseable {
             if (failed != null) {
                 last = failed;
                 lastTarget = t;
-                if (failed.reply != null && !failed.reply.transientNegative()) {
-                    break; // a 5xx greeting or HELO refusal is the domain's answer; other hosts would say the same
+                if (ReplyMeaning.endsTheDomain(failed.reply)) {
+                    break;
                 }
             }
         }

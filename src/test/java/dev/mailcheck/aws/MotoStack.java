@@ -2,6 +2,7 @@ package dev.mailcheck.aws;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.mailcheck.api.SmtpCodes;
 import dev.mailcheck.dns.MxResolver;
 import dev.mailcheck.pipeline.Checker;
 import dev.mailcheck.testbed.CloudFormation;
@@ -111,7 +112,7 @@ final class MotoStack implements AutoCloseable {
     }
 
     DynamoResultStore store(Moto.Clients as) {
-        return new DynamoResultStore(as.dynamo(), TABLE, Duration.ofDays(1));
+        return new DynamoResultStore(as.dynamo(), TABLE, Duration.ofDays(1), SmtpCodes::link);
     }
 
     DynamoSmtpLedger smtpLedger(Moto.Clients as) {

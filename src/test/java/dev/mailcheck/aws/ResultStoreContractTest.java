@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.mailcheck.HeldBack;
 import dev.mailcheck.Reason;
+import dev.mailcheck.api.SmtpCodes;
 import dev.mailcheck.Verdict;
 import dev.mailcheck.smtp.SmtpReport;
 import dev.mailcheck.store.Job;
@@ -58,7 +59,7 @@ class ResultStoreContractTest {
             case "dynamo" -> {
                 String table = "contract-" + UUID.randomUUID();
                 Moto.shared().dynamo().createTable(DynamoResultStore.tableDefinition(table));
-                yield new DynamoResultStore(Moto.shared().dynamo(), table, Duration.ofDays(1));
+                yield new DynamoResultStore(Moto.shared().dynamo(), table, Duration.ofDays(1), SmtpCodes::link);
             }
             default -> throw new IllegalArgumentException(kind);
         };
@@ -141,9 +142,8 @@ class ResultStoreContractTest {
             SmtpReport smtp = new SmtpReport(null, null, null, List.of(), SmtpReport.StartTls.NOT_OFFERED, null,
                     SmtpReport.CatchAll.NOT_CHECKED, null, List.of(), rows[i][0], Boolean.parseBoolean(rows[i][1]),
                     Boolean.parseBoolean(rows[i][2]));
-            results.add(new Positioned(i, new CheckResult("a@x.test", "a@x.test", "x.test", "x.test", false,
-                    blocked.verdict(), blocked, "held", blocked.predictedReply(), null, List.of(), null, false, smtp, null,
-                    1)));
+            results.add(new Positioned(i, CheckResult.builder("a@x.test").normalized("a@x.test").domain("x.test")
+                    .domainUnicode("x.test").reason(blocked).detail("held").signals(null).smtp(smtp).build()));
         }
         results.add(new Positioned(rows.length, CheckResult.invalid("no smtp", "no SMTP object at all")));
         store.putResults(job.id(), results);

@@ -6,13 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.mailcheck.smtp.Pacing;
 import dev.mailcheck.api.Api;
 import dev.mailcheck.pipeline.Checker;
 import dev.mailcheck.store.Job;
 import dev.mailcheck.store.JobStatus;
 import dev.mailcheck.store.Tally;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
@@ -59,8 +57,9 @@ class S3JobsTest {
     /** The upload function's code on the object's event (the ETag as S3 events give it: bare). */
     private Job trigger(String key) {
         String etag = s3.headObject(b -> b.bucket(BUCKET).key(key)).eTag().replace("\"", "");
-        AwsConfig config = new AwsConfig(MotoStack.TABLE, List.of(), Duration.ofSeconds(3), Duration.ofDays(1), List.of(),
-                BUCKET, null, 1, null, false, "default", Pacing.defaults(), 0, false);
+        AwsConfig config = AwsConfig.from(Map.of("TABLE_NAME", MotoStack.TABLE, "DNS_TIMEOUT_MS", "3000",
+                "RESULT_RETENTION_DAYS", "1", "UPLOAD_BUCKET", BUCKET, "INLINE_MAX_RECORDS", "1",
+                "EVENT_BUS_NAME", "default"));
         return new UploadProcessor(config, checker, stack.upload.s3(), null, stack.store(stack.upload),
                 stack.events(stack.upload)).process(BUCKET, key, etag);
     }

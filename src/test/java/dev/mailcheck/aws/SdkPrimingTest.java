@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.sun.net.httpserver.HttpServer;
-import dev.mailcheck.smtp.Pacing;
 import dev.mailcheck.testbed.Moto;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -58,8 +57,7 @@ class SdkPrimingTest {
                 default -> stack.failures;
             };
             stack.admin.s3().putObject(b -> b.bucket(MotoStack.BUCKET).key("uploads/list.csv"), RequestBody.fromString("a@b.c\n"));
-            AwsConfig config = new AwsConfig(MotoStack.TABLE, List.of(), Duration.ofSeconds(3), Duration.ofDays(1), List.of(),
-                    MotoStack.BUCKET, stack.chunkQueue, 1, null, false, "default", Pacing.defaults(), 0, false);
+            AwsConfig config = config(stack.chunkQueue);
             SdkPriming priming = SdkPriming.of(config, as.s3(), as.dynamo(), as.sqs(), as.events());
             Map<String, Object> before = state(stack);
             Set<Long> open = socketsTo(Moto.shared().endpoint().getPort());
@@ -95,9 +93,7 @@ class SdkPrimingTest {
             int port = keepsAlive.getAddress().getPort();
             Moto.Clients fake = new Moto.Clients(URI.create("http://127.0.0.1:" + port),
                     StaticCredentialsProvider.create(AwsBasicCredentials.create(Moto.ACCESS_KEY, Moto.ACCESS_KEY)));
-            AwsConfig config = new AwsConfig(MotoStack.TABLE, List.of(), Duration.ofSeconds(3), Duration.ofDays(1), List.of(),
-                    MotoStack.BUCKET, "http://127.0.0.1:" + port + "/123456789012/chunks", 1, null, false, "default",
-                    Pacing.defaults(), 0, false);
+            AwsConfig config = config("http://127.0.0.1:" + port + "/123456789012/chunks");
             SdkPriming priming = SdkPriming.of(config, fake.s3(), fake.dynamo(), fake.sqs(), fake.events());
 
             List<String> ended = priming.prime().stream().map(o -> o.replaceAll(" in \\d+ ms$", "")).toList();
@@ -117,8 +113,7 @@ class SdkPrimingTest {
             String endpoint = "http://127.0.0.1:" + silent.getLocalPort();
             Moto.Clients fake = new Moto.Clients(URI.create(endpoint),
                     StaticCredentialsProvider.create(AwsBasicCredentials.create(Moto.ACCESS_KEY, Moto.ACCESS_KEY)));
-            AwsConfig config = new AwsConfig(MotoStack.TABLE, List.of(), Duration.ofSeconds(3), Duration.ofDays(1), List.of(),
-                    MotoStack.BUCKET, endpoint + "/123456789012/chunks", 1, null, false, "default", Pacing.defaults(), 0, false);
+            AwsConfig config = config(endpoint + "/123456789012/chunks");
             SdkPriming priming = SdkPriming.of(config, fake.s3(), fake.dynamo(), fake.sqs(), fake.events());
             long start = System.nanoTime();
 
@@ -129,6 +124,12 @@ class SdkPrimingTest {
                     String.join(", ", ended), "the first request waits out the budget, the rest are not sent");
             assertTrue(took.compareTo(SdkPriming.BUDGET.plusMillis(500)) < 0, "took " + took);
         }
+    }
+
+    /** The job functions' configuration as the template sets it: the table, the bucket, this chunk queue, a bus. */
+    private static AwsConfig config(String chunkQueue) {
+        return AwsConfig.from(Map.of("TABLE_NAME", MotoStack.TABLE, "UPLOAD_BUCKET", MotoStack.BUCKET,
+                "CHUNK_QUEUE_URL", chunkQueue, "EVENT_BUS_NAME", "default", "DNS_SERVERS", "127.0.0.1:9"));
     }
 
     /** The bucket's keys, the table's items and each queue's messages, as the test's admin sees them. */

@@ -294,8 +294,8 @@ class SmtpJobsTest {
                     "mx-counting.smtp.test", 1, System.currentTimeMillis(), 0, LongStream.range(0, 6)
                     .mapToObj(p -> new SmtpItem.Entry(p, "user" + p + "@counted1.smtp.test")).toList());
             SmtpProber prober = prober(settings());
-            SmtpStage.Worked worked = stage(stack.smtp, smtpJobs).work(again, new Checker(dns(), prober, null,
-                    Duration.ofMinutes(1)), Instant.now().plusSeconds(10), "again");
+            SmtpStage.Worked worked = stage(stack.smtp, smtpJobs).work(again, new Checker(dns()).withSmtp(prober)
+                    .withDeadline(Duration.ofMinutes(1)), Instant.now().plusSeconds(10), "again");
             assertEquals(new SmtpStage.Worked(0, 0, 0, java.util.Optional.empty()), worked);
             assertEquals(before, rcpts.get());
         }
@@ -419,8 +419,9 @@ class SmtpJobsTest {
     }
 
     private SmtpSettings settings(int rcptsPerTransaction) {
-        return new SmtpSettings("prober.test", mailFrom, Postfix.shared().port(), false, false, true, null,
-                Map.of(Stage.GREETING, Duration.ofSeconds(2)), rcptsPerTransaction, 2, 64, 8, Duration.ofMillis(250));
+        return SmtpSettings.defaults().withHelo("prober.test").withMailFrom(mailFrom).withPort(Postfix.shared().port())
+                .withStarttls(false).withTimeouts(Map.of(Stage.GREETING, Duration.ofSeconds(2)))
+                .withRcptsPerTransaction(rcptsPerTransaction);
     }
 
     /** A prober as the SMTP function makes one: no linger, the breaker's state and budgets in DynamoDB. */

@@ -56,14 +56,14 @@ class SmtpProberBreakerTest {
     }
 
     private static SmtpSettings settings(int port) {
-        return new SmtpSettings("prober.test", "", port, false, false, true, null,
-                Map.of(Stage.GREETING, STAGE, Stage.EHLO, STAGE, Stage.MAIL, STAGE, Stage.RCPT, STAGE),
-                50, 2, 64, 8, Duration.ofMillis(50));
+        return SmtpSettings.defaults().withHelo("prober.test").withPort(port).withStarttls(false)
+                .withTimeouts(Map.of(Stage.GREETING, STAGE, Stage.EHLO, STAGE, Stage.MAIL, STAGE, Stage.RCPT, STAGE))
+                .withLinger(Duration.ofMillis(50));
     }
 
     private static MailDomain domain(String name, String mxHost, String address) {
         return new MailDomain(name, Reason.ACCEPTS_MAIL, "", List.of(new MxHost(10, mxHost, List.of(address))), null,
-                false, 60);
+                false, 60, Map.of());
     }
 
     private static EmailAddress address(String a) {

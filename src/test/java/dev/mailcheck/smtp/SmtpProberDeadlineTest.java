@@ -41,13 +41,14 @@ class SmtpProberDeadlineTest {
                 Stage.DATA, Stage.RSET, Stage.QUIT)) {
             timeouts.put(s, LONG);
         }
-        return new SmtpSettings("prober.test", "", port, false, true, true, null, timeouts, rcptsPerTransaction, 1,
-                sessions, 8, Duration.ZERO);
+        return SmtpSettings.defaults().withHelo("prober.test").withPort(port)
+                .withTimeouts(timeouts).withRcptsPerTransaction(rcptsPerTransaction).withPerHostSessions(1)
+                .withSessions(sessions).withLinger(Duration.ZERO);
     }
 
     private static MailDomain domain(String name, String mx) {
         return new MailDomain(name, Reason.ACCEPTS_MAIL, "", List.of(new MxHost(10, "mx." + name, List.of(mx))), null,
-                false, 300);
+                false, 300, Map.of());
     }
 
     private static EmailAddress address(String s) {

@@ -31,8 +31,8 @@ class SmtpProberPacingTest {
     }
 
     private static SmtpSettings settings() {
-        return new SmtpSettings("prober.test", "", Postfix.shared().port(), false, false, true, null, Map.of(), 50, 2, 64,
-                8, Duration.ofMillis(50));
+        return SmtpSettings.defaults().withHelo("prober.test").withPort(Postfix.shared().port()).withStarttls(false)
+                .withLinger(Duration.ofMillis(50));
     }
 
     /** N sessions to one MX address at 60/min: the first now, each next a second later. */
@@ -121,7 +121,7 @@ class SmtpProberPacingTest {
 
     private static MailDomain domain(String name, String mxHost, String address) {
         return new MailDomain(name, Reason.ACCEPTS_MAIL, "", List.of(new MxHost(10, mxHost, List.of(address))), null,
-                false, 60);
+                false, 60, Map.of());
     }
 
     private static boolean waitsFor(SmtpProber prober, String what) {
