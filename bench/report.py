@@ -184,6 +184,12 @@ def memory_section(r, out):
 def coldstart_section(r, out):
     c = r["coldstart"]
     variants = {"plain": "plain JVM", "deployed": "as deployed", "deployed_appcds": "as deployed + AppCDS archive"}
+
+    def first(v):
+        cpu = v.get("first_request_cpu_median_seconds")
+        return f"{v['first_request_median_seconds']:.2f}" + ("" if cpu is None else f" / {cpu:.2f}")
+
+    load = " ".join(f"{x:.1f}" for x in c["load_average_before"]) if "load_average_before" in c else None
     out += [
         "## Cold start: JVM launch to the first handled event",
         "",
@@ -191,19 +197,28 @@ def coldstart_section(r, out):
         "sample event from `events/`, moto and NSD behind it); median of the runs, in seconds. *As deployed*: "
         f"with the `JAVA_TOOL_OPTIONS` infra/template.yaml gives the functions (`{c['java_tool_options']}`, read "
         "from the template by `bench/run`). The AppCDS archive (not deployable: Lambda's own JVM would have to "
-        "write it) is written by one untimed training run per handler. The last column is the time from the end "
+        "write it) is written by one untimed training run per handler. *First request after INIT*: from the end "
         "of Lambda's INIT phase (the stream handler constructed, Quarkus started: what SnapStart snapshots) to "
-        "the handled event, as deployed: what a restored snapshot still pays besides the restore. CPU: user + "
-        "system time of all the JVM's threads, as deployed, steadier than wall time on a loaded machine.",
+        "the handled event, as deployed: what a restored snapshot still pays besides the restore, wall / CPU. "
+        "*Primed*: the same after SnapStart's hooks ran between INIT and the event (`SdkPriming`'s "
+        "beforeCheckpoint: one read-only request per SDK client), run by a stand-in for Lambda's CRaC "
+        "(`testbed/snapstart`, named through `org.crac.Core.Compat`): no snapshot is taken, so the restore itself "
+        "(Lambda reading the snapshot's memory back) is not in it and cannot be measured off Lambda. CPU: user + "
+        "system time of all the JVM's threads, steadier than wall time on a loaded machine."
+        + ("" if load is None else f" Load average (1, 5, 15 min) when the section began: {load} on "
+           f"{r['machine']['cpus']} CPUs."),
         "",
-        "| handler | " + " | ".join(variants.values()) + " | as deployed, first request after INIT | as deployed, CPU |",
-        "|---|" + "---|" * (len(variants) + 2),
+        "| handler | " + " | ".join(variants.values()) + " | as deployed, CPU | first request after INIT, wall / CPU"
+        " | primed: first request after the hooks, wall / CPU | priming (in INIT) |",
+        "|---|" + "---|" * (len(variants) + 4),
     ]
     for handler, v in c["handlers"].items():
         cpu = v["deployed"].get("cpu_median_seconds")
+        primed = v.get("deployed_primed")
         out.append(f"| `{handler}` | " + " | ".join(f"{v[k]['median_seconds']:.2f}" for k in variants) +
-                   f" | {v['deployed']['first_request_median_seconds']:.2f} | "
-                   + ("–" if cpu is None else f"{cpu:.2f}") + " |")
+                   " | " + ("–" if cpu is None else f"{cpu:.2f}") + f" | {first(v['deployed'])} | "
+                   + ("–" if primed is None else first(primed)) + " | "
+                   + ("–" if primed is None else f"{primed['priming_median_seconds']:.2f}") + " |")
     slowest = max(v["deployed"]["median_seconds"] for v in c["handlers"].values())
     out += [
         "",
@@ -211,6 +226,14 @@ def coldstart_section(r, out):
         f"{slowest:.2f} s).",
         "",
     ]
+    primed = {h: v["deployed_primed"]["first_request_median_seconds"] for h, v in c["handlers"].items()
+              if "deployed_primed" in v}
+    if primed:
+        out += [
+            "With SnapStart and priming (the stand-in above: the restore itself not included), first request < 1 s: "
+            + ", ".join(f"`{h}` {t:.2f} s {target(t < 1)}" for h, t in primed.items()) + ".",
+            "",
+        ]
 
 
 def syntax_section(r, out):

@@ -24,6 +24,7 @@ import java.time.Duration;
 import java.time.InstantSource;
 import java.util.function.Supplier;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.eventbridge.EventBridgeClient;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.sqs.SqsClient;
 
@@ -45,10 +46,11 @@ final class Functions {
     private final MxResolver dns;
     private final TransportSecurityLookup security;
     private Services aws;
+    private SqsClient sqs;
     private SharedGuard shared;
 
-    /** The SDK clients and what stands on them. */
-    record Services(S3Client s3, ResultStore store, JobEvents events) {
+    /** The SDK clients and what stands on them; bus is null where no event bus is set. */
+    record Services(S3Client s3, DynamoDbClient dynamo, EventBridgeClient bus, ResultStore store, JobEvents events) {
     }
 
     private Functions(AwsConfig config, AwsConfig.SmtpJobsConfig smtpJobs, boolean allowPrivateMx) {
@@ -73,9 +75,11 @@ final class Functions {
 
     synchronized Services aws() {
         if (aws == null) {
-            aws = new Services(Aws.s3(), new DynamoResultStore(Aws.dynamo(), config.table(), config.retention(), SmtpCodes::link),
-                    config.eventBus() == null ? JobEvents.NONE : new EventBridgeEvents(Aws.events(), config.eventBus(),
-                            config.uploadBucket()));
+            DynamoDbClient dynamo = Aws.dynamo();
+            EventBridgeClient bus = config.eventBus() == null ? null : Aws.events();
+            aws = new Services(Aws.s3(), dynamo, bus,
+                    new DynamoResultStore(dynamo, config.table(), config.retention(), SmtpCodes::link),
+                    bus == null ? JobEvents.NONE : new EventBridgeEvents(bus, config.eventBus(), config.uploadBucket()));
         }
         return aws;
     }
@@ -86,9 +90,25 @@ final class Functions {
     }
 
     UploadProcessor uploads() {
-        SqsClient sqs = config.chunkQueue() == null ? null : Aws.sqs();
-        return new UploadProcessor(config, smtpJobs != null, checker, aws().s3(), sqs, aws().store(), aws().events(),
+        return new UploadProcessor(config, smtpJobs != null, checker, aws().s3(), sqs(), aws().store(), aws().events(),
                 JobWorkflow.CHUNK_RECORDS);
+    }
+
+    /** The chunk queue's client (one, for the handlers that split), or null where there is no queue. */
+    synchronized SqsClient sqs() {
+        if (sqs == null && config.chunkQueue() != null) {
+            sqs = Aws.sqs();
+        }
+        return sqs;
+    }
+
+    /**
+     * Priming for the SDK clients built so far (the handler's, in INIT): none for the API, whose clients
+     * come with its first job request.
+     */
+    synchronized SdkPriming priming() {
+        return aws == null ? SdkPriming.of(config, null, null, sqs, null)
+                : SdkPriming.of(config, aws.s3(), aws.dynamo(), sqs, aws.bus());
     }
 
     /** The workflow of the chunk and failure functions: checks chunks and ends jobs, splits nothing. */
