@@ -400,15 +400,21 @@ public final class Api {
 
     /**
      * DELETE /v1/jobs/{id}: erases the job, its results and (in Lambda) its files. A job still running is
-     * refused: its workers would write again what was erased.
+     * refused: its workers would write again what was erased. The job is marked {@code erasing} first and its
+     * record goes last, so a DELETE cut short is carried on by the next; 202 (the job, with {@code erased}) while
+     * the erasure carries on in the background, 204 once nothing is left.
      */
     private Response delete(String id) {
         Job job = found(id);
         if (!job.finished()) {
             throw new ApiError(409, "job " + id + " is " + job.status() + "; erase it once it has ended", "id");
         }
-        if (jobs != null) {
-            jobs.erase(job);
+        if (job.status() != JobStatus.ERASING) {
+            job = job.with(JobStatus.ERASING, new Tally(job.total(), job.counts()), job.chunks());
+            store.putJob(job);
+        }
+        if (jobs != null && !jobs.erase(job)) {
+            return jobJson(202, job);
         }
         store.deleteJob(id);
         return new Response(204, Map.of(), "");
@@ -436,6 +442,9 @@ public final class Api {
         }
         out.put("counts", counts);
         out.put("rechecking", job.finished() || jobs == null ? 0 : jobs.rechecking(job.id()));
+        if (job.status() == JobStatus.ERASING) {
+            out.put("erased", store.erased(job.id())); // of total: the erasure's progress
+        }
         if (job.status() != JobStatus.DONE && job.finished()) {
             out.put("not_checked", job.notChecked());
             out.put("error", job.error());

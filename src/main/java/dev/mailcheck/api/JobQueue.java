@@ -56,9 +56,12 @@ public interface JobQueue {
     }
 
     /**
-     * Erases what the job left outside the result store (the list, its results file); the caller erases
-     * the store's items after. Nothing by default: {@code checker serve} keeps its jobs in the store alone.
+     * Erases what the job (already marked {@code erasing}) left outside the result store (the list, its results
+     * file), and may erase the store's items too. True when the caller may now erase what is left in the store;
+     * false when the erasure carries on in the background (a later DELETE carries it on as well). Nothing by
+     * default: {@code checker serve} keeps its jobs in the store alone.
      */
-    default void erase(Job job) {
+    default boolean erase(Job job) {
+        return true;
     }
 }

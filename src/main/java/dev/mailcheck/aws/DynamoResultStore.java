@@ -92,10 +92,10 @@ public final class DynamoResultStore implements ResultStore {
     public boolean finishJob(Job job) {
         try {
             dynamo.putItem(b -> b.tableName(table).item(jobItem(job))
-                    .conditionExpression("attribute_not_exists(pk) OR NOT (#status IN (:done, :partial, :failed))")
+                    .conditionExpression("attribute_not_exists(pk) OR NOT (#status IN (:done, :partial, :failed, :erasing))")
                     .expressionAttributeNames(Map.of("#status", "status"))
                     .expressionAttributeValues(Map.of(":done", s(JobStatus.DONE.code()), ":partial", s(JobStatus.PARTIAL.code()),
-                            ":failed", s(JobStatus.FAILED.code()))));
+                            ":failed", s(JobStatus.FAILED.code()), ":erasing", s(JobStatus.ERASING.code()))));
             return true;
         } catch (ConditionalCheckFailedException e) {
             return false;
@@ -254,9 +254,57 @@ public final class DynamoResultStore implements ResultStore {
 
     @Override
     public void deleteJob(String jobId) {
-        delete(dynamo.queryPaginator(b -> b.tableName(table).consistentRead(true).keyConditionExpression("pk = :pk")
-                .projectionExpression("pk, sk").expressionAttributeValues(Map.of(":pk", s("JOB#" + jobId)))).items());
-        clearChunks(jobId);
+        for (boolean gone = false; !gone; ) {
+            gone = eraseSome(jobId, 1_000);
+        }
+    }
+
+    /**
+     * Results first (counted on the job's item as {@code erased}, which GET shows), then the chunk records, then
+     * the job's item: each query starts over from what is left, so a step cut short anywhere is carried on by the
+     * next, and the job stays readable (and erasable) to the end.
+     */
+    @Override
+    public boolean eraseSome(String jobId, int maxItems) {
+        List<Map<String, AttributeValue>> lines = dynamo.query(b -> b.tableName(table).consistentRead(true)
+                .keyConditionExpression("pk = :pk AND begins_with(sk, :line)").projectionExpression("pk, sk")
+                .expressionAttributeValues(Map.of(":pk", s("JOB#" + jobId), ":line", s("LINE#"))).limit(maxItems)).items();
+        // Counted batch by batch, so that a step cut short still shows how far it got.
+        for (int i = 0; i < lines.size(); i += BATCH) {
+            List<Map<String, AttributeValue>> batch = lines.subList(i, Math.min(i + BATCH, lines.size()));
+            delete(batch);
+            countErased(jobId, batch.size());
+        }
+        if (lines.size() == maxItems) {
+            return false;
+        }
+        List<Map<String, AttributeValue>> chunks = dynamo.query(b -> b.tableName(table).consistentRead(true)
+                .keyConditionExpression("pk = :pk").projectionExpression("pk, sk")
+                .expressionAttributeValues(Map.of(":pk", s(chunksKey(jobId)))).limit(maxItems)).items();
+        delete(chunks);
+        if (chunks.size() == maxItems) {
+            return false;
+        }
+        delete(List.of(Map.of("pk", s("JOB#" + jobId), "sk", s("JOB"))));
+        return true;
+    }
+
+    /** Adds to the job's {@code erased} count; not for a job whose item is already gone (it would come back). */
+    private void countErased(String jobId, long results) {
+        try {
+            dynamo.updateItem(b -> b.tableName(table).key(Map.of("pk", s("JOB#" + jobId), "sk", s("JOB")))
+                    .conditionExpression("attribute_exists(pk)").updateExpression("ADD erased :n")
+                    .expressionAttributeValues(Map.of(":n", n(results))));
+        } catch (ConditionalCheckFailedException e) {
+            // results left over without a job (a write that raced the erasure): nothing to count them on
+        }
+    }
+
+    @Override
+    public long erased(String jobId) {
+        AttributeValue erased = dynamo.getItem(b -> b.tableName(table).consistentRead(true).projectionExpression("erased")
+                .key(Map.of("pk", s("JOB#" + jobId), "sk", s("JOB")))).item().get("erased");
+        return erased == null ? 0 : Long.parseLong(erased.n());
     }
 
     /** Deletes the items (of which only pk and sk are read), in batches as they come. */

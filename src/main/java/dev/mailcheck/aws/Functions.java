@@ -70,6 +70,11 @@ final class Functions {
         return new UploadProcessor(config, checker, aws().s3(), sqs, aws().store(), aws().events());
     }
 
+    /** Erasures of ended jobs, carried on from the chunk queue. */
+    Erasure erasure() {
+        return new Erasure(aws().s3(), config.uploadBucket(), aws().store(), Aws::sqs, config.chunkQueue());
+    }
+
     /** The workflow of the chunk and failure functions: checks chunks and ends jobs, splits nothing. */
     JobWorkflow chunks() {
         return chunkWorker(checker, aws().store(), aws().events(), new S3JobFiles(aws().s3(), config.uploadBucket()));

@@ -5,12 +5,12 @@ import dev.mailcheck.store.Job;
 import dev.mailcheck.store.JobStatus;
 import dev.mailcheck.store.ResultStore;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.SortedMap;
 import java.util.UUID;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
@@ -32,11 +32,19 @@ final class S3Jobs implements JobQueue {
     private final S3Client s3;
     private final String bucket;
     private final ResultStore store;
+    private final Erasure erasure;
+    private final Duration eraseFor;
 
-    S3Jobs(S3Client s3, String bucket, ResultStore store) {
+    /**
+     * @param eraseFor how long a DELETE erases before it leaves the rest to the queue (well inside the API's
+     *                 29 seconds)
+     */
+    S3Jobs(S3Client s3, String bucket, ResultStore store, Erasure erasure, Duration eraseFor) {
         this.s3 = s3;
         this.bucket = bucket;
         this.store = store;
+        this.erasure = erasure;
+        this.eraseFor = eraseFor;
     }
 
     /** The list becomes an upload of its own; a column named travels in its metadata, where the trigger reads it. */
@@ -109,24 +117,14 @@ final class S3Jobs implements JobQueue {
         return queued(copy, copied);
     }
 
-    /** The uploaded list (under uploads/), the results file and any parts left under work/. */
+    /**
+     * The uploaded list (the version the job read), then the results file, the parts left under work/ and the
+     * store's items, until the erasure's time here runs out; the chunk queue carries on with the rest.
+     */
     @Override
-    public void erase(Job job) {
-        String prefix = "s3://" + bucket + "/";
-        if (job.source().startsWith(prefix + UploadProcessor.UPLOADS)) {
-            String upload = job.source().substring(prefix.length());
-            s3.deleteObject(b -> b.bucket(bucket).key(upload));
-        }
-        if (job.resultsKey() != null) {
-            s3.deleteObject(b -> b.bucket(bucket).key(job.resultsKey()));
-        }
-        // A split that broke off stored no chunk count; the chunks recorded tell how far it got.
-        int chunks = job.chunks();
-        SortedMap<Integer, ?> done = store.chunks(job.id());
-        SortedMap<Integer, ?> failed = store.failedChunks(job.id());
-        chunks = Math.max(chunks, done.isEmpty() ? 0 : done.lastKey() + 1);
-        chunks = Math.max(chunks, failed.isEmpty() ? 0 : failed.lastKey() + 1);
-        new S3JobFiles(s3, bucket).deleteParts(job.id(), chunks);
+    public boolean erase(Job job) {
+        erasure.deleteList(job);
+        return erasure.carryOn(job, Instant.now().plus(eraseFor));
     }
 
     /** The job as the trigger will know it; if the trigger got there first, its record stands. */

@@ -9,12 +9,14 @@ import dev.mailcheck.jobs.Chunk;
 import dev.mailcheck.jobs.JobWorkflow;
 import jakarta.inject.Named;
 import jakarta.inject.Singleton;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.logging.Logger;
 
 /**
- * Lambda entry point for the chunk queue. Each message is one chunk, checked by the {@link JobWorkflow}; a
+ * Lambda entry point for the chunk queue. Each message is one chunk (or the rest of an erasure: {@link Erasure}), checked by the {@link JobWorkflow}; a
  * chunk that fails is reported alone (ReportBatchItemFailures), so SQS retries only it and, after the
  * redrive limit, moves it to the dead-letter queue, while the chunks that succeeded are deleted.
  */
@@ -24,14 +26,19 @@ public final class SqsChunkHandler implements RequestHandler<SQSEvent, SQSBatchR
 
     private static final Logger LOG = Logger.getLogger(SqsChunkHandler.class.getName());
 
+    /** Left of the invocation's time when an erasure hands its rest on: a step and a message fit in it. */
+    private static final Duration ERASURE_MARGIN = Duration.ofSeconds(30);
+
     private final JobWorkflow workflow;
+    private final Erasure erasure;
 
     public SqsChunkHandler() {
-        this(Functions.environment().chunks());
+        this(Functions.environment().chunks(), Functions.environment().erasure());
     }
 
-    SqsChunkHandler(JobWorkflow workflow) {
+    SqsChunkHandler(JobWorkflow workflow, Erasure erasure) {
         this.workflow = workflow;
+        this.erasure = erasure;
     }
 
     @Override
@@ -39,6 +46,12 @@ public final class SqsChunkHandler implements RequestHandler<SQSEvent, SQSBatchR
         List<SQSBatchResponse.BatchItemFailure> failures = new ArrayList<>();
         for (SQSEvent.SQSMessage m : event.getRecords()) {
             try {
+                if (Erasure.jobOf(m.getBody()).isPresent()) {
+                    // An erasure a DELETE began: carried on until the margin, the rest handed on again.
+                    erasure.carryOn(m.getBody(), Instant.now().plusMillis(context.getRemainingTimeInMillis())
+                            .minus(ERASURE_MARGIN));
+                    continue;
+                }
                 Chunk chunk = Chunk.fromJson(m.getBody());
                 JobWorkflow.Processed processed = workflow.process(chunk);
                 String finished = processed.ended().map(job -> "; job " + job.status() + ": " + job.total()

@@ -44,7 +44,7 @@ class DynamoResultStoreTest {
                 .select("COUNT")).stream().mapToLong(r -> r.count()).sum();
     }
 
-    private static List<Positioned> results(int n) {
+    static List<Positioned> results(int n) {
         // Syntax errors need no DNS: a cheap, real CheckResult per position.
         try (MxResolver dns = new MxResolver(List.of(), Duration.ofSeconds(1), 1, false)) {
             Checker checker = new Checker(dns);

@@ -116,7 +116,8 @@ class S3UploadHandlerTest {
 
     /** The chunk function's code, with its permissions. */
     private SqsChunkHandler chunkHandler(ResultStore as) {
-        return new SqsChunkHandler(Functions.chunkWorker(checker, as, stack.events(stack.chunk), new S3JobFiles(stack.chunk.s3(), BUCKET)));
+        return new SqsChunkHandler(Functions.chunkWorker(checker, as, stack.events(stack.chunk), new S3JobFiles(stack.chunk.s3(), BUCKET)),
+                new Erasure(stack.chunk.s3(), BUCKET, as, stack.chunk::sqs, queue));
     }
 
     private SqsChunkHandler chunkHandler() {
@@ -462,8 +463,8 @@ class S3UploadHandlerTest {
         assertEquals(List.of(), keys(S3JobFiles.WORK));
         assertEquals(List.of(), keys(UploadProcessor.RESULTS), "no half-written results file");
         assertEquals(List.of("failed"), stack.jobEvents().stream().map(d -> d.get("status").asText()).toList());
-        Api api = new Api(checker, null, stack.store(stack.api), new S3Jobs(stack.api.s3(), BUCKET, stack.store(stack.api)),
-                List.of());
+        Api api = new Api(checker, null, stack.store(stack.api), S3JobsTest.jobs(stack, stack.store(stack.api),
+                ApiHandler.ERASE_FOR), List.of());
         Api.Response erased = api.handle(new Api.Request("DELETE", "/v1/jobs/" + job.id(), Map.of(), Map.of(), null));
         assertEquals(204, erased.status(), erased.body());
         assertEquals(List.of(), keys(""));
