@@ -130,6 +130,7 @@ class TemplateTest {
             chunks come from the chunk queue                             | /Resources/ChunkFunction/Properties/Events/Chunks/Type                         | "SQS"
             the chunk queue is this template's                           | /Resources/ChunkFunction/Properties/Events/Chunks/Properties/Queue             | {"Fn::GetAtt": ["ChunkQueue", "Arn"]}
             a failed chunk alone is retried                              | /Resources/ChunkFunction/Properties/Events/Chunks/Properties/FunctionResponseTypes | ["ReportBatchItemFailures"]
+            chunks run at most as many at once as the table absorbs (docs/aws.md), or as reserved | /Resources/ChunkFunction/Properties/Events/Chunks/Properties/ScalingConfig | {"MaximumConcurrency": {"Fn::If": ["ChunkConcurrencyReserved", {"Ref": "ChunkReservedConcurrency"}, {"Ref": "ChunkPollers"}]}}
             chunks failing again and again go to the dead-letter queue   | /Resources/ChunkQueue/Properties/RedrivePolicy/deadLetterTargetArn             | {"Fn::GetAtt": ["ChunkDeadLetterQueue", "Arn"]}
             the table keys                                               | /Resources/ResultsTable/Properties/KeySchema                                   | [{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}]
             results expire by DynamoDB's TTL on expires_at               | /Resources/ResultsTable/Properties/TimeToLiveSpecification                     | {"AttributeName": "expires_at", "Enabled": true}
