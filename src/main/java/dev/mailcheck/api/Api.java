@@ -74,6 +74,7 @@ public final class Api {
     private static final int PAGE = 100;
     private static final Pattern JOB = Pattern.compile("/v1/jobs/([A-Za-z0-9-]{1,64})");
     private static final Pattern JOB_RESULTS = Pattern.compile("/v1/jobs/([A-Za-z0-9-]{1,64})/results");
+    private static final Pattern JOB_RERUN = Pattern.compile("/v1/jobs/([A-Za-z0-9-]{1,64})/rerun");
     private static final Pattern SMTP_CODE = Pattern.compile("/v1/smtp-codes/([^/]+)");
     private static final ObjectMapper JSON = ResultJson.mapper(Api::smtpCodeLink);
     /** java.util.logging: the logging the Lambda runtime (Quarkus) and the CLI both route to their output. */
@@ -187,6 +188,7 @@ public final class Api {
         }
         Matcher job = JOB.matcher(path);
         Matcher results = JOB_RESULTS.matcher(path);
+        Matcher rerun = JOB_RERUN.matcher(path);
         Matcher smtpCode = SMTP_CODE.matcher(path);
         return switch (path) {
             case "/v1/check" -> r.method().equals("POST") ? check(r, posted(r)) : only(r, "GET", () -> check(r, r.query()));
@@ -197,6 +199,9 @@ public final class Api {
             default -> {
                 if (results.matches()) {
                     yield only(r, "GET", () -> results(results.group(1), r.query().get("cursor")));
+                }
+                if (rerun.matches()) {
+                    yield only(r, "POST", () -> rerun(rerun.group(1)));
                 }
                 if (job.matches()) {
                     yield r.method().equals("DELETE") ? delete(job.group(1)) : only(r, "GET", () -> job(job.group(1)));
@@ -365,10 +370,35 @@ public final class Api {
             default -> throw new ApiError(415, "send the list as text/plain or text/csv, or {\"s3_key\": ...} as"
                     + " application/json, not " + type, "content-type");
         };
+        return accepted(job);
+    }
+
+    /** 202 with the job and where to follow it. */
+    private Response accepted(Job job) {
         Response accepted = jobJson(202, job);
         Map<String, String> headers = new LinkedHashMap<>(accepted.headers());
         headers.put("location", "/v1/jobs/" + job.id());
         return new Response(202, headers, accepted.body());
+    }
+
+    /**
+     * POST /v1/jobs/{id}/rerun: the job's list checked again, as a new job (202, like POST /v1/jobs). Uploading the
+     * same bytes under the same key is the same job (its id comes from key and ETag), so this is how a list is
+     * checked again, e.g. after its domains changed. 409 while the job runs, or when its list is no longer there.
+     */
+    private Response rerun(String id) {
+        if (jobs == null) {
+            throw new ApiError(501, "jobs are not set up here (UPLOAD_BUCKET is not set)", null);
+        }
+        Job job = found(id);
+        if (!job.finished() || job.status() == JobStatus.ERASING) {
+            throw new ApiError(409, "job " + id + " is " + job.status() + "; check it again once it has ended", "id");
+        }
+        try {
+            return accepted(jobs.rerun(job));
+        } catch (IllegalStateException e) {
+            throw new ApiError(409, e.getMessage(), "id");
+        }
     }
 
     /** The longest column name taken: S3 keeps at most 2 KB of an object's metadata. */

@@ -36,6 +36,16 @@ public interface JobQueue {
      */
     Job submitObject(String key, String column);
 
+    /**
+     * The job's list checked again as a new job, queued. A list uploaded again with the same bytes under the same
+     * key is the same job (its id comes from key and ETag); this is how it is checked anew.
+     *
+     * @throws IllegalStateException with a message for the caller when the list is not kept (or no longer there)
+     */
+    default Job rerun(Job job) {
+        throw new IllegalStateException("this server keeps no list once it is checked; send the list again");
+    }
+
     /** No room for another job now; the API answers 429 with {@code Retry-After}. */
     final class Busy extends RuntimeException {
         private final Duration retryAfter;

@@ -118,6 +118,39 @@ final class S3Jobs implements JobQueue {
     }
 
     /**
+     * A copy of the list the job read under a fresh key of {@code uploads/api/}, with its metadata (a column named
+     * travels along): a job of its own, whose id the answer names as for any list sent. Only while the object under
+     * the job's key is still the version the job read.
+     */
+    @Override
+    public Job rerun(Job job) {
+        String prefix = "s3://" + bucket + "/";
+        if (!job.source().startsWith(prefix + UploadProcessor.UPLOADS)) {
+            throw new IllegalStateException("job " + job.id() + " has no list in the uploads bucket to check again");
+        }
+        String key = job.source().substring(prefix.length());
+        HeadObjectResponse head;
+        try {
+            head = s3.headObject(b -> b.bucket(bucket).key(key));
+        } catch (S3Exception e) {
+            if (e.statusCode() == 404) {
+                throw new IllegalStateException("the list of job " + job.id() + " (" + key + ") is no longer in the"
+                        + " uploads bucket");
+            }
+            throw e;
+        }
+        if (!UploadProcessor.jobId(bucket, key, head.eTag()).equals(job.id())) {
+            throw new IllegalStateException(key + " was replaced since job " + job.id() + " read it; POST /v1/jobs"
+                    + " {\"s3_key\": \"" + key + "\"} checks the list there now");
+        }
+        String copy = freshUpload(UUID.randomUUID() + "/" + key.substring(key.lastIndexOf('/') + 1));
+        // If-Match: the version checked above, even if another upload lands in between.
+        String copied = s3.copyObject(b -> b.sourceBucket(bucket).sourceKey(key).copySourceIfMatch(head.eTag())
+                .destinationBucket(bucket).destinationKey(copy)).copyObjectResult().eTag();
+        return queued(copy, copied);
+    }
+
+    /**
      * The uploaded list (the version the job read), then the results file, the parts left under work/ and the
      * store's items, until the erasure's time here runs out; the chunk queue carries on with the rest.
      */

@@ -341,4 +341,37 @@ class S3JobsTest {
         assertEquals(List.of(), keys());
         assertEquals(404, call("DELETE", "/v1/jobs/" + job.id(), null, null).status());
     }
+
+    /**
+     * The same bytes uploaded again under the same key are the same job (its id comes from key and ETag) and check
+     * nothing again; POST /v1/jobs/{id}/rerun checks the list the job read as a new job, which the answer names
+     * (before: no such route, 404). Refused while the job runs, and once the list under its key was replaced.
+     */
+    @Test
+    void aJobIsCheckedAgainByRerunNotByUploadingTheSameBytes() throws Exception {
+        String key = UploadProcessor.UPLOADS + "team/again.txt";
+        s3.putObject(b -> b.bucket(BUCKET).key(key), RequestBody.fromString("ann@good.checker.test\n"));
+        Job first = trigger(key);
+        s3.putObject(b -> b.bucket(BUCKET).key(key), RequestBody.fromString("ann@good.checker.test\n"));
+        assertEquals(first.id(), trigger(key).id(), "the same bytes: the same job");
+
+        Api.Response rerun = call("POST", "/v1/jobs/" + first.id() + "/rerun", null, null);
+        assertEquals(202, rerun.status(), rerun.body());
+        JsonNode again = JSON.readTree(rerun.body());
+        String id = again.get("id").asText();
+        assertNotEquals(first.id(), id);
+        assertEquals("/v1/jobs/" + id, rerun.headers().get("location"));
+        assertEquals("queued", again.get("status").asText());
+        assertEquals(409, call("POST", "/v1/jobs/" + id + "/rerun", null, null).status(), "queued: not yet");
+        Job checked = trigger(again.get("source").asText().substring(("s3://" + BUCKET + "/").length()));
+        assertEquals(List.of(id, JobStatus.DONE, 1L), List.of(checked.id(), checked.status(), checked.total()));
+        assertEquals("done", JSON.readTree(call("GET", "/v1/jobs/" + first.id(), null, null).body()).get("status").asText(),
+                "the first job stays");
+
+        s3.putObject(b -> b.bucket(BUCKET).key(key), RequestBody.fromString("bob@good.checker.test\n"));
+        Api.Response replaced = call("POST", "/v1/jobs/" + first.id() + "/rerun", null, null);
+        assertEquals(409, replaced.status(), replaced.body());
+        assertTrue(replaced.body().contains("was replaced since"), replaced.body());
+        assertEquals(404, call("POST", "/v1/jobs/s3-nosuchjob/rerun", null, null).status());
+    }
 }

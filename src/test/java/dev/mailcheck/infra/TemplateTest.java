@@ -217,6 +217,7 @@ class TemplateTest {
             GET  | /v1/jobs/{id}          | true
             DELETE | /v1/jobs/{id}        | true
             GET  | /v1/jobs/{id}/results  | true
+            POST | /v1/jobs/{id}/rerun    | true
             GET  | /v1/openapi.json       | false
             GET  | /v1/smtp-codes/{code}  | false
             GET  | /widget.js             | false
@@ -262,7 +263,7 @@ class TemplateTest {
 
     @Test
     void everyApiRouteIsInTheRouteTable() {
-        assertEquals(11, count(template.at("/Resources/ApiFunction/Properties/Events"),
+        assertEquals(12, count(template.at("/Resources/ApiFunction/Properties/Events"),
                 e -> e.path("Type").asText().equals("HttpApi")));
     }
 
