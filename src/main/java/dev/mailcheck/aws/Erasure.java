@@ -11,7 +11,6 @@ import java.util.Optional;
 import java.util.SortedMap;
 import java.util.function.Supplier;
 import software.amazon.awssdk.services.s3.S3Client;
-import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
 import software.amazon.awssdk.services.s3.model.S3Exception;
 import software.amazon.awssdk.services.sqs.SqsClient;
 
@@ -49,29 +48,40 @@ final class Erasure {
      * uploaded under the same key (a job of its own) is never deleted, not even between HEAD and DELETE.
      */
     void deleteList(Job job) {
+        listed(s3, bucket, job).filter(l -> l.readBy(job)).ifPresent(l -> {
+            try {
+                s3.deleteObject(b -> b.bucket(bucket).key(l.key()).ifMatch(l.etag()));
+            } catch (S3Exception e) {
+                if (e.statusCode() != 412 && e.statusCode() != 404) {
+                    throw e; // 412: replaced since the HEAD; 404: deleted since
+                }
+            }
+        });
+    }
+
+    /** A job's list under {@code uploads/} as it is there now. */
+    record Listed(String bucket, String key, String etag) {
+
+        /** Whether this is the version the job read (a newer list under the key is another job's). */
+        boolean readBy(Job job) {
+            return UploadProcessor.jobId(bucket, key, etag).equals(job.id());
+        }
+    }
+
+    /** The object under the key of the job's list, by HEAD; empty when the job has none under uploads/, or it is gone. */
+    static Optional<Listed> listed(S3Client s3, String bucket, Job job) {
         String prefix = "s3://" + bucket + "/";
         if (!job.source().startsWith(prefix + UploadProcessor.UPLOADS)) {
-            return;
+            return Optional.empty();
         }
         String key = job.source().substring(prefix.length());
-        HeadObjectResponse head;
         try {
-            head = s3.headObject(b -> b.bucket(bucket).key(key));
+            return Optional.of(new Listed(bucket, key, s3.headObject(b -> b.bucket(bucket).key(key)).eTag()));
         } catch (S3Exception e) {
             if (e.statusCode() == 404) {
-                return; // deleted already (an erasure carried on), or by its owner
+                return Optional.empty(); // deleted already (an erasure carried on), or by its owner
             }
             throw e;
-        }
-        if (!UploadProcessor.jobId(bucket, key, head.eTag()).equals(job.id())) {
-            return; // a newer list under the key: another job's
-        }
-        try {
-            s3.deleteObject(b -> b.bucket(bucket).key(key).ifMatch(head.eTag()));
-        } catch (S3Exception e) {
-            if (e.statusCode() != 412 && e.statusCode() != 404) {
-                throw e; // 412: replaced since the HEAD; 404: deleted since
-            }
         }
     }
 

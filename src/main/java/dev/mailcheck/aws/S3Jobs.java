@@ -124,28 +124,16 @@ final class S3Jobs implements JobQueue {
      */
     @Override
     public Job rerun(Job job) {
-        String prefix = "s3://" + bucket + "/";
-        if (!job.source().startsWith(prefix + UploadProcessor.UPLOADS)) {
-            throw new IllegalStateException("job " + job.id() + " has no list in the uploads bucket to check again");
-        }
-        String key = job.source().substring(prefix.length());
-        HeadObjectResponse head;
-        try {
-            head = s3.headObject(b -> b.bucket(bucket).key(key));
-        } catch (S3Exception e) {
-            if (e.statusCode() == 404) {
-                throw new IllegalStateException("the list of job " + job.id() + " (" + key + ") is no longer in the"
-                        + " uploads bucket");
-            }
-            throw e;
-        }
-        if (!UploadProcessor.jobId(bucket, key, head.eTag()).equals(job.id())) {
+        Erasure.Listed list = Erasure.listed(s3, bucket, job).orElseThrow(() -> new IllegalStateException(
+                "the list of job " + job.id() + " is not in the uploads bucket (any more)"));
+        String key = list.key();
+        if (!list.readBy(job)) {
             throw new IllegalStateException(key + " was replaced since job " + job.id() + " read it; POST /v1/jobs"
                     + " {\"s3_key\": \"" + key + "\"} checks the list there now");
         }
         String copy = freshUpload(UUID.randomUUID() + "/" + key.substring(key.lastIndexOf('/') + 1));
         // If-Match: the version checked above, even if another upload lands in between.
-        String copied = s3.copyObject(b -> b.sourceBucket(bucket).sourceKey(key).copySourceIfMatch(head.eTag())
+        String copied = s3.copyObject(b -> b.sourceBucket(bucket).sourceKey(key).copySourceIfMatch(list.etag())
                 .destinationBucket(bucket).destinationKey(copy)).copyObjectResult().eTag();
         return queued(copy, copied);
     }
