@@ -1,9 +1,15 @@
-"""moto_server, with two changes so that its IAM checks (on when INITIAL_NO_AUTH_ACTION_COUNT is reached)
+"""moto_server, with three changes so that its IAM checks (on when INITIAL_NO_AUTH_ACTION_COUNT is reached)
 judge calls as AWS does: DynamoDB and EventBridge calls are checked against the table or event bus they
-name (moto 5 checks them against the resource "*", which no policy scoped to a table or bus allows), and a
+name (moto 5 checks them against the resource "*", which no policy scoped to a table or bus allows); a
+DynamoDB TransactWriteItems is checked action by action, as dynamodb:PutItem, UpdateItem, DeleteItem or
+ConditionCheckItem on the action's table (AWS has no dynamodb:TransactWriteItems permission: "Using IAM with
+DynamoDB transactions" in its developer guide), where moto asks for dynamodb:TransactWriteItems on "*"; and a
 missing S3 key is a 404 only to a caller allowed s3:ListBucket on the bucket; others get 403, as from S3.
+Besides, DynamoDB calls run one at a time: moto checks a write's condition and then writes, so two conditional
+writes racing from two threads could both pass, where DynamoDB makes each atomic.
 Usage: python3 moto_like_aws.py -H 127.0.0.1 -p PORT (the arguments of moto_server)."""
 import json
+import threading
 
 from moto.dynamodb.responses import DynamoHandler
 from moto.events.responses import EventsHandler
@@ -28,6 +34,36 @@ def _table(self):
     if not table:
         return "*"
     return table if table.startswith("arn:") else f"arn:aws:dynamodb:{self.region}:{self.current_account}:table/{table}"
+
+
+_authorize = DynamoHandler._authenticate_and_authorize_normal_action
+_TRANSACT_ACTIONS = {"Put": "PutItem", "Update": "UpdateItem", "Delete": "DeleteItem",
+                     "ConditionCheck": "ConditionCheckItem"}
+
+
+def _authorize_transactions(self, resource="*"):
+    if self._get_action() != "TransactWriteItems":
+        return _authorize(self, resource)
+    for item in _body(self).get("TransactItems") or []:
+        for kind, action in _TRANSACT_ACTIONS.items():
+            if kind in item:
+                table = item[kind]["TableName"]
+                arn = table if table.startswith("arn:") else \
+                    f"arn:aws:dynamodb:{self.region}:{self.current_account}:table/{table}"
+                self._get_action = lambda a=action: a  # what the IAM request names as the action
+                try:
+                    _authorize(self, arn)
+                finally:
+                    del self._get_action
+
+
+_dynamo_call = DynamoHandler.call_action
+_dynamo_lock = threading.Lock()
+
+
+def _atomic(self):
+    with _dynamo_lock:
+        return _dynamo_call(self)
 
 
 def _bus(self):
@@ -63,6 +99,8 @@ def _get(self):
 
 
 DynamoHandler._determine_resource = _table
+DynamoHandler._authenticate_and_authorize_normal_action = _authorize_transactions
+DynamoHandler.call_action = _atomic
 EventsHandler._determine_resource = _bus
 S3Response.head_object = _head
 S3Response.get_object = _get

@@ -38,7 +38,7 @@ class ArchitectureTest {
     /**
      * Every package of the tree ("root" is dev.mailcheck itself), the packages of the tree it may use besides
      * itself, and why. Lower rows never use higher ones, so cli, api and aws are the only edges.
-     * A result's predicted_reply.reference is the API's /v1/smtp-codes/ path: api builds it (Api.smtpCodeLink) and
+     * A result's predicted_reply.reference is the API's /v1/smtp-codes/ path: api builds it (SmtpCodes.link) and
      * hands it to the writers of results (ResultJson, LocalResultStore, ResultWriter), so no core package knows codes.
      */
     private static final String LAYERS = """

@@ -98,7 +98,7 @@ public final class InProcessJobs implements JobQueue {
     }
 
     @Override
-    public Job submitObject(String key, String column) {
+    public Job submitObject(String key, String column, boolean smtp) {
         throw new IllegalArgumentException("this server has no uploads bucket; send the list itself as text/plain or"
                 + " text/csv");
     }

@@ -32,9 +32,10 @@ public interface JobQueue {
      * A list already in the uploads bucket.
      *
      * @param column as for {@link #submit}; null leaves it to the object's own metadata, or detection
+     * @param smtp   as for {@link #submit} (the API has asked {@link #smtpRefused} first)
      * @throws IllegalArgumentException with a message for the caller, when there is no such object
      */
-    Job submitObject(String key, String column);
+    Job submitObject(String key, String column, boolean smtp);
 
     /**
      * The job's list checked again as a new job, queued. A list uploaded again with the same bytes under the same

@@ -38,7 +38,7 @@ public final class ApiHandler implements RequestHandler<APIGatewayV2HTTPEvent, A
         String bucket = f.config.uploadBucket();
         this.api = new Api(f.checker, f.smtpChecker(), Functions.lazy(ResultStore.class, () -> f.aws().store()),
                 bucket == null ? null : Functions.lazy(JobQueue.class, () -> new S3Jobs(f.aws().s3(), bucket, f.aws().store(),
-                        f.erasure(), ERASE_FOR)),
+                        f.smtpJobs == null ? null : f.smtpLedger(), f.erasure(), ERASE_FOR)),
                 f.config.corsOrigins(), f.config.publicSmtp());
     }
 

@@ -25,7 +25,8 @@ import java.util.Map;
  *                       invocation, larger ones are split into chunks on the queue (default 20,000)
  * @param smtp           SMTP_ENABLED=true turns the probe on for {@code smtp=true} requests, with SMTP_HELO,
  *                       SMTP_MAIL_FROM, SMTP_PORT (25) and SMTP_SOCKS (HOST:PORT; Lambda blocks port 25 itself);
- *                       null when off
+ *                       null when off. SMTP_ALLOW_PRIVATE_MX=true (test beds only, never in the template) probes
+ *                       MX hosts at loopback and private addresses, as {@code --allow-private-mx} does
  * @param dnsValidates   DNS_VALIDATES=true: the resolvers validate DNSSEC (Route 53 Resolver does when DNSSEC
  *                       validation is on for the VPC), so the security report can say {@code insecure}
  * @param eventBus       EVENT_BUS_NAME: where the end of every job is announced ("Job Finished"); empty for nowhere
@@ -44,6 +45,7 @@ public record AwsConfig(String table, List<InetSocketAddress> dnsServers, Durati
     public static final List<String> VARIABLES = List.of("TABLE_NAME", "DNS_SERVERS", "DNS_TIMEOUT_MS",
             "RESULT_RETENTION_DAYS", "CORS_ORIGINS", "UPLOAD_BUCKET", "CHUNK_QUEUE_URL", "INLINE_MAX_RECORDS",
             "SMTP_ENABLED", "SMTP_HELO", "SMTP_MAIL_FROM", "SMTP_PORT", "SMTP_SOCKS", "DNS_VALIDATES", "EVENT_BUS_NAME",
+            "SMTP_QUEUE_URL", "RECHECK_QUEUE_URL", "SMTP_GROUP_WORKERS", "SMTP_RECHECK_WINDOW_MINUTES",
             "SMTP_CONNECT_RATE", "SMTP_RCPT_RATE", "SMTP_COOL_DOWN_MINUTES", "DNS_QPS", "PUBLIC_SMTP");
 
     public static final int DEFAULT_INLINE_MAX_RECORDS = JobWorkflow.INLINE_MAX_RECORDS;
@@ -91,6 +93,41 @@ public record AwsConfig(String table, List<InetSocketAddress> dnsServers, Durati
         return Duration.ofDays(days);
     }
 
+    /** SMTP_ALLOW_PRIVATE_MX=true: a test bed's mail hosts on loopback are mail hosts (the resolver's one switch). */
+    static boolean allowPrivateMx(Map<String, String> env) {
+        return "true".equals(env.get("SMTP_ALLOW_PRIVATE_MX"));
+    }
+
+    /**
+     * SMTP jobs ({@code POST /v1/jobs?smtp=true}, uploads with {@code smtp: true} metadata): on where the probe is
+     * on (SMTP_ENABLED) and SMTP_QUEUE_URL names the FIFO queue of SMTP work; null otherwise.
+     */
+    static SmtpJobsConfig smtpJobs(Map<String, String> env) {
+        String queue = blankToNull(env.get("SMTP_QUEUE_URL"));
+        if (!"true".equals(env.get("SMTP_ENABLED")) || queue == null) {
+            return null;
+        }
+        String recheck = blankToNull(env.get("RECHECK_QUEUE_URL"));
+        if (recheck == null) {
+            throw new IllegalStateException("SMTP_QUEUE_URL is set without RECHECK_QUEUE_URL, where rechecks wait");
+        }
+        long workers = number(env, "SMTP_GROUP_WORKERS", 1);
+        if (workers < 1) {
+            throw new IllegalStateException("SMTP_GROUP_WORKERS must be at least 1, not " + workers);
+        }
+        return new SmtpJobsConfig(queue, recheck, (int) workers,
+                Duration.ofMinutes(number(env, "SMTP_RECHECK_WINDOW_MINUTES", 60)));
+    }
+
+    /**
+     * @param queue         SMTP_QUEUE_URL: the FIFO queue of SMTP work items, grouped by provider
+     * @param recheckQueue  RECHECK_QUEUE_URL: the standard queue where rechecks wait out their delay
+     * @param groupWorkers  SMTP_GROUP_WORKERS: workers probing one provider group at once (default 1)
+     * @param recheckWindow SMTP_RECHECK_WINDOW_MINUTES: how long after the first try a recheck may start (60)
+     */
+    record SmtpJobsConfig(String queue, String recheckQueue, int groupWorkers, Duration recheckWindow) {
+    }
+
     private static long number(Map<String, String> env, String name, long fallback) {
         String value = blankToNull(env.get(name));
         try {
@@ -110,9 +147,9 @@ public record AwsConfig(String table, List<InetSocketAddress> dnsServers, Durati
         // The template sets every variable, so an empty one means "not given".
         String helo = blankToNull(env.get("SMTP_HELO"));
         String mailFrom = blankToNull(env.get("SMTP_MAIL_FROM"));
-        return new SmtpSettings(helo == null ? d.helo() : helo, mailFrom == null ? d.mailFrom() : mailFrom,
-                (int) number(env, "SMTP_PORT", 25), false, true, false,
-                socks == null ? null : Servers.parse(socks, 1080), Map.of(), d.rcptsPerTransaction(),
-                d.perHostSessions(), d.sessions(), d.errorsPerSession(), d.linger());
+        return d.withHelo(helo == null ? d.helo() : helo)
+                .withMailFrom(mailFrom == null ? d.mailFrom() : mailFrom)
+                .withPort((int) number(env, "SMTP_PORT", 25))
+                .withSocks(socks == null ? null : Servers.parse(socks, 1080));
     }
 }

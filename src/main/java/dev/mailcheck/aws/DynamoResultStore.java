@@ -2,8 +2,8 @@ package dev.mailcheck.aws;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.mailcheck.HeldBack;
 import dev.mailcheck.Verdict;
-import dev.mailcheck.api.Api;
 import dev.mailcheck.store.Job;
 import dev.mailcheck.store.JobStatus;
 import dev.mailcheck.store.ResultStore;
@@ -18,6 +18,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.IntFunction;
 import java.util.Optional;
 import java.util.SortedMap;
 import java.util.TreeMap;
@@ -62,23 +63,24 @@ public final class DynamoResultStore implements ResultStore {
     private static final int MAX_ATTEMPTS = 12;
     private static final Duration BACKOFF_BASE = Duration.ofMillis(50);
     private static final Duration BACKOFF_CAP = Duration.ofSeconds(5);
-    /** Results as the API serves them, each reply linked to where it explains the code. */
-    private static final ObjectMapper JSON = ResultJson.mapper(Api::smtpCodeLink);
-
     private final DynamoDbClient dynamo;
     private final String table;
     private final Duration retention;
+    /** Results as the API serves them, each reply linked to where it explains the code. */
+    private final ObjectMapper json;
 
-    public DynamoResultStore(DynamoDbClient dynamo, String table, Duration retention) {
+    /** @param link where a reply's code is explained (the API's {@code /v1/smtp-codes/}), null for none */
+    public DynamoResultStore(DynamoDbClient dynamo, String table, Duration retention, IntFunction<String> link) {
         this.dynamo = dynamo;
         this.table = table;
         this.retention = retention;
+        this.json = ResultJson.mapper(link);
     }
 
     /** With the SDK client the functions use (region and endpoint from the environment). */
     /** The table's store as the Lambda functions have it: RESULT_RETENTION_DAYS read as {@link AwsConfig} reads it. */
-    public static DynamoResultStore fromEnvironment(String table) {
-        return new DynamoResultStore(Aws.dynamo(), table, AwsConfig.retention(System.getenv()));
+    public static DynamoResultStore fromEnvironment(String table, IntFunction<String> link) {
+        return new DynamoResultStore(Aws.dynamo(), table, AwsConfig.retention(System.getenv()), link);
     }
 
     /** The table as infra/template.yaml declares it, for local stand-ins and tests. */
@@ -141,6 +143,9 @@ public final class DynamoResultStore implements ResultStore {
         if (job.error() != null) {
             item.put("error", s(job.error()));
         }
+        if (!job.heldBack().isEmpty()) {
+            item.put("held_back", heldBack(job.heldBack()));
+        }
         item.put("expires_at", n(job.updated().plus(retention).getEpochSecond()));
         return item;
     }
@@ -159,7 +164,8 @@ public final class DynamoResultStore implements ResultStore {
         return Optional.of(new Job(id, item.get("source").s(), JobStatus.of(item.get("status").s()), Long.parseLong(item.get("total").n()),
                 counts(item.get("counts")), Instant.parse(item.get("created").s()), Instant.parse(item.get("updated").s()),
                 results == null ? null : results.s(), chunks == null ? 0 : Integer.parseInt(chunks.n()),
-                notChecked == null ? null : Long.valueOf(notChecked.n()), error == null ? null : error.s()));
+                notChecked == null ? null : Long.valueOf(notChecked.n()), error == null ? null : error.s(),
+                heldBack(item.get("held_back"))));
     }
 
     @Override
@@ -177,6 +183,10 @@ public final class DynamoResultStore implements ResultStore {
             item.put("verdict", s(p.result().verdict().code()));
             item.put("reason", s(p.result().reason().code()));
             item.put("result", s(json(p.result())));
+            HeldBack held = p.result().heldBack();
+            if (held != null) { // for the tally of a job that broke off, without reading every result
+                item.put("held_back", heldBack(List.of(held)));
+            }
             item.put("expires_at", n(expires));
             writes.add(WriteRequest.builder().putRequest(PutRequest.builder().item(item).build()).build());
         }
@@ -220,7 +230,12 @@ public final class DynamoResultStore implements ResultStore {
 
     @Override
     public void putChunk(String jobId, int chunk, Tally tally) {
-        putChunkItem(jobId, chunk, Map.of("total", n(tally.total()), "counts", counts(tally.counts())));
+        Map<String, AttributeValue> fields = new HashMap<>(Map.of("total", n(tally.total()), "counts",
+                counts(tally.counts())));
+        if (!tally.heldBack().isEmpty()) {
+            fields.put("held_back", heldBack(tally.heldBack()));
+        }
+        putChunkItem(jobId, chunk, fields);
     }
 
     @Override
@@ -241,7 +256,8 @@ public final class DynamoResultStore implements ResultStore {
         SortedMap<Integer, Tally> done = new TreeMap<>();
         chunkItems(jobId).forEach(i -> {
             if (!i.containsKey("failed_records")) {
-                done.put(chunkNumber(i), new Tally(Long.parseLong(i.get("total").n()), counts(i.get("counts"))));
+                done.put(chunkNumber(i), new Tally(Long.parseLong(i.get("total").n()), counts(i.get("counts")),
+                        heldBack(i.get("held_back"))));
             }
         });
         return done;
@@ -270,14 +286,18 @@ public final class DynamoResultStore implements ResultStore {
     @Override
     public Tally tally(String jobId) {
         Map<Verdict, Long> counts = new EnumMap<>(Verdict.class);
+        HeldBack.Counts heldBack = new HeldBack.Counts();
         for (int shard = 0; shard < SHARDS; shard++) {
             String pk = shardKey(jobId, shard);
             dynamo.queryPaginator(b -> b.tableName(table).consistentRead(true)
-                            .keyConditionExpression("pk = :pk").projectionExpression("verdict")
+                            .keyConditionExpression("pk = :pk").projectionExpression("verdict, held_back")
                             .expressionAttributeValues(Map.of(":pk", s(pk)))).items()
-                    .forEach(i -> counts.merge(Verdict.valueOf(i.get("verdict").s().toUpperCase(Locale.ROOT)), 1L, Long::sum));
+                    .forEach(i -> {
+                        counts.merge(Verdict.valueOf(i.get("verdict").s().toUpperCase(Locale.ROOT)), 1L, Long::sum);
+                        heldBack(i.get("held_back")).forEach(heldBack::add);
+                    });
         }
-        return new Tally(counts.values().stream().mapToLong(Long::longValue).sum(), counts);
+        return new Tally(counts.values().stream().mapToLong(Long::longValue).sum(), counts, heldBack.list());
     }
 
     @Override
@@ -379,6 +399,24 @@ public final class DynamoResultStore implements ResultStore {
         return AttributeValue.fromM(m);
     }
 
+    /** Per provider group, {not_tried, waited}. */
+    private static AttributeValue heldBack(List<HeldBack> heldBack) {
+        Map<String, AttributeValue> m = new HashMap<>();
+        heldBack.forEach(h -> m.put(h.group(), AttributeValue.fromM(Map.of("not_tried", n(h.notTried()), "waited",
+                n(h.waited())))));
+        return AttributeValue.fromM(m);
+    }
+
+    /** What {@link #heldBack(List)} wrote, most first; empty for an item without it (written before it existed). */
+    private static List<HeldBack> heldBack(AttributeValue m) {
+        if (m == null) {
+            return List.of();
+        }
+        return HeldBack.sum(m.m().entrySet().stream().map(e -> new HeldBack(e.getKey(),
+                Long.parseLong(e.getValue().m().get("not_tried").n()), Long.parseLong(e.getValue().m().get("waited").n())))
+                .toList());
+    }
+
     private static Map<Verdict, Long> counts(AttributeValue m) {
         Map<Verdict, Long> counts = new EnumMap<>(Verdict.class);
         m.m().forEach((k, v) -> counts.put(Verdict.valueOf(k.toUpperCase(Locale.ROOT)), Long.parseLong(v.n())));
@@ -395,6 +433,11 @@ public final class DynamoResultStore implements ResultStore {
      * silent loss: the caller's invocation fails and is retried, and the keys make the retry idempotent.
      */
     private void write(List<WriteRequest> batch) {
+        write(dynamo, table, batch);
+    }
+
+    /** {@link #write(List)} for any writer to the table (the SMTP ledger's rows too). */
+    static void write(DynamoDbClient dynamo, String table, List<WriteRequest> batch) {
         List<WriteRequest> pending = batch;
         for (int attempt = 0; !pending.isEmpty(); attempt++) {
             if (attempt == MAX_ATTEMPTS) {
@@ -411,9 +454,9 @@ public final class DynamoResultStore implements ResultStore {
         }
     }
 
-    private static String json(Object value) {
+    private String json(Object value) {
         try {
-            return JSON.writeValueAsString(value);
+            return json.writeValueAsString(value);
         } catch (JsonProcessingException e) {
             throw new UncheckedIOException(e);
         }

@@ -3,6 +3,7 @@ package dev.mailcheck.aws;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.mailcheck.jobs.SmtpLedger;
 import dev.mailcheck.store.Job;
 import dev.mailcheck.store.JobStatus;
 import dev.mailcheck.store.ResultStore;
@@ -29,15 +30,21 @@ final class Erasure {
     private final S3Client s3;
     private final String bucket;
     private final ResultStore store;
+    private final SmtpLedger smtp;
     private final Supplier<SqsClient> sqs;
     private final String queue;
     private SqsClient client;
 
-    /** @param queue the chunk queue's URL, where what a deadline leaves goes on; null: a later DELETE carries on */
-    Erasure(S3Client s3, String bucket, ResultStore store, Supplier<SqsClient> sqs, String queue) {
+    /**
+     * @param smtp  the SMTP stage's ledger (an SMTP job's rows until its parts are written), or null where SMTP
+     *              jobs are off
+     * @param queue the chunk queue's URL, where what a deadline leaves goes on; null: a later DELETE carries on
+     */
+    Erasure(S3Client s3, String bucket, ResultStore store, SmtpLedger smtp, Supplier<SqsClient> sqs, String queue) {
         this.s3 = s3;
         this.bucket = bucket;
         this.store = store;
+        this.smtp = smtp;
         this.sqs = sqs;
         this.queue = queue;
     }
@@ -87,7 +94,8 @@ final class Erasure {
 
     /**
      * Works on the erasure until {@code deadline} (at least one step, so that each call gets further): the
-     * results file, the parts left under {@code work/}, then the store's items, the job's last. Says whether
+     * results file, the parts left under {@code work/} and an SMTP job's ledger, then the store's items, the job's
+     * last. Says whether
      * nothing of the job is left; if something is, it carries on from the queue (when there is one).
      */
     boolean carryOn(Job job, Instant deadline) {
@@ -95,13 +103,17 @@ final class Erasure {
             s3.deleteObject(b -> b.bucket(bucket).key(job.resultsKey()));
         }
         // Before the chunk records, which tell how far a split that broke off got (a resumed erasure that finds
-        // none has deleted its parts already: records are erased only after the parts).
+        // none has deleted its parts and ledger already: records are erased only after them).
         int chunks = job.chunks();
         SortedMap<Integer, ?> done = store.chunks(job.id());
         SortedMap<Integer, ?> failed = store.failedChunks(job.id());
         chunks = Math.max(chunks, done.isEmpty() ? 0 : done.lastKey() + 1);
         chunks = Math.max(chunks, failed.isEmpty() ? 0 : failed.lastKey() + 1);
         new S3JobFiles(s3, bucket).deleteParts(job.id(), chunks);
+        // An SMTP job's ledger holds its rows (addresses and results) until its parts are written.
+        if (smtp != null) {
+            smtp.erase(job.id(), chunks);
+        }
         do {
             if (store.eraseSome(job.id(), STEP_ITEMS)) {
                 return true;

@@ -3,6 +3,7 @@ package dev.mailcheck.aws;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.mailcheck.Verdict;
+import dev.mailcheck.api.Api;
 import dev.mailcheck.jobs.JobEvents;
 import dev.mailcheck.store.Job;
 import java.io.UncheckedIOException;
@@ -59,6 +60,7 @@ final class EventBridgeEvents implements JobEvents {
             counts.put(v.code(), job.counts().getOrDefault(v, 0L));
         }
         d.put("counts", counts);
+        d.put("held_back", Api.heldBack(job.heldBack()));
         d.put("not_checked", job.notChecked());
         d.put("error", job.error());
         d.put("results_key", job.resultsKey());

@@ -11,6 +11,8 @@ import dev.mailcheck.Defects;
 import dev.mailcheck.LogPrivacy;
 import dev.mailcheck.jobs.Chunk;
 import dev.mailcheck.jobs.JobWorkflow;
+import dev.mailcheck.jobs.SmtpItem;
+import dev.mailcheck.jobs.SmtpStage;
 import dev.mailcheck.store.Job;
 import jakarta.inject.Named;
 import jakarta.inject.Singleton;
@@ -19,11 +21,12 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Function;
 import java.util.logging.Logger;
 
 /**
  * Lambda entry point for work given up on, so that no job stays {@code running} forever: chunks that
- * reached the chunk queue's dead-letter queue, and Lambda's on-failure records of uploads the upload
+ * reached the chunk queue's dead-letter queue, SMTP work items and rechecks that reached theirs, and Lambda's on-failure records of uploads the upload
  * function failed on every try (an error, a crash, a timeout). Each ends its job partial or failed, with
  * the reason and the counts of what was and wasn't checked (see {@link JobWorkflow#giveUp(Chunk, String)} and
  * {@link UploadProcessor#giveUp}).
@@ -38,14 +41,24 @@ public final class FailureHandler implements RequestHandler<SQSEvent, SQSBatchRe
 
     private final UploadProcessor uploads;
     private final JobWorkflow chunks;
+    private final Function<SmtpItem, Optional<Job>> smtpGiveUp;
 
     public FailureHandler() {
-        this(Functions.environment().uploads(), Functions.environment().chunks());
+        this(Functions.environment().uploads(), Functions.environment().chunks(),
+                Functions.environment().smtpStage()::giveUp);
     }
 
     FailureHandler(UploadProcessor uploads, JobWorkflow chunks) {
+        this(uploads, chunks, item -> {
+            throw new IllegalStateException("an SMTP work item where SMTP jobs are off");
+        });
+    }
+
+    /** @param smtpGiveUp ends the job of an SMTP work item that failed every delivery ({@link SmtpStage#giveUp}) */
+    FailureHandler(UploadProcessor uploads, JobWorkflow chunks, Function<SmtpItem, Optional<Job>> smtpGiveUp) {
         this.uploads = uploads;
         this.chunks = chunks;
+        this.smtpGiveUp = smtpGiveUp;
     }
 
     @Override
@@ -71,6 +84,9 @@ public final class FailureHandler implements RequestHandler<SQSEvent, SQSBatchRe
             message = JSON.readTree(body);
         } catch (JsonProcessingException e) {
             throw new IllegalArgumentException("neither a chunk nor an on-failure record: " + e.getOriginalMessage(), e);
+        }
+        if (message.has("entries")) {
+            return smtpGiveUp.apply(SmtpItem.fromJson(body)).stream().toList();
         }
         if (!message.has("requestPayload")) {
             Chunk chunk = Chunk.fromJson(body);

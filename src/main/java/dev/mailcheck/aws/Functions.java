@@ -1,15 +1,29 @@
 package dev.mailcheck.aws;
 
 import dev.mailcheck.api.Api;
+import dev.mailcheck.api.SmtpCodes;
 import dev.mailcheck.dns.MxResolver;
 import dev.mailcheck.dns.TransportSecurityLookup;
 import dev.mailcheck.jobs.JobEvents;
 import dev.mailcheck.jobs.JobWorkflow;
+import dev.mailcheck.jobs.SmtpItem;
+import dev.mailcheck.jobs.SmtpLedger;
+import dev.mailcheck.jobs.SmtpQueue;
+import dev.mailcheck.jobs.SmtpStage;
 import dev.mailcheck.pipeline.Checker;
+import dev.mailcheck.pipeline.Recheck;
+import dev.mailcheck.smtp.BreakerState;
+import dev.mailcheck.smtp.ProviderGroups;
+import dev.mailcheck.smtp.RateBudget;
+import dev.mailcheck.smtp.SmtpProber;
 import dev.mailcheck.store.ResultStore;
+import dev.mailcheck.verdict.CheckResult;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
+import java.time.Duration;
+import java.time.InstantSource;
 import java.util.function.Supplier;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.sqs.SqsClient;
 
@@ -25,35 +39,41 @@ final class Functions {
     private static Functions environment;
 
     final AwsConfig config;
+    /** SMTP jobs, or null where they are off. */
+    final AwsConfig.SmtpJobsConfig smtpJobs;
     final Checker checker;
     private final MxResolver dns;
     private final TransportSecurityLookup security;
     private Services aws;
+    private SharedGuard shared;
 
     /** The SDK clients and what stands on them. */
     record Services(S3Client s3, ResultStore store, JobEvents events) {
     }
 
-    private Functions(AwsConfig config) {
+    private Functions(AwsConfig config, AwsConfig.SmtpJobsConfig smtpJobs, boolean allowPrivateMx) {
         this.config = config;
-        // No test-bed switch here: a deployed function never takes a private MX host for a mail host.
-        this.dns = new MxResolver(config.dnsServers(), config.dnsTimeout(), MxResolver.DEFAULT_MAX_IN_FLIGHT, false,
-                config.dnsQps());
+        this.smtpJobs = smtpJobs;
+        // The template never sets SMTP_ALLOW_PRIVATE_MX: a deployed function never takes a private MX host for a
+        // mail host. Test beds (scripts/local-aws with Postfix on loopback) do.
+        this.dns = new MxResolver(config.dnsServers(), config.dnsTimeout(), MxResolver.DEFAULT_MAX_IN_FLIGHT,
+                allowPrivateMx, config.dnsQps());
         this.security = new TransportSecurityLookup(config.dnsServers(), config.dnsTimeout(),
                 MxResolver.DEFAULT_MAX_IN_FLIGHT, config.dnsValidates());
-        this.checker = new Checker(dns, null, security);
+        this.checker = new Checker(dns).withSecurityLookup(security);
     }
 
     static synchronized Functions environment() {
         if (environment == null) {
-            environment = new Functions(AwsConfig.fromEnv());
+            environment = new Functions(AwsConfig.fromEnv(), AwsConfig.smtpJobs(System.getenv()),
+                    AwsConfig.allowPrivateMx(System.getenv()));
         }
         return environment;
     }
 
     synchronized Services aws() {
         if (aws == null) {
-            aws = new Services(Aws.s3(), new DynamoResultStore(Aws.dynamo(), config.table(), config.retention()),
+            aws = new Services(Aws.s3(), new DynamoResultStore(Aws.dynamo(), config.table(), config.retention(), SmtpCodes::link),
                     config.eventBus() == null ? JobEvents.NONE : new EventBridgeEvents(Aws.events(), config.eventBus(),
                             config.uploadBucket()));
         }
@@ -67,12 +87,14 @@ final class Functions {
 
     UploadProcessor uploads() {
         SqsClient sqs = config.chunkQueue() == null ? null : Aws.sqs();
-        return new UploadProcessor(config, checker, aws().s3(), sqs, aws().store(), aws().events());
+        return new UploadProcessor(config, smtpJobs != null, checker, aws().s3(), sqs, aws().store(), aws().events(),
+                JobWorkflow.CHUNK_RECORDS);
     }
 
     /** Erasures of ended jobs, carried on from the chunk queue. */
     Erasure erasure() {
-        return new Erasure(aws().s3(), config.uploadBucket(), aws().store(), Aws::sqs, config.chunkQueue());
+        return new Erasure(aws().s3(), config.uploadBucket(), aws().store(), smtpJobs == null ? null : smtpLedger(),
+                Aws::sqs, config.chunkQueue());
     }
 
     /** The workflow of the chunk and failure functions: checks chunks and ends jobs, splits nothing. */
@@ -83,6 +105,69 @@ final class Functions {
     /** A workflow that checks chunks and ends jobs, and splits nothing (the chunk and failure functions). */
     static JobWorkflow chunkWorker(Checker checker, ResultStore store, JobEvents events, S3JobFiles files) {
         return JobWorkflow.builder(JobWorkflow.Checkers.dnsOnly(checker), store).files(files).events(events).build();
+    }
+
+    /**
+     * The SMTP stage of jobs (the chunk, SMTP and failure functions), on the chunks' workflow; where SMTP jobs
+     * are off, one that only hands DNS-only chunks to the workflow (an SMTP chunk there fails, to be dead-lettered).
+     */
+    SmtpStage smtpStage() {
+        SmtpLedger ledger = smtpLedger();
+        SmtpQueue queue = smtpJobs == null ? new SmtpQueue() {
+            @Override
+            public void send(SmtpItem item, String salt) {
+                throw new IllegalStateException("SMTP jobs are off here (SmtpEnabled=false, or no SMTP_QUEUE_URL)");
+            }
+
+            @Override
+            public void later(SmtpItem item, Duration delay) {
+                send(item, "");
+            }
+        } : new SqsSmtpQueue(Aws.sqs(), smtpJobs);
+        Recheck recheck = new Recheck(Recheck.DEFAULT.tries(),
+                smtpJobs == null ? Recheck.DEFAULT.window() : smtpJobs.recheckWindow());
+        return new SmtpStage(chunks(), checker, aws().store(), new S3JobFiles(aws().s3(), config.uploadBucket()), ledger,
+                queue, recheck,
+                Functions::providerGroup);
+    }
+
+    /**
+     * Who shares a reputation with an address's mail host: the provider group of its first MX host (the domain
+     * itself when mail goes to its own address); a host in no known group is its own group.
+     */
+    static String providerGroup(CheckResult r) {
+        return r.mx().isEmpty() ? r.domain() : ProviderGroups.bundled().of(r.mx().getFirst().host());
+    }
+
+    /**
+     * A prober for one SMTP work item: no linger (a session ends when the item's addresses are answered, and no
+     * session outlives its item), the stack's pacing, and the block breaker's state and the budgets in the table,
+     * shared by every worker, so that one worker's ban stops them all.
+     */
+    synchronized SmtpProber smtpProber() {
+        if (config.smtp() == null) {
+            throw new IllegalStateException("SMTP work arrived where the probe is off (SMTP_ENABLED is not true)");
+        }
+        if (shared == null) {
+            DynamoDbClient dynamo = Aws.dynamo();
+            shared = new SharedGuard(new DynamoBreakerState(dynamo, config.table()),
+                    new DynamoRateBudget(dynamo, config.table()));
+        }
+        return new SmtpProber(config.smtp().withoutLinger(), config.pacing(), shared.breaker(), shared.budget(),
+                InstantSource.system());
+    }
+
+    /** The block breaker's state and the pacing budgets every SMTP worker shares, in the table. */
+    private record SharedGuard(BreakerState breaker, RateBudget budget) {
+    }
+
+    SmtpLedger smtpLedger() {
+        return new DynamoSmtpLedger(Aws.dynamo(), config.table(), config.retention());
+    }
+
+    /** The resolver of this environment, whose cache every handler shares. */
+    MxResolver dns() {
+        return dns;
     }
 
     /**

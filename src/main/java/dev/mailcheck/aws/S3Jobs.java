@@ -1,6 +1,7 @@
 package dev.mailcheck.aws;
 
 import dev.mailcheck.api.JobQueue;
+import dev.mailcheck.jobs.SmtpLedger;
 import dev.mailcheck.store.Job;
 import dev.mailcheck.store.JobStatus;
 import dev.mailcheck.store.ResultStore;
@@ -29,40 +30,58 @@ final class S3Jobs implements JobQueue {
     /** Where lists wait until {@code POST /v1/jobs {"s3_key": ...}} asks for them to be checked. */
     static final String INCOMING = "incoming/";
 
+    /** Why an SMTP job is refused (or, uploaded with {@code smtp: true} metadata, ends failed) where they are off. */
+    static final String SMTP_OFF = "SMTP jobs are off on this deployment: deploy the stack with SmtpEnabled=true"
+            + " (and SmtpHelo, and SmtpSocks or the VPC parameters: Lambda blocks port 25), see docs/aws.md";
+
     private final S3Client s3;
     private final String bucket;
     private final ResultStore store;
+    private final SmtpLedger smtp;
     private final Erasure erasure;
     private final Duration eraseFor;
 
     /**
+     * @param smtp     the SMTP stage's ledger (rechecks waiting), or null where SMTP jobs are off
      * @param eraseFor how long a DELETE erases before it leaves the rest to the queue (well inside the API's
      *                 29 seconds)
      */
-    S3Jobs(S3Client s3, String bucket, ResultStore store, Erasure erasure, Duration eraseFor) {
+    S3Jobs(S3Client s3, String bucket, ResultStore store, SmtpLedger smtp, Erasure erasure, Duration eraseFor) {
         this.s3 = s3;
         this.bucket = bucket;
         this.store = store;
+        this.smtp = smtp;
         this.erasure = erasure;
         this.eraseFor = eraseFor;
     }
 
-    /** The list becomes an upload of its own; a column named travels in its metadata, where the trigger reads it. */
+    /**
+     * The list becomes an upload of its own; a column named and the SMTP probe asked for travel in its metadata,
+     * where the trigger reads them.
+     */
     @Override
     public Job submit(String list, boolean csv, String column, boolean smtp) {
         if (smtpRefused(smtp) != null) {
             throw new IllegalArgumentException(smtpRefused(smtp));
         }
+        Map<String, String> metadata = new HashMap<>(column == null ? Map.of() : AddressColumn.metadata(column));
+        if (smtp) {
+            metadata.put(UploadProcessor.SMTP_METADATA, "true");
+        }
         String key = freshUpload(UUID.randomUUID() + (csv ? ".csv" : ".txt"));
         String etag = s3.putObject(b -> b.bucket(bucket).key(key).contentType(csv ? "text/csv" : "text/plain")
-                .metadata(column == null ? Map.of() : AddressColumn.metadata(column)),
-                RequestBody.fromString(list, StandardCharsets.UTF_8)).eTag();
+                .metadata(metadata), RequestBody.fromString(list, StandardCharsets.UTF_8)).eTag();
         return queued(key, etag);
     }
 
     @Override
     public String smtpRefused(boolean smtp) {
-        return smtp ? "jobs here check DNS only (the upload functions do not probe SMTP)" : null;
+        return smtp && this.smtp == null ? SMTP_OFF : null;
+    }
+
+    @Override
+    public int rechecking(String jobId) {
+        return smtp == null ? 0 : (int) Math.clamp(smtp.rechecking(jobId), 0, Integer.MAX_VALUE);
     }
 
     /** A key under uploads/ that no other list has. */
@@ -76,12 +95,13 @@ final class S3Jobs implements JobQueue {
      * prefix: {@code results/} and {@code work/} hold what this service wrote, and the API's policy grants
      * reading these two prefixes only.
      *
-     * <p>A column named here makes a copy of its own under {@code uploads/api/} with the column in its metadata:
-     * a job is one version of one key (its id comes from key and ETag, and a copy has its source's ETag), so a
-     * list checked before, or copied from {@code incoming/} before, is checked again as a new job.
+     * <p>A column named here, or the SMTP probe asked for, makes a copy of its own under {@code uploads/api/} with
+     * them in its metadata: a job is one version of one key (its id comes from key and ETag, and a copy has its
+     * source's ETag), so a list checked before, or copied from {@code incoming/} before, is checked again as a new
+     * job.
      */
     @Override
-    public Job submitObject(String key, String column) {
+    public Job submitObject(String key, String column, boolean smtp) {
         if (key.contains("..") || !(key.startsWith(UploadProcessor.UPLOADS) || key.startsWith(INCOMING))) {
             throw new IllegalArgumentException("s3_key must name an object under " + UploadProcessor.UPLOADS + " or "
                     + INCOMING + " of the uploads bucket, not " + key);
@@ -98,10 +118,15 @@ final class S3Jobs implements JobQueue {
             }
             throw e;
         }
-        if (column != null) {
+        if (column != null || smtp) {
             String copy = freshUpload(UUID.randomUUID() + "/" + key.substring(key.lastIndexOf('/') + 1));
             Map<String, String> metadata = new HashMap<>(head.metadata());
-            metadata.putAll(AddressColumn.metadata(column));
+            if (column != null) {
+                metadata.putAll(AddressColumn.metadata(column));
+            }
+            if (smtp) {
+                metadata.put(UploadProcessor.SMTP_METADATA, "true");
+            }
             // REPLACE sets all metadata anew, the content headers included: those of the source go along.
             String copied = s3.copyObject(b -> b.sourceBucket(bucket).sourceKey(key).destinationBucket(bucket)
                     .destinationKey(copy).metadataDirective(MetadataDirective.REPLACE).metadata(metadata)

@@ -7,16 +7,20 @@ import com.amazonaws.services.lambda.runtime.events.SQSEvent;
 import dev.mailcheck.Defects;
 import dev.mailcheck.jobs.Chunk;
 import dev.mailcheck.jobs.JobWorkflow;
+import dev.mailcheck.jobs.SmtpStage;
 import jakarta.inject.Named;
 import jakarta.inject.Singleton;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Function;
 import java.util.logging.Logger;
 
 /**
- * Lambda entry point for the chunk queue. Each message is one chunk (or the rest of an erasure: {@link Erasure}), checked by the {@link JobWorkflow}; a
+ * Lambda entry point for the chunk queue. Each message is one chunk, checked by the {@link JobWorkflow} (a chunk
+ * of a job with the SMTP probe goes through the DNS stage, its domains on to the {@link SmtpStage}), or the rest
+ * of an erasure ({@link Erasure}); a
  * chunk that fails is reported alone (ReportBatchItemFailures), so SQS retries only it and, after the
  * redrive limit, moves it to the dead-letter queue, while the chunks that succeeded are deleted.
  */
@@ -29,15 +33,21 @@ public final class SqsChunkHandler implements RequestHandler<SQSEvent, SQSBatchR
     /** Left of the invocation's time when an erasure hands its rest on: a step and a message fit in it. */
     private static final Duration ERASURE_MARGIN = Duration.ofSeconds(30);
 
-    private final JobWorkflow workflow;
+    private final Function<Chunk, JobWorkflow.Processed> process;
     private final Erasure erasure;
 
     public SqsChunkHandler() {
-        this(Functions.environment().chunks(), Functions.environment().erasure());
+        this(Functions.environment().smtpStage()::process, Functions.environment().erasure());
     }
 
+    /** DNS-only chunks alone. */
     SqsChunkHandler(JobWorkflow workflow, Erasure erasure) {
-        this.workflow = workflow;
+        this(workflow::process, erasure);
+    }
+
+    /** @param process a chunk through the workflow, or through the DNS stage of an SMTP job ({@link SmtpStage}) */
+    SqsChunkHandler(Function<Chunk, JobWorkflow.Processed> process, Erasure erasure) {
+        this.process = process;
         this.erasure = erasure;
     }
 
@@ -53,7 +63,7 @@ public final class SqsChunkHandler implements RequestHandler<SQSEvent, SQSBatchR
                     continue;
                 }
                 Chunk chunk = Chunk.fromJson(m.getBody());
-                JobWorkflow.Processed processed = workflow.process(chunk);
+                JobWorkflow.Processed processed = process.apply(chunk);
                 String finished = processed.ended().map(job -> "; job " + job.status() + ": " + job.total()
                         + " results -> " + job.resultsKey()).orElse("");
                 LOG.info("job " + chunk.job() + " chunk " + chunk.chunk() + ": " + (processed.checked()

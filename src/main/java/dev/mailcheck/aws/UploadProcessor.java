@@ -1,11 +1,13 @@
 package dev.mailcheck.aws;
 
 import dev.mailcheck.LogPrivacy;
+import dev.mailcheck.jobs.ChunkQueue;
 import dev.mailcheck.jobs.JobEvents;
 import dev.mailcheck.jobs.JobWorkflow;
 import dev.mailcheck.lists.InputRecords;
 import dev.mailcheck.pipeline.Checker;
 import dev.mailcheck.pipeline.ListRun;
+import dev.mailcheck.pipeline.Recheck;
 import dev.mailcheck.store.Job;
 import dev.mailcheck.store.JobStatus;
 import dev.mailcheck.store.ResultStore;
@@ -40,26 +42,41 @@ final class UploadProcessor {
     static final String RESULTS = "results/";
 
     private final S3Client s3;
+    /** The object metadata that asks for the SMTP probe: {@code x-amz-meta-smtp: true}. */
+    static final String SMTP_METADATA = "smtp";
+
     private final ResultStore store;
     private final JobWorkflow workflow;
+    /** The workflow of SMTP jobs, which splits every list; null where SMTP jobs are off. */
+    private final JobWorkflow smtpWorkflow;
 
     UploadProcessor(AwsConfig config, Checker checker, S3Client s3, SqsClient sqs, ResultStore store, JobEvents events) {
-        this(config, checker, s3, sqs, store, events, JobWorkflow.CHUNK_RECORDS);
+        this(config, false, checker, s3, sqs, store, events, JobWorkflow.CHUNK_RECORDS);
     }
 
-    /** @param sqs the client of the chunk queue; null where {@code config} names none */
-    UploadProcessor(AwsConfig config, Checker checker, S3Client s3, SqsClient sqs, ResultStore store, JobEvents events,
-                    int chunkRecords) {
+    /**
+     * @param smtpJobs whether uploads may ask for the SMTP probe (the stack's SMTP queues exist)
+     * @param sqs      the client of the chunk queue; null where {@code config} names none
+     */
+    UploadProcessor(AwsConfig config, boolean smtpJobs, Checker checker, S3Client s3, SqsClient sqs, ResultStore store,
+                    JobEvents events, int chunkRecords) {
         this.s3 = s3;
         this.store = store;
         String queue = config.chunkQueue();
         JobWorkflow.Builder workflow = JobWorkflow.builder(JobWorkflow.Checkers.dnsOnly(checker), store)
                 .files(new S3JobFiles(s3, config.uploadBucket())).events(events);
-        if (queue != null) {
-            workflow.splitting(chunk -> sqs.sendMessage(b -> b.queueUrl(queue).messageBody(chunk.toJson())),
-                    new JobWorkflow.Chunking(config.inlineMaxRecords(), chunkRecords));
+        ChunkQueue chunks = queue == null ? null
+                : chunk -> sqs.sendMessage(b -> b.queueUrl(queue).messageBody(chunk.toJson()));
+        if (chunks != null) {
+            workflow.splitting(chunks, new JobWorkflow.Chunking(config.inlineMaxRecords(), chunkRecords));
         }
         this.workflow = workflow.build();
+        // Every SMTP list is split, however short: its probing happens on the SMTP queue, a provider at a time,
+        // never in this function. Only an empty list is "checked" here, and it has nothing to probe.
+        this.smtpWorkflow = !smtpJobs || chunks == null ? null
+                : JobWorkflow.builder(new JobWorkflow.Checkers(checker, checker, Recheck.NONE), store)
+                .files(new S3JobFiles(s3, config.uploadBucket())).events(events)
+                .splitting(chunks, new JobWorkflow.Chunking(0, chunkRecords)).build();
     }
 
     Job process(String bucket, String key, String etag) {
@@ -88,9 +105,13 @@ final class UploadProcessor {
         }
         // Anything else fails the invocation: Lambda tries twice more, then the on-failure destination ends the job.
         try (object) {
+            boolean smtp = "true".equalsIgnoreCase(object.response().metadata().getOrDefault(SMTP_METADATA, "").strip());
+            if (smtp && smtpWorkflow == null) {
+                return workflow.fail(job, S3Jobs.SMTP_OFF);
+            }
             // The column the upload names, else the one whose header is named like an address column.
-            return workflow.check(job, InputRecords.reader(object), InputRecords.Format.AUTO,
-                    AddressColumn.of(object.response().metadata()), false);
+            return (smtp ? smtpWorkflow : workflow).check(job, InputRecords.reader(object), InputRecords.Format.AUTO,
+                    AddressColumn.of(object.response().metadata()), smtp);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -1,7 +1,7 @@
 package dev.mailcheck.cli;
 
 import dev.mailcheck.LogPrivacy;
-import dev.mailcheck.api.Api;
+import dev.mailcheck.api.SmtpCodes;
 import dev.mailcheck.dns.MxResolver;
 import dev.mailcheck.dns.TransportSecurityLookup;
 import dev.mailcheck.lists.InputRecords;
@@ -131,7 +131,7 @@ final class CheckCommand implements Callable<Integer> {
              SmtpProber prober = pipeline.prober();
              TransportSecurityLookup securityLookup = security ? pipeline.security() : null) {
             InputRecords records = records(in);
-            Checker checker = new Checker(resolver, prober, securityLookup);
+            Checker checker = new Checker(resolver).withSmtp(prober).withSecurityLookup(securityLookup);
             Rechecks rechecks = new Rechecks(security ? checker.withSecurity() : checker, recheck);
             try (ProgressBar bar = progressBar(err)) {
                 Sink sink = new Sink(outFormat, openOutput(), summary, bar);
@@ -258,7 +258,7 @@ final class CheckCommand implements Callable<Integer> {
 
         Sink(ResultWriter.Format format, Writer out, Summary summary, ProgressBar bar) {
             this.out = out;
-            this.writer = ResultWriter.of(format, out, Api::smtpCodeLink);
+            this.writer = ResultWriter.of(format, out, SmtpCodes::link);
             this.summary = summary;
             this.bar = bar;
         }

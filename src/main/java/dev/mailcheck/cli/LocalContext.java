@@ -5,17 +5,24 @@ import com.amazonaws.services.lambda.runtime.CognitoIdentity;
 import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.LambdaLogger;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.UUID;
 
-/** The Lambda context of a local invocation: a 15-minute budget, and the function's log on stderr. */
+/** The Lambda context of a local invocation: a budget (15 minutes unless told), and the function's log on stderr. */
 public final class LocalContext implements Context {
 
     private final String function;
     private final String requestId = UUID.randomUUID().toString();
-    private final long deadline = System.currentTimeMillis() + 15 * 60 * 1000;
+    private final long deadline;
 
     public LocalContext(String function) {
+        this(function, Duration.ofMinutes(15));
+    }
+
+    /** @param timeout the function's timeout, from now */
+    public LocalContext(String function, Duration timeout) {
         this.function = function;
+        this.deadline = System.currentTimeMillis() + timeout.toMillis();
     }
 
     @Override

@@ -150,9 +150,11 @@ final class PipelineOptions {
         Map<Stage, Duration> timeouts = new EnumMap<>(Stage.class);
         smtpTimeouts.forEach((stage, ms) -> timeouts.put(stage, Duration.ofMillis(ms)));
         try {
-            return new SmtpSettings(helo, mailFrom, smtpPort, smtpData, true, allowPrivateMx,
-                    socks == null ? null : server(socks, "--socks", 1080), timeouts, rcptsPerTransaction,
-                    sessionsPerHost, sessions, SmtpSettings.defaults().errorsPerSession(), SmtpSettings.defaults().linger());
+            return SmtpSettings.defaults().withTimeouts(timeouts).withHelo(helo).withMailFrom(mailFrom)
+                    .withPort(smtpPort).withData(smtpData)
+                    .withSocks(socks == null ? null : server(socks, "--socks", 1080))
+                    .withRcptsPerTransaction(rcptsPerTransaction).withPerHostSessions(sessionsPerHost)
+                    .withSessions(sessions);
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }

@@ -1,6 +1,7 @@
 package dev.mailcheck.cli;
 
 import dev.mailcheck.api.Api;
+import dev.mailcheck.api.SmtpCodes;
 import dev.mailcheck.api.InProcessJobs;
 import dev.mailcheck.aws.DynamoResultStore;
 import dev.mailcheck.dns.MxResolver;
@@ -124,7 +125,7 @@ final class ServeCommand implements Callable<Integer> {
         Path data = dataDir != null ? dataDir : defaultDataDir();
         try {
             store = local ? new LocalResultStore(data, new LocalResultStore.Limits(Duration.ofHours(keptHours),
-                    keptJobs, keptResults), Api::smtpCodeLink) : DynamoResultStore.fromEnvironment(table);
+                    keptJobs, keptResults), SmtpCodes::link) : DynamoResultStore.fromEnvironment(table, SmtpCodes::link);
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), "--kept-*: " + e.getMessage());
         } catch (UncheckedIOException e) {
@@ -134,7 +135,7 @@ final class ServeCommand implements Callable<Integer> {
         MxResolver dns = pipeline.resolver();
         SmtpSettings smtp = pipeline.smtpSettings();
         TransportSecurityLookup security = pipeline.security();
-        Checker checker = new Checker(dns, null, security);
+        Checker checker = new Checker(dns).withSecurityLookup(security);
         Checker withSmtp = smtp == null ? null : Api.smtpChecker(dns, smtp, pipeline.pacing(), security);
         // Jobs with ?smtp=true recheck greylisting: 3 tries within the hour it takes at worst.
         Api api = new Api(checker, withSmtp, store, new InProcessJobs(new JobWorkflow.Checkers(checker, withSmtp,

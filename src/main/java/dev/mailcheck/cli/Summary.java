@@ -2,7 +2,7 @@ package dev.mailcheck.cli;
 
 import dev.mailcheck.Reason;
 import dev.mailcheck.Verdict;
-import dev.mailcheck.smtp.HeldBack;
+import dev.mailcheck.HeldBack;
 import dev.mailcheck.verdict.CheckResult;
 import java.time.Duration;
 import java.util.EnumMap;

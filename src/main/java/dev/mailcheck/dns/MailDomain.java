@@ -2,6 +2,7 @@ package dev.mailcheck.dns;
 
 import dev.mailcheck.Reason;
 import java.util.List;
+import java.util.Map;
 
 /**
  * What DNS says about where a domain's mail goes.
@@ -15,11 +16,14 @@ import java.util.List;
  *                      because it has no MX (RFC 5321 §5.1); otherwise null
  * @param nullMxIgnored the domain mixes a null MX with real ones; the real ones were used
  * @param ttlSeconds    how long this answer may be reused
+ * @param refused       the addresses of {@code mx} that mail must not go to, with why (a loopback, private or
+ *                      other non-global address, {@link AddressGuard}); empty with --allow-private-mx. The DNS
+ *                      stage ({@link MailRouting}) alone judges this, and the SMTP stage dials none of them.
  */
 public record MailDomain(String domain, Reason reason, String detail, List<MxHost> mx, String fallback,
-                         boolean nullMxIgnored, long ttlSeconds) {
+                         boolean nullMxIgnored, long ttlSeconds, Map<String, String> refused) {
 
     static MailDomain of(String domain, Reason reason, String detail, long ttlSeconds) {
-        return new MailDomain(domain, reason, detail, List.of(), null, false, ttlSeconds);
+        return new MailDomain(domain, reason, detail, List.of(), null, false, ttlSeconds, Map.of());
     }
 }

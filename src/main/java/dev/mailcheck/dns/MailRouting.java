@@ -4,7 +4,10 @@ import dev.mailcheck.Defects;
 import dev.mailcheck.Reason;
 import dev.mailcheck.dns.MxResolver.HostLookup;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.xbill.DNS.MXRecord;
 import org.xbill.DNS.Name;
 import org.xbill.DNS.Record;
@@ -41,12 +44,12 @@ public final class MailRouting {
 
     MailDomain noSuchDomain(String domain) {
         return MailDomain.of(domain, Reason.NO_SUCH_DOMAIN, "DNS says " + domain + " does not exist (NXDOMAIN).",
-                MxResolver.NEGATIVE_TTL);
+                DnsTtl.NEGATIVE);
     }
 
     MailDomain mxLookupFailed(String domain, String failure) {
         return MailDomain.of(domain, Reason.DNS_FAILURE, "The MX lookup for " + domain + " failed: " + failure + ".",
-                MxResolver.FAILURE_TTL);
+                DnsTtl.FAILURE);
     }
 
     /** The MX hosts whose addresses to ask for: the real ones (not a null MX), most preferred first, a few at most. */
@@ -97,25 +100,27 @@ public final class MailRouting {
         }
         String mixNote = nullMixed ? " A null MX is published beside real MX records; the real ones were used." : "";
         String privateNote = notes.isEmpty() ? null : String.join("; ", notes);
+        Map<String, String> refused = refused(hosts.subList(0, used.size()));
         if (best != null) {
             return new MailDomain(domain, Reason.ACCEPTS_MAIL, "Mail for " + domain + " goes to " + best.host()
                     + " (preference " + best.preference() + ")" + (usable > 1
                     ? " or " + (usable - 1) + " other MX host" + (usable > 2 ? "s" : "") : "")
                     + "." + (privateNote == null ? "" : " Not on the Internet, so left out: " + privateNote + ".")
-                    + mixNote, found, null, nullMixed, ttl);
+                    + mixNote, found, null, nullMixed, ttl, refused);
         }
         if (failure != null) {
             return new MailDomain(domain, Reason.DNS_FAILURE, "No MX host of " + domain
                     + " could be resolved because DNS failed (" + failure + ")." + mixNote,
-                    found, null, nullMixed, MxResolver.FAILURE_TTL);
+                    found, null, nullMixed, DnsTtl.FAILURE, refused);
         }
         if (privateNote != null) {
             return new MailDomain(domain, Reason.MX_PRIVATE_ADDRESS, "No MX host of " + domain
-                    + " has an address on the Internet: " + privateNote + "." + mixNote, found, null, nullMixed, ttl);
+                    + " has an address on the Internet: " + privateNote + "." + mixNote, found, null, nullMixed, ttl, refused);
         }
         return new MailDomain(domain, Reason.MX_UNRESOLVABLE, "None of the MX hosts of " + domain + " ("
                 + String.join(", ", found.stream().map(MxHost::host).toList())
-                + ") has an A or AAAA record." + mixNote, found, null, nullMixed, Math.min(ttl, MxResolver.NEGATIVE_TTL));
+                + ") has an A or AAAA record." + mixNote, found, null, nullMixed, Math.min(ttl, DnsTtl.NEGATIVE),
+                Map.of());
     }
 
     /** The domain has no MX records: its own address, {@code self}, is the mail host if it has one (RFC 5321 §5.1). */
@@ -125,20 +130,40 @@ public final class MailRouting {
         String privateNote = privateNote(domain, self);
         if (privateNote != null) {
             return new MailDomain(domain, Reason.MX_PRIVATE_ADDRESS, domain + " has no MX records and its own address"
-                    + " (implicit MX) is not on the Internet: " + privateNote + ".", implicit, family, false, self.ttl());
+                    + " (implicit MX) is not on the Internet: " + privateNote + ".", implicit, family, false, self.ttl(),
+                    refused(List.of(self)));
         }
         if (family != null) {
             return new MailDomain(domain, Reason.ACCEPTS_MAIL, domain + " has no MX records; mail goes to its own "
                     + family + " record (implicit MX, RFC 5321 §5.1).",
-                    implicit, family, false, self.ttl());
+                    implicit, family, false, self.ttl(), refused(List.of(self)));
         }
         if (self.failure() != null) {
             return MailDomain.of(domain, Reason.DNS_FAILURE, domain + " has no MX records and the lookup of its"
-                    + " own address failed: " + self.failure() + ".", MxResolver.FAILURE_TTL);
+                    + " own address failed: " + self.failure() + ".", DnsTtl.FAILURE);
         }
         return MailDomain.of(domain, Reason.NO_MAIL_HOST,
                 domain + " has no MX records and no A or AAAA record, so no host takes its mail.",
-                MxResolver.NEGATIVE_TTL);
+                DnsTtl.NEGATIVE);
+    }
+
+    /**
+     * The addresses of these hosts that mail must not go to, with why: every non-global one, none with
+     * --allow-private-mx. What the SMTP stage leaves out of its plan (a usable host may have both kinds).
+     */
+    private Map<String, String> refused(List<HostLookup> hosts) {
+        if (allowPrivateMx) {
+            return Map.of();
+        }
+        Map<String, String> refused = new LinkedHashMap<>();
+        for (HostLookup h : hosts) {
+            for (int i = 0; i < h.addresses().size(); i++) {
+                if (h.refusals().get(i) != null) {
+                    refused.put(h.addresses().get(i), h.refusals().get(i));
+                }
+            }
+        }
+        return Collections.unmodifiableMap(refused);
     }
 
     /** Whether mail may go to this host: it has a global address, or any address with --allow-private-mx. */

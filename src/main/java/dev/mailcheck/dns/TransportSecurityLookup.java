@@ -7,24 +7,14 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Semaphore;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.regex.Pattern;
-import org.xbill.DNS.DClass;
-import org.xbill.DNS.ExtendedFlags;
-import org.xbill.DNS.ExtendedResolver;
 import org.xbill.DNS.Flags;
 import org.xbill.DNS.MXRecord;
 import org.xbill.DNS.Message;
 import org.xbill.DNS.Name;
 import org.xbill.DNS.NameTooLongException;
 import org.xbill.DNS.Rcode;
-import org.xbill.DNS.Resolver;
 import org.xbill.DNS.Section;
-import org.xbill.DNS.SimpleResolver;
 import org.xbill.DNS.TXTRecord;
 import org.xbill.DNS.Type;
 
@@ -42,13 +32,12 @@ import org.xbill.DNS.Type;
  * unauthenticated answer is {@code unknown}, never {@code insecure}. An AD bit is proof enough that the resolver
  * validates (RFC 4035 §3.2.3, RFC 6840 §5.8), so {@code secure} needs no flag. Either way the path to the resolver
  * is trusted, as with any AD bit (RFC 4035 §4.9.3): use one on the same host or network.
+ *
+ * <p>The queries go out on a {@link DnsTransport} of its own (the MX stage's kind: pooled sockets, a TCP client
+ * held to the deadline, slots, no thread per query), asking with the DO and AD bits; TTLs as {@link DnsTtl} says.
  */
 public final class TransportSecurityLookup implements AutoCloseable {
 
-    private static final long MIN_TTL = 30;
-    private static final long MAX_TTL = 3_600;
-    private static final long NEGATIVE_TTL = 300;
-    private static final long FAILURE_TTL = 30;
     private static final long CACHE_SIZE = 100_000;
     private static final Name SMTP_TLSA = Name.fromConstantString("_25._tcp");
     private static final Name MTA_STS = Name.fromConstantString("_mta-sts");
@@ -58,11 +47,8 @@ public final class TransportSecurityLookup implements AutoCloseable {
     /** RFC 8460 §3: where reports go; the one field a TLS-RPT record must have. */
     private static final Pattern RPT_RUA = Pattern.compile("(^|;)\\s*rua\\s*=\\s*[^;\\s]");
 
-    private final ExtendedResolver resolver;
-    private final Duration timeout;
+    private final DnsTransport transport;
     private final boolean resolverValidates;
-    private final Semaphore inFlight;
-    private final ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor();
     private final SharedLookups<String, Found> reports;
 
     /**
@@ -73,45 +59,45 @@ public final class TransportSecurityLookup implements AutoCloseable {
      */
     public TransportSecurityLookup(List<InetSocketAddress> servers, Duration timeout, int maxInFlight,
                                    boolean resolverValidates) {
-        this.resolver = servers.isEmpty() ? new ExtendedResolver()
-                : new ExtendedResolver(servers.stream().map(s -> (Resolver) new SimpleResolver(s)).toList());
-        // DO asks for DNSSEC records and tells the resolver the client understands them (RFC 3225); the AD bit in
-        // the query asks for AD in the answer (RFC 6840 §5.7). Signed answers are large: TCP when truncated.
-        resolver.setEDNS(0, 1232, ExtendedFlags.DO, List.of());
-        resolver.setTimeout(timeout.dividedBy(2));
-        this.timeout = timeout;
+        this.transport = new DnsTransport(servers, timeout, maxInFlight, 0, true);
         this.resolverValidates = resolverValidates;
-        this.inFlight = new Semaphore(maxInFlight);
         this.reports = new SharedLookups<>(CACHE_SIZE, Ticker.systemTicker(), Found::ttlSeconds);
     }
 
     /** The report for {@code asciiDomain}; shared with every other caller asking for the same domain. */
     public CompletableFuture<TransportSecurity> lookup(String asciiDomain) {
-        return reports.get(asciiDomain, d -> CompletableFuture.supplyAsync(() -> find(d), threads))
-                .thenApply(Found::report);
+        return reports.get(asciiDomain, this::find).thenApply(Found::report);
     }
 
     @Override
     public void close() {
-        threads.shutdownNow();
+        transport.close();
     }
 
-    private Found find(String domain) {
+    /** The MX, MTA-STS and TLS-RPT questions at once, then the TLSA ones the MX answer calls for. */
+    private CompletableFuture<Found> find(String domain) {
         // The address parser has checked the domain already; a bad one ends in IllegalArgumentException.
         Name name = Name.fromConstantString(domain + ".");
         CompletableFuture<Answer> mx = query(name, Type.MX);
         CompletableFuture<Answer> sts = query(prefixed(MTA_STS, name), Type.TXT);
         CompletableFuture<Answer> rpt = query(prefixed(TLS_RPT, name), Type.TXT);
-        Answer mxAnswer = mx.join();
-        List<CompletableFuture<Answer>> tlsa = mxAnswer.failure != null ? List.of()
-                : mailHosts(name, mxAnswer).stream().map(h -> prefixed(SMTP_TLSA, h))
-                        .filter(n -> n != null).map(n -> query(n, Type.TLSA)).toList();
-        List<Answer> tlsaAnswers = tlsa.stream().map(CompletableFuture::join).toList();
+        CompletableFuture<List<Answer>> tlsa = mx.thenCompose(mxAnswer -> {
+            List<CompletableFuture<Answer>> asked = mxAnswer.failure != null ? List.of()
+                    : mailHosts(name, mxAnswer).stream().map(h -> prefixed(SMTP_TLSA, h))
+                            .filter(n -> n != null).map(n -> query(n, Type.TLSA)).toList();
+            // Joined once all are done: the joins do not wait.
+            return CompletableFuture.allOf(asked.toArray(CompletableFuture[]::new))
+                    .thenApply(done -> asked.stream().map(CompletableFuture::join).toList());
+        });
+        return CompletableFuture.allOf(tlsa, sts, rpt).thenApply(done -> report(domain, mx.join(), tlsa.join(),
+                sts.join(), rpt.join()));
+    }
+
+    private Found report(String domain, Answer mxAnswer, List<Answer> tlsaAnswers, Answer stsAnswer,
+                         Answer rptAnswer) {
         Boolean dane = mxAnswer.failure != null ? null
                 : tlsaAnswers.stream().anyMatch(a -> !a.records.isEmpty()) ? Boolean.TRUE
                 : tlsaAnswers.stream().anyMatch(a -> a.failure != null) ? null : Boolean.FALSE;
-        Answer stsAnswer = sts.join();
-        Answer rptAnswer = rpt.join();
 
         Dnssec dnssec;
         String detail;
@@ -136,8 +122,8 @@ public final class TransportSecurityLookup implements AutoCloseable {
         }
         List<Answer> all = new ArrayList<>(tlsaAnswers);
         all.addAll(List.of(mxAnswer, stsAnswer, rptAnswer));
-        long ttl = all.stream().anyMatch(a -> a.failure != null) ? FAILURE_TTL
-                : Math.clamp(all.stream().mapToLong(a -> a.ttl).min().orElse(MAX_TTL), MIN_TTL, MAX_TTL);
+        long ttl = all.stream().anyMatch(a -> a.failure != null) ? DnsTtl.FAILURE
+                : DnsTtl.clamp(all.stream().mapToLong(a -> a.ttl).min().orElse(DnsTtl.MAX));
         return new Found(new TransportSecurity(dnssec, dane,
                 stsAnswer.failure != null ? null : mtaSts(stsAnswer.texts()),
                 rptAnswer.failure != null ? null : tlsRpt(rptAnswer.texts()),
@@ -190,16 +176,17 @@ public final class TransportSecurityLookup implements AutoCloseable {
         if (name == null) {
             return CompletableFuture.completedFuture(Answer.NONE);
         }
-        Message query = Message.newQuery(org.xbill.DNS.Record.newRecord(name, type, DClass.IN));
-        query.getHeader().setFlag(Flags.AD);
-        inFlight.acquireUninterruptibly();
-        // dnsjava checks its timeouts about once a second: the budget is enforced here.
-        return resolver.sendAsync(query, threads).toCompletableFuture()
-                .orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
-                .handle((answer, error) -> {
-                    inFlight.release();
-                    return error == null ? Answer.of(answer, type) : Answer.failed(MxResolver.unwrap(error));
-                });
+        return transport.query(name, type, false, new DnsTransport.Reading<>() {
+            @Override
+            public CompletableFuture<Answer> answered(Message answer, long deadline) {
+                return CompletableFuture.completedFuture(Answer.of(answer, type));
+            }
+
+            @Override
+            public Answer failed(Throwable error, String timedOut) {
+                return Answer.failed(error, timedOut);
+            }
+        });
     }
 
     private record Found(TransportSecurity report, long ttlSeconds) {
@@ -209,23 +196,23 @@ public final class TransportSecurityLookup implements AutoCloseable {
     private record Answer(List<org.xbill.DNS.Record> records, boolean authenticated, boolean nxdomain, long ttl,
                           String failure) {
 
-        static final Answer NONE = new Answer(List.of(), false, true, MAX_TTL, null);
+        static final Answer NONE = new Answer(List.of(), false, true, DnsTtl.MAX, null);
 
         static Answer of(Message m, int type) {
             int rcode = m.getRcode();
             if (rcode != Rcode.NOERROR && rcode != Rcode.NXDOMAIN) {
-                return new Answer(List.of(), false, false, FAILURE_TTL, "the resolver answered " + Rcode.string(rcode));
+                return new Answer(List.of(), false, false, DnsTtl.FAILURE, "the resolver answered " + Rcode.string(rcode));
             }
             List<org.xbill.DNS.Record> records = m.getSection(Section.ANSWER).stream()
                     .filter(r -> r.getType() == type).toList();
-            long ttl = records.stream().mapToLong(org.xbill.DNS.Record::getTTL).min().orElse(NEGATIVE_TTL);
+            long ttl = records.stream().mapToLong(org.xbill.DNS.Record::getTTL).min().orElse(DnsTtl.NEGATIVE);
             return new Answer(records, m.getHeader().getFlag(Flags.AD), rcode == Rcode.NXDOMAIN, ttl, null);
         }
 
-        static Answer failed(Throwable e) {
-            return new Answer(List.of(), false, false, FAILURE_TTL, e instanceof TimeoutException
-                    ? "no answer in time" : e.getClass().getSimpleName()
-                    + (e.getMessage() == null ? "" : ": " + e.getMessage()));
+        /** @param timedOut what to say when the query ran out of time, or null when it did not */
+        static Answer failed(Throwable e, String timedOut) {
+            return new Answer(List.of(), false, false, DnsTtl.FAILURE, timedOut != null ? timedOut
+                    : e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage()));
         }
 
         /** TXT strings of one record are one text (RFC 7208 §3.3 and the MTA-STS and TLS-RPT RFCs alike). */

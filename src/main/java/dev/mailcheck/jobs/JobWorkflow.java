@@ -163,9 +163,10 @@ public final class JobWorkflow {
         }
 
         /**
-         * Called each time this workflow has tried to store a job's end, whether or not the store took it (two
-         * racing to end a job both call it; so does one whose store failed): where nothing retries an end, the
-         * holder of the job (serve's slot of --max-jobs) lets go here.
+         * Called each time this workflow is about to store a job's end, whether or not the store then takes it
+         * (two racing to end a job both call it; so does one whose store fails): where nothing retries an end, the
+         * holder of the job (serve's slot of --max-jobs) lets go here, before the end is visible, so that whoever
+         * sees the job ended may start another at once.
          */
         public Builder whenEnded(Consumer<Job> whenEnded) {
             this.whenEnded = whenEnded;
@@ -412,13 +413,10 @@ public final class JobWorkflow {
         return result;
     }
 
-    /** Announces the end of the job, then stores it; empty if another ended it first. */
+    /** Lets the job's holder go, announces the end of the job, then stores it; empty if another ended it first. */
     private Optional<Job> end(Job ended) {
-        try {
-            events.finished(ended);
-            return store.finishJob(ended) ? Optional.of(ended) : Optional.empty();
-        } finally {
-            whenEnded.accept(ended);
-        }
+        whenEnded.accept(ended);
+        events.finished(ended);
+        return store.finishJob(ended) ? Optional.of(ended) : Optional.empty();
     }
 }

@@ -1,5 +1,6 @@
 package dev.mailcheck.lists;
 
+import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -17,6 +18,7 @@ import dev.mailcheck.signals.Signals;
 import dev.mailcheck.verdict.CheckResult;
 import dev.mailcheck.verdict.ResultJson;
 import java.io.IOException;
+import java.io.StringWriter;
 import java.io.UncheckedIOException;
 import java.io.Writer;
 import java.time.Duration;
@@ -80,17 +82,24 @@ public abstract sealed class ResultWriter {
      */
     private static final class Jsonl extends ResultWriter {
         private final JsonGenerator gen;
+        /** The shared mapper's factory, so that text kept aside is written as {@link #gen} writes it. */
+        private final JsonFactory factory;
         private final ObjectWriter mapper;
         /** The predicted reply as the mapper writes it (with its reference link); few distinct replies per run. */
         private final Cache<SmtpReply, String> replies = Caffeine.newBuilder().maximumSize(1_000)
                 .expireAfterAccess(Duration.ofHours(1)).build();
+        /** How many domains' MX lists {@link #writeMx} keeps apart (a power of two). */
+        private static final int MX_SLOTS = 4096;
+        private final Object[] mxSeen = new Object[MX_SLOTS];
+        private final String[] mxJson = new String[MX_SLOTS];
 
         Jsonl(Writer out, IntFunction<String> replyLink) {
             super(out);
             ObjectMapper shape = ResultJson.mapper(replyLink);
             mapper = shape.writer().without(SerializationFeature.FLUSH_AFTER_WRITE_VALUE);
+            factory = shape.getFactory();
             try {
-                gen = shape.getFactory().createGenerator(out).disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET);
+                gen = factory.createGenerator(out).disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET);
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
@@ -121,23 +130,7 @@ public abstract sealed class ResultWriter {
                     gen.writeEndObject();
                 });
             }
-            field("mx", r.mx(), hosts -> {
-                gen.writeStartArray();
-                for (MxHost h : hosts) {
-                    gen.writeStartObject();
-                    gen.writeNumberField("preference", h.preference());
-                    gen.writeStringField("host", h.host());
-                    field("addresses", h.addresses(), addresses -> {
-                        gen.writeStartArray();
-                        for (String a : addresses) {
-                            gen.writeString(a);
-                        }
-                        gen.writeEndArray();
-                    });
-                    gen.writeEndObject();
-                }
-                gen.writeEndArray();
-            });
+            field("mx", r.mx(), this::writeMx);
             gen.writeStringField("mx_fallback", r.mxFallback());
             gen.writeBooleanField("null_mx_ignored", r.nullMxIgnored());
             gen.writeFieldName("smtp");
@@ -147,6 +140,51 @@ public abstract sealed class ResultWriter {
             gen.writeNumberField("tries", r.tries());
             gen.writeEndObject();
             gen.writeRaw('\n');
+        }
+
+        /**
+         * A domain's MX list as its addresses share it (one list object per domain's answer): written out the first
+         * time, kept as JSON text the second, and copied from there from then on. The list is matched by identity in a
+         * table of {@link #MX_SLOTS} (the domains met last), so that a list of one address per domain pays only the
+         * look.
+         */
+        private void writeMx(List<MxHost> hosts) throws IOException {
+            int slot = System.identityHashCode(hosts) & (MX_SLOTS - 1);
+            if (mxSeen[slot] != hosts) {
+                mxSeen[slot] = hosts;
+                mxJson[slot] = null;
+                writeMx(gen, hosts);
+                return;
+            }
+            if (mxJson[slot] == null) {
+                StringWriter text = new StringWriter();
+                try (JsonGenerator g = factory.createGenerator(text)) {
+                    writeMx(g, hosts);
+                }
+                mxJson[slot] = text.toString();
+            }
+            gen.writeRawValue(mxJson[slot]);
+        }
+
+        private static void writeMx(JsonGenerator g, List<MxHost> hosts) throws IOException {
+            g.writeStartArray();
+            for (MxHost h : hosts) {
+                g.writeStartObject();
+                g.writeNumberField("preference", h.preference());
+                g.writeStringField("host", h.host());
+                g.writeFieldName("addresses");
+                if (h.addresses() == null) {
+                    g.writeNull();
+                } else {
+                    g.writeStartArray();
+                    for (String a : h.addresses()) {
+                        g.writeString(a);
+                    }
+                    g.writeEndArray();
+                }
+                g.writeEndObject();
+            }
+            g.writeEndArray();
         }
 
         /** A field whose value is written by {@code write}, or null as the mapper writes a missing one. */

@@ -44,26 +44,9 @@ public final class Checker {
     private final boolean reportSecurity;
     private final Duration deadline;
 
+    /** A checker that stops after DNS, reports no transport security, and gives each check {@link #DEFAULT_DEADLINE}. */
     public Checker(MxResolver dns) {
-        this(dns, null);
-    }
-
-    /** @param smtp the SMTP stage, or null to stop after DNS */
-    public Checker(MxResolver dns, SmtpProber smtp) {
-        this(dns, smtp, null, DEFAULT_DEADLINE);
-    }
-
-    /**
-     * @param security what {@link #withSecurity()} reports with, or null where it can't; this checker itself
-     *                 reports nothing of it, as the report costs queries of its own
-     */
-    public Checker(MxResolver dns, SmtpProber smtp, TransportSecurityLookup security) {
-        this(dns, smtp, security, DEFAULT_DEADLINE);
-    }
-
-    /** @param deadline how long one check may take in all, from the call of {@link #check} */
-    public Checker(MxResolver dns, SmtpProber smtp, TransportSecurityLookup security, Duration deadline) {
-        this(new AddressParser(), dns, smtp, security, deadline, false);
+        this(new AddressParser(), dns, null, null, DEFAULT_DEADLINE, false);
     }
 
     private Checker(AddressParser parser, MxResolver dns, SmtpProber smtp, TransportSecurityLookup security,
@@ -75,6 +58,24 @@ public final class Checker {
         this.security = security;
         this.deadline = deadline;
         this.reportSecurity = reportSecurity;
+    }
+
+    /** This checker with an SMTP stage after DNS; null to stop after DNS. */
+    public Checker withSmtp(SmtpProber smtp) {
+        return new Checker(parser, dns, smtp, security, deadline, reportSecurity);
+    }
+
+    /**
+     * This checker with what {@link #withSecurity()} reports with, or null where it can't; the checker itself
+     * reports nothing of it, as the report costs queries of its own.
+     */
+    public Checker withSecurityLookup(TransportSecurityLookup security) {
+        return new Checker(parser, dns, smtp, security, deadline, reportSecurity);
+    }
+
+    /** This checker with {@code deadline} for one check in all, from the call of {@link #check}. */
+    public Checker withDeadline(Duration deadline) {
+        return new Checker(parser, dns, smtp, security, deadline, reportSecurity);
     }
 
     /** This checker, also reporting each domain's transport security; null when it was given no lookup for it. */

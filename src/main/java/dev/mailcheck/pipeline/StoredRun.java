@@ -1,5 +1,6 @@
 package dev.mailcheck.pipeline;
 
+import dev.mailcheck.HeldBack;
 import dev.mailcheck.Verdict;
 import dev.mailcheck.lists.InputRecords;
 import dev.mailcheck.store.ResultStore;
@@ -30,6 +31,7 @@ public final class StoredRun {
     public static Tally run(Rechecks checker, Iterator<InputRecords.Input> records, ResultStore store, String jobId,
                             long first, Consumer<CheckResult> sink) {
         Map<Verdict, Long> counts = new EnumMap<>(Verdict.class);
+        HeldBack.Counts heldBack = new HeldBack.Counts();
         List<ResultStore.Positioned> slice = new ArrayList<>(SLICE);
         long[] position = {first};
         long total = ListRun.run(checker, records, result -> {
@@ -39,9 +41,12 @@ public final class StoredRun {
                 slice.clear();
             }
             counts.merge(result.verdict(), 1L, Long::sum);
+            if (result.heldBack() != null) {
+                heldBack.add(result.heldBack());
+            }
             sink.accept(result);
         });
         store.putResults(jobId, slice);
-        return new Tally(total, counts);
+        return new Tally(total, counts, heldBack.list());
     }
 }

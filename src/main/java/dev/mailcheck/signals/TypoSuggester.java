@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Predicate;
+import java.util.stream.IntStream;
 
 /**
  * Guesses which popular mail domain a mistyped one meant: {@code gmial.com} → {@code gmail.com},
@@ -16,7 +17,17 @@ import java.util.function.Predicate;
  */
 public final class TypoSuggester {
 
+    /** The largest edit budget {@link #budget} gives. */
+    private static final int MAX_BUDGET = 2;
+
     private final List<String> popular;
+    /** Each popular domain's edit budget, by its position in {@link #popular}. */
+    private final int[] budgets;
+    /**
+     * Positions in {@link #popular} by the domain's length, ascending: a domain can only be within budget of
+     * those at most {@link #MAX_BUDGET} longer or shorter, so a search looks at a few of them, not at all.
+     */
+    private final int[][] byLength;
     private final Predicate<String> knownProvider;
     /** The popular domains' top-level labels, in the order they first appear. */
     private final List<String> tlds;
@@ -28,6 +39,14 @@ public final class TypoSuggester {
     public TypoSuggester(List<String> popular, Predicate<String> knownProvider) {
         this.popular = List.copyOf(popular);
         this.knownProvider = knownProvider;
+        this.budgets = this.popular.stream().mapToInt(TypoSuggester::budget).toArray();
+        int longest = this.popular.stream().mapToInt(String::length).max().orElse(0);
+        this.byLength = new int[longest + 1][];
+        for (int length = 0; length <= longest; length++) {
+            int l = length;
+            byLength[length] = IntStream.range(0, this.popular.size())
+                    .filter(i -> this.popular.get(i).length() == l).toArray();
+        }
         Set<String> tlds = new LinkedHashSet<>();
         popular.forEach(d -> tlds.add(d.substring(d.lastIndexOf('.') + 1)));
         this.tlds = List.copyOf(tlds);
@@ -132,16 +151,23 @@ public final class TypoSuggester {
         if (domain.indexOf('.') < MIN_NAME) {
             return Optional.empty();
         }
-        String best = null;
+        int best = -1;
         int bestDistance = Integer.MAX_VALUE;
-        for (String candidate : popular) {
-            int d = distance(domain, candidate, budget(candidate));
-            if (d <= budget(candidate) && d < bestDistance) {
-                best = candidate;
-                bestDistance = d;
+        int length = domain.length();
+        for (int l = Math.max(0, length - MAX_BUDGET); l <= Math.min(byLength.length - 1, length + MAX_BUDGET); l++) {
+            for (int i : byLength[l]) {
+                int budget = budgets[i];
+                if (Math.abs(l - length) > budget) {
+                    continue;
+                }
+                int d = distance(domain, popular.get(i), budget);
+                if (d <= budget && (d < bestDistance || d == bestDistance && i < best)) {
+                    best = i;
+                    bestDistance = d;
+                }
             }
         }
-        return Optional.ofNullable(best);
+        return best < 0 ? Optional.empty() : Optional.of(popular.get(best));
     }
 
     /**

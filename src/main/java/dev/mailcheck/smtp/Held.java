@@ -26,14 +26,15 @@ final class Held {
 
     /**
      * Tops the held addresses up to the transaction size from {@code queue}; when none are held, waits up to
-     * {@code linger} for one. Addresses whose check has already ended (past its deadline) are dropped.
+     * {@code linger} for one. Addresses whose check has already ended (past its deadline, even before the timer
+     * that answers them has run) are dropped: that timer answers them "not tried".
      *
      * @return whether any address is held
      */
     boolean fill(BlockingQueue<Pending> queue, Duration linger) {
         Duration wait = linger;
         while (true) {
-            open.removeIf(p -> p.future.isDone());
+            open.removeIf(Pending::ended);
             if (open.isEmpty()) {
                 Pending first;
                 try {
@@ -50,7 +51,7 @@ final class Held {
             List<Pending> more = new ArrayList<>();
             queue.drainTo(more, max - open.size());
             open.addAll(more);
-            open.removeIf(p -> p.future.isDone());
+            open.removeIf(Pending::ended);
             if (!open.isEmpty()) {
                 return true;
             }
@@ -95,7 +96,12 @@ final class Held {
 
     /** Someone still waits for an answer (false once every held check has passed its deadline). */
     boolean wanted() {
-        return open.stream().anyMatch(p -> !p.future.isDone());
+        return open.stream().anyMatch(p -> !p.ended());
+    }
+
+    /** Every held address waits for a budget of {@code group} before it is asked about. */
+    void waitedFor(String group) {
+        open.forEach(p -> p.waitedFor(group));
     }
 
     void answer(Pending p, SmtpOutcome outcome) {

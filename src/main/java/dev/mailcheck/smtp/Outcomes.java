@@ -112,7 +112,7 @@ public final class Outcomes {
                 + " prober at " + b.at() + " (" + b.text() + "), so no MX host of provider group " + b.group()
                 + " is contacted until " + b.until() + "; check again after that.", b.reply(),
                 new SmtpReport(b.host(), b.address(), null, List.of(), StartTls.NOT_OFFERED, null, CatchAll.NOT_CHECKED,
-                        null, List.of()));
+                        null, List.of(), b.group(), true, false));
     }
 
     /** No answer came before the whole check's deadline ({@code deadline} as the user reads it). */

@@ -17,6 +17,8 @@ final class Pending {
     final Long deadline;
     /** A connection was opened or a command sent for it: at its deadline it was being asked, not waiting its turn. */
     private volatile boolean tried;
+    /** The provider group whose budget it waited for, or null when it waited for none. */
+    private volatile String waitedFor;
     private boolean retried;
 
     Pending(EmailAddress address, Long deadline) {
@@ -38,8 +40,27 @@ final class Pending {
                 : tried ? Outcomes.noAnswerBefore(deadlineText) : Outcomes.notTried(deadlineText));
     }
 
+    /**
+     * It is being asked about now, unless its deadline has passed: then it never was, even if the timer that
+     * answers it at the deadline has not run yet (a loaded machine runs it late).
+     */
     void tried() {
-        tried = true;
+        if (!ended()) {
+            tried = true;
+        }
+    }
+
+    /** Nobody waits for its answer any more: answered, or past its deadline. */
+    boolean ended() {
+        return future.isDone() || deadline != null && System.nanoTime() - deadline >= 0;
+    }
+
+    void waitedFor(String group) {
+        waitedFor = group;
+    }
+
+    String waitedFor() {
+        return waitedFor;
     }
 
     /** True the first time only: an address gets one more try on a fresh connection, never a loop of them. */

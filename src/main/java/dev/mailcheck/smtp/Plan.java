@@ -1,6 +1,5 @@
 package dev.mailcheck.smtp;
 
-import dev.mailcheck.dns.AddressGuard;
 import dev.mailcheck.dns.MailDomain;
 import dev.mailcheck.dns.MxHost;
 import java.net.InetAddress;
@@ -10,7 +9,8 @@ import java.util.List;
 
 /**
  * Where a domain's probe may connect: every address of every MX host, in preference order (IPv4
- * before IPv6 as the DNS stage lists them), without those the SSRF guard refuses.
+ * before IPv6 as the DNS stage lists them), without those the DNS stage refused ({@link MailDomain#refused()},
+ * the SSRF guard's one home).
  *
  * @param refused why the first refused address was refused, or null
  */
@@ -19,13 +19,13 @@ record Plan(List<Target> targets, String refused) {
     record Target(String host, InetAddress address) {
     }
 
-    static Plan of(MailDomain domain, boolean allowPrivateMx) {
+    static Plan of(MailDomain domain) {
         List<Target> targets = new ArrayList<>();
         String refused = null;
         for (MxHost h : domain.mx()) {
             for (String a : h.addresses()) {
                 Target t = new Target(h.host(), literal(a));
-                String why = allowPrivateMx ? null : AddressGuard.refusal(t.address());
+                String why = domain.refused().get(a);
                 if (why == null) {
                     targets.add(t);
                 } else if (refused == null) {

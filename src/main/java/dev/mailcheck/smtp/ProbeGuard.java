@@ -1,15 +1,14 @@
 package dev.mailcheck.smtp;
 
+import dev.mailcheck.HeldBack;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.atomic.LongAdder;
-import java.util.function.BooleanSupplier;
 import java.util.logging.Logger;
 
 /**
@@ -42,7 +41,11 @@ final class ProbeGuard {
     }
 
     String groupOf(Plan.Target t) {
-        return groups.of(t.host());
+        return groupOf(t.host());
+    }
+
+    String groupOf(String host) {
+        return groups.of(host);
     }
 
     /** The block that keeps the prober from {@code t}'s group now, or null. */
@@ -75,12 +78,14 @@ final class ProbeGuard {
     }
 
     /**
-     * Waits for the budgets of one transaction of {@code addresses} RCPTs at {@code t}: its provider group's
-     * RCPTs and, for a new session, a new session's share of the MX address's budget. False when
-     * {@code wanted} turns false first (every check waiting for it has passed its deadline).
+     * Waits for the budgets of one transaction of the addresses {@code held} holds at {@code t}: its provider
+     * group's RCPTs and, for a new session, a new session's share of the MX address's budget. An address that
+     * waits is marked so ({@link Held#waitedFor}), and is not asked about yet. False when nobody wants the
+     * answers first (every check waiting for it has passed its deadline).
      */
-    boolean awaitBudgets(Plan.Target t, int addresses, boolean newSession, BooleanSupplier wanted) {
+    boolean awaitBudgets(Plan.Target t, Held held, boolean newSession) {
         String group = groupOf(t);
+        int addresses = held.size();
         Instant now = clock.instant();
         Instant at = now;
         String what = null;
@@ -97,25 +102,26 @@ final class ProbeGuard {
                 what = "RCPTs at " + group + " (" + rcpts + "/min per provider group)";
             }
         }
-        return waitUntil(at, group, addresses, wanted, what);
+        return waitUntil(at, group, held, what);
     }
 
-    private boolean waitUntil(Instant at, String group, int addresses, BooleanSupplier wanted, String what) {
+    private boolean waitUntil(Instant at, String group, Held held, String what) {
         Duration left = Duration.between(clock.instant(), at);
         if (!left.isPositive()) {
             return true;
         }
-        counts(group)[1].add(addresses);
+        counts(group)[1].add(held.size());
+        held.waitedFor(group);
         waits.merge(what, 1, Integer::sum);
         try {
             while (left.isPositive()) {
-                if (!wanted.getAsBoolean()) {
+                if (!held.wanted()) {
                     return false;
                 }
                 Thread.sleep(left.compareTo(Hosts.WAIT_SLICE) < 0 ? left : Hosts.WAIT_SLICE);
                 left = Duration.between(clock.instant(), at);
             }
-            return true;
+            return held.wanted(); // the last slice may have slept past every held check's deadline
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return false;
@@ -133,8 +139,7 @@ final class ProbeGuard {
     List<HeldBack> heldBack() {
         List<HeldBack> all = new ArrayList<>();
         heldBack.forEach((g, c) -> all.add(new HeldBack(g, c[0].sum(), c[1].sum())));
-        all.sort(Comparator.comparingLong((HeldBack h) -> -(h.notTried() + h.waited())).thenComparing(HeldBack::group));
-        return all;
+        return HeldBack.sum(all);
     }
 
     private LongAdder[] counts(String group) {

@@ -114,6 +114,24 @@ final class ReplyMeaning {
         return r.transientNegative() ? Reason.TEMPORARY_FAILURE : Reason.SMTP_BLOCKED;
     }
 
+    /**
+     * Whether a RCPT reply, after a recipient of the same transaction was accepted, says "too many recipients"
+     * (RFC 5321 §4.5.3.1.10: 452, or X.5.3): then it is about the count, not this address, which is asked
+     * again in the next transaction. 452 4.2.2 is one mailbox over quota (Gmail), an answer about that address.
+     */
+    static boolean tooManyRecipients(Reply r) {
+        return r.code() == 452 && !"2.2".equals(r.subjectDetail()) || "5.3".equals(r.subjectDetail());
+    }
+
+    /**
+     * Whether the refusal of a session ({@code null} when the session failed without a reply) answers for the
+     * whole domain: a permanent refusal of the greeting or HELO is the domain's answer, and its other MX hosts
+     * would say the same, so they are not tried; a deferral or a broken connection is about this host alone.
+     */
+    static boolean endsTheDomain(Reply sessionRefusal) {
+        return sessionRefusal != null && !sessionRefusal.transientNegative();
+    }
+
     /** How strongly a refusal says the prober itself (its IP) is unwelcome: what the block breaker counts. */
     enum Block { NONE, VAGUE, CLEAR }
 

@@ -14,4 +14,8 @@ public record SmtpOutcome(Reason reason, String detail, SmtpReply reply, SmtpRep
     public SmtpReply predictedReply() {
         return reply != null ? reply : reason.predictedReply();
     }
+
+    SmtpOutcome withReport(SmtpReport r) {
+        return new SmtpOutcome(reason, detail, reply, r);
+    }
 }

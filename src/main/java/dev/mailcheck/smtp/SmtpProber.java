@@ -3,6 +3,7 @@ package dev.mailcheck.smtp;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Expiry;
+import dev.mailcheck.HeldBack;
 import dev.mailcheck.address.EmailAddress;
 import dev.mailcheck.dns.AddressGuard;
 import dev.mailcheck.dns.MailDomain;
@@ -119,10 +120,21 @@ public final class SmtpProber implements AutoCloseable {
             return CompletableFuture.completedFuture(Outcomes.notTried(blocked));
         }
         Pending p = new Pending(address, deadline);
-        CompletableFuture<SmtpOutcome> answer = p.answer(deadlineText);
+        CompletableFuture<SmtpOutcome> answer = p.answer(deadlineText).thenApply(o -> withGroup(o, p.waitedFor()));
         work.queue.add(p);
         work.startWorkers();
         return answer;
+    }
+
+    /**
+     * The outcome with the provider group it is counted at and whether it waited for a budget: the group waited
+     * for, or the block's, or that of the host that answered; null when no host was reached.
+     */
+    private SmtpOutcome withGroup(SmtpOutcome o, String waitedFor) {
+        SmtpReport r = o.report();
+        String group = r.providerGroup() != null ? r.providerGroup() : waitedFor != null ? waitedFor
+                : r.host() != null ? guard.groupOf(r.host()) : null;
+        return o.withReport(r.heldBack(group, r.notTriedByBreaker(), waitedFor != null));
     }
 
     /** Lets idle sessions end with QUIT (they linger briefly for more addresses), then stops what is left. */
@@ -149,7 +161,7 @@ public final class SmtpProber implements AutoCloseable {
 
         DomainWork(MailDomain d) {
             this.domain = d.domain();
-            this.plan = Plan.of(d, settings.allowPrivateMx());
+            this.plan = Plan.of(d);
             Duration dns = Duration.ofSeconds(d.ttlSeconds());
             this.ttl = dns.compareTo(MIN_DOMAIN_TTL) < 0 ? MIN_DOMAIN_TTL
                     : dns.compareTo(MAX_DOMAIN_TTL) > 0 ? MAX_DOMAIN_TTL : dns;
@@ -244,7 +256,7 @@ public final class SmtpProber implements AutoCloseable {
                     w.answerNotTried(held, b);
                     break;
                 }
-                if (n > 0 && !guard.awaitBudgets(target, held.size(), false, held::wanted)) {
+                if (n > 0 && !guard.awaitBudgets(target, held, false)) {
                     break;
                 }
                 Transaction t = new Transaction(s, settings, w.domain, w.catchAll, held, rcpts,
@@ -345,7 +357,7 @@ public final class SmtpProber implements AutoCloseable {
                 continue; // dead, or found dead while waiting
             }
             // The budgets are waited for holding this address's slot but no global one.
-            if (!guard.awaitBudgets(t, held.size(), true, held::wanted)
+            if (!guard.awaitBudgets(t, held, true)
                     || !Hosts.acquire(sessions, held::wanted)) {
                 host.leave();
                 return null;
@@ -388,8 +400,8 @@ public final class SmtpProber implements AutoCloseable {
             if (failed != null) {
                 last = failed;
                 lastTarget = t;
-                if (failed.reply != null && !failed.reply.transientNegative()) {
-                    break; // a 5xx greeting or HELO refusal is the domain's answer; other hosts would say the same
+                if (ReplyMeaning.endsTheDomain(failed.reply)) {
+                    break;
                 }
             }
         }

@@ -18,7 +18,6 @@ import java.util.stream.Collectors;
  * @param port              the SMTP port of every MX host (25 on the Internet)
  * @param data              go on to DATA and stop at its 354, then close the connection
  * @param starttls          use STARTTLS when the server offers it
- * @param allowPrivateMx    connect to loopback/private MX addresses (test beds only)
  * @param socks             a SOCKS5 proxy to connect through, or null
  * @param timeouts          per stage; stages not named take {@link #DEFAULT_TIMEOUTS}
  * @param rcptsPerTransaction recipients per MAIL transaction before RSET and a new one
@@ -29,7 +28,7 @@ import java.util.stream.Collectors;
  * @param linger            how long an idle session waits for more addresses of its domain
  */
 public record SmtpSettings(String helo, String mailFrom, int port, boolean data, boolean starttls,
-                           boolean allowPrivateMx, InetSocketAddress socks, Map<Stage, Duration> timeouts,
+                           InetSocketAddress socks, Map<Stage, Duration> timeouts,
                            int rcptsPerTransaction, int perHostSessions, int sessions, int errorsPerSession,
                            Duration linger) {
 
@@ -82,7 +81,7 @@ public record SmtpSettings(String helo, String mailFrom, int port, boolean data,
     }
 
     public static SmtpSettings defaults() {
-        return new SmtpSettings("checker.invalid", "", 25, false, true, false, null, Map.of(), 50, 2, 64, 8,
+        return new SmtpSettings("checker.invalid", "", 25, false, true, null, Map.of(), 50, 2, 64, 8,
                 Duration.ofMillis(250));
     }
 
@@ -108,12 +107,72 @@ public record SmtpSettings(String helo, String mailFrom, int port, boolean data,
         EnumMap<Stage, Duration> scaled = new EnumMap<>(Stage.class);
         // Never below a millisecond, which a socket would read as "no timeout".
         timeouts.forEach((st, d) -> scaled.put(st, Duration.ofNanos(Math.max(1_000_000, (long) (d.toNanos() * factor)))));
-        return new SmtpSettings(helo, mailFrom, port, data, starttls, allowPrivateMx, socks, scaled,
-                rcptsPerTransaction, perHostSessions, sessions, errorsPerSession, Duration.ZERO);
+        return withTimeouts(scaled).withLinger(Duration.ZERO);
+    }
+
+    // One with-method per part, so callers name what they change instead of passing 12 values in order.
+    public SmtpSettings withHelo(String helo) {
+        return new SmtpSettings(helo, mailFrom, port, data, starttls, socks, timeouts,
+                rcptsPerTransaction, perHostSessions, sessions, errorsPerSession, linger);
+    }
+
+    public SmtpSettings withMailFrom(String mailFrom) {
+        return new SmtpSettings(helo, mailFrom, port, data, starttls, socks, timeouts,
+                rcptsPerTransaction, perHostSessions, sessions, errorsPerSession, linger);
+    }
+
+    /** These settings without linger: a session ends as soon as its domain has no address waiting. */
+    public SmtpSettings withoutLinger() {
+        return withLinger(Duration.ZERO);
     }
 
     public SmtpSettings withPort(int port) {
-        return new SmtpSettings(helo, mailFrom, port, data, starttls, allowPrivateMx, socks, timeouts,
+        return new SmtpSettings(helo, mailFrom, port, data, starttls, socks, timeouts,
+                rcptsPerTransaction, perHostSessions, sessions, errorsPerSession, linger);
+    }
+
+    public SmtpSettings withData(boolean data) {
+        return new SmtpSettings(helo, mailFrom, port, data, starttls, socks, timeouts,
+                rcptsPerTransaction, perHostSessions, sessions, errorsPerSession, linger);
+    }
+
+    public SmtpSettings withStarttls(boolean starttls) {
+        return new SmtpSettings(helo, mailFrom, port, data, starttls, socks, timeouts,
+                rcptsPerTransaction, perHostSessions, sessions, errorsPerSession, linger);
+    }
+
+    public SmtpSettings withSocks(InetSocketAddress socks) {
+        return new SmtpSettings(helo, mailFrom, port, data, starttls, socks, timeouts,
+                rcptsPerTransaction, perHostSessions, sessions, errorsPerSession, linger);
+    }
+
+    public SmtpSettings withTimeouts(Map<Stage, Duration> timeouts) {
+        return new SmtpSettings(helo, mailFrom, port, data, starttls, socks, timeouts,
+                rcptsPerTransaction, perHostSessions, sessions, errorsPerSession, linger);
+    }
+
+    public SmtpSettings withRcptsPerTransaction(int rcptsPerTransaction) {
+        return new SmtpSettings(helo, mailFrom, port, data, starttls, socks, timeouts,
+                rcptsPerTransaction, perHostSessions, sessions, errorsPerSession, linger);
+    }
+
+    public SmtpSettings withPerHostSessions(int perHostSessions) {
+        return new SmtpSettings(helo, mailFrom, port, data, starttls, socks, timeouts,
+                rcptsPerTransaction, perHostSessions, sessions, errorsPerSession, linger);
+    }
+
+    public SmtpSettings withSessions(int sessions) {
+        return new SmtpSettings(helo, mailFrom, port, data, starttls, socks, timeouts,
+                rcptsPerTransaction, perHostSessions, sessions, errorsPerSession, linger);
+    }
+
+    public SmtpSettings withErrorsPerSession(int errorsPerSession) {
+        return new SmtpSettings(helo, mailFrom, port, data, starttls, socks, timeouts,
+                rcptsPerTransaction, perHostSessions, sessions, errorsPerSession, linger);
+    }
+
+    public SmtpSettings withLinger(Duration linger) {
+        return new SmtpSettings(helo, mailFrom, port, data, starttls, socks, timeouts,
                 rcptsPerTransaction, perHostSessions, sessions, errorsPerSession, linger);
     }
 }

@@ -138,8 +138,7 @@ final class Transaction {
             for (int k = 0; k < replies.size(); k++) {
                 Reply r = replies.get(k);
                 heard.accept(r);
-                // 452 4.2.2 is one mailbox over quota (Gmail), an answer about that address, not about the count.
-                if (accepted && (r.code() == 452 && !"2.2".equals(r.subjectDetail()) || "5.3".equals(r.subjectDetail()))) {
+                if (accepted && ReplyMeaning.tooManyRecipients(r)) {
                     return r; // too many recipients: this one and the rest stay held for the next transaction
                 }
                 answers.add(r);

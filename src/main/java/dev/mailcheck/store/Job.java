@@ -1,7 +1,9 @@
 package dev.mailcheck.store;
 
+import dev.mailcheck.HeldBack;
 import dev.mailcheck.Verdict;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -17,9 +19,22 @@ import java.util.Map;
  * @param notChecked  records of a partial or failed job that got no result; null when unknown (the list
  *                    was not read to its end)
  * @param error       why a partial or failed job did not check everything; null otherwise
+ * @param heldBack    per provider group, the addresses the SMTP probe did not try because of the block breaker
+ *                    and those that waited for a budget, most first; empty when none
  */
 public record Job(String id, String source, JobStatus status, long total, Map<Verdict, Long> counts,
-                  Instant created, Instant updated, String resultsKey, int chunks, Long notChecked, String error) {
+                  Instant created, Instant updated, String resultsKey, int chunks, Long notChecked, String error,
+                  List<HeldBack> heldBack) {
+
+    public Job {
+        heldBack = heldBack == null ? List.of() : List.copyOf(heldBack);
+    }
+
+    /** A job whose SMTP probe held nothing back. */
+    public Job(String id, String source, JobStatus status, long total, Map<Verdict, Long> counts, Instant created,
+               Instant updated, String resultsKey, int chunks, Long notChecked, String error) {
+        this(id, source, status, total, counts, created, updated, resultsKey, chunks, notChecked, error, List.of());
+    }
 
     /** A job that has not ended (or ended done): nothing left unchecked, no error. */
     public Job(String id, String source, JobStatus status, long total, Map<Verdict, Long> counts, Instant created,
@@ -34,12 +49,12 @@ public record Job(String id, String source, JobStatus status, long total, Map<Ve
 
     public Job with(JobStatus status, Tally tally, int chunks) {
         return new Job(id, source, status, tally.total(), tally.counts(), created, Instant.now(), resultsKey, chunks,
-                notChecked, error);
+                notChecked, error, tally.heldBack());
     }
 
     /** The job ended short: what was checked, how many records were not (null: unknown), and why. */
     public Job ended(JobStatus status, Tally checked, Long notChecked, String error, String resultsKey) {
         return new Job(id, source, status, checked.total(), checked.counts(), created, Instant.now(), resultsKey, chunks,
-                notChecked, error);
+                notChecked, error, checked.heldBack());
     }
 }

@@ -2,9 +2,11 @@ package dev.mailcheck.store;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.mailcheck.HeldBack;
 import dev.mailcheck.Verdict;
 import dev.mailcheck.store.ResultStore.Page;
 import dev.mailcheck.store.ResultStore.Positioned;
+import dev.mailcheck.verdict.ResultJson;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -104,17 +106,28 @@ final class ResultFile {
         return new Page(page, null);
     }
 
+    /** The counts of a job that broke off: each result's JSON is read for what the probe held back (rare, so slow). */
     synchronized Tally tally() {
         indexed();
         Map<Verdict, Long> counts = new EnumMap<>(Verdict.class);
+        HeldBack.Counts heldBack = new HeldBack.Counts();
         long total = 0;
-        for (byte v : verdicts) {
-            if (v != 0) {
-                counts.merge(Verdict.values()[v - 1], 1L, Long::sum);
-                total++;
+        try (FileChannel in = index.length == 0 ? null : FileChannel.open(path, StandardOpenOption.READ)) {
+            for (int p = 0; p < verdicts.length; p++) {
+                if (verdicts[p] != 0) {
+                    counts.merge(Verdict.values()[verdicts[p] - 1], 1L, Long::sum);
+                    total++;
+                    HeldBack h = ResultJson.heldBack(read(in, index[p] >>> LENGTH_BITS,
+                            (int) (index[p] & ((1 << LENGTH_BITS) - 1))));
+                    if (h != null) {
+                        heldBack.add(h);
+                    }
+                }
             }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
-        return new Tally(total, counts);
+        return new Tally(total, counts, heldBack.list());
     }
 
     /** The job ended: nothing more is written, and the file is not held open. */

@@ -3,7 +3,9 @@ package dev.mailcheck.store;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.mailcheck.HeldBack;
 import dev.mailcheck.Verdict;
 import dev.mailcheck.store.ResultStore.Gone;
 import java.io.IOException;
@@ -24,6 +26,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
+import java.util.stream.StreamSupport;
 
 /**
  * The files of a {@link LocalResultStore}: {@code jobs/ID.json} (each written through a rename),
@@ -143,6 +146,9 @@ final class StoreDirectory implements AutoCloseable {
             out.put("not_checked", job.notChecked());
         }
         out.put("error", job.error());
+        ArrayNode heldBack = out.putArray("held_back");
+        job.heldBack().forEach(h -> heldBack.addObject().put("group", h.group()).put("not_tried", h.notTried())
+                .put("waited", h.waited()));
         try {
             writeAtomically(job(job.id()), json.writeValueAsBytes(out));
         } catch (JsonProcessingException e) {
@@ -195,7 +201,9 @@ final class StoreDirectory implements AutoCloseable {
         return new Job(in.get("id").asText(), in.get("source").asText(), JobStatus.of(in.get("status").asText()),
                 in.get("total").asLong(), counts, Instant.parse(in.get("created").asText()),
                 Instant.parse(in.get("updated").asText()), text(in.get("results_key")), in.path("chunks").asInt(),
-                in.hasNonNull("not_checked") ? in.get("not_checked").asLong() : null, text(in.get("error")));
+                in.hasNonNull("not_checked") ? in.get("not_checked").asLong() : null, text(in.get("error")),
+                HeldBack.sum(StreamSupport.stream(in.path("held_back").spliterator(), false).map(h -> new HeldBack(
+                        h.path("group").asText(), h.path("not_tried").asLong(), h.path("waited").asLong())).toList()));
     }
 
     private static String text(JsonNode node) {

@@ -2,6 +2,7 @@ package dev.mailcheck.verdict;
 
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import com.fasterxml.jackson.annotation.JsonUnwrapped;
+import dev.mailcheck.HeldBack;
 import dev.mailcheck.Reason;
 import dev.mailcheck.SmtpReply;
 import dev.mailcheck.Verdict;
@@ -44,41 +45,178 @@ public record CheckResult(String address, String normalized, String domain, Stri
 
     /** @param signals a suggestion of the address meant, at most */
     public static CheckResult invalid(String input, String detail, Signals signals) {
-        Reason r = Reason.INVALID_SYNTAX;
-        return new CheckResult(input, null, null, null, false, r.verdict(), r, detail, r.predictedReply(),
-                signals, List.of(), null, false, null, null, 1);
+        return builder(input).reason(Reason.INVALID_SYNTAX).detail(detail).signals(signals).build();
     }
 
     public static CheckResult of(String input, EmailAddress address, MailDomain domain, Signals signals) {
-        Reason r = domain.reason();
-        return new CheckResult(input, address.normalized(), address.domain(), address.unicodeDomain(),
-                address.smtpUtf8(), r.verdict(), r, domain.detail(), r.predictedReply(), signals, domain.mx(),
-                domain.fallback(), domain.nullMxIgnored(), null, null, 1);
+        return builder(input).parsed(address).routing(domain).reason(domain.reason()).detail(domain.detail())
+                .signals(signals).build();
     }
 
     /** The SMTP stage's answer replaces the DNS stage's, which only said that mail can be routed. */
     public static CheckResult of(String input, EmailAddress address, MailDomain domain, Signals signals, SmtpOutcome smtp) {
-        Reason r = smtp.reason();
-        return new CheckResult(input, address.normalized(), address.domain(), address.unicodeDomain(),
-                address.smtpUtf8(), r.verdict(), r, smtp.detail(), smtp.predictedReply(), signals, domain.mx(),
-                domain.fallback(), domain.nullMxIgnored(), smtp.report(), null, 1);
+        return builder(input).parsed(address).routing(domain).reason(smtp.reason()).detail(smtp.detail())
+                .predictedReply(smtp.predictedReply()).signals(signals).smtp(smtp.report()).build();
+    }
+
+    /**
+     * What the SMTP probe held back for this address, counted at its provider group (one address: 0 or 1 each), or
+     * null when nothing held it back: how a job's tally counts it.
+     */
+    public HeldBack heldBack() {
+        return smtp == null || !smtp.notTriedByBreaker() && !smtp.waitedForBudget() ? null
+                : new HeldBack(smtp.providerGroup(), smtp.notTriedByBreaker() ? 1 : 0, smtp.waitedForBudget() ? 1 : 0);
     }
 
     public CheckResult withSecurity(TransportSecurity report) {
-        return new CheckResult(address, normalized, domain, domainUnicode, smtputf8, verdict, reason, detail,
-                predictedReply, signals, mx, mxFallback, nullMxIgnored, smtp, report, tries);
+        return toBuilder().security(report).build();
     }
 
     /** This answer, its detail adding a sentence (a later try's defect, say). */
     public CheckResult withDetailAdded(String sentence) {
-        return new CheckResult(address, normalized, domain, domainUnicode, smtputf8, verdict, reason,
-                detail == null ? sentence : detail + " " + sentence, predictedReply, signals, mx, mxFallback,
-                nullMxIgnored, smtp, security, tries);
+        return toBuilder().detail(detail == null ? sentence : detail + " " + sentence).build();
     }
 
     /** This answer as the one that the {@code tries}-th check gave. */
     public CheckResult withTries(int tries) {
-        return new CheckResult(address, normalized, domain, domainUnicode, smtputf8, verdict, reason, detail,
-                predictedReply, signals, mx, mxFallback, nullMxIgnored, smtp, security, tries);
+        return toBuilder().tries(tries).build();
+    }
+
+    /** A result for {@code input}: no parts but the input set, no signals, no MX hosts, one try. */
+    public static Builder builder(String input) {
+        return new Builder(input);
+    }
+
+    public Builder toBuilder() {
+        Builder b = new Builder(address);
+        b.normalized = normalized;
+        b.domain = domain;
+        b.domainUnicode = domainUnicode;
+        b.smtputf8 = smtputf8;
+        b.verdict = verdict;
+        b.reason = reason;
+        b.detail = detail;
+        b.predictedReply = predictedReply;
+        b.signals = signals;
+        b.mx = mx;
+        b.mxFallback = mxFallback;
+        b.nullMxIgnored = nullMxIgnored;
+        b.smtp = smtp;
+        b.security = security;
+        b.tries = tries;
+        return b;
+    }
+
+    /** Builds a result by naming its parts, so that no caller passes sixteen values in order. */
+    public static final class Builder {
+        private final String address;
+        private String normalized;
+        private String domain;
+        private String domainUnicode;
+        private boolean smtputf8;
+        private Verdict verdict;
+        private Reason reason;
+        private String detail;
+        private SmtpReply predictedReply;
+        private Signals signals = Signals.NONE;
+        private List<MxHost> mx = List.of();
+        private String mxFallback;
+        private boolean nullMxIgnored;
+        private SmtpReport smtp;
+        private TransportSecurity security;
+        private int tries = 1;
+
+        private Builder(String address) {
+            this.address = address;
+        }
+
+        /** The normalized address, its domain both ways, and whether a send needs SMTPUTF8. */
+        public Builder parsed(EmailAddress parsed) {
+            return normalized(parsed.normalized()).domain(parsed.domain()).domainUnicode(parsed.unicodeDomain())
+                    .smtputf8(parsed.smtpUtf8());
+        }
+
+        /** The MX hosts, the A/AAAA fallback and whether a null MX was ignored, as DNS found them. */
+        public Builder routing(MailDomain routing) {
+            return mx(routing.mx()).mxFallback(routing.fallback()).nullMxIgnored(routing.nullMxIgnored());
+        }
+
+        /** The reason, with its verdict and the reply it predicts (which {@link #predictedReply} may refine). */
+        public Builder reason(Reason reason) {
+            this.reason = reason;
+            this.verdict = reason.verdict();
+            this.predictedReply = reason.predictedReply();
+            return this;
+        }
+
+        public Builder normalized(String normalized) {
+            this.normalized = normalized;
+            return this;
+        }
+
+        public Builder domain(String domain) {
+            this.domain = domain;
+            return this;
+        }
+
+        public Builder domainUnicode(String domainUnicode) {
+            this.domainUnicode = domainUnicode;
+            return this;
+        }
+
+        public Builder smtputf8(boolean smtputf8) {
+            this.smtputf8 = smtputf8;
+            return this;
+        }
+
+        public Builder detail(String detail) {
+            this.detail = detail;
+            return this;
+        }
+
+        public Builder predictedReply(SmtpReply predictedReply) {
+            this.predictedReply = predictedReply;
+            return this;
+        }
+
+        public Builder signals(Signals signals) {
+            this.signals = signals;
+            return this;
+        }
+
+        public Builder mx(List<MxHost> mx) {
+            this.mx = mx;
+            return this;
+        }
+
+        public Builder mxFallback(String mxFallback) {
+            this.mxFallback = mxFallback;
+            return this;
+        }
+
+        public Builder nullMxIgnored(boolean nullMxIgnored) {
+            this.nullMxIgnored = nullMxIgnored;
+            return this;
+        }
+
+        public Builder smtp(SmtpReport smtp) {
+            this.smtp = smtp;
+            return this;
+        }
+
+        public Builder security(TransportSecurity security) {
+            this.security = security;
+            return this;
+        }
+
+        public Builder tries(int tries) {
+            this.tries = tries;
+            return this;
+        }
+
+        public CheckResult build() {
+            return new CheckResult(address, normalized, domain, domainUnicode, smtputf8, verdict, reason, detail,
+                    predictedReply, signals, mx, mxFallback, nullMxIgnored, smtp, security, tries);
+        }
     }
 }

@@ -2,6 +2,8 @@ package dev.mailcheck.verdict;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.JavaType;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
@@ -15,7 +17,9 @@ import com.fasterxml.jackson.databind.introspect.BeanPropertyDefinition;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.ser.VirtualBeanPropertyWriter;
 import com.fasterxml.jackson.databind.util.Annotations;
+import dev.mailcheck.HeldBack;
 import dev.mailcheck.SmtpReply;
+import java.io.UncheckedIOException;
 import java.util.function.IntFunction;
 
 /**
@@ -43,6 +47,23 @@ public final class ResultJson {
     public static ObjectMapper mapper(IntFunction<String> reference) {
         return SHAPE.copy().setDefaultAttributes(ContextAttributes.getEmpty().withSharedAttribute(Reference.class,
                 reference));
+    }
+
+    /**
+     * What a result written in this shape says the SMTP probe held back ({@link CheckResult#heldBack}), or null: for
+     * a store that counts a job from the results it kept. Most results hold nothing back and are not parsed.
+     */
+    public static HeldBack heldBack(String json) {
+        if (!json.contains("\"not_tried_by_breaker\":true") && !json.contains("\"waited_for_budget\":true")) {
+            return null;
+        }
+        try {
+            JsonNode smtp = SHAPE.readTree(json).path("smtp");
+            return new HeldBack(smtp.path("provider_group").asText(), smtp.path("not_tried_by_breaker").asBoolean() ? 1 : 0,
+                    smtp.path("waited_for_budget").asBoolean() ? 1 : 0);
+        } catch (JsonProcessingException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     @JsonAppend(props = @JsonAppend.Prop(value = Reference.class, name = "reference",

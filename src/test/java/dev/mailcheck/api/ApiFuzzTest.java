@@ -40,7 +40,7 @@ class ApiFuzzTest {
     @BeforeContainer
     static void start() {
         dns = new MxResolver(List.of(Nsd.shared().address()), Duration.ofSeconds(2), 64, true);
-        LocalResultStore store = new LocalResultStore(LocalResultStore.Limits.DEFAULT, Api::smtpCodeLink);
+        LocalResultStore store = new LocalResultStore(LocalResultStore.Limits.DEFAULT, SmtpCodes::link);
         api = new Api(new Checker(dns), null, store, new InProcessJobs(new Checker(dns), store, 4), List.of());
     }
 

@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.mailcheck.Defects;
+import dev.mailcheck.LoggedDefects;
 import dev.mailcheck.aws.DynamoResultStore;
 import dev.mailcheck.dns.MxResolver;
 import dev.mailcheck.dns.TransportSecurityLookup;
@@ -32,11 +34,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.logging.Handler;
-import java.util.logging.Level;
-import java.util.logging.LogRecord;
-import java.util.logging.Logger;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import java.util.zip.GZIPInputStream;
@@ -45,6 +42,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 
 /** The API's routes and errors, in process, against NSD and the in-memory store. */
@@ -57,7 +55,7 @@ class ApiTest {
     @BeforeAll
     static void start() {
         dns = new MxResolver(List.of(Nsd.shared().address()), Duration.ofSeconds(3), 64, true);
-        LocalResultStore store = new LocalResultStore(LocalResultStore.Limits.DEFAULT, Api::smtpCodeLink);
+        LocalResultStore store = new LocalResultStore(LocalResultStore.Limits.DEFAULT, SmtpCodes::link);
         api = new Api(new Checker(dns), null, store, new InProcessJobs(new Checker(dns), store, 4), List.of("https://signup.example"));
     }
 
@@ -94,7 +92,7 @@ class ApiTest {
             299, -
             """)
     void smtpCodeLink(int code, String link) {
-        assertEquals(link, Api.smtpCodeLink(code));
+        assertEquals(link, SmtpCodes.link(code));
     }
 
     /** security=true adds the domain's transport security, where the deployment has a lookup for it. */
@@ -116,8 +114,8 @@ class ApiTest {
         InetSocketAddress resolver = Unbound.validating().address();
         try (MxResolver mx = new MxResolver(List.of(resolver), Duration.ofSeconds(3), 16, true);
              TransportSecurityLookup lookup = new TransportSecurityLookup(List.of(resolver), Duration.ofSeconds(3), 16, true)) {
-            Checker checker = new Checker(mx, null, deployment.equals("lookup") ? lookup : null);
-            LocalResultStore store = new LocalResultStore(LocalResultStore.Limits.DEFAULT, Api::smtpCodeLink);
+            Checker checker = new Checker(mx).withSecurityLookup(deployment.equals("lookup") ? lookup : null);
+            LocalResultStore store = new LocalResultStore(LocalResultStore.Limits.DEFAULT, SmtpCodes::link);
             Api secured = new Api(checker, null, store, new InProcessJobs(checker, store, 4), List.of());
             Api.Response r = method.equals("GET")
                     ? secured.handle(new Api.Request("GET", "/v1/check", security == null
@@ -327,9 +325,9 @@ class ApiTest {
             """)
     void thePublicRouteProbesOnlyWhenAllowed(boolean publicSmtp, String method, String path, int status, String reason)
             throws Exception {
-        SmtpSettings smtp = new SmtpSettings("prober.test", "probe@checker.test", Postfix.shared().port(), false, false,
-                true, null, Map.of(), 50, 2, 64, 8, Duration.ofMillis(250));
-        LocalResultStore store = new LocalResultStore(LocalResultStore.Limits.DEFAULT, Api::smtpCodeLink);
+        SmtpSettings smtp = SmtpSettings.defaults().withHelo("prober.test").withMailFrom("probe@checker.test")
+                .withPort(Postfix.shared().port()).withStarttls(false);
+        LocalResultStore store = new LocalResultStore(LocalResultStore.Limits.DEFAULT, SmtpCodes::link);
         Api serve = new Api(new Checker(dns), Api.smtpChecker(dns, smtp, Pacing.off(), null), store, null, List.of(), publicSmtp);
         String address = "nobody-" + UUID.randomUUID().toString().substring(0, 8) + "@strict.smtp.test";
         Api.Response r = switch (path + " " + method) {
@@ -350,6 +348,44 @@ class ApiTest {
     }
 
     /**
+     * What the SMTP probe held back is the job's own (serve shares one prober across jobs): two domains whose
+     * mail goes to one MX address at a budget of 60 new sessions a minute, so one of them waits a second for its
+     * session; the job, checked in one piece or as chunks of one address, says so per provider group.
+     */
+    @ParameterizedTest(name = "{0} per chunk (0: one piece)")
+    @CsvSource({"0", "1"})
+    void aSmtpJobSaysWhatItHeldBackPerProviderGroup(int perChunk) throws Exception {
+        SmtpSettings smtp = SmtpSettings.defaults().withHelo("prober.test").withPort(Postfix.shared().port())
+                .withStarttls(false).withLinger(Duration.ofMillis(50));
+        LocalResultStore store = new LocalResultStore(LocalResultStore.Limits.DEFAULT, SmtpCodes::link);
+        Checker withSmtp = Api.smtpChecker(dns, smtp, Pacing.off().withConnectsPerMinute(60), null);
+        Api serve = new Api(new Checker(dns), withSmtp, store, new InProcessJobs(new JobWorkflow.Checkers(
+                new Checker(dns), withSmtp, Recheck.NONE), store, 4,
+                perChunk == 0 ? JobWorkflow.Chunking.DEFAULT : new JobWorkflow.Chunking(0, perChunk)), List.of());
+        Api.Response accepted = serve.handle(new Api.Request("POST", "/v1/jobs", Map.of("smtp", "true"),
+                Map.of("content-type", "text/plain"), "alice@strict.smtp.test\nalice@failover.smtp.test\n"));
+        assertEquals(202, accepted.status(), accepted.body());
+        String id = json(accepted).get("id").asText();
+        JsonNode job;
+        long deadline = System.nanoTime() + 60_000_000_000L;
+        do {
+            Thread.sleep(50);
+            job = json(serve.handle(new Api.Request("GET", "/v1/jobs/" + id, Map.of(), Map.of(), null)));
+        } while (!job.get("status").asText().equals("done") && System.nanoTime() < deadline);
+        assertEquals("done", job.get("status").asText(), job.toString());
+        assertEquals(JSON.readTree("[{\"group\": \"mx-strict.smtp.test\", \"not_tried\": 0, \"waited\": 1}]"),
+                job.get("held_back"), job::toString);
+        JsonNode results = json(serve.handle(new Api.Request("GET", "/v1/jobs/" + id + "/results", Map.of(), Map.of(),
+                null))).get("results");
+        int waited = 0;
+        for (JsonNode r : results) {
+            assertEquals("mx-strict.smtp.test", r.at("/smtp/provider_group").asText(), r::toString);
+            waited += r.at("/smtp/waited_for_budget").asBoolean() ? 1 : 0;
+        }
+        assertEquals(1, waited, results::toString);
+    }
+
+    /**
      * A serve job with {@code ?smtp=true} against a real postgrey that lets a retry through after two seconds:
      * the greylisted address waits for its recheck (the job shows {@code rechecking: 1} meanwhile and stays
      * running), then comes out with its final answer and {@code tries}; the address after it keeps its place.
@@ -366,9 +402,10 @@ class ApiTest {
     void aSmtpJobRechecksGreylistingBeforeItEnds(String scenario, int perChunk, int tries, int window, String reason,
                                                  int tried, boolean seenWaiting) throws Exception {
         // postgrey remembers (client, sender, recipient): a sender of its own makes this job's first try new
-        SmtpSettings smtp = new SmtpSettings("prober.test", "recheck-" + UUID.randomUUID() + "@checker.test",
-                Postfix.shared().port(), false, false, true, null, Map.of(), 50, 2, 64, 8, Duration.ofMillis(250));
-        LocalResultStore store = new LocalResultStore(LocalResultStore.Limits.DEFAULT, Api::smtpCodeLink);
+        SmtpSettings smtp = SmtpSettings.defaults().withHelo("prober.test")
+                .withMailFrom("recheck-" + UUID.randomUUID() + "@checker.test").withPort(Postfix.shared().port())
+                .withStarttls(false);
+        LocalResultStore store = new LocalResultStore(LocalResultStore.Limits.DEFAULT, SmtpCodes::link);
         Checker withSmtp = Api.smtpChecker(dns, smtp, Pacing.off(), null);
         Api serve = new Api(new Checker(dns), withSmtp, store, new InProcessJobs(new JobWorkflow.Checkers(
                 new Checker(dns), withSmtp, new Recheck(tries, Duration.ofSeconds(window))), store, 4,
@@ -495,40 +532,21 @@ class ApiTest {
             """)
     void aFailureInsideAHandlerIsAJson500WhoseIdIsInTheLog(String method, String path, String body) throws Exception {
         DynamoDbClient unreachable = Moto.dynamo(URI.create("http://127.0.0.1:1"));
-        Api broken = new Api(new Checker(dns), null, new DynamoResultStore(unreachable, "results", Duration.ofDays(1)), null,
+        Api broken = new Api(new Checker(dns), null, new DynamoResultStore(unreachable, "results", Duration.ofDays(1), SmtpCodes::link), null,
                 List.of("https://signup.example"));
-        List<LogRecord> logged = new CopyOnWriteArrayList<>();
-        Handler capture = new Handler() {
-            @Override
-            public void publish(LogRecord record) {
-                logged.add(record);
-            }
-
-            @Override
-            public void flush() {
-            }
-
-            @Override
-            public void close() {
-            }
-        };
-        Logger log = Logger.getLogger(Api.class.getName());
-        log.addHandler(capture);
-        try {
+        // Logged by Defects, as every defect is: one SEVERE line with the id, the request and the stack.
+        try (LoggedDefects log = new LoggedDefects()) {
             Api.Response r = broken.handle(new Api.Request(method, path, Map.of(),
                     Map.of("origin", "https://signup.example"), body));
             assertEquals(500, r.status(), r.body());
             assertEquals("application/json", r.headers().get("content-type"));
             assertEquals("https://signup.example", r.headers().get("access-control-allow-origin"));
             String id = json(r).get("error_id").asText();
-            assertTrue(id.length() > 10, r.body());
-            assertEquals(1, logged.size(), logged.toString());
-            String line = logged.get(0).getMessage();
-            assertEquals(Level.SEVERE, logged.get(0).getLevel());
-            assertTrue(line.startsWith("error " + id + " answering " + method + " " + path), line);
-            assertTrue(line.contains("SdkClientException") && line.contains("\tat "), line);
+            assertTrue(id.length() >= 8, r.body());
+            assertEquals(1, log.lines().size(), log.lines().toString());
+            String line = log.assertLogged(Defects.mention(id), SdkClientException.class, null, "DynamoResultStore");
+            assertTrue(line.startsWith(Defects.mention(id) + " answering " + method + " " + path), line);
         } finally {
-            log.removeHandler(capture);
             unreachable.close();
         }
     }
@@ -539,7 +557,7 @@ class ApiTest {
         try (DatagramSocket silent = new DatagramSocket(new InetSocketAddress("127.0.0.1", 0));
              MxResolver slow = new MxResolver(List.of((InetSocketAddress) silent.getLocalSocketAddress()),
                      Duration.ofSeconds(3), 8, false);
-             LocalResultStore store = new LocalResultStore(LocalResultStore.Limits.DEFAULT, Api::smtpCodeLink)) {
+             LocalResultStore store = new LocalResultStore(LocalResultStore.Limits.DEFAULT, SmtpCodes::link)) {
             Api oneAtATime = new Api(new Checker(slow), null, store, new InProcessJobs(new Checker(slow), store, 1), List.of());
             Api.Request post = new Api.Request("POST", "/v1/jobs", Map.of(), Map.of("content-type", "text/plain"),
                     "a@silent.checker.test\n");

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.mailcheck.api.SmtpCodes;
 import dev.mailcheck.Verdict;
 import dev.mailcheck.dns.MxResolver;
 import dev.mailcheck.pipeline.Checker;
@@ -62,7 +63,7 @@ class DynamoResultStoreTest {
     /** Stored as the API serves them: each reply linked to where GET /v1/smtp-codes explains its code. */
     @Test
     void resultsAreStoredWithTheirReplysLink() {
-        DynamoResultStore store = new DynamoResultStore(Moto.shared().dynamo(), TABLE, Duration.ofDays(30));
+        DynamoResultStore store = new DynamoResultStore(Moto.shared().dynamo(), TABLE, Duration.ofDays(30), SmtpCodes::link);
         store.putResults("j0", results(1));
         String stored = store.results("j0", null, 10).results().getFirst();
         assertTrue(stored.contains("\"predicted_reply\":{\"code\":501,\"enhanced\":\"5.1.3\","
@@ -71,7 +72,7 @@ class DynamoResultStoreTest {
 
     @Test
     void jobRoundTrip() {
-        DynamoResultStore store = new DynamoResultStore(Moto.shared().dynamo(), TABLE, Duration.ofDays(30));
+        DynamoResultStore store = new DynamoResultStore(Moto.shared().dynamo(), TABLE, Duration.ofDays(30), SmtpCodes::link);
         Instant now = Instant.now().truncatedTo(ChronoUnit.MILLIS);
         Job job = new Job("j1", "s3://b/uploads/x.csv", JobStatus.DONE, 3, Map.of(Verdict.UNDELIVERABLE, 2L, Verdict.UNKNOWN, 1L),
                 now, now, "results/x.csv", 2);
@@ -85,7 +86,7 @@ class DynamoResultStoreTest {
 
     @Test
     void chunkTalliesAreKeptOncePerChunk() {
-        DynamoResultStore store = new DynamoResultStore(Moto.shared().dynamo(), TABLE, Duration.ofDays(30));
+        DynamoResultStore store = new DynamoResultStore(Moto.shared().dynamo(), TABLE, Duration.ofDays(30), SmtpCodes::link);
         Tally first = new Tally(2, Map.of(Verdict.DELIVERABLE, 2L));
         Tally second = new Tally(1, Map.of(Verdict.UNKNOWN, 1L));
         store.putChunk("j2", 1, second);
@@ -100,7 +101,7 @@ class DynamoResultStoreTest {
     /** Of two invocations ending the same job (the last chunk and a dead letter at once), one wins. */
     @Test
     void aJobEndsOnce() {
-        DynamoResultStore store = new DynamoResultStore(Moto.shared().dynamo(), TABLE, Duration.ofDays(30));
+        DynamoResultStore store = new DynamoResultStore(Moto.shared().dynamo(), TABLE, Duration.ofDays(30), SmtpCodes::link);
         Instant now = Instant.now().truncatedTo(ChronoUnit.MILLIS);
         Job running = new Job("j4", "s3://b/uploads/x.csv", JobStatus.RUNNING, 0, Map.of(), now, now, "results/x.j4.csv", 3);
         store.putJob(running);
@@ -118,7 +119,7 @@ class DynamoResultStoreTest {
     /** Chunks done and given up on are told apart; a later success of a chunk replaces its failure. */
     @Test
     void failedChunksAndTheirLaterSuccess() {
-        DynamoResultStore store = new DynamoResultStore(Moto.shared().dynamo(), TABLE, Duration.ofDays(30));
+        DynamoResultStore store = new DynamoResultStore(Moto.shared().dynamo(), TABLE, Duration.ofDays(30), SmtpCodes::link);
         Tally done = new Tally(2, Map.of(Verdict.DELIVERABLE, 2L));
         store.putChunk("j6", 0, done);
         store.putFailedChunk("j6", 1, new ResultStore.FailedChunk(2000, "dead letter"));
@@ -133,7 +134,7 @@ class DynamoResultStoreTest {
     /** deleteJob leaves nothing of the job: record, results (more than a page of them), chunk records. */
     @Test
     void deleteJobErasesEverything() {
-        DynamoResultStore store = new DynamoResultStore(Moto.shared().dynamo(), TABLE, Duration.ofDays(30));
+        DynamoResultStore store = new DynamoResultStore(Moto.shared().dynamo(), TABLE, Duration.ofDays(30), SmtpCodes::link);
         Instant now = Instant.now();
         store.putJob(new Job("j7", "POST /v1/checks", JobStatus.DONE, 1_200, Map.of(), now, now, null, 0));
         store.putResults("j7", results(1_200));
@@ -153,7 +154,7 @@ class DynamoResultStoreTest {
      */
     @Test
     void aJobsResultsAreSpreadOverPartitionKeys() {
-        DynamoResultStore store = new DynamoResultStore(Moto.shared().dynamo(), TABLE, Duration.ofDays(30));
+        DynamoResultStore store = new DynamoResultStore(Moto.shared().dynamo(), TABLE, Duration.ofDays(30), SmtpCodes::link);
         store.putResults("spread", results(320));
         Map<String, Long> perKey = new TreeMap<>();
         Moto.shared().dynamo().scanPaginator(b -> b.tableName(TABLE)).items()
@@ -174,7 +175,7 @@ class DynamoResultStoreTest {
             250,  17,  18,  1
             """)
     void pagesReadTheShardsBackInOrder(int n, int gapFrom, int gapTo, int limit) {
-        DynamoResultStore store = new DynamoResultStore(Moto.shared().dynamo(), TABLE, Duration.ofDays(30));
+        DynamoResultStore store = new DynamoResultStore(Moto.shared().dynamo(), TABLE, Duration.ofDays(30), SmtpCodes::link);
         List<Positioned> stored = results(n).stream().filter(p -> p.position() < gapFrom || p.position() >= gapTo).toList();
         store.putResults("paged", stored);
         List<String> read = new ArrayList<>();
@@ -193,7 +194,7 @@ class DynamoResultStoreTest {
 
     @Test
     void everyResultLandsAndRewritingReplaces() {
-        DynamoResultStore store = new DynamoResultStore(Moto.shared().dynamo(), TABLE, Duration.ofDays(30));
+        DynamoResultStore store = new DynamoResultStore(Moto.shared().dynamo(), TABLE, Duration.ofDays(30), SmtpCodes::link);
         List<Positioned> results = results(1_000);
         store.putResults("j2", results);
         store.putResults("j2", results.subList(0, 100));
@@ -210,7 +211,7 @@ class DynamoResultStoreTest {
     @Test
     void unprocessedItemsAreRetriedUntilNoneIsLost() {
         try (DynamoFaultProxy proxy = new DynamoFaultProxy(Moto.shared().endpoint(), 30)) {
-            DynamoResultStore store = new DynamoResultStore(Moto.dynamo(proxy.endpoint()), TABLE, Duration.ofDays(30));
+            DynamoResultStore store = new DynamoResultStore(Moto.dynamo(proxy.endpoint()), TABLE, Duration.ofDays(30), SmtpCodes::link);
             store.putResults("j3", results(500));
             // Batches of one item have nothing to hold back; every larger one among the first 30 had.
             assertTrue(proxy.injected() >= 20, "the proxy injected only " + proxy.injected() + " faults");

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.mailcheck.jobs.SmtpItem;
 import dev.mailcheck.testbed.CloudFormation;
 import dev.mailcheck.testbed.Moto;
 import java.net.InetAddress;
@@ -104,6 +105,31 @@ class LocalAwsTest {
         assertTrue(out.replace(" ", "").contains(says.replace(" ", "")), out);
     }
 
+    /**
+     * `checker invoke drain` on what the script made: a message on the SMTP queue (an item of a job the table does
+     * not know, as after an erasure) goes through the SMTP function, which has nothing to add and lets it go; the
+     * drain stops when every queue is empty.
+     */
+    @Test
+    void drainRunsEveryQueuedMessageThroughItsFunction() throws Exception {
+        var credentials = StaticCredentialsProvider.create(AwsBasicCredentials.create("local", "local"));
+        try (SqsClient sqs = SqsClient.builder().endpointOverride(URI.create(env.get("AWS_ENDPOINT_URL")))
+                .region(Region.US_EAST_1).credentialsProvider(credentials).httpClient(UrlConnectionHttpClient.create())
+                .build()) {
+            SmtpItem item = new SmtpItem("erased-job", null, 0, "strict.smtp.test", "mx-strict.smtp.test", 1,
+                    System.currentTimeMillis(), 0, List.of(new SmtpItem.Entry(0, "alice@strict.smtp.test")));
+            sqs.sendMessage(b -> b.queueUrl(env.get("SMTP_QUEUE_URL")).messageBody(item.toJson())
+                    .messageGroupId(item.queueGroup(1)).messageDeduplicationId(item.dedupId("")));
+            Map<String, String> run = new HashMap<>(env);
+            run.putAll(Map.of("SMTP_ENABLED", "true", "SMTP_HELO", "prober.test"));
+            String out = SampleEventsTest.invoke("drain", null, run, dir);
+            assertTrue(out.contains("1 messages delivered; the queues are empty"), out);
+            assertEquals("0", sqs.getQueueAttributes(b -> b.queueUrl(env.get("SMTP_QUEUE_URL"))
+                    .attributeNames(QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES)).attributes()
+                    .get(QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES));
+        }
+    }
+
     @Test
     void theTableAndQueuesAreTheTemplates() {
         var credentials = StaticCredentialsProvider.create(AwsBasicCredentials.create("local", "local"));
@@ -125,6 +151,19 @@ class LocalAwsTest {
             assertEquals(queue.get("VisibilityTimeout").asText(), chunks.get(QueueAttributeName.VISIBILITY_TIMEOUT));
             assertEquals(queue.at("/RedrivePolicy/maxReceiveCount").asInt(),
                     parse(chunks.get(QueueAttributeName.REDRIVE_POLICY)).get("maxReceiveCount").asInt());
+
+            // The SMTP work queue (FIFO) and the recheck queue (standard: it delays messages one by one).
+            for (String[] q : List.of(new String[] {"SMTP_QUEUE_URL", "SmtpQueue"},
+                    new String[] {"RECHECK_QUEUE_URL", "RecheckQueue"})) {
+                Map<QueueAttributeName, String> made = sqs.getQueueAttributes(b -> b.queueUrl(env.get(q[0]))
+                        .attributeNames(QueueAttributeName.ALL)).attributes();
+                JsonNode declaredQueue = TEMPLATE.at("/Resources/" + q[1] + "/Properties");
+                assertEquals(declaredQueue.path("FifoQueue").asBoolean(false),
+                        Boolean.parseBoolean(made.getOrDefault(QueueAttributeName.FIFO_QUEUE, "false")), q[1]);
+                assertEquals(declaredQueue.get("VisibilityTimeout").asText(), made.get(QueueAttributeName.VISIBILITY_TIMEOUT));
+                assertEquals(declaredQueue.at("/RedrivePolicy/maxReceiveCount").asInt(),
+                        parse(made.get(QueueAttributeName.REDRIVE_POLICY)).get("maxReceiveCount").asInt());
+            }
         }
     }
 

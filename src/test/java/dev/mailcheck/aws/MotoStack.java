@@ -2,6 +2,7 @@ package dev.mailcheck.aws;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.mailcheck.api.SmtpCodes;
 import dev.mailcheck.dns.MxResolver;
 import dev.mailcheck.pipeline.Checker;
 import dev.mailcheck.testbed.CloudFormation;
@@ -35,7 +36,12 @@ final class MotoStack implements AutoCloseable {
     final Moto.Clients upload;
     final Moto.Clients chunk;
     final Moto.Clients failures;
+    final Moto.Clients smtp;
     final String chunkQueue;
+    final String smtpQueue;
+    final String smtpDeadLetterQueue;
+    final String recheckQueue;
+    final String recheckDeadLetterQueue;
     final String deadLetterQueue;
     final String failureQueue;
     private final String eventsQueue;
@@ -54,6 +60,16 @@ final class MotoStack implements AutoCloseable {
         chunkQueue = sqs.createQueue(b -> b.queueName("chunks").attributes(Map.of(QueueAttributeName.REDRIVE_POLICY,
                 "{\"deadLetterTargetArn\": \"" + deadArn + "\", \"maxReceiveCount\": " + receives + "}"))).queueUrl();
         failureQueue = sqs.createQueue(b -> b.queueName("upload-failures")).queueUrl();
+        smtpDeadLetterQueue = sqs.createQueue(b -> b.queueName("smtp-dead.fifo")
+                .attributes(Map.of(QueueAttributeName.FIFO_QUEUE, "true"))).queueUrl();
+        int smtpReceives = template.at("/Resources/SmtpQueue/Properties/RedrivePolicy/maxReceiveCount").asInt();
+        smtpQueue = sqs.createQueue(b -> b.queueName("smtp.fifo").attributes(Map.of(QueueAttributeName.FIFO_QUEUE, "true",
+                QueueAttributeName.REDRIVE_POLICY, "{\"deadLetterTargetArn\": \"" + arn(sqs, smtpDeadLetterQueue)
+                        + "\", \"maxReceiveCount\": " + smtpReceives + "}"))).queueUrl();
+        recheckDeadLetterQueue = sqs.createQueue(b -> b.queueName("rechecks-dead")).queueUrl();
+        recheckQueue = sqs.createQueue(b -> b.queueName("rechecks").attributes(Map.of(QueueAttributeName.REDRIVE_POLICY,
+                "{\"deadLetterTargetArn\": \"" + arn(sqs, recheckDeadLetterQueue) + "\", \"maxReceiveCount\": "
+                        + smtpReceives + "}"))).queueUrl();
         eventsQueue = sqs.createQueue(b -> b.queueName("job-events")).queueUrl();
 
         Map<String, String> names = Map.ofEntries(Map.entry("AWS::Partition", "aws"), Map.entry("AWS::Region", "us-east-1"),
@@ -61,7 +77,10 @@ final class MotoStack implements AutoCloseable {
                 Map.entry("UploadBucket.Arn", "arn:aws:s3:::" + BUCKET),
                 Map.entry("ResultsTable.Arn", "arn:aws:dynamodb:us-east-1:" + ACCOUNT + ":table/" + TABLE),
                 Map.entry("ChunkQueue.Arn", arn(sqs, chunkQueue)), Map.entry("ChunkDeadLetterQueue.Arn", deadArn),
-                Map.entry("UploadFailureQueue.Arn", arn(sqs, failureQueue)));
+                Map.entry("UploadFailureQueue.Arn", arn(sqs, failureQueue)), Map.entry("SmtpQueue.Arn", arn(sqs, smtpQueue)),
+                Map.entry("SmtpDeadLetterQueue.Arn", arn(sqs, smtpDeadLetterQueue)),
+                Map.entry("RecheckQueue.Arn", arn(sqs, recheckQueue)),
+                Map.entry("RecheckDeadLetterQueue.Arn", arn(sqs, recheckDeadLetterQueue)));
         // The rule the template's output suggests, to a queue the test reads.
         String pattern = CloudFormation.resolve(template.at("/Outputs/JobFinishedEventPattern/Value"), names).asText();
         moto.events().putRule(b -> b.name("checker-jobs").eventPattern(pattern));
@@ -74,6 +93,7 @@ final class MotoStack implements AutoCloseable {
         upload = moto.user("upload", CloudFormation.policies(template, "UploadFunction", names));
         chunk = moto.user("chunk", CloudFormation.policies(template, "ChunkFunction", names));
         failures = moto.user("failures", CloudFormation.policies(template, "FailureFunction", names));
+        smtp = moto.user("smtp", CloudFormation.policies(template, "SmtpFunction", names));
         moto.enforceIam(true);
     }
 
@@ -92,7 +112,11 @@ final class MotoStack implements AutoCloseable {
     }
 
     DynamoResultStore store(Moto.Clients as) {
-        return new DynamoResultStore(as.dynamo(), TABLE, Duration.ofDays(1));
+        return new DynamoResultStore(as.dynamo(), TABLE, Duration.ofDays(1), SmtpCodes::link);
+    }
+
+    DynamoSmtpLedger smtpLedger(Moto.Clients as) {
+        return new DynamoSmtpLedger(as.dynamo(), TABLE, Duration.ofDays(1));
     }
 
     EventBridgeEvents events(Moto.Clients as) {

@@ -5,7 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.mailcheck.HeldBack;
+import dev.mailcheck.Reason;
+import dev.mailcheck.api.SmtpCodes;
 import dev.mailcheck.Verdict;
+import dev.mailcheck.smtp.SmtpReport;
 import dev.mailcheck.store.Job;
 import dev.mailcheck.store.JobStatus;
 import dev.mailcheck.store.LocalResultStore;
@@ -55,7 +59,7 @@ class ResultStoreContractTest {
             case "dynamo" -> {
                 String table = "contract-" + UUID.randomUUID();
                 Moto.shared().dynamo().createTable(DynamoResultStore.tableDefinition(table));
-                yield new DynamoResultStore(Moto.shared().dynamo(), table, Duration.ofDays(1));
+                yield new DynamoResultStore(Moto.shared().dynamo(), table, Duration.ofDays(1), SmtpCodes::link);
             }
             default -> throw new IllegalArgumentException(kind);
         };
@@ -109,6 +113,43 @@ class ResultStoreContractTest {
         }
         assertEquals(List.of("first", "again", "first"), details);
         assertEquals(3, store.tally(job.id()).total());
+    }
+
+    /** What the SMTP probe held back, per provider group, is kept with a chunk's tally and with the job's end. */
+    @EachStore
+    void whatAJobHeldBackIsKeptWithItsChunksAndItsEnd(String kind) {
+        ResultStore store = store(kind);
+        Job job = running(store);
+        List<HeldBack> heldBack = List.of(new HeldBack("microsoft", 120, 4_000), new HeldBack("mx.own.test", 0, 3));
+        Tally chunk = new Tally(4_123, Map.of(Verdict.UNKNOWN, 4_123L), heldBack);
+        store.putChunk(job.id(), 0, chunk);
+        assertEquals(chunk, store.chunks(job.id()).get(0));
+        assertTrue(store.finishJob(job.with(JobStatus.DONE, Tally.sum(List.of(chunk, chunk)), 2)));
+        assertEquals(List.of(new HeldBack("microsoft", 240, 8_000), new HeldBack("mx.own.test", 0, 6)),
+                store.job(job.id()).orElseThrow().heldBack());
+    }
+
+    /** A job that broke off is counted from the results kept: what the probe held back included. */
+    @EachStore
+    void theTallyOfTheResultsKeptCountsWhatWasHeldBack(String kind) {
+        ResultStore store = store(kind);
+        Job job = running(store);
+        Reason blocked = Reason.SMTP_BLOCKED;
+        List<Positioned> results = new ArrayList<>();
+        String[][] rows = {{"microsoft", "true", "false"}, {"microsoft", "true", "true"}, {"yahoo", "false", "true"},
+                {"mx.own.test", "false", "false"}};
+        for (int i = 0; i < rows.length; i++) {
+            SmtpReport smtp = new SmtpReport(null, null, null, List.of(), SmtpReport.StartTls.NOT_OFFERED, null,
+                    SmtpReport.CatchAll.NOT_CHECKED, null, List.of(), rows[i][0], Boolean.parseBoolean(rows[i][1]),
+                    Boolean.parseBoolean(rows[i][2]));
+            results.add(new Positioned(i, CheckResult.builder("a@x.test").normalized("a@x.test").domain("x.test")
+                    .domainUnicode("x.test").reason(blocked).detail("held").signals(null).smtp(smtp).build()));
+        }
+        results.add(new Positioned(rows.length, CheckResult.invalid("no smtp", "no SMTP object at all")));
+        store.putResults(job.id(), results);
+        Tally tally = store.tally(job.id());
+        assertEquals(5, tally.total());
+        assertEquals(List.of(new HeldBack("microsoft", 2, 1), new HeldBack("yahoo", 0, 1)), tally.heldBack());
     }
 
     @EachStore

@@ -9,8 +9,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.amazonaws.services.lambda.runtime.events.SQSEvent;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.mailcheck.cli.LocalContext;
-import dev.mailcheck.smtp.Pacing;
 import dev.mailcheck.api.Api;
+import dev.mailcheck.api.SmtpCodes;
 import dev.mailcheck.pipeline.Checker;
 import dev.mailcheck.store.Job;
 import dev.mailcheck.store.JobStatus;
@@ -60,8 +60,7 @@ class S3JobsTest {
 
     /** The job queue of ApiFunction, with its permissions. */
     static S3Jobs jobs(MotoStack stack, DynamoResultStore store, Duration eraseFor) {
-        return new S3Jobs(stack.api.s3(), BUCKET, store,
-                new Erasure(stack.api.s3(), BUCKET, store, stack.api::sqs, stack.chunkQueue), eraseFor);
+        return new S3Jobs(stack.api.s3(), BUCKET, store, null, new Erasure(stack.api.s3(), BUCKET, store, null, stack.api::sqs, stack.chunkQueue), eraseFor);
     }
 
     @AfterEach
@@ -76,8 +75,9 @@ class S3JobsTest {
     /** The upload function's code on the object's event (the ETag as S3 events give it: bare). */
     private Job trigger(String key) {
         String etag = s3.headObject(b -> b.bucket(BUCKET).key(key)).eTag().replace("\"", "");
-        AwsConfig config = new AwsConfig(MotoStack.TABLE, List.of(), Duration.ofSeconds(3), Duration.ofDays(1), List.of(),
-                BUCKET, null, 1, null, false, "default", Pacing.defaults(), 0, false);
+        AwsConfig config = AwsConfig.from(Map.of("TABLE_NAME", MotoStack.TABLE, "DNS_TIMEOUT_MS", "3000",
+                "RESULT_RETENTION_DAYS", "1", "UPLOAD_BUCKET", BUCKET, "INLINE_MAX_RECORDS", "1",
+                "EVENT_BUS_NAME", "default"));
         return new UploadProcessor(config, checker, stack.upload.s3(), null, stack.store(stack.upload),
                 stack.events(stack.upload)).process(BUCKET, key, etag);
     }
@@ -288,7 +288,7 @@ class S3JobsTest {
                         throw e.getCause();
                     }
                 });
-        Api.Response broken = api(new DynamoResultStore(cut, MotoStack.TABLE, Duration.ofDays(1)), ApiHandler.ERASE_FOR)
+        Api.Response broken = api(new DynamoResultStore(cut, MotoStack.TABLE, Duration.ofDays(1), SmtpCodes::link), ApiHandler.ERASE_FOR)
                 .handle(new Api.Request("DELETE", "/v1/jobs/" + job.id(), Map.of(), Map.of(), null));
         assertEquals(500, broken.status(), broken.body());
         assertEquals(120 - 50, DynamoResultStoreTest.count(stack.admin.dynamo(), job.id()));
@@ -332,7 +332,7 @@ class S3JobsTest {
         event.setRecords(List.of(message));
         DynamoResultStore store = stack.store(stack.chunk);
         SqsChunkHandler handler = new SqsChunkHandler(Functions.chunkWorker(checker, store, stack.events(stack.chunk),
-                new S3JobFiles(stack.chunk.s3(), BUCKET)), new Erasure(stack.chunk.s3(), BUCKET, store, stack.chunk::sqs,
+                new S3JobFiles(stack.chunk.s3(), BUCKET)), new Erasure(stack.chunk.s3(), BUCKET, store, null, stack.chunk::sqs,
                 stack.chunkQueue));
         assertEquals(List.of(), handler.handleRequest(event, new LocalContext("sqs")).getBatchItemFailures());
 

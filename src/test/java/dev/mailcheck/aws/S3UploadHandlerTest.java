@@ -13,7 +13,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.csv.CsvMapper;
 import com.fasterxml.jackson.dataformat.csv.CsvSchema;
-import dev.mailcheck.smtp.Pacing;
+import dev.mailcheck.api.SmtpCodes;
 import dev.mailcheck.Verdict;
 import dev.mailcheck.api.Api;
 import dev.mailcheck.cli.LocalContext;
@@ -109,22 +109,33 @@ class S3UploadHandlerTest {
         stack.close();
     }
 
+    /** The functions' environment, as the template sets it for this stack (chunks of one record inline). */
+    private Map<String, String> environment() {
+        return new HashMap<>(Map.of("TABLE_NAME", TABLE, "DNS_TIMEOUT_MS", "3000", "RESULT_RETENTION_DAYS", "1",
+                "UPLOAD_BUCKET", BUCKET, "CHUNK_QUEUE_URL", queue, "INLINE_MAX_RECORDS", "1",
+                "EVENT_BUS_NAME", "default"));
+    }
+
     /** The upload function's code, with its permissions. */
     private UploadProcessor processor(Mode mode, int chunkRecords) {
         return processor(mode, chunkRecords, stack.store(stack.upload));
     }
 
     private UploadProcessor processor(Mode mode, int chunkRecords, ResultStore as) {
-        AwsConfig config = new AwsConfig(TABLE, List.of(Nsd.shared().address()), Duration.ofSeconds(3), Duration.ofDays(1),
-                List.of(), BUCKET, mode == Mode.SPLIT ? queue : null, 1, null, false, "default", Pacing.defaults(), 0, false);
-        return new UploadProcessor(config, checker, stack.upload.s3(), stack.upload.sqs(), as,
+        Map<String, String> env = environment();
+        env.put("DNS_SERVERS", Nsd.shared().hostPort());
+        if (mode != Mode.SPLIT) {
+            env.remove("CHUNK_QUEUE_URL");
+        }
+        AwsConfig config = AwsConfig.from(env);
+        return new UploadProcessor(config, false, checker, stack.upload.s3(), stack.upload.sqs(), as,
                 stack.events(stack.upload), chunkRecords);
     }
 
     /** The chunk function's code, with its permissions. */
     private SqsChunkHandler chunkHandler(ResultStore as) {
         return new SqsChunkHandler(Functions.chunkWorker(checker, as, stack.events(stack.chunk), new S3JobFiles(stack.chunk.s3(), BUCKET)),
-                new Erasure(stack.chunk.s3(), BUCKET, as, stack.chunk::sqs, queue));
+                new Erasure(stack.chunk.s3(), BUCKET, as, null, stack.chunk::sqs, queue));
     }
 
     private SqsChunkHandler chunkHandler() {
@@ -135,8 +146,7 @@ class S3UploadHandlerTest {
     private FailureHandler failureHandler() {
         ResultStore as = stack.store(stack.failures);
         EventBridgeEvents events = stack.events(stack.failures);
-        AwsConfig config = new AwsConfig(TABLE, List.of(), Duration.ofSeconds(3), Duration.ofDays(1), List.of(), BUCKET,
-                queue, 1, null, false, "default", Pacing.defaults(), 0, false);
+        AwsConfig config = AwsConfig.from(environment());
         return new FailureHandler(new UploadProcessor(config, checker, stack.failures.s3(), null, as, events),
                 Functions.chunkWorker(checker, as, events, new S3JobFiles(stack.failures.s3(), BUCKET)));
     }
@@ -579,7 +589,7 @@ class S3UploadHandlerTest {
         Moto.shared().enforceIam(false);
         try (DynamoFaultProxy proxy = new DynamoFaultProxy(Moto.shared().endpoint(), 5, DynamoFaultProxy.Fault.THROTTLED)) {
             DynamoResultStore throttled = new DynamoResultStore(
-                    new Moto.Clients(proxy.endpoint(), stack.chunk.credentials()).dynamo(), TABLE, Duration.ofDays(1));
+                    new Moto.Clients(proxy.endpoint(), stack.chunk.credentials()).dynamo(), TABLE, Duration.ofDays(1), SmtpCodes::link);
             drain(chunkHandler(throttled), false);
             assertEquals(5, proxy.injected());
         }
@@ -680,7 +690,7 @@ class S3UploadHandlerTest {
                             throw e.getCause();
                         }
                     });
-            return new DynamoResultStore(client, TABLE, Duration.ofDays(1));
+            return new DynamoResultStore(client, TABLE, Duration.ofDays(1), SmtpCodes::link);
         };
         int lines = 4_000;
         StringBuilder list = new StringBuilder();

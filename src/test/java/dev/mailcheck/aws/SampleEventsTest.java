@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.mailcheck.api.SmtpCodes;
 import dev.mailcheck.cli.Main;
 import dev.mailcheck.store.Job;
 import dev.mailcheck.store.JobStatus;
@@ -59,15 +60,18 @@ class SampleEventsTest {
         s3.putObject(b -> b.bucket(S3UploadHandlerTest.BUCKET).key(UPLOAD), RequestBody.fromFile(Path.of("events", UPLOAD)));
         // sqs-chunk.json is the one chunk of this job.
         Instant now = Instant.now();
-        new DynamoResultStore(Moto.shared().dynamo(), DynamoResultStoreTest.TABLE, Duration.ofDays(1)).putJob(new Job(
+        new DynamoResultStore(Moto.shared().dynamo(), DynamoResultStoreTest.TABLE, Duration.ofDays(1), SmtpCodes::link).putJob(new Job(
                 SQS_JOB, "s3://" + S3UploadHandlerTest.BUCKET + "/uploads/big-list.csv", JobStatus.RUNNING, 0, Map.of(), now, now,
                 "results/big-list.csv", 1));
     }
 
-    /** `checker invoke FUNCTION EVENT` in a process of its own with this environment; its output. */
+    /** `checker invoke FUNCTION [EVENT]` in a process of its own with this environment; its output. */
     static String invoke(String function, Path event, Map<String, String> env, Path dir) throws Exception {
         List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"), "-cp",
-                System.getProperty("java.class.path"), Main.class.getName(), "invoke", function, event.toString()));
+                System.getProperty("java.class.path"), Main.class.getName(), "invoke", function));
+        if (event != null) {
+            command.add(event.toString());
+        }
         ProcessBuilder pb = new ProcessBuilder(command).redirectError(dir.resolve("err.txt").toFile())
                 .redirectOutput(dir.resolve("out.txt").toFile());
         pb.environment().putAll(env);
@@ -124,7 +128,7 @@ class SampleEventsTest {
                 String csv = Moto.shared().s3().getObjectAsBytes(b -> b.bucket(S3UploadHandlerTest.BUCKET)
                         .key("results/big-list.csv")).asUtf8String();
                 assertEquals(5, csv.lines().count(), csv);
-                Job job = new DynamoResultStore(Moto.shared().dynamo(), DynamoResultStoreTest.TABLE, Duration.ofDays(1))
+                Job job = new DynamoResultStore(Moto.shared().dynamo(), DynamoResultStoreTest.TABLE, Duration.ofDays(1), SmtpCodes::link)
                         .job(SQS_JOB).orElseThrow();
                 assertEquals(JobStatus.DONE, job.status());
                 assertEquals(4, job.total());
@@ -133,7 +137,7 @@ class SampleEventsTest {
                 assertEquals(0, JSON.readTree(out).get("batchItemFailures").size(), out);
                 JsonNode upload = JSON.readTree(JSON.readTree(Files.readString(event)).at("/Records/0/body").asText())
                         .at("/requestPayload/Records/0/s3/object");
-                Job job = new DynamoResultStore(Moto.shared().dynamo(), DynamoResultStoreTest.TABLE, Duration.ofDays(1))
+                Job job = new DynamoResultStore(Moto.shared().dynamo(), DynamoResultStoreTest.TABLE, Duration.ofDays(1), SmtpCodes::link)
                         .job(UploadProcessor.jobId(S3UploadHandlerTest.BUCKET,
                                 URLDecoder.decode(upload.get("key").asText(), StandardCharsets.UTF_8),
                                 upload.get("eTag").asText())).orElseThrow();

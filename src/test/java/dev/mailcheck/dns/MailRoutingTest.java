@@ -7,9 +7,13 @@ import dev.mailcheck.Reason;
 import dev.mailcheck.dns.MxResolver.HostLookup;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.xbill.DNS.DClass;
@@ -82,6 +86,38 @@ class MailRoutingTest {
         assertEquals(DOMAIN, md.domain());
     }
 
+    /**
+     * The addresses mail must not go to, judged here alone (the SMTP stage's plan leaves them out): a host with a
+     * global and a private address is a mail host, and its private address is still refused.
+     */
+    @ParameterizedTest(name = "{0}, private allowed {1} -> {2}")
+    @CsvSource(delimiter = '|', textBlock = """
+            # host's addresses, each with why it is not global (- for a global one) | private allowed | refused
+            192.0.2.1 -                                    | false | ''
+            10.1.2.3 private                               | false | 10.1.2.3=private
+            192.0.2.1 - 10.1.2.3 private                   | false | 10.1.2.3=private
+            192.0.2.1 - 10.1.2.3 private ::1 loopback      | false | 10.1.2.3=private ::1=loopback
+            192.0.2.1 - 10.1.2.3 private                   | true  | ''
+            """)
+    void refusedAddresses(String addresses, boolean privateAllowed, String refused) throws TextParseException {
+        String[] words = addresses.trim().split("\\s+");
+        List<String> found = new ArrayList<>();
+        List<String> why = new ArrayList<>();
+        for (int i = 0; i < words.length; i += 2) {
+            found.add(words[i]);
+            why.add(words[i + 1].equals("-") ? null : words[i + 1]);
+        }
+        HostLookup host = new HostLookup("mx.example.test", found, why, null, HOST_TTL);
+        MailDomain md = new MailRouting(privateAllowed).viaMx(DOMAIN, mx("10 mx.example.test"), MX_TTL, List.of(host));
+        Map<String, String> expected = new LinkedHashMap<>();
+        for (String pair : refused.isEmpty() ? new String[0] : refused.split(" ")) {
+            expected.put(pair.substring(0, pair.indexOf('=')), pair.substring(pair.indexOf('=') + 1));
+        }
+        assertEquals(expected, md.refused(), md::detail);
+        MailDomain implicit = new MailRouting(privateAllowed).implicitMx(DOMAIN, host);
+        assertEquals(expected, implicit.refused(), implicit::detail);
+    }
+
     /** Which hosts' addresses are asked for: the real MX hosts, most preferred first, ten at most. */
     @ParameterizedTest(name = "{0} -> {1}")
     @CsvSource(delimiter = '|', textBlock = """
@@ -115,7 +151,7 @@ class MailRoutingTest {
                 detail = LoggedDefects.withIdOf(md.detail(), detail);
             }
         }
-        assertEquals(new MailDomain(DOMAIN, Reason.DNS_FAILURE, detail, List.of(), null, false, 0), md);
+        assertEquals(new MailDomain(DOMAIN, Reason.DNS_FAILURE, detail, List.of(), null, false, 0, Map.of()), md);
     }
 
     private static List<Record> mx(String answer) throws TextParseException {
@@ -137,7 +173,9 @@ class MailRoutingTest {
                 throw new IllegalArgumentException("not a host's answers: " + host);
             }
             List<String> addresses = Arrays.stream(m.group(2).trim().split(" ")).filter(a -> !a.isEmpty()).toList();
-            found.add(new HostLookup(m.group(1), addresses, m.group(3), m.group(4), HOST_TTL));
+            // The table names why a host has no global address: every one of its addresses has that reason.
+            found.add(new HostLookup(m.group(1), addresses,
+                    addresses.stream().map(a -> m.group(3)).collect(Collectors.toList()), m.group(4), HOST_TTL));
         }
         return found;
     }

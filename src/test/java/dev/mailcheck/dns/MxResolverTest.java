@@ -155,6 +155,22 @@ class MxResolverTest {
         }
     }
 
+    /**
+     * What follows an answer (the hosts' lookups, the judgement, the callers' own steps) runs on the hand-off
+     * thread, not on the socket reader, which only reads, decodes and sends. A lookup answered before the caller's
+     * step is added runs that step on the caller's thread instead.
+     */
+    @Test
+    void anAnswersConsequencesRunOffTheSocketReaders() {
+        try (MxResolver fresh = new MxResolver(List.of(Nsd.shared().address()), Duration.ofSeconds(3), 64, true)) {
+            String caller = Thread.currentThread().getName();
+            for (String domain : List.of("good.checker.test", "implicit-a.checker.test", "absent.checker.test")) {
+                String ranOn = fresh.resolve(domain).thenApply(md -> Thread.currentThread().getName()).join();
+                assertTrue(ranOn.equals("dns-answers") || ranOn.equals(caller), domain + " went on on " + ranOn);
+            }
+        }
+    }
+
     /** Domains sharing an MX host, asked at once, as a provider's customers come in a list: A and AAAA once. */
     @ParameterizedTest(name = "{0} domains on mx1")
     @CsvSource({"1", "2", "400"})

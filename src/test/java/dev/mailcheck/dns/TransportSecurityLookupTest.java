@@ -5,14 +5,19 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.mailcheck.dns.TransportSecurity.Dnssec;
 import dev.mailcheck.testbed.DnssecZones;
+import dev.mailcheck.testbed.FakeDnsServer;
 import dev.mailcheck.testbed.Unbound;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.xbill.DNS.Flags;
+import org.xbill.DNS.Message;
+import org.xbill.DNS.Rcode;
 
 /**
  * The transport-security report against real servers: zones signed by ldnsutils at test time, served by NSD, behind
@@ -46,6 +51,33 @@ class TransportSecurityLookupTest {
             TransportSecurity report = lookup.lookup(domain).join();
             assertEquals(new TransportSecurity(dnssec, dane, mtaSts, tlsRpt, report.detail()), report);
             assertTrue(report.detail().contains(detail), report.detail());
+        }
+    }
+
+    /**
+     * Signed answers are large, so they come over TCP: a server that truncates over UDP and then drips its TCP
+     * answer a byte at a time ends within the lookup's budget, on the MX stage's TCP client held to the deadline,
+     * and the report names the budget. (Before, a timeout on top of dnsjava's own TCP client answered the caller
+     * in time, "no answer in time", while that client's connection stayed open for as long as bytes came.)
+     */
+    @ParameterizedTest(name = "a byte every {0} ms")
+    @CsvSource({"100", "300"})
+    void aDrippedTcpAnswerEndsWithinTheBudget(long perByteMs) throws Exception {
+        Duration budget = Duration.ofSeconds(2);
+        try (FakeDnsServer server = new FakeDnsServer((q, t) -> {
+                 Message m = FakeDnsServer.reply(q, Rcode.NOERROR);
+                 if (t == FakeDnsServer.Transport.UDP) {
+                     m.getHeader().setFlag(Flags.TC);
+                 }
+                 return m.toWire();
+             }).dripTcp(Duration.ofMillis(perByteMs));
+             TransportSecurityLookup lookup = new TransportSecurityLookup(List.of(server.address()), budget, 16, true)) {
+            long started = System.nanoTime();
+            TransportSecurity report = lookup.lookup("drip.test").get(60, TimeUnit.SECONDS);
+            long elapsed = Duration.ofNanos(System.nanoTime() - started).toMillis();
+            assertTrue(elapsed < budget.toMillis() + 500, elapsed + " ms");
+            assertEquals(Dnssec.UNKNOWN, report.dnssec(), report.detail());
+            assertTrue(report.detail().contains("no answer within " + budget.toMillis() + " ms"), report.detail());
         }
     }
 

@@ -53,6 +53,7 @@ class TemplateTest {
             UploadFunction | s3  | dev.mailcheck.aws.S3UploadHandler
             ChunkFunction  | sqs | dev.mailcheck.aws.SqsChunkHandler
             FailureFunction | failures | dev.mailcheck.aws.FailureHandler
+            SmtpFunction   | smtp | dev.mailcheck.aws.SqsSmtpHandler
             """;
 
     @ParameterizedTest(name = "{0}: QUARKUS_LAMBDA_HANDLER={1} is @Named {2}")

@@ -50,9 +50,11 @@ class CheckerDeadlineTest {
         try (FakeDnsServer dns = new FakeDnsServer(dnsSilent ? (q, t) -> null : FakeDnsServer.zone(ZONE));
              FakeSmtpServer tarpit = new FakeSmtpServer(c -> Thread.sleep(LONG.toMillis()));
              MxResolver resolver = new MxResolver(List.of(dns.address()), LONG, 8, true);
-             SmtpProber prober = new SmtpProber(new SmtpSettings("prober.test", "", tarpit.port(), false, false, true,
-                     null, Map.of(Stage.CONNECT, LONG, Stage.GREETING, LONG), 50, 1, 1, 8, Duration.ofMillis(50)), Pacing.off())) {
-            Checker checker = new Checker(resolver, prober, null, DEADLINE);
+             SmtpProber prober = new SmtpProber(SmtpSettings.defaults().withHelo("prober.test").withPort(tarpit.port())
+                     .withStarttls(false)
+                     .withTimeouts(Map.of(Stage.CONNECT, LONG, Stage.GREETING, LONG)).withPerHostSessions(1)
+                     .withSessions(1).withLinger(Duration.ofMillis(50)), Pacing.off())) {
+            Checker checker = new Checker(resolver).withSmtp(prober).withDeadline(DEADLINE);
             List<CompletableFuture<CheckResult>> all = java.util.stream.IntStream.range(0, addresses)
                     .mapToObj(i -> checker.check("user" + i + "@tarpit.deadline.test")).toList();
             for (CompletableFuture<CheckResult> f : all) {

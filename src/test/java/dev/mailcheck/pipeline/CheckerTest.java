@@ -84,10 +84,11 @@ class CheckerTest {
     @Test
     void aDefectInAStageIsLoggedWithItsStackAndNamedInTheResult() {
         try (LoggedDefects log = new LoggedDefects();
-             SmtpProber closed = new SmtpProber(new SmtpSettings("prober.test", "", 9, false, false, true, null,
-                     Map.of(), 50, 1, 4, 8, Duration.ofMillis(50)), Pacing.off())) {
+             SmtpProber closed = new SmtpProber(SmtpSettings.defaults().withHelo("prober.test").withPort(9)
+                     .withStarttls(false).withPerHostSessions(1).withSessions(4)
+                     .withLinger(Duration.ofMillis(50)), Pacing.off())) {
             closed.close();
-            CheckResult r = new Checker(Nsd.shared().resolver(), closed).check("anyone@strict.smtp.test").join();
+            CheckResult r = new Checker(Nsd.shared().resolver()).withSmtp(closed).check("anyone@strict.smtp.test").join();
             assertEquals(Reason.SMTP_PROTOCOL_ERROR, r.reason(), r::detail);
             assertEquals(Verdict.UNKNOWN, r.verdict());
             log.assertLogged(r.detail(), RejectedExecutionException.class, null, "SmtpProber");

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import dev.mailcheck.Reason;
 import dev.mailcheck.SmtpReply;
-import dev.mailcheck.signals.Signals;
 import dev.mailcheck.smtp.SmtpReport.CatchAll;
 import dev.mailcheck.smtp.SmtpReport.StartTls;
 import dev.mailcheck.smtp.SmtpReport;
@@ -22,9 +21,9 @@ class RecheckTest {
     private static CheckResult result(Reason reason, int code, Integer hint, int tries) {
         SmtpReport smtp = new SmtpReport("mx.example.test", "192.0.2.1", Stage.RCPT, List.of(), StartTls.NOT_OFFERED,
                 null, CatchAll.NOT_CHECKED, hint, List.of());
-        return new CheckResult("user@example.test", "user@example.test", "example.test", "example.test", false,
-                reason.verdict(), reason, "a row of the table", new SmtpReply(code, null), Signals.NONE, List.of(), null,
-                false, smtp, null, tries);
+        return CheckResult.builder("user@example.test").normalized("user@example.test").domain("example.test")
+                .domainUnicode("example.test").reason(reason).detail("a row of the table")
+                .predictedReply(new SmtpReply(code, null)).smtp(smtp).tries(tries).build();
     }
 
     @ParameterizedTest(name = "{0}")

@@ -7,7 +7,6 @@ import dev.mailcheck.LoggedDefects;
 import dev.mailcheck.Reason;
 import dev.mailcheck.dns.MxResolver;
 import dev.mailcheck.smtp.Pacing;
-import dev.mailcheck.signals.Signals;
 import dev.mailcheck.smtp.SmtpProber;
 import dev.mailcheck.smtp.SmtpSettings;
 import dev.mailcheck.testbed.FakeSmtpServer;
@@ -15,7 +14,6 @@ import dev.mailcheck.testbed.Nsd;
 import dev.mailcheck.verdict.CheckResult;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -48,9 +46,10 @@ class RechecksTest {
                 c.serve(verb -> verb.equals("RCPT") ? "451 4.7.1 Try again later\r\n" : FakeSmtpServer.ordinary(verb));
              });
              MxResolver dns = new MxResolver(List.of(Nsd.shared().address()), Duration.ofSeconds(3), 8, true);
-             SmtpProber prober = new SmtpProber(new SmtpSettings("prober.test", "", always451.port(), false, false,
-                     true, null, Map.of(), 50, 1, 4, 8, Duration.ofMillis(50)), Pacing.off())) {
-            Rechecks rechecks = new Rechecks(new Checker(dns, prober), new Recheck(tries, Duration.ofSeconds(window)));
+             SmtpProber prober = new SmtpProber(SmtpSettings.defaults().withHelo("prober.test").withPort(always451.port())
+                     .withStarttls(false).withPerHostSessions(1).withSessions(4)
+                     .withLinger(Duration.ofMillis(50)), Pacing.off())) {
+            Rechecks rechecks = new Rechecks(new Checker(dns).withSmtp(prober), new Recheck(tries, Duration.ofSeconds(window)));
             CompletableFuture<CheckResult> check = rechecks.check(ADDRESS);
             Optional<Rechecks.Waiting> waiting = rechecks.waiting();
             while (waiting.isEmpty() || waiting.get().nextTry() < waitingFor) {
@@ -79,9 +78,8 @@ class RechecksTest {
     @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     void aRecheckThatBreaksKeepsTheEarlierAnswerAndNamesTheDefect() {
         Reason deferred = Reason.TEMPORARY_FAILURE;
-        CheckResult greylisted = new CheckResult(ADDRESS, ADDRESS, "strict.smtp.test", "strict.smtp.test", false,
-                deferred.verdict(), deferred, "Greylisted.", deferred.predictedReply(), Signals.NONE, List.of(), null,
-                false, null, null, 1);
+        CheckResult greylisted = CheckResult.builder(ADDRESS).normalized(ADDRESS).domain("strict.smtp.test")
+                .domainUnicode("strict.smtp.test").reason(deferred).detail("Greylisted.").build();
         AtomicInteger tries = new AtomicInteger();
         Rechecks rechecks = new Rechecks(null, new Recheck(2, Duration.ofMillis(200)),
                 input -> tries.incrementAndGet() == 1 ? CompletableFuture.completedFuture(greylisted)

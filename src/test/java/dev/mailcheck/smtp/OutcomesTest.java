@@ -9,6 +9,7 @@ import dev.mailcheck.dns.MailDomain;
 import dev.mailcheck.dns.MxHost;
 import dev.mailcheck.smtp.SmtpReport.CatchAll;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -53,10 +54,11 @@ class OutcomesTest {
     private static SmtpOutcome outcome(String situation) {
         // The refusal comes from the plan the prober makes, not from the test: the outcome's sentence is the plan's.
         MailDomain loopbackMx = new MailDomain("example.test", Reason.ACCEPTS_MAIL, "",
-                List.of(new MxHost(10, "mx.example.test", List.of("127.0.0.1"))), null, false, 0);
+                List.of(new MxHost(10, "mx.example.test", List.of("127.0.0.1"))), null, false, 0,
+                Map.of("127.0.0.1", "loopback"));
         return switch (situation) {
             case "unsafe local part" -> Outcomes.unsafeLocalPart();
-            case "no public host" -> Outcomes.noPublicHost(Plan.of(loopbackMx, false).refused());
+            case "no public host" -> Outcomes.noPublicHost(Plan.of(loopbackMx).refused());
             case "every host dead" -> Outcomes.everyHostDead("example.test", null);
             case "every host dead, one broke the protocol" -> Outcomes.everyHostDead("example.test", "The session with"
                     + " mx.example.test broke off at rcpt: ProtocolException (reply line longer than 2048 octets)");

@@ -1,12 +1,14 @@
 package dev.mailcheck.smtp;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import dev.mailcheck.Reason;
 import dev.mailcheck.smtp.SmtpReport.CatchAll;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvFileSource;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -92,6 +94,41 @@ class ReplyMeaningTest {
             """)
     void madeUpMailbox(String wire, CatchAll expected) throws IOException {
         assertEquals(expected, ReplyMeaning.ofMadeUpMailbox(read(wire)));
+    }
+
+    /** A RCPT reply after an accepted recipient: does it ask for a new transaction, or answer for this address? */
+    @ParameterizedTest(name = "{0} -> {1}")
+    @CsvSource(delimiter = '|', textBlock = """
+            452 4.5.3 Too many recipients                                  | true
+            452 Too many recipients                                        | true
+            452 4.3.1 Insufficient system storage                          | true
+            552 5.5.3 Too many recipients                                  | true
+            452 4.2.2 The email account that you tried to reach is over quota. | false
+            451 4.3.0 Temporary lookup failure                             | false
+            550 5.1.1 User unknown                                         | false
+            250 2.1.5 Ok                                                   | false
+            """)
+    void tooManyRecipients(String wire, boolean expected) throws IOException {
+        assertEquals(expected, ReplyMeaning.tooManyRecipients(read(wire)));
+    }
+
+    /** A session refused before any recipient: does it answer for the domain, so its other MX hosts are spared? */
+    @ParameterizedTest(name = "{0} {1} {2} -> {3}")
+    @CsvSource(nullValues = "-", textBlock = """
+            GREETING, 554, 5.7.1, true
+            GREETING, 521, 5.3.2, true
+            EHLO,     550, 5.7.1, true
+            HELO,     502, 5.5.1, true
+            GREETING, 421, 4.3.2, false
+            EHLO,     451, 4.3.0, false
+            """)
+    void sessionRefusalEndsTheDomain(Stage stage, int code, String enhanced, boolean expected) {
+        assertEquals(expected, ReplyMeaning.endsTheDomain(new Reply(stage, code, enhanced, "text")));
+    }
+
+    @Test
+    void aSessionThatBrokeWithoutAReplyIsAboutItsHostAlone() {
+        assertFalse(ReplyMeaning.endsTheDomain(null));
     }
 
     static Reply read(String wire) throws IOException {

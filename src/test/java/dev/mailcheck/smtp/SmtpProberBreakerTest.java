@@ -4,6 +4,7 @@ import static dev.mailcheck.testbed.FakeSmtpServer.ordinary;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.mailcheck.HeldBack;
 import dev.mailcheck.Reason;
 import dev.mailcheck.address.AddressParser;
 import dev.mailcheck.address.EmailAddress;
@@ -55,14 +56,14 @@ class SmtpProberBreakerTest {
     }
 
     private static SmtpSettings settings(int port) {
-        return new SmtpSettings("prober.test", "", port, false, false, true, null,
-                Map.of(Stage.GREETING, STAGE, Stage.EHLO, STAGE, Stage.MAIL, STAGE, Stage.RCPT, STAGE),
-                50, 2, 64, 8, Duration.ofMillis(50));
+        return SmtpSettings.defaults().withHelo("prober.test").withPort(port).withStarttls(false)
+                .withTimeouts(Map.of(Stage.GREETING, STAGE, Stage.EHLO, STAGE, Stage.MAIL, STAGE, Stage.RCPT, STAGE))
+                .withLinger(Duration.ofMillis(50));
     }
 
     private static MailDomain domain(String name, String mxHost, String address) {
         return new MailDomain(name, Reason.ACCEPTS_MAIL, "", List.of(new MxHost(10, mxHost, List.of(address))), null,
-                false, 60);
+                false, 60, Map.of());
     }
 
     private static EmailAddress address(String a) {
@@ -104,6 +105,12 @@ class SmtpProberBreakerTest {
             assertTrue(last.detail().contains("mx.pphosted.test (127.0.0.1)") && last.detail().contains(refusal.substring(0, 20)),
                     last.detail());
             assertEquals(List.of(new HeldBack("mx.pphosted.test", notTried, 0)), prober.heldBack());
+            // Each result says so too, which is how a job counts what it held back (the prober's count is per process).
+            for (SmtpOutcome o : outcomes) {
+                assertEquals("mx.pphosted.test", o.report().providerGroup(), o::detail);
+                assertEquals(o.detail().startsWith("Not tried: "), o.report().notTriedByBreaker(), o::detail);
+                assertEquals(false, o.report().waitedForBudget(), o::detail);
+            }
         }
     }
 

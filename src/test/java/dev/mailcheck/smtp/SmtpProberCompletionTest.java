@@ -41,10 +41,10 @@ class SmtpProberCompletionTest {
     private static final AddressParser PARSER = new AddressParser();
 
     private static SmtpSettings settings(int port, boolean data, int rcptsPerTransaction, Duration linger) {
-        return new SmtpSettings("prober.test", "", port, data, false, true, null,
-                Map.of(Stage.CONNECT, STAGE, Stage.GREETING, STAGE, Stage.EHLO, STAGE, Stage.MAIL, STAGE,
-                        Stage.RCPT, STAGE, Stage.DATA, STAGE, Stage.RSET, STAGE, Stage.QUIT, STAGE),
-                rcptsPerTransaction, 2, 64, 8, linger);
+        return SmtpSettings.defaults().withHelo("prober.test").withPort(port).withData(data).withStarttls(false)
+                .withTimeouts(Map.of(Stage.CONNECT, STAGE, Stage.GREETING, STAGE, Stage.EHLO, STAGE, Stage.MAIL, STAGE,
+                        Stage.RCPT, STAGE, Stage.DATA, STAGE, Stage.RSET, STAGE, Stage.QUIT, STAGE))
+                .withRcptsPerTransaction(rcptsPerTransaction).withLinger(linger);
     }
 
     private static MailDomain domain(String name, String... mxAddresses) {
@@ -52,7 +52,7 @@ class SmtpProberCompletionTest {
         for (int i = 0; i < mxAddresses.length; i++) {
             mx.add(new MxHost(10 * (i + 1), "mx" + i + "." + name, List.of(mxAddresses[i])));
         }
-        return new MailDomain(name, Reason.ACCEPTS_MAIL, "", mx, null, false, 300);
+        return new MailDomain(name, Reason.ACCEPTS_MAIL, "", mx, null, false, 300, Map.of());
     }
 
     private static EmailAddress address(String s) {

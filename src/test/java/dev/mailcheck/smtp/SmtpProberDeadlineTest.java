@@ -41,13 +41,14 @@ class SmtpProberDeadlineTest {
                 Stage.DATA, Stage.RSET, Stage.QUIT)) {
             timeouts.put(s, LONG);
         }
-        return new SmtpSettings("prober.test", "", port, false, true, true, null, timeouts, rcptsPerTransaction, 1,
-                sessions, 8, Duration.ZERO);
+        return SmtpSettings.defaults().withHelo("prober.test").withPort(port)
+                .withTimeouts(timeouts).withRcptsPerTransaction(rcptsPerTransaction).withPerHostSessions(1)
+                .withSessions(sessions).withLinger(Duration.ZERO);
     }
 
     private static MailDomain domain(String name, String mx) {
         return new MailDomain(name, Reason.ACCEPTS_MAIL, "", List.of(new MxHost(10, "mx." + name, List.of(mx))), null,
-                false, 300);
+                false, 300, Map.of());
     }
 
     private static EmailAddress address(String s) {
@@ -115,7 +116,9 @@ class SmtpProberDeadlineTest {
      * One session for the host, a few addresses per transaction: at the deadline the addresses the session was
      * asking about are unknowns that say no answer came; those still queued were never tried, and say that.
      * The one worker holds the first address at once and the rest of a transaction's share if they are queued
-     * by then, so the table gives the bounds.
+     * by then, so the table gives the bounds. When the deadline ends the session, the worker fills again: what it
+     * finds then is past its deadline too, even while the timer that answers it has not run yet on a loaded
+     * machine, so it is neither taken nor marked tried (HeldTest); once, 4 of 5 said "no answer" that way.
      */
     @ParameterizedTest(name = "{0} addresses, {1} per transaction -> {2} to {1} asked, the rest not tried")
     @CsvSource({"5, 2, 1", "3, 1, 1", "2, 50, 1"})

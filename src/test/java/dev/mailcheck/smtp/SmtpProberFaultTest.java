@@ -41,7 +41,7 @@ class SmtpProberFaultTest {
     private static final Duration BOUND = STAGE.multipliedBy(2).plusSeconds(4);
     private static final Duration STALL = Duration.ofSeconds(30);
     private static final MailDomain DOMAIN = new MailDomain("fault.test", Reason.ACCEPTS_MAIL, "",
-            List.of(new MxHost(10, "mx.fault.test", List.of("127.0.0.1"))), null, false, 60);
+            List.of(new MxHost(10, "mx.fault.test", List.of("127.0.0.1"))), null, false, 60, Map.of());
 
     private record Run(List<SmtpOutcome> outcomes, FakeSmtpServer server) {
         SmtpOutcome first() {
@@ -51,10 +51,11 @@ class SmtpProberFaultTest {
 
     private static Run probe(Script script, boolean data, int addresses) {
         FakeSmtpServer server = new FakeSmtpServer(script);
-        SmtpSettings settings = new SmtpSettings("prober.test", "", server.port(), data, true, true, null,
-                Map.of(Stage.GREETING, STAGE, Stage.EHLO, STAGE, Stage.STARTTLS, STAGE, Stage.MAIL, STAGE, Stage.RCPT, STAGE,
-                        Stage.DATA, STAGE),
-                50, 2, 8, 8, Duration.ofMillis(50));
+        SmtpSettings settings = SmtpSettings.defaults().withHelo("prober.test").withPort(server.port())
+                .withData(data)
+                .withTimeouts(Map.of(Stage.GREETING, STAGE, Stage.EHLO, STAGE, Stage.STARTTLS, STAGE, Stage.MAIL, STAGE,
+                        Stage.RCPT, STAGE, Stage.DATA, STAGE))
+                .withSessions(8).withLinger(Duration.ofMillis(50));
         try (server; SmtpProber prober = new SmtpProber(settings, Pacing.off())) {
             List<CompletableFuture<SmtpOutcome>> all = IntStream.range(0, addresses)
                     .mapToObj(i -> prober.probe(address("user" + i + "@fault.test"), DOMAIN)).toList();
@@ -285,9 +286,9 @@ class SmtpProberFaultTest {
                 default -> c.send("250-2.1.5 Ok\r\n250");
             }
         });
-        SmtpSettings settings = new SmtpSettings("prober.test", "", server.port(), false, true, true, null,
-                Map.of(Stage.GREETING, STAGE, Stage.EHLO, STAGE, Stage.MAIL, STAGE, Stage.RCPT, STAGE),
-                50, 2, 8, 8, Duration.ZERO);
+        SmtpSettings settings = SmtpSettings.defaults().withHelo("prober.test").withPort(server.port())
+                .withTimeouts(Map.of(Stage.GREETING, STAGE, Stage.EHLO, STAGE, Stage.MAIL, STAGE, Stage.RCPT, STAGE))
+                .withSessions(8).withLinger(Duration.ZERO);
         try (server; SmtpProber prober = new SmtpProber(settings, Pacing.off())) {
             SmtpOutcome first = prober.probe(address("user1@fault.test"), DOMAIN).join();
             assertEquals(Reason.SMTP_PROTOCOL_ERROR, first.reason(), first::detail);

@@ -74,12 +74,12 @@ class SmtpProberHostileInputTest {
     private static Outcome check(String address, boolean allowPrivateMx) {
         Duration stage = Duration.ofMillis(500);
         try (FakeSmtpServer trap = new FakeSmtpServer(c -> { }); // hangs up on whatever comes
-             // The DNS stage lets every address through: the probe's own guard is what these tests see.
-             MxResolver resolver = new MxResolver(List.of(dns.address()), Duration.ofSeconds(2), 8, true);
-             SmtpProber prober = new SmtpProber(new SmtpSettings("prober.test", "", 25, false, true, allowPrivateMx,
-                     new InetSocketAddress(InetAddress.getLoopbackAddress(), trap.port()),
-                     Map.of(Stage.CONNECT, stage, Stage.GREETING, stage), 50, 2, 4, 8, Duration.ofMillis(50)), Pacing.off())) {
-            CheckResult r = new Checker(resolver, prober).check(address).join();
+             MxResolver resolver = new MxResolver(List.of(dns.address()), Duration.ofSeconds(2), 8, allowPrivateMx);
+             SmtpProber prober = new SmtpProber(SmtpSettings.defaults().withHelo("prober.test")
+                     .withSocks(new InetSocketAddress(InetAddress.getLoopbackAddress(), trap.port()))
+                     .withTimeouts(Map.of(Stage.CONNECT, stage, Stage.GREETING, stage)).withSessions(4)
+                     .withLinger(Duration.ofMillis(50)), Pacing.off())) {
+            CheckResult r = new Checker(resolver).withSmtp(prober).check(address).join();
             return new Outcome(r, trap.connections());
         }
     }

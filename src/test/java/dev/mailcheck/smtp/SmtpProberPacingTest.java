@@ -3,6 +3,7 @@ package dev.mailcheck.smtp;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.mailcheck.HeldBack;
 import dev.mailcheck.Reason;
 import dev.mailcheck.address.AddressParser;
 import dev.mailcheck.address.EmailAddress;
@@ -30,8 +31,8 @@ class SmtpProberPacingTest {
     }
 
     private static SmtpSettings settings() {
-        return new SmtpSettings("prober.test", "", Postfix.shared().port(), false, false, true, null, Map.of(), 50, 2, 64,
-                8, Duration.ofMillis(50));
+        return SmtpSettings.defaults().withHelo("prober.test").withPort(Postfix.shared().port()).withStarttls(false)
+                .withLinger(Duration.ofMillis(50));
     }
 
     /** N sessions to one MX address at 60/min: the first now, each next a second later. */
@@ -55,6 +56,38 @@ class SmtpProberPacingTest {
             long elapsed = Duration.ofNanos(System.nanoTime() - start).toMillis();
             assertTrue(elapsed >= atLeastMs, elapsed + " ms");
             assertEquals(n - 1, prober.heldBack().getFirst().waited(), prober.heldBack()::toString);
+            // Each result says whether it waited, which is how a job counts it (the prober's count is per process).
+            assertEquals(n - 1, all.stream().filter(f -> f.join().report().waitedForBudget()).count());
+            all.forEach(f -> assertEquals("mx.paced.test", f.join().report().providerGroup()));
+        }
+    }
+
+    /**
+     * A budget of one a minute, and a second domain on the same MX whose check's deadline passes while it waits
+     * for it: that address was never asked, so it says "not tried" (not "no answer … a long wait for a free
+     * connection"), and it is counted as having waited, in its result and in the prober's summary.
+     */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(textBlock = """
+            a new session, 1/min, 0,     9300
+            RCPTs,         0,     1/min, 9310
+            """)
+    void aBudgetWaitPastTheChecksDeadlineIsNotTried(String budget, String sessions, String rcpts, int firstDomain) {
+        Pacing pacing = new Pacing(true, Pacing.DEFAULT_COOL_DOWN, Pacing.perMinute(sessions), Pacing.perMinute(rcpts));
+        try (SmtpProber prober = new SmtpProber(settings(), pacing)) {
+            String first = "d" + firstDomain + "." + Postfix.BENCH_DOMAIN;
+            String second = "d" + (firstDomain + 1) + "." + Postfix.BENCH_DOMAIN;
+            SmtpOutcome asked = prober.probe(address("alice@" + first), domain(first, "mx.paced.test", "127.0.0.2"))
+                    .join();
+            assertEquals(Reason.ACCEPT_ALL, asked.reason(), asked::detail);
+            SmtpOutcome waited = prober.probe(address("alice@" + second), domain(second, "mx.paced.test", "127.0.0.2"),
+                    System.nanoTime() + Duration.ofSeconds(2).toNanos(), "2 s").join();
+            assertEquals(Reason.UNVERIFIABLE, waited.reason(), budget + ": " + waited.detail());
+            assertTrue(waited.detail().startsWith("Not tried: the request's time ran out (the check's deadline of 2 s)"),
+                    waited.detail());
+            assertTrue(waited.report().waitedForBudget(), budget);
+            assertEquals("mx.paced.test", waited.report().providerGroup());
+            assertEquals(List.of(new HeldBack("mx.paced.test", 0, 1)), prober.heldBack());
         }
     }
 
@@ -88,7 +121,7 @@ class SmtpProberPacingTest {
 
     private static MailDomain domain(String name, String mxHost, String address) {
         return new MailDomain(name, Reason.ACCEPTS_MAIL, "", List.of(new MxHost(10, mxHost, List.of(address))), null,
-                false, 60);
+                false, 60, Map.of());
     }
 
     private static boolean waitsFor(SmtpProber prober, String what) {

@@ -11,7 +11,6 @@ import dev.mailcheck.testbed.Postfix;
 import dev.mailcheck.verdict.CheckResult;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
@@ -24,20 +23,25 @@ import org.junit.jupiter.params.provider.CsvSource;
  */
 class SmtpProberPostfixTest {
 
-    private static SmtpSettings settings(boolean data, boolean allowPrivate) {
+    /** @param allowPrivateMx --allow-private-mx: the test bed's MX hosts are on loopback */
+    private record Setup(SmtpSettings settings, boolean allowPrivateMx) {
+    }
+
+    private static Setup settings(boolean data, boolean allowPrivate) {
         return settings(data, true, allowPrivate);
     }
 
-    private static SmtpSettings settings(boolean data, boolean starttls, boolean allowPrivate) {
-        return new SmtpSettings("prober.checker.test", "probe@checker.test", Postfix.shared().port(), data, starttls,
-                allowPrivate, null, Map.of(), 50, 2, 16, 8, Duration.ofMillis(100));
+    private static Setup settings(boolean data, boolean starttls, boolean allowPrivate) {
+        return new Setup(SmtpSettings.defaults().withHelo("prober.checker.test").withMailFrom("probe@checker.test")
+                .withPort(Postfix.shared().port()).withData(data).withStarttls(starttls)
+                .withSessions(16).withLinger(Duration.ofMillis(100)), allowPrivate);
     }
 
-    private static List<CheckResult> check(SmtpSettings settings, List<String> addresses) {
-        // The DNS stage lets loopback hosts through: the probe's own guard is what these tests see.
-        try (MxResolver dns = new MxResolver(List.of(Nsd.shared().address()), Duration.ofSeconds(3), 64, true);
-             SmtpProber prober = new SmtpProber(settings, Pacing.off())) {
-            Checker checker = new Checker(dns, prober);
+    private static List<CheckResult> check(Setup setup, List<String> addresses) {
+        try (MxResolver dns = new MxResolver(List.of(Nsd.shared().address()), Duration.ofSeconds(3), 64,
+                setup.allowPrivateMx());
+             SmtpProber prober = new SmtpProber(setup.settings(), Pacing.off())) {
+            Checker checker = new Checker(dns).withSmtp(prober);
             List<CompletableFuture<CheckResult>> all = addresses.stream().map(checker::check).toList();
             return all.stream().map(CompletableFuture::join).toList();
         }
@@ -129,7 +133,7 @@ class SmtpProberPostfixTest {
         int mark = Postfix.shared().logMark();
         CheckResult r = check(settings(false, false), List.of("alice@strict.smtp.test")).getFirst();
         assertEquals(Reason.MX_PRIVATE_ADDRESS, r.reason());
-        assertTrue(r.detail().contains("127.0.0.1, a loopback address"), r.detail());
+        assertTrue(r.detail().contains("127.0.0.1 (loopback)"), r.detail());
         assertEquals(0, Postfix.connections(Postfix.shared().logSince(mark)));
     }
 

@@ -25,7 +25,7 @@ class SmtpProberProviderRepliesTest {
 
     private static final Duration STAGE = Duration.ofSeconds(2);
     private static final MailDomain DOMAIN = new MailDomain("provider.test", Reason.ACCEPTS_MAIL, "",
-            List.of(new MxHost(10, "mx.provider.test", List.of("127.0.0.1"))), null, false, 60);
+            List.of(new MxHost(10, "mx.provider.test", List.of("127.0.0.1"))), null, false, 60, Map.of());
 
     @ParameterizedTest(name = "{0}: {1} -> {2}")
     @CsvFileSource(resources = "/smtp/provider-replies.csv", delimiter = '|')
@@ -48,9 +48,10 @@ class SmtpProberProviderRepliesTest {
                 }
             }
         });
-        SmtpSettings settings = new SmtpSettings("prober.test", "", server.port(), false, false, true, null,
-                Map.of(Stage.GREETING, STAGE, Stage.EHLO, STAGE, Stage.MAIL, STAGE, Stage.RCPT, STAGE),
-                50, 2, 8, 8, Duration.ofMillis(50));
+        SmtpSettings settings = SmtpSettings.defaults().withHelo("prober.test").withPort(server.port())
+                .withStarttls(false)
+                .withTimeouts(Map.of(Stage.GREETING, STAGE, Stage.EHLO, STAGE, Stage.MAIL, STAGE, Stage.RCPT, STAGE))
+                .withSessions(8).withLinger(Duration.ofMillis(50));
         SmtpOutcome o;
         try (server; SmtpProber prober = new SmtpProber(settings, Pacing.defaults())) {
             o = prober.probe(((ParsedAddress.Valid) new AddressParser().parse("someone@provider.test")).address(),

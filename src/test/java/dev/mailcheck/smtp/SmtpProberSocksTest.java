@@ -12,7 +12,6 @@ import dev.mailcheck.testbed.Postfix;
 import dev.mailcheck.verdict.CheckResult;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /** The probe through a real SOCKS5 proxy (Dante), as from AWS Lambda, which blocks port 25 itself. */
@@ -22,9 +21,10 @@ class SmtpProberSocksTest {
     void probesThroughTheProxy() {
         try (Dante socks = Dante.start();
              MxResolver dns = new MxResolver(List.of(Nsd.shared().address()), Duration.ofSeconds(3), 16, true);
-             SmtpProber prober = new SmtpProber(new SmtpSettings("prober.checker.test", "", Postfix.shared().port(),
-                     false, true, true, socks.address(), Map.of(), 50, 2, 4, 8, Duration.ofMillis(50)), Pacing.off())) {
-            CheckResult r = new Checker(dns, prober).check("alice@strict.smtp.test").join();
+             SmtpProber prober = new SmtpProber(SmtpSettings.defaults().withHelo("prober.checker.test")
+                     .withPort(Postfix.shared().port()).withSocks(socks.address())
+                     .withSessions(4).withLinger(Duration.ofMillis(50)), Pacing.off())) {
+            CheckResult r = new Checker(dns).withSmtp(prober).check("alice@strict.smtp.test").join();
             assertEquals(Reason.MAILBOX_ACCEPTED, r.reason(), r::detail);
             assertTrue(r.smtp().transcript().getFirst().contains("via SOCKS5"), r.smtp().transcript()::toString);
             String log = socks.log();

@@ -18,8 +18,8 @@ class SmtpSettingsTest {
     @ParameterizedTest(name = "budget {0} s, DATA {1}, RCPT timeout {2} ms")
     @CsvSource({"25, false, 30000", "25, true, 30000", "5, false, 30000", "600, false, 30000", "25, false, 500"})
     void aRequestsSettingsFitItsBudget(int budgetSeconds, boolean data, long rcptMs) {
-        SmtpSettings given = new SmtpSettings("prober.test", "", 25, data, true, false, null,
-                Map.of(Stage.RCPT, Duration.ofMillis(rcptMs)), 50, 2, 64, 8, Duration.ofMillis(250));
+        SmtpSettings given = SmtpSettings.defaults().withHelo("prober.test").withData(data)
+                .withTimeouts(Map.of(Stage.RCPT, Duration.ofMillis(rcptMs)));
         Duration budget = Duration.ofSeconds(budgetSeconds);
         SmtpSettings within = given.within(budget);
         List<Stage> path = data ? List.of(Stage.CONNECT, Stage.GREETING, Stage.EHLO, Stage.MAIL, Stage.RCPT, Stage.DATA)
@@ -44,8 +44,7 @@ class SmtpSettingsTest {
             QUIT     | 600000  | -
             """)
     void timeoutsArePositiveBoundedAndForRealStages(Stage stage, long ms, String refused) {
-        Runnable build = () -> new SmtpSettings("prober.test", "", 25, false, true, false, null,
-                Map.of(stage, Duration.ofMillis(ms)), 50, 2, 64, 8, Duration.ofMillis(250));
+        Runnable build = () -> SmtpSettings.defaults().withTimeouts(Map.of(stage, Duration.ofMillis(ms)));
         if (refused == null) {
             build.run();
         } else {

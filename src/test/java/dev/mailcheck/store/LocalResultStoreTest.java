@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.mailcheck.HeldBack;
+import dev.mailcheck.Verdict;
 import dev.mailcheck.dns.MxResolver;
 import dev.mailcheck.pipeline.Checker;
 import dev.mailcheck.verdict.CheckResult;
@@ -190,6 +192,20 @@ class LocalResultStoreTest {
                 addresses.add(JSON.readTree(r).get("address").asText());
             }
             assertEquals(IntStream.range(0, (int) totalAfter).mapToObj(i -> "line " + i).toList(), addresses);
+        }
+    }
+
+    /** What a job held back, per provider group, is in its file: a restart reads it back. */
+    @Test
+    void whatAJobHeldBackSurvivesARestart(@TempDir Path dir) {
+        List<HeldBack> heldBack = List.of(new HeldBack("microsoft", 120, 4_000), new HeldBack("yahoo", 0, 7));
+        try (LocalResultStore before = new LocalResultStore(dir, LocalResultStore.Limits.DEFAULT, LINK)) {
+            before.putJob(job("j", JobStatus.RUNNING, 0));
+            assertTrue(before.finishJob(job("j", JobStatus.RUNNING, 0).with(JobStatus.DONE,
+                    new Tally(4_127, Map.of(Verdict.UNKNOWN, 4_127L), heldBack), 0)));
+        }
+        try (LocalResultStore reopened = new LocalResultStore(dir, LocalResultStore.Limits.DEFAULT, LINK)) {
+            assertEquals(heldBack, reopened.job("j").orElseThrow().heldBack());
         }
     }
 

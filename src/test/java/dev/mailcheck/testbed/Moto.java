@@ -15,14 +15,20 @@ import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.LongAdder;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.awscore.client.builder.AwsClientBuilder;
+import software.amazon.awssdk.awscore.client.builder.AwsSyncClientBuilder;
+import software.amazon.awssdk.core.interceptor.Context;
+import software.amazon.awssdk.core.interceptor.ExecutionAttributes;
+import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
+import software.amazon.awssdk.core.interceptor.SdkExecutionAttribute;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
-import software.amazon.awssdk.awscore.client.builder.AwsClientBuilder;
-import software.amazon.awssdk.awscore.client.builder.AwsSyncClientBuilder;
 import software.amazon.awssdk.services.eventbridge.EventBridgeClient;
 import software.amazon.awssdk.services.iam.IamClient;
 import software.amazon.awssdk.services.iam.model.AccessKey;
@@ -203,7 +209,34 @@ public final class Moto implements AutoCloseable {
     private static <B extends AwsClientBuilder<B, C> & AwsSyncClientBuilder<B, C>, C> C client(B builder, URI endpoint,
                                                                                               AwsCredentialsProvider credentials) {
         return builder.endpointOverride(endpoint).region(Region.US_EAST_1)
+                .overrideConfiguration(c -> c.addExecutionInterceptor(CALLS))
                 .credentialsProvider(credentials).httpClient(UrlConnectionHttpClient.create()).build();
+    }
+
+    /** Calls made through this stand-in's clients, by {@code Service:Operation} (what a run costs on AWS). */
+    public static Map<String, Long> calls() {
+        Map<String, Long> counts = new java.util.TreeMap<>();
+        CALLS.counts.forEach((k, v) -> counts.put(k, v.sum()));
+        return counts;
+    }
+
+    /** Starts counting {@link #calls()} from zero. */
+    public static void resetCalls() {
+        CALLS.counts.clear();
+    }
+
+    private static final CallCounter CALLS = new CallCounter();
+
+    /** Counts each SDK call once, when it first goes out (the SDK's own retries are requests of the same call). */
+    private static final class CallCounter implements ExecutionInterceptor {
+        final Map<String, LongAdder> counts = new ConcurrentHashMap<>();
+
+        @Override
+        public void beforeExecution(Context.BeforeExecution context, ExecutionAttributes attributes) {
+            String call = attributes.getAttribute(SdkExecutionAttribute.SERVICE_NAME) + ":"
+                    + attributes.getAttribute(SdkExecutionAttribute.OPERATION_NAME);
+            counts.computeIfAbsent(call, k -> new LongAdder()).increment();
+        }
     }
 
     @Override

@@ -5,8 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import dev.mailcheck.Reason;
 import dev.mailcheck.SmtpReply;
-import dev.mailcheck.signals.Signals;
-import java.util.List;
 import java.util.function.IntFunction;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -36,9 +34,8 @@ class ResultJsonTest {
         Reason r = Reason.NULL_MX;
         String detail = "null-mx.example publishes a null MX (MX 0 .): per RFC 7505 it accepts no mail, and its A/AAAA"
                 + " records are not a fallback.";
-        CheckResult result = new CheckResult("Jane@Null-MX.example", "Jane@null-mx.example", "null-mx.example",
-                "null-mx.example", false, r.verdict(), r, detail, r.predictedReply(), Signals.NONE, List.of(), null, false,
-                null, null, 1);
+        CheckResult result = CheckResult.builder("Jane@Null-MX.example").normalized("Jane@null-mx.example")
+                .domain("null-mx.example").domainUnicode("null-mx.example").reason(r).detail(detail).build();
         assertEquals("""
                 {"address":"Jane@Null-MX.example","normalized":"Jane@null-mx.example","domain":"null-mx.example",\
                 "domain_unicode":"null-mx.example","smtputf8":false,"verdict":"undeliverable","reason":"null_mx",\

@@ -1,0 +1,193 @@
+package dev.mailcheck.aws;
+
+import dev.mailcheck.Verdict;
+import dev.mailcheck.jobs.SmtpLedger;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+import software.amazon.awssdk.services.dynamodb.model.CancellationReason;
+import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException;
+import software.amazon.awssdk.services.dynamodb.model.TransactWriteItem;
+import software.amazon.awssdk.services.dynamodb.model.TransactionCanceledException;
+import software.amazon.awssdk.services.dynamodb.model.WriteRequest;
+
+/**
+ * The SMTP stage's ledger in the jobs table, a partition per chunk (so that settling one chunk never contends
+ * with another's) and an item per job for its rechecks:
+ * <pre>
+ *   pk = SMTP#&lt;job&gt;#&lt;6-digit chunk&gt;  sk = CHUNK                pending: positions still waiting for SMTP
+ *   pk = SMTP#&lt;job&gt;#&lt;6-digit chunk&gt;  sk = POS#&lt;12-digit position&gt;  verdict, row: a settled position
+ *   pk = SMTP#&lt;job&gt;                sk = RECHECKING           n: addresses waiting for a recheck
+ * </pre>
+ * A position settles in a transaction with the count: its item is put only if it is not there yet
+ * ({@code attribute_not_exists}), and the count goes down by the positions put. A transaction refused because
+ * some were settled before is sent again without them. Every item carries {@code expires_at}, the table's TTL.
+ */
+final class DynamoSmtpLedger implements SmtpLedger {
+
+    /** DynamoDB's limit of actions per transaction, the count's update among them. */
+    static final int TRANSACTION = 100;
+
+    private final DynamoDbClient dynamo;
+    private final String table;
+    private final Duration retention;
+
+    DynamoSmtpLedger(DynamoDbClient dynamo, String table, Duration retention) {
+        this.dynamo = dynamo;
+        this.table = table;
+        this.retention = retention;
+    }
+
+    @Override
+    public void open(String job, int chunk, long pending, List<Settled> settledByDns) {
+        List<WriteRequest> rows = settledByDns.stream().map(s -> WriteRequest.builder()
+                .putRequest(p -> p.item(position(job, chunk, s))).build()).toList();
+        for (int i = 0; i < rows.size(); i += DynamoResultStore.BATCH) {
+            DynamoResultStore.write(dynamo, table, rows.subList(i, Math.min(i + DynamoResultStore.BATCH, rows.size())));
+        }
+        try {
+            dynamo.putItem(b -> b.tableName(table).item(Map.of("pk", s(chunkKey(job, chunk)), "sk", s("CHUNK"),
+                    "pending", n(pending), "expires_at", n(expires()))).conditionExpression("attribute_not_exists(pk)"));
+        } catch (ConditionalCheckFailedException e) {
+            // opened by an earlier delivery of the chunk, whose items may have settled since: its count stands
+        }
+    }
+
+    @Override
+    public Set<Long> settled(String job, int chunk, long from, long to) {
+        Set<Long> settled = new HashSet<>();
+        dynamo.queryPaginator(b -> b.tableName(table).consistentRead(true).projectionExpression("sk")
+                        .keyConditionExpression("pk = :pk AND sk BETWEEN :from AND :to")
+                        .expressionAttributeValues(Map.of(":pk", s(chunkKey(job, chunk)), ":from", s(pos(from)),
+                                ":to", s(pos(to))))).items()
+                .forEach(i -> settled.add(Long.parseLong(i.get("sk").s().substring("POS#".length()))));
+        return settled;
+    }
+
+    @Override
+    public long settle(String job, int chunk, List<Settled> answers) {
+        for (int i = 0; i < answers.size(); i += TRANSACTION - 1) {
+            settleAtOnce(job, chunk, new ArrayList<>(answers.subList(i, Math.min(i + TRANSACTION - 1, answers.size()))));
+        }
+        Map<String, AttributeValue> count = dynamo.getItem(b -> b.tableName(table).consistentRead(true)
+                .key(Map.of("pk", s(chunkKey(job, chunk)), "sk", s("CHUNK")))).item();
+        if (count == null || count.isEmpty()) {
+            throw new IllegalStateException("chunk " + chunk + " of job " + job + " was never opened for the SMTP stage");
+        }
+        return Long.parseLong(count.get("pending").n());
+    }
+
+    /** Up to 99 positions and the count, in one transaction; those settled before are left out and the rest sent again. */
+    private void settleAtOnce(String job, int chunk, List<Settled> answers) {
+        while (!answers.isEmpty()) {
+            List<TransactWriteItem> actions = new ArrayList<>(answers.size() + 1);
+            for (Settled a : answers) {
+                actions.add(TransactWriteItem.builder().put(p -> p.tableName(table).item(position(job, chunk, a))
+                        .conditionExpression("attribute_not_exists(sk)")).build());
+            }
+            int settling = answers.size();
+            actions.add(TransactWriteItem.builder().update(u -> u.tableName(table)
+                    .key(Map.of("pk", s(chunkKey(job, chunk)), "sk", s("CHUNK")))
+                    .updateExpression("ADD pending :settled").conditionExpression("attribute_exists(pk)")
+                    .expressionAttributeValues(Map.of(":settled", n(-settling)))).build());
+            try {
+                dynamo.transactWriteItems(b -> b.transactItems(actions));
+                return;
+            } catch (TransactionCanceledException e) {
+                List<CancellationReason> reasons = e.cancellationReasons();
+                List<Settled> left = new ArrayList<>();
+                boolean refused = false;
+                for (int i = 0; i < answers.size(); i++) {
+                    boolean settledBefore = i < reasons.size() && "ConditionalCheckFailed".equals(reasons.get(i).code());
+                    refused |= settledBefore;
+                    if (!settledBefore) {
+                        left.add(answers.get(i));
+                    }
+                }
+                if (!refused) {
+                    throw e; // not a position settled before (the count missing, a conflict): the delivery is retried
+                }
+                answers = left;
+            }
+        }
+    }
+
+    @Override
+    public List<Settled> rows(String job, int chunk) {
+        List<Settled> rows = new ArrayList<>();
+        dynamo.queryPaginator(b -> b.tableName(table).consistentRead(true)
+                        .keyConditionExpression("pk = :pk AND begins_with(sk, :pos)")
+                        .expressionAttributeValues(Map.of(":pk", s(chunkKey(job, chunk)), ":pos", s("POS#")))).items()
+                .forEach(i -> rows.add(new Settled(Long.parseLong(i.get("sk").s().substring("POS#".length())),
+                        Verdict.valueOf(i.get("verdict").s().toUpperCase(Locale.ROOT)), i.get("row").s())));
+        return rows;
+    }
+
+    @Override
+    public void rechecking(String job, long delta) {
+        dynamo.updateItem(b -> b.tableName(table).key(Map.of("pk", s("SMTP#" + job), "sk", s("RECHECKING")))
+                .updateExpression("ADD n :delta SET expires_at = :expires")
+                .expressionAttributeValues(Map.of(":delta", n(delta), ":expires", n(expires()))));
+    }
+
+    @Override
+    public long rechecking(String job) {
+        Map<String, AttributeValue> item = dynamo.getItem(b -> b.tableName(table).consistentRead(true)
+                .key(Map.of("pk", s("SMTP#" + job), "sk", s("RECHECKING")))).item();
+        return item == null || !item.containsKey("n") ? 0 : Long.parseLong(item.get("n").n());
+    }
+
+    @Override
+    public void erase(String job, int chunks) {
+        List<WriteRequest> deletes = new ArrayList<>();
+        for (int chunk = 0; chunk < chunks; chunk++) {
+            String pk = chunkKey(job, chunk);
+            dynamo.queryPaginator(b -> b.tableName(table).consistentRead(true).projectionExpression("pk, sk")
+                    .keyConditionExpression("pk = :pk").expressionAttributeValues(Map.of(":pk", s(pk)))).items()
+                    .forEach(i -> deletes.add(WriteRequest.builder().deleteRequest(d -> d.key(i)).build()));
+        }
+        deletes.add(WriteRequest.builder().deleteRequest(d -> d.key(Map.of("pk", s("SMTP#" + job),
+                "sk", s("RECHECKING")))).build());
+        for (int i = 0; i < deletes.size(); i += DynamoResultStore.BATCH) {
+            DynamoResultStore.write(dynamo, table, deletes.subList(i, Math.min(i + DynamoResultStore.BATCH, deletes.size())));
+        }
+    }
+
+    private Map<String, AttributeValue> position(String job, int chunk, Settled s) {
+        Map<String, AttributeValue> item = new HashMap<>();
+        item.put("pk", s(chunkKey(job, chunk)));
+        item.put("sk", s(pos(s.position())));
+        item.put("verdict", s(s.verdict().code()));
+        item.put("row", s(s.row()));
+        item.put("expires_at", n(expires()));
+        return item;
+    }
+
+    private long expires() {
+        return Instant.now().plus(retention).getEpochSecond();
+    }
+
+    static String chunkKey(String job, int chunk) {
+        return String.format(Locale.ROOT, "SMTP#%s#%06d", job, chunk);
+    }
+
+    private static String pos(long position) {
+        return String.format(Locale.ROOT, "POS#%012d", position);
+    }
+
+    private static AttributeValue s(String v) {
+        return AttributeValue.fromS(v);
+    }
+
+    private static AttributeValue n(long v) {
+        return AttributeValue.fromN(Long.toString(v));
+    }
+}

@@ -1,0 +1,319 @@
+package dev.mailcheck.dns;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.SocketTimeoutException;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.Future;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
+import org.xbill.DNS.DClass;
+import org.xbill.DNS.ExtendedFlags;
+import org.xbill.DNS.ExtendedResolver;
+import org.xbill.DNS.Flags;
+import org.xbill.DNS.Message;
+import org.xbill.DNS.Name;
+import org.xbill.DNS.OPTRecord;
+import org.xbill.DNS.Rcode;
+import org.xbill.DNS.Resolver;
+import org.xbill.DNS.ResolverConfig;
+import org.xbill.DNS.Section;
+import org.xbill.DNS.SimpleResolver;
+import org.xbill.DNS.WireParseException;
+import org.xbill.DNS.io.IoClientFactory;
+import org.xbill.DNS.io.TcpIoClient;
+import org.xbill.DNS.io.UdpIoClient;
+
+/**
+ * How every DNS question goes out, for {@link MxResolver} and {@link TransportSecurityLookup} alike: dnsjava's
+ * {@link Message} for the wire format, sent on the pooled UDP sockets ({@link PooledUdpClient}: answers matched
+ * by ID and question there), TCP when the answer is truncated ({@link DeadlineTcpClient}, which a server that
+ * drips its answer cannot hold past the deadline), the next try when a try fails, all within one budget per
+ * query; at most so many queries in flight ({@link QuerySlots}) and packets paced ({@link QueryPace}). It
+ * knows nothing of what an answer means: its asker's {@link Reading} says that.
+ */
+final class DnsTransport implements AutoCloseable {
+
+    /** dnsjava's SimpleResolver default: answers up to this size come over UDP, larger ones are truncated. */
+    private static final OPTRecord PLAIN = new OPTRecord(SimpleResolver.DEFAULT_EDNS_PAYLOADSIZE, 0, 0);
+    /**
+     * DO asks for DNSSEC records and tells the resolver the client understands them (RFC 3225); signed answers
+     * are large, so the payload is the 1232 octets that avoid fragmentation (DNS flag day 2020), TCP beyond.
+     */
+    private static final OPTRecord DNSSEC = new OPTRecord(1232, 0, 0, ExtendedFlags.DO);
+
+    /** What a query's answer means to its asker. */
+    interface Reading<T> {
+
+        /**
+         * What the whole answer to the question says; may ask on (a CNAME chain, say) within what is left of
+         * {@code deadline} ({@link System#nanoTime()}), while the query keeps its slot.
+         */
+        CompletableFuture<T> answered(Message answer, long deadline);
+
+        /** The query failed: every try, a step, or the budget; {@code timedOut} says the last, else it is null. */
+        T failed(Throwable error, String timedOut);
+    }
+
+    private final List<InetSocketAddress> servers;
+    /** The server of each try, in order: a lone server twice, several once each. */
+    private final List<InetSocketAddress> tries;
+    private final Duration tryTimeout;
+    private final Duration timeout;
+    private final OPTRecord edns;
+    private final boolean dnssec;
+    /**
+     * Queries in flight at once. A query has no thread of its own: each step is a callback on the thread
+     * that completed the one before (a socket reader, mostly), so an answer goes straight to the next
+     * query or the verdict, not through a lookup thread and the scheduler; a batch's other queries wait
+     * as queued starts, not as parked threads, whose stacks every young collection would copy.
+     */
+    private final QuerySlots slots;
+    /** The packet budget and the back-off from a throttling resolver. */
+    private final QueryPace pace;
+    private final PooledUdpClient udp = new PooledUdpClient();
+    /** Where an answer's consequences run: the socket readers only read, decode and send (AnswerHandoff). */
+    private final AnswerHandoff answers = new AnswerHandoff("dns-answers");
+    private final DeadlineTcpClient tcp = new DeadlineTcpClient();
+
+    /**
+     * @param servers     resolvers to ask, in order; empty means the system's (/etc/resolv.conf)
+     * @param timeout     how long one query may take in all, retries included
+     * @param maxInFlight queries outstanding at once, so a large batch does not flood the resolver
+     * @param qps         DNS packets sent per second at most ({@link QueryPace}); 0 for no budget
+     * @param dnssec      ask with the DO and AD bits (RFC 3225, RFC 6840 §5.7), for answers that say whether the
+     *                    resolver validated them
+     */
+    DnsTransport(List<InetSocketAddress> servers, Duration timeout, int maxInFlight, int qps, boolean dnssec) {
+        List<InetSocketAddress> targets = servers.isEmpty() ? ResolverConfig.getCurrentConfig().servers() : servers;
+        this.servers = List.copyOf(targets);
+        // One retry in all: the same server again, or each of several once; each try gets its share of the
+        // budget, so that a lone server's one dropped or spoofed packet does not lose the query
+        // (MxResolverFaultTest).
+        this.tries = targets.size() == 1 ? List.of(targets.getFirst(), targets.getFirst()) : List.copyOf(targets);
+        this.tryTimeout = timeout.dividedBy(Math.max(2, targets.size()));
+        this.timeout = timeout;
+        this.dnssec = dnssec;
+        this.edns = dnssec ? DNSSEC : PLAIN;
+        this.slots = new QuerySlots(maxInFlight);
+        this.pace = new QueryPace(qps);
+    }
+
+    /**
+     * dnsjava's own resolver on this transport's sockets and with its tries, for the rare path that needs
+     * dnsjava's logic (CNAME and DNAME chains, with loop detection); it is neither slotted nor paced.
+     */
+    Resolver dnsjavaResolver() {
+        ExtendedResolver resolver = new ExtendedResolver(servers.stream().map(s -> (Resolver) new SimpleResolver(s)).toList());
+        IoClientFactory io = new IoClientFactory() {
+            @Override
+            public TcpIoClient createOrGetTcpClient() {
+                return tcp;
+            }
+
+            @Override
+            public UdpIoClient createOrGetUdpClient() {
+                return udp;
+            }
+        };
+        // The same tries: dnsjava's "retries" counts tries per server, and ExtendedResolver.setTimeout would
+        // give every try the whole budget, so the try timeouts are set on the servers alone.
+        resolver.setRetries(servers.size() == 1 ? 2 : 1);
+        for (Resolver r : resolver.getResolvers()) {
+            r.setTimeout(tryTimeout);
+            ((SimpleResolver) r).setIoClientFactory(io);
+        }
+        return resolver;
+    }
+
+    /** What a query says when it ran out of its budget. */
+    String noAnswerInTime() {
+        return "no answer within " + timeout.toMillis() + " ms";
+    }
+
+    /**
+     * Asks {@code type} of {@code name}; the answer goes to {@code reading}, and the query's slot is free again
+     * before the result completes.
+     *
+     * @param followUp a query of a lookup already under way (an MX host's address), which goes before new ones
+     */
+    <T> CompletableFuture<T> query(Name name, int type, boolean followUp, Reading<T> reading) {
+        QueryResult<T> result = new QueryResult<>();
+        slots.start(followUp, () -> {
+            Message query;
+            byte[] wire;
+            try {
+                query = newQuery(name, type);
+                wire = query.toWire();
+            } catch (RuntimeException e) {
+                finish(result, reading.failed(e, null));
+                return;
+            }
+            // The budget runs from the packet's start, not from when it was asked for.
+            paced(result, reading, () -> attempt(result, reading, query, wire, 0, System.nanoTime() + timeout.toNanos(),
+                    null));
+        });
+        return result;
+    }
+
+    @Override
+    public void close() {
+        udp.close();
+        tcp.close();
+        // After the transport: what still waits for a slot starts now and fails at once.
+        slots.close();
+        answers.close();
+    }
+
+    /**
+     * Runs one step of a query; whatever it throws ends the query as a failure, so that its slot is freed
+     * (it used to stay taken, and after --max-in-flight such failures every lookup waited for ever).
+     */
+    private <T> void step(QueryResult<T> result, Reading<T> reading, Runnable step) {
+        try {
+            step.run();
+        } catch (RuntimeException e) {
+            finish(result, reading.failed(e, null));
+        }
+    }
+
+    /**
+     * Runs a step that sends a packet when the packet budget allows: now, or later on the shared delay
+     * scheduler (no thread waits).
+     */
+    private <T> void paced(QueryResult<T> result, Reading<T> reading, Runnable send) {
+        long wait = pace.reserve();
+        if (wait == 0) {
+            step(result, reading, send);
+        } else {
+            CompletableFuture.delayedExecutor(wait, TimeUnit.NANOSECONDS).execute(() -> step(result, reading, send));
+        }
+    }
+
+    /**
+     * dnsjava's {@link Message#newQuery} but with its ID from {@link ThreadLocalRandom}: dnsjava's comes
+     * from one SecureRandom shared, lock and all, by every query of the process. Unpredictable enough
+     * here: an answer counts only if it comes from the server's address and port (connected sockets), to
+     * the socket's ephemeral port (renewed every few thousand queries), with this ID and this question; an
+     * off-path forger sees none of our IDs to learn the generator from, and one on the path needs no ID.
+     */
+    private Message newQuery(Name name, int type) {
+        Message query = new Message(ThreadLocalRandom.current().nextInt(0x10000));
+        query.getHeader().setFlag(Flags.RD);
+        if (dnssec) {
+            query.getHeader().setFlag(Flags.AD);
+        }
+        query.addRecord(org.xbill.DNS.Record.newRecord(name, type, DClass.IN), Section.QUESTION);
+        query.addRecord(edns, Section.ADDITIONAL);
+        return query;
+    }
+
+    private <T> void attempt(QueryResult<T> result, Reading<T> reading, Message query, byte[] wire, int n,
+                             long deadline, Throwable last) {
+        long left = deadline - System.nanoTime();
+        if (n == tries.size() || left <= 0) {
+            finish(result, reading.failed(last == null ? new SocketTimeoutException() : last,
+                    last == null || last instanceof SocketTimeoutException || left <= 0 ? noAnswerInTime() : null));
+            return;
+        }
+        InetSocketAddress server = tries.get(n);
+        Duration wait = Duration.ofNanos(Math.min(left, tryTimeout.toNanos()));
+        udp.sendAndReceiveUdp(null, server, query, wire, edns.getPayloadSize(), wait).whenComplete((bytes, error) ->
+                step(result, reading, () -> received(result, reading, query, wire, n, deadline, server, bytes, error)));
+    }
+
+    /** What one UDP try brought: the answer, a retry, or TCP for a truncated answer. */
+    private <T> void received(QueryResult<T> result, Reading<T> reading, Message query, byte[] wire, int n,
+                              long deadline, InetSocketAddress server, byte[] bytes, Throwable error) {
+        if (error != null) {
+            Throwable e = unwrap(error);
+            if (e instanceof SocketTimeoutException) {
+                pace.failed();
+            }
+            // A retry waits its turn like any packet, and longer while the resolver seems to throttle.
+            paced(result, reading, () -> attempt(result, reading, query, wire, n + 1, deadline, e));
+            return;
+        }
+        Message answer;
+        try {
+            answer = new Message(bytes);
+        } catch (IOException | RuntimeException e) {
+            attempt(result, reading, query, wire, n + 1, deadline, e);
+            return;
+        }
+        if (!answer.getHeader().getFlag(Flags.TC)) {
+            answered(result, reading, answer, deadline);
+            return;
+        }
+        tcp.sendAndReceiveTcp(null, server, query, wire, Duration.ofNanos(Math.max(1, deadline - System.nanoTime())))
+                .whenComplete((whole, tcpError) -> step(result, reading, () -> {
+                    Message m = null;
+                    Throwable failure = tcpError == null ? null : unwrap(tcpError);
+                    if (failure == null) {
+                        try {
+                            m = new Message(whole);
+                            if (m.getHeader().getID() != query.getHeader().getID()
+                                    || !query.getQuestion().equals(m.getQuestion())) {
+                                failure = new WireParseException("the TCP answer is to another question");
+                            }
+                        } catch (IOException | RuntimeException e) {
+                            failure = e;
+                        }
+                    }
+                    if (failure != null) {
+                        attempt(result, reading, query, wire, n + 1, deadline, failure);
+                    } else {
+                        answered(result, reading, m, deadline);
+                    }
+                }));
+    }
+
+    private <T> void answered(QueryResult<T> result, Reading<T> reading, Message answer, long deadline) {
+        if (answer.getRcode() == Rcode.SERVFAIL || answer.getRcode() == Rcode.REFUSED) {
+            pace.failed();
+        } else {
+            pace.answered();
+        }
+        CompletableFuture<T> meaning = reading.answered(answer, deadline);
+        // Most answers mean something at once: no dependent future for them.
+        if (meaning.state() == Future.State.SUCCESS) {
+            finish(result, meaning.resultNow());
+        } else {
+            meaning.whenComplete((t, e) -> finish(result, e == null ? t : reading.failed(unwrap(e), null)));
+        }
+    }
+
+    /**
+     * Every query ends here, once: its slot is freed first, so that the next query goes out from this thread (a
+     * socket reader, mostly), and this answer's consequences (the next lookups, the verdict, the caller's own
+     * steps) are handed to {@link #answers}.
+     */
+    private <T> void finish(QueryResult<T> result, T answer) {
+        if (!result.finish()) {
+            return; // a step that threw after its query had finished: the slot is free already
+        }
+        slots.release();
+        answers.execute(() -> result.complete(answer));
+    }
+
+    /** A query's answer, finished once: its completion runs later, on {@link #answers}. */
+    private static final class QueryResult<T> extends CompletableFuture<T> {
+        @SuppressWarnings("rawtypes")
+        private static final AtomicIntegerFieldUpdater<QueryResult> FINISHED =
+                AtomicIntegerFieldUpdater.newUpdater(QueryResult.class, "finished");
+        private volatile int finished;
+
+        /** True the first time only. */
+        boolean finish() {
+            return FINISHED.compareAndSet(this, 0, 1);
+        }
+    }
+
+    static Throwable unwrap(Throwable error) {
+        return error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+    }
+}

@@ -1,0 +1,47 @@
+package dev.mailcheck.jobs;
+
+import dev.mailcheck.Verdict;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * What the workers of a job's SMTP stage share (a DynamoDB table in Lambda): per chunk, how many positions
+ * still wait for their SMTP answer, and the row of each position settled so far; per job, how many addresses
+ * wait for a recheck. Settling is once per position, whoever tries: a work item delivered twice never counts or
+ * stores an answer twice.
+ */
+public interface SmtpLedger {
+
+    /** A settled position: its verdict and its row of the results file (CSV, no header). */
+    record Settled(long position, Verdict verdict, String row) {
+    }
+
+    /**
+     * Opens the chunk's count of positions waiting for the SMTP stage, with the rows of the records that the
+     * DNS stage ended. Opening a chunk already open (a chunk delivered again) leaves its count alone.
+     */
+    void open(String job, int chunk, long pending, List<Settled> settledByDns);
+
+    /** Which of the positions {@code from..to} (inclusive) are settled already. */
+    Set<Long> settled(String job, int chunk, long from, long to);
+
+    /**
+     * Settles answers, each position at most once (one settled before is skipped), and counts them off the
+     * chunk's pending positions.
+     *
+     * @return the chunk's positions still pending after this
+     */
+    long settle(String job, int chunk, List<Settled> answers);
+
+    /** Every settled row of the chunk, in position order. */
+    List<Settled> rows(String job, int chunk);
+
+    /** Adds {@code delta} (negative to take off) to the job's addresses waiting for a recheck. */
+    void rechecking(String job, long delta);
+
+    /** The job's addresses waiting for a recheck now. */
+    long rechecking(String job);
+
+    /** Forgets the job (its erasure): the rows and counts of its chunks {@code 0..chunks-1}, its rechecks. */
+    void erase(String job, int chunks);
+}

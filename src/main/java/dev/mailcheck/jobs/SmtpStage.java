@@ -1,0 +1,242 @@
+package dev.mailcheck.jobs;
+
+import dev.mailcheck.Reason;
+import dev.mailcheck.Verdict;
+import dev.mailcheck.lists.InputRecords;
+import dev.mailcheck.lists.ResultWriter;
+import dev.mailcheck.pipeline.Checker;
+import dev.mailcheck.pipeline.ListRun;
+import dev.mailcheck.pipeline.Recheck;
+import dev.mailcheck.store.Job;
+import dev.mailcheck.store.ResultStore;
+import dev.mailcheck.store.Tally;
+import dev.mailcheck.verdict.CheckResult;
+import java.io.IOException;
+import java.io.StringWriter;
+import java.io.UncheckedIOException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
+
+/**
+ * The SMTP stage of a job split across workers (Lambda): a chunk goes through the DNS stage, and the records
+ * that need the SMTP stage become one {@link SmtpItem} per domain on the {@link SmtpQueue}. A worker probes an
+ * item until its deadline and settles each answer once in the {@link SmtpLedger}; what it did not reach goes back
+ * on the queue, deferrals the recheck policy wants tried again wait there too. The settle that leaves its chunk
+ * with nothing pending writes the chunk's part of the results file from the settled rows, in position order,
+ * records the chunk done and hands the job to the {@link JobWorkflow}'s completion.
+ */
+public final class SmtpStage {
+
+    private final JobWorkflow workflow;
+    private final Checker dns;
+    private final ResultStore store;
+    private final JobFiles files;
+    private final SmtpLedger ledger;
+    private final SmtpQueue queue;
+    private final Recheck recheck;
+    private final Function<CheckResult, String> group;
+
+    /**
+     * @param workflow the job workflow: DNS-only chunks, and the end of jobs
+     * @param dns      the DNS stage (the checker without a prober)
+     * @param recheck  how deferrals are rechecked (tries and window)
+     * @param group    the provider group of an address that passed the DNS stage: who shares a reputation with
+     *                 its mail host, probed by a limited number of workers at once
+     */
+    public SmtpStage(JobWorkflow workflow, Checker dns, ResultStore store, JobFiles files, SmtpLedger ledger,
+                     SmtpQueue queue, Recheck recheck, Function<CheckResult, String> group) {
+        this.workflow = workflow;
+        this.dns = dns;
+        this.store = store;
+        this.files = files;
+        this.ledger = ledger;
+        this.queue = queue;
+        this.recheck = recheck;
+        this.group = group;
+    }
+
+    /** What one delivery of an item did: answers settled, addresses sent back not reached, rechecks sent. */
+    public record Worked(int settled, int notReached, int rechecks, Optional<Job> ended) {
+    }
+
+    /**
+     * A chunk: DNS-only ones go to the workflow as before; one of an SMTP job goes through the DNS stage here,
+     * the records it ends settled at once, the others sent on as one item per domain.
+     */
+    public JobWorkflow.Processed process(Chunk chunk) {
+        if (!chunk.smtp()) {
+            return workflow.process(chunk);
+        }
+        if (store.job(chunk.job()).map(Job::finished).orElse(true)) {
+            return JobWorkflow.Processed.SKIPPED; // ended, or not in the store (erased, expired): nothing to add
+        }
+        List<CheckResult> results = new ArrayList<>(chunk.records().size());
+        ListRun.run(dns, chunk.records().iterator(), results::add);
+        List<ResultStore.Positioned> ended = new ArrayList<>();
+        List<SmtpLedger.Settled> rows = new ArrayList<>();
+        Map<String, List<SmtpItem.Entry>> byDomain = new LinkedHashMap<>();
+        Map<String, String> groups = new LinkedHashMap<>();
+        for (int i = 0; i < results.size(); i++) {
+            CheckResult r = results.get(i);
+            long position = chunk.first() + i;
+            if (r.reason() == Reason.ACCEPTS_MAIL) {
+                byDomain.computeIfAbsent(r.domain(), d -> new ArrayList<>())
+                        .add(new SmtpItem.Entry(position, chunk.records().get(i).value()));
+                groups.putIfAbsent(r.domain(), group.apply(r));
+            } else {
+                ended.add(new ResultStore.Positioned(position, r));
+                rows.add(new SmtpLedger.Settled(position, r.verdict(), row(r)));
+            }
+        }
+        store.putResults(chunk.job(), ended);
+        long pending = byDomain.values().stream().mapToLong(List::size).sum();
+        ledger.open(chunk.job(), chunk.chunk(), pending, rows);
+        byDomain.forEach((domain, entries) -> queue.send(new SmtpItem(chunk.job(), chunk.resultsKey(),
+                chunk.chunk(), domain, groups.get(domain), 1, 0, 0, entries), ""));
+        return new JobWorkflow.Processed(true, pending == 0 ? complete(chunk.job(), chunk.chunk(), chunk.resultsKey())
+                : Optional.empty());
+    }
+
+    /**
+     * One delivery of an item: its addresses not settled yet are checked until {@code stopAt}; answers settle,
+     * deferrals the policy wants tried again go to the queue's delay with {@code tries} one more, and addresses
+     * not answered by {@code stopAt} go back on the queue as an item of their own.
+     *
+     * @param checker the SMTP checker, its deadline no later than {@code stopAt}
+     * @param salt    the id of this delivery's message: what it sends back is deduplicated apart from others'
+     */
+    public Worked work(SmtpItem item, Checker checker, Instant stopAt, String salt) {
+        if (store.job(item.job()).map(Job::finished).orElse(true)) {
+            return new Worked(0, 0, 0, Optional.empty()); // erased, or ended by a dead-lettered item: nothing to add
+        }
+        List<SmtpItem.Entry> entries = item.entries();
+        Set<Long> done = entries.isEmpty() ? Set.of() : ledger.settled(item.job(), item.chunk(),
+                entries.getFirst().position(), entries.getLast().position());
+        Map<SmtpItem.Entry, CompletableFuture<CheckResult>> checks = new LinkedHashMap<>();
+        for (SmtpItem.Entry e : entries) {
+            if (!done.contains(e.position())) {
+                checks.put(e, checker.check(e.input()));
+            }
+        }
+        try {
+            CompletableFuture.allOf(checks.values().toArray(CompletableFuture[]::new))
+                    .get(Math.max(0, Duration.between(Instant.now(), stopAt).toMillis()), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            // what is not done by now goes back on the queue, below
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while probing", e);
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("a check failed, which the checker never does", e);
+        }
+        List<ResultStore.Positioned> answers = new ArrayList<>();
+        List<SmtpItem.Entry> notReached = new ArrayList<>();
+        List<SmtpItem.Entry> again = new ArrayList<>();
+        Duration wait = Duration.ZERO;
+        // The recheck window runs from the first probe, not from when the item was queued: an item may wait long
+        // for its provider group's turn.
+        long started = item.tries() == 1 ? System.currentTimeMillis() : item.started();
+        Duration elapsed = Duration.ofMillis(System.currentTimeMillis() - started);
+        for (Map.Entry<SmtpItem.Entry, CompletableFuture<CheckResult>> c : checks.entrySet()) {
+            if (!c.getValue().isDone()) {
+                notReached.add(c.getKey());
+                continue;
+            }
+            CheckResult r = c.getValue().join();
+            r = item.tries() == 1 ? r : r.withTries(item.tries());
+            Optional<Duration> next = recheck.next(r, elapsed);
+            if (next.isPresent()) {
+                again.add(c.getKey());
+                wait = next.get().compareTo(wait) > 0 ? next.get() : wait;
+            } else {
+                answers.add(new ResultStore.Positioned(c.getKey().position(), r));
+            }
+        }
+        // Sent before the answers settle: a worker stopped in between leaves them unsettled, to be tried again.
+        if (!notReached.isEmpty()) {
+            queue.send(item.with(notReached, item.tries(), 0), salt);
+        }
+        if (!again.isEmpty()) {
+            ledger.rechecking(item.job(), again.size());
+            queue.later(new SmtpItem(item.job(), item.resultsKey(), item.chunk(), item.domain(), item.group(),
+                    item.tries() + 1, started, System.currentTimeMillis() + wait.toMillis(), again), wait);
+        }
+        store.putResults(item.job(), answers);
+        long pending = ledger.settle(item.job(), item.chunk(), answers.stream()
+                .map(p -> new SmtpLedger.Settled(p.position(), p.result().verdict(), row(p.result()))).toList());
+        Optional<Job> ended = pending == 0 ? complete(item.job(), item.chunk(), item.resultsKey())
+                : Optional.empty();
+        return new Worked(answers.size(), notReached.size(), again.size(), ended);
+    }
+
+    /**
+     * An item back from the queue's delay: one whose time has come goes to the workers of its group (no longer
+     * counted as waiting for a recheck); one due later is held back again.
+     */
+    public void due(SmtpItem item, String salt) {
+        long left = item.due() - System.currentTimeMillis();
+        if (left > 0) {
+            queue.later(item, Duration.ofMillis(left));
+            return;
+        }
+        ledger.rechecking(item.job(), -item.entries().size());
+        // Due 0 on the work queue: it no longer waits, so giving it up there must not count it off again.
+        queue.send(item.with(item.entries(), item.tries(), 0), salt);
+    }
+
+    /**
+     * An item that failed every delivery (its dead-letter queue): its chunk is recorded as given up on, so the
+     * job ends partial (failed if no chunk got through) instead of waiting for it forever. A recheck given up on
+     * while it waited (a due time) no longer counts as waiting.
+     */
+    public Optional<Job> giveUp(SmtpItem item) {
+        if (item.due() > 0) {
+            ledger.rechecking(item.job(), -item.entries().size());
+        }
+        return workflow.giveUp(new Chunk(item.job(), item.resultsKey(), item.chunk(), 0,
+                item.entries().stream().map(e -> new InputRecords.Input(e.input(), null)).toList(), true),
+                "the SMTP work of " + item.domain() + " (" + item.entries().size() + " addresses, try " + item.tries()
+                        + ") failed on every delivery and went to the dead-letter queue (see the SMTP function's log)");
+    }
+
+    /** The chunk has nothing pending: its part from the settled rows, its tally, and the job's completion. */
+    private Optional<Job> complete(String job, int chunk, String resultsKey) {
+        List<SmtpLedger.Settled> rows = ledger.rows(job, chunk);
+        Map<Verdict, Long> counts = new EnumMap<>(Verdict.class);
+        StringBuilder part = new StringBuilder();
+        for (SmtpLedger.Settled s : rows) {
+            counts.merge(s.verdict(), 1L, Long::sum);
+            part.append(s.row());
+        }
+        if (resultsKey != null) {
+            files.putPart(job, chunk, part.toString());
+        }
+        store.putChunk(job, chunk, new Tally(rows.size(), counts));
+        return workflow.finishIfComplete(job, false);
+    }
+
+    /** A result's row of the results file (what follows the header the CSV writer starts with), its line end included. */
+    static String row(CheckResult r) {
+        StringWriter out = new StringWriter();
+        ResultWriter writer = ResultWriter.of(ResultWriter.Format.CSV, out, null);
+        writer.write(r);
+        try {
+            writer.flush();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return out.toString().substring(ResultWriter.csvHeader().length());
+    }
+}

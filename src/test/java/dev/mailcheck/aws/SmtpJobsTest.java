@@ -1,0 +1,567 @@
+package dev.mailcheck.aws;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.MappingIterator;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.csv.CsvMapper;
+import com.fasterxml.jackson.dataformat.csv.CsvSchema;
+import dev.mailcheck.api.Api;
+import dev.mailcheck.cli.LocalContext;
+import dev.mailcheck.cli.QueueDrain;
+import dev.mailcheck.dns.MxResolver;
+import dev.mailcheck.jobs.JobWorkflow;
+import dev.mailcheck.jobs.SmtpItem;
+import dev.mailcheck.jobs.SmtpStage;
+import dev.mailcheck.pipeline.Checker;
+import dev.mailcheck.pipeline.Recheck;
+import dev.mailcheck.smtp.Pacing;
+import dev.mailcheck.smtp.SmtpProber;
+import dev.mailcheck.smtp.SmtpSettings;
+import dev.mailcheck.smtp.Stage;
+import dev.mailcheck.store.ForwardingStore;
+import dev.mailcheck.store.Job;
+import dev.mailcheck.store.JobStatus;
+import dev.mailcheck.store.ResultStore;
+import dev.mailcheck.testbed.FakeSmtpServer;
+import dev.mailcheck.testbed.Moto;
+import dev.mailcheck.testbed.Nsd;
+import dev.mailcheck.testbed.Postfix;
+import java.net.InetAddress;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.LongStream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
+import software.amazon.awssdk.services.sqs.model.Message;
+
+/**
+ * SMTP jobs on AWS, end to end under moto with IAM enforced (each function's code with its role's permissions):
+ * the API or an upload with {@code smtp: true} metadata, the upload function splitting, the chunk function's DNS
+ * stage, the SMTP function probing real Postfix/postgrey (and a fake tarpit), rechecks waiting on the delay
+ * queue, drained as Lambda's pollers would ({@link QueueDrain}, what {@code checker invoke drain} runs).
+ */
+class SmtpJobsTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    /** Greylisting's recheck window in these tests: a retry after about 4 s, past postgrey's 2 s delay. */
+    private static final Recheck RECHECK = new Recheck(3, Duration.ofSeconds(8));
+
+    /**
+     * The list and what each address comes to, in input order. The host that blocks the prober is a domain of its
+     * own (Postfix refusing the client as block-listed): a host that names the prober's IP in a refusal trips the
+     * block breaker for every address still waiting for it, so a blocked mailbox beside accepted ones at one host
+     * would make the others "not tried" too, whichever reply came first.
+     */
+    private static final String LIST = """
+            alice@strict.smtp.test     | mailbox_accepted  | 1
+            nobody@strict.smtp.test    | mailbox_rejected  | 1
+            anyone@catchall.smtp.test  | accept_all        | 1
+            alice@shortgrey.smtp.test  | mailbox_accepted  | 2
+            someone@tarpit.smtp.test   | smtp_unreachable  | 1
+            user@nullmx.checker.test   | null_mx           | 1
+            someone@blocked.smtp.test  | smtp_blocked      | 1
+            """;
+
+    private MotoStack stack;
+    private FakeSmtpServer tarpit;
+    private final List<SmtpProber> probers = new ArrayList<>();
+
+    @BeforeEach
+    void fresh() {
+        stack = new MotoStack();
+        tarpit = new FakeSmtpServer(address("127.0.0.7"), Postfix.shared().port(), c -> {
+            for (char ch : "220 tarpit.test ESMTP\r\n".toCharArray()) {
+                Thread.sleep(1000);
+                c.send(String.valueOf(ch));
+            }
+        });
+    }
+
+    @AfterEach
+    void close() {
+        tarpit.close();
+        probers.forEach(SmtpProber::close);
+        stack.close();
+    }
+
+    enum Via { API, S3_KEY, UPLOAD }
+
+    /**
+     * The whole list, asked for through the API (the list itself, or {@code s3_key} naming it) or uploaded with
+     * {@code smtp: true}: every address gets its
+     * verdict (the greylisted one after a recheck that waited on the delay queue, with {@code tries} 2), the job
+     * shows {@code rechecking} while it waits and ends {@code done}, and the results file is in input order;
+     * erasing it erases the SMTP stage's ledger too.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"API", "S3_KEY", "UPLOAD"})
+    void aSmtpJobEndsDoneWithEveryVerdictInInputOrder(Via via) throws Exception {
+        AwsConfig.SmtpJobsConfig smtpJobs = smtpJobs(1);
+        List<String[]> expected = LIST.lines().map(l -> l.split("\\s*\\|\\s*")).toList();
+        String list = String.join("\n", expected.stream().map(e -> e[0].strip()).toList()) + "\n";
+        Job split = split(switch (via) {
+            case API -> viaApi(list);
+            case S3_KEY -> viaS3Key(list);
+            case UPLOAD -> viaUpload(list);
+        }, JobWorkflow.CHUNK_RECORDS);
+        assertEquals(JobStatus.RUNNING, split.status(), "an SMTP list is always split: " + split);
+
+        AtomicBoolean sawRechecking = new AtomicBoolean();
+        Api api = api();
+        CompletableFuture<Integer> drained = CompletableFuture.supplyAsync(() -> drain(smtpJobs));
+        Job job;
+        do {
+            Thread.sleep(100);
+            JsonNode seen = JSON.readTree(api.handle(new Api.Request("GET", "/v1/jobs/" + split.id(), Map.of(), Map.of(),
+                    null)).body());
+            if (seen.get("rechecking").asInt() > 0) {
+                assertEquals("running", seen.get("status").asText(), seen::toString);
+                sawRechecking.set(true);
+            }
+            job = stack.store(stack.admin).job(split.id()).orElseThrow();
+        } while (!job.finished() && !drained.isDone());
+        drained.join();
+        job = stack.store(stack.admin).job(split.id()).orElseThrow();
+        assertEquals(JobStatus.DONE, job.status(), job.toString());
+        assertEquals(expected.size(), job.total());
+        assertTrue(sawRechecking.get(), "GET /v1/jobs showed the greylisted address waiting for its recheck");
+        assertEquals(0, stack.smtpLedger(stack.admin).rechecking(job.id()));
+
+        List<Map<String, String>> rows = resultsFile(job);
+        assertEquals(expected.size(), rows.size(), rows::toString);
+        List<String> stored = stack.store(stack.admin).results(job.id(), null, 100).results();
+        for (int i = 0; i < expected.size(); i++) {
+            String[] e = expected.get(i);
+            assertEquals(e[0].strip(), rows.get(i).get("address"), "row " + i);
+            assertEquals(e[1], rows.get(i).get("reason"), () -> "row of " + e[0] + ": " + rows);
+            assertEquals(e[2], rows.get(i).get("tries"), () -> "tries of " + e[0]);
+            JsonNode result = JSON.readTree(stored.get(i));
+            assertEquals(e[1], result.get("reason").asText(), result::toString);
+        }
+        assertEquals(1, tarpit.connections(), "the tarpit is dialled once");
+
+        // Erasing the job erases the SMTP stage's ledger too: its rows hold addresses and results.
+        assertTrue(ledgerItems(job.id()) > 0);
+        assertEquals(204, api.handle(new Api.Request("DELETE", "/v1/jobs/" + job.id(), Map.of(), Map.of(), null)).status());
+        assertEquals(0, ledgerItems(job.id()));
+    }
+
+    private int ledgerItems(String job) {
+        return stack.admin.dynamo().scan(b -> b.tableName(MotoStack.TABLE).filterExpression("begins_with(pk, :smtp)")
+                .expressionAttributeValues(Map.of(":smtp", software.amazon.awssdk.services.dynamodb.model.AttributeValue
+                        .fromS("SMTP#" + job)))).count();
+    }
+
+    /**
+     * The recheck window runs from an address's first probe, not from when its item was queued: an item that
+     * waited on the queue longer than the window (its provider group busy) is still rechecked once greylisted.
+     */
+    @Test
+    void anItemThatWaitedLongerThanTheWindowIsStillRechecked() throws Exception {
+        AwsConfig.SmtpJobsConfig smtpJobs = smtpJobs(1);
+        Job split = split(viaUpload("alice@shortgrey.smtp.test\n"), JobWorkflow.CHUNK_RECORDS);
+        QueueDrain.drain(List.of(source(stack.chunkQueue, stack.chunk, chunkHandler(smtpJobs), 5)), Duration.ofSeconds(30));
+        Thread.sleep(RECHECK.window().plusSeconds(1).toMillis());
+        drain(smtpJobs);
+        Job job = stack.store(stack.admin).job(split.id()).orElseThrow();
+        assertEquals(JobStatus.DONE, job.status(), job.toString());
+        JsonNode result = JSON.readTree(stack.store(stack.admin).results(job.id(), null, 10).results().getFirst());
+        assertEquals("mailbox_accepted", result.get("reason").asText(), result::toString);
+        assertEquals(2, result.get("tries").asInt(), result::toString);
+    }
+
+    /**
+     * Several SMTP function instances (threads, each polling as Lambda does) over one provider group: with one
+     * worker per group the MX host never sees two sessions at once; with three, it sees more than one (the limit
+     * is the queue's, not the drain's), never more than three.
+     */
+    @ParameterizedTest(name = "{0} workers per group")
+    @CsvSource({"1, 1", "3, 3"})
+    void atMostNWorkersProbeOneProviderGroupAtOnce(int workers, int most) throws Exception {
+        AtomicInteger open = new AtomicInteger();
+        AtomicInteger highest = new AtomicInteger();
+        try (FakeSmtpServer counting = new FakeSmtpServer(address("127.0.0.6"), Postfix.shared().port(), c -> {
+            highest.accumulateAndGet(open.incrementAndGet(), Math::max);
+            try {
+                c.send("220 counting.test ESMTP\r\n");
+                c.serve(verb -> {
+                    sleep(200); // a session takes a while: sessions run in parallel would overlap
+                    return FakeSmtpServer.ordinary(verb);
+                });
+            } finally {
+                open.decrementAndGet();
+            }
+        })) {
+            AwsConfig.SmtpJobsConfig smtpJobs = smtpJobs(workers);
+            StringBuilder list = new StringBuilder();
+            for (int d = 1; d <= 6; d++) {
+                list.append("someone@counted").append(d).append(".smtp.test\n");
+            }
+            Job split = split(viaUpload(list.toString()), JobWorkflow.CHUNK_RECORDS);
+            // The chunk first, so that all six items wait on the queue when the SMTP functions start polling.
+            QueueDrain.drain(List.of(source(stack.chunkQueue, stack.chunk, chunkHandler(smtpJobs), 5)), Duration.ofSeconds(30));
+            List<CompletableFuture<Integer>> instances = new ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                instances.add(CompletableFuture.supplyAsync(() -> drain(smtpJobs)));
+            }
+            instances.forEach(CompletableFuture::join);
+            Job job = stack.store(stack.admin).job(split.id()).orElseThrow();
+            assertEquals(JobStatus.DONE, job.status(), job.toString());
+            assertEquals(6, job.counts().get(dev.mailcheck.Verdict.RISKY) + job.counts().getOrDefault(
+                    dev.mailcheck.Verdict.DELIVERABLE, 0L), job::toString);
+            assertEquals(6, counting.connections());
+            if (most == 1) {
+                assertEquals(1, highest.get(), "one worker per group: never two sessions at once");
+            } else {
+                assertTrue(highest.get() > 1 && highest.get() <= most, "sessions at once: " + highest.get());
+            }
+        }
+    }
+
+    /**
+     * A Lambda timeout in the middle of an item: the function has little time left, so it settles what is answered
+     * by then and sends the rest back as an item of its own, holding only their positions; a later delivery checks
+     * those. A delivery of an item whose addresses were all settled (the function stopped after settling, before
+     * SQS deleted the message) probes nothing. Every address ends with one result, in its place, counted once.
+     */
+    @Test
+    void aTimeoutMidItemLosesNothingAndStoresNothingTwice() throws Exception {
+        AwsConfig.SmtpJobsConfig smtpJobs = smtpJobs(1);
+        AtomicInteger rcpts = new AtomicInteger();
+        try (FakeSmtpServer slow = new FakeSmtpServer(address("127.0.0.6"), Postfix.shared().port(), c -> {
+            c.send("220 slow.test ESMTP\r\n");
+            c.serve(verb -> {
+                if (verb.equals("RCPT")) {
+                    rcpts.incrementAndGet();
+                    sleep(1000); // a second an address: a few fit before the function's time runs out
+                }
+                return FakeSmtpServer.ordinary(verb);
+            });
+        })) {
+            StringBuilder list = new StringBuilder();
+            for (int i = 0; i < 6; i++) {
+                list.append("user").append(i).append("@counted1.smtp.test\n");
+            }
+            Job split = split(viaUpload(list.toString()), JobWorkflow.CHUNK_RECORDS);
+            QueueDrain.drain(List.of(source(stack.chunkQueue, stack.chunk, chunkHandler(smtpJobs), 5)), Duration.ofSeconds(30));
+
+            // The first delivery has 4 s before the handler's margin: two transactions of two addresses fit at most.
+            SqsSmtpHandler handler = new SqsSmtpHandler(stage(stack.smtp, smtpJobs), dns(), () -> prober(settings(2)));
+            QueueDrain.Source first = new QueueDrain.Source(stack.smtpQueue, stack.smtp.sqs(), handler, 1,
+                    Duration.ofSeconds(60), () -> new LocalContext("smtp", SqsSmtpHandler.MARGIN.plusMillis(4000)));
+            assertEquals(1, QueueDrain.deliver(first));
+            Set<Long> settled = stack.smtpLedger(stack.admin).settled(split.id(), 0, 0, 5);
+            assertTrue(!settled.isEmpty() && settled.size() < 6, "some addresses fit, not all: " + settled);
+            List<Message> back = stack.admin.sqs().receiveMessage(b -> b.queueUrl(stack.smtpQueue).visibilityTimeout(0)
+                    .maxNumberOfMessages(10)).messages();
+            assertEquals(1, back.size(), "the rest went back as one item");
+            List<Long> sentBack = SmtpItem.fromJson(back.getFirst().body()).entries().stream()
+                    .map(SmtpItem.Entry::position).toList();
+            assertEquals(LongStream.range(0, 6).filter(p -> !settled.contains(p)).boxed().toList(), sentBack);
+            assertEquals(JobStatus.RUNNING, stack.store(stack.admin).job(split.id()).orElseThrow().status());
+
+            drain(smtpJobs);
+            Job job = stack.store(stack.admin).job(split.id()).orElseThrow();
+            assertEquals(JobStatus.DONE, job.status(), job.toString());
+            assertEquals(6, job.total());
+            assertEquals(6L, job.counts().get(dev.mailcheck.Verdict.RISKY), job::toString); // the fake takes any mailbox
+            List<Map<String, String>> rows = resultsFile(job);
+            assertEquals(6, rows.size(), rows::toString);
+            for (int i = 0; i < 6; i++) {
+                assertEquals("user" + i + "@counted1.smtp.test", rows.get(i).get("address"));
+                assertEquals("accept_all", rows.get(i).get("reason"), rows::toString);
+                assertEquals("1", rows.get(i).get("tries"));
+            }
+
+            // The first item delivered again after everything settled: nothing is probed, nothing counted twice.
+            int before = rcpts.get();
+            SmtpItem again = new SmtpItem(job.id(), job.resultsKey(), 0, "counted1.smtp.test",
+                    "mx-counting.smtp.test", 1, System.currentTimeMillis(), 0, LongStream.range(0, 6)
+                    .mapToObj(p -> new SmtpItem.Entry(p, "user" + p + "@counted1.smtp.test")).toList());
+            SmtpProber prober = prober(settings());
+            SmtpStage.Worked worked = stage(stack.smtp, smtpJobs).work(again, new Checker(dns()).withSmtp(prober)
+                    .withDeadline(Duration.ofMinutes(1)), Instant.now().plusSeconds(10), "again");
+            assertEquals(new SmtpStage.Worked(0, 0, 0, java.util.Optional.empty()), worked);
+            assertEquals(before, rcpts.get());
+        }
+    }
+
+    /**
+     * One worker's ban stops them all: a host that refuses the prober as block-listed trips the breaker, whose
+     * state is in the table; the next item of the same provider group, probed by a fresh prober (another
+     * invocation, maybe another instance), is answered {@code smtp_blocked} "not tried", without a connection.
+     */
+    @Test
+    void aBlockSeenByOneWorkerStopsTheOthers() throws Exception {
+        AwsConfig.SmtpJobsConfig smtpJobs = smtpJobs(1);
+        Job split = split(viaUpload("someone@blocked.smtp.test\nsomeone@blocked2.smtp.test\n"), JobWorkflow.CHUNK_RECORDS);
+        int mark = Postfix.shared().logMark();
+        drain(smtpJobs);
+        Job job = stack.store(stack.admin).job(split.id()).orElseThrow();
+        assertEquals(JobStatus.DONE, job.status(), job.toString());
+        List<String> results = stack.store(stack.admin).results(job.id(), null, 10).results();
+        for (String r : results) {
+            assertEquals("smtp_blocked", JSON.readTree(r).get("reason").asText(), r);
+        }
+        assertTrue(JSON.readTree(results.get(1)).get("detail").asText().startsWith("Not tried"), results.get(1));
+        assertEquals(1, Postfix.connections(Postfix.shared().logSince(mark)), "the second domain is never dialled");
+    }
+
+    /**
+     * An SMTP work item that fails every delivery (here its store always refuses it) goes to its dead-letter
+     * queue after five receives; the failure function records its chunk as given up on, and the job ends
+     * {@code partial} once the other chunk is done, its error naming the domain, its results file holding the
+     * chunk that got through.
+     */
+    @Test
+    void aDeadLetteredItemEndsItsJobPartial() throws Exception {
+        AwsConfig.SmtpJobsConfig smtpJobs = smtpJobs(1);
+        Job split = split(viaUpload("alice@strict.smtp.test\nanyone@catchall.smtp.test\n"), 1);
+        ResultStore broken = new ForwardingStore(stack.store(stack.smtp)) {
+            @Override
+            public void putResults(String jobId, List<Positioned> results) {
+                if (results.stream().anyMatch(p -> p.position() == 1)) {
+                    throw new IllegalStateException("this item always fails");
+                }
+                super.putResults(jobId, results);
+            }
+        };
+        drain(smtpJobs, new SqsSmtpHandler(stage(stack.smtp, smtpJobs, broken), dns(), () -> prober(settings())));
+        Job job = stack.store(stack.admin).job(split.id()).orElseThrow();
+        assertEquals(JobStatus.PARTIAL, job.status(), job.toString());
+        assertEquals(1L, job.notChecked());
+        assertTrue(job.error().contains("catchall.smtp.test") && job.error().contains("dead-letter"), job.error());
+        List<Map<String, String>> rows = resultsFile(job);
+        assertEquals(List.of("alice@strict.smtp.test"), rows.stream().map(r -> r.get("address")).toList());
+    }
+
+    /**
+     * What a job costs on AWS, counted call by call under moto (docs/aws.md extrapolates these to a million
+     * addresses): the same 130 addresses over 7 domains, in chunks of 50, DNS-only and with the SMTP stage. The
+     * SMTP stage adds one FIFO message and one invocation per (chunk, domain), one settle transaction per item of
+     * up to 99 addresses, and a ledger row per address.
+     */
+    @Test
+    void whatAJobCostsCallByCall() throws Exception {
+        try (FakeSmtpServer accepting = new FakeSmtpServer(address("127.0.0.6"), Postfix.shared().port(), c -> {
+            c.send("220 accepting.test ESMTP\r\n");
+            c.serve(FakeSmtpServer::ordinary);
+        })) {
+            StringBuilder list = new StringBuilder();
+            for (int i = 0; i < 130; i++) {
+                list.append(i % 13 == 12 ? "user" + i + "@nullmx.checker.test"
+                        : i % 13 >= 10 ? "user" + i + "@catchall.smtp.test"
+                        : "user" + i + "@counted" + (1 + i % 5) + ".smtp.test").append('\n');
+            }
+            Map<String, Map<String, Long>> costs = new java.util.LinkedHashMap<>();
+            for (boolean smtp : List.of(false, true)) {
+                AwsConfig.SmtpJobsConfig smtpJobs = smtpJobs(1);
+                String key = "uploads/cost-" + UUID.randomUUID() + ".txt";
+                String etag = stack.admin.s3().putObject(b -> b.bucket(MotoStack.BUCKET).key(key)
+                        .metadata(smtp ? Map.of("smtp", "true") : Map.of()),
+                        software.amazon.awssdk.core.sync.RequestBody.fromString(list.toString())).eTag();
+                Moto.resetCalls();
+                // DNS-only lists this short are checked in the upload function; split both alike to compare.
+                Job split = new UploadProcessor(new AwsConfig(MotoStack.TABLE, List.of(Nsd.shared().address()),
+                        Duration.ofSeconds(3), Duration.ofDays(1), List.of(), MotoStack.BUCKET, stack.chunkQueue, 0,
+                        settings(), false, "default", Pacing.off(), 0, false), true, MotoStack.checker(), stack.upload.s3(), stack.upload.sqs(),
+                        stack.store(stack.upload), stack.events(stack.upload), 50).process(MotoStack.BUCKET, key, etag);
+                drain(smtpJobs);
+                Job job = stack.store(stack.admin).job(split.id()).orElseThrow();
+                assertEquals(JobStatus.DONE, job.status(), job.toString());
+                assertEquals(130, job.total());
+                Map<String, Long> calls = new java.util.TreeMap<>(Moto.calls());
+                // the drain's own look at the queues (Lambda's pollers don't): ReceiveMessage stays, empty polls too
+                calls.remove("Sqs:GetQueueAttributes");
+                costs.put(smtp ? "smtp" : "dns", calls);
+            }
+            // 3 chunks of 50/50/30; the SMTP domains of each chunk: counted1..5 and catchall = 6 items a chunk
+            Map<String, Long> dns = costs.get("dns");
+            Map<String, Long> smtp = costs.get("smtp");
+            assertEquals(3L, dns.get("Sqs:SendMessage"), dns::toString);
+            assertEquals(3L + 18L, smtp.get("Sqs:SendMessage"), smtp::toString);
+            assertEquals(18L, smtp.get("DynamoDb:TransactWriteItems"), smtp::toString);
+            System.out.println("calls of one job of 130 addresses, 7 domains, 3 chunks: DNS-only " + dns + "; with SMTP " + smtp);
+        }
+    }
+
+    // --- the functions, each with its role's clients ---
+
+    private AwsConfig.SmtpJobsConfig smtpJobs(int workers) {
+        return new AwsConfig.SmtpJobsConfig(stack.smtpQueue, stack.recheckQueue, workers, RECHECK.window());
+    }
+
+    private AwsConfig config() {
+        return new AwsConfig(MotoStack.TABLE, List.of(Nsd.shared().address()), Duration.ofSeconds(3), Duration.ofDays(1),
+                List.of(), MotoStack.BUCKET, stack.chunkQueue, 20_000, settings(), false, "default", Pacing.off(), 0, false);
+    }
+
+    /** postgrey remembers (client, sender, recipient): a sender of its own makes each test's first try new. */
+    private final String mailFrom = "job-" + UUID.randomUUID() + "@checker.test";
+
+    private SmtpSettings settings() {
+        return settings(50);
+    }
+
+    private SmtpSettings settings(int rcptsPerTransaction) {
+        return SmtpSettings.defaults().withHelo("prober.test").withMailFrom(mailFrom).withPort(Postfix.shared().port())
+                .withStarttls(false).withTimeouts(Map.of(Stage.GREETING, Duration.ofSeconds(2)))
+                .withRcptsPerTransaction(rcptsPerTransaction);
+    }
+
+    /** A prober as the SMTP function makes one: no linger, the breaker's state and budgets in DynamoDB. */
+    private SmtpProber prober(SmtpSettings settings) {
+        SmtpProber prober = new SmtpProber(settings.withoutLinger(), Pacing.off().withBreaker(true,
+                Pacing.DEFAULT_COOL_DOWN), new DynamoBreakerState(stack.smtp.dynamo(), MotoStack.TABLE),
+                new DynamoRateBudget(stack.smtp.dynamo(), MotoStack.TABLE), java.time.InstantSource.system());
+        probers.add(prober);
+        return prober;
+    }
+
+    private static MxResolver dns;
+
+    private static synchronized MxResolver dns() {
+        if (dns == null) {
+            dns = new MxResolver(List.of(Nsd.shared().address()), Duration.ofSeconds(3), MxResolver.DEFAULT_MAX_IN_FLIGHT,
+                    true);
+        }
+        return dns;
+    }
+
+    /** The upload function on a job's list (what S3's event would start), in chunks of {@code chunkRecords}. */
+    private Job split(Job queued, int chunkRecords) {
+        String key = queued.source().substring(("s3://" + MotoStack.BUCKET + "/").length());
+        String etag = stack.admin.s3().headObject(b -> b.bucket(MotoStack.BUCKET).key(key)).eTag();
+        return new UploadProcessor(config(), true, MotoStack.checker(), stack.upload.s3(), stack.upload.sqs(),
+                stack.store(stack.upload), stack.events(stack.upload), chunkRecords).process(MotoStack.BUCKET, key, etag);
+    }
+
+    private Api api() {
+        return new Api(MotoStack.checker(), null, stack.store(stack.api), new S3Jobs(stack.api.s3(), MotoStack.BUCKET,
+                stack.store(stack.api), stack.smtpLedger(stack.api), erasure(stack.api), ApiHandler.ERASE_FOR), List.of());
+    }
+
+    /** Erasures as ApiFunction and the chunk function run them (SMTP jobs on: the ledger goes too). */
+    private Erasure erasure(Moto.Clients as) {
+        return new Erasure(as.s3(), MotoStack.BUCKET, stack.store(as), stack.smtpLedger(as), as::sqs, stack.chunkQueue);
+    }
+
+    private Job viaApi(String list) throws Exception {
+        Api.Response r = api().handle(new Api.Request("POST", "/v1/jobs", Map.of("smtp", "true"),
+                Map.of("content-type", "text/plain"), list));
+        assertEquals(202, r.status(), r.body());
+        return stack.store(stack.admin).job(JSON.readTree(r.body()).get("id").asText()).orElseThrow();
+    }
+
+    /** A list waiting under incoming/, named by {@code POST /v1/jobs?smtp=true {"s3_key": ...}}. */
+    private Job viaS3Key(String list) throws Exception {
+        String key = "incoming/smtp-" + UUID.randomUUID() + ".txt";
+        stack.admin.s3().putObject(b -> b.bucket(MotoStack.BUCKET).key(key),
+                software.amazon.awssdk.core.sync.RequestBody.fromString(list));
+        Api.Response r = api().handle(new Api.Request("POST", "/v1/jobs", Map.of("smtp", "true"),
+                Map.of("content-type", "application/json"), "{\"s3_key\": \"" + key + "\"}"));
+        assertEquals(202, r.status(), r.body());
+        return stack.store(stack.admin).job(JSON.readTree(r.body()).get("id").asText()).orElseThrow();
+    }
+
+    /** A list put under uploads/ with {@code x-amz-meta-smtp: true}, as `aws s3 cp --metadata smtp=true` does. */
+    private Job viaUpload(String list) {
+        String key = "uploads/smtp-" + UUID.randomUUID() + ".txt";
+        String etag = stack.admin.s3().putObject(b -> b.bucket(MotoStack.BUCKET).key(key).metadata(Map.of("smtp", "true")),
+                software.amazon.awssdk.core.sync.RequestBody.fromString(list)).eTag();
+        String id = UploadProcessor.jobId(MotoStack.BUCKET, key, etag);
+        return UploadProcessor.job(id, MotoStack.BUCKET, key, JobStatus.QUEUED, java.time.Instant.now());
+    }
+
+    private SmtpStage stage(Moto.Clients as, AwsConfig.SmtpJobsConfig smtpJobs) {
+        return stage(as, smtpJobs, stack.store(as));
+    }
+
+    private SmtpStage stage(Moto.Clients as, AwsConfig.SmtpJobsConfig smtpJobs, ResultStore store) {
+        return new SmtpStage(Functions.chunkWorker(MotoStack.checker(), store, stack.events(as),
+                new S3JobFiles(as.s3(), MotoStack.BUCKET)), MotoStack.checker(), store,
+                new S3JobFiles(as.s3(), MotoStack.BUCKET),
+                stack.smtpLedger(as), new SqsSmtpQueue(as.sqs(), smtpJobs), RECHECK, Functions::providerGroup);
+    }
+
+    private SqsChunkHandler chunkHandler(AwsConfig.SmtpJobsConfig smtpJobs) {
+        return new SqsChunkHandler(stage(stack.chunk, smtpJobs)::process, erasure(stack.chunk));
+    }
+
+    /** The SMTP function: a prober per item, its block breaker and budgets in the table (shared by all workers). */
+    private SqsSmtpHandler smtpHandler(AwsConfig.SmtpJobsConfig smtpJobs) {
+        return new SqsSmtpHandler(stage(stack.smtp, smtpJobs), dns(), () -> prober(settings()));
+    }
+
+    private FailureHandler failureHandler(AwsConfig.SmtpJobsConfig smtpJobs) {
+        return new FailureHandler(new UploadProcessor(config(), true, MotoStack.checker(), stack.failures.s3(), null,
+                stack.store(stack.failures), stack.events(stack.failures), JobWorkflow.CHUNK_RECORDS),
+                Functions.chunkWorker(MotoStack.checker(), stack.store(stack.failures), stack.events(stack.failures),
+                        new S3JobFiles(stack.failures.s3(), MotoStack.BUCKET)), stage(stack.failures, smtpJobs)::giveUp);
+    }
+
+    private QueueDrain.Source source(String queue, Moto.Clients as,
+                                     com.amazonaws.services.lambda.runtime.RequestHandler<
+                                             com.amazonaws.services.lambda.runtime.events.SQSEvent,
+                                             com.amazonaws.services.lambda.runtime.events.SQSBatchResponse> handler,
+                                     int batch) {
+        return new QueueDrain.Source(queue, as.sqs(), handler, batch, Duration.ofSeconds(60),
+                () -> new LocalContext("test", Duration.ofMinutes(15)));
+    }
+
+    /** One SMTP function instance (and the chunk and failure functions) polling until the queues are empty. */
+    private int drain(AwsConfig.SmtpJobsConfig smtpJobs) {
+        return drain(smtpJobs, smtpHandler(smtpJobs));
+    }
+
+    private int drain(AwsConfig.SmtpJobsConfig smtpJobs, SqsSmtpHandler smtp) {
+        FailureHandler failures = failureHandler(smtpJobs);
+        try {
+            return QueueDrain.drain(List.of(source(stack.chunkQueue, stack.chunk, chunkHandler(smtpJobs), 5),
+                    source(stack.smtpQueue, stack.smtp, smtp, 10), source(stack.recheckQueue, stack.smtp, smtp, 10),
+                    source(stack.smtpDeadLetterQueue, stack.failures, failures, 10),
+                    source(stack.recheckDeadLetterQueue, stack.failures, failures, 10)), Duration.ofSeconds(120));
+        } catch (InterruptedException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private List<Map<String, String>> resultsFile(Job job) throws Exception {
+        String csv = stack.admin.s3().getObjectAsBytes(b -> b.bucket(MotoStack.BUCKET).key(job.resultsKey())).asUtf8String();
+        try (MappingIterator<Map<String, String>> rows = new CsvMapper().readerForMapOf(String.class)
+                .with(CsvSchema.emptySchema().withHeader()).readValues(csv)) {
+            return rows.readAll();
+        }
+    }
+
+    private static InetAddress address(String ip) {
+        try {
+            return InetAddress.getByName(ip);
+        } catch (java.net.UnknownHostException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
