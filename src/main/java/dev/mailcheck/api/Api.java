@@ -101,6 +101,7 @@ public final class Api {
                 Route.of("/v1/jobs", "POST", (r, p) -> jobRoutes.submit(r)),
                 Route.of("/v1/jobs/([A-Za-z0-9-]{1,64})/results", "GET",
                         (r, p) -> jobRoutes.results(p.group(1), r.query().get("cursor"))),
+                Route.of("/v1/jobs/([A-Za-z0-9-]{1,64})/rerun", "POST", (r, p) -> jobRoutes.rerun(p.group(1))),
                 Route.of("/v1/jobs/([A-Za-z0-9-]{1,64})", "GET", (r, p) -> jobRoutes.job(p.group(1)),
                         "DELETE", (r, p) -> jobRoutes.delete(p.group(1))),
                 Route.of("/v1/smtp-codes/([^/]+)", "GET",

@@ -37,6 +37,16 @@ public interface JobQueue {
      */
     Job submitObject(String key, String column, boolean smtp);
 
+    /**
+     * The job's list checked again as a new job, queued. A list uploaded again with the same bytes under the same
+     * key is the same job (its id comes from key and ETag); this is how it is checked anew.
+     *
+     * @throws IllegalStateException with a message for the caller when the list is not kept (or no longer there)
+     */
+    default Job rerun(Job job) {
+        throw new IllegalStateException("this server keeps no list once it is checked; send the list again");
+    }
+
     /** No room for another job now; the API answers 429 with {@code Retry-After}. */
     final class Busy extends RuntimeException {
         private final Duration retryAfter;
@@ -57,9 +67,12 @@ public interface JobQueue {
     }
 
     /**
-     * Erases what the job left outside the result store (the list, its results file); the caller erases
-     * the store's items after. Nothing by default: {@code checker serve} keeps its jobs in the store alone.
+     * Erases what the job (already marked {@code erasing}) left outside the result store (the list, its results
+     * file), and may erase the store's items too. True when the caller may now erase what is left in the store;
+     * false when the erasure carries on in the background (a later DELETE carries it on as well). Nothing by
+     * default: {@code checker serve} keeps its jobs in the store alone.
      */
-    default void erase(Job job) {
+    default boolean erase(Job job) {
+        return true;
     }
 }

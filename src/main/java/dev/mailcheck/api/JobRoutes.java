@@ -93,10 +93,35 @@ final class JobRoutes {
             default -> throw new ApiError(415, "send the list as text/plain or text/csv, or {\"s3_key\": ...} as"
                     + " application/json, not " + type, "content-type");
         };
+        return accepted(job);
+    }
+
+    /** 202 with the job and where to follow it. */
+    private Response accepted(Job job) {
         Response accepted = shown(202, job);
         Map<String, String> headers = new LinkedHashMap<>(accepted.headers());
         headers.put("location", "/v1/jobs/" + job.id());
         return new Response(202, headers, accepted.body());
+    }
+
+    /**
+     * POST /v1/jobs/{id}/rerun: the job's list checked again, as a new job (202, like POST /v1/jobs). Uploading the
+     * same bytes under the same key is the same job (its id comes from key and ETag), so this is how a list is
+     * checked again, e.g. after its domains changed. 409 while the job runs, or when its list is no longer there.
+     */
+    Response rerun(String id) {
+        if (jobs == null) {
+            throw new ApiError(501, "jobs are not set up here (UPLOAD_BUCKET is not set)", null);
+        }
+        Job job = found(id);
+        if (!job.finished() || job.status() == JobStatus.ERASING) {
+            throw new ApiError(409, "job " + id + " is " + job.status() + "; check it again once it has ended", "id");
+        }
+        try {
+            return accepted(jobs.rerun(job));
+        } catch (IllegalStateException e) {
+            throw new ApiError(409, e.getMessage(), "id");
+        }
     }
 
     /** A column named by the caller (null: none, detect it), checked to be a usable header name. */
@@ -126,15 +151,21 @@ final class JobRoutes {
 
     /**
      * DELETE /v1/jobs/{id}: erases the job, its results and (in Lambda) its files. A job still running is
-     * refused: its workers would write again what was erased.
+     * refused: its workers would write again what was erased. The job is marked {@code erasing} first and its
+     * record goes last, so a DELETE cut short is carried on by the next; 202 (the job, with {@code erased}) while
+     * the erasure carries on in the background, 204 once nothing is left.
      */
     Response delete(String id) {
         Job job = found(id);
         if (!job.finished()) {
             throw new ApiError(409, "job " + id + " is " + job.status() + "; erase it once it has ended", "id");
         }
-        if (jobs != null) {
-            jobs.erase(job);
+        if (job.status() != JobStatus.ERASING) {
+            job = job.with(JobStatus.ERASING, new Tally(job.total(), job.counts(), job.heldBack()), job.chunks());
+            store.putJob(job);
+        }
+        if (jobs != null && !jobs.erase(job)) {
+            return shown(202, job);
         }
         store.deleteJob(id);
         return new Response(204, Map.of(), "");
@@ -163,6 +194,9 @@ final class JobRoutes {
         out.put("counts", counts);
         out.put("held_back", Api.heldBack(tally.heldBack()));
         out.put("rechecking", job.finished() || jobs == null ? 0 : jobs.rechecking(job.id()));
+        if (job.status() == JobStatus.ERASING) {
+            out.put("erased", store.erased(job.id())); // of total: the erasure's progress
+        }
         if (job.status() != JobStatus.DONE && job.finished()) {
             out.put("not_checked", job.notChecked());
             out.put("error", job.error());

@@ -39,18 +39,27 @@ import software.amazon.awssdk.services.dynamodb.model.WriteRequest;
 /**
  * Jobs and results in one DynamoDB table:
  * <pre>
- *   pk = JOB#&lt;id&gt;  sk = JOB                 the job: status, total, counts per verdict, results key
- *   pk = JOB#&lt;id&gt;  sk = LINE#&lt;12 digits&gt;   one result per input record, at its position
- *   pk = CHUNKS#&lt;id&gt; sk = CHUNK#&lt;6 digits&gt;  a chunk of a split list, done (its total and counts) or
- *                                           given up on (failed_records, error)
+ *   pk = JOB#&lt;id&gt;            sk = JOB                 the job: status, total, counts per verdict, results key
+ *                                                       ({@code erased}: results erased so far, while erasing)
+ *   pk = JOB#&lt;id&gt;#&lt;shard&gt;    sk = LINE#&lt;12 digits&gt;   one result per input record, at its position; shard =
+ *                                                       position mod {@link #SHARDS}
+ *   pk = CHUNKS#&lt;id&gt;          sk = CHUNK#&lt;6 digits&gt;  a chunk of a split list, done (its total and counts) or
+ *                                                       given up on (failed_records, error)
  * </pre>
  * Keys by position make a re-run overwrite instead of duplicate, and keep duplicates in a list as
- * the separate records they are. {@code expires_at} (epoch seconds) is the table's TTL attribute.
+ * the separate records they are. A job's results are spread over {@link #SHARDS} partition keys because one
+ * partition key takes about 1,000 write units a second: every chunk's writes land on all of them, and reading
+ * in order merges them. {@code expires_at} (epoch seconds) is the table's TTL attribute.
  */
 public final class DynamoResultStore implements ResultStore {
 
     /** DynamoDB's limit for one BatchWriteItem. */
     static final int BATCH = 25;
+    /**
+     * Partition keys a job's results are spread over: 16 × about 1,000 write units a second, more than a new
+     * on-demand table serves at first (4,000), so the table, not one key, is what bounds a job's writes.
+     */
+    static final int SHARDS = 16;
     private static final int MAX_ATTEMPTS = 12;
     private static final Duration BACKOFF_BASE = Duration.ofMillis(50);
     private static final Duration BACKOFF_CAP = Duration.ofSeconds(5);
@@ -94,10 +103,10 @@ public final class DynamoResultStore implements ResultStore {
     public boolean finishJob(Job job) {
         try {
             dynamo.putItem(b -> b.tableName(table).item(jobItem(job))
-                    .conditionExpression("attribute_not_exists(pk) OR NOT (#status IN (:done, :partial, :failed))")
+                    .conditionExpression("attribute_not_exists(pk) OR NOT (#status IN (:done, :partial, :failed, :erasing))")
                     .expressionAttributeNames(Map.of("#status", "status"))
                     .expressionAttributeValues(Map.of(":done", s(JobStatus.DONE.code()), ":partial", s(JobStatus.PARTIAL.code()),
-                            ":failed", s(JobStatus.FAILED.code()))));
+                            ":failed", s(JobStatus.FAILED.code()), ":erasing", s(JobStatus.ERASING.code()))));
             return true;
         } catch (ConditionalCheckFailedException e) {
             return false;
@@ -165,7 +174,7 @@ public final class DynamoResultStore implements ResultStore {
         List<WriteRequest> writes = new ArrayList<>(results.size());
         for (Positioned p : results) {
             Map<String, AttributeValue> item = new HashMap<>();
-            item.put("pk", s("JOB#" + jobId));
+            item.put("pk", s(shardKey(jobId, shard(p.position()))));
             item.put("sk", s(line(p.position())));
             item.put("address", s(p.result().address()));
             if (p.result().normalized() != null) {
@@ -186,21 +195,37 @@ public final class DynamoResultStore implements ResultStore {
         }
     }
 
+    /**
+     * Each shard's next results after the cursor, merged in order. A shard that gave all it was asked for may
+     * hold more before the others' last ones: the page ends at the first such shard's last result (with
+     * positions without gaps, each page is full).
+     */
     @Override
     public Page results(String jobId, String cursor, int limit) {
-        Map<String, AttributeValue> start = cursor == null ? null
-                : Map.of("pk", s("JOB#" + jobId), "sk", s(line(Long.parseLong(cursor))));
-        // One item more than asked tells whether another page exists without an empty last page.
-        var response = dynamo.query(b -> b.tableName(table).consistentRead(true)
-                .keyConditionExpression("pk = :pk AND begins_with(sk, :line)")
-                .expressionAttributeValues(Map.of(":pk", s("JOB#" + jobId), ":line", s("LINE#")))
-                .exclusiveStartKey(start).limit(limit + 1));
-        List<Map<String, AttributeValue>> items = response.items();
-        List<String> page = items.stream().limit(limit).map(i -> i.get("result").s()).toList();
-        String next = items.size() > limit
-                ? Long.toString(Long.parseLong(items.get(limit - 1).get("sk").s().substring("LINE#".length())))
-                : null;
+        String after = cursor == null ? "LINE#" : line(Long.parseLong(cursor));
+        int each = (limit + 1) / SHARDS + 2;
+        TreeMap<Long, String> merged = new TreeMap<>();
+        long bound = Long.MAX_VALUE;
+        for (int shard = 0; shard < SHARDS; shard++) {
+            String pk = shardKey(jobId, shard);
+            List<Map<String, AttributeValue>> items = dynamo.query(b -> b.tableName(table).consistentRead(true)
+                    .keyConditionExpression("pk = :pk AND sk > :after")
+                    .expressionAttributeValues(Map.of(":pk", s(pk), ":after", s(after))).limit(each)).items();
+            items.forEach(i -> merged.put(position(i), i.get("result").s()));
+            if (items.size() == each) {
+                bound = Math.min(bound, position(items.getLast()));
+            }
+        }
+        SortedMap<Long, String> sure = merged.headMap(bound, true);
+        List<String> page = sure.values().stream().limit(limit).toList();
+        boolean more = sure.size() > limit || bound != Long.MAX_VALUE;
+        String next = more && !page.isEmpty() ? Long.toString(sure.keySet().stream().skip(page.size() - 1).findFirst()
+                .orElseThrow()) : null;
         return new Page(page, next);
+    }
+
+    private static long position(Map<String, AttributeValue> item) {
+        return Long.parseLong(item.get("sk").s().substring("LINE#".length()));
     }
 
     @Override
@@ -262,21 +287,76 @@ public final class DynamoResultStore implements ResultStore {
     public Tally tally(String jobId) {
         Map<Verdict, Long> counts = new EnumMap<>(Verdict.class);
         HeldBack.Counts heldBack = new HeldBack.Counts();
-        dynamo.queryPaginator(b -> b.tableName(table).consistentRead(true)
-                        .keyConditionExpression("pk = :pk AND begins_with(sk, :line)").projectionExpression("verdict, held_back")
-                        .expressionAttributeValues(Map.of(":pk", s("JOB#" + jobId), ":line", s("LINE#")))).items()
-                .forEach(i -> {
-                    counts.merge(Verdict.valueOf(i.get("verdict").s().toUpperCase(Locale.ROOT)), 1L, Long::sum);
-                    heldBack(i.get("held_back")).forEach(heldBack::add);
-                });
+        for (int shard = 0; shard < SHARDS; shard++) {
+            String pk = shardKey(jobId, shard);
+            dynamo.queryPaginator(b -> b.tableName(table).consistentRead(true)
+                            .keyConditionExpression("pk = :pk").projectionExpression("verdict, held_back")
+                            .expressionAttributeValues(Map.of(":pk", s(pk)))).items()
+                    .forEach(i -> {
+                        counts.merge(Verdict.valueOf(i.get("verdict").s().toUpperCase(Locale.ROOT)), 1L, Long::sum);
+                        heldBack(i.get("held_back")).forEach(heldBack::add);
+                    });
+        }
         return new Tally(counts.values().stream().mapToLong(Long::longValue).sum(), counts, heldBack.list());
     }
 
     @Override
     public void deleteJob(String jobId) {
-        delete(dynamo.queryPaginator(b -> b.tableName(table).consistentRead(true).keyConditionExpression("pk = :pk")
-                .projectionExpression("pk, sk").expressionAttributeValues(Map.of(":pk", s("JOB#" + jobId)))).items());
-        clearChunks(jobId);
+        for (boolean gone = false; !gone; ) {
+            gone = eraseSome(jobId, 1_000);
+        }
+    }
+
+    /**
+     * Results first (counted on the job's item as {@code erased}, which GET shows), then the chunk records, then
+     * the job's item: each query starts over from what is left, so a step cut short anywhere is carried on by the
+     * next, and the job stays readable (and erasable) to the end.
+     */
+    @Override
+    public boolean eraseSome(String jobId, int maxItems) {
+        List<Map<String, AttributeValue>> lines = new ArrayList<>();
+        for (int shard = 0; shard < SHARDS && lines.size() < maxItems; shard++) {
+            String pk = shardKey(jobId, shard);
+            int left = maxItems - lines.size();
+            lines.addAll(dynamo.query(b -> b.tableName(table).consistentRead(true).keyConditionExpression("pk = :pk")
+                    .projectionExpression("pk, sk").expressionAttributeValues(Map.of(":pk", s(pk))).limit(left)).items());
+        }
+        // Counted batch by batch, so that a step cut short still shows how far it got.
+        for (int i = 0; i < lines.size(); i += BATCH) {
+            List<Map<String, AttributeValue>> batch = lines.subList(i, Math.min(i + BATCH, lines.size()));
+            delete(batch);
+            countErased(jobId, batch.size());
+        }
+        if (lines.size() == maxItems) {
+            return false;
+        }
+        List<Map<String, AttributeValue>> chunks = dynamo.query(b -> b.tableName(table).consistentRead(true)
+                .keyConditionExpression("pk = :pk").projectionExpression("pk, sk")
+                .expressionAttributeValues(Map.of(":pk", s(chunksKey(jobId)))).limit(maxItems)).items();
+        delete(chunks);
+        if (chunks.size() == maxItems) {
+            return false;
+        }
+        delete(List.of(Map.of("pk", s("JOB#" + jobId), "sk", s("JOB"))));
+        return true;
+    }
+
+    /** Adds to the job's {@code erased} count; not for a job whose item is already gone (it would come back). */
+    private void countErased(String jobId, long results) {
+        try {
+            dynamo.updateItem(b -> b.tableName(table).key(Map.of("pk", s("JOB#" + jobId), "sk", s("JOB")))
+                    .conditionExpression("attribute_exists(pk)").updateExpression("ADD erased :n")
+                    .expressionAttributeValues(Map.of(":n", n(results))));
+        } catch (ConditionalCheckFailedException e) {
+            // results left over without a job (a write that raced the erasure): nothing to count them on
+        }
+    }
+
+    @Override
+    public long erased(String jobId) {
+        AttributeValue erased = dynamo.getItem(b -> b.tableName(table).consistentRead(true).projectionExpression("erased")
+                .key(Map.of("pk", s("JOB#" + jobId), "sk", s("JOB")))).item().get("erased");
+        return erased == null ? 0 : Long.parseLong(erased.n());
     }
 
     /** Deletes the items (of which only pk and sk are read), in batches as they come. */
@@ -297,6 +377,15 @@ public final class DynamoResultStore implements ResultStore {
     private Iterable<Map<String, AttributeValue>> chunkItems(String jobId) {
         return dynamo.queryPaginator(b -> b.tableName(table).consistentRead(true)
                 .keyConditionExpression("pk = :pk").expressionAttributeValues(Map.of(":pk", s(chunksKey(jobId))))).items();
+    }
+
+    /** The partition key of a job's results of one shard. */
+    static String shardKey(String jobId, int shard) {
+        return "JOB#" + jobId + "#" + shard;
+    }
+
+    static int shard(long position) {
+        return (int) (position % SHARDS);
     }
 
     /** Chunk tallies have a partition of their own, so that reading them never walks a job's results. */

@@ -111,6 +111,12 @@ final class Functions {
                 : SdkPriming.of(config, aws.s3(), aws.dynamo(), sqs, aws.bus());
     }
 
+    /** Erasures of ended jobs, carried on from the chunk queue. */
+    Erasure erasure() {
+        return new Erasure(aws().s3(), config.uploadBucket(), aws().store(), smtpJobs == null ? null : smtpLedger(),
+                this::sqs, config.chunkQueue());
+    }
+
     /** The workflow of the chunk and failure functions: checks chunks and ends jobs, splits nothing. */
     JobWorkflow chunks() {
         return chunkWorker(checker, aws().store(), aws().events(), new S3JobFiles(aws().s3(), config.uploadBucket()));

@@ -6,12 +6,12 @@ import dev.mailcheck.store.Job;
 import dev.mailcheck.store.JobStatus;
 import dev.mailcheck.store.ResultStore;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.SortedMap;
 import java.util.UUID;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
@@ -38,13 +38,21 @@ final class S3Jobs implements JobQueue {
     private final String bucket;
     private final ResultStore store;
     private final SmtpLedger smtp;
+    private final Erasure erasure;
+    private final Duration eraseFor;
 
-    /** @param smtp the SMTP stage's ledger (rechecks waiting, erased with a job), or null where SMTP jobs are off */
-    S3Jobs(S3Client s3, String bucket, ResultStore store, SmtpLedger smtp) {
+    /**
+     * @param smtp     the SMTP stage's ledger (rechecks waiting), or null where SMTP jobs are off
+     * @param eraseFor how long a DELETE erases before it leaves the rest to the queue (well inside the API's
+     *                 29 seconds)
+     */
+    S3Jobs(S3Client s3, String bucket, ResultStore store, SmtpLedger smtp, Erasure erasure, Duration eraseFor) {
         this.s3 = s3;
         this.bucket = bucket;
         this.store = store;
         this.smtp = smtp;
+        this.erasure = erasure;
+        this.eraseFor = eraseFor;
     }
 
     /**
@@ -134,28 +142,35 @@ final class S3Jobs implements JobQueue {
         return queued(copy, copied);
     }
 
-    /** The uploaded list (under uploads/), the results file, any parts left under work/ and an SMTP job's ledger. */
+    /**
+     * A copy of the list the job read under a fresh key of {@code uploads/api/}, with its metadata (a column named
+     * travels along): a job of its own, whose id the answer names as for any list sent. Only while the object under
+     * the job's key is still the version the job read.
+     */
     @Override
-    public void erase(Job job) {
-        String prefix = "s3://" + bucket + "/";
-        if (job.source().startsWith(prefix + UploadProcessor.UPLOADS)) {
-            String upload = job.source().substring(prefix.length());
-            s3.deleteObject(b -> b.bucket(bucket).key(upload));
+    public Job rerun(Job job) {
+        Erasure.Listed list = Erasure.listed(s3, bucket, job).orElseThrow(() -> new IllegalStateException(
+                "the list of job " + job.id() + " is not in the uploads bucket (any more)"));
+        String key = list.key();
+        if (!list.readBy(job)) {
+            throw new IllegalStateException(key + " was replaced since job " + job.id() + " read it; POST /v1/jobs"
+                    + " {\"s3_key\": \"" + key + "\"} checks the list there now");
         }
-        if (job.resultsKey() != null) {
-            s3.deleteObject(b -> b.bucket(bucket).key(job.resultsKey()));
-        }
-        // A split that broke off stored no chunk count; the chunks recorded tell how far it got.
-        int chunks = job.chunks();
-        SortedMap<Integer, ?> done = store.chunks(job.id());
-        SortedMap<Integer, ?> failed = store.failedChunks(job.id());
-        chunks = Math.max(chunks, done.isEmpty() ? 0 : done.lastKey() + 1);
-        chunks = Math.max(chunks, failed.isEmpty() ? 0 : failed.lastKey() + 1);
-        new S3JobFiles(s3, bucket).deleteParts(job.id(), chunks);
-        // An SMTP job's ledger holds its rows (addresses and results) until its parts are written.
-        if (smtp != null) {
-            smtp.erase(job.id(), chunks);
-        }
+        String copy = freshUpload(UUID.randomUUID() + "/" + key.substring(key.lastIndexOf('/') + 1));
+        // If-Match: the version checked above, even if another upload lands in between.
+        String copied = s3.copyObject(b -> b.sourceBucket(bucket).sourceKey(key).copySourceIfMatch(list.etag())
+                .destinationBucket(bucket).destinationKey(copy)).copyObjectResult().eTag();
+        return queued(copy, copied);
+    }
+
+    /**
+     * The uploaded list (the version the job read), then the results file, the parts left under work/ and the
+     * store's items, until the erasure's time here runs out; the chunk queue carries on with the rest.
+     */
+    @Override
+    public boolean erase(Job job) {
+        erasure.deleteList(job);
+        return erasure.carryOn(job, Instant.now().plus(eraseFor));
     }
 
     /** The job as the trigger will know it; if the trigger got there first, its record stands. */

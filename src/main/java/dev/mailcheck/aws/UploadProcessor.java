@@ -1,5 +1,6 @@
 package dev.mailcheck.aws;
 
+import dev.mailcheck.LogPrivacy;
 import dev.mailcheck.jobs.ChunkQueue;
 import dev.mailcheck.jobs.JobEvents;
 import dev.mailcheck.jobs.JobWorkflow;
@@ -19,6 +20,7 @@ import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.util.HexFormat;
 import java.util.Optional;
+import java.util.logging.Logger;
 import software.amazon.awssdk.core.ResponseInputStream;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.GetObjectResponse;
@@ -35,6 +37,7 @@ import software.amazon.awssdk.services.sqs.SqsClient;
  */
 final class UploadProcessor {
 
+    private static final Logger LOG = Logger.getLogger(UploadProcessor.class.getName());
     static final String UPLOADS = "uploads/";
     static final String RESULTS = "results/";
 
@@ -80,7 +83,10 @@ final class UploadProcessor {
         String id = jobId(bucket, key, etag);
         Optional<Job> existing = store.job(id);
         if (existing.isPresent() && (existing.get().finished() || existing.get().chunks() > 0)) {
-            return existing.get(); // the same upload again (S3 delivers events at least once): its job stands
+            // The same object again: an event delivered twice, or the same bytes uploaded again under the key.
+            LOG.info(LogPrivacy.text(id + " s3://" + bucket + "/" + key + ": the same object (key and ETag) as before,"
+                    + " its job stands (" + existing.get().status() + "); POST /v1/jobs/" + id + "/rerun checks it anew"));
+            return existing.get();
         }
         Job job = job(id, bucket, key, JobStatus.RUNNING, existing.map(Job::created).orElse(Instant.now()));
         store.putJob(job);

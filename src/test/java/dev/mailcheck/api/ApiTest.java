@@ -514,7 +514,7 @@ class ApiTest {
         assertEquals("application/json", served.headers().get("content-type"));
         JsonNode doc = json(served);
         assertEquals(Set.of("/v1/check", "/v1/checks", "/v1/jobs", "/v1/jobs/{id}", "/v1/jobs/{id}/results",
-                        "/v1/openapi.json", "/v1/smtp-codes/{code}", "/widget.js", "/demo"),
+                        "/v1/jobs/{id}/rerun", "/v1/openapi.json", "/v1/smtp-codes/{code}", "/widget.js", "/demo"),
                 iterable(doc.get("paths").fieldNames()));
         Set<String> reasons = iterable(doc.at("/components/schemas/CheckResult/properties/reason/enum").elements())
                 .stream().map(JsonNode::asText).collect(Collectors.toSet());

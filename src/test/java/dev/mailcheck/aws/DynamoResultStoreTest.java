@@ -19,12 +19,17 @@ import dev.mailcheck.verdict.CheckResult;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.stream.IntStream;
 import java.util.stream.LongStream;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 
@@ -40,12 +45,13 @@ class DynamoResultStoreTest {
     }
 
     static long count(DynamoDbClient dynamo, String jobId) {
-        return dynamo.queryPaginator(b -> b.tableName(TABLE).keyConditionExpression("pk = :pk AND begins_with(sk, :line)")
-                .expressionAttributeValues(Map.of(":pk", AttributeValue.fromS("JOB#" + jobId), ":line", AttributeValue.fromS("LINE#")))
-                .select("COUNT")).stream().mapToLong(r -> r.count()).sum();
+        return IntStream.range(0, DynamoResultStore.SHARDS).mapToLong(shard -> dynamo.queryPaginator(b -> b
+                .tableName(TABLE).keyConditionExpression("pk = :pk")
+                .expressionAttributeValues(Map.of(":pk", AttributeValue.fromS(DynamoResultStore.shardKey(jobId, shard))))
+                .select("COUNT")).stream().mapToLong(r -> r.count()).sum()).sum();
     }
 
-    private static List<Positioned> results(int n) {
+    static List<Positioned> results(int n) {
         // Syntax errors need no DNS: a cheap, real CheckResult per position.
         try (MxResolver dns = new MxResolver(List.of(), Duration.ofSeconds(1), 1, false)) {
             Checker checker = new Checker(dns);
@@ -142,6 +148,50 @@ class DynamoResultStoreTest {
         assertEquals(3, count(Moto.shared().dynamo(), "other"), "other jobs untouched");
     }
 
+    /**
+     * A job's results spread over {@link DynamoResultStore#SHARDS} partition keys, none holding more than its share
+     * (before: all under JOB#id, one partition's 1,000 write units a second for the whole job).
+     */
+    @Test
+    void aJobsResultsAreSpreadOverPartitionKeys() {
+        DynamoResultStore store = new DynamoResultStore(Moto.shared().dynamo(), TABLE, Duration.ofDays(30), SmtpCodes::link);
+        store.putResults("spread", results(320));
+        Map<String, Long> perKey = new TreeMap<>();
+        Moto.shared().dynamo().scanPaginator(b -> b.tableName(TABLE)).items()
+                .forEach(i -> perKey.merge(i.get("pk").s(), 1L, Long::sum));
+        assertEquals(DynamoResultStore.SHARDS, perKey.size(), perKey::toString);
+        assertEquals(Set.of(320L / DynamoResultStore.SHARDS), Set.copyOf(perKey.values()), perKey::toString);
+    }
+
+    /** Pages read the shards back in input order, each position once, over gaps (a chunk given up on stored none). */
+    @ParameterizedTest(name = "{0} results, gap {1}..{2}, pages of {3}")
+    @CsvSource(textBlock = """
+            0,    0,   0,   100
+            1,    0,   0,   100
+            250,  0,   0,   100
+            250,  0,   0,   7
+            250,  40,  200, 100
+            250,  0,   230, 10
+            250,  17,  18,  1
+            """)
+    void pagesReadTheShardsBackInOrder(int n, int gapFrom, int gapTo, int limit) {
+        DynamoResultStore store = new DynamoResultStore(Moto.shared().dynamo(), TABLE, Duration.ofDays(30), SmtpCodes::link);
+        List<Positioned> stored = results(n).stream().filter(p -> p.position() < gapFrom || p.position() >= gapTo).toList();
+        store.putResults("paged", stored);
+        List<String> read = new ArrayList<>();
+        String cursor = null;
+        int pages = 0;
+        do {
+            ResultStore.Page page = store.results("paged", cursor, limit);
+            assertTrue(page.results().size() <= limit);
+            read.addAll(page.results());
+            cursor = page.nextCursor();
+            assertTrue(++pages <= n + 1, "pages end");
+        } while (cursor != null);
+        assertEquals(stored.stream().map(p -> p.result().address()).toList(), read.stream()
+                .map(r -> r.replaceFirst("^\\{\"address\":\"([^\"]*)\".*", "$1")).toList());
+    }
+
     @Test
     void everyResultLandsAndRewritingReplaces() {
         DynamoResultStore store = new DynamoResultStore(Moto.shared().dynamo(), TABLE, Duration.ofDays(30), SmtpCodes::link);
@@ -150,7 +200,8 @@ class DynamoResultStoreTest {
         store.putResults("j2", results.subList(0, 100));
         assertEquals(1_000, count(Moto.shared().dynamo(), "j2"));
         Map<String, AttributeValue> item = Moto.shared().dynamo().getItem(b -> b.tableName(TABLE)
-                .key(Map.of("pk", AttributeValue.fromS("JOB#j2"), "sk", AttributeValue.fromS("LINE#000000000042")))).item();
+                .key(Map.of("pk", AttributeValue.fromS(DynamoResultStore.shardKey("j2", DynamoResultStore.shard(42))), "sk",
+                AttributeValue.fromS("LINE#000000000042")))).item();
         assertEquals("not-an-address-42", item.get("address").s());
         assertEquals("invalid_syntax", item.get("reason").s());
         assertTrue(item.get("result").s().contains("\"predicted_reply\":{\"code\":501"), item.get("result").s());

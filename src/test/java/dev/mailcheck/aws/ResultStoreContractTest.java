@@ -38,7 +38,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * The rules both result stores keep, one test each run against {@link LocalResultStore} ({@code checker serve})
  * and {@link DynamoResultStore} (Lambda, on moto's DynamoDB, a table of its own per test): a job ends once, a
  * job is created once, a position stored again replaces the earlier result, a done chunk replaces a failed one,
- * and a deleted job leaves nothing behind.
+ * a deleted job leaves nothing behind, and an erasure in steps keeps the job to the end.
  */
 class ResultStoreContractTest {
 
@@ -183,5 +183,24 @@ class ResultStoreContractTest {
         assertEquals(List.of(true, 30, 1, 1, 30L), List.of(store.job(other.id()).isPresent(),
                 store.results(other.id(), null, 100).results().size(), store.chunks(other.id()).size(),
                 store.failedChunks(other.id()).size(), store.tally(other.id()).total()), "another job is untouched");
+    }
+
+    /**
+     * An erasure in steps (each step's count of items may be cut short there) keeps the job's record to the end: until
+     * nothing else is left, the job can be read and erased again; at the end nothing is left.
+     */
+    @EachStore
+    void anErasureInStepsKeepsTheJobToTheEnd(String kind) {
+        ResultStore store = store(kind);
+        Job job = running(store);
+        store.putResults(job.id(), results(0, 30, "stored"));
+        store.putChunk(job.id(), 0, new Tally(30, Map.of(Verdict.UNDELIVERABLE, 30L)));
+        int steps = 0;
+        while (!store.eraseSome(job.id(), 7)) {
+            assertTrue(store.job(job.id()).isPresent(), "the job stays while anything of it is left");
+            assertTrue(++steps < 30, "each step gets further");
+        }
+        assertEquals(List.of(false, List.of(), Map.of(), 0L), List.of(store.job(job.id()).isPresent(),
+                store.results(job.id(), null, 100).results(), store.chunks(job.id()), store.tally(job.id()).total()));
     }
 }

@@ -29,6 +29,8 @@ import dev.mailcheck.testbed.DynamoFaultProxy;
 import dev.mailcheck.testbed.Moto;
 import dev.mailcheck.testbed.Nsd;
 import java.io.ByteArrayOutputStream;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -41,8 +43,11 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BiFunction;
+import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -50,6 +55,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.dynamodb.model.BatchWriteItemRequest;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.S3Object;
 import software.amazon.awssdk.services.sqs.SqsClient;
@@ -127,7 +134,8 @@ class S3UploadHandlerTest {
 
     /** The chunk function's code, with its permissions. */
     private SqsChunkHandler chunkHandler(ResultStore as) {
-        return new SqsChunkHandler(Functions.chunkWorker(checker, as, stack.events(stack.chunk), new S3JobFiles(stack.chunk.s3(), BUCKET)));
+        return new SqsChunkHandler(Functions.chunkWorker(checker, as, stack.events(stack.chunk), new S3JobFiles(stack.chunk.s3(), BUCKET)),
+                new Erasure(stack.chunk.s3(), BUCKET, as, null, stack.chunk::sqs, queue));
     }
 
     private SqsChunkHandler chunkHandler() {
@@ -472,8 +480,8 @@ class S3UploadHandlerTest {
         assertEquals(List.of(), keys(S3JobFiles.WORK));
         assertEquals(List.of(), keys(UploadProcessor.RESULTS), "no half-written results file");
         assertEquals(List.of("failed"), stack.jobEvents().stream().map(d -> d.get("status").asText()).toList());
-        Api api = new Api(checker, null, stack.store(stack.api), new S3Jobs(stack.api.s3(), BUCKET, stack.store(stack.api), null),
-                List.of());
+        Api api = new Api(checker, null, stack.store(stack.api), S3JobsTest.jobs(stack, stack.store(stack.api),
+                ApiHandler.ERASE_FOR), List.of());
         Api.Response erased = api.handle(new Api.Request("DELETE", "/v1/jobs/" + job.id(), Map.of(), Map.of(), null));
         assertEquals(204, erased.status(), erased.body());
         assertEquals(List.of(), keys(""));
@@ -649,5 +657,57 @@ class S3UploadHandlerTest {
         assertEquals(50, job.chunks());
         drain(chunkHandler(), false);
         assertComplete(store.job(job.id()).orElseThrow(), 10_000);
+    }
+
+    /**
+     * What a split job asks of DynamoDB, counted on a run of 4,000 lines in chunks of 2,000 (docs/aws.md extrapolates
+     * these to 1,000,000 and 10,000,000 lines): every result is one item written once, 25 to a BatchWriteItem, and
+     * each chunk adds only a few requests of its own.
+     */
+    @Test
+    void aSplitJobsDynamoDbRequestsAreCounted() {
+        Map<String, Integer> calls = new TreeMap<>();
+        AtomicInteger written = new AtomicInteger();
+        Function<Moto.Clients, DynamoResultStore> counted = as -> {
+            DynamoDbClient real = as.dynamo();
+            // Counting in process: moto keeps no request log.
+            var client = (DynamoDbClient) Proxy.newProxyInstance(DynamoDbClient.class.getClassLoader(),
+                    new Class<?>[] {DynamoDbClient.class},
+                    (proxy, method, args) -> {
+                        synchronized (calls) {
+                            calls.merge(method.getName(), 1, Integer::sum);
+                        }
+                        if (method.getName().equals("batchWriteItem") && args[0] instanceof Consumer<?> build) {
+                            BatchWriteItemRequest.Builder request = BatchWriteItemRequest.builder();
+                            @SuppressWarnings("unchecked")
+                            Consumer<BatchWriteItemRequest.Builder> writes = (Consumer<BatchWriteItemRequest.Builder>) build;
+                            writes.accept(request);
+                            request.build().requestItems().values().forEach(w -> written.addAndGet(w.size()));
+                        }
+                        try {
+                            return method.invoke(real, args);
+                        } catch (InvocationTargetException e) {
+                            throw e.getCause();
+                        }
+                    });
+            return new DynamoResultStore(client, TABLE, Duration.ofDays(1), SmtpCodes::link);
+        };
+        int lines = 4_000;
+        StringBuilder list = new StringBuilder();
+        for (int i = 0; i < lines; i++) {
+            list.append("user").append(i).append("@good.checker.test\n");
+        }
+        String key = UploadProcessor.UPLOADS + "counted.txt";
+        String etag = put(key, list.toString().getBytes(StandardCharsets.UTF_8));
+        Job job = processor(Mode.SPLIT, 2_000, counted.apply(stack.upload)).process(BUCKET, key, etag);
+        drain(chunkHandler(counted.apply(stack.chunk)), false);
+        assertEquals(JobStatus.DONE, store.job(job.id()).orElseThrow().status());
+
+        assertEquals(lines / DynamoResultStore.BATCH, calls.get("batchWriteItem"), calls::toString);
+        assertEquals(lines, written.get(), "one item a result, written once");
+        int others = calls.values().stream().mapToInt(Integer::intValue).sum() - calls.get("batchWriteItem");
+        // Measured: {batchWriteItem=160, getItem=6, putItem=5, queryPaginator=8}: about 10 a chunk besides its 80 batches.
+        assertTrue(others <= 2 * 12, "a few requests a chunk besides the results': " + calls);
+        System.out.println("DynamoDB requests for " + lines + " lines in 2 chunks: " + calls);
     }
 }

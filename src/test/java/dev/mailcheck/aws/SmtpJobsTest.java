@@ -453,7 +453,12 @@ class SmtpJobsTest {
 
     private Api api() {
         return new Api(MotoStack.checker(), null, stack.store(stack.api), new S3Jobs(stack.api.s3(), MotoStack.BUCKET,
-                stack.store(stack.api), stack.smtpLedger(stack.api)), List.of());
+                stack.store(stack.api), stack.smtpLedger(stack.api), erasure(stack.api), ApiHandler.ERASE_FOR), List.of());
+    }
+
+    /** Erasures as ApiFunction and the chunk function run them (SMTP jobs on: the ledger goes too). */
+    private Erasure erasure(Moto.Clients as) {
+        return new Erasure(as.s3(), MotoStack.BUCKET, stack.store(as), stack.smtpLedger(as), as::sqs, stack.chunkQueue);
     }
 
     private Job viaApi(String list) throws Exception {
@@ -495,7 +500,7 @@ class SmtpJobsTest {
     }
 
     private SqsChunkHandler chunkHandler(AwsConfig.SmtpJobsConfig smtpJobs) {
-        return new SqsChunkHandler(stage(stack.chunk, smtpJobs)::process);
+        return new SqsChunkHandler(stage(stack.chunk, smtpJobs)::process, erasure(stack.chunk));
     }
 
     /** The SMTP function: a prober per item, its block breaker and budgets in the table (shared by all workers). */

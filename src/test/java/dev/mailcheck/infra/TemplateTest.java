@@ -131,6 +131,7 @@ class TemplateTest {
             chunks come from the chunk queue                             | /Resources/ChunkFunction/Properties/Events/Chunks/Type                         | "SQS"
             the chunk queue is this template's                           | /Resources/ChunkFunction/Properties/Events/Chunks/Properties/Queue             | {"Fn::GetAtt": ["ChunkQueue", "Arn"]}
             a failed chunk alone is retried                              | /Resources/ChunkFunction/Properties/Events/Chunks/Properties/FunctionResponseTypes | ["ReportBatchItemFailures"]
+            chunks run at most as many at once as the table absorbs (docs/aws.md), or as reserved | /Resources/ChunkFunction/Properties/Events/Chunks/Properties/ScalingConfig | {"MaximumConcurrency": {"Fn::If": ["ChunkConcurrencyReserved", {"Ref": "ChunkReservedConcurrency"}, {"Ref": "ChunkPollers"}]}}
             chunks failing again and again go to the dead-letter queue   | /Resources/ChunkQueue/Properties/RedrivePolicy/deadLetterTargetArn             | {"Fn::GetAtt": ["ChunkDeadLetterQueue", "Arn"]}
             the table keys                                               | /Resources/ResultsTable/Properties/KeySchema                                   | [{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}]
             results expire by DynamoDB's TTL on expires_at               | /Resources/ResultsTable/Properties/TimeToLiveSpecification                     | {"AttributeName": "expires_at", "Enabled": true}
@@ -217,6 +218,7 @@ class TemplateTest {
             GET  | /v1/jobs/{id}          | true
             DELETE | /v1/jobs/{id}        | true
             GET  | /v1/jobs/{id}/results  | true
+            POST | /v1/jobs/{id}/rerun    | true
             GET  | /v1/openapi.json       | false
             GET  | /v1/smtp-codes/{code}  | false
             GET  | /widget.js             | false
@@ -246,7 +248,11 @@ class TemplateTest {
             JsonNode op = doc.path("paths").path(path).path(method);
             assertFalse(op.isMissingNode(), method + " " + path + " is not in openapi.json");
             boolean authorized = !secured.path(path).path(method).path("security").isMissingNode();
-            assertEquals(authorized, op.has("security"), method + " " + path + " security");
+            // Said either way: a public operation has "security": [] (open to all), not nothing.
+            assertTrue(op.path("security").isArray(), method + " " + path + " says its security");
+            assertEquals(authorized, !op.path("security").isEmpty(), method + " " + path + " security");
+            assertTrue(op.at("/responses/405").isObject() && op.at("/responses/500").isObject(),
+                    method + " " + path + " 405/500");
             assertEquals(authorized, op.at("/responses/401").isObject() && op.at("/responses/403").isObject(),
                     method + " " + path + " 401/403");
             assertTrue(op.at("/responses/429").isObject(), method + " " + path + " 429");
@@ -262,7 +268,7 @@ class TemplateTest {
 
     @Test
     void everyApiRouteIsInTheRouteTable() {
-        assertEquals(11, count(template.at("/Resources/ApiFunction/Properties/Events"),
+        assertEquals(12, count(template.at("/Resources/ApiFunction/Properties/Events"),
                 e -> e.path("Type").asText().equals("HttpApi")));
     }
 
