@@ -69,14 +69,8 @@ public final class QueueDrain {
         throw new IllegalStateException("the queues were not empty after " + limit.toSeconds() + " s");
     }
 
-    /** One receive and its invocation; @return the messages delivered */
-    public static int deliver(Source s) {
-        List<Message> batch = s.sqs().receiveMessage(b -> b.queueUrl(s.queueUrl()).maxNumberOfMessages(s.batch())
-                .visibilityTimeout((int) s.visibility().toSeconds())
-                .messageSystemAttributeNames(MessageSystemAttributeName.MESSAGE_GROUP_ID)).messages();
-        if (batch.isEmpty()) {
-            return 0;
-        }
+    /** Received messages as Lambda's SQS poller hands them to a function: in order, with their attributes. */
+    public static SQSEvent event(List<Message> batch) {
         List<SQSEvent.SQSMessage> records = new ArrayList<>();
         for (Message m : batch) {
             SQSEvent.SQSMessage r = new SQSEvent.SQSMessage();
@@ -89,6 +83,18 @@ public final class QueueDrain {
         }
         SQSEvent event = new SQSEvent();
         event.setRecords(records);
+        return event;
+    }
+
+    /** One receive and its invocation; @return the messages delivered */
+    public static int deliver(Source s) {
+        List<Message> batch = s.sqs().receiveMessage(b -> b.queueUrl(s.queueUrl()).maxNumberOfMessages(s.batch())
+                .visibilityTimeout((int) s.visibility().toSeconds())
+                .messageSystemAttributeNames(MessageSystemAttributeName.MESSAGE_GROUP_ID)).messages();
+        if (batch.isEmpty()) {
+            return 0;
+        }
+        SQSEvent event = event(batch);
         Set<String> failed = s.handler().handleRequest(event, s.context().get()).getBatchItemFailures().stream()
                 .map(SQSBatchResponse.BatchItemFailure::getItemIdentifier).collect(Collectors.toSet());
         for (Message m : batch) {

@@ -17,6 +17,7 @@ import dev.mailcheck.api.SmtpCodes;
 import dev.mailcheck.Verdict;
 import dev.mailcheck.api.Api;
 import dev.mailcheck.cli.LocalContext;
+import dev.mailcheck.cli.QueueDrain;
 import dev.mailcheck.jobs.Chunk;
 import dev.mailcheck.lists.InputRecords;
 import dev.mailcheck.pipeline.Checker;
@@ -36,7 +37,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -179,17 +179,8 @@ class S3UploadHandlerTest {
         List<Message> batch;
         while (!(batch = sqs.receiveMessage(b -> b.queueUrl(queue).maxNumberOfMessages(10).visibilityTimeout(0))
                 .messages()).isEmpty()) {
-            SQSEvent event = new SQSEvent();
-            List<SQSEvent.SQSMessage> records = new ArrayList<>();
-            for (Message m : batch) {
-                SQSEvent.SQSMessage r = new SQSEvent.SQSMessage();
-                r.setMessageId(m.messageId());
-                r.setReceiptHandle(m.receiptHandle());
-                r.setBody(m.body());
-                records.add(r);
-            }
-            Collections.reverse(records);
-            event.setRecords(records);
+            SQSEvent event = QueueDrain.event(batch);
+            Collections.reverse(event.getRecords()); // out of order, as a standard queue may deliver
             SQSBatchResponse response = handler.apply(event, new LocalContext("sqs"));
             if (twice) {
                 handler.apply(event, new LocalContext("sqs"));
