@@ -42,6 +42,7 @@ import org.openqa.selenium.By;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.Keys;
 import org.openqa.selenium.OutputType;
+import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
@@ -207,9 +208,10 @@ class WidgetBrowserTest {
         // Tab leads from the field to the fix; Enter takes it.
         email.click();
         email.sendKeys(Keys.TAB);
-        WebElement focused = focused();
-        assertEquals("jane@yahoo.com", focused.getAccessibleName());
-        focused.sendKeys(Keys.ENTER);
+        // The click may land while the message is drawn again: the fix found focused can be replaced at once.
+        new WebDriverWait(browser, Duration.ofSeconds(10)).ignoring(StaleElementReferenceException.class)
+                .until(d -> "jane@yahoo.com".equals(focused().getAccessibleName()));
+        focused().sendKeys(Keys.ENTER);
         assertEquals("jane@yahoo.com", email.getDomProperty("value"));
         assertEquals(email, browser.switchTo().activeElement());
     }
