@@ -57,19 +57,25 @@ public final class JobWorkflow {
      * The checkers of the jobs.
      *
      * @param withSmtp the checker of jobs that ask for the SMTP probe, or null where it is off
+     * @param withData the checker of jobs that ask for it up to DATA's 354 ({@code smtp_data}), or null where it is off
      * @param recheck  how those jobs recheck deferrals (DNS-only jobs have none: only SMTP replies say "later")
      */
-    public record Checkers(Checker dnsOnly, Checker withSmtp, Recheck recheck) {
+    public record Checkers(Checker dnsOnly, Checker withSmtp, Checker withData, Recheck recheck) {
 
         public static Checkers dnsOnly(Checker checker) {
-            return new Checkers(checker, null, Recheck.NONE);
+            return new Checkers(checker, null, null, Recheck.NONE);
         }
 
-        Rechecks rechecks(boolean smtp) {
-            if (smtp && withSmtp == null) {
-                throw new IllegalStateException("a job asks for SMTP where the probe is off");
+        Rechecks rechecks(SmtpDepth smtp) {
+            Checker checker = switch (smtp) {
+                case NONE -> dnsOnly;
+                case RCPT -> withSmtp;
+                case DATA -> withData;
+            };
+            if (checker == null) {
+                throw new IllegalStateException("a job asks for SMTP (" + smtp + ") where the probe is off");
             }
-            return smtp ? new Rechecks(withSmtp, recheck) : new Rechecks(dnsOnly, Recheck.NONE);
+            return new Rechecks(checker, smtp.smtp() ? recheck : Recheck.NONE);
         }
     }
 
@@ -185,7 +191,7 @@ public final class JobWorkflow {
      * @param column the CSV column of the addresses, or null to detect it
      * @return the job as it ended, or as split (running, its chunk count stored)
      */
-    public Job check(Job job, BufferedReader list, InputRecords.Format format, String column, boolean smtp)
+    public Job check(Job job, BufferedReader list, InputRecords.Format format, String column, SmtpDepth smtp)
             throws IOException {
         InputRecords records;
         try {
@@ -232,7 +238,7 @@ public final class JobWorkflow {
         return ended;
     }
 
-    private Job checkHere(Job job, Iterator<InputRecords.Input> records, boolean smtp) {
+    private Job checkHere(Job job, Iterator<InputRecords.Input> records, SmtpDepth smtp) {
         Running whole = new Running(job.id(), -1);
         if (job.resultsKey() == null) {
             Job done = job.with(JobStatus.DONE, run(whole, smtp, records, 0, r -> { }), 0);
@@ -253,7 +259,7 @@ public final class JobWorkflow {
      * Sends the records to the queue in chunks, then records how many there are. Chunks may finish
      * before that count is stored, so the last step also looks for a job that is already complete.
      */
-    private Job split(Job job, Iterator<InputRecords.Input> records, boolean smtp) {
+    private Job split(Job job, Iterator<InputRecords.Input> records, SmtpDepth smtp) {
         store.clearChunks(job.id());
         int chunk = 0;
         long position = 0;
@@ -311,11 +317,11 @@ public final class JobWorkflow {
         Running piece = new Running(chunk.job(), chunk.chunk());
         Tally tally;
         if (chunk.resultsKey() == null) {
-            tally = run(piece, chunk.smtp(), chunk.records().iterator(), chunk.first(), r -> { });
+            tally = run(piece, chunk.depth(), chunk.records().iterator(), chunk.first(), r -> { });
         } else {
             // A chunk's rows are one part (a chunk is at most CHUNK_BYTES of records), numbered as the chunk.
             ResultParts part = new ResultParts(files, chunk.job(), chunk.chunk(), false);
-            tally = run(piece, chunk.smtp(), chunk.records().iterator(), chunk.first(), part::write);
+            tally = run(piece, chunk.depth(), chunk.records().iterator(), chunk.first(), part::write);
             part.finish();
         }
         store.putChunk(chunk.job(), chunk.chunk(), tally);
@@ -345,7 +351,7 @@ public final class JobWorkflow {
     }
 
     /** Checks records, storing each result at its position and handing it to {@code rows}. */
-    private Tally run(Running piece, boolean smtp, Iterator<InputRecords.Input> records, long first,
+    private Tally run(Running piece, SmtpDepth smtp, Iterator<InputRecords.Input> records, long first,
                       Consumer<CheckResult> rows) {
         Rechecks rechecks = checkers.rechecks(smtp);
         running.put(piece, rechecks);

@@ -76,7 +76,7 @@ public final class SmtpStage {
      * the records it ends settled at once, the others sent on as one item per domain.
      */
     public JobWorkflow.Processed process(Chunk chunk) {
-        if (!chunk.smtp()) {
+        if (!chunk.depth().smtp()) {
             return workflow.process(chunk);
         }
         if (store.job(chunk.job()).map(Job::finished).orElse(true)) {
@@ -104,7 +104,7 @@ public final class SmtpStage {
         long pending = byDomain.values().stream().mapToLong(List::size).sum();
         ledger.open(chunk.job(), chunk.chunk(), pending, rows);
         byDomain.forEach((domain, entries) -> queue.send(new SmtpItem(chunk.job(), chunk.resultsKey(),
-                chunk.chunk(), domain, groups.get(domain), 1, 0, 0, entries), ""));
+                chunk.chunk(), domain, groups.get(domain), 1, 0, 0, chunk.depth().data(), entries), ""));
         return new JobWorkflow.Processed(true, pending == 0 ? complete(chunk.job(), chunk.chunk(), chunk.resultsKey())
                 : Optional.empty());
     }
@@ -171,7 +171,7 @@ public final class SmtpStage {
         if (!again.isEmpty()) {
             ledger.rechecking(item.job(), again.size());
             queue.later(new SmtpItem(item.job(), item.resultsKey(), item.chunk(), item.domain(), item.group(),
-                    item.tries() + 1, started, System.currentTimeMillis() + wait.toMillis(), again), wait);
+                    item.tries() + 1, started, System.currentTimeMillis() + wait.toMillis(), item.data(), again), wait);
         }
         store.putResults(item.job(), answers);
         long pending = ledger.settle(item.job(), item.chunk(), answers.stream()
@@ -206,7 +206,8 @@ public final class SmtpStage {
             ledger.rechecking(item.job(), -item.entries().size());
         }
         return workflow.giveUp(new Chunk(item.job(), item.resultsKey(), item.chunk(), 0,
-                item.entries().stream().map(e -> new InputRecords.Input(e.input(), null)).toList(), true),
+                item.entries().stream().map(e -> new InputRecords.Input(e.input(), null)).toList(),
+                item.data() ? SmtpDepth.DATA : SmtpDepth.RCPT),
                 "the SMTP work of " + item.domain() + " (" + item.entries().size() + " addresses, try " + item.tries()
                         + ") failed on every delivery and went to the dead-letter queue (see the SMTP function's log)");
     }

@@ -161,6 +161,53 @@ class SmtpJobsTest {
         assertEquals(0, ledgerItems(job.id()));
     }
 
+    /**
+     * {@code smtp_data=true} (an upload's {@code smtp: data}): the job's SMTP function probes on to DATA and stops at
+     * its 354. The results show the stage reached ({@code data_354} for the mailboxes accepted, {@code rcpt} for the
+     * one refused there), the results file keeps input order, and Postfix's log shows each session dropped after
+     * DATA with nothing queued or delivered.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"API", "S3_KEY", "UPLOAD"})
+    void aSmtpDataJobStopsAt354(Via via) throws Exception {
+        AwsConfig.SmtpJobsConfig smtpJobs = smtpJobs(1);
+        List<String[]> expected = List.of(new String[] {"alice@strict.smtp.test", "mailbox_accepted", "data_354"},
+                new String[] {"nobody@strict.smtp.test", "mailbox_rejected", "rcpt"},
+                new String[] {"anyone@catchall.smtp.test", "accept_all", "data_354"});
+        String list = String.join("\n", expected.stream().map(e -> e[0]).toList()) + "\n";
+        Map<String, String> query = Map.of("smtp_data", "true");
+        int mark = Postfix.shared().logMark();
+        Job split = split(switch (via) {
+            case API -> viaApi(list, query);
+            case S3_KEY -> viaS3Key(list, query);
+            case UPLOAD -> viaUpload(list, "data");
+        }, JobWorkflow.CHUNK_RECORDS);
+        drain(smtpJobs);
+        Job job = stack.store(stack.admin).job(split.id()).orElseThrow();
+        assertEquals(JobStatus.DONE, job.status(), job.toString());
+        List<Map<String, String>> rows = resultsFile(job);
+        List<String> stored = stack.store(stack.admin).results(job.id(), null, 10).results();
+        for (int i = 0; i < expected.size(); i++) {
+            String[] e = expected.get(i);
+            assertEquals(e[0], rows.get(i).get("address"), "row " + i);
+            assertEquals(e[1], rows.get(i).get("reason"), rows::toString);
+            JsonNode result = JSON.readTree(stored.get(i));
+            assertEquals(e[2], result.at("/smtp/stage").asText(), result::toString);
+        }
+        String log = Postfix.shared().logSince(mark);
+        assertTrue(log.contains("lost connection after DATA"), "no session ended at the 354:\n" + log);
+        assertEquals(List.of(), Postfix.deliveryLines(log), "Postfix queued or delivered something");
+        assertTrue(Postfix.shared().queueEmpty(), "the Postfix queue is not empty");
+    }
+
+    /** An upload whose {@code smtp} metadata is none of true, data, false ends failed, saying what it takes. */
+    @Test
+    void anUploadAskingForAnUnknownDepthFails() throws Exception {
+        Job job = split(viaUpload("alice@strict.smtp.test\n", "rcpt"), JobWorkflow.CHUNK_RECORDS);
+        assertEquals(JobStatus.FAILED, job.status(), job.toString());
+        assertTrue(job.error().contains("smtp: rcpt") && job.error().contains("data"), job.error());
+    }
+
     private int ledgerItems(String job) {
         return stack.admin.dynamo().scan(b -> b.tableName(MotoStack.TABLE).filterExpression("begins_with(pk, :smtp)")
                 .expressionAttributeValues(Map.of(":smtp", software.amazon.awssdk.services.dynamodb.model.AttributeValue
@@ -261,7 +308,7 @@ class SmtpJobsTest {
             QueueDrain.drain(List.of(source(stack.chunkQueue, stack.chunk, chunkHandler(smtpJobs), 5)), Duration.ofSeconds(30));
 
             // The first delivery has 4 s before the handler's margin: two transactions of two addresses fit at most.
-            SqsSmtpHandler handler = new SqsSmtpHandler(stage(stack.smtp, smtpJobs), dns(), () -> prober(settings(2)));
+            SqsSmtpHandler handler = new SqsSmtpHandler(stage(stack.smtp, smtpJobs), dns(), data -> prober(settings(2).withData(data)));
             QueueDrain.Source first = new QueueDrain.Source(stack.smtpQueue, stack.smtp.sqs(), handler, 1,
                     Duration.ofSeconds(60), () -> new LocalContext("smtp", SqsSmtpHandler.MARGIN.plusMillis(4000)));
             assertEquals(1, QueueDrain.deliver(first));
@@ -291,7 +338,7 @@ class SmtpJobsTest {
             // The first item delivered again after everything settled: nothing is probed, nothing counted twice.
             int before = rcpts.get();
             SmtpItem again = new SmtpItem(job.id(), job.resultsKey(), 0, "counted1.smtp.test",
-                    "mx-counting.smtp.test", 1, System.currentTimeMillis(), 0, LongStream.range(0, 6)
+                    "mx-counting.smtp.test", 1, System.currentTimeMillis(), 0, false, LongStream.range(0, 6)
                     .mapToObj(p -> new SmtpItem.Entry(p, "user" + p + "@counted1.smtp.test")).toList());
             SmtpProber prober = prober(settings());
             SmtpStage.Worked worked = stage(stack.smtp, smtpJobs).work(again, new Checker(dns()).withSmtp(prober)
@@ -341,7 +388,7 @@ class SmtpJobsTest {
                 super.putResults(jobId, results);
             }
         };
-        drain(smtpJobs, new SqsSmtpHandler(stage(stack.smtp, smtpJobs, broken), dns(), () -> prober(settings())));
+        drain(smtpJobs, new SqsSmtpHandler(stage(stack.smtp, smtpJobs, broken), dns(), data -> prober(settings().withData(data))));
         Job job = stack.store(stack.admin).job(split.id()).orElseThrow();
         assertEquals(JobStatus.PARTIAL, job.status(), job.toString());
         assertEquals(1L, job.notChecked());
@@ -462,7 +509,11 @@ class SmtpJobsTest {
     }
 
     private Job viaApi(String list) throws Exception {
-        Api.Response r = api().handle(new Api.Request("POST", "/v1/jobs", Map.of("smtp", "true"),
+        return viaApi(list, Map.of("smtp", "true"));
+    }
+
+    private Job viaApi(String list, Map<String, String> query) throws Exception {
+        Api.Response r = api().handle(new Api.Request("POST", "/v1/jobs", query,
                 Map.of("content-type", "text/plain"), list));
         assertEquals(202, r.status(), r.body());
         return stack.store(stack.admin).job(JSON.readTree(r.body()).get("id").asText()).orElseThrow();
@@ -470,10 +521,14 @@ class SmtpJobsTest {
 
     /** A list waiting under incoming/, named by {@code POST /v1/jobs?smtp=true {"s3_key": ...}}. */
     private Job viaS3Key(String list) throws Exception {
+        return viaS3Key(list, Map.of("smtp", "true"));
+    }
+
+    private Job viaS3Key(String list, Map<String, String> query) throws Exception {
         String key = "incoming/smtp-" + UUID.randomUUID() + ".txt";
         stack.admin.s3().putObject(b -> b.bucket(MotoStack.BUCKET).key(key),
                 software.amazon.awssdk.core.sync.RequestBody.fromString(list));
-        Api.Response r = api().handle(new Api.Request("POST", "/v1/jobs", Map.of("smtp", "true"),
+        Api.Response r = api().handle(new Api.Request("POST", "/v1/jobs", query,
                 Map.of("content-type", "application/json"), "{\"s3_key\": \"" + key + "\"}"));
         assertEquals(202, r.status(), r.body());
         return stack.store(stack.admin).job(JSON.readTree(r.body()).get("id").asText()).orElseThrow();
@@ -481,8 +536,13 @@ class SmtpJobsTest {
 
     /** A list put under uploads/ with {@code x-amz-meta-smtp: true}, as `aws s3 cp --metadata smtp=true` does. */
     private Job viaUpload(String list) {
+        return viaUpload(list, "true");
+    }
+
+    /** {@code smtp}: the metadata's value ({@code data} for the 354 stage). */
+    private Job viaUpload(String list, String smtp) {
         String key = "uploads/smtp-" + UUID.randomUUID() + ".txt";
-        String etag = stack.admin.s3().putObject(b -> b.bucket(MotoStack.BUCKET).key(key).metadata(Map.of("smtp", "true")),
+        String etag = stack.admin.s3().putObject(b -> b.bucket(MotoStack.BUCKET).key(key).metadata(Map.of("smtp", smtp)),
                 software.amazon.awssdk.core.sync.RequestBody.fromString(list)).eTag();
         String id = UploadProcessor.jobId(MotoStack.BUCKET, key, etag);
         return UploadProcessor.job(id, MotoStack.BUCKET, key, JobStatus.QUEUED, java.time.Instant.now());
@@ -505,7 +565,7 @@ class SmtpJobsTest {
 
     /** The SMTP function: a prober per item, its block breaker and budgets in the table (shared by all workers). */
     private SqsSmtpHandler smtpHandler(AwsConfig.SmtpJobsConfig smtpJobs) {
-        return new SqsSmtpHandler(stage(stack.smtp, smtpJobs), dns(), () -> prober(settings()));
+        return new SqsSmtpHandler(stage(stack.smtp, smtpJobs), dns(), data -> prober(settings().withData(data)));
     }
 
     private FailureHandler failureHandler(AwsConfig.SmtpJobsConfig smtpJobs) {
