@@ -230,17 +230,28 @@ public final class DynamoResultStore implements ResultStore {
 
     @Override
     public void putChunk(String jobId, int chunk, Tally tally) {
+        putChunkItem(jobId, chunk, tallyFields(tally));
+    }
+
+    private Map<String, AttributeValue> tallyFields(Tally tally) {
         Map<String, AttributeValue> fields = new HashMap<>(Map.of("total", n(tally.total()), "counts",
                 counts(tally.counts())));
         if (!tally.heldBack().isEmpty()) {
             fields.put("held_back", heldBack(tally.heldBack()));
         }
-        putChunkItem(jobId, chunk, fields);
+        return fields;
     }
 
+    private Tally chunkTally(Map<String, AttributeValue> item) {
+        return new Tally(Long.parseLong(item.get("total").n()), counts(item.get("counts")), heldBack(item.get("held_back")));
+    }
+
+    /** A chunk given up on in part keeps the tally of what it checked beside its failure (total: it kept rows). */
     @Override
     public void putFailedChunk(String jobId, int chunk, FailedChunk failed) {
-        putChunkItem(jobId, chunk, Map.of("failed_records", n(failed.records()), "error", s(failed.error())));
+        Map<String, AttributeValue> fields = new HashMap<>(failed.kept() == null ? Map.of() : tallyFields(failed.kept()));
+        fields.putAll(Map.of("failed_records", n(failed.records()), "error", s(failed.error())));
+        putChunkItem(jobId, chunk, fields);
     }
 
     private void putChunkItem(String jobId, int chunk, Map<String, AttributeValue> fields) {
@@ -256,8 +267,7 @@ public final class DynamoResultStore implements ResultStore {
         SortedMap<Integer, Tally> done = new TreeMap<>();
         chunkItems(jobId).forEach(i -> {
             if (!i.containsKey("failed_records")) {
-                done.put(chunkNumber(i), new Tally(Long.parseLong(i.get("total").n()), counts(i.get("counts")),
-                        heldBack(i.get("held_back"))));
+                done.put(chunkNumber(i), chunkTally(i));
             }
         });
         return done;
@@ -268,7 +278,8 @@ public final class DynamoResultStore implements ResultStore {
         SortedMap<Integer, FailedChunk> failed = new TreeMap<>();
         chunkItems(jobId).forEach(i -> {
             if (i.containsKey("failed_records")) {
-                failed.put(chunkNumber(i), new FailedChunk(Long.parseLong(i.get("failed_records").n()), i.get("error").s()));
+                failed.put(chunkNumber(i), new FailedChunk(Long.parseLong(i.get("failed_records").n()), i.get("error").s(),
+                        i.containsKey("total") ? chunkTally(i) : null));
             }
         });
         return failed;

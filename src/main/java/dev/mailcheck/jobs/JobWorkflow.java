@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.SortedMap;
+import java.util.TreeMap;
 import java.util.Spliterator;
 import java.util.Spliterators;
 import java.util.concurrent.ConcurrentHashMap;
@@ -385,12 +386,19 @@ public final class JobWorkflow {
         if (done.size() + failed.size() < job.chunks()) {
             return Optional.empty();
         }
-        Tally checked = Tally.sum(done.values());
+        // A chunk given up on in part (an SMTP job's work item) kept its part: its rows go in the file with the rest.
+        SortedMap<Integer, Tally> kept = new TreeMap<>(done);
+        failed.forEach((n, f) -> {
+            if (f.kept() != null) {
+                kept.put(n, f.kept());
+            }
+        });
+        Tally checked = Tally.sum(kept.values());
         long notChecked = failed.values().stream().mapToLong(ResultStore.FailedChunk::records).sum();
         boolean withFile = job.resultsKey() != null;
-        if (withFile && !done.isEmpty()) {
+        if (withFile && !kept.isEmpty()) {
             try {
-                files.assemble(jobId, List.copyOf(done.keySet()), ResultWriter.csvHeader(), job.resultsKey());
+                files.assemble(jobId, List.copyOf(kept.keySet()), ResultWriter.csvHeader(), job.resultsKey());
             } catch (RuntimeException e) {
                 if (!lastWord) {
                     throw e;
@@ -407,10 +415,11 @@ public final class JobWorkflow {
             ended = job.with(JobStatus.DONE, checked, job.chunks());
         } else {
             Map.Entry<Integer, ResultStore.FailedChunk> first = failed.entrySet().iterator().next();
-            ended = job.ended(done.isEmpty() ? JobStatus.FAILED : JobStatus.PARTIAL, checked, notChecked,
-                    failed.size() + " of " + job.chunks() + " chunks could not be checked (chunk " + first.getKey()
+            ended = job.ended(kept.isEmpty() ? JobStatus.FAILED : JobStatus.PARTIAL, checked, notChecked,
+                    failed.size() + " of " + job.chunks() + " chunks could not be checked"
+                            + (kept.size() > done.size() ? " in full" : "") + " (chunk " + first.getKey()
                             + ": " + first.getValue().error() + ")",
-                    done.isEmpty() ? null : job.resultsKey());
+                    kept.isEmpty() ? null : job.resultsKey());
         }
         Optional<Job> result = end(ended);
         if (withFile) {

@@ -105,8 +105,8 @@ public final class SmtpStage {
         ledger.open(chunk.job(), chunk.chunk(), pending, rows);
         byDomain.forEach((domain, entries) -> queue.send(new SmtpItem(chunk.job(), chunk.resultsKey(),
                 chunk.chunk(), domain, groups.get(domain), 1, 0, 0, chunk.depth().data(), entries), ""));
-        return new JobWorkflow.Processed(true, pending == 0 ? complete(chunk.job(), chunk.chunk(), chunk.resultsKey())
-                : Optional.empty());
+        return new JobWorkflow.Processed(true, pending == 0
+                ? complete(chunk.job(), chunk.chunk(), chunk.resultsKey(), false) : Optional.empty());
     }
 
     /**
@@ -176,7 +176,7 @@ public final class SmtpStage {
         store.putResults(item.job(), answers);
         long pending = ledger.settle(item.job(), item.chunk(), answers.stream()
                 .map(p -> new SmtpLedger.Settled(p.position(), p.result().verdict(), row(p.result()))).toList());
-        Optional<Job> ended = pending == 0 ? complete(item.job(), item.chunk(), item.resultsKey())
+        Optional<Job> ended = pending == 0 ? complete(item.job(), item.chunk(), item.resultsKey(), false)
                 : Optional.empty();
         return new Worked(answers.size(), notReached.size(), again.size(), ended);
     }
@@ -197,35 +197,73 @@ public final class SmtpStage {
     }
 
     /**
-     * An item that failed every delivery (its dead-letter queue): its chunk is recorded as given up on, so the
-     * job ends partial (failed if no chunk got through) instead of waiting for it forever. A recheck given up on
-     * while it waited (a due time) no longer counts as waiting.
+     * An item that failed every delivery (its dead-letter queue): its addresses not settled yet are answered as not
+     * tried (their DNS stage again, the SMTP stage given up on), so the results file still has a row for each; the
+     * chunk, once nothing else of it is pending, is recorded as given up on in part, keeping its rows, and the job
+     * ends partial. A recheck given up on while it waited (a due time) no longer counts as waiting.
+     *
+     * @return the job, if this ended it
      */
     public Optional<Job> giveUp(SmtpItem item) {
+        if (store.job(item.job()).map(Job::finished).orElse(true)) {
+            return Optional.empty(); // erased, or ended already: nothing to add
+        }
         if (item.due() > 0) {
             ledger.rechecking(item.job(), -item.entries().size());
         }
-        return workflow.giveUp(new Chunk(item.job(), item.resultsKey(), item.chunk(), 0,
-                item.entries().stream().map(e -> new InputRecords.Input(e.input(), null)).toList(),
-                item.data() ? SmtpDepth.DATA : SmtpDepth.RCPT),
-                "the SMTP work of " + item.domain() + " (" + item.entries().size() + " addresses, try " + item.tries()
-                        + ") failed on every delivery and went to the dead-letter queue (see the SMTP function's log)");
+        String why = "the SMTP work of " + item.domain() + " (" + item.entries().size() + " addresses, try "
+                + item.tries() + ") failed on every delivery and went to the dead-letter queue (see the SMTP"
+                + " function's log)";
+        List<SmtpItem.Entry> entries = item.entries();
+        Set<Long> done = entries.isEmpty() ? Set.of() : ledger.settled(item.job(), item.chunk(),
+                entries.getFirst().position(), entries.getLast().position());
+        List<SmtpItem.Entry> open = entries.stream().filter(e -> !done.contains(e.position())).toList();
+        List<CheckResult> dnsStage = new ArrayList<>(open.size());
+        ListRun.run(dns, open.stream().map(e -> new InputRecords.Input(e.input(), null)).iterator(), dnsStage::add);
+        List<ResultStore.Positioned> notTried = new ArrayList<>(open.size());
+        List<SmtpLedger.Settled> rows = new ArrayList<>(open.size());
+        for (int i = 0; i < open.size(); i++) {
+            // The DNS stage may answer otherwise now (the domain gone): then that is the address's answer.
+            boolean routed = dnsStage.get(i).reason() == Reason.ACCEPTS_MAIL;
+            CheckResult r = routed ? dnsStage.get(i).smtpGivenUp(why) : dnsStage.get(i);
+            notTried.add(new ResultStore.Positioned(open.get(i).position(), r));
+            rows.add(new SmtpLedger.Settled(open.get(i).position(), r.verdict(), row(r), routed ? why : null));
+        }
+        store.putResults(item.job(), notTried);
+        long pending = ledger.settle(item.job(), item.chunk(), rows);
+        return pending == 0 ? complete(item.job(), item.chunk(), item.resultsKey(), true) : Optional.empty();
     }
 
-    /** The chunk has nothing pending: its part from the settled rows, its tally, and the job's completion. */
-    private Optional<Job> complete(String job, int chunk, String resultsKey) {
+    /**
+     * The chunk has nothing pending: its part from the settled rows, its tally (of the rows answered: a chunk with
+     * rows given up on is recorded as given up on in part, its part kept), and the job's completion ({@code lastWord}
+     * as {@link JobWorkflow#finishIfComplete} takes it: from the failure function, which nothing tries after).
+     */
+    private Optional<Job> complete(String job, int chunk, String resultsKey, boolean lastWord) {
         List<SmtpLedger.Settled> rows = ledger.rows(job, chunk);
         Map<Verdict, Long> counts = new EnumMap<>(Verdict.class);
         StringBuilder part = new StringBuilder();
+        long givenUp = 0;
+        String why = null;
         for (SmtpLedger.Settled s : rows) {
-            counts.merge(s.verdict(), 1L, Long::sum);
+            if (s.givenUp() == null) {
+                counts.merge(s.verdict(), 1L, Long::sum);
+            } else {
+                givenUp++;
+                why = why == null ? s.givenUp() : why;
+            }
             part.append(s.row());
         }
         if (resultsKey != null) {
             files.putPart(job, chunk, part.toString());
         }
-        store.putChunk(job, chunk, new Tally(rows.size(), counts));
-        return workflow.finishIfComplete(job, false);
+        Tally tally = new Tally(rows.size() - givenUp, counts);
+        if (givenUp == 0) {
+            store.putChunk(job, chunk, tally);
+        } else {
+            store.putFailedChunk(job, chunk, new ResultStore.FailedChunk(givenUp, why, tally));
+        }
+        return workflow.finishIfComplete(job, lastWord);
     }
 
     /** A result's row of the results file (what follows the header the CSV writer starts with), its line end included. */

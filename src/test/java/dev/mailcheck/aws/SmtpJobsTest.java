@@ -371,14 +371,17 @@ class SmtpJobsTest {
 
     /**
      * An SMTP work item that fails every delivery (here its store always refuses it) goes to its dead-letter
-     * queue after five receives; the failure function records its chunk as given up on, and the job ends
-     * {@code partial} once the other chunk is done, its error naming the domain, its results file holding the
-     * chunk that got through.
+     * queue after five receives; the failure function answers its addresses as not tried (their DNS stage passed,
+     * the SMTP stage given up on), so the results file still has one row per input record, in order, the rest of
+     * the chunk's rows with them; the job ends {@code partial}, counting the address not checked, its error naming
+     * the domain. The list in one chunk, and in chunks of one record (the given-up item then is a chunk's only one).
      */
-    @Test
-    void aDeadLetteredItemEndsItsJobPartial() throws Exception {
+    @ParameterizedTest(name = "{0} records per chunk")
+    @ValueSource(ints = {1, JobWorkflow.CHUNK_RECORDS})
+    void aDeadLetteredItemEndsItsJobPartial(int chunkRecords) throws Exception {
         AwsConfig.SmtpJobsConfig smtpJobs = smtpJobs(1);
-        Job split = split(viaUpload("alice@strict.smtp.test\nanyone@catchall.smtp.test\n"), 1);
+        Job split = split(viaUpload("alice@strict.smtp.test\nanyone@catchall.smtp.test\nuser@nullmx.checker.test\n"),
+                chunkRecords);
         ResultStore broken = new ForwardingStore(stack.store(stack.smtp)) {
             @Override
             public void putResults(String jobId, List<Positioned> results) {
@@ -388,13 +391,23 @@ class SmtpJobsTest {
                 super.putResults(jobId, results);
             }
         };
-        drain(smtpJobs, new SqsSmtpHandler(stage(stack.smtp, smtpJobs, broken), dns(), data -> prober(settings().withData(data))));
+        drain(smtpJobs, new SqsSmtpHandler(stage(stack.smtp, smtpJobs, broken), dns(),
+                data -> prober(settings().withData(data))));
         Job job = stack.store(stack.admin).job(split.id()).orElseThrow();
         assertEquals(JobStatus.PARTIAL, job.status(), job.toString());
         assertEquals(1L, job.notChecked());
+        assertEquals(2L, job.total(), job::toString);
         assertTrue(job.error().contains("catchall.smtp.test") && job.error().contains("dead-letter"), job.error());
         List<Map<String, String>> rows = resultsFile(job);
-        assertEquals(List.of("alice@strict.smtp.test"), rows.stream().map(r -> r.get("address")).toList());
+        assertEquals(List.of("alice@strict.smtp.test", "anyone@catchall.smtp.test", "user@nullmx.checker.test"),
+                rows.stream().map(r -> r.get("address")).toList());
+        assertEquals(List.of("mailbox_accepted", "unverifiable", "null_mx"),
+                rows.stream().map(r -> r.get("reason")).toList(), rows::toString);
+        assertTrue(rows.get(1).get("detail").startsWith("Not tried") && rows.get(1).get("mx").contains("mx-catchall"),
+                rows::toString);
+        List<String> stored = stack.store(stack.admin).results(job.id(), null, 10).results();
+        assertEquals(3, stored.size(), stored::toString);
+        assertEquals("unverifiable", JSON.readTree(stored.get(1)).get("reason").asText(), stored.get(1));
     }
 
     /**
