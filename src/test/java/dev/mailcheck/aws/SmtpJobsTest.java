@@ -47,6 +47,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
+import software.amazon.awssdk.core.interceptor.Context;
+import software.amazon.awssdk.core.interceptor.ExecutionAttributes;
+import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
+import software.amazon.awssdk.services.dynamodb.model.GetItemRequest;
 import software.amazon.awssdk.services.sqs.model.Message;
 
 /**
@@ -370,6 +374,42 @@ class SmtpJobsTest {
     }
 
     /**
+     * The shared breaker is asked before every address and session; an item of 20 addresses reads it from the table
+     * about once (within {@link DynamoBreakerState#FRESH_FOR}), not once or twice per address, counted by an SDK
+     * interceptor on the breaker's client.
+     */
+    @Test
+    void theSharedBreakerIsReadAboutOncePerItem() throws Exception {
+        AwsConfig.SmtpJobsConfig smtpJobs = smtpJobs(1);
+        StringBuilder list = new StringBuilder();
+        for (int i = 0; i < 20; i++) {
+            list.append("user").append(i).append("@catchall.smtp.test\n");
+        }
+        Job split = split(viaUpload(list.toString()), JobWorkflow.CHUNK_RECORDS);
+        java.util.concurrent.atomic.AtomicLong reads = new java.util.concurrent.atomic.AtomicLong();
+        software.amazon.awssdk.services.dynamodb.DynamoDbClient counted = software.amazon.awssdk.services.dynamodb
+                .DynamoDbClient.builder().endpointOverride(stack.smtp.endpoint())
+                .region(software.amazon.awssdk.regions.Region.US_EAST_1).credentialsProvider(stack.smtp.credentials())
+                .httpClient(software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient.create())
+                .overrideConfiguration(c -> c.addExecutionInterceptor(new ExecutionInterceptor() {
+                    @Override
+                    public void beforeExecution(Context.BeforeExecution context, ExecutionAttributes attributes) {
+                        if (context.request() instanceof GetItemRequest get
+                                && get.key().get("pk").s().startsWith("BREAKER#")) {
+                            reads.incrementAndGet();
+                        }
+                    }
+                })).build();
+        drain(smtpJobs, new SqsSmtpHandler(stage(stack.smtp, smtpJobs), dns(),
+                data -> prober(settings().withData(data), counted)));
+        Job job = stack.store(stack.admin).job(split.id()).orElseThrow();
+        assertEquals(JobStatus.DONE, job.status(), job.toString());
+        assertEquals(20L, job.counts().get(dev.mailcheck.Verdict.RISKY), job::toString);
+        System.out.println("breaker reads from DynamoDB for one item of 20 addresses: " + reads.get());
+        assertTrue(reads.get() >= 1 && reads.get() <= 3, "breaker reads: " + reads.get());
+    }
+
+    /**
      * An SMTP work item that fails every delivery (here its store always refuses it) goes to its dead-letter
      * queue after five receives; the failure function answers its addresses as not tried (their DNS stage passed,
      * the SMTP stage given up on), so the results file still has one row per input record, in order, the rest of
@@ -486,8 +526,13 @@ class SmtpJobsTest {
 
     /** A prober as the SMTP function makes one: no linger, the breaker's state and budgets in DynamoDB. */
     private SmtpProber prober(SmtpSettings settings) {
+        return prober(settings, stack.smtp.dynamo());
+    }
+
+    /** @param breaker the client the breaker's state is read and written with */
+    private SmtpProber prober(SmtpSettings settings, software.amazon.awssdk.services.dynamodb.DynamoDbClient breaker) {
         SmtpProber prober = new SmtpProber(settings.withoutLinger(), Pacing.off().withBreaker(true,
-                Pacing.DEFAULT_COOL_DOWN), new DynamoBreakerState(stack.smtp.dynamo(), MotoStack.TABLE),
+                Pacing.DEFAULT_COOL_DOWN), new DynamoBreakerState(breaker, MotoStack.TABLE),
                 new DynamoRateBudget(stack.smtp.dynamo(), MotoStack.TABLE), java.time.InstantSource.system());
         probers.add(prober);
         return prober;
