@@ -169,9 +169,17 @@ public final class SmtpStage {
             queue.send(item.with(notReached, item.tries(), 0), salt);
         }
         if (!again.isEmpty()) {
+            // Counted before it is sent (a recheck that comes due at once takes itself off the count), and counted
+            // off again if the send fails: the delivery is retried, and would count the same addresses twice.
             ledger.rechecking(item.job(), again.size());
-            queue.later(new SmtpItem(item.job(), item.resultsKey(), item.chunk(), item.domain(), item.group(),
-                    item.tries() + 1, started, System.currentTimeMillis() + wait.toMillis(), item.data(), again), wait);
+            try {
+                queue.later(new SmtpItem(item.job(), item.resultsKey(), item.chunk(), item.domain(), item.group(),
+                        item.tries() + 1, started, System.currentTimeMillis() + wait.toMillis(), item.data(), again),
+                        wait);
+            } catch (RuntimeException e) {
+                ledger.rechecking(item.job(), -again.size());
+                throw e;
+            }
         }
         store.putResults(item.job(), answers);
         long pending = ledger.settle(item.job(), item.chunk(), answers.stream()
@@ -191,9 +199,11 @@ public final class SmtpStage {
             queue.later(item, Duration.ofMillis(left));
             return;
         }
-        ledger.rechecking(item.job(), -item.entries().size());
-        // Due 0 on the work queue: it no longer waits, so giving it up there must not count it off again.
+        // Due 0 on the work queue: it no longer waits, so giving it up there must not count it off again. Sent before
+        // it is counted off: a send that fails retries the delivery, which would count it off twice; one sent twice
+        // (the count failing after) is deduplicated by its id, the same for the same message.
         queue.send(item.with(item.entries(), item.tries(), 0), salt);
+        ledger.rechecking(item.job(), -item.entries().size());
     }
 
     /**
@@ -207,9 +217,6 @@ public final class SmtpStage {
     public Optional<Job> giveUp(SmtpItem item) {
         if (store.job(item.job()).map(Job::finished).orElse(true)) {
             return Optional.empty(); // erased, or ended already: nothing to add
-        }
-        if (item.due() > 0) {
-            ledger.rechecking(item.job(), -item.entries().size());
         }
         String why = "the SMTP work of " + item.domain() + " (" + item.entries().size() + " addresses, try "
                 + item.tries() + ") failed on every delivery and went to the dead-letter queue (see the SMTP"
@@ -231,7 +238,13 @@ public final class SmtpStage {
         }
         store.putResults(item.job(), notTried);
         long pending = ledger.settle(item.job(), item.chunk(), rows);
-        return pending == 0 ? complete(item.job(), item.chunk(), item.resultsKey(), true) : Optional.empty();
+        Optional<Job> ended = pending == 0 ? complete(item.job(), item.chunk(), item.resultsKey(), true)
+                : Optional.empty();
+        if (item.due() > 0) {
+            // Last: a try that fails before this is retried, and would count the recheck off twice.
+            ledger.rechecking(item.job(), -item.entries().size());
+        }
+        return ended;
     }
 
     /**

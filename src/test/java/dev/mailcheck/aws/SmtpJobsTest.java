@@ -14,6 +14,7 @@ import dev.mailcheck.cli.QueueDrain;
 import dev.mailcheck.dns.MxResolver;
 import dev.mailcheck.jobs.JobWorkflow;
 import dev.mailcheck.jobs.SmtpItem;
+import dev.mailcheck.jobs.SmtpQueue;
 import dev.mailcheck.jobs.SmtpStage;
 import dev.mailcheck.pipeline.Checker;
 import dev.mailcheck.pipeline.Recheck;
@@ -374,6 +375,46 @@ class SmtpJobsTest {
     }
 
     /**
+     * A greylisted address's recheck whose send fails once: on the way to the recheck queue ({@code later}, after the
+     * job's count of addresses waiting was raised), or on the way back to the work queue when it comes due ({@code
+     * send}, around the count going down). The delivery is retried and the job ends {@code done}; the count ends at
+     * 0, neither raised twice for one recheck nor taken off twice.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"later", "send"})
+    void aRecheckWhoseSendFailsOnceLeavesTheCountRight(String failing) throws Exception {
+        AwsConfig.SmtpJobsConfig smtpJobs = smtpJobs(1);
+        Job split = split(viaUpload("alice@shortgrey.smtp.test\n"), JobWorkflow.CHUNK_RECORDS);
+        SqsSmtpQueue sqs = new SqsSmtpQueue(stack.smtp.sqs(), smtpJobs);
+        AtomicBoolean failed = new AtomicBoolean();
+        SmtpQueue flaky = new SmtpQueue() {
+            @Override
+            public void send(SmtpItem item, String salt) {
+                if (failing.equals("send") && item.tries() > 1 && !failed.getAndSet(true)) {
+                    throw new IllegalStateException("SQS refused the send, once");
+                }
+                sqs.send(item, salt);
+            }
+
+            @Override
+            public void later(SmtpItem item, Duration delay) {
+                if (failing.equals("later") && !failed.getAndSet(true)) {
+                    throw new IllegalStateException("SQS refused the send, once");
+                }
+                sqs.later(item, delay);
+            }
+        };
+        drain(smtpJobs, new SqsSmtpHandler(stage(stack.smtp, stack.store(stack.smtp), flaky), dns(),
+                data -> prober(settings().withData(data))));
+        assertTrue(failed.get(), "the send failed once");
+        Job job = stack.store(stack.admin).job(split.id()).orElseThrow();
+        assertEquals(JobStatus.DONE, job.status(), job.toString());
+        JsonNode result = JSON.readTree(stack.store(stack.admin).results(job.id(), null, 10).results().getFirst());
+        assertEquals("mailbox_accepted", result.get("reason").asText(), result::toString);
+        assertEquals(0, stack.smtpLedger(stack.admin).rechecking(job.id()), "addresses counted as waiting");
+    }
+
+    /**
      * The shared breaker is asked before every address and session; an item of 20 addresses reads it from the table
      * about once (within {@link DynamoBreakerState#FRESH_FOR}), not once or twice per address, counted by an SDK
      * interceptor on the breaker's client.
@@ -611,10 +652,14 @@ class SmtpJobsTest {
     }
 
     private SmtpStage stage(Moto.Clients as, AwsConfig.SmtpJobsConfig smtpJobs, ResultStore store) {
+        return stage(as, store, new SqsSmtpQueue(as.sqs(), smtpJobs));
+    }
+
+    private SmtpStage stage(Moto.Clients as, ResultStore store, SmtpQueue queue) {
         return new SmtpStage(Functions.chunkWorker(MotoStack.checker(), store, stack.events(as),
                 new S3JobFiles(as.s3(), MotoStack.BUCKET)), MotoStack.checker(), store,
-                new S3JobFiles(as.s3(), MotoStack.BUCKET),
-                stack.smtpLedger(as), new SqsSmtpQueue(as.sqs(), smtpJobs), RECHECK, Functions::providerGroup);
+                new S3JobFiles(as.s3(), MotoStack.BUCKET), stack.smtpLedger(as), queue, RECHECK,
+                Functions::providerGroup);
     }
 
     private SqsChunkHandler chunkHandler(AwsConfig.SmtpJobsConfig smtpJobs) {
