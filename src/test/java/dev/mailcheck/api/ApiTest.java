@@ -347,6 +347,27 @@ class ApiTest {
         }
     }
 
+    /** serve's API with the probe on, its jobs probing with the same prober (to RCPT, or on to DATA's 354). */
+    private static Api serveWithSmtp(Checker withSmtp, LocalResultStore store, Recheck recheck, int perChunk,
+                                     boolean publicSmtp) {
+        return new Api(new Checker(dns), withSmtp, store, new InProcessJobs(new JobWorkflow.Checkers(new Checker(dns),
+                withSmtp, withSmtp.goingToData(), recheck), store, 4,
+                perChunk == 0 ? JobWorkflow.Chunking.DEFAULT : new JobWorkflow.Chunking(0, perChunk)), List.of(),
+                publicSmtp);
+    }
+
+    /** The job as GET /v1/jobs/{id} shows it once it is done, within a minute. */
+    private static JsonNode done(Api serve, String id) throws Exception {
+        JsonNode job;
+        long deadline = System.nanoTime() + 60_000_000_000L;
+        do {
+            Thread.sleep(50);
+            job = json(serve.handle(new Api.Request("GET", "/v1/jobs/" + id, Map.of(), Map.of(), null)));
+        } while (!job.get("status").asText().equals("done") && System.nanoTime() < deadline);
+        assertEquals("done", job.get("status").asText(), job.toString());
+        return job;
+    }
+
     /**
      * What the SMTP probe held back is the job's own (serve shares one prober across jobs): two domains whose
      * mail goes to one MX address at a budget of 60 new sessions a minute, so one of them waits a second for its
@@ -358,21 +379,13 @@ class ApiTest {
         SmtpSettings smtp = SmtpSettings.defaults().withHelo("prober.test").withPort(Postfix.shared().port())
                 .withStarttls(false).withLinger(Duration.ofMillis(50));
         LocalResultStore store = new LocalResultStore(LocalResultStore.Limits.DEFAULT, SmtpCodes::link);
-        Checker withSmtp = Api.smtpChecker(dns, smtp, Pacing.off().withConnectsPerMinute(60), null);
-        Api serve = new Api(new Checker(dns), withSmtp, store, new InProcessJobs(new JobWorkflow.Checkers(
-                new Checker(dns), withSmtp, withSmtp.goingToData(), Recheck.NONE), store, 4,
-                perChunk == 0 ? JobWorkflow.Chunking.DEFAULT : new JobWorkflow.Chunking(0, perChunk)), List.of());
+        Api serve = serveWithSmtp(Api.smtpChecker(dns, smtp, Pacing.off().withConnectsPerMinute(60), null), store,
+                Recheck.NONE, perChunk, false);
         Api.Response accepted = serve.handle(new Api.Request("POST", "/v1/jobs", Map.of("smtp", "true"),
                 Map.of("content-type", "text/plain"), "alice@strict.smtp.test\nalice@failover.smtp.test\n"));
         assertEquals(202, accepted.status(), accepted.body());
         String id = json(accepted).get("id").asText();
-        JsonNode job;
-        long deadline = System.nanoTime() + 60_000_000_000L;
-        do {
-            Thread.sleep(50);
-            job = json(serve.handle(new Api.Request("GET", "/v1/jobs/" + id, Map.of(), Map.of(), null)));
-        } while (!job.get("status").asText().equals("done") && System.nanoTime() < deadline);
-        assertEquals("done", job.get("status").asText(), job.toString());
+        JsonNode job = done(serve, id);
         assertEquals(JSON.readTree("[{\"group\": \"mx-strict.smtp.test\", \"not_tried\": 0, \"waited\": 1}]"),
                 job.get("held_back"), job::toString);
         JsonNode results = json(serve.handle(new Api.Request("GET", "/v1/jobs/" + id + "/results", Map.of(), Map.of(),
@@ -406,10 +419,8 @@ class ApiTest {
                 .withMailFrom("recheck-" + UUID.randomUUID() + "@checker.test").withPort(Postfix.shared().port())
                 .withStarttls(false);
         LocalResultStore store = new LocalResultStore(LocalResultStore.Limits.DEFAULT, SmtpCodes::link);
-        Checker withSmtp = Api.smtpChecker(dns, smtp, Pacing.off(), null);
-        Api serve = new Api(new Checker(dns), withSmtp, store, new InProcessJobs(new JobWorkflow.Checkers(
-                new Checker(dns), withSmtp, withSmtp.goingToData(), new Recheck(tries, Duration.ofSeconds(window))), store, 4,
-                perChunk == 0 ? JobWorkflow.Chunking.DEFAULT : new JobWorkflow.Chunking(0, perChunk)), List.of());
+        Api serve = serveWithSmtp(Api.smtpChecker(dns, smtp, Pacing.off(), null), store,
+                new Recheck(tries, Duration.ofSeconds(window)), perChunk, false);
         Api.Response accepted = serve.handle(new Api.Request("POST", "/v1/jobs", Map.of("smtp", "true"),
                 Map.of("content-type", "text/plain"), "alice@shortgrey.smtp.test\nuser@nullmx.checker.test\n"));
         assertEquals(202, accepted.status(), accepted.body());
@@ -497,10 +508,7 @@ class ApiTest {
         SmtpSettings smtp = SmtpSettings.defaults().withHelo("prober.test").withPort(Postfix.shared().port())
                 .withMailFrom("depth-" + UUID.randomUUID() + "@checker.test").withStarttls(false);
         LocalResultStore store = new LocalResultStore(LocalResultStore.Limits.DEFAULT, SmtpCodes::link);
-        Checker withSmtp = Api.smtpChecker(dns, smtp, Pacing.off(), null);
-        Api serve = new Api(new Checker(dns), withSmtp, store, new InProcessJobs(new JobWorkflow.Checkers(
-                new Checker(dns), withSmtp, withSmtp.goingToData(), Recheck.NONE), store, 4,
-                perChunk == 0 ? JobWorkflow.Chunking.DEFAULT : new JobWorkflow.Chunking(0, perChunk)), List.of(), true);
+        Api serve = serveWithSmtp(Api.smtpChecker(dns, smtp, Pacing.off(), null), store, Recheck.NONE, perChunk, true);
         List<String> addresses = List.of("alice@strict.smtp.test", "zed@strict.smtp.test", "anyone@catchall.smtp.test");
         int mark = Postfix.shared().logMark();
         JsonNode results = switch (route) {
@@ -509,13 +517,7 @@ class ApiTest {
                         Map.of("content-type", "text/plain"), String.join("\n", addresses)));
                 assertEquals(202, accepted.status(), accepted.body());
                 String id = json(accepted).get("id").asText();
-                JsonNode job;
-                long deadline = System.nanoTime() + 60_000_000_000L;
-                do {
-                    Thread.sleep(50);
-                    job = json(serve.handle(new Api.Request("GET", "/v1/jobs/" + id, Map.of(), Map.of(), null)));
-                } while (!job.get("status").asText().equals("done") && System.nanoTime() < deadline);
-                assertEquals("done", job.get("status").asText(), job.toString());
+                done(serve, id);
                 yield json(serve.handle(new Api.Request("GET", "/v1/jobs/" + id + "/results", Map.of(), Map.of(),
                         null))).get("results");
             }
