@@ -8,10 +8,11 @@ import dev.mailcheck.api.SmtpCodes;
 import dev.mailcheck.Verdict;
 import dev.mailcheck.dns.MxResolver;
 import dev.mailcheck.pipeline.Checker;
+import dev.mailcheck.store.ChunkTallies;
 import dev.mailcheck.store.Job;
+import dev.mailcheck.store.JobResults;
+import dev.mailcheck.store.JobResults.Positioned;
 import dev.mailcheck.store.JobStatus;
-import dev.mailcheck.store.ResultStore.Positioned;
-import dev.mailcheck.store.ResultStore;
 import dev.mailcheck.store.Tally;
 import dev.mailcheck.testbed.DynamoFaultProxy;
 import dev.mailcheck.testbed.Moto;
@@ -122,11 +123,11 @@ class DynamoResultStoreTest {
         DynamoResultStore store = new DynamoResultStore(Moto.shared().dynamo(), TABLE, Duration.ofDays(30), SmtpCodes::link);
         Tally done = new Tally(2, Map.of(Verdict.DELIVERABLE, 2L));
         store.putChunk("j6", 0, done);
-        store.putFailedChunk("j6", 1, new ResultStore.FailedChunk(2000, "dead letter"));
-        store.putFailedChunk("j6", 2, new ResultStore.FailedChunk(5, "dead letter"));
+        store.putFailedChunk("j6", 1, new ChunkTallies.FailedChunk(2000, "dead letter"));
+        store.putFailedChunk("j6", 2, new ChunkTallies.FailedChunk(5, "dead letter"));
         store.putChunk("j6", 2, done);
         assertEquals(new TreeMap<>(Map.of(0, done, 2, done)), store.chunks("j6"));
-        assertEquals(new TreeMap<>(Map.of(1, new ResultStore.FailedChunk(2000, "dead letter"))), store.failedChunks("j6"));
+        assertEquals(new TreeMap<>(Map.of(1, new ChunkTallies.FailedChunk(2000, "dead letter"))), store.failedChunks("j6"));
         store.clearChunks("j6");
         assertTrue(store.chunks("j6").isEmpty() && store.failedChunks("j6").isEmpty());
     }
@@ -182,7 +183,7 @@ class DynamoResultStoreTest {
         String cursor = null;
         int pages = 0;
         do {
-            ResultStore.Page page = store.results("paged", cursor, limit);
+            JobResults.Page page = store.results("paged", cursor, limit);
             assertTrue(page.results().size() <= limit);
             read.addAll(page.results());
             cursor = page.nextCursor();
