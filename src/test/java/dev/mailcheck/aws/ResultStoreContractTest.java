@@ -188,23 +188,29 @@ class ResultStoreContractTest {
     @Nested
     class Erasing {
 
+        /** A running job with 30 results, chunk 0 done and chunk 1 given up on. */
+        private static Job withEverything(ResultStore store) {
+            Job job = running(store);
+            store.putResults(job.id(), results(0, 30, "stored"));
+            store.putChunk(job.id(), 0, new Tally(30, Map.of(Verdict.UNDELIVERABLE, 30L)));
+            store.putFailedChunk(job.id(), 1, new FailedChunk(5, "given up on"));
+            return job;
+        }
+
+        /** Whether the job is there, and how many of its results, chunks done, chunks given up on and results counted. */
+        private static List<Object> left(ResultStore store, Job job) {
+            return List.of(store.job(job.id()).isPresent(), store.results(job.id(), null, 100).results().size(),
+                    store.chunks(job.id()).size(), store.failedChunks(job.id()).size(), store.tally(job.id()).total());
+        }
+
         @EachStore
         void aDeletedJobLeavesNothingBehind(String kind) {
             ResultStore store = store(kind);
-            Job job = running(store);
-            Job other = running(store);
-            for (Job j : List.of(job, other)) {
-                store.putResults(j.id(), results(0, 30, "stored"));
-                store.putChunk(j.id(), 0, new Tally(30, Map.of(Verdict.UNDELIVERABLE, 30L)));
-                store.putFailedChunk(j.id(), 1, new FailedChunk(5, "given up on"));
-            }
+            Job job = withEverything(store);
+            Job other = withEverything(store);
             store.deleteJob(job.id());
-            assertEquals(List.of(false, List.of(), Map.of(), Map.of(), 0L), List.of(store.job(job.id()).isPresent(),
-                    store.results(job.id(), null, 100).results(), store.chunks(job.id()), store.failedChunks(job.id()),
-                    store.tally(job.id()).total()));
-            assertEquals(List.of(true, 30, 1, 1, 30L), List.of(store.job(other.id()).isPresent(),
-                    store.results(other.id(), null, 100).results().size(), store.chunks(other.id()).size(),
-                    store.failedChunks(other.id()).size(), store.tally(other.id()).total()), "another job is untouched");
+            assertEquals(List.of(false, 0, 0, 0, 0L), left(store, job));
+            assertEquals(List.of(true, 30, 1, 1, 30L), left(store, other), "another job is untouched");
         }
 
         /**
@@ -214,16 +220,13 @@ class ResultStoreContractTest {
         @EachStore
         void anErasureInStepsKeepsTheJobToTheEnd(String kind) {
             ResultStore store = store(kind);
-            Job job = running(store);
-            store.putResults(job.id(), results(0, 30, "stored"));
-            store.putChunk(job.id(), 0, new Tally(30, Map.of(Verdict.UNDELIVERABLE, 30L)));
+            Job job = withEverything(store);
             int steps = 0;
             while (!store.eraseSome(job.id(), 7)) {
                 assertTrue(store.job(job.id()).isPresent(), "the job stays while anything of it is left");
                 assertTrue(++steps < 30, "each step gets further");
             }
-            assertEquals(List.of(false, List.of(), Map.of(), 0L), List.of(store.job(job.id()).isPresent(),
-                    store.results(job.id(), null, 100).results(), store.chunks(job.id()), store.tally(job.id()).total()));
+            assertEquals(List.of(false, 0, 0, 0, 0L), left(store, job));
         }
     }
 }
