@@ -5,7 +5,6 @@ import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Expiry;
 import dev.mailcheck.HeldBack;
 import dev.mailcheck.address.EmailAddress;
-import dev.mailcheck.dns.AddressGuard;
 import dev.mailcheck.dns.MailDomain;
 import java.time.Duration;
 import java.time.InstantSource;
