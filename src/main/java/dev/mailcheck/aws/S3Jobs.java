@@ -3,8 +3,8 @@ package dev.mailcheck.aws;
 import dev.mailcheck.api.JobQueue;
 import dev.mailcheck.jobs.SmtpLedger;
 import dev.mailcheck.store.Job;
+import dev.mailcheck.store.JobLifecycle;
 import dev.mailcheck.store.JobStatus;
-import dev.mailcheck.store.ResultStore;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -36,7 +36,7 @@ final class S3Jobs implements JobQueue {
 
     private final S3Client s3;
     private final String bucket;
-    private final ResultStore store;
+    private final JobLifecycle store;
     private final SmtpLedger smtp;
     private final Erasure erasure;
     private final Duration eraseFor;
@@ -46,7 +46,7 @@ final class S3Jobs implements JobQueue {
      * @param eraseFor how long a DELETE erases before it leaves the rest to the queue (well inside the API's
      *                 29 seconds)
      */
-    S3Jobs(S3Client s3, String bucket, ResultStore store, SmtpLedger smtp, Erasure erasure, Duration eraseFor) {
+    S3Jobs(S3Client s3, String bucket, JobLifecycle store, SmtpLedger smtp, Erasure erasure, Duration eraseFor) {
         this.s3 = s3;
         this.bucket = bucket;
         this.store = store;
