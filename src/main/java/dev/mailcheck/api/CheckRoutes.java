@@ -8,8 +8,9 @@ import dev.mailcheck.api.Api.Response;
 import dev.mailcheck.jobs.SmtpDepth;
 import dev.mailcheck.pipeline.Checker;
 import dev.mailcheck.store.Job;
+import dev.mailcheck.store.JobLifecycle;
+import dev.mailcheck.store.JobResults;
 import dev.mailcheck.store.JobStatus;
-import dev.mailcheck.store.ResultStore;
 import dev.mailcheck.verdict.CheckResult;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
@@ -33,15 +34,18 @@ final class CheckRoutes {
     private final Checker withSmtp;
     /** {@code withSmtp} going on to DATA's 354 ({@code smtp_data=true}); null where probing is off. */
     private final Checker withData;
-    private final ResultStore store;
+    /** POST /v1/checks stores its answers as a job: their results, then the job's record. */
+    private final JobResults results;
+    private final JobLifecycle jobs;
     private final boolean publicSmtp;
 
     /** As {@link Api}'s constructor says. */
-    CheckRoutes(Checker dnsOnly, Checker withSmtp, ResultStore store, boolean publicSmtp) {
+    <S extends JobLifecycle & JobResults> CheckRoutes(Checker dnsOnly, Checker withSmtp, S store, boolean publicSmtp) {
         this.dnsOnly = dnsOnly;
         this.withSmtp = withSmtp;
         this.withData = withSmtp == null ? null : withSmtp.goingToData();
-        this.store = store;
+        this.results = store;
+        this.jobs = store;
         this.publicSmtp = publicSmtp;
     }
 
@@ -137,13 +141,13 @@ final class CheckRoutes {
         String id = "api-" + UUID.randomUUID();
         Instant now = Instant.now();
         Map<Verdict, Long> counts = new EnumMap<>(Verdict.class);
-        List<ResultStore.Positioned> positioned = new ArrayList<>();
+        List<JobResults.Positioned> positioned = new ArrayList<>();
         for (int i = 0; i < done.size(); i++) {
             counts.merge(done.get(i).verdict(), 1L, Long::sum);
-            positioned.add(new ResultStore.Positioned(i, done.get(i)));
+            positioned.add(new JobResults.Positioned(i, done.get(i)));
         }
-        store.putResults(id, positioned);
-        store.putJob(new Job(id, "POST /v1/checks", JobStatus.DONE, done.size(), counts, now, Instant.now(), null, 0));
+        results.putResults(id, positioned);
+        jobs.putJob(new Job(id, "POST /v1/checks", JobStatus.DONE, done.size(), counts, now, Instant.now(), null, 0));
         ObjectNode out = Json.MAPPER.createObjectNode();
         out.put("job_id", id);
         out.set("results", Json.MAPPER.valueToTree(done));

@@ -7,9 +7,11 @@ import dev.mailcheck.jobs.SmtpDepth;
 import dev.mailcheck.lists.InputRecords;
 import dev.mailcheck.pipeline.Checker;
 import dev.mailcheck.pipeline.Recheck;
+import dev.mailcheck.store.ChunkTallies;
 import dev.mailcheck.store.Job;
+import dev.mailcheck.store.JobLifecycle;
+import dev.mailcheck.store.JobResults;
 import dev.mailcheck.store.JobStatus;
-import dev.mailcheck.store.ResultStore;
 import dev.mailcheck.store.Tally;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -38,7 +40,7 @@ public final class InProcessJobs implements JobQueue {
     static final Duration RETRY_AFTER = Duration.ofSeconds(30);
 
     private final boolean smtp;
-    private final ResultStore store;
+    private final JobLifecycle store;
     private final JobWorkflow workflow;
     private final int maxJobs;
     private final Semaphore slots;
@@ -51,7 +53,7 @@ public final class InProcessJobs implements JobQueue {
     private final ExecutorService runner = Executors.newThreadPerTaskExecutor(
             Thread.ofPlatform().name("job-", 0).daemon().factory());
 
-    public InProcessJobs(Checker checker, ResultStore store, int maxJobs) {
+    public <S extends JobLifecycle & JobResults & ChunkTallies> InProcessJobs(Checker checker, S store, int maxJobs) {
         this(JobWorkflow.Checkers.dnsOnly(checker), store, maxJobs, JobWorkflow.Chunking.DEFAULT);
     }
 
@@ -60,7 +62,8 @@ public final class InProcessJobs implements JobQueue {
      *                 are refused
      * @param chunking how lists are cut; chunks are checked on {@code maxJobs} threads
      */
-    public InProcessJobs(JobWorkflow.Checkers checkers, ResultStore store, int maxJobs, JobWorkflow.Chunking chunking) {
+    public <S extends JobLifecycle & JobResults & ChunkTallies> InProcessJobs(JobWorkflow.Checkers checkers, S store,
+                                                                             int maxJobs, JobWorkflow.Chunking chunking) {
         this.smtp = checkers.withSmtp() != null;
         this.store = store;
         this.maxJobs = maxJobs;

@@ -9,6 +9,7 @@ import dev.mailcheck.api.Api.Request;
 import dev.mailcheck.api.Api.Response;
 import dev.mailcheck.jobs.SmtpDepth;
 import dev.mailcheck.store.Job;
+import dev.mailcheck.store.JobResults;
 import dev.mailcheck.store.JobStatus;
 import dev.mailcheck.store.ResultStore;
 import dev.mailcheck.store.Tally;
@@ -217,7 +218,7 @@ final class JobRoutes {
         if (cursor != null && !cursor.matches("\\d{1,12}")) {
             throw new ApiError(400, "cursor must be the next_cursor of the previous page", "cursor");
         }
-        ResultStore.Page page = store.results(id, cursor, PAGE);
+        JobResults.Page page = store.results(id, cursor, PAGE);
         ObjectNode out = Json.MAPPER.createObjectNode();
         ArrayNode items = out.putArray("results");
         for (String result : page.results()) {

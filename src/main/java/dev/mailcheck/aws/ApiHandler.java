@@ -35,11 +35,16 @@ public final class ApiHandler implements RequestHandler<APIGatewayV2HTTPEvent, A
 
     private ApiHandler(Functions f) {
         // The store and the job queue (their SDK clients) come with the first request that uses them.
-        String bucket = f.config.uploadBucket();
-        this.api = new Api(f.checker, f.smtpChecker(), Functions.lazy(ResultStore.class, () -> f.aws().store()),
-                bucket == null ? null : Functions.lazy(JobQueue.class, () -> new S3Jobs(f.aws().s3(), bucket, f.aws().store(),
-                        f.smtpJobs == null ? null : f.smtpLedger(), f.erasure(), ERASE_FOR)),
-                f.config.corsOrigins(), f.config.publicSmtp());
+        this(new Api(f.checker, f.smtpChecker(), Functions.lazy(ResultStore.class, () -> f.aws().store()),
+                f.config.uploadBucket() == null ? null : Functions.lazy(JobQueue.class, () -> new S3Jobs(f.aws().s3(),
+                        f.config.uploadBucket(), f.aws().store(), f.smtpJobs == null ? null : f.smtpLedger(), f.erasure(),
+                        ERASE_FOR)),
+                f.config.corsOrigins(), f.config.publicSmtp()));
+    }
+
+    /** Around an API already built (tests: one whose store has a defect). */
+    ApiHandler(Api api) {
+        this.api = api;
     }
 
     @Override

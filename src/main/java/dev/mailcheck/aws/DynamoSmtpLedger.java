@@ -40,20 +40,20 @@ final class DynamoSmtpLedger implements SmtpLedger {
     private final DynamoDbClient dynamo;
     private final String table;
     private final Duration retention;
+    private final BatchWrites writes;
 
     DynamoSmtpLedger(DynamoDbClient dynamo, String table, Duration retention) {
         this.dynamo = dynamo;
         this.table = table;
         this.retention = retention;
+        this.writes = new BatchWrites(dynamo, table);
     }
 
     @Override
     public void open(String job, int chunk, long pending, List<Settled> settledByDns) {
         List<WriteRequest> rows = settledByDns.stream().map(s -> WriteRequest.builder()
                 .putRequest(p -> p.item(position(job, chunk, s))).build()).toList();
-        for (int i = 0; i < rows.size(); i += DynamoResultStore.BATCH) {
-            DynamoResultStore.write(dynamo, table, rows.subList(i, Math.min(i + DynamoResultStore.BATCH, rows.size())));
-        }
+        writes.write(rows);
         try {
             dynamo.putItem(b -> b.tableName(table).item(Map.of("pk", s(chunkKey(job, chunk)), "sk", s("CHUNK"),
                     "pending", n(pending), "expires_at", n(expires()))).conditionExpression("attribute_not_exists(pk)"));
@@ -158,9 +158,7 @@ final class DynamoSmtpLedger implements SmtpLedger {
         }
         deletes.add(WriteRequest.builder().deleteRequest(d -> d.key(Map.of("pk", s("SMTP#" + job),
                 "sk", s("RECHECKING")))).build());
-        for (int i = 0; i < deletes.size(); i += DynamoResultStore.BATCH) {
-            DynamoResultStore.write(dynamo, table, deletes.subList(i, Math.min(i + DynamoResultStore.BATCH, deletes.size())));
-        }
+        writes.write(deletes);
     }
 
     private Map<String, AttributeValue> position(String job, int chunk, Settled s) {

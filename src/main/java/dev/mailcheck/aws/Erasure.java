@@ -4,9 +4,11 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.mailcheck.jobs.SmtpLedger;
+import dev.mailcheck.store.ChunkTallies;
 import dev.mailcheck.store.Job;
+import dev.mailcheck.store.JobErasure;
+import dev.mailcheck.store.JobLifecycle;
 import dev.mailcheck.store.JobStatus;
-import dev.mailcheck.store.ResultStore;
 import java.time.Instant;
 import java.util.Optional;
 import java.util.SortedMap;
@@ -29,7 +31,9 @@ final class Erasure {
 
     private final S3Client s3;
     private final String bucket;
-    private final ResultStore store;
+    private final JobLifecycle jobs;
+    private final ChunkTallies tallies;
+    private final JobErasure store;
     private final SmtpLedger smtp;
     private final Supplier<SqsClient> sqs;
     private final String queue;
@@ -40,9 +44,12 @@ final class Erasure {
      *              jobs are off
      * @param queue the chunk queue's URL, where what a deadline leaves goes on; null: a later DELETE carries on
      */
-    Erasure(S3Client s3, String bucket, ResultStore store, SmtpLedger smtp, Supplier<SqsClient> sqs, String queue) {
+    <S extends JobLifecycle & ChunkTallies & JobErasure> Erasure(S3Client s3, String bucket, S store, SmtpLedger smtp,
+                                                                Supplier<SqsClient> sqs, String queue) {
         this.s3 = s3;
         this.bucket = bucket;
+        this.jobs = store;
+        this.tallies = store;
         this.store = store;
         this.smtp = smtp;
         this.sqs = sqs;
@@ -105,8 +112,8 @@ final class Erasure {
         // Before the chunk records, which tell how far a split that broke off got (a resumed erasure that finds
         // none has deleted its parts and ledger already: records are erased only after them).
         int chunks = job.chunks();
-        SortedMap<Integer, ?> done = store.chunks(job.id());
-        SortedMap<Integer, ?> failed = store.failedChunks(job.id());
+        SortedMap<Integer, ?> done = tallies.chunks(job.id());
+        SortedMap<Integer, ?> failed = tallies.failedChunks(job.id());
         chunks = Math.max(chunks, done.isEmpty() ? 0 : done.lastKey() + 1);
         chunks = Math.max(chunks, failed.isEmpty() ? 0 : failed.lastKey() + 1);
         new S3JobFiles(s3, bucket).deleteParts(job.id(), chunks);
@@ -125,7 +132,7 @@ final class Erasure {
     /** A message on the chunk queue ({@code {"erase": "<job>"}}) carried on until {@code deadline}. */
     void carryOn(String message, Instant deadline) {
         String id = jobOf(message).orElseThrow(() -> new IllegalArgumentException("not an erasure: " + message));
-        Optional<Job> job = store.job(id);
+        Optional<Job> job = jobs.job(id);
         if (job.isPresent() && job.get().status() == JobStatus.ERASING) {
             carryOn(job.get(), deadline);
         }

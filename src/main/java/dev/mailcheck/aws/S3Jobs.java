@@ -4,8 +4,8 @@ import dev.mailcheck.api.JobQueue;
 import dev.mailcheck.jobs.SmtpDepth;
 import dev.mailcheck.jobs.SmtpLedger;
 import dev.mailcheck.store.Job;
+import dev.mailcheck.store.JobLifecycle;
 import dev.mailcheck.store.JobStatus;
-import dev.mailcheck.store.ResultStore;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -37,7 +37,7 @@ final class S3Jobs implements JobQueue {
 
     private final S3Client s3;
     private final String bucket;
-    private final ResultStore store;
+    private final JobLifecycle store;
     private final SmtpLedger smtp;
     private final Erasure erasure;
     private final Duration eraseFor;
@@ -47,7 +47,7 @@ final class S3Jobs implements JobQueue {
      * @param eraseFor how long a DELETE erases before it leaves the rest to the queue (well inside the API's
      *                 29 seconds)
      */
-    S3Jobs(S3Client s3, String bucket, ResultStore store, SmtpLedger smtp, Erasure erasure, Duration eraseFor) {
+    S3Jobs(S3Client s3, String bucket, JobLifecycle store, SmtpLedger smtp, Erasure erasure, Duration eraseFor) {
         this.s3 = s3;
         this.bucket = bucket;
         this.store = store;

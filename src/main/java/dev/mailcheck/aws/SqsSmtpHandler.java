@@ -4,7 +4,7 @@ import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.amazonaws.services.lambda.runtime.events.SQSBatchResponse;
 import com.amazonaws.services.lambda.runtime.events.SQSEvent;
-import dev.mailcheck.LogPrivacy;
+import dev.mailcheck.Defects;
 import dev.mailcheck.dns.MxResolver;
 import dev.mailcheck.jobs.SmtpItem;
 import dev.mailcheck.jobs.SmtpStage;
@@ -108,7 +108,7 @@ public final class SqsSmtpHandler implements RequestHandler<SQSEvent, SQSBatchRe
                     + " not reached (sent back)" + worked.ended().map(j -> "; job " + j.status()).orElse(""));
             return true;
         } catch (RuntimeException e) {
-            context.getLogger().log(LogPrivacy.text("message " + m.getMessageId() + " failed, to be retried: " + e));
+            Defects.log("in message " + m.getMessageId() + ", to be retried", e);
             return false;
         }
     }

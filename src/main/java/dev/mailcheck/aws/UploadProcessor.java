@@ -9,9 +9,11 @@ import dev.mailcheck.lists.InputRecords;
 import dev.mailcheck.pipeline.Checker;
 import dev.mailcheck.pipeline.ListRun;
 import dev.mailcheck.pipeline.Recheck;
+import dev.mailcheck.store.ChunkTallies;
 import dev.mailcheck.store.Job;
+import dev.mailcheck.store.JobLifecycle;
+import dev.mailcheck.store.JobResults;
 import dev.mailcheck.store.JobStatus;
-import dev.mailcheck.store.ResultStore;
 import dev.mailcheck.store.Tally;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -51,12 +53,13 @@ final class UploadProcessor {
      */
     static final String SMTP_METADATA = "smtp";
 
-    private final ResultStore store;
+    private final JobLifecycle store;
     private final JobWorkflow workflow;
     /** The workflow of SMTP jobs, which splits every list; null where SMTP jobs are off. */
     private final JobWorkflow smtpWorkflow;
 
-    UploadProcessor(AwsConfig config, Checker checker, S3Client s3, SqsClient sqs, ResultStore store, JobEvents events) {
+    <S extends JobLifecycle & JobResults & ChunkTallies> UploadProcessor(AwsConfig config, Checker checker, S3Client s3, SqsClient sqs, S store,
+                                                                      JobEvents events) {
         this(config, false, checker, s3, sqs, store, events, JobWorkflow.CHUNK_RECORDS);
     }
 
@@ -64,8 +67,9 @@ final class UploadProcessor {
      * @param smtpJobs whether uploads may ask for the SMTP probe (the stack's SMTP queues exist)
      * @param sqs      the client of the chunk queue; null where {@code config} names none
      */
-    UploadProcessor(AwsConfig config, boolean smtpJobs, Checker checker, S3Client s3, SqsClient sqs, ResultStore store,
-                    JobEvents events, int chunkRecords) {
+    <S extends JobLifecycle & JobResults & ChunkTallies> UploadProcessor(AwsConfig config, boolean smtpJobs, Checker checker, S3Client s3,
+                                                                      SqsClient sqs, S store, JobEvents events,
+                                                                      int chunkRecords) {
         this.s3 = s3;
         this.store = store;
         String queue = config.chunkQueue();

@@ -1,7 +1,6 @@
 package dev.mailcheck.cli;
 
 import dev.mailcheck.LogPrivacy;
-import dev.mailcheck.api.SmtpCodes;
 import dev.mailcheck.dns.MxResolver;
 import dev.mailcheck.dns.TransportSecurityLookup;
 import dev.mailcheck.lists.InputRecords;
@@ -12,7 +11,6 @@ import dev.mailcheck.pipeline.ListRun;
 import dev.mailcheck.pipeline.Recheck;
 import dev.mailcheck.pipeline.Rechecks;
 import dev.mailcheck.smtp.SmtpProber;
-import dev.mailcheck.verdict.CheckResult;
 import java.io.BufferedReader;
 import java.io.BufferedWriter;
 import java.io.FileDescriptor;
@@ -22,7 +20,6 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.OutputStreamWriter;
 import java.io.PrintStream;
-import java.io.UncheckedIOException;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
@@ -31,11 +28,6 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.function.Consumer;
 import java.util.function.Supplier;
 import me.tongfei.progressbar.ConsoleProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
@@ -115,7 +107,7 @@ final class CheckCommand implements Callable<Integer> {
     /** What call returns when stopped by a signal; the JVM then ends with 128 + the signal's number anyway. */
     static final int STOPPED = 130;
     /** How long a signal waits for the results already finished to be written before the JVM ends. */
-    private static final long FLUSH_ON_SIGNAL_SECONDS = 10;
+    private static final Duration FLUSH_ON_SIGNAL = Duration.ofSeconds(10);
 
     @Override
     public Integer call() throws Exception {
@@ -134,27 +126,12 @@ final class CheckCommand implements Callable<Integer> {
             Checker checker = new Checker(resolver).withSmtp(prober).withSecurityLookup(securityLookup);
             Rechecks rechecks = new Rechecks(security ? checker.withSecurity() : checker, recheck);
             try (ProgressBar bar = progressBar(err)) {
-                Sink sink = new Sink(outFormat, openOutput(), summary, bar);
-                // A signal (Ctrl-C, kill) ends the JVM once the shutdown hooks return: this one stops the run
-                // and waits, with a deadline, until the results already finished are written.
-                CountDownLatch ended = new CountDownLatch(1);
-                AtomicBoolean signalled = new AtomicBoolean();
-                Thread onSignal = new Thread(() -> {
-                    signalled.set(true);
+                ResultSink sink = new ResultSink(outFormat, openOutput(), summary, bar);
+                try (FlushOnSignal signal = new FlushOnSignal(() -> {
                     rechecks.stop(); // an address waiting for a recheck is finished with its latest answer
                     sink.stop.complete(null);
-                    try {
-                        if (!ended.await(FLUSH_ON_SIGNAL_SECONDS, TimeUnit.SECONDS)) {
-                            err.println("checker: stopped by a signal; the results finished were not written within "
-                                    + FLUSH_ON_SIGNAL_SECONDS + " s (reading the input or writing the output did not return)");
-                        }
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                    }
-                }, "checker-signal");
-                Runtime.getRuntime().addShutdownHook(onSignal);
-                try {
-                    int status = run(rechecks, records, sink, signalled, err,
+                }, FLUSH_ON_SIGNAL, err)) {
+                    int status = run(rechecks, records, sink, signal, err,
                             prober == null ? () -> null : prober::waitingFor);
                     summary.dns(resolver.mxQueries(), resolver.addressQueries());
                     if (prober != null) {
@@ -164,43 +141,36 @@ final class CheckCommand implements Callable<Integer> {
                         err.print(summary.render(Duration.ofNanos(System.nanoTime() - started)));
                     }
                     return status;
-                } finally {
-                    ended.countDown();
-                    try {
-                        Runtime.getRuntime().removeShutdownHook(onSignal);
-                    } catch (IllegalStateException e) {
-                        // the JVM is shutting down: the hook runs, and the count-down has just let it go
-                    }
                 }
             }
         }
     }
 
     /** Runs the list into the sink and closes it; says on {@code err} how the run ended unless it ended well. */
-    private int run(Rechecks rechecks, InputRecords records, Sink sink, AtomicBoolean signalled, PrintStream err,
+    private int run(Rechecks rechecks, InputRecords records, ResultSink sink, FlushOnSignal signal, PrintStream err,
                     Supplier<String> smtpWaiting) {
         Batch.Outcome outcome;
         InputRecords.BrokeOff brokeOff = null;
-        try (RecheckProgress waits = quiet ? null : new RecheckProgress(rechecks, smtpWaiting, err, sink.bar)) {
+        try (RecheckProgress waits = quiet ? null : new RecheckProgress(rechecks, smtpWaiting, err, sink.bar())) {
             outcome = ListRun.run(rechecks, records, sink, sink.stop);
         } catch (InputRecords.BrokeOff e) {
             brokeOff = e;
-            outcome = new Batch.Outcome(sink.written, 0);
+            outcome = new Batch.Outcome(sink.written(), 0);
         }
         if (!sink.close()) {
             err.println("checker: cannot write the results to " + (output == null ? "standard output" : output) + " ("
-                    + LogPrivacy.text(String.valueOf(sink.failure.getMessage())) + "); stopped after " + sink.written
+                    + LogPrivacy.text(String.valueOf(sink.failure().getMessage())) + "); stopped after " + sink.written()
                     + " results, and those may not all have been written");
             return OUTPUT_FAILED;
         }
         if (brokeOff != null) {
-            err.println("checker: " + input + " broke off after " + sink.written + " records, at line " + brokeOff.line()
+            err.println("checker: " + input + " broke off after " + sink.written() + " records, at line " + brokeOff.line()
                     + " (" + LogPrivacy.text(String.valueOf(brokeOff.getCause().getMessage()).lines().findFirst()
                             .orElse("")) + "); their results are written, the rest of the input was not read");
             return INPUT_BROKE_OFF;
         }
-        if (signalled.get()) {
-            err.println("checker: stopped by a signal; the " + sink.written + " results finished are written, in input"
+        if (signal.signalled()) {
+            err.println("checker: stopped by a signal; the " + sink.written() + " results finished are written, in input"
                     + " order; " + outcome.unfinished() + " checks still running and the rest of the input were left out");
             return STOPPED;
         }
@@ -243,57 +213,6 @@ final class CheckCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), "cannot write to " + output + " ("
                     + (e instanceof NoSuchFileException ? "no such directory" : e instanceof AccessDeniedException
                             ? "permission denied" : e.getMessage()) + ")");
-        }
-    }
-
-    /** Where the results go: the writer, the summary, the progress bar; the first write error stops the run. */
-    private static final class Sink implements Consumer<CheckResult> {
-        final CompletableFuture<Void> stop = new CompletableFuture<>();
-        private final Writer out;
-        private final ResultWriter writer;
-        private final Summary summary;
-        private final ProgressBar bar;
-        long written;
-        IOException failure;
-
-        Sink(ResultWriter.Format format, Writer out, Summary summary, ProgressBar bar) {
-            this.out = out;
-            this.writer = ResultWriter.of(format, out, SmtpCodes::link);
-            this.summary = summary;
-            this.bar = bar;
-        }
-
-        @Override
-        public void accept(CheckResult result) {
-            if (failure != null) {
-                return;
-            }
-            try {
-                writer.write(result);
-            } catch (UncheckedIOException e) {
-                failure = e.getCause();
-                stop.complete(null);
-                return;
-            }
-            written++;
-            summary.add(result);
-            if (bar != null) {
-                bar.step();
-            }
-        }
-
-        /** Flushes and closes the output; false when writing failed, now or before. */
-        boolean close() {
-            try (out) {
-                if (failure == null) {
-                    writer.flush();
-                }
-            } catch (IOException e) {
-                if (failure == null) {
-                    failure = e;
-                }
-            }
-            return failure == null;
         }
     }
 

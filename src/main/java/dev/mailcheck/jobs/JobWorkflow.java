@@ -5,24 +5,20 @@ import dev.mailcheck.lists.ResultWriter;
 import dev.mailcheck.pipeline.Checker;
 import dev.mailcheck.pipeline.Recheck;
 import dev.mailcheck.pipeline.Rechecks;
-import dev.mailcheck.pipeline.StoredRun;
+import dev.mailcheck.store.ChunkTallies;
 import dev.mailcheck.store.Job;
+import dev.mailcheck.store.JobLifecycle;
+import dev.mailcheck.store.JobResults;
 import dev.mailcheck.store.JobStatus;
-import dev.mailcheck.store.ResultStore;
 import dev.mailcheck.store.Tally;
-import dev.mailcheck.verdict.CheckResult;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
-import java.util.SortedMap;
-import java.util.TreeMap;
 import java.util.Spliterator;
 import java.util.Spliterators;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
 import java.util.stream.StreamSupport;
@@ -32,7 +28,8 @@ import java.util.stream.StreamSupport;
  * detected), checked here when it is short, else split into chunks on the {@link ChunkQueue}; each chunk's
  * results stored at their positions, its rows of the results file kept as a part, its tally recorded.
  * Whichever chunk completes the job (every chunk done or given up on) has the {@link JobFiles} assemble the
- * results file from the parts in input order, ends the job (done, partial or failed) and announces it.
+ * results file from the parts in input order, ends the job (done, partial or failed) and announces it
+ * ({@link JobCompletion}); where a list is cut is {@link ListSplitter}'s.
  *
  * <p>Everything is keyed by job and position or chunk number, so a chunk delivered twice or out of order, or
  * a job completed twice by a race, writes the same things again; only one of the racers stores the end.
@@ -44,8 +41,6 @@ public final class JobWorkflow {
 
     /** Records per chunk: a few seconds of DNS checks, well inside a Lambda worker's timeout. */
     public static final int CHUNK_RECORDS = 2_000;
-    /** Keeps a chunk message under SQS's 256 KiB however long its records are. */
-    static final int CHUNK_BYTES = 192 * 1024;
     /** Lists of up to this many records are checked in one piece, larger ones split. */
     public static final int INLINE_MAX_RECORDS = 20_000;
     /**
@@ -104,39 +99,41 @@ public final class JobWorkflow {
         }
     }
 
-    /** A piece of a job being checked now: a chunk, or the whole list ({@code chunk} -1). */
-    private record Running(String job, int chunk) {
-    }
-
-    private final Checkers checkers;
-    private final ResultStore store;
-    private final JobEvents events;
-    private final Consumer<Job> whenEnded;
+    private final JobLifecycle jobs;
+    private final JobResults results;
+    private final ChunkTallies chunks;
     private final JobFiles files;
-    private final ChunkQueue queue;
     private final Chunking chunking;
-    /** The rechecks of the pieces being checked now, for how many addresses wait; each removes its own. */
-    private final Map<Running, Rechecks> running = new ConcurrentHashMap<>();
+    private final ListSplitter splitter;
+    private final JobCompletion completion;
+    private final RunningPieces running;
 
     private JobWorkflow(Builder b) {
-        this.checkers = b.checkers;
-        this.store = b.store;
-        this.events = b.events;
-        this.whenEnded = b.whenEnded;
+        this.jobs = b.jobs;
+        this.results = b.results;
+        this.chunks = b.chunks;
         this.files = b.files;
-        this.queue = b.queue;
         this.chunking = b.chunking;
+        this.splitter = new ListSplitter(b.queue, b.chunking.chunkRecords());
+        this.completion = new JobCompletion(b.jobs, b.chunks, b.files, b.events, b.whenEnded);
+        this.running = new RunningPieces(b.checkers, b.results);
     }
 
-    /** A workflow that checks every list in one piece, keeps no files and announces nothing, until told otherwise. */
-    public static Builder builder(Checkers checkers, ResultStore store) {
-        return new Builder(checkers, store);
+    /**
+     * A workflow that checks every list in one piece, keeps no files and announces nothing, until told otherwise.
+     *
+     * @param store where jobs, their results and their chunks' tallies are kept (the workflow erases nothing)
+     */
+    public static <S extends JobLifecycle & JobResults & ChunkTallies> Builder builder(Checkers checkers, S store) {
+        return new Builder(checkers, store, store, store);
     }
 
     /** What a workflow does besides checking and storing; each part has a default that does nothing. */
     public static final class Builder {
         private final Checkers checkers;
-        private final ResultStore store;
+        private final JobLifecycle jobs;
+        private final JobResults results;
+        private final ChunkTallies chunks;
         private JobEvents events = JobEvents.NONE;
         private Consumer<Job> whenEnded = job -> { };
         private JobFiles files = JobFiles.NONE;
@@ -145,9 +142,11 @@ public final class JobWorkflow {
         };
         private Chunking chunking = Chunking.NEVER;
 
-        private Builder(Checkers checkers, ResultStore store) {
+        private Builder(Checkers checkers, JobLifecycle jobs, JobResults results, ChunkTallies chunks) {
             this.checkers = checkers;
-            this.store = store;
+            this.jobs = jobs;
+            this.results = results;
+            this.chunks = chunks;
         }
 
         /** Where results files and their parts live (jobs with a results key have one). */
@@ -215,7 +214,7 @@ public final class JobWorkflow {
 
     /** The job ends failed before anything was checked. */
     public Job fail(Job job, String why) {
-        return end(job.ended(JobStatus.FAILED, Tally.EMPTY, null, why, null)).orElse(job);
+        return completion.end(job.ended(JobStatus.FAILED, Tally.EMPTY, null, why, null)).orElse(job);
     }
 
     /**
@@ -230,9 +229,9 @@ public final class JobWorkflow {
             return Optional.empty();
         }
         if (job.chunks() > 0) {
-            return finishIfComplete(job.id(), true);
+            return completion.finishIfComplete(job.id(), true);
         }
-        Optional<Job> ended = end(job.ended(JobStatus.FAILED, store.tally(job.id()), null, why, null));
+        Optional<Job> ended = completion.end(job.ended(JobStatus.FAILED, results.tally(job.id()), null, why, null));
         if (job.resultsKey() != null) {
             files.deleteParts(job.id(), 0); // what a list checked in one piece kept before it broke off
         }
@@ -240,18 +239,17 @@ public final class JobWorkflow {
     }
 
     private Job checkHere(Job job, Iterator<InputRecords.Input> records, SmtpDepth smtp) {
-        Running whole = new Running(job.id(), -1);
         if (job.resultsKey() == null) {
-            Job done = job.with(JobStatus.DONE, run(whole, smtp, records, 0, r -> { }), 0);
-            return end(done).orElse(done);
+            Job done = job.with(JobStatus.DONE, running.run(job.id(), -1, smtp, records, 0, r -> { }), 0);
+            return completion.end(done).orElse(done);
         }
         ResultParts parts = new ResultParts(files, job.id(), 0, true);
-        Tally tally = run(whole, smtp, records, 0, parts::write);
+        Tally tally = running.run(job.id(), -1, smtp, records, 0, parts::write);
         // Anything failing here fails the try: the whole list is checked again, its parts written again.
         List<Integer> kept = parts.finish();
         files.assemble(job.id(), kept, ResultWriter.csvHeader(), job.resultsKey());
         Job done = job.with(JobStatus.DONE, tally, 0);
-        Job result = end(done).orElse(done);
+        Job result = completion.end(done).orElse(done);
         files.deleteParts(job.id(), kept.size());
         return result;
     }
@@ -261,42 +259,11 @@ public final class JobWorkflow {
      * before that count is stored, so the last step also looks for a job that is already complete.
      */
     private Job split(Job job, Iterator<InputRecords.Input> records, SmtpDepth smtp) {
-        store.clearChunks(job.id());
-        int chunk = 0;
-        long position = 0;
-        List<InputRecords.Input> pending = new ArrayList<>(chunking.chunkRecords());
-        int bytes = 0;
-        while (records.hasNext()) {
-            InputRecords.Input r = records.next();
-            int size = 32 + jsonBytes(r.value()) + jsonBytes(r.error());
-            if (!pending.isEmpty() && (pending.size() == chunking.chunkRecords() || bytes + size > CHUNK_BYTES)) {
-                queue.send(new Chunk(job.id(), job.resultsKey(), chunk++, position, pending, smtp));
-                position += pending.size();
-                pending = new ArrayList<>(chunking.chunkRecords());
-                bytes = 0;
-            }
-            pending.add(r);
-            bytes += size;
-        }
-        if (!pending.isEmpty() || chunk == 0) {
-            queue.send(new Chunk(job.id(), job.resultsKey(), chunk++, position, pending, smtp));
-        }
-        Job splitUp = job.with(JobStatus.RUNNING, Tally.sum(store.chunks(job.id()).values()), chunk);
-        store.putJob(splitUp);
-        return finishIfComplete(job.id(), false).orElse(splitUp);
-    }
-
-    /** The most a string can take in a chunk message: UTF-8, with JSON's escapes. */
-    static int jsonBytes(String s) {
-        if (s == null) {
-            return 0;
-        }
-        int n = 0;
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            n += c < 0x20 ? 6 : c == '"' || c == '\\' ? 2 : c < 0x80 ? 1 : c < 0x800 || Character.isSurrogate(c) ? 2 : 3;
-        }
-        return n;
+        chunks.clearChunks(job.id());
+        int count = splitter.send(job, records, smtp);
+        Job splitUp = job.with(JobStatus.RUNNING, Tally.sum(chunks.chunks(job.id()).values()), count);
+        jobs.putJob(splitUp);
+        return completion.finishIfComplete(job.id(), false).orElse(splitUp);
     }
 
     /**
@@ -315,18 +282,19 @@ public final class JobWorkflow {
         if (isClosed(chunk.job())) {
             return Processed.SKIPPED;
         }
-        Running piece = new Running(chunk.job(), chunk.chunk());
         Tally tally;
         if (chunk.resultsKey() == null) {
-            tally = run(piece, chunk.depth(), chunk.records().iterator(), chunk.first(), r -> { });
+            tally = running.run(chunk.job(), chunk.chunk(), chunk.depth(), chunk.records().iterator(), chunk.first(),
+                    r -> { });
         } else {
-            // A chunk's rows are one part (a chunk is at most CHUNK_BYTES of records), numbered as the chunk.
+            // A chunk's rows are one part (a chunk is at most ListSplitter.CHUNK_BYTES of records), numbered as the chunk.
             ResultParts part = new ResultParts(files, chunk.job(), chunk.chunk(), false);
-            tally = run(piece, chunk.depth(), chunk.records().iterator(), chunk.first(), part::write);
+            tally = running.run(chunk.job(), chunk.chunk(), chunk.depth(), chunk.records().iterator(), chunk.first(),
+                    part::write);
             part.finish();
         }
-        store.putChunk(chunk.job(), chunk.chunk(), tally);
-        return new Processed(true, finishIfComplete(chunk.job(), false));
+        chunks.putChunk(chunk.job(), chunk.chunk(), tally);
+        return new Processed(true, completion.finishIfComplete(chunk.job(), false));
     }
 
     /**
@@ -339,99 +307,24 @@ public final class JobWorkflow {
         }
         // A chunk stored done whose try broke off later (assembling its job, say) stays done: counted failed too,
         // it would make its job look complete while another chunk is still out.
-        if (!store.chunks(chunk.job()).containsKey(chunk.chunk())) {
-            store.putFailedChunk(chunk.job(), chunk.chunk(), new ResultStore.FailedChunk(chunk.records().size(), why));
+        if (!chunks.chunks(chunk.job()).containsKey(chunk.chunk())) {
+            chunks.putFailedChunk(chunk.job(), chunk.chunk(), new ChunkTallies.FailedChunk(chunk.records().size(), why));
         }
-        return finishIfComplete(chunk.job(), true);
+        return completion.finishIfComplete(chunk.job(), true);
     }
 
     /** Addresses of a job that wait for a recheck now (0 when none wait). */
     public int rechecking(String jobId) {
-        return running.entrySet().stream().filter(e -> e.getKey().job().equals(jobId))
-                .mapToInt(e -> e.getValue().waiting().map(Rechecks.Waiting::addresses).orElse(0)).sum();
-    }
-
-    /** Checks records, storing each result at its position and handing it to {@code rows}. */
-    private Tally run(Running piece, SmtpDepth smtp, Iterator<InputRecords.Input> records, long first,
-                      Consumer<CheckResult> rows) {
-        Rechecks rechecks = checkers.rechecks(smtp);
-        running.put(piece, rechecks);
-        try {
-            return StoredRun.run(rechecks, records, store, piece.job(), first, rows);
-        } finally {
-            running.remove(piece);
-        }
+        return running.rechecking(jobId);
     }
 
     /** Whether nothing more is written for the job: it has ended, or it isn't in the store at all. */
     private boolean isClosed(String jobId) {
-        return store.job(jobId).map(Job::finished).orElse(true);
+        return jobs.job(jobId).map(Job::finished).orElse(true);
     }
 
-    /**
-     * Once every chunk of the job is done or given up on: the results file from the parts of the chunks
-     * done, in order, and the job ended. A failure to assemble fails the try (it is tried again) unless this
-     * is the {@code lastWord} on the job (nothing tries after it): then the job ends failed, saying why, and can
-     * be read and erased like any other.
-     */
+    /** Ends the job if every chunk of it is done or given up on (see {@link JobCompletion#finishIfComplete}). */
     Optional<Job> finishIfComplete(String jobId, boolean lastWord) {
-        // Read now, not reused from before the chunk: the split may have stored its chunk count meanwhile.
-        Optional<Job> found = store.job(jobId);
-        if (found.isEmpty() || found.get().chunks() == 0 || found.get().finished()) {
-            return Optional.empty();
-        }
-        Job job = found.get();
-        SortedMap<Integer, Tally> done = store.chunks(jobId);
-        SortedMap<Integer, ResultStore.FailedChunk> failed = store.failedChunks(jobId);
-        if (done.size() + failed.size() < job.chunks()) {
-            return Optional.empty();
-        }
-        // A chunk given up on in part (an SMTP job's work item) kept its part: its rows go in the file with the rest.
-        SortedMap<Integer, Tally> kept = new TreeMap<>(done);
-        failed.forEach((n, f) -> {
-            if (f.kept() != null) {
-                kept.put(n, f.kept());
-            }
-        });
-        Tally checked = Tally.sum(kept.values());
-        long notChecked = failed.values().stream().mapToLong(ResultStore.FailedChunk::records).sum();
-        boolean withFile = job.resultsKey() != null;
-        if (withFile && !kept.isEmpty()) {
-            try {
-                files.assemble(jobId, List.copyOf(kept.keySet()), ResultWriter.csvHeader(), job.resultsKey());
-            } catch (RuntimeException e) {
-                if (!lastWord) {
-                    throw e;
-                }
-                Optional<Job> result = end(job.ended(JobStatus.FAILED, checked, notChecked,
-                        "the results file could not be assembled (the results can still be read from the API): " + e,
-                        null));
-                files.deleteParts(jobId, job.chunks());
-                return result;
-            }
-        }
-        Job ended;
-        if (failed.isEmpty()) {
-            ended = job.with(JobStatus.DONE, checked, job.chunks());
-        } else {
-            Map.Entry<Integer, ResultStore.FailedChunk> first = failed.entrySet().iterator().next();
-            ended = job.ended(kept.isEmpty() ? JobStatus.FAILED : JobStatus.PARTIAL, checked, notChecked,
-                    failed.size() + " of " + job.chunks() + " chunks could not be checked"
-                            + (kept.size() > done.size() ? " in full" : "") + " (chunk " + first.getKey()
-                            + ": " + first.getValue().error() + ")",
-                    kept.isEmpty() ? null : job.resultsKey());
-        }
-        Optional<Job> result = end(ended);
-        if (withFile) {
-            files.deleteParts(jobId, job.chunks());
-        }
-        return result;
-    }
-
-    /** Lets the job's holder go, announces the end of the job, then stores it; empty if another ended it first. */
-    private Optional<Job> end(Job ended) {
-        whenEnded.accept(ended);
-        events.finished(ended);
-        return store.finishJob(ended) ? Optional.of(ended) : Optional.empty();
+        return completion.finishIfComplete(jobId, lastWord);
     }
 }

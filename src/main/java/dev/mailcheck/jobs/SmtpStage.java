@@ -7,8 +7,10 @@ import dev.mailcheck.lists.ResultWriter;
 import dev.mailcheck.pipeline.Checker;
 import dev.mailcheck.pipeline.ListRun;
 import dev.mailcheck.pipeline.Recheck;
+import dev.mailcheck.store.ChunkTallies;
 import dev.mailcheck.store.Job;
-import dev.mailcheck.store.ResultStore;
+import dev.mailcheck.store.JobLifecycle;
+import dev.mailcheck.store.JobResults;
 import dev.mailcheck.store.Tally;
 import dev.mailcheck.verdict.CheckResult;
 import java.io.IOException;
@@ -41,7 +43,9 @@ public final class SmtpStage {
 
     private final JobWorkflow workflow;
     private final Checker dns;
-    private final ResultStore store;
+    private final JobLifecycle jobs;
+    private final JobResults results;
+    private final ChunkTallies chunks;
     private final JobFiles files;
     private final SmtpLedger ledger;
     private final SmtpQueue queue;
@@ -55,11 +59,13 @@ public final class SmtpStage {
      * @param group    the provider group of an address that passed the DNS stage: who shares a reputation with
      *                 its mail host, probed by a limited number of workers at once
      */
-    public SmtpStage(JobWorkflow workflow, Checker dns, ResultStore store, JobFiles files, SmtpLedger ledger,
-                     SmtpQueue queue, Recheck recheck, Function<CheckResult, String> group) {
+    public <S extends JobLifecycle & JobResults & ChunkTallies> SmtpStage(JobWorkflow workflow, Checker dns, S store,
+            JobFiles files, SmtpLedger ledger, SmtpQueue queue, Recheck recheck, Function<CheckResult, String> group) {
         this.workflow = workflow;
         this.dns = dns;
-        this.store = store;
+        this.jobs = store;
+        this.results = store;
+        this.chunks = store;
         this.files = files;
         this.ledger = ledger;
         this.queue = queue;
@@ -79,12 +85,12 @@ public final class SmtpStage {
         if (!chunk.depth().smtp()) {
             return workflow.process(chunk);
         }
-        if (store.job(chunk.job()).map(Job::finished).orElse(true)) {
+        if (jobs.job(chunk.job()).map(Job::finished).orElse(true)) {
             return JobWorkflow.Processed.SKIPPED; // ended, or not in the store (erased, expired): nothing to add
         }
         List<CheckResult> results = new ArrayList<>(chunk.records().size());
         ListRun.run(dns, chunk.records().iterator(), results::add);
-        List<ResultStore.Positioned> ended = new ArrayList<>();
+        List<JobResults.Positioned> ended = new ArrayList<>();
         List<SmtpLedger.Settled> rows = new ArrayList<>();
         Map<String, List<SmtpItem.Entry>> byDomain = new LinkedHashMap<>();
         Map<String, String> groups = new LinkedHashMap<>();
@@ -96,11 +102,11 @@ public final class SmtpStage {
                         .add(new SmtpItem.Entry(position, chunk.records().get(i).value()));
                 groups.putIfAbsent(r.domain(), group.apply(r));
             } else {
-                ended.add(new ResultStore.Positioned(position, r));
+                ended.add(new JobResults.Positioned(position, r));
                 rows.add(new SmtpLedger.Settled(position, r.verdict(), row(r)));
             }
         }
-        store.putResults(chunk.job(), ended);
+        this.results.putResults(chunk.job(), ended);
         long pending = byDomain.values().stream().mapToLong(List::size).sum();
         ledger.open(chunk.job(), chunk.chunk(), pending, rows);
         byDomain.forEach((domain, entries) -> queue.send(new SmtpItem(chunk.job(), chunk.resultsKey(),
@@ -118,7 +124,7 @@ public final class SmtpStage {
      * @param salt    the id of this delivery's message: what it sends back is deduplicated apart from others'
      */
     public Worked work(SmtpItem item, Checker checker, Instant stopAt, String salt) {
-        if (store.job(item.job()).map(Job::finished).orElse(true)) {
+        if (jobs.job(item.job()).map(Job::finished).orElse(true)) {
             return new Worked(0, 0, 0, Optional.empty()); // erased, or ended by a dead-lettered item: nothing to add
         }
         List<SmtpItem.Entry> entries = item.entries();
@@ -141,7 +147,7 @@ public final class SmtpStage {
         } catch (ExecutionException e) {
             throw new IllegalStateException("a check failed, which the checker never does", e);
         }
-        List<ResultStore.Positioned> answers = new ArrayList<>();
+        List<JobResults.Positioned> answers = new ArrayList<>();
         List<SmtpItem.Entry> notReached = new ArrayList<>();
         List<SmtpItem.Entry> again = new ArrayList<>();
         Duration wait = Duration.ZERO;
@@ -161,7 +167,7 @@ public final class SmtpStage {
                 again.add(c.getKey());
                 wait = next.get().compareTo(wait) > 0 ? next.get() : wait;
             } else {
-                answers.add(new ResultStore.Positioned(c.getKey().position(), r));
+                answers.add(new JobResults.Positioned(c.getKey().position(), r));
             }
         }
         // Sent before the answers settle: a worker stopped in between leaves them unsettled, to be tried again.
@@ -181,7 +187,7 @@ public final class SmtpStage {
                 throw e;
             }
         }
-        store.putResults(item.job(), answers);
+        this.results.putResults(item.job(), answers);
         long pending = ledger.settle(item.job(), item.chunk(), answers.stream()
                 .map(p -> new SmtpLedger.Settled(p.position(), p.result().verdict(), row(p.result()))).toList());
         Optional<Job> ended = pending == 0 ? complete(item.job(), item.chunk(), item.resultsKey(), false)
@@ -215,7 +221,7 @@ public final class SmtpStage {
      * @return the job, if this ended it
      */
     public Optional<Job> giveUp(SmtpItem item) {
-        if (store.job(item.job()).map(Job::finished).orElse(true)) {
+        if (jobs.job(item.job()).map(Job::finished).orElse(true)) {
             return Optional.empty(); // erased, or ended already: nothing to add
         }
         String why = "the SMTP work of " + item.domain() + " (" + item.entries().size() + " addresses, try "
@@ -227,16 +233,16 @@ public final class SmtpStage {
         List<SmtpItem.Entry> open = entries.stream().filter(e -> !done.contains(e.position())).toList();
         List<CheckResult> dnsStage = new ArrayList<>(open.size());
         ListRun.run(dns, open.stream().map(e -> new InputRecords.Input(e.input(), null)).iterator(), dnsStage::add);
-        List<ResultStore.Positioned> notTried = new ArrayList<>(open.size());
+        List<JobResults.Positioned> notTried = new ArrayList<>(open.size());
         List<SmtpLedger.Settled> rows = new ArrayList<>(open.size());
         for (int i = 0; i < open.size(); i++) {
             // The DNS stage may answer otherwise now (the domain gone): then that is the address's answer.
             boolean routed = dnsStage.get(i).reason() == Reason.ACCEPTS_MAIL;
             CheckResult r = routed ? dnsStage.get(i).smtpGivenUp(why) : dnsStage.get(i);
-            notTried.add(new ResultStore.Positioned(open.get(i).position(), r));
+            notTried.add(new JobResults.Positioned(open.get(i).position(), r));
             rows.add(new SmtpLedger.Settled(open.get(i).position(), r.verdict(), row(r), routed ? why : null));
         }
-        store.putResults(item.job(), notTried);
+        results.putResults(item.job(), notTried);
         long pending = ledger.settle(item.job(), item.chunk(), rows);
         Optional<Job> ended = pending == 0 ? complete(item.job(), item.chunk(), item.resultsKey(), true)
                 : Optional.empty();
@@ -272,9 +278,9 @@ public final class SmtpStage {
         }
         Tally tally = new Tally(rows.size() - givenUp, counts);
         if (givenUp == 0) {
-            store.putChunk(job, chunk, tally);
+            chunks.putChunk(job, chunk, tally);
         } else {
-            store.putFailedChunk(job, chunk, new ResultStore.FailedChunk(givenUp, why, tally));
+            chunks.putFailedChunk(job, chunk, new ChunkTallies.FailedChunk(givenUp, why, tally));
         }
         return workflow.finishIfComplete(job, lastWord);
     }

@@ -3,7 +3,7 @@ package dev.mailcheck.pipeline;
 import dev.mailcheck.HeldBack;
 import dev.mailcheck.Verdict;
 import dev.mailcheck.lists.InputRecords;
-import dev.mailcheck.store.ResultStore;
+import dev.mailcheck.store.JobResults;
 import dev.mailcheck.store.Tally;
 import dev.mailcheck.verdict.CheckResult;
 import java.util.ArrayList;
@@ -28,14 +28,14 @@ public final class StoredRun {
      * @param first the position of the first record in the job's input (non-zero for a later chunk)
      * @param sink  also gets every result, in input order
      */
-    public static Tally run(Rechecks checker, Iterator<InputRecords.Input> records, ResultStore store, String jobId,
+    public static Tally run(Rechecks checker, Iterator<InputRecords.Input> records, JobResults store, String jobId,
                             long first, Consumer<CheckResult> sink) {
         Map<Verdict, Long> counts = new EnumMap<>(Verdict.class);
         HeldBack.Counts heldBack = new HeldBack.Counts();
-        List<ResultStore.Positioned> slice = new ArrayList<>(SLICE);
+        List<JobResults.Positioned> slice = new ArrayList<>(SLICE);
         long[] position = {first};
         long total = ListRun.run(checker, records, result -> {
-            slice.add(new ResultStore.Positioned(position[0]++, result));
+            slice.add(new JobResults.Positioned(position[0]++, result));
             if (slice.size() == SLICE) {
                 store.putResults(jobId, slice);
                 slice.clear();

@@ -21,9 +21,18 @@ final class SessionFailure extends Exception {
         this.replies = List.copyOf(replies);
     }
 
+    /** The failure at {@code stage} after what {@code log} holds, the cause's own line added to it first. */
+    static SessionFailure logged(Stage stage, Reply reply, Throwable cause, Log log) {
+        if (cause != null) {
+            log.lines().add("error at " + stage.code() + ": " + cause.getClass().getSimpleName()
+                    + (cause.getMessage() == null ? "" : " " + cause.getMessage()));
+        }
+        return new SessionFailure(stage, reply, cause, log.lines(), log.replies());
+    }
+
     /** Closed because nobody waited for the session any more: says nothing about the host. */
     boolean abandoned() {
-        return getCause() instanceof SmtpSession.Abandoned;
+        return getCause() instanceof StageDeadlines.Abandoned;
     }
 
     /** Nobody answered: the connection failed, or no greeting came in time (as opposed to garbage). */

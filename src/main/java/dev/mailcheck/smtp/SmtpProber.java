@@ -5,7 +5,6 @@ import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Expiry;
 import dev.mailcheck.HeldBack;
 import dev.mailcheck.address.EmailAddress;
-import dev.mailcheck.dns.AddressGuard;
 import dev.mailcheck.dns.MailDomain;
 import java.time.Duration;
 import java.time.InstantSource;
@@ -16,7 +15,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
@@ -24,10 +22,10 @@ import java.util.concurrent.atomic.LongAdder;
 /**
  * The SMTP stage: asks each domain's own mail server about its mailboxes, up to RCPT TO or, with
  * {@link SmtpSettings#data()}, up to the 354 that invites the message, and never further. All
- * addresses of a domain share sessions (many RCPTs per transaction, RSET between transactions);
- * sessions per MX address and in all are limited; an MX address that timed out or refused the
- * connection is skipped for a while ({@link Hosts}), so a tarpit costs one timeout, not one per
- * address or per domain.
+ * addresses of a domain share sessions (many RCPTs per transaction, RSET between transactions),
+ * which the {@link Dialer} opens: sessions per MX address and in all are limited; an MX address that
+ * timed out or refused the connection is skipped for a while ({@link Hosts}), so a tarpit costs one
+ * timeout, not one per address or per domain.
  *
  * <p>Who completes what: {@link #probe} puts an address in its domain's queue; a worker takes it into
  * its {@link Held}, and from then on that worker answers it on every path, also when it fails.
@@ -45,14 +43,12 @@ public final class SmtpProber implements AutoCloseable {
     private final SmtpSettings settings;
     private final ProbeGuard guard;
     private final ExecutorService threads;
-    private final Semaphore sessions;
-    private final Hosts hosts;
+    private final Dialer dialer;
     /** Per domain: its plan, queue and catch-all answer, for as long as its DNS answer lives. */
     private final Cache<String, DomainWork> domains = Caffeine.newBuilder()
             .expireAfter(Expiry.creating((String d, DomainWork w) -> w.ttl))
             .maximumSize(100_000)
             .build();
-    private final LongAdder connections;
     private final LongAdder rcpts;
 
     /** A prober with its own breaker and budgets, in this process only. */
@@ -69,9 +65,7 @@ public final class SmtpProber implements AutoCloseable {
         this.settings = settings;
         this.guard = new ProbeGuard(pacing, ProviderGroups.bundled(), breaker, budget, clock);
         this.threads = Executors.newVirtualThreadPerTaskExecutor();
-        this.sessions = new Semaphore(settings.sessions());
-        this.hosts = new Hosts(settings.perHostSessions());
-        this.connections = new LongAdder();
+        this.dialer = new Dialer(settings, guard);
         this.rcpts = new LongAdder();
     }
 
@@ -79,17 +73,15 @@ public final class SmtpProber implements AutoCloseable {
         this.settings = settings;
         this.guard = of.guard;
         this.threads = of.threads;
-        this.sessions = of.sessions;
-        this.hosts = of.hosts;
-        this.connections = of.connections;
+        this.dialer = of.dialer;
         this.rcpts = of.rcpts;
     }
 
     /**
      * This prober going on to DATA and stopping at its 354 (a server with {@code --smtp} asked for
-     * {@code smtp_data=true}): it shares this one's breaker, budgets, session limits (in all and per MX address),
-     * threads and counts, so the two together are as polite as one; only its domains' queues are its own, since
-     * its sessions end at the 354. Closing either closes both.
+     * {@code smtp_data=true}): it shares this one's breaker, budgets, dialer (session limits in all and per MX
+     * address, hosts found dead), threads and counts, so the two together are as polite as one; only its domains'
+     * queues are its own, since its sessions end at the 354. Closing either closes both.
      */
     public SmtpProber goingToData() {
         return settings.data() ? this : new SmtpProber(this, settings.withData(true));
@@ -107,7 +99,7 @@ public final class SmtpProber implements AutoCloseable {
 
     /** Connections opened so far (successful TCP connects). */
     public long connections() {
-        return connections.sum();
+        return dialer.connections();
     }
 
     /** RCPT TO commands sent so far, catch-all probes included. */
@@ -252,7 +244,7 @@ public final class SmtpProber implements AutoCloseable {
 
     /** Opens a session for what {@code held} holds and runs transactions on it until it is used up, idle or broken. */
     private void session(DomainWork w, Held held) {
-        Opened opened = open(w, held);
+        Dialer.Opened opened = dialer.open(w.domain, w.plan, held);
         if (opened == null) {
             return; // nobody waits for the held addresses any more (their checks passed the deadline)
         }
@@ -320,121 +312,6 @@ public final class SmtpProber implements AutoCloseable {
         held.answerAll(outcome, p -> stale && p.retry());
     }
 
-    /**
-     * A session and the slots it holds, or (session null) why no MX address gave one: a failure, or the
-     * block that kept the prober from every one of them.
-     */
-    private final class Opened implements AutoCloseable {
-        final SmtpSession session;
-        final Hosts.Host host;
-        final Plan.Target target;
-        final SmtpOutcome failure;
-        final Block block;
-
-        Opened(SmtpSession session, Hosts.Host host, Plan.Target target) {
-            this.session = session;
-            this.host = host;
-            this.target = target;
-            this.failure = null;
-            this.block = null;
-        }
-
-        Opened(SmtpOutcome failure, Block block) {
-            this.session = null;
-            this.host = null;
-            this.target = null;
-            this.failure = failure;
-            this.block = block;
-        }
-
-        @Override
-        public void close() {
-            session.close();
-            host.leave();
-            sessions.release();
-        }
-    }
-
-    /**
-     * A session with the first MX address that takes one, in preference order, or null when nobody waits
-     * any more. Waits for the address's slot first, then for a global one, so that a worker never holds a
-     * global slot while it queues for a busy host.
-     */
-    private Opened open(DomainWork w, Held held) {
-        SessionFailure last = null;
-        Plan.Target lastTarget = null;
-        String brokeProtocol = null;
-        Block blocked = null;
-        for (Plan.Target t : w.plan.targets()) {
-            Block b = guard.blocked(t);
-            if (b != null) {
-                blocked = b;
-                continue; // the breaker keeps the prober from this host's provider group
-            }
-            Hosts.Host host = hosts.of(t.address());
-            if (!host.enter(held::wanted)) {
-                if (!held.wanted()) {
-                    return null;
-                }
-                brokeProtocol = brokeProtocol != null ? brokeProtocol : host.brokeProtocol();
-                continue; // dead, or found dead while waiting
-            }
-            // The budgets are waited for holding this address's slot but no global one.
-            if (!guard.awaitBudgets(t, held, true)
-                    || !Hosts.acquire(sessions, held::wanted)) {
-                host.leave();
-                return null;
-            }
-            SmtpSession s = null;
-            SessionFailure failed = null;
-            b = guard.blocked(t); // the breaker may have tripped while this worker waited
-            try {
-                if (b == null && !host.isDead()) { // it may have died while this worker waited for a global slot
-                    held.tried();
-                    s = connect(t, host, held.until());
-                }
-            } catch (SessionFailure e) {
-                if (e.abandoned()) {
-                    held.expireAll();
-                    return null;
-                }
-                failed = e;
-                if (e.reply == null) {
-                    // before the slot is given back, so that no waiter dials it next
-                    host.markDead(e.unreachable() ? null : Outcomes.noSession(w.domain, t, e).detail());
-                } else {
-                    guard.heard(t, w.domain, e.reply);
-                }
-            } finally {
-                if (s == null) {
-                    host.leave();
-                    sessions.release();
-                }
-            }
-            if (s != null) {
-                return new Opened(s, host, t);
-            }
-            if (b != null) {
-                blocked = b;
-            }
-            if (failed == null && brokeProtocol == null) {
-                brokeProtocol = host.brokeProtocol(); // found dead after the wait for a global slot
-            }
-            if (failed != null) {
-                last = failed;
-                lastTarget = t;
-                if (ReplyMeaning.endsTheDomain(failed.reply)) {
-                    break;
-                }
-            }
-        }
-        if (last != null) {
-            return new Opened(Outcomes.noSession(w.domain, lastTarget, last), null);
-        }
-        return blocked != null ? new Opened(null, blocked)
-                : new Opened(Outcomes.everyHostDead(w.domain, brokeProtocol), null);
-    }
-
     /** The block that keeps the prober from every MX address of the plan, or null when one may be tried. */
     private Block blockedEverywhere(Plan plan) {
         Block any = null;
@@ -446,28 +323,5 @@ public final class SmtpProber implements AutoCloseable {
             any = b;
         }
         return any;
-    }
-
-    private SmtpSession connect(Plan.Target t, Hosts.Host host, Long until) throws SessionFailure {
-        SessionFailure tls;
-        try {
-            SmtpSession s = SmtpSession.open(t.host(), t.address(), settings, settings.starttls() && !host.tlsBroken(),
-                    until);
-            connections.increment();
-            return s;
-        } catch (SessionFailure e) {
-            if (e.stage != Stage.CONNECT) {
-                connections.increment();
-            }
-            if (e.stage != Stage.STARTTLS || e.reply != null || e.abandoned()) {
-                throw e;
-            }
-            tls = e;
-        }
-        // The TLS handshake failed: this host gets plain SMTP from now on.
-        host.markTlsBroken();
-        SmtpSession s = SmtpSession.openPlain(t.host(), t.address(), settings, tls, until);
-        connections.increment();
-        return s;
     }
 }

@@ -7,7 +7,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.mailcheck.HeldBack;
 import dev.mailcheck.Verdict;
-import dev.mailcheck.store.ResultStore.Gone;
+import dev.mailcheck.store.JobLifecycle.Gone;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;

@@ -8,32 +8,29 @@ import dev.mailcheck.api.SmtpCodes;
 import dev.mailcheck.Verdict;
 import dev.mailcheck.dns.MxResolver;
 import dev.mailcheck.pipeline.Checker;
+import dev.mailcheck.store.ChunkTallies;
 import dev.mailcheck.store.Job;
+import dev.mailcheck.store.JobResults.Positioned;
 import dev.mailcheck.store.JobStatus;
-import dev.mailcheck.store.ResultStore.Positioned;
-import dev.mailcheck.store.ResultStore;
 import dev.mailcheck.store.Tally;
-import dev.mailcheck.testbed.DynamoFaultProxy;
 import dev.mailcheck.testbed.Moto;
-import dev.mailcheck.verdict.CheckResult;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.TreeMap;
 import java.util.stream.IntStream;
 import java.util.stream.LongStream;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.CsvSource;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 
-/** The DynamoDB adapter against moto, with a fault-injecting proxy where moto can't misbehave. */
+/**
+ * The DynamoDB store against moto: the job's item, its chunks' items and erasing a job. Its results over the
+ * shards are {@link ShardedResultsTest}'s, the batches' retries {@link BatchWritesTest}'s.
+ */
 class DynamoResultStoreTest {
 
     static final String TABLE = "checker-results";
@@ -45,9 +42,9 @@ class DynamoResultStoreTest {
     }
 
     static long count(DynamoDbClient dynamo, String jobId) {
-        return IntStream.range(0, DynamoResultStore.SHARDS).mapToLong(shard -> dynamo.queryPaginator(b -> b
+        return IntStream.range(0, ShardedResults.SHARDS).mapToLong(shard -> dynamo.queryPaginator(b -> b
                 .tableName(TABLE).keyConditionExpression("pk = :pk")
-                .expressionAttributeValues(Map.of(":pk", AttributeValue.fromS(DynamoResultStore.shardKey(jobId, shard))))
+                .expressionAttributeValues(Map.of(":pk", AttributeValue.fromS(ShardedResults.shardKey(jobId, shard))))
                 .select("COUNT")).stream().mapToLong(r -> r.count()).sum()).sum();
     }
 
@@ -58,16 +55,6 @@ class DynamoResultStoreTest {
             return LongStream.range(0, n).mapToObj(i -> new Positioned(i, checker.check("not-an-address-" + i).join()))
                     .toList();
         }
-    }
-
-    /** Stored as the API serves them: each reply linked to where GET /v1/smtp-codes explains its code. */
-    @Test
-    void resultsAreStoredWithTheirReplysLink() {
-        DynamoResultStore store = new DynamoResultStore(Moto.shared().dynamo(), TABLE, Duration.ofDays(30), SmtpCodes::link);
-        store.putResults("j0", results(1));
-        String stored = store.results("j0", null, 10).results().getFirst();
-        assertTrue(stored.contains("\"predicted_reply\":{\"code\":501,\"enhanced\":\"5.1.3\","
-                + "\"reference\":\"/v1/smtp-codes/501\"}"), stored);
     }
 
     @Test
@@ -122,11 +109,11 @@ class DynamoResultStoreTest {
         DynamoResultStore store = new DynamoResultStore(Moto.shared().dynamo(), TABLE, Duration.ofDays(30), SmtpCodes::link);
         Tally done = new Tally(2, Map.of(Verdict.DELIVERABLE, 2L));
         store.putChunk("j6", 0, done);
-        store.putFailedChunk("j6", 1, new ResultStore.FailedChunk(2000, "dead letter"));
-        store.putFailedChunk("j6", 2, new ResultStore.FailedChunk(5, "dead letter"));
+        store.putFailedChunk("j6", 1, new ChunkTallies.FailedChunk(2000, "dead letter"));
+        store.putFailedChunk("j6", 2, new ChunkTallies.FailedChunk(5, "dead letter"));
         store.putChunk("j6", 2, done);
         assertEquals(new TreeMap<>(Map.of(0, done, 2, done)), store.chunks("j6"));
-        assertEquals(new TreeMap<>(Map.of(1, new ResultStore.FailedChunk(2000, "dead letter"))), store.failedChunks("j6"));
+        assertEquals(new TreeMap<>(Map.of(1, new ChunkTallies.FailedChunk(2000, "dead letter"))), store.failedChunks("j6"));
         store.clearChunks("j6");
         assertTrue(store.chunks("j6").isEmpty() && store.failedChunks("j6").isEmpty());
     }
@@ -146,76 +133,5 @@ class DynamoResultStoreTest {
         assertEquals(0, count(Moto.shared().dynamo(), "j7"));
         assertTrue(store.chunks("j7").isEmpty());
         assertEquals(3, count(Moto.shared().dynamo(), "other"), "other jobs untouched");
-    }
-
-    /**
-     * A job's results spread over {@link DynamoResultStore#SHARDS} partition keys, none holding more than its share
-     * (before: all under JOB#id, one partition's 1,000 write units a second for the whole job).
-     */
-    @Test
-    void aJobsResultsAreSpreadOverPartitionKeys() {
-        DynamoResultStore store = new DynamoResultStore(Moto.shared().dynamo(), TABLE, Duration.ofDays(30), SmtpCodes::link);
-        store.putResults("spread", results(320));
-        Map<String, Long> perKey = new TreeMap<>();
-        Moto.shared().dynamo().scanPaginator(b -> b.tableName(TABLE)).items()
-                .forEach(i -> perKey.merge(i.get("pk").s(), 1L, Long::sum));
-        assertEquals(DynamoResultStore.SHARDS, perKey.size(), perKey::toString);
-        assertEquals(Set.of(320L / DynamoResultStore.SHARDS), Set.copyOf(perKey.values()), perKey::toString);
-    }
-
-    /** Pages read the shards back in input order, each position once, over gaps (a chunk given up on stored none). */
-    @ParameterizedTest(name = "{0} results, gap {1}..{2}, pages of {3}")
-    @CsvSource(textBlock = """
-            0,    0,   0,   100
-            1,    0,   0,   100
-            250,  0,   0,   100
-            250,  0,   0,   7
-            250,  40,  200, 100
-            250,  0,   230, 10
-            250,  17,  18,  1
-            """)
-    void pagesReadTheShardsBackInOrder(int n, int gapFrom, int gapTo, int limit) {
-        DynamoResultStore store = new DynamoResultStore(Moto.shared().dynamo(), TABLE, Duration.ofDays(30), SmtpCodes::link);
-        List<Positioned> stored = results(n).stream().filter(p -> p.position() < gapFrom || p.position() >= gapTo).toList();
-        store.putResults("paged", stored);
-        List<String> read = new ArrayList<>();
-        String cursor = null;
-        int pages = 0;
-        do {
-            ResultStore.Page page = store.results("paged", cursor, limit);
-            assertTrue(page.results().size() <= limit);
-            read.addAll(page.results());
-            cursor = page.nextCursor();
-            assertTrue(++pages <= n + 1, "pages end");
-        } while (cursor != null);
-        assertEquals(stored.stream().map(p -> p.result().address()).toList(), read.stream()
-                .map(r -> r.replaceFirst("^\\{\"address\":\"([^\"]*)\".*", "$1")).toList());
-    }
-
-    @Test
-    void everyResultLandsAndRewritingReplaces() {
-        DynamoResultStore store = new DynamoResultStore(Moto.shared().dynamo(), TABLE, Duration.ofDays(30), SmtpCodes::link);
-        List<Positioned> results = results(1_000);
-        store.putResults("j2", results);
-        store.putResults("j2", results.subList(0, 100));
-        assertEquals(1_000, count(Moto.shared().dynamo(), "j2"));
-        Map<String, AttributeValue> item = Moto.shared().dynamo().getItem(b -> b.tableName(TABLE)
-                .key(Map.of("pk", AttributeValue.fromS(DynamoResultStore.shardKey("j2", DynamoResultStore.shard(42))), "sk",
-                AttributeValue.fromS("LINE#000000000042")))).item();
-        assertEquals("not-an-address-42", item.get("address").s());
-        assertEquals("invalid_syntax", item.get("reason").s());
-        assertTrue(item.get("result").s().contains("\"predicted_reply\":{\"code\":501"), item.get("result").s());
-        assertTrue(Long.parseLong(item.get("expires_at").n()) > Instant.now().plus(Duration.ofDays(29)).getEpochSecond());
-    }
-
-    @Test
-    void unprocessedItemsAreRetriedUntilNoneIsLost() {
-        try (DynamoFaultProxy proxy = new DynamoFaultProxy(Moto.shared().endpoint(), 30)) {
-            DynamoResultStore store = new DynamoResultStore(Moto.dynamo(proxy.endpoint()), TABLE, Duration.ofDays(30), SmtpCodes::link);
-            store.putResults("j3", results(500));
-            // Batches of one item have nothing to hold back; every larger one among the first 30 had.
-            assertTrue(proxy.injected() >= 20, "the proxy injected only " + proxy.injected() + " faults");
-        }
-        assertEquals(500, count(Moto.shared().dynamo(), "j3"));
     }
 }

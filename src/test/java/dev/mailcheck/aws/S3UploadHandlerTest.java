@@ -694,7 +694,7 @@ class S3UploadHandlerTest {
         drain(chunkHandler(counted.apply(stack.chunk)), false);
         assertEquals(JobStatus.DONE, store.job(job.id()).orElseThrow().status());
 
-        assertEquals(lines / DynamoResultStore.BATCH, calls.get("batchWriteItem"), calls::toString);
+        assertEquals(lines / BatchWrites.BATCH, calls.get("batchWriteItem"), calls::toString);
         assertEquals(lines, written.get(), "one item a result, written once");
         int others = calls.values().stream().mapToInt(Integer::intValue).sum() - calls.get("batchWriteItem");
         // Measured: {batchWriteItem=160, getItem=6, putItem=5, queryPaginator=8}: about 10 a chunk besides its 80 batches.

@@ -11,6 +11,7 @@ import dev.mailcheck.lists.InputRecords;
 import dev.mailcheck.pipeline.Checker;
 import dev.mailcheck.store.ForwardingStore;
 import dev.mailcheck.store.Job;
+import dev.mailcheck.store.JobResults;
 import dev.mailcheck.store.JobStatus;
 import dev.mailcheck.store.LocalResultStore;
 import dev.mailcheck.store.ResultStore;
@@ -84,7 +85,7 @@ class JobWorkflowTest {
         List<String> out = new ArrayList<>();
         String cursor = null;
         do {
-            ResultStore.Page page = store.results(jobId, cursor, 3);
+            JobResults.Page page = store.results(jobId, cursor, 3);
             for (String r : page.results()) {
                 out.add(JSON.readTree(r).get("address").asText());
             }

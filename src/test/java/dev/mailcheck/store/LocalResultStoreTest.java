@@ -64,8 +64,8 @@ class LocalResultStoreTest {
         return checker.unreadable("line " + i, "not an address").join();
     }
 
-    private static List<ResultStore.Positioned> results(long from, int count) {
-        return IntStream.range(0, count).mapToObj(i -> new ResultStore.Positioned(from + i, result(from + i))).toList();
+    private static List<JobResults.Positioned> results(long from, int count) {
+        return IntStream.range(0, count).mapToObj(i -> new JobResults.Positioned(from + i, result(from + i))).toList();
     }
 
     private static Job job(String id, JobStatus status, long total) {
@@ -79,11 +79,11 @@ class LocalResultStoreTest {
             store.putJob(job("j", JobStatus.RUNNING, 0));
             store.putResults("j", results(100, 150));
             store.putResults("j", results(0, 100));
-            store.putResults("j", List.of(new ResultStore.Positioned(5, result(555))));
+            store.putResults("j", List.of(new JobResults.Positioned(5, result(555))));
             List<String> inputs = new ArrayList<>();
             String cursor = null;
             do {
-                ResultStore.Page page = store.results("j", cursor, 100);
+                JobResults.Page page = store.results("j", cursor, 100);
                 for (String r : page.results()) {
                     inputs.add(JSON.readTree(r).get("address").asText());
                     assertEquals("/codes/501", JSON.readTree(r).at("/predicted_reply/reference").asText(), r);
@@ -117,7 +117,7 @@ class LocalResultStoreTest {
             assertEquals(kept, store.job("j").isPresent());
             assertEquals(kept ? 3 : 0, store.results("j", null, 100).results().size());
             assertEquals(kept ? null : "finished jobs are kept for 1 hours (--kept-hours)",
-                    store.gone("j").map(ResultStore.Gone::why).orElse(null));
+                    store.gone("j").map(JobLifecycle.Gone::why).orElse(null));
         }
     }
 
@@ -225,7 +225,7 @@ class LocalResultStoreTest {
             assertEquals("it was deleted (DELETE /v1/jobs/large)", store.gone("large").orElseThrow().why());
         }
         try (LocalResultStore reopened = new LocalResultStore(dir, limits, LINK)) {
-            ResultStore.Gone small = reopened.gone("small").orElseThrow();
+            JobLifecycle.Gone small = reopened.gone("small").orElseThrow();
             assertTrue(small.why().contains("at most 10 finished jobs and 10 results in all"), small.why());
             assertTrue(small.when().isAfter(Instant.now().minusSeconds(60)), small::toString);
             assertTrue(reopened.gone("large").isPresent());
@@ -266,7 +266,7 @@ class LocalResultStoreTest {
             long retained = heapAfterGc() - before;
             // The results' JSON alone is over 60 MB; what stays on the heap is 8 bytes of index per result.
             assertTrue(retained < 16L << 20, "retained " + (retained >> 20) + " MB");
-            ResultStore.Page last = store.results("big", Long.toString(count - 3), 100);
+            JobResults.Page last = store.results("big", Long.toString(count - 3), 100);
             assertEquals(2, last.results().size());
             assertNull(last.nextCursor());
         }

@@ -1,0 +1,171 @@
+package dev.mailcheck.smtp;
+
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * Opens the sessions of the SMTP stage: for a domain's held addresses, the first of its MX addresses, in
+ * preference order, that takes a session. It owns the limits on sessions (per MX address in {@link Hosts},
+ * in all here), skips an address the breaker keeps the prober from or that was found dead, falls back to
+ * plain SMTP where a TLS handshake failed, and says why no address gave a session. Apart from
+ * {@link SmtpProber}, which runs transactions on what it opens, because which host to dial and which
+ * slots that takes is a decision of its own, with its own failure paths.
+ */
+final class Dialer {
+
+    private final SmtpSettings settings;
+    private final ProbeGuard guard;
+    private final Semaphore sessions;
+    private final Hosts hosts;
+    private final LongAdder connections = new LongAdder();
+
+    Dialer(SmtpSettings settings, ProbeGuard guard) {
+        this.settings = settings;
+        this.guard = guard;
+        this.sessions = new Semaphore(settings.sessions());
+        this.hosts = new Hosts(settings.perHostSessions());
+    }
+
+    /** Connections opened so far (successful TCP connects). */
+    long connections() {
+        return connections.sum();
+    }
+
+    /**
+     * A session and the slots it holds, or (session null) why no MX address gave one: a failure, or the
+     * block that kept the prober from every one of them.
+     */
+    final class Opened implements AutoCloseable {
+        final SmtpSession session;
+        final Hosts.Host host;
+        final Plan.Target target;
+        final SmtpOutcome failure;
+        final Block block;
+
+        Opened(SmtpSession session, Hosts.Host host, Plan.Target target) {
+            this.session = session;
+            this.host = host;
+            this.target = target;
+            this.failure = null;
+            this.block = null;
+        }
+
+        Opened(SmtpOutcome failure, Block block) {
+            this.session = null;
+            this.host = null;
+            this.target = null;
+            this.failure = failure;
+            this.block = block;
+        }
+
+        @Override
+        public void close() {
+            session.close();
+            host.leave();
+            sessions.release();
+        }
+    }
+
+    /**
+     * A session with the first MX address that takes one, in preference order, or null when nobody waits
+     * any more. Waits for the address's slot first, then for a global one, so that a worker never holds a
+     * global slot while it queues for a busy host.
+     */
+    Opened open(String domain, Plan plan, Held held) {
+        SessionFailure last = null;
+        Plan.Target lastTarget = null;
+        String brokeProtocol = null;
+        Block blocked = null;
+        for (Plan.Target t : plan.targets()) {
+            Block b = guard.blocked(t);
+            if (b != null) {
+                blocked = b;
+                continue; // the breaker keeps the prober from this host's provider group
+            }
+            Hosts.Host host = hosts.of(t.address());
+            if (!host.enter(held::wanted)) {
+                if (!held.wanted()) {
+                    return null;
+                }
+                brokeProtocol = brokeProtocol != null ? brokeProtocol : host.brokeProtocol();
+                continue; // dead, or found dead while waiting
+            }
+            // The budgets are waited for holding this address's slot but no global one.
+            if (!guard.awaitBudgets(t, held, true)
+                    || !Hosts.acquire(sessions, held::wanted)) {
+                host.leave();
+                return null;
+            }
+            SmtpSession s = null;
+            SessionFailure failed = null;
+            b = guard.blocked(t); // the breaker may have tripped while this worker waited
+            try {
+                if (b == null && !host.isDead()) { // it may have died while this worker waited for a global slot
+                    held.tried();
+                    s = connect(t, host, held.until());
+                }
+            } catch (SessionFailure e) {
+                if (e.abandoned()) {
+                    held.expireAll();
+                    return null;
+                }
+                failed = e;
+                if (e.reply == null) {
+                    // before the slot is given back, so that no waiter dials it next
+                    host.markDead(e.unreachable() ? null : Outcomes.noSession(domain, t, e).detail());
+                } else {
+                    guard.heard(t, domain, e.reply);
+                }
+            } finally {
+                if (s == null) {
+                    host.leave();
+                    sessions.release();
+                }
+            }
+            if (s != null) {
+                return new Opened(s, host, t);
+            }
+            if (b != null) {
+                blocked = b;
+            }
+            if (failed == null && brokeProtocol == null) {
+                brokeProtocol = host.brokeProtocol(); // found dead after the wait for a global slot
+            }
+            if (failed != null) {
+                last = failed;
+                lastTarget = t;
+                if (ReplyMeaning.endsTheDomain(failed.reply)) {
+                    break;
+                }
+            }
+        }
+        if (last != null) {
+            return new Opened(Outcomes.noSession(domain, lastTarget, last), null);
+        }
+        return blocked != null ? new Opened(null, blocked)
+                : new Opened(Outcomes.everyHostDead(domain, brokeProtocol), null);
+    }
+
+    private SmtpSession connect(Plan.Target t, Hosts.Host host, Long until) throws SessionFailure {
+        SessionFailure tls;
+        try {
+            SmtpSession s = SmtpSession.open(t.host(), t.address(), settings, settings.starttls() && !host.tlsBroken(),
+                    until);
+            connections.increment();
+            return s;
+        } catch (SessionFailure e) {
+            if (e.stage != Stage.CONNECT) {
+                connections.increment();
+            }
+            if (e.stage != Stage.STARTTLS || e.reply != null || e.abandoned()) {
+                throw e;
+            }
+            tls = e;
+        }
+        // The TLS handshake failed: this host gets plain SMTP from now on.
+        host.markTlsBroken();
+        SmtpSession s = SmtpSession.openPlain(t.host(), t.address(), settings, tls, until);
+        connections.increment();
+        return s;
+    }
+}
