@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.mailcheck.Verdict;
 import dev.mailcheck.api.Api.Request;
 import dev.mailcheck.api.Api.Response;
+import dev.mailcheck.jobs.SmtpDepth;
 import dev.mailcheck.pipeline.Checker;
 import dev.mailcheck.store.Job;
 import dev.mailcheck.store.JobLifecycle;
@@ -31,6 +32,8 @@ final class CheckRoutes {
 
     private final Checker dnsOnly;
     private final Checker withSmtp;
+    /** {@code withSmtp} going on to DATA's 354 ({@code smtp_data=true}); null where probing is off. */
+    private final Checker withData;
     /** POST /v1/checks stores its answers as a job: their results, then the job's record. */
     private final JobResults results;
     private final JobLifecycle jobs;
@@ -40,12 +43,13 @@ final class CheckRoutes {
     <S extends JobLifecycle & JobResults> CheckRoutes(Checker dnsOnly, Checker withSmtp, S store, boolean publicSmtp) {
         this.dnsOnly = dnsOnly;
         this.withSmtp = withSmtp;
+        this.withData = withSmtp == null ? null : withSmtp.goingToData();
         this.results = store;
         this.jobs = store;
         this.publicSmtp = publicSmtp;
     }
 
-    /** GET /v1/check?address=...&smtp=true&security=true. */
+    /** GET /v1/check?address=...&smtp=true&smtp_data=true&security=true. */
     Response get(Request r) {
         return check(r.query());
     }
@@ -61,11 +65,12 @@ final class CheckRoutes {
         if (address == null) {
             throw new ApiError(400, "give the address to check as ?address= (or POST it as the body)", "address");
         }
-        boolean smtp = Json.flag("smtp", fields.get("smtp"));
-        if (smtp && withSmtp != null && !publicSmtp) {
-            throw new ApiError(403, "smtp=true is refused on /v1/check, which any web page can call: it would tell"
+        SmtpDepth smtp = Json.smtpDepth(fields);
+        if (smtp.smtp() && withSmtp != null && !publicSmtp) {
+            String field = smtp.data() ? "smtp_data" : "smtp";
+            throw new ApiError(403, field + "=true is refused on /v1/check, which any web page can call: it would tell"
                     + " anyone whether a mailbox exists (allow it with serve --public-smtp or the stack's PublicSmtp;"
-                    + " POST /v1/checks and jobs probe)", "smtp");
+                    + " POST /v1/checks and jobs probe)", field);
         }
         CheckResult result = checker(smtp, Json.flag("security", fields.get("security"))).check(address).join();
         return Json.of(200, result);
@@ -108,7 +113,10 @@ final class CheckRoutes {
         return fields;
     }
 
-    /** POST /v1/checks {"addresses": [...], "smtp": false, "security": false}: up to 1,000, stored as a job. */
+    /**
+     * POST /v1/checks {"addresses": [...], "smtp": false, "smtp_data": false, "security": false}: up to 1,000,
+     * stored as a job.
+     */
     Response checks(Request r) {
         JsonNode body = Json.body(r, Api.MAX_BODY_BYTES, "POST /v1/jobs or S3", "{\"addresses\": [...]}");
         if (!body.path("addresses").isArray()) {
@@ -126,7 +134,7 @@ final class CheckRoutes {
             }
             addresses.add(a.asText());
         }
-        Checker checker = checker(Json.flag(body, "smtp"), Json.flag(body, "security"));
+        Checker checker = checker(Json.smtpDepth(body), Json.flag(body, "security"));
         List<CompletableFuture<CheckResult>> futures = addresses.stream().map(checker::check).toList();
         List<CheckResult> done = futures.stream().map(CompletableFuture::join).toList();
 
@@ -146,11 +154,16 @@ final class CheckRoutes {
         return Json.of(200, out);
     }
 
-    private Checker checker(boolean smtp, boolean security) {
-        if (smtp && withSmtp == null) {
-            throw new ApiError(400, "SMTP probing is not enabled on this deployment", "smtp");
+    private Checker checker(SmtpDepth smtp, boolean security) {
+        if (smtp.smtp() && withSmtp == null) {
+            throw new ApiError(400, "SMTP probing is not enabled on this deployment (SmtpEnabled=true on the stack,"
+                    + " --smtp on checker serve)", smtp.data() ? "smtp_data" : "smtp");
         }
-        Checker checker = smtp ? withSmtp : dnsOnly;
+        Checker checker = switch (smtp) {
+            case NONE -> dnsOnly;
+            case RCPT -> withSmtp;
+            case DATA -> withData;
+        };
         if (!security) {
             return checker;
         }

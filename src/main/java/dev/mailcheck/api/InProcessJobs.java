@@ -3,6 +3,7 @@ package dev.mailcheck.api;
 import dev.mailcheck.Defects;
 import dev.mailcheck.jobs.InProcessQueue;
 import dev.mailcheck.jobs.JobWorkflow;
+import dev.mailcheck.jobs.SmtpDepth;
 import dev.mailcheck.lists.InputRecords;
 import dev.mailcheck.pipeline.Checker;
 import dev.mailcheck.pipeline.Recheck;
@@ -57,7 +58,8 @@ public final class InProcessJobs implements JobQueue {
     }
 
     /**
-     * @param checkers the checkers of the jobs; without one for SMTP, {@code smtp=true} is refused
+     * @param checkers the checkers of the jobs; without one for SMTP, {@code smtp=true} and {@code smtp_data=true}
+     *                 are refused
      * @param chunking how lists are cut; chunks are checked on {@code maxJobs} threads
      */
     public <S extends JobLifecycle & JobResults & ChunkTallies> InProcessJobs(JobWorkflow.Checkers checkers, S store,
@@ -73,7 +75,7 @@ public final class InProcessJobs implements JobQueue {
     }
 
     @Override
-    public Job submit(String list, boolean csv, String column, boolean smtp) {
+    public Job submit(String list, boolean csv, String column, SmtpDepth smtp) {
         if (smtpRefused(smtp) != null) {
             throw new IllegalArgumentException(smtpRefused(smtp));
         }
@@ -96,12 +98,13 @@ public final class InProcessJobs implements JobQueue {
     }
 
     @Override
-    public String smtpRefused(boolean smtp) {
-        return smtp && !this.smtp ? "SMTP probing is not enabled on this server" : null;
+    public String smtpRefused(SmtpDepth smtp) {
+        return smtp.smtp() && !this.smtp ? "SMTP probing is not enabled on this server (start checker serve with"
+                + " --smtp)" : null;
     }
 
     @Override
-    public Job submitObject(String key, String column, boolean smtp) {
+    public Job submitObject(String key, String column, SmtpDepth smtp) {
         throw new IllegalArgumentException("this server has no uploads bucket; send the list itself as text/plain or"
                 + " text/csv");
     }
@@ -122,7 +125,7 @@ public final class InProcessJobs implements JobQueue {
         }
     }
 
-    private void run(Job job, String list, boolean csv, String column, boolean smtp) {
+    private void run(Job job, String list, boolean csv, String column, SmtpDepth smtp) {
         Job running = job.with(JobStatus.RUNNING, Tally.EMPTY, 0);
         try {
             store.putJob(running);

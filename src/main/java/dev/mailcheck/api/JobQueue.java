@@ -1,5 +1,6 @@
 package dev.mailcheck.api;
 
+import dev.mailcheck.jobs.SmtpDepth;
 import dev.mailcheck.store.Job;
 import java.time.Duration;
 
@@ -15,18 +16,20 @@ public interface JobQueue {
      * @param csv    whether the request said {@code text/csv}
      * @param column the CSV column of the addresses, or null to take the one named like an address column
      *               ({@code InputRecords.ADDRESS_HEADERS}); when there is none, the job fails naming the headers
-     * @param smtp   whether to probe SMTP (deferrals then rechecked before the job ends)
+     * @param smtp   how far to probe SMTP: not at all, up to RCPT, or on to DATA's 354 (deferrals then rechecked
+     *               before the job ends)
      * @return the job, queued
      * @throws Busy when as many jobs as this queue runs at once are already under way
      * @throws IllegalArgumentException with a message for the caller, when this queue cannot probe SMTP
      */
-    Job submit(String list, boolean csv, String column, boolean smtp);
+    Job submit(String list, boolean csv, String column, SmtpDepth smtp);
 
     /**
      * Why this queue can't take a job that asks for the SMTP probe (null when it can): the one rule for a list
-     * sent and a list named by {@code s3_key}, which the API applies before either.
+     * sent and a list named by {@code s3_key}, which the API applies before either; one for either depth, as the
+     * probe that stops at RCPT is the one that goes on to DATA.
      */
-    String smtpRefused(boolean smtp);
+    String smtpRefused(SmtpDepth smtp);
 
     /**
      * A list already in the uploads bucket.
@@ -35,7 +38,7 @@ public interface JobQueue {
      * @param smtp   as for {@link #submit} (the API has asked {@link #smtpRefused} first)
      * @throws IllegalArgumentException with a message for the caller, when there is no such object
      */
-    Job submitObject(String key, String column, boolean smtp);
+    Job submitObject(String key, String column, SmtpDepth smtp);
 
     /**
      * The job's list checked again as a new job, queued. A list uploaded again with the same bytes under the same

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.mailcheck.Verdict;
 import dev.mailcheck.api.Api.Request;
 import dev.mailcheck.api.Api.Response;
+import dev.mailcheck.jobs.SmtpDepth;
 import dev.mailcheck.store.Job;
 import dev.mailcheck.store.JobResults;
 import dev.mailcheck.store.JobStatus;
@@ -37,6 +38,7 @@ final class JobRoutes {
     /**
      * POST /v1/jobs: a list in the body ({@code text/plain}: a line per address, {@code text/csv}: the column
      * {@code ?column=} names, or the one named like an address column) or {@code {"s3_key": "...", "column": "..."}};
+     * {@code ?smtp=true} probes each mailbox up to RCPT, {@code ?smtp_data=true} on to DATA's 354 (never further);
      * 202 with the job, checked after the response.
      */
     Response submit(Request r) {
@@ -54,11 +56,12 @@ final class JobRoutes {
             throw new ApiError(501, "jobs are not set up here (UPLOAD_BUCKET is not set)", null);
         }
         String type = r.headers().getOrDefault("content-type", "text/plain").split(";")[0].strip().toLowerCase(Locale.ROOT);
-        // ?smtp= applies to a list sent and a list named alike.
-        boolean smtp = Json.flag("smtp", r.query().get("smtp"));
+        // ?smtp= and ?smtp_data= apply to a list sent and a list named alike; smtp_data=true implies smtp=true.
+        SmtpDepth smtp = Json.smtpDepth(r.query());
+        String field = smtp.data() ? "smtp_data" : "smtp";
         String refused = jobs.smtpRefused(smtp);
         if (refused != null) {
-            throw new ApiError(400, refused, "smtp");
+            throw new ApiError(400, refused, field);
         }
         Job job = switch (type) {
             case "application/json" -> {
@@ -88,7 +91,7 @@ final class JobRoutes {
                 try {
                     yield jobs.submit(r.body(), type.equals("text/csv"), column(r.query().get("column")), smtp);
                 } catch (IllegalArgumentException e) {
-                    throw new ApiError(400, e.getMessage(), "smtp");
+                    throw new ApiError(400, e.getMessage(), field);
                 }
             }
             default -> throw new ApiError(415, "send the list as text/plain or text/csv, or {\"s3_key\": ...} as"

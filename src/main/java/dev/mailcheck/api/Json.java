@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.mailcheck.api.Api.Request;
 import dev.mailcheck.api.Api.Response;
+import dev.mailcheck.jobs.SmtpDepth;
 import dev.mailcheck.verdict.ResultJson;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -77,6 +78,26 @@ final class Json {
             return true;
         }
         throw new ApiError(400, name + " must be true or false, not " + value, name);
+    }
+
+    /** How far a query's or form's {@code smtp} and {@code smtp_data} ask to probe. */
+    static SmtpDepth smtpDepth(Map<String, String> fields) {
+        String smtp = fields.get("smtp");
+        return smtpDepth(smtp == null ? null : flag("smtp", smtp), flag("smtp_data", fields.get("smtp_data")));
+    }
+
+    /** How far a JSON body's {@code "smtp"} and {@code "smtp_data"} ask to probe. */
+    static SmtpDepth smtpDepth(JsonNode body) {
+        return smtpDepth(body.has("smtp") ? flag(body, "smtp") : null, flag(body, "smtp_data"));
+    }
+
+    /** {@code smtp} null when not given: smtp_data=true implies the probe, and contradicts smtp=false. */
+    private static SmtpDepth smtpDepth(Boolean smtp, boolean data) {
+        if (data && Boolean.FALSE.equals(smtp)) {
+            throw new ApiError(400, "smtp_data=true probes SMTP (on to DATA's 354): leave smtp out, or set it true",
+                    "smtp");
+        }
+        return SmtpDepth.of(Boolean.TRUE.equals(smtp), data);
     }
 
     /** A JSON body's flag: absent, or a boolean. */

@@ -1,8 +1,11 @@
 package dev.mailcheck.aws;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.mailcheck.SmtpReply;
 import dev.mailcheck.smtp.Block;
 import dev.mailcheck.smtp.BreakerState;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
@@ -19,14 +22,29 @@ import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedExce
  * of the current count and the domains counted. Updated read-modify-write under a version condition, so two
  * workers counting at once never lose a refusal; {@code expires_at} (the table's TTL) drops it a minute after
  * its cool-down, as {@link dev.mailcheck.smtp.LocalBreakerState} does in one process.
+ *
+ * <p>The probe asks {@link #blocked} before every address and session: a group's answer read from the table is
+ * taken as it was for {@link #FRESH_FOR}, so a block another worker trips stops this one that much later at most,
+ * while one this worker records (or meets while counting) counts here at once. Freshness is judged by the
+ * {@code now} the caller passes, not by this process's clock, which a Lambda environment frozen between
+ * invocations (or restored from a SnapStart snapshot) does not advance alike.
  */
 final class DynamoBreakerState implements BreakerState {
 
+    /** How long a group's block (or its absence) read from the table stands before it is read again. */
+    static final Duration FRESH_FOR = Duration.ofSeconds(5);
     private static final int MAX_DOMAINS = 16;
     private static final int ATTEMPTS = 20;
 
+    /** A group's block in force when it was read (null: none), and when that was. */
+    private record Seen(Block block, Instant at) {
+    }
+
     private final DynamoDbClient dynamo;
     private final String table;
+    /** Bounded by groups; an entry outlives its freshness by little (by this process's clock, which is enough here). */
+    private final Cache<String, Seen> seen = Caffeine.newBuilder().maximumSize(10_000)
+            .expireAfterWrite(FRESH_FOR.multipliedBy(2)).build();
 
     DynamoBreakerState(DynamoDbClient dynamo, String table) {
         this.dynamo = dynamo;
@@ -35,8 +53,13 @@ final class DynamoBreakerState implements BreakerState {
 
     @Override
     public Block blocked(String group, Instant now) {
-        Map<String, AttributeValue> item = read(group);
-        Block block = item == null ? null : block(item, "block_");
+        Seen last = seen.getIfPresent(group);
+        if (last == null || now.isBefore(last.at()) || !now.isBefore(last.at().plus(FRESH_FOR))) {
+            Map<String, AttributeValue> item = read(group);
+            last = new Seen(item == null ? null : block(item, "block_"), now);
+            seen.put(group, last);
+        }
+        Block block = last.block();
         return block != null && now.isBefore(block.until()) ? block : null;
     }
 
@@ -46,6 +69,7 @@ final class DynamoBreakerState implements BreakerState {
             Map<String, AttributeValue> item = read(refusal.group());
             Block block = item == null ? null : block(item, "block_");
             if (block != null && now.isBefore(block.until())) {
+                seen.put(refusal.group(), new Seen(block, now));
                 return block; // blocked already: the first refusal stays the one reported
             }
             Block first = item == null ? null : block(item, "first_");
@@ -72,6 +96,7 @@ final class DynamoBreakerState implements BreakerState {
                 dynamo.putItem(b -> b.tableName(table).item(next).conditionExpression(
                                 item == null ? "attribute_not_exists(pk)" : "version = :version")
                         .expressionAttributeValues(item == null ? null : Map.of(":version", n(version))));
+                seen.put(refusal.group(), new Seen(tripped, now)); // this worker's own ban counts here at once
                 return tripped;
             } catch (ConditionalCheckFailedException e) {
                 // another worker counted at the same moment: read again and count on top of it

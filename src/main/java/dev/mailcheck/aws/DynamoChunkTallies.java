@@ -15,7 +15,8 @@ import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 /**
  * The chunks of a split list in the table, an item each under a partition of their own ({@code pk = CHUNKS#<id>},
  * {@code sk = CHUNK#<6 digits>}): done (its total, counts and what was held back) or given up on
- * ({@code failed_records}, {@code error}); one item per chunk, so a later success replaces a failure. Its own
+ * ({@code failed_records}, {@code error}; with a tally too when given up on in part: an SMTP job's item was, the rest
+ * of the chunk checked); one item per chunk, so a later success replaces a failure. Its own
  * partition, so that telling whether a job is complete never walks the job's results.
  */
 final class DynamoChunkTallies implements ChunkTallies {
@@ -34,18 +35,30 @@ final class DynamoChunkTallies implements ChunkTallies {
 
     @Override
     public void putChunk(String jobId, int chunk, Tally tally) {
+        put(jobId, chunk, fields(tally));
+    }
+
+    private static Map<String, AttributeValue> fields(Tally tally) {
         Map<String, AttributeValue> fields = new HashMap<>(Map.of("total", AttributeValue.fromN(Long.toString(tally.total())),
                 "counts", TallyAttributes.counts(tally.counts())));
         if (!tally.heldBack().isEmpty()) {
             fields.put("held_back", TallyAttributes.heldBack(tally.heldBack()));
         }
-        put(jobId, chunk, fields);
+        return fields;
     }
 
+    private static Tally tally(Map<String, AttributeValue> item) {
+        return new Tally(Long.parseLong(item.get("total").n()), TallyAttributes.counts(item.get("counts")),
+                TallyAttributes.heldBack(item.get("held_back")));
+    }
+
+    /** A chunk given up on in part keeps the tally of what it checked beside its failure. */
     @Override
     public void putFailedChunk(String jobId, int chunk, FailedChunk failed) {
-        put(jobId, chunk, Map.of("failed_records", AttributeValue.fromN(Long.toString(failed.records())),
+        Map<String, AttributeValue> fields = new HashMap<>(failed.kept() == null ? Map.of() : fields(failed.kept()));
+        fields.putAll(Map.of("failed_records", AttributeValue.fromN(Long.toString(failed.records())),
                 "error", AttributeValue.fromS(failed.error())));
+        put(jobId, chunk, fields);
     }
 
     private void put(String jobId, int chunk, Map<String, AttributeValue> fields) {
@@ -61,8 +74,7 @@ final class DynamoChunkTallies implements ChunkTallies {
         SortedMap<Integer, Tally> done = new TreeMap<>();
         items(jobId).forEach(i -> {
             if (!i.containsKey("failed_records")) {
-                done.put(number(i), new Tally(Long.parseLong(i.get("total").n()), TallyAttributes.counts(i.get("counts")),
-                        TallyAttributes.heldBack(i.get("held_back"))));
+                done.put(number(i), tally(i));
             }
         });
         return done;
@@ -73,7 +85,8 @@ final class DynamoChunkTallies implements ChunkTallies {
         SortedMap<Integer, FailedChunk> failed = new TreeMap<>();
         items(jobId).forEach(i -> {
             if (i.containsKey("failed_records")) {
-                failed.put(number(i), new FailedChunk(Long.parseLong(i.get("failed_records").n()), i.get("error").s()));
+                failed.put(number(i), new FailedChunk(Long.parseLong(i.get("failed_records").n()), i.get("error").s(),
+                        i.containsKey("total") ? tally(i) : null));
             }
         });
         return failed;

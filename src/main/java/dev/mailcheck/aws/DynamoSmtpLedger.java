@@ -25,6 +25,7 @@ import software.amazon.awssdk.services.dynamodb.model.WriteRequest;
  * <pre>
  *   pk = SMTP#&lt;job&gt;#&lt;6-digit chunk&gt;  sk = CHUNK                pending: positions still waiting for SMTP
  *   pk = SMTP#&lt;job&gt;#&lt;6-digit chunk&gt;  sk = POS#&lt;12-digit position&gt;  verdict, row: a settled position
+ *                                                                  (given_up: why, for one given up on)
  *   pk = SMTP#&lt;job&gt;                sk = RECHECKING           n: addresses waiting for a recheck
  * </pre>
  * A position settles in a transaction with the count: its item is put only if it is not there yet
@@ -127,7 +128,8 @@ final class DynamoSmtpLedger implements SmtpLedger {
                         .keyConditionExpression("pk = :pk AND begins_with(sk, :pos)")
                         .expressionAttributeValues(Map.of(":pk", s(chunkKey(job, chunk)), ":pos", s("POS#")))).items()
                 .forEach(i -> rows.add(new Settled(Long.parseLong(i.get("sk").s().substring("POS#".length())),
-                        Verdict.valueOf(i.get("verdict").s().toUpperCase(Locale.ROOT)), i.get("row").s())));
+                        Verdict.valueOf(i.get("verdict").s().toUpperCase(Locale.ROOT)), i.get("row").s(),
+                        i.containsKey("given_up") ? i.get("given_up").s() : null)));
         return rows;
     }
 
@@ -165,6 +167,9 @@ final class DynamoSmtpLedger implements SmtpLedger {
         item.put("sk", s(pos(s.position())));
         item.put("verdict", s(s.verdict().code()));
         item.put("row", s(s.row()));
+        if (s.givenUp() != null) {
+            item.put("given_up", s(s.givenUp()));
+        }
         item.put("expires_at", n(expires()));
         return item;
     }

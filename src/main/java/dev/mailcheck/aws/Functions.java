@@ -162,9 +162,10 @@ final class Functions {
     /**
      * A prober for one SMTP work item: no linger (a session ends when the item's addresses are answered, and no
      * session outlives its item), the stack's pacing, and the block breaker's state and the budgets in the table,
-     * shared by every worker, so that one worker's ban stops them all.
+     * shared by every worker, so that one worker's ban stops them all; on to DATA's 354 for an item that asks
+     * ({@code smtp_data}).
      */
-    synchronized SmtpProber smtpProber() {
+    synchronized SmtpProber smtpProber(boolean data) {
         if (config.smtp() == null) {
             throw new IllegalStateException("SMTP work arrived where the probe is off (SMTP_ENABLED is not true)");
         }
@@ -173,7 +174,7 @@ final class Functions {
             shared = new SharedGuard(new DynamoBreakerState(dynamo, config.table()),
                     new DynamoRateBudget(dynamo, config.table()));
         }
-        return new SmtpProber(config.smtp().withoutLinger(), config.pacing(), shared.breaker(), shared.budget(),
+        return new SmtpProber(config.smtp().withoutLinger().withData(data), config.pacing(), shared.breaker(), shared.budget(),
                 InstantSource.system());
     }
 

@@ -1,6 +1,7 @@
 package dev.mailcheck.aws;
 
 import dev.mailcheck.api.JobQueue;
+import dev.mailcheck.jobs.SmtpDepth;
 import dev.mailcheck.jobs.SmtpLedger;
 import dev.mailcheck.store.Job;
 import dev.mailcheck.store.JobLifecycle;
@@ -60,14 +61,12 @@ final class S3Jobs implements JobQueue {
      * where the trigger reads them.
      */
     @Override
-    public Job submit(String list, boolean csv, String column, boolean smtp) {
+    public Job submit(String list, boolean csv, String column, SmtpDepth smtp) {
         if (smtpRefused(smtp) != null) {
             throw new IllegalArgumentException(smtpRefused(smtp));
         }
         Map<String, String> metadata = new HashMap<>(column == null ? Map.of() : AddressColumn.metadata(column));
-        if (smtp) {
-            metadata.put(UploadProcessor.SMTP_METADATA, "true");
-        }
+        metadata.putAll(UploadProcessor.smtpMetadata(smtp));
         String key = freshUpload(UUID.randomUUID() + (csv ? ".csv" : ".txt"));
         String etag = s3.putObject(b -> b.bucket(bucket).key(key).contentType(csv ? "text/csv" : "text/plain")
                 .metadata(metadata), RequestBody.fromString(list, StandardCharsets.UTF_8)).eTag();
@@ -75,8 +74,8 @@ final class S3Jobs implements JobQueue {
     }
 
     @Override
-    public String smtpRefused(boolean smtp) {
-        return smtp && this.smtp == null ? SMTP_OFF : null;
+    public String smtpRefused(SmtpDepth smtp) {
+        return smtp.smtp() && this.smtp == null ? SMTP_OFF : null;
     }
 
     @Override
@@ -101,7 +100,7 @@ final class S3Jobs implements JobQueue {
      * job.
      */
     @Override
-    public Job submitObject(String key, String column, boolean smtp) {
+    public Job submitObject(String key, String column, SmtpDepth smtp) {
         if (key.contains("..") || !(key.startsWith(UploadProcessor.UPLOADS) || key.startsWith(INCOMING))) {
             throw new IllegalArgumentException("s3_key must name an object under " + UploadProcessor.UPLOADS + " or "
                     + INCOMING + " of the uploads bucket, not " + key);
@@ -118,15 +117,13 @@ final class S3Jobs implements JobQueue {
             }
             throw e;
         }
-        if (column != null || smtp) {
+        if (column != null || smtp.smtp()) {
             String copy = freshUpload(UUID.randomUUID() + "/" + key.substring(key.lastIndexOf('/') + 1));
             Map<String, String> metadata = new HashMap<>(head.metadata());
             if (column != null) {
                 metadata.putAll(AddressColumn.metadata(column));
             }
-            if (smtp) {
-                metadata.put(UploadProcessor.SMTP_METADATA, "true");
-            }
+            metadata.putAll(UploadProcessor.smtpMetadata(smtp));
             // REPLACE sets all metadata anew, the content headers included: those of the source go along.
             String copied = s3.copyObject(b -> b.sourceBucket(bucket).sourceKey(key).destinationBucket(bucket)
                     .destinationKey(copy).metadataDirective(MetadataDirective.REPLACE).metadata(metadata)

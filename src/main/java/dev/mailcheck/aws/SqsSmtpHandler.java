@@ -21,7 +21,7 @@ import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.function.Supplier;
+import java.util.function.Function;
 
 /**
  * Lambda entry point for SMTP work: items from the FIFO queue (a message group per provider group slot) are
@@ -47,17 +47,18 @@ public final class SqsSmtpHandler implements RequestHandler<SQSEvent, SQSBatchRe
 
     private final SmtpStage stage;
     private final MxResolver dns;
-    private final Supplier<SmtpProber> probers;
+    private final Function<Boolean, SmtpProber> probers;
 
     public SqsSmtpHandler() {
         this(Functions.environment().smtpStage(), Functions.environment().dns(), Functions.environment()::smtpProber);
     }
 
     /**
-     * @param probers a new prober for each item, its block breaker and budgets shared with every worker (it
-     *                throws where the probe is off: SMTP work then fails, to be dead-lettered)
+     * @param probers a new prober for each item, going on to DATA's 354 when given true (the item's
+     *                {@link SmtpItem#data}), its block breaker and budgets shared with every worker (it throws where
+     *                the probe is off: SMTP work then fails, to be dead-lettered)
      */
-    SqsSmtpHandler(SmtpStage stage, MxResolver dns, Supplier<SmtpProber> probers) {
+    SqsSmtpHandler(SmtpStage stage, MxResolver dns, Function<Boolean, SmtpProber> probers) {
         this.stage = stage;
         this.dns = dns;
         this.probers = probers;
@@ -120,7 +121,7 @@ public final class SqsSmtpHandler implements RequestHandler<SQSEvent, SQSBatchRe
         Duration left = Duration.ofMillis(context.getRemainingTimeInMillis()).minus(MARGIN);
         left = left.isNegative() ? Duration.ZERO : left;
         Instant stopAt = Instant.now().plus(left);
-        try (SmtpProber prober = probers.get()) {
+        try (SmtpProber prober = probers.apply(item.data())) {
             return stage.work(item, new Checker(dns).withSmtp(prober).withDeadline(left.plus(GRACE)), stopAt, messageId);
         }
     }

@@ -4,6 +4,7 @@ import dev.mailcheck.LogPrivacy;
 import dev.mailcheck.jobs.ChunkQueue;
 import dev.mailcheck.jobs.JobEvents;
 import dev.mailcheck.jobs.JobWorkflow;
+import dev.mailcheck.jobs.SmtpDepth;
 import dev.mailcheck.lists.InputRecords;
 import dev.mailcheck.pipeline.Checker;
 import dev.mailcheck.pipeline.ListRun;
@@ -21,6 +22,8 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.util.HexFormat;
+import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.logging.Logger;
 import software.amazon.awssdk.core.ResponseInputStream;
@@ -44,7 +47,10 @@ final class UploadProcessor {
     static final String RESULTS = "results/";
 
     private final S3Client s3;
-    /** The object metadata that asks for the SMTP probe: {@code x-amz-meta-smtp: true}. */
+    /**
+     * The object metadata that asks for the SMTP probe: {@code x-amz-meta-smtp: true} up to RCPT, {@code data} on to
+     * DATA's 354; {@code false} or none for DNS only.
+     */
     static final String SMTP_METADATA = "smtp";
 
     private final JobLifecycle store;
@@ -78,7 +84,7 @@ final class UploadProcessor {
         // Every SMTP list is split, however short: its probing happens on the SMTP queue, a provider at a time,
         // never in this function. Only an empty list is "checked" here, and it has nothing to probe.
         this.smtpWorkflow = !smtpJobs || chunks == null ? null
-                : JobWorkflow.builder(new JobWorkflow.Checkers(checker, checker, Recheck.NONE), store)
+                : JobWorkflow.builder(new JobWorkflow.Checkers(checker, checker, checker, Recheck.NONE), store)
                 .files(new S3JobFiles(s3, config.uploadBucket())).events(events)
                 .splitting(chunks, new JobWorkflow.Chunking(0, chunkRecords)).build();
     }
@@ -109,16 +115,45 @@ final class UploadProcessor {
         }
         // Anything else fails the invocation: Lambda tries twice more, then the on-failure destination ends the job.
         try (object) {
-            boolean smtp = "true".equalsIgnoreCase(object.response().metadata().getOrDefault(SMTP_METADATA, "").strip());
-            if (smtp && smtpWorkflow == null) {
+            SmtpDepth smtp;
+            try {
+                smtp = smtpDepth(object.response().metadata());
+            } catch (IllegalArgumentException e) {
+                return workflow.fail(job, e.getMessage());
+            }
+            if (smtp.smtp() && smtpWorkflow == null) {
                 return workflow.fail(job, S3Jobs.SMTP_OFF);
             }
             // The column the upload names, else the one whose header is named like an address column.
-            return (smtp ? smtpWorkflow : workflow).check(job, InputRecords.reader(object), InputRecords.Format.AUTO,
-                    AddressColumn.of(object.response().metadata()), smtp);
+            return (smtp.smtp() ? smtpWorkflow : workflow).check(job, InputRecords.reader(object),
+                    InputRecords.Format.AUTO, AddressColumn.of(object.response().metadata()), smtp);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /**
+     * How far an upload asks to be probed ({@link #SMTP_METADATA}). Any other value is refused rather than read as
+     * DNS only: an upload that meant to probe ({@code yes}, {@code rcpt}) would otherwise end {@code done} unprobed.
+     */
+    static SmtpDepth smtpDepth(Map<String, String> metadata) {
+        String value = metadata.getOrDefault(SMTP_METADATA, "").strip().toLowerCase(Locale.ROOT);
+        return switch (value) {
+            case "", "false" -> SmtpDepth.NONE;
+            case "true" -> SmtpDepth.RCPT;
+            case "data" -> SmtpDepth.DATA;
+            default -> throw new IllegalArgumentException("the upload's metadata smtp: " + value + " is none of true"
+                    + " (probe up to RCPT), data (on to DATA's 354) or false");
+        };
+    }
+
+    /** The metadata that asks for {@code smtp} ({@link #smtpDepth} reads it back); none for DNS only. */
+    static Map<String, String> smtpMetadata(SmtpDepth smtp) {
+        return switch (smtp) {
+            case NONE -> Map.of();
+            case RCPT -> Map.of(SMTP_METADATA, "true");
+            case DATA -> Map.of(SMTP_METADATA, "data");
+        };
     }
 
     /**

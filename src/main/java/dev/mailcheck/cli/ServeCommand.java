@@ -137,9 +137,11 @@ final class ServeCommand implements Callable<Integer> {
         TransportSecurityLookup security = pipeline.security();
         Checker checker = new Checker(dns).withSecurityLookup(security);
         Checker withSmtp = smtp == null ? null : Api.smtpChecker(dns, smtp, pipeline.pacing(), security);
-        // Jobs with ?smtp=true recheck greylisting: 3 tries within the hour it takes at worst.
+        // Jobs with ?smtp=true recheck greylisting: 3 tries within the hour it takes at worst. smtp_data=true jobs
+        // go on to DATA's 354 with the same prober's limits.
         Api api = new Api(checker, withSmtp, store, new InProcessJobs(new JobWorkflow.Checkers(checker, withSmtp,
-                Recheck.DEFAULT), store, maxJobs, chunking), corsOrigins, publicSmtp);
+                withSmtp == null ? null : withSmtp.goingToData(), Recheck.DEFAULT), store, maxJobs, chunking),
+                corsOrigins, publicSmtp);
 
         ApiServer server;
         try {

@@ -18,9 +18,22 @@ import java.util.List;
  * @param resultsKey the results file that the last chunk done assembles (from the chunks' parts, where the
  *                   workflow's {@link JobFiles} keeps them); null for a job without one
  * @param smtp       whether the chunk's addresses are probed over SMTP (left out of the JSON when not)
+ * @param smtpData   whether that probe goes on to DATA and its 354 (left out when not; a flag of its own beside
+ *                   {@code smtp}, so that chunks queued before it existed read as they were meant)
  */
 public record Chunk(String job, String resultsKey, int chunk, long first,
-                    List<InputRecords.Input> records, @JsonInclude(JsonInclude.Include.NON_DEFAULT) boolean smtp) {
+                    List<InputRecords.Input> records, @JsonInclude(JsonInclude.Include.NON_DEFAULT) boolean smtp,
+                    @JsonInclude(JsonInclude.Include.NON_DEFAULT) boolean smtpData) {
+
+    public Chunk(String job, String resultsKey, int chunk, long first, List<InputRecords.Input> records,
+                 SmtpDepth depth) {
+        this(job, resultsKey, chunk, first, records, depth.smtp(), depth.data());
+    }
+
+    /** How far the chunk's addresses are probed. */
+    public SmtpDepth depth() {
+        return SmtpDepth.of(smtp, smtpData);
+    }
 
     private static final ObjectMapper JSON = JsonMapper.builder()
             .defaultPropertyInclusion(JsonInclude.Value.construct(JsonInclude.Include.NON_NULL, JsonInclude.Include.NON_NULL))

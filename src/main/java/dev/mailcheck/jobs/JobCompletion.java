@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.SortedMap;
+import java.util.TreeMap;
 import java.util.function.Consumer;
 
 /**
@@ -44,7 +45,7 @@ final class JobCompletion {
 
     /**
      * Once every chunk of the job is done or given up on: the results file from the parts of the chunks
-     * done, in order, and the job ended. A failure to assemble fails the try (it is tried again) unless this
+     * done (and of those given up on in part), in order, and the job ended. A failure to assemble fails the try (it is tried again) unless this
      * is the {@code lastWord} on the job (nothing tries after it): then the job ends failed, saying why, and can
      * be read and erased like any other.
      */
@@ -60,12 +61,19 @@ final class JobCompletion {
         if (done.size() + failed.size() < job.chunks()) {
             return Optional.empty();
         }
-        Tally checked = Tally.sum(done.values());
+        // A chunk given up on in part (an SMTP job's work item) kept its part: its rows go in the file with the rest.
+        SortedMap<Integer, Tally> kept = new TreeMap<>(done);
+        failed.forEach((n, f) -> {
+            if (f.kept() != null) {
+                kept.put(n, f.kept());
+            }
+        });
+        Tally checked = Tally.sum(kept.values());
         long notChecked = failed.values().stream().mapToLong(ChunkTallies.FailedChunk::records).sum();
         boolean withFile = job.resultsKey() != null;
-        if (withFile && !done.isEmpty()) {
+        if (withFile && !kept.isEmpty()) {
             try {
-                files.assemble(jobId, List.copyOf(done.keySet()), ResultWriter.csvHeader(), job.resultsKey());
+                files.assemble(jobId, List.copyOf(kept.keySet()), ResultWriter.csvHeader(), job.resultsKey());
             } catch (RuntimeException e) {
                 if (!lastWord) {
                     throw e;
@@ -82,10 +90,11 @@ final class JobCompletion {
             ended = job.with(JobStatus.DONE, checked, job.chunks());
         } else {
             Map.Entry<Integer, ChunkTallies.FailedChunk> first = failed.entrySet().iterator().next();
-            ended = job.ended(done.isEmpty() ? JobStatus.FAILED : JobStatus.PARTIAL, checked, notChecked,
-                    failed.size() + " of " + job.chunks() + " chunks could not be checked (chunk " + first.getKey()
+            ended = job.ended(kept.isEmpty() ? JobStatus.FAILED : JobStatus.PARTIAL, checked, notChecked,
+                    failed.size() + " of " + job.chunks() + " chunks could not be checked"
+                            + (kept.size() > done.size() ? " in full" : "") + " (chunk " + first.getKey()
                             + ": " + first.getValue().error() + ")",
-                    done.isEmpty() ? null : job.resultsKey());
+                    kept.isEmpty() ? null : job.resultsKey());
         }
         Optional<Job> result = end(ended);
         if (withFile) {

@@ -53,19 +53,25 @@ public final class JobWorkflow {
      * The checkers of the jobs.
      *
      * @param withSmtp the checker of jobs that ask for the SMTP probe, or null where it is off
+     * @param withData the checker of jobs that ask for it up to DATA's 354 ({@code smtp_data}), or null where it is off
      * @param recheck  how those jobs recheck deferrals (DNS-only jobs have none: only SMTP replies say "later")
      */
-    public record Checkers(Checker dnsOnly, Checker withSmtp, Recheck recheck) {
+    public record Checkers(Checker dnsOnly, Checker withSmtp, Checker withData, Recheck recheck) {
 
         public static Checkers dnsOnly(Checker checker) {
-            return new Checkers(checker, null, Recheck.NONE);
+            return new Checkers(checker, null, null, Recheck.NONE);
         }
 
-        Rechecks rechecks(boolean smtp) {
-            if (smtp && withSmtp == null) {
-                throw new IllegalStateException("a job asks for SMTP where the probe is off");
+        Rechecks rechecks(SmtpDepth smtp) {
+            Checker checker = switch (smtp) {
+                case NONE -> dnsOnly;
+                case RCPT -> withSmtp;
+                case DATA -> withData;
+            };
+            if (checker == null) {
+                throw new IllegalStateException("a job asks for SMTP (" + smtp + ") where the probe is off");
             }
-            return smtp ? new Rechecks(withSmtp, recheck) : new Rechecks(dnsOnly, Recheck.NONE);
+            return new Rechecks(checker, smtp.smtp() ? recheck : Recheck.NONE);
         }
     }
 
@@ -185,7 +191,7 @@ public final class JobWorkflow {
      * @param column the CSV column of the addresses, or null to detect it
      * @return the job as it ended, or as split (running, its chunk count stored)
      */
-    public Job check(Job job, BufferedReader list, InputRecords.Format format, String column, boolean smtp)
+    public Job check(Job job, BufferedReader list, InputRecords.Format format, String column, SmtpDepth smtp)
             throws IOException {
         InputRecords records;
         try {
@@ -232,7 +238,7 @@ public final class JobWorkflow {
         return ended;
     }
 
-    private Job checkHere(Job job, Iterator<InputRecords.Input> records, boolean smtp) {
+    private Job checkHere(Job job, Iterator<InputRecords.Input> records, SmtpDepth smtp) {
         if (job.resultsKey() == null) {
             Job done = job.with(JobStatus.DONE, running.run(job.id(), -1, smtp, records, 0, r -> { }), 0);
             return completion.end(done).orElse(done);
@@ -252,7 +258,7 @@ public final class JobWorkflow {
      * Sends the records to the queue in chunks, then records how many there are. Chunks may finish
      * before that count is stored, so the last step also looks for a job that is already complete.
      */
-    private Job split(Job job, Iterator<InputRecords.Input> records, boolean smtp) {
+    private Job split(Job job, Iterator<InputRecords.Input> records, SmtpDepth smtp) {
         chunks.clearChunks(job.id());
         int count = splitter.send(job, records, smtp);
         Job splitUp = job.with(JobStatus.RUNNING, Tally.sum(chunks.chunks(job.id()).values()), count);
@@ -278,12 +284,12 @@ public final class JobWorkflow {
         }
         Tally tally;
         if (chunk.resultsKey() == null) {
-            tally = running.run(chunk.job(), chunk.chunk(), chunk.smtp(), chunk.records().iterator(), chunk.first(),
+            tally = running.run(chunk.job(), chunk.chunk(), chunk.depth(), chunk.records().iterator(), chunk.first(),
                     r -> { });
         } else {
             // A chunk's rows are one part (a chunk is at most ListSplitter.CHUNK_BYTES of records), numbered as the chunk.
             ResultParts part = new ResultParts(files, chunk.job(), chunk.chunk(), false);
-            tally = running.run(chunk.job(), chunk.chunk(), chunk.smtp(), chunk.records().iterator(), chunk.first(),
+            tally = running.run(chunk.job(), chunk.chunk(), chunk.depth(), chunk.records().iterator(), chunk.first(),
                     part::write);
             part.finish();
         }

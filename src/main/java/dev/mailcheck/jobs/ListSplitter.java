@@ -29,7 +29,7 @@ final class ListSplitter {
      * Sends the records in chunks numbered from 0, in order; says how many. A list without records is one empty
      * chunk, so that its job still ends the way every split job does: through its chunks.
      */
-    int send(Job job, Iterator<InputRecords.Input> records, boolean smtp) {
+    int send(Job job, Iterator<InputRecords.Input> records, SmtpDepth smtp) {
         int chunk = 0;
         long position = 0;
         List<InputRecords.Input> pending = new ArrayList<>(chunkRecords);

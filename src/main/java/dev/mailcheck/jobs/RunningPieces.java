@@ -37,7 +37,7 @@ final class RunningPieces {
      *
      * @param chunk the chunk's number, -1 for a whole list
      */
-    Tally run(String job, int chunk, boolean smtp, Iterator<InputRecords.Input> records, long first,
+    Tally run(String job, int chunk, SmtpDepth smtp, Iterator<InputRecords.Input> records, long first,
               Consumer<CheckResult> rows) {
         Piece piece = new Piece(job, chunk);
         Rechecks rechecks = checkers.rechecks(smtp);

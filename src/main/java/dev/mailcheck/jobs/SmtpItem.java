@@ -25,11 +25,13 @@ import java.util.List;
  * @param started    when the first try of these addresses began (epoch ms; 0 before it): rechecks start within the
  *                   window from it
  * @param due        when a recheck may start (epoch ms); 0 for an item that may run at once
+ * @param data       whether the probe goes on to DATA and stops at its 354 ({@code smtp_data=true}), else at RCPT
  * @param entries    the records, in input order
  */
 public record SmtpItem(String job, String resultsKey, int chunk, String domain, String group,
                        int tries, long started,
-                       @JsonInclude(JsonInclude.Include.NON_DEFAULT) long due, List<Entry> entries) {
+                       @JsonInclude(JsonInclude.Include.NON_DEFAULT) long due,
+                       @JsonInclude(JsonInclude.Include.NON_DEFAULT) boolean data, List<Entry> entries) {
 
     /** One record: its position in the job's input and the address as given. */
     public record Entry(long position, String input) {
@@ -46,7 +48,7 @@ public record SmtpItem(String job, String resultsKey, int chunk, String domain, 
 
     /** The same work for only some of its records (those not reached, or those to be rechecked). */
     public SmtpItem with(List<Entry> only, int tries, long due) {
-        return new SmtpItem(job, resultsKey, chunk, domain, group, tries, started, due, only);
+        return new SmtpItem(job, resultsKey, chunk, domain, group, tries, started, due, data, only);
     }
 
     /**

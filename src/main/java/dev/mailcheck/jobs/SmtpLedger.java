@@ -12,8 +12,16 @@ import java.util.Set;
  */
 public interface SmtpLedger {
 
-    /** A settled position: its verdict and its row of the results file (CSV, no header). */
-    record Settled(long position, Verdict verdict, String row) {
+    /**
+     * A settled position: its verdict and its row of the results file (CSV, no header).
+     *
+     * @param givenUp why its SMTP stage was given up on (the row then says "not tried"); null for an answer
+     */
+    record Settled(long position, Verdict verdict, String row, String givenUp) {
+
+        public Settled(long position, Verdict verdict, String row) {
+            this(position, verdict, row, null);
+        }
     }
 
     /**

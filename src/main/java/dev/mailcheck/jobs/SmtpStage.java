@@ -82,7 +82,7 @@ public final class SmtpStage {
      * the records it ends settled at once, the others sent on as one item per domain.
      */
     public JobWorkflow.Processed process(Chunk chunk) {
-        if (!chunk.smtp()) {
+        if (!chunk.depth().smtp()) {
             return workflow.process(chunk);
         }
         if (jobs.job(chunk.job()).map(Job::finished).orElse(true)) {
@@ -110,9 +110,9 @@ public final class SmtpStage {
         long pending = byDomain.values().stream().mapToLong(List::size).sum();
         ledger.open(chunk.job(), chunk.chunk(), pending, rows);
         byDomain.forEach((domain, entries) -> queue.send(new SmtpItem(chunk.job(), chunk.resultsKey(),
-                chunk.chunk(), domain, groups.get(domain), 1, 0, 0, entries), ""));
-        return new JobWorkflow.Processed(true, pending == 0 ? complete(chunk.job(), chunk.chunk(), chunk.resultsKey())
-                : Optional.empty());
+                chunk.chunk(), domain, groups.get(domain), 1, 0, 0, chunk.depth().data(), entries), ""));
+        return new JobWorkflow.Processed(true, pending == 0
+                ? complete(chunk.job(), chunk.chunk(), chunk.resultsKey(), false) : Optional.empty());
     }
 
     /**
@@ -175,14 +175,22 @@ public final class SmtpStage {
             queue.send(item.with(notReached, item.tries(), 0), salt);
         }
         if (!again.isEmpty()) {
+            // Counted before it is sent (a recheck that comes due at once takes itself off the count), and counted
+            // off again if the send fails: the delivery is retried, and would count the same addresses twice.
             ledger.rechecking(item.job(), again.size());
-            queue.later(new SmtpItem(item.job(), item.resultsKey(), item.chunk(), item.domain(), item.group(),
-                    item.tries() + 1, started, System.currentTimeMillis() + wait.toMillis(), again), wait);
+            try {
+                queue.later(new SmtpItem(item.job(), item.resultsKey(), item.chunk(), item.domain(), item.group(),
+                        item.tries() + 1, started, System.currentTimeMillis() + wait.toMillis(), item.data(), again),
+                        wait);
+            } catch (RuntimeException e) {
+                ledger.rechecking(item.job(), -again.size());
+                throw e;
+            }
         }
         this.results.putResults(item.job(), answers);
         long pending = ledger.settle(item.job(), item.chunk(), answers.stream()
                 .map(p -> new SmtpLedger.Settled(p.position(), p.result().verdict(), row(p.result()))).toList());
-        Optional<Job> ended = pending == 0 ? complete(item.job(), item.chunk(), item.resultsKey())
+        Optional<Job> ended = pending == 0 ? complete(item.job(), item.chunk(), item.resultsKey(), false)
                 : Optional.empty();
         return new Worked(answers.size(), notReached.size(), again.size(), ended);
     }
@@ -197,40 +205,84 @@ public final class SmtpStage {
             queue.later(item, Duration.ofMillis(left));
             return;
         }
-        ledger.rechecking(item.job(), -item.entries().size());
-        // Due 0 on the work queue: it no longer waits, so giving it up there must not count it off again.
+        // Due 0 on the work queue: it no longer waits, so giving it up there must not count it off again. Sent before
+        // it is counted off: a send that fails retries the delivery, which would count it off twice; one sent twice
+        // (the count failing after) is deduplicated by its id, the same for the same message.
         queue.send(item.with(item.entries(), item.tries(), 0), salt);
+        ledger.rechecking(item.job(), -item.entries().size());
     }
 
     /**
-     * An item that failed every delivery (its dead-letter queue): its chunk is recorded as given up on, so the
-     * job ends partial (failed if no chunk got through) instead of waiting for it forever. A recheck given up on
-     * while it waited (a due time) no longer counts as waiting.
+     * An item that failed every delivery (its dead-letter queue): its addresses not settled yet are answered as not
+     * tried (their DNS stage again, the SMTP stage given up on), so the results file still has a row for each; the
+     * chunk, once nothing else of it is pending, is recorded as given up on in part, keeping its rows, and the job
+     * ends partial. A recheck given up on while it waited (a due time) no longer counts as waiting.
+     *
+     * @return the job, if this ended it
      */
     public Optional<Job> giveUp(SmtpItem item) {
+        if (jobs.job(item.job()).map(Job::finished).orElse(true)) {
+            return Optional.empty(); // erased, or ended already: nothing to add
+        }
+        String why = "the SMTP work of " + item.domain() + " (" + item.entries().size() + " addresses, try "
+                + item.tries() + ") failed on every delivery and went to the dead-letter queue (see the SMTP"
+                + " function's log)";
+        List<SmtpItem.Entry> entries = item.entries();
+        Set<Long> done = entries.isEmpty() ? Set.of() : ledger.settled(item.job(), item.chunk(),
+                entries.getFirst().position(), entries.getLast().position());
+        List<SmtpItem.Entry> open = entries.stream().filter(e -> !done.contains(e.position())).toList();
+        List<CheckResult> dnsStage = new ArrayList<>(open.size());
+        ListRun.run(dns, open.stream().map(e -> new InputRecords.Input(e.input(), null)).iterator(), dnsStage::add);
+        List<JobResults.Positioned> notTried = new ArrayList<>(open.size());
+        List<SmtpLedger.Settled> rows = new ArrayList<>(open.size());
+        for (int i = 0; i < open.size(); i++) {
+            // The DNS stage may answer otherwise now (the domain gone): then that is the address's answer.
+            boolean routed = dnsStage.get(i).reason() == Reason.ACCEPTS_MAIL;
+            CheckResult r = routed ? dnsStage.get(i).smtpGivenUp(why) : dnsStage.get(i);
+            notTried.add(new JobResults.Positioned(open.get(i).position(), r));
+            rows.add(new SmtpLedger.Settled(open.get(i).position(), r.verdict(), row(r), routed ? why : null));
+        }
+        results.putResults(item.job(), notTried);
+        long pending = ledger.settle(item.job(), item.chunk(), rows);
+        Optional<Job> ended = pending == 0 ? complete(item.job(), item.chunk(), item.resultsKey(), true)
+                : Optional.empty();
         if (item.due() > 0) {
+            // Last: a try that fails before this is retried, and would count the recheck off twice.
             ledger.rechecking(item.job(), -item.entries().size());
         }
-        return workflow.giveUp(new Chunk(item.job(), item.resultsKey(), item.chunk(), 0,
-                item.entries().stream().map(e -> new InputRecords.Input(e.input(), null)).toList(), true),
-                "the SMTP work of " + item.domain() + " (" + item.entries().size() + " addresses, try " + item.tries()
-                        + ") failed on every delivery and went to the dead-letter queue (see the SMTP function's log)");
+        return ended;
     }
 
-    /** The chunk has nothing pending: its part from the settled rows, its tally, and the job's completion. */
-    private Optional<Job> complete(String job, int chunk, String resultsKey) {
+    /**
+     * The chunk has nothing pending: its part from the settled rows, its tally (of the rows answered: a chunk with
+     * rows given up on is recorded as given up on in part, its part kept), and the job's completion ({@code lastWord}
+     * as {@link JobWorkflow#finishIfComplete} takes it: from the failure function, which nothing tries after).
+     */
+    private Optional<Job> complete(String job, int chunk, String resultsKey, boolean lastWord) {
         List<SmtpLedger.Settled> rows = ledger.rows(job, chunk);
         Map<Verdict, Long> counts = new EnumMap<>(Verdict.class);
         StringBuilder part = new StringBuilder();
+        long givenUp = 0;
+        String why = null;
         for (SmtpLedger.Settled s : rows) {
-            counts.merge(s.verdict(), 1L, Long::sum);
+            if (s.givenUp() == null) {
+                counts.merge(s.verdict(), 1L, Long::sum);
+            } else {
+                givenUp++;
+                why = why == null ? s.givenUp() : why;
+            }
             part.append(s.row());
         }
         if (resultsKey != null) {
             files.putPart(job, chunk, part.toString());
         }
-        chunks.putChunk(job, chunk, new Tally(rows.size(), counts));
-        return workflow.finishIfComplete(job, false);
+        Tally tally = new Tally(rows.size() - givenUp, counts);
+        if (givenUp == 0) {
+            chunks.putChunk(job, chunk, tally);
+        } else {
+            chunks.putFailedChunk(job, chunk, new ChunkTallies.FailedChunk(givenUp, why, tally));
+        }
+        return workflow.finishIfComplete(job, lastWord);
     }
 
     /** A result's row of the results file (what follows the header the CSV writer starts with), its line end included. */

@@ -66,6 +66,14 @@ public final class Checker {
     }
 
     /**
+     * This checker with its SMTP stage going on to DATA's 354 ({@link SmtpProber#goingToData}, as polite as this
+     * one's together with it); null for a checker without an SMTP stage. Each call makes a prober: call it once.
+     */
+    public Checker goingToData() {
+        return smtp == null ? null : new Checker(parser, dns, smtp.goingToData(), security, deadline, reportSecurity);
+    }
+
+    /**
      * This checker with what {@link #withSecurity()} reports with, or null where it can't; the checker itself
      * reports nothing of it, as the report costs queries of its own.
      */

@@ -132,6 +132,15 @@ public final class Outcomes {
     }
 
     /**
+     * Not tried: the work that held this address was given up on before it was answered ({@code why}: e.g. a job's
+     * SMTP work item failed on every delivery); nothing was learnt about the mailbox.
+     */
+    public static SmtpOutcome givenUp(String why) {
+        return withoutSession(Reason.UNVERIFIABLE, "Not tried: " + why + "; nothing was learnt about the mailbox."
+                + " Check it again.", null);
+    }
+
+    /**
      * A defect (a bug, a resource running out) ended the worker that held this address, or the stage itself:
      * logged with its stack by {@link Defects}, and the detail names the log line.
      */

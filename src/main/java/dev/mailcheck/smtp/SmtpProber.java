@@ -42,14 +42,14 @@ public final class SmtpProber implements AutoCloseable {
 
     private final SmtpSettings settings;
     private final ProbeGuard guard;
-    private final ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor();
+    private final ExecutorService threads;
     private final Dialer dialer;
     /** Per domain: its plan, queue and catch-all answer, for as long as its DNS answer lives. */
     private final Cache<String, DomainWork> domains = Caffeine.newBuilder()
             .expireAfter(Expiry.creating((String d, DomainWork w) -> w.ttl))
             .maximumSize(100_000)
             .build();
-    private final LongAdder rcpts = new LongAdder();
+    private final LongAdder rcpts;
 
     /** A prober with its own breaker and budgets, in this process only. */
     public SmtpProber(SmtpSettings settings, Pacing pacing) {
@@ -64,7 +64,27 @@ public final class SmtpProber implements AutoCloseable {
                       InstantSource clock) {
         this.settings = settings;
         this.guard = new ProbeGuard(pacing, ProviderGroups.bundled(), breaker, budget, clock);
+        this.threads = Executors.newVirtualThreadPerTaskExecutor();
         this.dialer = new Dialer(settings, guard);
+        this.rcpts = new LongAdder();
+    }
+
+    private SmtpProber(SmtpProber of, SmtpSettings settings) {
+        this.settings = settings;
+        this.guard = of.guard;
+        this.threads = of.threads;
+        this.dialer = of.dialer;
+        this.rcpts = of.rcpts;
+    }
+
+    /**
+     * This prober going on to DATA and stopping at its 354 (a server with {@code --smtp} asked for
+     * {@code smtp_data=true}): it shares this one's breaker, budgets, dialer (session limits in all and per MX
+     * address, hosts found dead), threads and counts, so the two together are as polite as one; only its domains'
+     * queues are its own, since its sessions end at the 354. Closing either closes both.
+     */
+    public SmtpProber goingToData() {
+        return settings.data() ? this : new SmtpProber(this, settings.withData(true));
     }
 
     /** Per provider group, the addresses the breaker answered without a connection and those that waited for a budget. */

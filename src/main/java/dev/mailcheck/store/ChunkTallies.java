@@ -8,8 +8,18 @@ import java.util.SortedMap;
  */
 public interface ChunkTallies {
 
-    /** A chunk of a split list that was given up on (it reached the dead-letter queue): its records, and why. */
-    record FailedChunk(long records, String error) {
+    /**
+     * A chunk of a split list that was given up on (it reached the dead-letter queue), or partly so (an SMTP job's
+     * work item did): its records not checked, and why.
+     *
+     * @param kept the tally of the rows it did check, whose part of the results file it kept (its records not
+     *             checked have rows there too, saying so); null when it kept nothing
+     */
+    record FailedChunk(long records, String error, Tally kept) {
+
+        public FailedChunk(long records, String error) {
+            this(records, error, null);
+        }
     }
 
     /** Records a chunk of the job as done; recording the same chunk again replaces the earlier tally. */

@@ -16,8 +16,8 @@ import java.util.Map;
  * @param resultsKey  where the results file is (or will be) written; null for a job without one
  * @param chunks      how many chunks the list was split into; 0 while it is being split, or when it is
  *                    checked in one piece
- * @param notChecked  records of a partial or failed job that got no result; null when unknown (the list
- *                    was not read to its end)
+ * @param notChecked  records of a partial or failed job that got no answer (no result, or one saying its SMTP
+ *                    stage was given up on); null when unknown (the list was not read to its end)
  * @param error       why a partial or failed job did not check everything; null otherwise
  * @param heldBack    per provider group, the addresses the SMTP probe did not try because of the block breaker
  *                    and those that waited for a budget, most first; empty when none

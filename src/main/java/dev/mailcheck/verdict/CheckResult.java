@@ -11,6 +11,7 @@ import dev.mailcheck.dns.MailDomain;
 import dev.mailcheck.dns.MxHost;
 import dev.mailcheck.dns.TransportSecurity;
 import dev.mailcheck.signals.Signals;
+import dev.mailcheck.smtp.Outcomes;
 import dev.mailcheck.smtp.SmtpOutcome;
 import dev.mailcheck.smtp.SmtpReport;
 import java.util.List;
@@ -55,8 +56,21 @@ public record CheckResult(String address, String normalized, String domain, Stri
 
     /** The SMTP stage's answer replaces the DNS stage's, which only said that mail can be routed. */
     public static CheckResult of(String input, EmailAddress address, MailDomain domain, Signals signals, SmtpOutcome smtp) {
-        return builder(input).parsed(address).routing(domain).reason(smtp.reason()).detail(smtp.detail())
-                .predictedReply(smtp.predictedReply()).signals(signals).smtp(smtp.report()).build();
+        return of(input, address, domain, signals).withSmtp(smtp);
+    }
+
+    /**
+     * This DNS-stage answer (mail can be routed) with its SMTP stage given up on before it answered ({@code why}):
+     * an {@code unverifiable} that says it was not tried, the MX hosts and signals kept.
+     */
+    public CheckResult smtpGivenUp(String why) {
+        return withSmtp(Outcomes.givenUp(why));
+    }
+
+    /** The SMTP stage's answer replaces the DNS stage's, which only said that mail can be routed. */
+    private CheckResult withSmtp(SmtpOutcome smtp) {
+        return toBuilder().reason(smtp.reason()).detail(smtp.detail()).predictedReply(smtp.predictedReply())
+                .smtp(smtp.report()).build();
     }
 
     /**

@@ -347,6 +347,27 @@ class ApiTest {
         }
     }
 
+    /** serve's API with the probe on, its jobs probing with the same prober (to RCPT, or on to DATA's 354). */
+    private static Api serveWithSmtp(Checker withSmtp, LocalResultStore store, Recheck recheck, int perChunk,
+                                     boolean publicSmtp) {
+        return new Api(new Checker(dns), withSmtp, store, new InProcessJobs(new JobWorkflow.Checkers(new Checker(dns),
+                withSmtp, withSmtp.goingToData(), recheck), store, 4,
+                perChunk == 0 ? JobWorkflow.Chunking.DEFAULT : new JobWorkflow.Chunking(0, perChunk)), List.of(),
+                publicSmtp);
+    }
+
+    /** The job as GET /v1/jobs/{id} shows it once it is done, within a minute. */
+    private static JsonNode done(Api serve, String id) throws Exception {
+        JsonNode job;
+        long deadline = System.nanoTime() + 60_000_000_000L;
+        do {
+            Thread.sleep(50);
+            job = json(serve.handle(new Api.Request("GET", "/v1/jobs/" + id, Map.of(), Map.of(), null)));
+        } while (!job.get("status").asText().equals("done") && System.nanoTime() < deadline);
+        assertEquals("done", job.get("status").asText(), job.toString());
+        return job;
+    }
+
     /**
      * What the SMTP probe held back is the job's own (serve shares one prober across jobs): two domains whose
      * mail goes to one MX address at a budget of 60 new sessions a minute, so one of them waits a second for its
@@ -358,21 +379,13 @@ class ApiTest {
         SmtpSettings smtp = SmtpSettings.defaults().withHelo("prober.test").withPort(Postfix.shared().port())
                 .withStarttls(false).withLinger(Duration.ofMillis(50));
         LocalResultStore store = new LocalResultStore(LocalResultStore.Limits.DEFAULT, SmtpCodes::link);
-        Checker withSmtp = Api.smtpChecker(dns, smtp, Pacing.off().withConnectsPerMinute(60), null);
-        Api serve = new Api(new Checker(dns), withSmtp, store, new InProcessJobs(new JobWorkflow.Checkers(
-                new Checker(dns), withSmtp, Recheck.NONE), store, 4,
-                perChunk == 0 ? JobWorkflow.Chunking.DEFAULT : new JobWorkflow.Chunking(0, perChunk)), List.of());
+        Api serve = serveWithSmtp(Api.smtpChecker(dns, smtp, Pacing.off().withConnectsPerMinute(60), null), store,
+                Recheck.NONE, perChunk, false);
         Api.Response accepted = serve.handle(new Api.Request("POST", "/v1/jobs", Map.of("smtp", "true"),
                 Map.of("content-type", "text/plain"), "alice@strict.smtp.test\nalice@failover.smtp.test\n"));
         assertEquals(202, accepted.status(), accepted.body());
         String id = json(accepted).get("id").asText();
-        JsonNode job;
-        long deadline = System.nanoTime() + 60_000_000_000L;
-        do {
-            Thread.sleep(50);
-            job = json(serve.handle(new Api.Request("GET", "/v1/jobs/" + id, Map.of(), Map.of(), null)));
-        } while (!job.get("status").asText().equals("done") && System.nanoTime() < deadline);
-        assertEquals("done", job.get("status").asText(), job.toString());
+        JsonNode job = done(serve, id);
         assertEquals(JSON.readTree("[{\"group\": \"mx-strict.smtp.test\", \"not_tried\": 0, \"waited\": 1}]"),
                 job.get("held_back"), job::toString);
         JsonNode results = json(serve.handle(new Api.Request("GET", "/v1/jobs/" + id + "/results", Map.of(), Map.of(),
@@ -406,10 +419,8 @@ class ApiTest {
                 .withMailFrom("recheck-" + UUID.randomUUID() + "@checker.test").withPort(Postfix.shared().port())
                 .withStarttls(false);
         LocalResultStore store = new LocalResultStore(LocalResultStore.Limits.DEFAULT, SmtpCodes::link);
-        Checker withSmtp = Api.smtpChecker(dns, smtp, Pacing.off(), null);
-        Api serve = new Api(new Checker(dns), withSmtp, store, new InProcessJobs(new JobWorkflow.Checkers(
-                new Checker(dns), withSmtp, new Recheck(tries, Duration.ofSeconds(window))), store, 4,
-                perChunk == 0 ? JobWorkflow.Chunking.DEFAULT : new JobWorkflow.Chunking(0, perChunk)), List.of());
+        Api serve = serveWithSmtp(Api.smtpChecker(dns, smtp, Pacing.off(), null), store,
+                new Recheck(tries, Duration.ofSeconds(window)), perChunk, false);
         Api.Response accepted = serve.handle(new Api.Request("POST", "/v1/jobs", Map.of("smtp", "true"),
                 Map.of("content-type", "text/plain"), "alice@shortgrey.smtp.test\nuser@nullmx.checker.test\n"));
         assertEquals(202, accepted.status(), accepted.body());
@@ -439,13 +450,102 @@ class ApiTest {
         assertEquals(perChunk == 0 ? 0 : 2, job.path("chunks").asInt(), job::toString);
     }
 
-    /** A job that asks for the SMTP probe where it is off is refused, naming the field. */
-    @Test
-    void aSmtpJobWhereTheProbeIsOffIsRefused() throws Exception {
-        Api.Response r = api.handle(new Api.Request("POST", "/v1/jobs", Map.of("smtp", "true"),
-                Map.of("content-type", "text/plain"), "a@good.checker.test\n"));
+    /**
+     * The SMTP flags, read alike by every route: a job or a check that asks for the probe (to RCPT or on to DATA's
+     * 354) where it is off is refused, naming the flag it sent and how to turn the probe on; {@code smtp_data=true}
+     * implies the probe and contradicts {@code smtp=false}; anything but true or false is refused.
+     */
+    @ParameterizedTest(name = "{0} {1}?{2} {3}")
+    @CsvSource(delimiter = '|', nullValues = "-", textBlock = """
+            # method | path       | query                     | JSON body                                   | field     | error says
+            POST     | /v1/jobs   | smtp=true                 | -                                           | smtp      | --smtp
+            POST     | /v1/jobs   | smtp_data=true            | -                                           | smtp_data | --smtp
+            POST     | /v1/jobs   | smtp=true&smtp_data=true  | -                                           | smtp_data | --smtp
+            POST     | /v1/jobs   | smtp=false&smtp_data=true | -                                           | smtp      | leave smtp out
+            POST     | /v1/jobs   | smtp_data=yes             | -                                           | smtp_data | true or false
+            POST     | /v1/jobs   | smtp_data=true            | {"s3_key": "incoming/l.csv"}                | smtp_data | --smtp
+            GET      | /v1/check  | smtp_data=true            | -                                           | smtp_data | --smtp
+            GET      | /v1/check  | smtp=false&smtp_data=true | -                                           | smtp      | leave smtp out
+            POST     | /v1/checks | -                         | {"addresses": [], "smtp_data": "yes"}       | smtp_data | true or false
+            POST     | /v1/checks | -                         | {"addresses": ["a@good.checker.test"], "smtp_data": true} | smtp_data | --smtp
+            POST     | /v1/checks | -                         | {"addresses": [], "smtp": false, "smtp_data": true} | smtp | leave smtp out
+            """)
+    void smtpFlagsWhereTheProbeIsOff(String method, String path, String query, String body, String field, String says)
+            throws Exception {
+        Map<String, String> params = new java.util.LinkedHashMap<>();
+        if (query != null) {
+            for (String pair : query.split("&")) {
+                params.put(pair.substring(0, pair.indexOf('=')), pair.substring(pair.indexOf('=') + 1));
+            }
+        }
+        if (path.equals("/v1/check")) {
+            params.put("address", "a@good.checker.test");
+        }
+        String type = body != null ? "application/json" : "text/plain";
+        Api.Response r = api.handle(new Api.Request(method, path, params, Map.of("content-type", type),
+                body != null ? body : method.equals("POST") ? "a@good.checker.test\n" : null));
         assertEquals(400, r.status(), r.body());
-        assertEquals("smtp", json(r).get("field").asText());
+        assertEquals(field, json(r).get("field").asText(), r.body());
+        assertTrue(json(r).get("error").asText().contains(says), r.body());
+    }
+
+    /**
+     * How far serve probes is each request's own, from one prober: {@code smtp=true} stops at RCPT, {@code
+     * smtp_data=true} goes on to DATA's 354 (the result's stage says which), for a job in one piece or in chunks and
+     * for the checks; Postfix's log shows the sessions that reached DATA were dropped there, and nothing was queued.
+     */
+    @ParameterizedTest(name = "{0} {1} (per chunk {2}) -> {3}")
+    @CsvSource(delimiter = '|', textBlock = """
+            # route    | flag      | per chunk (0: one piece) | stage
+            /v1/jobs   | smtp      | 0                        | rcpt
+            /v1/jobs   | smtp_data | 0                        | data_354
+            /v1/jobs   | smtp_data | 1                        | data_354
+            /v1/checks | smtp      | 0                        | rcpt
+            /v1/checks | smtp_data | 0                        | data_354
+            /v1/check  | smtp_data | 0                        | data_354
+            """)
+    void serveProbesAsFarAsEachRequestAsks(String route, String flag, int perChunk, String stage) throws Exception {
+        SmtpSettings smtp = SmtpSettings.defaults().withHelo("prober.test").withPort(Postfix.shared().port())
+                .withMailFrom("depth-" + UUID.randomUUID() + "@checker.test").withStarttls(false);
+        LocalResultStore store = new LocalResultStore(LocalResultStore.Limits.DEFAULT, SmtpCodes::link);
+        Api serve = serveWithSmtp(Api.smtpChecker(dns, smtp, Pacing.off(), null), store, Recheck.NONE, perChunk, true);
+        List<String> addresses = List.of("alice@strict.smtp.test", "zed@strict.smtp.test", "anyone@catchall.smtp.test");
+        int mark = Postfix.shared().logMark();
+        JsonNode results = switch (route) {
+            case "/v1/jobs" -> {
+                Api.Response accepted = serve.handle(new Api.Request("POST", route, Map.of(flag, "true"),
+                        Map.of("content-type", "text/plain"), String.join("\n", addresses)));
+                assertEquals(202, accepted.status(), accepted.body());
+                String id = json(accepted).get("id").asText();
+                done(serve, id);
+                yield json(serve.handle(new Api.Request("GET", "/v1/jobs/" + id + "/results", Map.of(), Map.of(),
+                        null))).get("results");
+            }
+            case "/v1/checks" -> json(serve.handle(new Api.Request("POST", route, Map.of(),
+                    Map.of("content-type", "application/json"), JSON.writeValueAsString(Map.of("addresses", addresses,
+                            flag, true))))).get("results");
+            default -> JSON.createArrayNode().addAll(addresses.stream().map(a -> {
+                try {
+                    return json(serve.handle(new Api.Request("GET", route, Map.of("address", a, flag, "true"), Map.of(),
+                            null)));
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            }).toList());
+        };
+        String log = Postfix.shared().logSince(mark);
+        assertEquals(addresses, java.util.stream.StreamSupport.stream(results.spliterator(), false)
+                .map(r -> r.get("address").asText()).toList());
+        List<String> reasons = List.of("mailbox_accepted", "mailbox_rejected", "accept_all");
+        for (int i = 0; i < addresses.size(); i++) {
+            JsonNode r = results.get(i);
+            assertEquals(reasons.get(i), r.get("reason").asText(), r::toString);
+            // A rejected RCPT ends the probe there, DATA or not.
+            assertEquals(i == 1 ? "rcpt" : stage, r.at("/smtp/stage").asText(), r::toString);
+        }
+        assertEquals(stage.equals("data_354"), log.contains("lost connection after DATA"), log);
+        assertEquals(List.of(), Postfix.deliveryLines(log), "Postfix queued or delivered something");
+        assertTrue(Postfix.shared().queueEmpty(), "the Postfix queue is not empty");
     }
 
     /** DELETE /v1/jobs/{id} in serve: the job and its results leave the store; then it answers 410, saying so. */

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.mailcheck.dns.MxResolver;
 import dev.mailcheck.jobs.JobWorkflow;
+import dev.mailcheck.jobs.SmtpDepth;
 import dev.mailcheck.pipeline.Checker;
 import dev.mailcheck.store.ForwardingStore;
 import dev.mailcheck.store.Job;
@@ -63,13 +64,13 @@ class InProcessJobsTest {
             };
             InProcessJobs jobs = new InProcessJobs(JobWorkflow.Checkers.dnsOnly(new Checker(dns)), store, 1,
                     new JobWorkflow.Chunking(inlineMax, 1));
-            Job first = jobs.submit("a@good.checker.test\nb@good.checker.test\n", false, null, false);
+            Job first = jobs.submit("a@good.checker.test\nb@good.checker.test\n", false, null, SmtpDepth.NONE);
             long deadline = System.nanoTime() + 60_000_000_000L; // a guard against a hang, not a timing
             while (!store.job(first.id()).orElseThrow().finished() && System.nanoTime() < deadline) {
                 Thread.sleep(20);
             }
             assertEquals(JobStatus.FAILED, store.job(first.id()).orElseThrow().status());
-            Job second = jobs.submit("c@good.checker.test\n", false, null, false);
+            Job second = jobs.submit("c@good.checker.test\n", false, null, SmtpDepth.NONE);
             assertEquals(JobStatus.QUEUED, second.status(), "the slot is free again");
         }
     }

@@ -54,8 +54,9 @@ class DynamoSharedGuardTest {
     }
 
     /**
-     * A vague refusal needs two domains: one worker counts the first, another the second and trips the block,
-     * which a third sees until the cool-down ends; then the group is free again.
+     * A vague refusal needs two domains: one worker counts the first, another the second and trips the block, which
+     * counts for it at once and for a third once what the third read before is {@link DynamoBreakerState#FRESH_FOR}
+     * old, until the cool-down ends; then the group is free again.
      */
     @Test
     void aBlockCountedByTwoWorkersIsSeenByAThird() {
@@ -69,7 +70,10 @@ class DynamoSharedGuardTest {
         assertNull(third.blocked("outlook.com", NOW));
         Block tripped = second.refused(refusal, "b.example", 2, NOW.plusSeconds(1));
         assertEquals(refusal, tripped);
-        assertEquals(refusal, third.blocked("outlook.com", NOW.plusSeconds(2)));
+        assertEquals(refusal, second.blocked("outlook.com", NOW.plusSeconds(1)), "its own ban counts at once");
+        assertNull(third.blocked("outlook.com", NOW.plusSeconds(2)), "what it read at NOW stands for a while");
+        assertEquals(refusal, third.blocked("outlook.com", NOW.plus(DynamoBreakerState.FRESH_FOR)));
+        assertEquals(refusal, first.blocked("outlook.com", NOW.plus(DynamoBreakerState.FRESH_FOR)));
         assertNull(third.blocked("outlook.com", NOW.plus(Duration.ofMinutes(31))));
         assertNull(third.blocked("google", NOW));
     }

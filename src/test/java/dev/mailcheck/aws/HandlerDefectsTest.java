@@ -178,7 +178,7 @@ class HandlerDefectsTest {
                 stack.store(stack.smtp), new S3JobFiles(stack.smtp.s3(), BUCKET),
                 brokenOnce(SmtpLedger.class, ledger, "rechecking"), new SqsSmtpQueue(stack.smtp.sqs(), smtpJobs),
                 new Recheck(3, Duration.ofMinutes(1)), Functions::providerGroup);
-        SqsSmtpHandler handler = new SqsSmtpHandler(stage, null, () -> {
+        SqsSmtpHandler handler = new SqsSmtpHandler(stage, null, data -> {
             throw new AssertionError("a recheck due moves to the SMTP queue, it is not probed here");
         });
         Delivered first = deliver(stack.recheckQueue, stack.smtp, handler::handleRequest, 10);

@@ -117,7 +117,7 @@ class LocalAwsTest {
                 .region(Region.US_EAST_1).credentialsProvider(credentials).httpClient(UrlConnectionHttpClient.create())
                 .build()) {
             SmtpItem item = new SmtpItem("erased-job", null, 0, "strict.smtp.test", "mx-strict.smtp.test", 1,
-                    System.currentTimeMillis(), 0, List.of(new SmtpItem.Entry(0, "alice@strict.smtp.test")));
+                    System.currentTimeMillis(), 0, false, List.of(new SmtpItem.Entry(0, "alice@strict.smtp.test")));
             sqs.sendMessage(b -> b.queueUrl(env.get("SMTP_QUEUE_URL")).messageBody(item.toJson())
                     .messageGroupId(item.queueGroup(1)).messageDeduplicationId(item.dedupId("")));
             Map<String, String> run = new HashMap<>(env);

@@ -179,6 +179,11 @@ class ResultStoreContractTest {
             store.putChunk(job.id(), 1, two);
             assertEquals(new TreeMap<>(Map.of(1, two)), store.chunks(job.id()));
             assertEquals(new TreeMap<>(Map.of(0, new FailedChunk(2, "given up on"))), store.failedChunks(job.id()));
+            // Given up on in part (an SMTP item dead-lettered): the tally of what it did check comes back with it.
+            FailedChunk inPart = new FailedChunk(1, "an item given up on", new Tally(3, Map.of(Verdict.DELIVERABLE, 3L)));
+            store.putFailedChunk(job.id(), 2, inPart);
+            assertEquals(inPart, store.failedChunks(job.id()).get(2));
+            assertEquals(java.util.Set.of(1), store.chunks(job.id()).keySet(), "a chunk given up on in part is not done");
             store.clearChunks(job.id());
             assertEquals(List.of(Map.of(), Map.of()), List.of(store.chunks(job.id()), store.failedChunks(job.id())));
         }

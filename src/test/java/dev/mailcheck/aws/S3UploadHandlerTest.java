@@ -596,7 +596,7 @@ class S3UploadHandlerTest {
         SQSEvent.SQSMessage chunk = new SQSEvent.SQSMessage();
         chunk.setMessageId("chunk");
         chunk.setBody(new Chunk("j", "results/j.csv", 0, 0, List.of(new InputRecords.Input("a@good.checker.test", null)),
-                false).toJson());
+                dev.mailcheck.jobs.SmtpDepth.NONE).toJson());
         event.setRecords(List.of(garbage, chunk));
         Instant now = Instant.now();
         store.putJob(new Job("j", "s3://" + BUCKET + "/uploads/j.txt", JobStatus.RUNNING, 0, Map.of(), now, now,
@@ -618,7 +618,7 @@ class S3UploadHandlerTest {
         SQSEvent.SQSMessage chunk = new SQSEvent.SQSMessage();
         chunk.setMessageId("chunk");
         chunk.setBody(new Chunk("s3-unknown", "results/x.csv", 0, 0,
-                List.of(new InputRecords.Input("a@good.checker.test", null)), false).toJson());
+                List.of(new InputRecords.Input("a@good.checker.test", null)), dev.mailcheck.jobs.SmtpDepth.NONE).toJson());
         event.setRecords(List.of(chunk));
         SQSBatchResponse response = chunkHandler().handleRequest(event, new LocalContext("sqs"));
         assertEquals(List.of(), response.getBatchItemFailures());

@@ -14,6 +14,7 @@ import dev.mailcheck.cli.QueueDrain;
 import dev.mailcheck.dns.MxResolver;
 import dev.mailcheck.jobs.JobWorkflow;
 import dev.mailcheck.jobs.SmtpItem;
+import dev.mailcheck.jobs.SmtpQueue;
 import dev.mailcheck.jobs.SmtpStage;
 import dev.mailcheck.pipeline.Checker;
 import dev.mailcheck.pipeline.Recheck;
@@ -47,6 +48,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
+import software.amazon.awssdk.core.interceptor.Context;
+import software.amazon.awssdk.core.interceptor.ExecutionAttributes;
+import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
+import software.amazon.awssdk.services.dynamodb.model.GetItemRequest;
 import software.amazon.awssdk.services.sqs.model.Message;
 
 /**
@@ -161,6 +166,53 @@ class SmtpJobsTest {
         assertEquals(0, ledgerItems(job.id()));
     }
 
+    /**
+     * {@code smtp_data=true} (an upload's {@code smtp: data}): the job's SMTP function probes on to DATA and stops at
+     * its 354. The results show the stage reached ({@code data_354} for the mailboxes accepted, {@code rcpt} for the
+     * one refused there), the results file keeps input order, and Postfix's log shows each session dropped after
+     * DATA with nothing queued or delivered.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"API", "S3_KEY", "UPLOAD"})
+    void aSmtpDataJobStopsAt354(Via via) throws Exception {
+        AwsConfig.SmtpJobsConfig smtpJobs = smtpJobs(1);
+        List<String[]> expected = List.of(new String[] {"alice@strict.smtp.test", "mailbox_accepted", "data_354"},
+                new String[] {"nobody@strict.smtp.test", "mailbox_rejected", "rcpt"},
+                new String[] {"anyone@catchall.smtp.test", "accept_all", "data_354"});
+        String list = String.join("\n", expected.stream().map(e -> e[0]).toList()) + "\n";
+        Map<String, String> query = Map.of("smtp_data", "true");
+        int mark = Postfix.shared().logMark();
+        Job split = split(switch (via) {
+            case API -> viaApi(list, query);
+            case S3_KEY -> viaS3Key(list, query);
+            case UPLOAD -> viaUpload(list, "data");
+        }, JobWorkflow.CHUNK_RECORDS);
+        drain(smtpJobs);
+        Job job = stack.store(stack.admin).job(split.id()).orElseThrow();
+        assertEquals(JobStatus.DONE, job.status(), job.toString());
+        List<Map<String, String>> rows = resultsFile(job);
+        List<String> stored = stack.store(stack.admin).results(job.id(), null, 10).results();
+        for (int i = 0; i < expected.size(); i++) {
+            String[] e = expected.get(i);
+            assertEquals(e[0], rows.get(i).get("address"), "row " + i);
+            assertEquals(e[1], rows.get(i).get("reason"), rows::toString);
+            JsonNode result = JSON.readTree(stored.get(i));
+            assertEquals(e[2], result.at("/smtp/stage").asText(), result::toString);
+        }
+        String log = Postfix.shared().logSince(mark);
+        assertTrue(log.contains("lost connection after DATA"), "no session ended at the 354:\n" + log);
+        assertEquals(List.of(), Postfix.deliveryLines(log), "Postfix queued or delivered something");
+        assertTrue(Postfix.shared().queueEmpty(), "the Postfix queue is not empty");
+    }
+
+    /** An upload whose {@code smtp} metadata is none of true, data, false ends failed, saying what it takes. */
+    @Test
+    void anUploadAskingForAnUnknownDepthFails() throws Exception {
+        Job job = split(viaUpload("alice@strict.smtp.test\n", "rcpt"), JobWorkflow.CHUNK_RECORDS);
+        assertEquals(JobStatus.FAILED, job.status(), job.toString());
+        assertTrue(job.error().contains("smtp: rcpt") && job.error().contains("data"), job.error());
+    }
+
     private int ledgerItems(String job) {
         return stack.admin.dynamo().scan(b -> b.tableName(MotoStack.TABLE).filterExpression("begins_with(pk, :smtp)")
                 .expressionAttributeValues(Map.of(":smtp", software.amazon.awssdk.services.dynamodb.model.AttributeValue
@@ -261,7 +313,7 @@ class SmtpJobsTest {
             QueueDrain.drain(List.of(source(stack.chunkQueue, stack.chunk, chunkHandler(smtpJobs), 5)), Duration.ofSeconds(30));
 
             // The first delivery has 4 s before the handler's margin: two transactions of two addresses fit at most.
-            SqsSmtpHandler handler = new SqsSmtpHandler(stage(stack.smtp, smtpJobs), dns(), () -> prober(settings(2)));
+            SqsSmtpHandler handler = new SqsSmtpHandler(stage(stack.smtp, smtpJobs), dns(), data -> prober(settings(2).withData(data)));
             QueueDrain.Source first = new QueueDrain.Source(stack.smtpQueue, stack.smtp.sqs(), handler, 1,
                     Duration.ofSeconds(60), () -> new LocalContext("smtp", SqsSmtpHandler.MARGIN.plusMillis(4000)));
             assertEquals(1, QueueDrain.deliver(first));
@@ -291,7 +343,7 @@ class SmtpJobsTest {
             // The first item delivered again after everything settled: nothing is probed, nothing counted twice.
             int before = rcpts.get();
             SmtpItem again = new SmtpItem(job.id(), job.resultsKey(), 0, "counted1.smtp.test",
-                    "mx-counting.smtp.test", 1, System.currentTimeMillis(), 0, LongStream.range(0, 6)
+                    "mx-counting.smtp.test", 1, System.currentTimeMillis(), 0, false, LongStream.range(0, 6)
                     .mapToObj(p -> new SmtpItem.Entry(p, "user" + p + "@counted1.smtp.test")).toList());
             SmtpProber prober = prober(settings());
             SmtpStage.Worked worked = stage(stack.smtp, smtpJobs).work(again, new Checker(dns()).withSmtp(prober)
@@ -323,15 +375,94 @@ class SmtpJobsTest {
     }
 
     /**
-     * An SMTP work item that fails every delivery (here its store always refuses it) goes to its dead-letter
-     * queue after five receives; the failure function records its chunk as given up on, and the job ends
-     * {@code partial} once the other chunk is done, its error naming the domain, its results file holding the
-     * chunk that got through.
+     * A greylisted address's recheck whose send fails once: on the way to the recheck queue ({@code later}, after the
+     * job's count of addresses waiting was raised), or on the way back to the work queue when it comes due ({@code
+     * send}, around the count going down). The delivery is retried and the job ends {@code done}; the count ends at
+     * 0, neither raised twice for one recheck nor taken off twice.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"later", "send"})
+    void aRecheckWhoseSendFailsOnceLeavesTheCountRight(String failing) throws Exception {
+        AwsConfig.SmtpJobsConfig smtpJobs = smtpJobs(1);
+        Job split = split(viaUpload("alice@shortgrey.smtp.test\n"), JobWorkflow.CHUNK_RECORDS);
+        SqsSmtpQueue sqs = new SqsSmtpQueue(stack.smtp.sqs(), smtpJobs);
+        AtomicBoolean failed = new AtomicBoolean();
+        SmtpQueue flaky = new SmtpQueue() {
+            @Override
+            public void send(SmtpItem item, String salt) {
+                if (failing.equals("send") && item.tries() > 1 && !failed.getAndSet(true)) {
+                    throw new IllegalStateException("SQS refused the send, once");
+                }
+                sqs.send(item, salt);
+            }
+
+            @Override
+            public void later(SmtpItem item, Duration delay) {
+                if (failing.equals("later") && !failed.getAndSet(true)) {
+                    throw new IllegalStateException("SQS refused the send, once");
+                }
+                sqs.later(item, delay);
+            }
+        };
+        drain(smtpJobs, new SqsSmtpHandler(stage(stack.smtp, stack.store(stack.smtp), flaky), dns(),
+                data -> prober(settings().withData(data))));
+        assertTrue(failed.get(), "the send failed once");
+        Job job = stack.store(stack.admin).job(split.id()).orElseThrow();
+        assertEquals(JobStatus.DONE, job.status(), job.toString());
+        JsonNode result = JSON.readTree(stack.store(stack.admin).results(job.id(), null, 10).results().getFirst());
+        assertEquals("mailbox_accepted", result.get("reason").asText(), result::toString);
+        assertEquals(0, stack.smtpLedger(stack.admin).rechecking(job.id()), "addresses counted as waiting");
+    }
+
+    /**
+     * The shared breaker is asked before every address and session; an item of 20 addresses reads it from the table
+     * about once (within {@link DynamoBreakerState#FRESH_FOR}), not once or twice per address, counted by an SDK
+     * interceptor on the breaker's client.
      */
     @Test
-    void aDeadLetteredItemEndsItsJobPartial() throws Exception {
+    void theSharedBreakerIsReadAboutOncePerItem() throws Exception {
         AwsConfig.SmtpJobsConfig smtpJobs = smtpJobs(1);
-        Job split = split(viaUpload("alice@strict.smtp.test\nanyone@catchall.smtp.test\n"), 1);
+        StringBuilder list = new StringBuilder();
+        for (int i = 0; i < 20; i++) {
+            list.append("user").append(i).append("@catchall.smtp.test\n");
+        }
+        Job split = split(viaUpload(list.toString()), JobWorkflow.CHUNK_RECORDS);
+        java.util.concurrent.atomic.AtomicLong reads = new java.util.concurrent.atomic.AtomicLong();
+        software.amazon.awssdk.services.dynamodb.DynamoDbClient counted = software.amazon.awssdk.services.dynamodb
+                .DynamoDbClient.builder().endpointOverride(stack.smtp.endpoint())
+                .region(software.amazon.awssdk.regions.Region.US_EAST_1).credentialsProvider(stack.smtp.credentials())
+                .httpClient(software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient.create())
+                .overrideConfiguration(c -> c.addExecutionInterceptor(new ExecutionInterceptor() {
+                    @Override
+                    public void beforeExecution(Context.BeforeExecution context, ExecutionAttributes attributes) {
+                        if (context.request() instanceof GetItemRequest get
+                                && get.key().get("pk").s().startsWith("BREAKER#")) {
+                            reads.incrementAndGet();
+                        }
+                    }
+                })).build();
+        drain(smtpJobs, new SqsSmtpHandler(stage(stack.smtp, smtpJobs), dns(),
+                data -> prober(settings().withData(data), counted)));
+        Job job = stack.store(stack.admin).job(split.id()).orElseThrow();
+        assertEquals(JobStatus.DONE, job.status(), job.toString());
+        assertEquals(20L, job.counts().get(dev.mailcheck.Verdict.RISKY), job::toString);
+        System.out.println("breaker reads from DynamoDB for one item of 20 addresses: " + reads.get());
+        assertTrue(reads.get() >= 1 && reads.get() <= 3, "breaker reads: " + reads.get());
+    }
+
+    /**
+     * An SMTP work item that fails every delivery (here its store always refuses it) goes to its dead-letter
+     * queue after five receives; the failure function answers its addresses as not tried (their DNS stage passed,
+     * the SMTP stage given up on), so the results file still has one row per input record, in order, the rest of
+     * the chunk's rows with them; the job ends {@code partial}, counting the address not checked, its error naming
+     * the domain. The list in one chunk, and in chunks of one record (the given-up item then is a chunk's only one).
+     */
+    @ParameterizedTest(name = "{0} records per chunk")
+    @ValueSource(ints = {1, JobWorkflow.CHUNK_RECORDS})
+    void aDeadLetteredItemEndsItsJobPartial(int chunkRecords) throws Exception {
+        AwsConfig.SmtpJobsConfig smtpJobs = smtpJobs(1);
+        Job split = split(viaUpload("alice@strict.smtp.test\nanyone@catchall.smtp.test\nuser@nullmx.checker.test\n"),
+                chunkRecords);
         ResultStore broken = new ForwardingStore(stack.store(stack.smtp)) {
             @Override
             public void putResults(String jobId, List<Positioned> results) {
@@ -341,13 +472,23 @@ class SmtpJobsTest {
                 super.putResults(jobId, results);
             }
         };
-        drain(smtpJobs, new SqsSmtpHandler(stage(stack.smtp, smtpJobs, broken), dns(), () -> prober(settings())));
+        drain(smtpJobs, new SqsSmtpHandler(stage(stack.smtp, smtpJobs, broken), dns(),
+                data -> prober(settings().withData(data))));
         Job job = stack.store(stack.admin).job(split.id()).orElseThrow();
         assertEquals(JobStatus.PARTIAL, job.status(), job.toString());
         assertEquals(1L, job.notChecked());
+        assertEquals(2L, job.total(), job::toString);
         assertTrue(job.error().contains("catchall.smtp.test") && job.error().contains("dead-letter"), job.error());
         List<Map<String, String>> rows = resultsFile(job);
-        assertEquals(List.of("alice@strict.smtp.test"), rows.stream().map(r -> r.get("address")).toList());
+        assertEquals(List.of("alice@strict.smtp.test", "anyone@catchall.smtp.test", "user@nullmx.checker.test"),
+                rows.stream().map(r -> r.get("address")).toList());
+        assertEquals(List.of("mailbox_accepted", "unverifiable", "null_mx"),
+                rows.stream().map(r -> r.get("reason")).toList(), rows::toString);
+        assertTrue(rows.get(1).get("detail").startsWith("Not tried") && rows.get(1).get("mx").contains("mx-catchall"),
+                rows::toString);
+        List<String> stored = stack.store(stack.admin).results(job.id(), null, 10).results();
+        assertEquals(3, stored.size(), stored::toString);
+        assertEquals("unverifiable", JSON.readTree(stored.get(1)).get("reason").asText(), stored.get(1));
     }
 
     /**
@@ -426,8 +567,13 @@ class SmtpJobsTest {
 
     /** A prober as the SMTP function makes one: no linger, the breaker's state and budgets in DynamoDB. */
     private SmtpProber prober(SmtpSettings settings) {
+        return prober(settings, stack.smtp.dynamo());
+    }
+
+    /** @param breaker the client the breaker's state is read and written with */
+    private SmtpProber prober(SmtpSettings settings, software.amazon.awssdk.services.dynamodb.DynamoDbClient breaker) {
         SmtpProber prober = new SmtpProber(settings.withoutLinger(), Pacing.off().withBreaker(true,
-                Pacing.DEFAULT_COOL_DOWN), new DynamoBreakerState(stack.smtp.dynamo(), MotoStack.TABLE),
+                Pacing.DEFAULT_COOL_DOWN), new DynamoBreakerState(breaker, MotoStack.TABLE),
                 new DynamoRateBudget(stack.smtp.dynamo(), MotoStack.TABLE), java.time.InstantSource.system());
         probers.add(prober);
         return prober;
@@ -462,7 +608,11 @@ class SmtpJobsTest {
     }
 
     private Job viaApi(String list) throws Exception {
-        Api.Response r = api().handle(new Api.Request("POST", "/v1/jobs", Map.of("smtp", "true"),
+        return viaApi(list, Map.of("smtp", "true"));
+    }
+
+    private Job viaApi(String list, Map<String, String> query) throws Exception {
+        Api.Response r = api().handle(new Api.Request("POST", "/v1/jobs", query,
                 Map.of("content-type", "text/plain"), list));
         assertEquals(202, r.status(), r.body());
         return stack.store(stack.admin).job(JSON.readTree(r.body()).get("id").asText()).orElseThrow();
@@ -470,10 +620,14 @@ class SmtpJobsTest {
 
     /** A list waiting under incoming/, named by {@code POST /v1/jobs?smtp=true {"s3_key": ...}}. */
     private Job viaS3Key(String list) throws Exception {
+        return viaS3Key(list, Map.of("smtp", "true"));
+    }
+
+    private Job viaS3Key(String list, Map<String, String> query) throws Exception {
         String key = "incoming/smtp-" + UUID.randomUUID() + ".txt";
         stack.admin.s3().putObject(b -> b.bucket(MotoStack.BUCKET).key(key),
                 software.amazon.awssdk.core.sync.RequestBody.fromString(list));
-        Api.Response r = api().handle(new Api.Request("POST", "/v1/jobs", Map.of("smtp", "true"),
+        Api.Response r = api().handle(new Api.Request("POST", "/v1/jobs", query,
                 Map.of("content-type", "application/json"), "{\"s3_key\": \"" + key + "\"}"));
         assertEquals(202, r.status(), r.body());
         return stack.store(stack.admin).job(JSON.readTree(r.body()).get("id").asText()).orElseThrow();
@@ -481,8 +635,13 @@ class SmtpJobsTest {
 
     /** A list put under uploads/ with {@code x-amz-meta-smtp: true}, as `aws s3 cp --metadata smtp=true` does. */
     private Job viaUpload(String list) {
+        return viaUpload(list, "true");
+    }
+
+    /** {@code smtp}: the metadata's value ({@code data} for the 354 stage). */
+    private Job viaUpload(String list, String smtp) {
         String key = "uploads/smtp-" + UUID.randomUUID() + ".txt";
-        String etag = stack.admin.s3().putObject(b -> b.bucket(MotoStack.BUCKET).key(key).metadata(Map.of("smtp", "true")),
+        String etag = stack.admin.s3().putObject(b -> b.bucket(MotoStack.BUCKET).key(key).metadata(Map.of("smtp", smtp)),
                 software.amazon.awssdk.core.sync.RequestBody.fromString(list)).eTag();
         String id = UploadProcessor.jobId(MotoStack.BUCKET, key, etag);
         return UploadProcessor.job(id, MotoStack.BUCKET, key, JobStatus.QUEUED, java.time.Instant.now());
@@ -493,10 +652,14 @@ class SmtpJobsTest {
     }
 
     private SmtpStage stage(Moto.Clients as, AwsConfig.SmtpJobsConfig smtpJobs, ResultStore store) {
+        return stage(as, store, new SqsSmtpQueue(as.sqs(), smtpJobs));
+    }
+
+    private SmtpStage stage(Moto.Clients as, ResultStore store, SmtpQueue queue) {
         return new SmtpStage(Functions.chunkWorker(MotoStack.checker(), store, stack.events(as),
                 new S3JobFiles(as.s3(), MotoStack.BUCKET)), MotoStack.checker(), store,
-                new S3JobFiles(as.s3(), MotoStack.BUCKET),
-                stack.smtpLedger(as), new SqsSmtpQueue(as.sqs(), smtpJobs), RECHECK, Functions::providerGroup);
+                new S3JobFiles(as.s3(), MotoStack.BUCKET), stack.smtpLedger(as), queue, RECHECK,
+                Functions::providerGroup);
     }
 
     private SqsChunkHandler chunkHandler(AwsConfig.SmtpJobsConfig smtpJobs) {
@@ -505,7 +668,7 @@ class SmtpJobsTest {
 
     /** The SMTP function: a prober per item, its block breaker and budgets in the table (shared by all workers). */
     private SqsSmtpHandler smtpHandler(AwsConfig.SmtpJobsConfig smtpJobs) {
-        return new SqsSmtpHandler(stage(stack.smtp, smtpJobs), dns(), () -> prober(settings()));
+        return new SqsSmtpHandler(stage(stack.smtp, smtpJobs), dns(), data -> prober(settings().withData(data)));
     }
 
     private FailureHandler failureHandler(AwsConfig.SmtpJobsConfig smtpJobs) {

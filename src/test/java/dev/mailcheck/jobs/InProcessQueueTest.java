@@ -57,7 +57,7 @@ class InProcessQueueTest {
             InProcessQueue queue = new InProcessQueue(1, InProcessQueue.ATTEMPTS, Duration.ofSeconds(5), () -> workflow[0]);
             workflow[0] = JobWorkflow.builder(JobWorkflow.Checkers.dnsOnly(null), store)
                     .splitting(queue, JobWorkflow.Chunking.DEFAULT).build();
-            queue.send(new Chunk("q-1", null, 0, 0, List.of(), false));
+            queue.send(new Chunk("q-1", null, 0, 0, List.of(), SmtpDepth.NONE));
 
             String why = givenUp.poll(60, TimeUnit.SECONDS); // a guard against a hang, not a timing
             assertNotNull(why, "the chunk was given up on");

@@ -21,7 +21,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /**
- * When a split job is complete and how it ends: chunks done and given up on, with and without a results file,
+ * When a split job is complete and how it ends: chunks done and given up on (in full, or in part: an SMTP item's
+ * addresses, the chunk's rows kept), with and without a results file,
  * assembling that fails while others may still try or with the last word.
  */
 class JobCompletionTest {
@@ -62,6 +63,8 @@ class JobCompletionTest {
             done without a file                              | 2      | 1 0   | -        | no   | works      | no        | done    | 4       | 0           | -                                                    | -
             one given up on: partial, the others' rows       | 3      | 0 2   | 1        | yes  | works      | yes       | partial | 4       | 5           | assemble [0, 2] into results/x.csv; delete 3         | 1 of 3 chunks could not be checked (chunk 1: dead letter)
             every chunk given up on: failed, no file         | 2      | -     | 0 1      | yes  | works      | yes       | failed  | 0       | 10          | delete 2                                             | 2 of 2 chunks could not be checked (chunk 0: dead letter)
+            one given up on in part: partial, all its rows   | 2      | 0     | 1~       | yes  | works      | no        | partial | 3       | 1           | assemble [0, 1] into results/x.csv; delete 2         | 1 of 2 chunks could not be checked in full (chunk 1: dead letter)
+            the only chunk given up on in part: partial      | 1      | -     | 0~       | yes  | works      | yes       | partial | 1       | 1           | assemble [0] into results/x.csv; delete 1            | 1 of 1 chunks could not be checked in full (chunk 0: dead letter)
             assembling fails with the last word: failed      | 2      | 0 1   | -        | yes  | fails      | yes       | failed  | 4       | 0           | delete 2                                             | the results file could not be assembled (the results can still be read from the API): java.lang.IllegalStateException: part gone
             """)
     void aSplitJobEndsOnceEveryChunkIsIn(String scenario, int chunks, String done, String givenUp, String file,
@@ -107,7 +110,10 @@ class JobCompletionTest {
         }
     }
 
-    /** A running job split into {@code chunks}, those named done (2 results each) or given up on (5 records each). */
+    /**
+     * A running job split into {@code chunks}, those named done (2 results each) or given up on (5 records each; with
+     * {@code ~}, in part: an SMTP item of 1 record given up on, the chunk's other result kept).
+     */
     private static Job split(LocalResultStore store, int chunks, boolean withFile, String done, String givenUp) {
         Instant now = Instant.now();
         Job job = new Job("c-" + UUID.randomUUID(), "test", JobStatus.RUNNING, 0, Map.of(), now, now,
@@ -117,7 +123,9 @@ class JobCompletionTest {
             store.putChunk(job.id(), Integer.parseInt(c), new Tally(2, Map.of(Verdict.DELIVERABLE, 2L)));
         }
         for (String c : givenUp == null ? new String[0] : givenUp.split(" ")) {
-            store.putFailedChunk(job.id(), Integer.parseInt(c), new ChunkTallies.FailedChunk(5, "dead letter"));
+            store.putFailedChunk(job.id(), Integer.parseInt(c.replace("~", "")), c.endsWith("~")
+                    ? new ChunkTallies.FailedChunk(1, "dead letter", new Tally(1, Map.of(Verdict.DELIVERABLE, 1L)))
+                    : new ChunkTallies.FailedChunk(5, "dead letter"));
         }
         return job;
     }

@@ -144,7 +144,7 @@ class JobWorkflowTest {
             store.putJob(job);
             List<String> lines = list(records);
             workflow[0].check(job, new BufferedReader(new StringReader(String.join("\n", lines))),
-                    InputRecords.Format.AUTO, null, false);
+                    InputRecords.Format.AUTO, null, SmtpDepth.NONE);
 
             Job ended = announced.poll(60, TimeUnit.SECONDS); // a guard against a hang, not a timing
             assertNotNull(ended, "the job ended");
@@ -197,7 +197,7 @@ class JobWorkflowTest {
             store.putJob(job);
             List<String> lines = list(5);
             Job split = workflow.check(job, new BufferedReader(new StringReader(String.join("\n", lines))),
-                    InputRecords.Format.AUTO, null, false);
+                    InputRecords.Format.AUTO, null, SmtpDepth.NONE);
             assertEquals(List.of(JobStatus.RUNNING, 3, 3), List.of(split.status(), split.chunks(), sent.size()));
 
             List<Integer> order = Arrays.stream(deliveries.split(" ")).map(Integer::valueOf).toList();
@@ -216,7 +216,7 @@ class JobWorkflowTest {
             store.putJob(whole);
             Job inOnePiece = JobWorkflow.builder(JobWorkflow.Checkers.dnsOnly(checker), store).build()
                     .check(whole, new BufferedReader(new StringReader(
-                    String.join("\n", lines))), InputRecords.Format.AUTO, null, false);
+                    String.join("\n", lines))), InputRecords.Format.AUTO, null, SmtpDepth.NONE);
             assertEquals(inOnePiece.counts(), done.counts(), "the counts of the list checked in one piece");
             assertEquals(lines, addresses(store, job.id()), "every result once, in input order");
         }
@@ -253,7 +253,7 @@ class JobWorkflowTest {
             store.putJob(job);
             IllegalStateException full = assertThrows(IllegalStateException.class, () -> workflow[0].check(job,
                     new BufferedReader(new StringReader(String.join("\n", list(5)))), InputRecords.Format.AUTO, null,
-                    false));
+                    SmtpDepth.NONE));
             assertTrue(full.getMessage().contains("stayed full"), full.getMessage());
             assertEquals(0, store.job(job.id()).orElseThrow().chunks(), "no chunk count: the split broke off");
             release.countDown();
@@ -293,7 +293,7 @@ class JobWorkflowTest {
             Job job = running();
             store.putJob(job);
             workflow.check(job, new BufferedReader(new StringReader(String.join("\n", list(4)))),
-                    InputRecords.Format.AUTO, null, false);
+                    InputRecords.Format.AUTO, null, SmtpDepth.NONE);
             for (String step : steps.split(" ")) {
                 if (step.startsWith("g")) {
                     workflow.giveUp(sent.get(Integer.parseInt(step.substring(1))), "the dead-letter queue");

@@ -38,7 +38,7 @@ class ListSplitterTest {
         List<Chunk> sent = new ArrayList<>();
         Job job = new Job("split", "test", JobStatus.RUNNING, 0, Map.of(), Instant.now(), Instant.now(), "results/x.csv", 0);
         int count = new ListSplitter(sent::add, perChunk).send(job,
-                IntStream.range(0, n).mapToObj(i -> new InputRecords.Input(value, null)).iterator(), true);
+                IntStream.range(0, n).mapToObj(i -> new InputRecords.Input(value, null)).iterator(), SmtpDepth.RCPT);
         assertEquals(sizes, String.join(" ", sent.stream().map(c -> Integer.toString(c.records().size())).toList()));
         assertEquals(sent.size(), count);
         long first = 0;
