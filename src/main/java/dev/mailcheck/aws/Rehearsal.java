@@ -26,7 +26,7 @@ import software.amazon.awssdk.services.sqs.SqsClient;
 
 /**
  * The SDK operations the functions call, writes included, rehearsed on clients of their own whose HTTP client is
- * this process: every request is marshalled, signed and "sent" to {@link #http}, which reads it and answers an empty
+ * this process: every request is marshalled, signed and "sent" to {@link #IN_PROCESS}, which reads it and answers an empty
  * success without opening a socket. So nothing leaves the process and nothing can be written anywhere, while the
  * operations' classes (request and response models, marshallers, the protocol's and the service's interceptors)
  * are loaded and linked before the snapshot: {@link SdkPriming}'s read-only request per real client primes only the
@@ -57,7 +57,7 @@ final class Rehearsal {
     static final AtomicLong ANSWERED = new AtomicLong();
 
     /** Answers every request with 200 and an empty JSON object (S3: an empty body), after reading the request. */
-    static final SdkHttpClient http = new SdkHttpClient() {
+    static final SdkHttpClient IN_PROCESS = new SdkHttpClient() {
         @Override
         public ExecutableHttpRequest prepareRequest(HttpExecuteRequest request) {
             return new ExecutableHttpRequest() {
@@ -97,7 +97,7 @@ final class Rehearsal {
 
     /** A DynamoDB client on the rehearsal's HTTP client, for the caller to close. */
     static DynamoDbClient dynamoClient() {
-        return Aws.dynamoBuilder(http).credentialsProvider(KEYS).build();
+        return Aws.dynamoBuilder(IN_PROCESS).credentialsProvider(KEYS).build();
     }
 
     /** DynamoDB: the reads and the writes of the store, the SMTP ledger and the shared guard. */
@@ -119,7 +119,7 @@ final class Rehearsal {
 
     /** S3: reading an upload, and writing a results part. */
     static void s3() {
-        try (S3Client c = Aws.s3Builder(http).credentialsProvider(KEYS).build()) {
+        try (S3Client c = Aws.s3Builder(IN_PROCESS).credentialsProvider(KEYS).build()) {
             c.headObject(b -> b.bucket(TABLE).key(SdkPriming.MISSING_KEY));
             c.getObjectAsBytes(b -> b.bucket(TABLE).key(SdkPriming.MISSING_KEY));
             c.putObject(b -> b.bucket(TABLE).key(SdkPriming.MISSING_KEY), RequestBody.fromString("priming"));
@@ -128,7 +128,7 @@ final class Rehearsal {
 
     /** SQS: a chunk or an SMTP item sent on (with the delay a recheck waits). */
     static void sqs() {
-        try (SqsClient c = Aws.sqsBuilder(http).credentialsProvider(KEYS).build()) {
+        try (SqsClient c = Aws.sqsBuilder(IN_PROCESS).credentialsProvider(KEYS).build()) {
             c.sendMessage(b -> b.queueUrl("https://sqs.us-east-1.amazonaws.com/123456789012/priming").messageBody(MESSAGE)
                     .delaySeconds(1));
         }
@@ -136,7 +136,7 @@ final class Rehearsal {
 
     /** EventBridge: a job's end announced. */
     static void events() {
-        try (EventBridgeClient c = Aws.eventsBuilder(http).credentialsProvider(KEYS).build()) {
+        try (EventBridgeClient c = Aws.eventsBuilder(IN_PROCESS).credentialsProvider(KEYS).build()) {
             c.putEvents(b -> b.entries(e -> e.eventBusName("priming").source("priming").detailType("priming").detail("{}")));
         }
     }

@@ -28,7 +28,9 @@ import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
  * may not make fails with AccessDenied, which primes the same path. Every priming request asks the server to
  * close its connection, so no socket survives into the snapshot for restored environments to share; each one
  * opens its own on its first real call. An endpoint that doesn't answer costs at most {@link #BUDGET} for all
- * the requests, and the snapshot goes on unprimed.
+ * the requests, and the snapshot goes on unprimed. Then, in this process only, each client's service is rehearsed
+ * ({@link Rehearsal}: every operation the functions call, writes included, on an HTTP client that never opens a
+ * socket), and whatever {@link #rehearsing} adds (the first event's work that needs no network, {@link FirstEvent}).
  */
 final class SdkPriming implements Resource {
 

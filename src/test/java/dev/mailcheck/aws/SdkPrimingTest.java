@@ -10,7 +10,9 @@ import com.sun.net.httpserver.HttpServer;
 import dev.mailcheck.api.SmtpCodes;
 import dev.mailcheck.cli.LocalContext;
 import dev.mailcheck.dns.MxResolver;
+import dev.mailcheck.jobs.Chunk;
 import dev.mailcheck.jobs.SmtpItem;
+import dev.mailcheck.lists.InputRecords;
 import dev.mailcheck.pipeline.Checker;
 import dev.mailcheck.store.Job;
 import dev.mailcheck.store.JobStatus;
@@ -300,6 +302,8 @@ class SdkPrimingTest {
             opened.removeAll(open);
             assertEquals(Set.of(), opened, "connections opened");
             assertTrue(Rehearsal.ANSWERED.get() - answered >= 2, "the store's read and write were answered in process");
+            assertEquals(FirstEvent.SETTLED_BY_SYNTAX, Chunk.fromJson(FirstEvent.CHUNK).records().stream()
+                    .map(InputRecords.Input::value).toList(), "the chunk rehearsed holds only addresses syntax settles");
         }
     }
 
