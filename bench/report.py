@@ -183,7 +183,8 @@ def memory_section(r, out):
 
 def coldstart_section(r, out):
     c = r["coldstart"]
-    variants = {"plain": "plain JVM", "deployed": "as deployed", "deployed_appcds": "as deployed + AppCDS archive"}
+    variants = {"plain": "plain JVM", "c1_only": "C1 only", "deployed": "as deployed",
+                "deployed_appcds": "as deployed + AppCDS archive"}
 
     def first(v):
         cpu = v.get("first_request_cpu_median_seconds")
@@ -194,14 +195,16 @@ def coldstart_section(r, out):
         "## Cold start: JVM launch to the first handled event",
         "",
         "`target/function.zip` unzipped and run as Lambda's Java runtime runs it (Quarkus' stream handler, the "
-        "sample event from `events/`, moto and NSD behind it); median of the runs, in seconds. *As deployed*: "
+        "sample event from `events/`, moto and NSD behind it; for `smtp`, a work item `bench/run` writes for each run, "
+        "probed on the test Postfix); median of the runs, in seconds. *As deployed*: "
         f"with the `JAVA_TOOL_OPTIONS` infra/template.yaml gives the functions (`{c['java_tool_options']}`, read "
-        "from the template by `bench/run`). The AppCDS archive (not deployable: Lambda's own JVM would have to "
+        "from the template by `bench/run`); *C1 only*: AWS's recommendation without the serial collector. The AppCDS archive (not deployable: Lambda's own JVM would have to "
         "write it) is written by one untimed training run per handler. *First request after INIT*: from the end "
         "of Lambda's INIT phase (the stream handler constructed, Quarkus started: what SnapStart snapshots) to "
         "the handled event, as deployed: what a restored snapshot still pays besides the restore, wall / CPU. "
         "*Primed*: the same after SnapStart's hooks ran between INIT and the event (`SdkPriming`'s "
-        "beforeCheckpoint: one read-only request per SDK client), run by a stand-in for Lambda's CRaC "
+        "beforeCheckpoint: one read-only request per SDK client, the rehearsal of every SDK operation on an in-process "
+        "HTTP client, and for sqs and smtp the first event's work that needs no network), run by a stand-in for Lambda's CRaC "
         "(`testbed/snapstart`, named through `org.crac.Core.Compat`): no snapshot is taken, so the restore itself "
         "(Lambda reading the snapshot's memory back) is not in it and cannot be measured off Lambda. CPU: user + "
         "system time of all the JVM's threads, steadier than wall time on a loaded machine."
@@ -215,7 +218,7 @@ def coldstart_section(r, out):
     for handler, v in c["handlers"].items():
         cpu = v["deployed"].get("cpu_median_seconds")
         primed = v.get("deployed_primed")
-        out.append(f"| `{handler}` | " + " | ".join(f"{v[k]['median_seconds']:.2f}" for k in variants) +
+        out.append(f"| `{handler}` | " + " | ".join(f"{v[k]['median_seconds']:.2f}" if k in v else "–" for k in variants) +
                    " | " + ("–" if cpu is None else f"{cpu:.2f}") + f" | {first(v['deployed'])} | "
                    + ("–" if primed is None else first(primed)) + " | "
                    + ("–" if primed is None else f"{primed['priming_median_seconds']:.2f}") + " |")

@@ -4,9 +4,13 @@ import software.amazon.awssdk.http.SdkHttpClient;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClientBuilder;
 import software.amazon.awssdk.services.eventbridge.EventBridgeClient;
+import software.amazon.awssdk.services.eventbridge.EventBridgeClientBuilder;
 import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.S3ClientBuilder;
 import software.amazon.awssdk.services.sqs.SqsClient;
+import software.amazon.awssdk.services.sqs.SqsClientBuilder;
 
 /**
  * The SDK clients as the functions build them: the small URL-connection HTTP client (one, shared: the SDK
@@ -23,21 +27,38 @@ final class Aws {
     }
 
     static DynamoDbClient dynamo() {
-        return DynamoDbClient.builder().httpClient(HTTP).region(region()).build();
+        return dynamoBuilder(HTTP).build();
     }
 
     static S3Client s3() {
-        // A local endpoint serves buckets by path; AWS itself takes either form.
-        boolean local = System.getenv("AWS_ENDPOINT_URL") != null || System.getenv("AWS_ENDPOINT_URL_S3") != null;
-        return S3Client.builder().httpClient(HTTP).region(region()).forcePathStyle(local).build();
+        return s3Builder(HTTP).build();
     }
 
     static SqsClient sqs() {
-        return SqsClient.builder().httpClient(HTTP).region(region()).build();
+        return sqsBuilder(HTTP).build();
     }
 
     static EventBridgeClient events() {
-        return EventBridgeClient.builder().httpClient(HTTP).region(region()).build();
+        return eventsBuilder(HTTP).build();
+    }
+
+    /** The clients as the functions build them, on {@code http} ({@link Rehearsal}'s too). */
+    static DynamoDbClientBuilder dynamoBuilder(SdkHttpClient http) {
+        return DynamoDbClient.builder().httpClient(http).region(region());
+    }
+
+    static S3ClientBuilder s3Builder(SdkHttpClient http) {
+        // A local endpoint serves buckets by path; AWS itself takes either form.
+        boolean local = System.getenv("AWS_ENDPOINT_URL") != null || System.getenv("AWS_ENDPOINT_URL_S3") != null;
+        return S3Client.builder().httpClient(http).region(region()).forcePathStyle(local);
+    }
+
+    static SqsClientBuilder sqsBuilder(SdkHttpClient http) {
+        return SqsClient.builder().httpClient(http).region(region());
+    }
+
+    static EventBridgeClientBuilder eventsBuilder(SdkHttpClient http) {
+        return EventBridgeClient.builder().httpClient(http).region(region());
     }
 
     private static Region region() {

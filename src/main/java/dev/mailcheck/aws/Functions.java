@@ -22,6 +22,7 @@ import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
 import java.time.Duration;
 import java.time.InstantSource;
+import java.util.function.BiConsumer;
 import java.util.function.Supplier;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.eventbridge.EventBridgeClient;
@@ -94,9 +95,14 @@ final class Functions {
                 JobWorkflow.CHUNK_RECORDS);
     }
 
-    /** The chunk queue's client (one, for the handlers that split), or null where there is no queue. */
+    /** The chunk queue's client, or null where there is no queue. */
     synchronized SqsClient sqs() {
-        if (sqs == null && config.chunkQueue() != null) {
+        return config.chunkQueue() == null ? null : sqsClient();
+    }
+
+    /** One SQS client for every queue: each client built costs INIT time, and each is primed on its own. */
+    private synchronized SqsClient sqsClient() {
+        if (sqs == null) {
             sqs = Aws.sqs();
         }
         return sqs;
@@ -109,6 +115,20 @@ final class Functions {
     synchronized SdkPriming priming() {
         return aws == null ? SdkPriming.of(config, null, null, sqs, null)
                 : SdkPriming.of(config, aws.s3(), aws.dynamo(), sqs, aws.bus());
+    }
+
+    /** {@link #priming()}, and for the chunk and SMTP functions the work of their first event that needs no network. */
+    SdkPriming priming(String handler) {
+        BiConsumer<Checker, ResultStore> first = switch (handler) {
+            case "sqs" -> FirstEvent::chunk;
+            case "smtp" -> FirstEvent::smtp;
+            default -> null;
+        };
+        return first == null ? priming() : priming().rehearsing("first event", () -> {
+            try (DynamoDbClient dynamo = Rehearsal.dynamoClient()) {
+                first.accept(checker, new DynamoResultStore(dynamo, config.table(), config.retention(), SmtpCodes::link));
+            }
+        });
     }
 
     /** Erasures of ended jobs, carried on from the chunk queue. */
@@ -143,7 +163,7 @@ final class Functions {
             public void later(SmtpItem item, Duration delay) {
                 send(item, "");
             }
-        } : new SqsSmtpQueue(Aws.sqs(), smtpJobs);
+        } : new SqsSmtpQueue(sqsClient(), smtpJobs);
         Recheck recheck = new Recheck(Recheck.DEFAULT.tries(),
                 smtpJobs == null ? Recheck.DEFAULT.window() : smtpJobs.recheckWindow());
         return new SmtpStage(chunks(), checker, aws().store(), new S3JobFiles(aws().s3(), config.uploadBucket()), ledger,
@@ -170,7 +190,7 @@ final class Functions {
             throw new IllegalStateException("SMTP work arrived where the probe is off (SMTP_ENABLED is not true)");
         }
         if (shared == null) {
-            DynamoDbClient dynamo = Aws.dynamo();
+            DynamoDbClient dynamo = aws().dynamo();
             shared = new SharedGuard(new DynamoBreakerState(dynamo, config.table()),
                     new DynamoRateBudget(dynamo, config.table()));
         }
@@ -183,7 +203,7 @@ final class Functions {
     }
 
     SmtpLedger smtpLedger() {
-        return new DynamoSmtpLedger(Aws.dynamo(), config.table(), config.retention());
+        return new DynamoSmtpLedger(aws().dynamo(), config.table(), config.retention());
     }
 
     /** The resolver of this environment, whose cache every handler shares. */

@@ -21,7 +21,7 @@ import org.eclipse.microprofile.config.ConfigProvider;
 final class LambdaInit {
 
     /** The handlers whose SDK clients are built in INIT, and so are worth priming. */
-    private static final Set<String> PRIMED = Set.of("s3", "sqs", "failures");
+    private static final Set<String> PRIMED = Set.of("s3", "sqs", "failures", "smtp");
 
     // The CRaC context holds its resources weakly: this keeps the hook alive until the snapshot.
     private SdkPriming priming;
@@ -30,7 +30,7 @@ final class LambdaInit {
         ConfigProvider.getConfig().getOptionalValue("quarkus.lambda.handler", String.class).ifPresent(name -> {
             Arc.container().instance(name).get();
             if (PRIMED.contains(name)) {
-                priming = Functions.environment().priming();
+                priming = Functions.environment().priming(name);
                 Core.getGlobalContext().register(priming);
             }
         });

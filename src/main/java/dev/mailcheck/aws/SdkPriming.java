@@ -28,7 +28,9 @@ import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
  * may not make fails with AccessDenied, which primes the same path. Every priming request asks the server to
  * close its connection, so no socket survives into the snapshot for restored environments to share; each one
  * opens its own on its first real call. An endpoint that doesn't answer costs at most {@link #BUDGET} for all
- * the requests, and the snapshot goes on unprimed.
+ * the requests, and the snapshot goes on unprimed. Then, in this process only, each client's service is rehearsed
+ * ({@link Rehearsal}: every operation the functions call, writes included, on an HTTP client that never opens a
+ * socket), and whatever {@link #rehearsing} adds (the first event's work that needs no network, {@link FirstEvent}).
  */
 final class SdkPriming implements Resource {
 
@@ -42,9 +44,12 @@ final class SdkPriming implements Resource {
     static final Duration BUDGET = Duration.ofSeconds(3);
 
     private final Map<String, Consumer<Duration>> requests;
+    /** The services whose operations {@link Rehearsal} rehearses, by name. */
+    private final Map<String, Runnable> rehearsals;
 
-    private SdkPriming(Map<String, Consumer<Duration>> requests) {
+    private SdkPriming(Map<String, Consumer<Duration>> requests, Map<String, Runnable> rehearsals) {
         this.requests = requests;
+        this.rehearsals = rehearsals;
     }
 
     /**
@@ -70,12 +75,33 @@ final class SdkPriming implements Resource {
             requests.put("events", left -> bus.describeEventBus(b -> b.name(config.eventBus())
                     .overrideConfiguration(o -> closing(o, left))));
         }
-        return new SdkPriming(requests);
+        // Each client's service rehearsed: its writes too, which the read above cannot prime.
+        Map<String, Runnable> rehearsals = new LinkedHashMap<>();
+        if (s3 != null) {
+            rehearsals.put("s3", Rehearsal::s3);
+        }
+        if (dynamo != null) {
+            rehearsals.put("dynamodb", Rehearsal::dynamo);
+        }
+        if (sqs != null) {
+            rehearsals.put("sqs", Rehearsal::sqs);
+        }
+        if (bus != null) {
+            rehearsals.put("events", Rehearsal::events);
+        }
+        return new SdkPriming(requests, rehearsals);
     }
 
     // The JDK keeps HTTP/1.1 connections for reuse unless the exchange says "Connection: close".
     private static void closing(AwsRequestOverrideConfiguration.Builder o, Duration left) {
         o.putHeader("Connection", "close").apiCallTimeout(left);
+    }
+
+    /** This priming, then {@code rehearsal} (named {@code name} in the log): more work in this process only. */
+    SdkPriming rehearsing(String name, Runnable rehearsal) {
+        Map<String, Runnable> more = new LinkedHashMap<>(rehearsals);
+        more.put(name, rehearsal);
+        return new SdkPriming(requests, more);
     }
 
     /** @return the clients primed, each with how its request ended */
@@ -101,6 +127,20 @@ final class SdkPriming implements Resource {
                 outcome = "no answer";
             }
             done.add(client + " " + outcome + " in " + (System.nanoTime() - start) / 1_000_000 + " ms");
+        });
+        // In this process only: they cannot hang, so the budget does not stop them.
+        rehearsals.forEach((service, rehearsal) -> {
+            long start = System.nanoTime();
+            String outcome;
+            try {
+                rehearsal.run();
+                outcome = "rehearsed";
+            } catch (RuntimeException e) {
+                // A defect here must not cost the snapshot: the first event pays what this would have saved.
+                LOG.log(Level.WARNING, "rehearsing " + service + " failed", e);
+                outcome = "rehearsal failed";
+            }
+            done.add(service + " " + outcome + " in " + (System.nanoTime() - start) / 1_000_000 + " ms");
         });
         return done;
     }
