@@ -41,7 +41,7 @@ public enum Reason {
             "The mail server accepts every address at this domain (catch-all), so its yes says nothing about this mailbox.",
             new SmtpReply(250, "2.1.5")),
     UNVERIFIABLE(Verdict.UNKNOWN,
-            "The mail server would neither confirm nor deny the mailbox (252, or a 550/554 whose text says neither), or the address was not probed: it cannot be safely, or the request's time ran out before its turn.",
+            "The mail server would neither confirm nor deny the mailbox (252, or a 550/554 whose text says neither), or the address was not probed: it cannot be safely, the request's time ran out before its turn, or the work that held it was given up on (its detail says which).",
             new SmtpReply(252, "2.1.5")),
     MAILBOX_REJECTED(Verdict.UNDELIVERABLE,
             "The mail server refused the mailbox: it does not exist or takes no mail.",

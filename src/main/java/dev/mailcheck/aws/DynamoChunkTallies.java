@@ -15,8 +15,8 @@ import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 /**
  * The chunks of a split list in the table, an item each under a partition of their own ({@code pk = CHUNKS#<id>},
  * {@code sk = CHUNK#<6 digits>}): done (its total, counts and what was held back) or given up on
- * ({@code failed_records}, {@code error}; with a tally too when given up on in part: an SMTP job's item was, the rest
- * of the chunk checked); one item per chunk, so a later success replaces a failure. Its own
+ * ({@code failed_records}, {@code error}; with a tally too, of what it checked (none when given up on whole; in part
+ * when an SMTP job's item was, the rest of the chunk checked), once it keeps its part of the results file); one item per chunk, so a later success replaces a failure. Its own
  * partition, so that telling whether a job is complete never walks the job's results.
  */
 final class DynamoChunkTallies implements ChunkTallies {

@@ -45,7 +45,8 @@ final class JobCompletion {
 
     /**
      * Once every chunk of the job is done or given up on: the results file from the parts of the chunks
-     * done (and of those given up on in part), in order, and the job ended. A failure to assemble fails the try (it is tried again) unless this
+     * done and given up on (whose rows say what was not checked), in order, and the job ended: done, partial, or
+     * failed when nothing was answered. A failure to assemble fails the try (it is tried again) unless this
      * is the {@code lastWord} on the job (nothing tries after it): then the job ends failed, saying why, and can
      * be read and erased like any other.
      */
@@ -61,7 +62,8 @@ final class JobCompletion {
         if (done.size() + failed.size() < job.chunks()) {
             return Optional.empty();
         }
-        // A chunk given up on in part (an SMTP job's work item) kept its part: its rows go in the file with the rest.
+        // A chunk given up on kept its part (rows saying not checked; an SMTP job's chunk given up on in part, its
+        // answers too): its rows go in the file with the rest. One given up on before parts were kept has none.
         SortedMap<Integer, Tally> kept = new TreeMap<>(done);
         failed.forEach((n, f) -> {
             if (f.kept() != null) {
@@ -90,9 +92,11 @@ final class JobCompletion {
             ended = job.with(JobStatus.DONE, checked, job.chunks());
         } else {
             Map.Entry<Integer, ChunkTallies.FailedChunk> first = failed.entrySet().iterator().next();
-            ended = job.ended(kept.isEmpty() ? JobStatus.FAILED : JobStatus.PARTIAL, checked, notChecked,
+            boolean inPart = failed.values().stream().anyMatch(f -> f.kept() != null && f.kept().total() > 0);
+            // Nothing answered: failed, its file (if rows were kept) a row per record saying so.
+            ended = job.ended(checked.total() == 0 ? JobStatus.FAILED : JobStatus.PARTIAL, checked, notChecked,
                     failed.size() + " of " + job.chunks() + " chunks could not be checked"
-                            + (kept.size() > done.size() ? " in full" : "") + " (chunk " + first.getKey()
+                            + (inPart ? " in full" : "") + " (chunk " + first.getKey()
                             + ": " + first.getValue().error() + ")",
                     kept.isEmpty() ? null : job.resultsKey());
         }

@@ -11,6 +11,7 @@ import dev.mailcheck.store.JobLifecycle;
 import dev.mailcheck.store.JobResults;
 import dev.mailcheck.store.JobStatus;
 import dev.mailcheck.store.Tally;
+import dev.mailcheck.verdict.CheckResult;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -298,17 +299,40 @@ public final class JobWorkflow {
     }
 
     /**
-     * A chunk that failed every delivery (SQS's dead-letter queue; serve's last try): recorded as given up
-     * on, so that its job still ends (partial, or failed if no chunk got through) instead of running forever.
+     * A chunk that failed every delivery (SQS's dead-letter queue; serve's last try): each of its records answered
+     * as not checked at its position (in the store, and as the chunk's part of the results file), and the chunk
+     * recorded as given up on, keeping that part, so that its job still ends (partial, or failed if nothing got
+     * through) instead of running forever, with a row for every input. The rows come from the raw records alone:
+     * parsing or checking them again may be what failed. Written at the chunk's positions and part, so a give-up
+     * delivered twice writes and counts them once.
      */
     public Optional<Job> giveUp(Chunk chunk, String why) {
         if (isClosed(chunk.job())) {
             return Optional.empty();
         }
-        // A chunk stored done whose try broke off later (assembling its job, say) stays done: counted failed too,
-        // it would make its job look complete while another chunk is still out.
+        // A chunk stored done whose try broke off later (assembling its job, say) stays done, its rows too: counted
+        // failed as well, it would make its job look complete while another chunk is still out.
         if (!chunks.chunks(chunk.job()).containsKey(chunk.chunk())) {
-            chunks.putFailedChunk(chunk.job(), chunk.chunk(), new ChunkTallies.FailedChunk(chunk.records().size(), why));
+            List<InputRecords.Input> records = chunk.records();
+            String rowWhy = "its chunk of the job (chunk " + chunk.chunk() + ", records " + (chunk.first() + 1) + " to "
+                    + (chunk.first() + records.size()) + ") " + why;
+            List<JobResults.Positioned> rows = new ArrayList<>(records.size());
+            ResultParts part = chunk.resultsKey() == null ? null
+                    : new ResultParts(files, chunk.job(), chunk.chunk(), false);
+            for (int i = 0; i < records.size(); i++) {
+                CheckResult row = CheckResult.notChecked(records.get(i).value(), rowWhy);
+                rows.add(new JobResults.Positioned(chunk.first() + i, row));
+                if (part != null) {
+                    part.write(row);
+                }
+            }
+            results.putResults(chunk.job(), rows);
+            if (part != null) {
+                part.finish();
+            }
+            // Last: a try that fails before this is retried, writing the same rows again.
+            chunks.putFailedChunk(chunk.job(), chunk.chunk(),
+                    new ChunkTallies.FailedChunk(records.size(), why, Tally.EMPTY));
         }
         return completion.finishIfComplete(chunk.job(), true);
     }

@@ -12,8 +12,9 @@ public interface ChunkTallies {
      * A chunk of a split list that was given up on (it reached the dead-letter queue), or partly so (an SMTP job's
      * work item did): its records not checked, and why.
      *
-     * @param kept the tally of the rows it did check, whose part of the results file it kept (its records not
-     *             checked have rows there too, saying so); null when it kept nothing
+     * @param kept the tally of the rows it did check (empty for a chunk given up on whole), whose part of the results
+     *             file it kept (its records not checked have rows there too, saying so); null when it kept nothing
+     *             (given up on before chunks kept such parts)
      */
     record FailedChunk(long records, String error, Tally kept) {
 

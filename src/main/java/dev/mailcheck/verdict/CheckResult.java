@@ -49,6 +49,15 @@ public record CheckResult(String address, String normalized, String domain, Stri
         return builder(input).reason(Reason.INVALID_SYNTAX).detail(detail).signals(signals).build();
     }
 
+    /**
+     * An input that got no check at all ({@code why}: e.g. its chunk of a job failed on every delivery): an
+     * {@code unverifiable} built from the raw input alone, neither parsed nor looked up, since that may be what failed.
+     */
+    public static CheckResult notChecked(String input, String why) {
+        return builder(input).reason(Reason.UNVERIFIABLE).detail("Not checked: " + why
+                + "; nothing was learnt about the address. Check it again.").build();
+    }
+
     public static CheckResult of(String input, EmailAddress address, MailDomain domain, Signals signals) {
         return builder(input).parsed(address).routing(domain).reason(domain.reason()).detail(domain.detail())
                 .signals(signals).build();

@@ -11,7 +11,10 @@ import com.amazonaws.services.lambda.runtime.events.models.s3.S3EventNotificatio
 import com.amazonaws.services.lambda.runtime.events.models.s3.S3EventNotification.S3EventNotificationRecord;
 import com.amazonaws.services.lambda.runtime.serialization.events.LambdaEventSerializers;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.MappingIterator;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.csv.CsvMapper;
+import com.fasterxml.jackson.dataformat.csv.CsvSchema;
 import dev.mailcheck.LoggedDefects;
 import dev.mailcheck.api.Api;
 import dev.mailcheck.cli.LocalContext;
@@ -80,7 +83,7 @@ class HandlerDefectsTest {
             s3        | the store's putResults              | the invocation fails naming the id (retried)     | done, 3 results
             sqs       | the store's putChunk                | a batch item failure for that message alone of 3 | done, 3 results
             smtp      | the ledger's rechecking             | a batch item failure for that message alone of 2 | on the SMTP queue: 2 items, 0 rechecking
-            failures  | the store's putFailedChunk          | a batch item failure for that message alone of 2 | failed, 3 not checked
+            failures  | the store's putFailedChunk          | a batch item failure for that message alone of 2 | failed, 3 not checked, rows: a@good.checker.test unverifiable, b@nullmx.checker.test unverifiable, not an address unverifiable
             """)
     void aDefectInsideAHandlerIsLoggedWithItsIdAndTriedAgainLosingNothing(String handler, String inside, String sees,
                                                                            String then) {
@@ -204,7 +207,17 @@ class HandlerDefectsTest {
         Delivered first = deliver(stack.deadLetterQueue, stack.failures, handler::handleRequest, 10);
         deliver(stack.deadLetterQueue, stack.failures, handler::handleRequest, 10);
         Job ended = stack.store(stack.admin).job(job.id()).orElseThrow();
-        return new Outcome(first.sees(), first.logged(), ended.status() + ", " + ended.notChecked() + " not checked");
+        // The retried give-up wrote its rows again at the same positions: the file has one per input line, in order.
+        String file = stack.admin.s3().getObjectAsBytes(b -> b.bucket(BUCKET).key(ended.resultsKey())).asUtf8String();
+        List<String> rows;
+        try (MappingIterator<Map<String, String>> read = new CsvMapper().readerForMapOf(String.class)
+                .with(CsvSchema.emptySchema().withHeader()).readValues(file)) {
+            rows = read.readAll().stream().map(r -> r.get("address") + " " + r.get("reason")).toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return new Outcome(first.sees(), first.logged(), ended.status() + ", " + ended.notChecked() + " not checked, rows: "
+                + String.join(", ", rows));
     }
 
     /** What one delivery's caller saw, and the log line that names the message it failed (null if none). */

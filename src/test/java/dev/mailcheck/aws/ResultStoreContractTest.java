@@ -183,6 +183,10 @@ class ResultStoreContractTest {
             FailedChunk inPart = new FailedChunk(1, "an item given up on", new Tally(3, Map.of(Verdict.DELIVERABLE, 3L)));
             store.putFailedChunk(job.id(), 2, inPart);
             assertEquals(inPart, store.failedChunks(job.id()).get(2));
+            // Given up on whole, its part of not-checked rows kept: an empty tally comes back, not none.
+            FailedChunk whole = new FailedChunk(2, "dead letter", Tally.EMPTY);
+            store.putFailedChunk(job.id(), 3, whole);
+            assertEquals(whole, store.failedChunks(job.id()).get(3));
             assertEquals(java.util.Set.of(1), store.chunks(job.id()).keySet(), "a chunk given up on in part is not done");
             store.clearChunks(job.id());
             assertEquals(List.of(Map.of(), Map.of()), List.of(store.chunks(job.id()), store.failedChunks(job.id())));

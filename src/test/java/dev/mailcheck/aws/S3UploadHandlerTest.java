@@ -37,6 +37,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -391,8 +392,9 @@ class S3UploadHandlerTest {
 
     /**
      * Chunks that fail on every delivery reach the dead-letter queue, whose consumer ends the job: partial
-     * when some chunks got through (their rows in the results file), failed when none did; with the reason,
-     * the count of records not checked, and a "Job Finished" event saying the same.
+     * when some chunks got through, failed when none did; with the reason, the count of records not checked, and a
+     * "Job Finished" event saying the same. The results file (and the stored results) still has one row per input
+     * line, in order: those of the chunks given up on say they were not checked, and why.
      */
     @ParameterizedTest(name = "{0} of 3 chunks fail")
     @CsvSource({"1, partial", "3, failed"})
@@ -417,11 +419,18 @@ class S3UploadHandlerTest {
         assertEquals(3 - failing, ended.total());
         assertEquals(failing, ended.notChecked());
         assertTrue(ended.error().startsWith(failing + " of 3 chunks could not be checked"), ended.error());
-        if (failing < 3) {
-            assertEquals(3 - failing, resultsFile(ended).size());
-        } else {
-            assertNull(ended.resultsKey());
-        }
+        List<Map<String, String>> rows = resultsFile(ended);
+        assertEquals(List.of("a@good.checker.test", "b@good.checker.test", "c@good.checker.test"),
+                rows.stream().map(r -> r.get("address")).toList());
+        List<String> reasons = new ArrayList<>(Collections.nCopies(3 - failing, "accepts_mail"));
+        reasons.addAll(Collections.nCopies(failing, "unverifiable"));
+        assertEquals(reasons, rows.stream().map(r -> r.get("reason")).toList(), rows::toString);
+        assertTrue(rows.subList(3 - failing, 3).stream().allMatch(r -> r.get("detail").startsWith("Not checked: its chunk"
+                + " of the job (chunk " + (r.get("address").charAt(0) - 'a') + ", records ")
+                && r.get("detail").contains("dead-letter queue")), rows::toString);
+        List<String> stored = store.results(job.id(), null, 10).results();
+        assertEquals(3, stored.size(), stored::toString);
+        assertTrue(stored.get(2).contains("\"reason\":\"unverifiable\""), stored.get(2));
         assertEquals(List.of(), keys(S3JobFiles.WORK));
         List<JsonNode> events = stack.jobEvents();
         assertEquals(1, events.size());

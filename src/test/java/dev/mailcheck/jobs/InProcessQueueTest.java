@@ -2,8 +2,12 @@ package dev.mailcheck.jobs;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.mailcheck.LoggedDefects;
+import dev.mailcheck.lists.InputRecords;
 import dev.mailcheck.store.ForwardingStore;
 import dev.mailcheck.store.Job;
 import dev.mailcheck.store.JobStatus;
@@ -25,12 +29,13 @@ import org.junit.jupiter.api.Test;
 /**
  * A chunk that fails every try on serve's queue: each try's defect is logged with its stack, and the chunk's
  * recorded failure names every one of them, not only the last (a store that fails each try with another
- * exception: an in-process fault, as no real store fails on demand).
+ * exception: an in-process fault, as no real store fails on demand), and each of its records gets a row saying it
+ * was not checked and why, those defects named.
  */
 class InProcessQueueTest {
 
     @Test
-    void everyFailedTryIsLoggedAndNamedWhereTheChunkIsGivenUpOn() throws InterruptedException {
+    void everyFailedTryIsLoggedAndNamedWhereTheChunkIsGivenUpOn() throws Exception {
         AtomicInteger tries = new AtomicInteger();
         BlockingQueue<String> givenUp = new LinkedBlockingQueue<>();
         try (LoggedDefects log = new LoggedDefects();
@@ -57,7 +62,9 @@ class InProcessQueueTest {
             InProcessQueue queue = new InProcessQueue(1, InProcessQueue.ATTEMPTS, Duration.ofSeconds(5), () -> workflow[0]);
             workflow[0] = JobWorkflow.builder(JobWorkflow.Checkers.dnsOnly(null), store)
                     .splitting(queue, JobWorkflow.Chunking.DEFAULT).build();
-            queue.send(new Chunk("q-1", null, 0, 0, List.of(), SmtpDepth.NONE));
+            List<InputRecords.Input> records = List.of(new InputRecords.Input("a@example.test", null),
+                    new InputRecords.Input("not an address", null));
+            queue.send(new Chunk("q-1", null, 0, 0, records, SmtpDepth.NONE));
 
             String why = givenUp.poll(60, TimeUnit.SECONDS); // a guard against a hang, not a timing
             assertNotNull(why, "the chunk was given up on");
@@ -69,6 +76,23 @@ class InProcessQueueTest {
                         "InProcessQueueTest");
             }
             assertEquals(InProcessQueue.ATTEMPTS, named, why);
+            // Its records answered from their raw text (the checker here is none: nothing checks them again), each
+            // naming the defects; the job, its only chunk given up on, failed with a row per record.
+            List<String> rows = local.results("q-1", null, 10).results();
+            assertEquals(2, rows.size(), rows::toString);
+            for (int i = 0; i < rows.size(); i++) {
+                JsonNode row = new ObjectMapper().readTree(rows.get(i));
+                assertEquals(List.of(records.get(i).value(), "unknown", "unverifiable"), List.of(row.get("address").asText(),
+                        row.get("verdict").asText(), row.get("reason").asText()), rows.get(i));
+                assertTrue(row.get("detail").asText().startsWith("Not checked: its chunk of the job (chunk 0, records 1 to 2)"
+                        + " failed on every one of " + InProcessQueue.ATTEMPTS + " tries (internal error "), rows.get(i));
+            }
+            long deadline = System.nanoTime() + 60_000_000_000L; // a guard against a hang, not a timing
+            while (!local.job("q-1").orElseThrow().finished() && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            Job ended = local.job("q-1").orElseThrow();
+            assertEquals(List.of(JobStatus.FAILED, 0L, 2L), List.of(ended.status(), ended.total(), ended.notChecked()));
         }
     }
 }

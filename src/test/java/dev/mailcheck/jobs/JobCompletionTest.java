@@ -61,8 +61,11 @@ class JobCompletionTest {
             a chunk still out: nothing happens               | 3      | 0 1   | -        | yes  | works      | no        | -       | -       | -           | -                                                    | -
             every chunk done: done, the file in chunk order  | 3      | 2 0 1 | -        | yes  | works      | no        | done    | 6       | 0           | assemble [0, 1, 2] into results/x.csv; delete 3      | -
             done without a file                              | 2      | 1 0   | -        | no   | works      | no        | done    | 4       | 0           | -                                                    | -
-            one given up on: partial, the others' rows       | 3      | 0 2   | 1        | yes  | works      | yes       | partial | 4       | 5           | assemble [0, 2] into results/x.csv; delete 3         | 1 of 3 chunks could not be checked (chunk 1: dead letter)
-            every chunk given up on: failed, no file         | 2      | -     | 0 1      | yes  | works      | yes       | failed  | 0       | 10          | delete 2                                             | 2 of 2 chunks could not be checked (chunk 0: dead letter)
+            one given up on: partial, its not-checked rows   | 3      | 0 2   | 1        | yes  | works      | yes       | partial | 4       | 5           | assemble [0, 1, 2] into results/x.csv; delete 3      | 1 of 3 chunks could not be checked (chunk 1: dead letter)
+            every chunk given up on: failed, a row for each  | 2      | -     | 0 1      | yes  | works      | yes       | failed  | 0       | 10          | assemble [0, 1] into results/x.csv; delete 2         | 2 of 2 chunks could not be checked (chunk 0: dead letter)
+            every chunk given up on, no file: failed         | 2      | -     | 0 1      | no   | works      | yes       | failed  | 0       | 10          | -                                                    | 2 of 2 chunks could not be checked (chunk 0: dead letter)
+            given up on before parts were kept: no rows      | 3      | 0 2   | 1^       | yes  | works      | yes       | partial | 4       | 5           | assemble [0, 2] into results/x.csv; delete 3         | 1 of 3 chunks could not be checked (chunk 1: dead letter)
+            every chunk so given up on: failed, no file      | 2      | -     | 0^ 1^    | yes  | works      | yes       | failed  | 0       | 10          | delete 2                                             | 2 of 2 chunks could not be checked (chunk 0: dead letter)
             one given up on in part: partial, all its rows   | 2      | 0     | 1~       | yes  | works      | no        | partial | 3       | 1           | assemble [0, 1] into results/x.csv; delete 2         | 1 of 2 chunks could not be checked in full (chunk 1: dead letter)
             the only chunk given up on in part: partial      | 1      | -     | 0~       | yes  | works      | yes       | partial | 1       | 1           | assemble [0] into results/x.csv; delete 1            | 1 of 1 chunks could not be checked in full (chunk 0: dead letter)
             assembling fails with the last word: failed      | 2      | 0 1   | -        | yes  | fails      | yes       | failed  | 4       | 0           | delete 2                                             | the results file could not be assembled (the results can still be read from the API): java.lang.IllegalStateException: part gone
@@ -90,7 +93,7 @@ class JobCompletionTest {
             assertEquals(List.of(stored), announced, "announced once");
             assertEquals(List.of(stored), letGo, "its holder let go once");
             assertEquals(filesAsked == null ? List.of() : List.of(filesAsked.split("; ")), files.asked);
-            assertEquals(stored.status() == JobStatus.FAILED || file.equals("no") ? null : "results/x.csv",
+            assertEquals(files.asked.stream().anyMatch(a -> a.startsWith("assemble")) ? "results/x.csv" : null,
                     stored.resultsKey(), "a results file only where rows were assembled");
             assertEquals(Optional.empty(), completion.finishIfComplete(job.id(), true), "an ended job ends once");
             assertEquals(1, announced.size());
@@ -111,8 +114,9 @@ class JobCompletionTest {
     }
 
     /**
-     * A running job split into {@code chunks}, those named done (2 results each) or given up on (5 records each; with
-     * {@code ~}, in part: an SMTP item of 1 record given up on, the chunk's other result kept).
+     * A running job split into {@code chunks}, those named done (2 results each) or given up on (5 records each, their
+     * part kept: rows saying not checked; with {@code ~}, in part: an SMTP item of 1 record given up on, the chunk's
+     * other result kept; with {@code ^}, as recorded before given-up chunks kept a part: none).
      */
     private static Job split(LocalResultStore store, int chunks, boolean withFile, String done, String givenUp) {
         Instant now = Instant.now();
@@ -123,9 +127,10 @@ class JobCompletionTest {
             store.putChunk(job.id(), Integer.parseInt(c), new Tally(2, Map.of(Verdict.DELIVERABLE, 2L)));
         }
         for (String c : givenUp == null ? new String[0] : givenUp.split(" ")) {
-            store.putFailedChunk(job.id(), Integer.parseInt(c.replace("~", "")), c.endsWith("~")
+            store.putFailedChunk(job.id(), Integer.parseInt(c.replaceAll("[~^]", "")), c.endsWith("~")
                     ? new ChunkTallies.FailedChunk(1, "dead letter", new Tally(1, Map.of(Verdict.DELIVERABLE, 1L)))
-                    : new ChunkTallies.FailedChunk(5, "dead letter"));
+                    : c.endsWith("^") ? new ChunkTallies.FailedChunk(5, "dead letter")
+                    : new ChunkTallies.FailedChunk(5, "dead letter", Tally.EMPTY));
         }
         return job;
     }

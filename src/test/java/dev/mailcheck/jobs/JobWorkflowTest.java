@@ -5,7 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.mailcheck.Reason;
 import dev.mailcheck.dns.MxResolver;
 import dev.mailcheck.lists.InputRecords;
 import dev.mailcheck.pipeline.Checker;
@@ -82,24 +84,36 @@ class JobWorkflowTest {
 
     /** The job's stored results, in the order the store pages them, as the inputs they answer. */
     private static List<String> addresses(ResultStore store, String jobId) throws Exception {
-        List<String> out = new ArrayList<>();
+        return stored(store, jobId).stream().map(r -> r.get("address").asText()).toList();
+    }
+
+    /** The job's stored results, in the order the store pages them (as GET /v1/jobs/{id}/results does). */
+    private static List<JsonNode> stored(ResultStore store, String jobId) throws Exception {
+        List<JsonNode> out = new ArrayList<>();
         String cursor = null;
         do {
             JobResults.Page page = store.results(jobId, cursor, 3);
             for (String r : page.results()) {
-                out.add(JSON.readTree(r).get("address").asText());
+                out.add(JSON.readTree(r));
             }
             cursor = page.nextCursor();
         } while (cursor != null);
         return out;
     }
 
+    /** Whether a stored result says its record was not checked because its chunk was given up on. */
+    private static boolean notChecked(JsonNode result) {
+        return result.get("reason").asText().equals("unverifiable")
+                && result.get("detail").asText().startsWith("Not checked: its chunk of the job");
+    }
+
     /**
      * A list as {@code checker serve} runs it: checked in one piece, or split into chunks that the queue's
      * threads check and whichever is last assembles. A chunk whose records include a failing position fails
-     * every try (a store that refuses those positions, with an exception or an Error: an in-process fault, as no
-     * real store fails one chunk on demand) and is given up on; the job ends partial, or failed when no chunk got
-     * through.
+     * every try (a store that refuses the answers at those positions, with an exception or an Error: an in-process
+     * fault, as no real store fails one chunk on demand) and is given up on: its records still get a row each, at
+     * their positions, saying they were not checked (in the store and the results file, one row per input line in
+     * order); the job ends partial, or failed when no chunk got through.
      */
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', textBlock = """
@@ -121,7 +135,8 @@ class JobWorkflowTest {
             ResultStore store = new ForwardingStore(local) {
                 @Override
                 public void putResults(String jobId, List<Positioned> results) {
-                    if (results.stream().anyMatch(p -> p.position() >= failingFrom && p.position() < failingTo)) {
+                    if (results.stream().anyMatch(p -> p.position() >= failingFrom && p.position() < failingTo
+                            && p.result().reason() != Reason.UNVERIFIABLE)) {
                         if (fault.equals("StackOverflowError")) {
                             throw new StackOverflowError("this chunk always fails");
                         }
@@ -152,18 +167,19 @@ class JobWorkflowTest {
                     List.of(ended.status().code(), ended.chunks(), ended.total(), ended.notChecked()), ended.toString());
             assertEquals(failingTo > failingFrom, ended.error() != null && ended.error().contains("this chunk always fails"),
                     String.valueOf(ended.error()));
-            List<String> expected = IntStream.range(0, records)
-                    .filter(i -> i < failingFrom || i >= failingTo)
-                    .mapToObj(lines::get).toList();
-            assertEquals(expected, addresses(store, job.id()), "every result once, in input order");
-            if (status.equals("failed")) {
-                assertEquals(null, ended.resultsKey(), "no results file when no chunk got through");
-            } else {
-                List<String> rows = Files.readAllLines(files.results(ended.resultsKey()));
-                assertTrue(rows.getFirst().startsWith("address,"), rows.getFirst());
-                assertEquals(expected, rows.subList(1, rows.size()).stream().map(r -> r.substring(0, r.indexOf(',')).replace("\"", ""))
-                        .toList(), "the results file: the header once, every row once, in input order");
-            }
+            List<Boolean> givenUp = IntStream.range(0, records).mapToObj(i -> i >= failingFrom && i < failingTo).toList();
+            List<JsonNode> results = stored(store, job.id());
+            assertEquals(lines, results.stream().map(r -> r.get("address").asText()).toList(),
+                    "every result once, in input order, those given up on too");
+            assertEquals(givenUp, results.stream().map(JobWorkflowTest::notChecked).toList(), results::toString);
+            assertTrue(results.stream().filter(JobWorkflowTest::notChecked)
+                    .allMatch(r -> r.get("detail").asText().contains("this chunk always fails")), results::toString);
+            List<String> rows = Files.readAllLines(files.results(ended.resultsKey()));
+            assertTrue(rows.getFirst().startsWith("address,"), rows.getFirst());
+            assertEquals(lines, rows.subList(1, rows.size()).stream().map(r -> r.substring(0, r.indexOf(',')).replace("\"", ""))
+                    .toList(), "the results file: the header once, a row per input line, in input order");
+            assertEquals(givenUp, rows.subList(1, rows.size()).stream().map(r -> r.contains(",unverifiable,\"Not checked: its chunk"))
+                    .toList(), "the rows given up on say so");
             // Deleted after the end is announced and stored, on the queue's thread: wait for it (a guard, not a timing).
             long deadline = System.nanoTime() + 10_000_000_000L;
             while (Files.exists(dir.resolve("work/" + job.id())) && System.nanoTime() < deadline) {
@@ -271,8 +287,9 @@ class JobWorkflowTest {
     /**
      * A chunk given up on (SQS's dead-letter queue, serve's last try) and delivered around that, in a list of 4 in
      * two chunks: steps "0" check chunk 0, "g0" give chunk 0 up. A late redelivery that gets through counts as
-     * done, not failed; a chunk already done that is then given up on (its last try broke off after storing it)
-     * stays done, and its job waits for the other chunk.
+     * done, not failed, its rows replacing the not-checked ones; a chunk already done that is then given up on (its
+     * last try broke off after storing it) stays done, its rows too, and its job waits for the other chunk. A give-up
+     * delivered twice writes and counts its rows once.
      */
     @ParameterizedTest(name = "{0}: {1}")
     @CsvSource(delimiter = '|', textBlock = """
@@ -283,6 +300,7 @@ class JobWorkflowTest {
             done, then given up on: the job waits        | 0 g0      | running | 0       | 0
             done, then given up on, then the other       | 0 g0 1    | done    | 4       | 0
             given up on, the other done: partial         | g0 1      | partial | 2       | 1
+            given up on twice, the other done: partial   | g0 g0 1   | partial | 2       | 1
             """)
     void aChunkGivenUpOnCountsAsFailedOnlyIfNeverDone(String scenario, String steps, String status, long checked,
                                                       int failedChunks) throws Exception {
@@ -305,6 +323,14 @@ class JobWorkflowTest {
             assertEquals(List.of(status, checked, failedChunks),
                     List.of(ended.status().code(), ended.total(), store.failedChunks(job.id()).size()),
                     ended.toString());
+            if (ended.finished()) {
+                assertEquals(Long.valueOf(2L * failedChunks), ended.notChecked(), ended.toString());
+                List<JsonNode> results = stored(store, job.id());
+                assertEquals(list(4), results.stream().map(r -> r.get("address").asText()).toList(),
+                        "a row per record, once, in input order");
+                assertEquals(2L * failedChunks, results.stream().filter(JobWorkflowTest::notChecked).count(),
+                        results::toString);
+            }
         }
     }
 }
