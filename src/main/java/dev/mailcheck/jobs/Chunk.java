@@ -7,7 +7,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import dev.mailcheck.lists.InputRecords;
+import dev.mailcheck.store.JobResults;
+import dev.mailcheck.verdict.CheckResult;
 import java.io.UncheckedIOException;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -33,6 +36,20 @@ public record Chunk(String job, String resultsKey, int chunk, long first,
     /** How far the chunk's addresses are probed. */
     public SmtpDepth depth() {
         return SmtpDepth.of(smtp, smtpData);
+    }
+
+    /**
+     * The chunk's records answered as not checked at their positions, {@code why} saying what became of the chunk.
+     * Built from the raw records alone: parsing or checking them again may be what failed.
+     */
+    public List<JobResults.Positioned> notChecked(String why) {
+        String rowWhy = "its chunk of the job (chunk " + chunk + ", records " + (first + 1) + " to "
+                + (first + records.size()) + ") " + why;
+        List<JobResults.Positioned> rows = new ArrayList<>(records.size());
+        for (int i = 0; i < records.size(); i++) {
+            rows.add(new JobResults.Positioned(first + i, CheckResult.notChecked(records.get(i).value(), rowWhy)));
+        }
+        return rows;
     }
 
     private static final ObjectMapper JSON = JsonMapper.builder()

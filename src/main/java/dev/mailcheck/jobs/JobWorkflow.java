@@ -11,7 +11,6 @@ import dev.mailcheck.store.JobLifecycle;
 import dev.mailcheck.store.JobResults;
 import dev.mailcheck.store.JobStatus;
 import dev.mailcheck.store.Tally;
-import dev.mailcheck.verdict.CheckResult;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -313,26 +312,16 @@ public final class JobWorkflow {
         // A chunk stored done whose try broke off later (assembling its job, say) stays done, its rows too: counted
         // failed as well, it would make its job look complete while another chunk is still out.
         if (!chunks.chunks(chunk.job()).containsKey(chunk.chunk())) {
-            List<InputRecords.Input> records = chunk.records();
-            String rowWhy = "its chunk of the job (chunk " + chunk.chunk() + ", records " + (chunk.first() + 1) + " to "
-                    + (chunk.first() + records.size()) + ") " + why;
-            List<JobResults.Positioned> rows = new ArrayList<>(records.size());
-            ResultParts part = chunk.resultsKey() == null ? null
-                    : new ResultParts(files, chunk.job(), chunk.chunk(), false);
-            for (int i = 0; i < records.size(); i++) {
-                CheckResult row = CheckResult.notChecked(records.get(i).value(), rowWhy);
-                rows.add(new JobResults.Positioned(chunk.first() + i, row));
-                if (part != null) {
-                    part.write(row);
-                }
-            }
-            results.putResults(chunk.job(), rows);
-            if (part != null) {
+            List<JobResults.Positioned> rows = chunk.notChecked(why);
+            if (chunk.resultsKey() != null) {
+                ResultParts part = new ResultParts(files, chunk.job(), chunk.chunk(), false);
+                rows.forEach(row -> part.write(row.result()));
                 part.finish();
             }
+            results.putResults(chunk.job(), rows);
             // Last: a try that fails before this is retried, writing the same rows again.
             chunks.putFailedChunk(chunk.job(), chunk.chunk(),
-                    new ChunkTallies.FailedChunk(records.size(), why, Tally.EMPTY));
+                    new ChunkTallies.FailedChunk(rows.size(), why, Tally.EMPTY));
         }
         return completion.finishIfComplete(chunk.job(), true);
     }
