@@ -56,11 +56,24 @@ final class DynamoBreakerState implements BreakerState {
         Seen last = seen.getIfPresent(group);
         if (last == null || now.isBefore(last.at()) || !now.isBefore(last.at().plus(FRESH_FOR))) {
             Map<String, AttributeValue> item = read(group);
-            last = new Seen(item == null ? null : block(item, "block_"), now);
-            seen.put(group, last);
+            last = remember(group, new Seen(item == null ? null : block(item, "block_"), now));
         }
         Block block = last.block();
         return block != null && now.isBefore(block.until()) ? block : null;
+    }
+
+    /**
+     * Merged, not put: a ban another thread of this worker recorded while a read was out must not be overwritten by
+     * that read. Bans are never lifted early, so the later end is always the one to keep.
+     */
+    private Seen remember(String group, Seen latest) {
+        return seen.asMap().merge(group, latest, (held, read) -> inForce(held, read.at())
+                && (read.block() == null || held.block().until().isAfter(read.block().until()))
+                ? new Seen(held.block(), read.at()) : read);
+    }
+
+    private static boolean inForce(Seen seen, Instant at) {
+        return seen.block() != null && at.isBefore(seen.block().until());
     }
 
     @Override
@@ -69,7 +82,7 @@ final class DynamoBreakerState implements BreakerState {
             Map<String, AttributeValue> item = read(refusal.group());
             Block block = item == null ? null : block(item, "block_");
             if (block != null && now.isBefore(block.until())) {
-                seen.put(refusal.group(), new Seen(block, now));
+                remember(refusal.group(), new Seen(block, now));
                 return block; // blocked already: the first refusal stays the one reported
             }
             Block first = item == null ? null : block(item, "first_");
@@ -96,7 +109,7 @@ final class DynamoBreakerState implements BreakerState {
                 dynamo.putItem(b -> b.tableName(table).item(next).conditionExpression(
                                 item == null ? "attribute_not_exists(pk)" : "version = :version")
                         .expressionAttributeValues(item == null ? null : Map.of(":version", n(version))));
-                seen.put(refusal.group(), new Seen(tripped, now)); // this worker's own ban counts here at once
+                remember(refusal.group(), new Seen(tripped, now)); // this worker's own ban counts here at once
                 return tripped;
             } catch (ConditionalCheckFailedException e) {
                 // another worker counted at the same moment: read again and count on top of it

@@ -207,7 +207,7 @@ public final class SmtpStage {
         }
         // Due 0 on the work queue: it no longer waits, so giving it up there must not count it off again. Sent before
         // it is counted off: a send that fails retries the delivery, which would count it off twice; one sent twice
-        // (the count failing after) is deduplicated by its id, the same for the same message.
+        // (the count failing after) finds its addresses settled the second time and skips them.
         queue.send(item.with(item.entries(), item.tries(), 0), salt);
         ledger.rechecking(item.job(), -item.entries().size());
     }

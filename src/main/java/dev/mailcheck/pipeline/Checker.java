@@ -67,7 +67,7 @@ public final class Checker {
 
     /**
      * This checker with its SMTP stage going on to DATA's 354 ({@link SmtpProber#goingToData}, as polite as this
-     * one's together with it); null for a checker without an SMTP stage. Each call makes a prober: call it once.
+     * one's together with it, and the same prober on every call); null for a checker without an SMTP stage.
      */
     public Checker goingToData() {
         return smtp == null ? null : new Checker(parser, dns, smtp.goingToData(), security, deadline, reportSecurity);

@@ -50,6 +50,8 @@ public final class SmtpProber implements AutoCloseable {
             .maximumSize(100_000)
             .build();
     private final LongAdder rcpts;
+    /** This prober going on to DATA, made on first asking. */
+    private SmtpProber toData;
 
     /** A prober with its own breaker and budgets, in this process only. */
     public SmtpProber(SmtpSettings settings, Pacing pacing) {
@@ -81,10 +83,17 @@ public final class SmtpProber implements AutoCloseable {
      * This prober going on to DATA and stopping at its 354 (a server with {@code --smtp} asked for
      * {@code smtp_data=true}): it shares this one's breaker, budgets, dialer (session limits in all and per MX
      * address, hosts found dead), threads and counts, so the two together are as polite as one; only its domains'
-     * queues are its own, since its sessions end at the 354. Closing either closes both.
+     * queues are its own, since its sessions end at the 354. Closing either closes both. The same one on every
+     * call, so that serve's checks and jobs share its domains' queues and catch-all answers too.
      */
-    public SmtpProber goingToData() {
-        return settings.data() ? this : new SmtpProber(this, settings.withData(true));
+    public synchronized SmtpProber goingToData() {
+        if (settings.data()) {
+            return this;
+        }
+        if (toData == null) {
+            toData = new SmtpProber(this, settings.withData(true));
+        }
+        return toData;
     }
 
     /** Per provider group, the addresses the breaker answered without a connection and those that waited for a budget. */

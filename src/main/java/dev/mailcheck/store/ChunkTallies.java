@@ -17,10 +17,6 @@ public interface ChunkTallies {
      *             (given up on before chunks kept such parts)
      */
     record FailedChunk(long records, String error, Tally kept) {
-
-        public FailedChunk(long records, String error) {
-            this(records, error, null);
-        }
     }
 
     /** Records a chunk of the job as done; recording the same chunk again replaces the earlier tally. */

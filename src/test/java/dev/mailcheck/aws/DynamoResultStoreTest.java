@@ -109,11 +109,11 @@ class DynamoResultStoreTest {
         DynamoResultStore store = new DynamoResultStore(Moto.shared().dynamo(), TABLE, Duration.ofDays(30), SmtpCodes::link);
         Tally done = new Tally(2, Map.of(Verdict.DELIVERABLE, 2L));
         store.putChunk("j6", 0, done);
-        store.putFailedChunk("j6", 1, new ChunkTallies.FailedChunk(2000, "dead letter"));
-        store.putFailedChunk("j6", 2, new ChunkTallies.FailedChunk(5, "dead letter"));
+        store.putFailedChunk("j6", 1, new ChunkTallies.FailedChunk(2000, "dead letter", null));
+        store.putFailedChunk("j6", 2, new ChunkTallies.FailedChunk(5, "dead letter", null));
         store.putChunk("j6", 2, done);
         assertEquals(new TreeMap<>(Map.of(0, done, 2, done)), store.chunks("j6"));
-        assertEquals(new TreeMap<>(Map.of(1, new ChunkTallies.FailedChunk(2000, "dead letter"))), store.failedChunks("j6"));
+        assertEquals(new TreeMap<>(Map.of(1, new ChunkTallies.FailedChunk(2000, "dead letter", null))), store.failedChunks("j6"));
         store.clearChunks("j6");
         assertTrue(store.chunks("j6").isEmpty() && store.failedChunks("j6").isEmpty());
     }

@@ -13,10 +13,19 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.core.interceptor.Context;
+import software.amazon.awssdk.core.interceptor.ExecutionAttributes;
+import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.dynamodb.model.GetItemRequest;
 
 /**
  * The block breaker's state and the pacing budgets as the SMTP workers share them, in DynamoDB under moto with
@@ -76,5 +85,32 @@ class DynamoSharedGuardTest {
         assertEquals(refusal, first.blocked("outlook.com", NOW.plus(DynamoBreakerState.FRESH_FOR)));
         assertNull(third.blocked("outlook.com", NOW.plus(Duration.ofMinutes(31))));
         assertNull(third.blocked("google", NOW));
+    }
+
+    /**
+     * One thread of a worker reads the group's breaker (nothing there) while another thread of the same worker trips
+     * it: the read, answered before the trip but remembered after it, must not hide the worker's own ban. The trip
+     * is run from inside the first read's answer, which makes that interleaving certain.
+     */
+    @Test
+    void aReadAnsweredBeforeThisWorkersOwnTripDoesNotHideIt() {
+        Block refusal = new Block("outlook.com", "mx1.example.mail.protection.outlook.com", "192.0.2.1",
+                new SmtpReply(550, "5.7.1"), "550 5.7.1 Service unavailable, Client host blocked", NOW,
+                NOW.plus(Duration.ofMinutes(30)));
+        AtomicReference<BreakerState> worker = new AtomicReference<>();
+        AtomicBoolean tripped = new AtomicBoolean();
+        DynamoDbClient dynamo = DynamoDbClient.builder().endpointOverride(stack.smtp.endpoint()).region(Region.US_EAST_1)
+                .credentialsProvider(stack.smtp.credentials()).httpClient(UrlConnectionHttpClient.create())
+                .overrideConfiguration(c -> c.addExecutionInterceptor(new ExecutionInterceptor() {
+                    @Override
+                    public void afterExecution(Context.AfterExecution context, ExecutionAttributes attributes) {
+                        if (context.request() instanceof GetItemRequest && tripped.compareAndSet(false, true)) {
+                            assertEquals(refusal, worker.get().refused(refusal, "a.example", 1, NOW));
+                        }
+                    }
+                })).build();
+        worker.set(new DynamoBreakerState(dynamo, MotoStack.TABLE));
+        assertEquals(refusal, worker.get().blocked("outlook.com", NOW));
+        assertEquals(refusal, worker.get().blocked("outlook.com", NOW.plusSeconds(1)));
     }
 }

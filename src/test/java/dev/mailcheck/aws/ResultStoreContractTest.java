@@ -174,11 +174,11 @@ class ResultStoreContractTest {
             ResultStore store = store(kind);
             Job job = running(store);
             Tally two = new Tally(2, Map.of(Verdict.UNDELIVERABLE, 2L));
-            store.putFailedChunk(job.id(), 0, new FailedChunk(2, "given up on"));
-            store.putFailedChunk(job.id(), 1, new FailedChunk(2, "given up on"));
+            store.putFailedChunk(job.id(), 0, new FailedChunk(2, "given up on", null));
+            store.putFailedChunk(job.id(), 1, new FailedChunk(2, "given up on", null));
             store.putChunk(job.id(), 1, two);
             assertEquals(new TreeMap<>(Map.of(1, two)), store.chunks(job.id()));
-            assertEquals(new TreeMap<>(Map.of(0, new FailedChunk(2, "given up on"))), store.failedChunks(job.id()));
+            assertEquals(new TreeMap<>(Map.of(0, new FailedChunk(2, "given up on", null))), store.failedChunks(job.id()));
             // Given up on in part (an SMTP item dead-lettered): the tally of what it did check comes back with it.
             FailedChunk inPart = new FailedChunk(1, "an item given up on", new Tally(3, Map.of(Verdict.DELIVERABLE, 3L)));
             store.putFailedChunk(job.id(), 2, inPart);
@@ -202,7 +202,7 @@ class ResultStoreContractTest {
             Job job = running(store);
             store.putResults(job.id(), results(0, 30, "stored"));
             store.putChunk(job.id(), 0, new Tally(30, Map.of(Verdict.UNDELIVERABLE, 30L)));
-            store.putFailedChunk(job.id(), 1, new FailedChunk(5, "given up on"));
+            store.putFailedChunk(job.id(), 1, new FailedChunk(5, "given up on", null));
             return job;
         }
 

@@ -129,7 +129,7 @@ class JobCompletionTest {
         for (String c : givenUp == null ? new String[0] : givenUp.split(" ")) {
             store.putFailedChunk(job.id(), Integer.parseInt(c.replaceAll("[~^]", "")), c.endsWith("~")
                     ? new ChunkTallies.FailedChunk(1, "dead letter", new Tally(1, Map.of(Verdict.DELIVERABLE, 1L)))
-                    : c.endsWith("^") ? new ChunkTallies.FailedChunk(5, "dead letter")
+                    : c.endsWith("^") ? new ChunkTallies.FailedChunk(5, "dead letter", null)
                     : new ChunkTallies.FailedChunk(5, "dead letter", Tally.EMPTY));
         }
         return job;

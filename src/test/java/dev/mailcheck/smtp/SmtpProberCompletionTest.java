@@ -2,6 +2,8 @@ package dev.mailcheck.smtp;
 
 import static dev.mailcheck.testbed.FakeSmtpServer.ordinary;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.mailcheck.Reason;
@@ -132,6 +134,17 @@ class SmtpProberCompletionTest {
      * 100 domains whose only MX is one silent host: the host is dialled once per session slot (2), not
      * once per domain, and every domain is told at once when the host is found dead.
      */
+    /** Serve asks for the DATA prober from its checks and its jobs: both get one prober, sharing its domains' queues. */
+    @Test
+    void theProberGoingToDataIsOneForEveryoneWhoAsks() {
+        try (SmtpProber prober = new SmtpProber(settings(25, false, 4, Duration.ofMillis(100)), Pacing.off())) {
+            SmtpProber toData = prober.goingToData();
+            assertNotSame(prober, toData);
+            assertSame(toData, prober.goingToData());
+            assertSame(toData, toData.goingToData());
+        }
+    }
+
     @Test
     @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     void aTarpitSharedByManyDomainsCostsOneTimeoutPerHost() {
