@@ -71,8 +71,8 @@ public abstract sealed class ResultWriter {
     /**
      * One JSON object a line, in {@link ResultJson}'s shape, written by hand into one line of text: the mapper read
      * every record component by reflection, and a generator's call per field was still the largest part of the
-     * writing thread's time in a 1,000,000-address run. What a domain's addresses share (its names, the verdict and
-     * detail DNS gave it, its MX list) is written once as text and copied for each address of the domain. The rarer
+     * writing thread's time in a 1,000,000-address run. What a domain's addresses share (the verdict and detail DNS gave
+     * it, its MX list) is written once as text and copied for each address of the domain. The rarer
      * parts (SMTP report, security, the reply with its reference link) go through the mapper, so their shape stays
      * ResultJson's; ResultWriterTest holds the two to the same bytes.
      */
@@ -82,16 +82,19 @@ public abstract sealed class ResultWriter {
         private char[] chars = new char[1024];
         /** How many domains' fragments are kept apart (a power of two): the domains met last. */
         private static final int SLOTS = 4096;
-        private final Fragment[] names = new Fragment[SLOTS];
         private final Fragment[] verdicts = new Fragment[SLOTS];
         private final Fragment[] routes = new Fragment[SLOTS];
         private final Fragment[] replies = new Fragment[64];
 
-        /** The text written for {@code parts}, kept while a later result has the same parts. */
+        /**
+         * The text written for {@code parts}, kept while a later result has the very same parts: the addresses of a
+         * domain share its answer's objects. Compared by identity, as comparing long details by content cost more
+         * than writing them.
+         */
         private record Fragment(Object[] parts, String text) {
             boolean isFor(Object[] others) {
                 for (int i = 0; i < parts.length; i++) {
-                    if (!Objects.equals(parts[i], others[i])) {
+                    if (parts[i] != others[i]) {
                         return false;
                     }
                 }
@@ -113,12 +116,10 @@ public abstract sealed class ResultWriter {
             b.append(",\"normalized\":");
             string(b, r.normalized());
             int slot = r.domain() == null ? 0 : r.domain().hashCode() & (SLOTS - 1);
-            b.append(fragment(names, slot, new Object[] {r.domain(), r.domainUnicode()}, t -> {
-                t.append(",\"domain\":");
-                string(t, r.domain());
-                t.append(",\"domain_unicode\":");
-                string(t, r.domainUnicode());
-            }));
+            b.append(",\"domain\":");
+            string(b, r.domain());
+            b.append(",\"domain_unicode\":");
+            string(b, r.domainUnicode());
             b.append(",\"smtputf8\":").append(r.smtputf8());
             b.append(fragment(verdicts, slot, new Object[] {r.verdict(), r.reason(), r.detail(), r.predictedReply()},
                     t -> {
@@ -238,7 +239,7 @@ public abstract sealed class ResultWriter {
         private String reply(SmtpReply reply) {
             int slot = Objects.hashCode(reply) & (replies.length - 1);
             Fragment f = replies[slot];
-            if (f == null || !Objects.equals(f.parts()[0], reply)) {
+            if (f == null || !Objects.equals(f.parts()[0], reply)) { // equal replies: an SMTP probe makes its own
                 f = new Fragment(new Object[] {reply}, json(reply));
                 replies[slot] = f;
             }
