@@ -81,15 +81,15 @@ public abstract sealed class ResultWriter {
         private final StringBuilder line = new StringBuilder(1024);
         private char[] chars = new char[1024];
         /** How many domains' fragments are kept apart (a power of two): the domains met last. */
-        private static final int SLOTS = 4096;
+        private static final int SLOTS = 1 << 14;
         private final Fragment[] verdicts = new Fragment[SLOTS];
         private final Fragment[] routes = new Fragment[SLOTS];
         private final Fragment[] replies = new Fragment[64];
 
         /**
-         * The text written for {@code parts}, kept while a later result has the very same parts: the addresses of a
-         * domain share its answer's objects. Compared by identity, as comparing long details by content cost more
-         * than writing them.
+         * The text written for {@code parts} (null until their second sighting), kept while a later result has the very
+         * same parts: the addresses of a domain share its answer's objects. Compared by identity, as comparing long
+         * details by content cost more than writing them.
          */
         private record Fragment(Object[] parts, String text) {
             boolean isFor(Object[] others) {
@@ -121,7 +121,7 @@ public abstract sealed class ResultWriter {
             b.append(",\"domain_unicode\":");
             string(b, r.domainUnicode());
             b.append(",\"smtputf8\":").append(r.smtputf8());
-            b.append(fragment(verdicts, slot, new Object[] {r.verdict(), r.reason(), r.detail(), r.predictedReply()},
+            fragment(b, verdicts, slot, new Object[] {r.verdict(), r.reason(), r.detail(), r.predictedReply()},
                     t -> {
                         t.append(",\"verdict\":");
                         string(t, r.verdict() == null ? null : r.verdict().code());
@@ -130,7 +130,7 @@ public abstract sealed class ResultWriter {
                         t.append(",\"detail\":");
                         string(t, r.detail());
                         t.append(",\"predicted_reply\":").append(reply(r.predictedReply()));
-                    }));
+                    });
             Signals s = r.signals();
             if (s != null) {
                 b.append(",\"role\":").append(s.role()).append(",\"disposable\":").append(s.disposable())
@@ -145,13 +145,13 @@ public abstract sealed class ResultWriter {
                     b.append('}');
                 }
             }
-            b.append(fragment(routes, slot, new Object[] {r.mx(), r.mxFallback(), r.nullMxIgnored()}, t -> {
+            fragment(b, routes, slot, new Object[] {r.mx(), r.mxFallback(), r.nullMxIgnored()}, t -> {
                 t.append(",\"mx\":");
                 mx(t, r.mx());
                 t.append(",\"mx_fallback\":");
                 string(t, r.mxFallback());
                 t.append(",\"null_mx_ignored\":").append(r.nullMxIgnored());
-            }));
+            });
             b.append(",\"smtp\":").append(json(r.smtp()));
             b.append(",\"security\":").append(json(r.security()));
             b.append(",\"tries\":").append(r.tries()).append("}\n");
@@ -162,16 +162,21 @@ public abstract sealed class ResultWriter {
             out.write(chars, 0, b.length());
         }
 
-        /** The kept text for these parts in {@code slot}, or the text {@code write} makes of them, then kept. */
-        private static String fragment(Fragment[] kept, int slot, Object[] parts, Consumer<StringBuilder> write) {
+        /**
+         * Appends the text for these parts to {@code b}: copied from {@code slot} when it holds it, else written by
+         * {@code write}. A domain's text is kept from its second sighting on, so that the many domains a list
+         * names once cost only the look.
+         */
+        private static void fragment(StringBuilder b, Fragment[] kept, int slot, Object[] parts,
+                                     Consumer<StringBuilder> write) {
             Fragment f = kept[slot];
-            if (f == null || !f.isFor(parts)) {
-                StringBuilder t = new StringBuilder(128);
-                write.accept(t);
-                f = new Fragment(parts, t.toString());
-                kept[slot] = f;
+            if (f != null && f.isFor(parts) && f.text() != null) {
+                b.append(f.text());
+                return;
             }
-            return f.text();
+            int start = b.length();
+            write.accept(b);
+            kept[slot] = new Fragment(parts, f != null && f.isFor(parts) ? b.substring(start) : null);
         }
 
         private static void mx(StringBuilder t, List<MxHost> hosts) {
