@@ -111,7 +111,7 @@ public final class MxResolver implements AutoCloseable {
     }
 
     /** How long the domain's cached answer has left; empty while it is looked up or when none is cached. */
-    Optional<Duration> expiresAfter(String domain) {
+    public Optional<Duration> expiresAfter(String domain) {
         return domains.expiresAfter(domain);
     }
 

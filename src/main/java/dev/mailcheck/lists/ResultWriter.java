@@ -1,16 +1,11 @@
 package dev.mailcheck.lists;
 
-import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.ObjectWriter;
 import com.fasterxml.jackson.databind.SequenceWriter;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.dataformat.csv.CsvMapper;
 import com.fasterxml.jackson.dataformat.csv.CsvSchema;
-import com.github.benmanes.caffeine.cache.Cache;
-import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.mailcheck.SmtpReply;
 import dev.mailcheck.dns.MxHost;
 import dev.mailcheck.dns.TransportSecurity;
@@ -18,12 +13,12 @@ import dev.mailcheck.signals.Signals;
 import dev.mailcheck.verdict.CheckResult;
 import dev.mailcheck.verdict.ResultJson;
 import java.io.IOException;
-import java.io.StringWriter;
 import java.io.UncheckedIOException;
 import java.io.Writer;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
+import java.util.function.Consumer;
 import java.util.function.IntFunction;
 import java.util.stream.Collectors;
 
@@ -74,144 +69,198 @@ public abstract sealed class ResultWriter {
     }
 
     /**
-     * One JSON object a line, in {@link ResultJson}'s shape, through one streaming generator. The fields of a result
-     * and its MX hosts are written here by hand: the mapper read every record component by reflection and built a
-     * string per result, the largest part of the reading thread's time in a 1,000,000-address run. The rarer parts
-     * (SMTP report, security, the reply with its reference link) still go through the mapper, so their shape
-     * stays ResultJson's; ResultWriterTest holds the two to the same bytes.
+     * One JSON object a line, in {@link ResultJson}'s shape, written by hand into one line of text: the mapper read
+     * every record component by reflection, and a generator's call per field was still the largest part of the
+     * writing thread's time in a 1,000,000-address run. What a domain's addresses share (the verdict and detail DNS gave
+     * it, its MX list) is written once as text and copied for each address of the domain. The rarer
+     * parts (SMTP report, security, the reply with its reference link) go through the mapper, so their shape stays
+     * ResultJson's; ResultWriterTest holds the two to the same bytes.
      */
     private static final class Jsonl extends ResultWriter {
-        private final JsonGenerator gen;
-        /** The shared mapper's factory, so that text kept aside is written as {@link #gen} writes it. */
-        private final JsonFactory factory;
         private final ObjectWriter mapper;
-        /** The predicted reply as the mapper writes it (with its reference link); few distinct replies per run. */
-        private final Cache<SmtpReply, String> replies = Caffeine.newBuilder().maximumSize(1_000)
-                .expireAfterAccess(Duration.ofHours(1)).build();
-        /** How many domains' MX lists {@link #writeMx} keeps apart (a power of two). */
-        private static final int MX_SLOTS = 4096;
-        private final Object[] mxSeen = new Object[MX_SLOTS];
-        private final String[] mxJson = new String[MX_SLOTS];
+        private final StringBuilder line = new StringBuilder(1024);
+        private char[] chars = new char[1024];
+        /** How many domains' fragments are kept apart (a power of two): the domains met last. */
+        private static final int SLOTS = 1 << 14;
+        private final Fragment[] verdicts = new Fragment[SLOTS];
+        private final Fragment[] routes = new Fragment[SLOTS];
+        private final Fragment[] replies = new Fragment[64];
+
+        /**
+         * The text written for {@code parts} (null until their second sighting), kept while a later result has the very
+         * same parts: the addresses of a domain share its answer's objects. Compared by identity, as comparing long
+         * details by content cost more than writing them.
+         */
+        private record Fragment(Object[] parts, String text) {
+            boolean isFor(Object[] others) {
+                for (int i = 0; i < parts.length; i++) {
+                    if (parts[i] != others[i]) {
+                        return false;
+                    }
+                }
+                return true;
+            }
+        }
 
         Jsonl(Writer out, IntFunction<String> replyLink) {
             super(out);
-            ObjectMapper shape = ResultJson.mapper(replyLink);
-            mapper = shape.writer().without(SerializationFeature.FLUSH_AFTER_WRITE_VALUE);
-            factory = shape.getFactory();
-            try {
-                gen = factory.createGenerator(out).disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET);
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-            gen.setRootValueSeparator(null); // the records are separated by the newline written after each
+            mapper = ResultJson.mapper(replyLink).writer().without(SerializationFeature.FLUSH_AFTER_WRITE_VALUE);
         }
 
         @Override
         void writeRecord(CheckResult r) throws IOException {
-            gen.writeStartObject();
-            gen.writeStringField("address", r.address());
-            gen.writeStringField("normalized", r.normalized());
-            gen.writeStringField("domain", r.domain());
-            gen.writeStringField("domain_unicode", r.domainUnicode());
-            gen.writeBooleanField("smtputf8", r.smtputf8());
-            gen.writeStringField("verdict", r.verdict() == null ? null : r.verdict().code());
-            gen.writeStringField("reason", r.reason() == null ? null : r.reason().code());
-            gen.writeStringField("detail", r.detail());
-            field("predicted_reply", r.predictedReply(), reply -> gen.writeRawValue(replies.get(reply, this::json)));
+            StringBuilder b = line;
+            b.setLength(0);
+            b.append("{\"address\":");
+            string(b, r.address());
+            b.append(",\"normalized\":");
+            string(b, r.normalized());
+            int slot = r.domain() == null ? 0 : r.domain().hashCode() & (SLOTS - 1);
+            b.append(",\"domain\":");
+            string(b, r.domain());
+            b.append(",\"domain_unicode\":");
+            string(b, r.domainUnicode());
+            b.append(",\"smtputf8\":").append(r.smtputf8());
+            fragment(b, verdicts, slot, new Object[] {r.verdict(), r.reason(), r.detail(), r.predictedReply()},
+                    t -> {
+                        t.append(",\"verdict\":");
+                        string(t, r.verdict() == null ? null : r.verdict().code());
+                        t.append(",\"reason\":");
+                        string(t, r.reason() == null ? null : r.reason().code());
+                        t.append(",\"detail\":");
+                        string(t, r.detail());
+                        t.append(",\"predicted_reply\":").append(reply(r.predictedReply()));
+                    });
             Signals s = r.signals();
             if (s != null) {
-                gen.writeBooleanField("role", s.role());
-                gen.writeBooleanField("disposable", s.disposable());
-                gen.writeBooleanField("free_provider", s.freeProvider());
-                field("suggestion", s.suggestion(), suggestion -> {
-                    gen.writeStartObject();
-                    gen.writeStringField("address", suggestion.address());
-                    gen.writeStringField("domain", suggestion.domain());
-                    gen.writeEndObject();
-                });
+                b.append(",\"role\":").append(s.role()).append(",\"disposable\":").append(s.disposable())
+                        .append(",\"free_provider\":").append(s.freeProvider()).append(",\"suggestion\":");
+                if (s.suggestion() == null) {
+                    b.append("null");
+                } else {
+                    b.append("{\"address\":");
+                    string(b, s.suggestion().address());
+                    b.append(",\"domain\":");
+                    string(b, s.suggestion().domain());
+                    b.append('}');
+                }
             }
-            field("mx", r.mx(), this::writeMx);
-            gen.writeStringField("mx_fallback", r.mxFallback());
-            gen.writeBooleanField("null_mx_ignored", r.nullMxIgnored());
-            gen.writeFieldName("smtp");
-            mapper.writeValue(gen, r.smtp());
-            gen.writeFieldName("security");
-            mapper.writeValue(gen, r.security());
-            gen.writeNumberField("tries", r.tries());
-            gen.writeEndObject();
-            gen.writeRaw('\n');
+            fragment(b, routes, slot, new Object[] {r.mx(), r.mxFallback(), r.nullMxIgnored()}, t -> {
+                t.append(",\"mx\":");
+                mx(t, r.mx());
+                t.append(",\"mx_fallback\":");
+                string(t, r.mxFallback());
+                t.append(",\"null_mx_ignored\":").append(r.nullMxIgnored());
+            });
+            b.append(",\"smtp\":").append(json(r.smtp()));
+            b.append(",\"security\":").append(json(r.security()));
+            b.append(",\"tries\":").append(r.tries()).append("}\n");
+            if (chars.length < b.length()) {
+                chars = new char[Math.max(b.length(), 2 * chars.length)];
+            }
+            b.getChars(0, b.length(), chars, 0);
+            out.write(chars, 0, b.length());
         }
 
         /**
-         * A domain's MX list as its addresses share it (one list object per domain's answer): written out the first
-         * time, kept as JSON text the second, and copied from there from then on. The list is matched by identity in a
-         * table of {@link #MX_SLOTS} (the domains met last), so that a list of one address per domain pays only the
-         * look.
+         * Appends the text for these parts to {@code b}: copied from {@code slot} when it holds it, else written by
+         * {@code write}. A domain's text is kept from its second sighting on, so that the many domains a list
+         * names once cost only the look.
          */
-        private void writeMx(List<MxHost> hosts) throws IOException {
-            int slot = System.identityHashCode(hosts) & (MX_SLOTS - 1);
-            if (mxSeen[slot] != hosts) {
-                mxSeen[slot] = hosts;
-                mxJson[slot] = null;
-                writeMx(gen, hosts);
+        private static void fragment(StringBuilder b, Fragment[] kept, int slot, Object[] parts,
+                                     Consumer<StringBuilder> write) {
+            Fragment f = kept[slot];
+            if (f != null && f.isFor(parts) && f.text() != null) {
+                b.append(f.text());
                 return;
             }
-            if (mxJson[slot] == null) {
-                StringWriter text = new StringWriter();
-                try (JsonGenerator g = factory.createGenerator(text)) {
-                    writeMx(g, hosts);
-                }
-                mxJson[slot] = text.toString();
-            }
-            gen.writeRawValue(mxJson[slot]);
+            int start = b.length();
+            write.accept(b);
+            kept[slot] = new Fragment(parts, f != null && f.isFor(parts) ? b.substring(start) : null);
         }
 
-        private static void writeMx(JsonGenerator g, List<MxHost> hosts) throws IOException {
-            g.writeStartArray();
-            for (MxHost h : hosts) {
-                g.writeStartObject();
-                g.writeNumberField("preference", h.preference());
-                g.writeStringField("host", h.host());
-                g.writeFieldName("addresses");
+        private static void mx(StringBuilder t, List<MxHost> hosts) {
+            if (hosts == null) {
+                t.append("null");
+                return;
+            }
+            t.append('[');
+            for (int i = 0; i < hosts.size(); i++) {
+                MxHost h = hosts.get(i);
+                t.append(i == 0 ? "{\"preference\":" : ",{\"preference\":").append(h.preference()).append(",\"host\":");
+                string(t, h.host());
+                t.append(",\"addresses\":");
                 if (h.addresses() == null) {
-                    g.writeNull();
+                    t.append("null");
                 } else {
-                    g.writeStartArray();
-                    for (String a : h.addresses()) {
-                        g.writeString(a);
+                    t.append('[');
+                    for (int j = 0; j < h.addresses().size(); j++) {
+                        if (j > 0) {
+                            t.append(',');
+                        }
+                        string(t, h.addresses().get(j));
                     }
-                    g.writeEndArray();
+                    t.append(']');
                 }
-                g.writeEndObject();
+                t.append('}');
             }
-            g.writeEndArray();
+            t.append(']');
         }
 
-        /** A field whose value is written by {@code write}, or null as the mapper writes a missing one. */
-        private <T> void field(String name, T value, ValueWriter<T> write) throws IOException {
-            gen.writeFieldName(name);
+        private static final char[] HEX = "0123456789ABCDEF".toCharArray();
+
+        /**
+         * A JSON string as Jackson's generator writes it with the mapper's defaults: quote and backslash escaped, the
+         * control characters as \b \t \n \f \r or \\u00XX, everything else (non-ASCII included) as it is.
+         */
+        static void string(StringBuilder b, String s) {
+            if (s == null) {
+                b.append("null");
+                return;
+            }
+            b.append('"');
+            int from = 0;
+            for (int i = 0; i < s.length(); i++) {
+                char c = s.charAt(i);
+                if (c >= 0x20 && c != '"' && c != '\\') {
+                    continue;
+                }
+                b.append(s, from, i).append('\\');
+                switch (c) {
+                    case '"', '\\' -> b.append(c);
+                    case '\b' -> b.append('b');
+                    case '\t' -> b.append('t');
+                    case '\n' -> b.append('n');
+                    case '\f' -> b.append('f');
+                    case '\r' -> b.append('r');
+                    default -> b.append("u00").append(HEX[c >> 4]).append(HEX[c & 0xf]);
+                }
+                from = i + 1;
+            }
+            b.append(s, from, s.length()).append('"');
+        }
+
+        /** The predicted reply as the mapper writes it (with its reference link); few distinct replies per run. */
+        private String reply(SmtpReply reply) {
+            int slot = Objects.hashCode(reply) & (replies.length - 1);
+            Fragment f = replies[slot];
+            if (f == null || !Objects.equals(f.parts()[0], reply)) { // equal replies: an SMTP probe makes its own
+                f = new Fragment(new Object[] {reply}, json(reply));
+                replies[slot] = f;
+            }
+            return f.text();
+        }
+
+        /** A rarer part as the mapper writes it ("null" for none). */
+        private String json(Object value) {
             if (value == null) {
-                gen.writeNull();
-            } else {
-                write.write(value);
+                return "null";
             }
-        }
-
-        private interface ValueWriter<T> {
-            void write(T value) throws IOException;
-        }
-
-        private String json(SmtpReply reply) {
             try {
-                return mapper.writeValueAsString(reply);
+                return mapper.writeValueAsString(value);
             } catch (JsonProcessingException e) {
                 throw new UncheckedIOException(e);
             }
-        }
-
-        @Override
-        public void flush() throws IOException {
-            gen.flush();
         }
     }
 

@@ -18,9 +18,12 @@ import dev.mailcheck.smtp.SmtpOutcome;
 import dev.mailcheck.smtp.SmtpProber;
 import dev.mailcheck.verdict.CheckResult;
 import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 
 /**
  * The pipeline for one address: syntax, DNS, signals (role, disposable, free provider, typo),
@@ -94,30 +97,95 @@ public final class Checker {
     public CompletableFuture<CheckResult> check(String input) {
         long end = System.nanoTime() + deadline.toNanos();
         return switch (parser.parse(input)) {
-            // No address, but maybe a slip in one (jane@gmail,com): the one meant, if a repair makes it valid.
-            case ParsedAddress.Invalid bad -> CompletableFuture.completedFuture(CheckResult.invalid(bad.input(),
-                    bad.detail(), signals.ofInvalid(bad.input(),
-                            meant -> parser.parse(meant) instanceof ParsedAddress.Valid)));
+            case ParsedAddress.Invalid bad -> invalid(bad);
             case ParsedAddress.Valid ok -> {
                 String domain = ok.address().domain();
                 CompletableFuture<MailDomain> lookup = dns.resolve(domain);
                 // Most addresses of a list are at a domain already answered: they need no fallbacks and no
                 // future chain, which cost more than the rest of their check.
-                yield alsoSecurity(domain, lookup.state() == Future.State.SUCCESS ? afterDns(ok, lookup.resultNow(), end)
-                        : lookup
-                        // A defect in a stage must not end a batch or pass for a verdict: it is an unknown.
-                        .exceptionally(e -> MailRouting.stageFailed(domain, e))
-                        .completeOnTimeout(MailRouting.noAnswerBefore(domain, seconds()), deadline.toNanos(),
-                                TimeUnit.NANOSECONDS)
-                        .thenCompose(md -> afterDns(ok, md, end)));
+                yield alsoSecurity(domain, lookup.state() == Future.State.SUCCESS
+                        ? afterDns(ok, lookup.resultNow(), signals.of(ok.address(), lookup.resultNow().reason()), end)
+                        : withFallbacks(domain, lookup).thenCompose(md -> afterDns(ok, md,
+                                signals.of(ok.address(), md.reason()), end)));
             }
         };
     }
 
-    /** The signals, then the SMTP stage where it runs and DNS found a mail route. */
-    private CompletableFuture<CheckResult> afterDns(ParsedAddress.Valid ok, MailDomain md, long end) {
-        // After DNS: a mistyped top-level label is corrected only on a domain with no usable mail host.
-        Signals s = signals.of(ok.address(), md.reason());
+    /**
+     * Checks for one run through a list (in {@link Rechecks}): what depends on a domain alone (its DNS answer with
+     * the fallbacks and deadline, the list look-ups and typo search of its signals) is worked out once per domain,
+     * when its answer comes, and every address of the domain takes it from a map of this run's recent domains.
+     * An address whose domain is answered gets its result at once, with no future chain. Bounded: at most
+     * {@link #SHARED_DOMAINS} domains, each kept no longer than the resolver keeps its answer.
+     */
+    Function<String, CompletableFuture<CheckResult>> sharingDomains() {
+        return new SharedDomains()::check;
+    }
+
+    /** Domains a list run keeps at most: twice what a batch's window holds in flight. */
+    static final int SHARED_DOMAINS = 2 * Batch.DEFAULT_WINDOW;
+
+    /** A domain's DNS answer and what its addresses' signals take from it, and until when it may be used. */
+    private record Answered(MailDomain md, SignalCheck.DomainSignals signals, long usableUntil) {
+    }
+
+    private final class SharedDomains {
+        private final Map<String, CompletableFuture<Answered>> recent = new LinkedHashMap<>(1024, 0.75f, true) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<String, CompletableFuture<Answered>> eldest) {
+                return size() > SHARED_DOMAINS;
+            }
+        };
+
+        CompletableFuture<CheckResult> check(String input) {
+            long end = System.nanoTime() + deadline.toNanos();
+            return switch (parser.parse(input)) {
+                case ParsedAddress.Invalid bad -> invalid(bad);
+                case ParsedAddress.Valid ok -> {
+                    String domain = ok.address().domain();
+                    CompletableFuture<Answered> answer = answer(ok.address());
+                    yield alsoSecurity(domain, answer.state() == Future.State.SUCCESS ? afterDns(ok, answer.resultNow(), end)
+                            : answer.thenCompose(a -> afterDns(ok, a, end)));
+                }
+            };
+        }
+
+        private CompletableFuture<CheckResult> afterDns(ParsedAddress.Valid ok, Answered a, long end) {
+            return Checker.this.afterDns(ok, a.md(), signals.of(ok.address(), a.signals()), end);
+        }
+
+        /** The domain's answer: in flight, or answered and still usable, or asked for now. */
+        private CompletableFuture<Answered> answer(EmailAddress address) {
+            String domain = address.domain();
+            synchronized (recent) {
+                CompletableFuture<Answered> known = recent.get(domain);
+                if (known != null && (!known.isDone() || known.resultNow().usableUntil() - System.nanoTime() > 0)) {
+                    return known;
+                }
+                // Its deadline is the first address's, which no later address's precedes.
+                CompletableFuture<Answered> asked = withFallbacks(domain, dns.resolve(domain)).thenApply(md ->
+                        new Answered(md, signals.domain(address, md.reason()), System.nanoTime()
+                                + dns.expiresAfter(domain).map(Duration::toNanos).orElse(0L)));
+                recent.put(domain, asked);
+                return asked;
+            }
+        }
+    }
+
+    /** A lookup held to the check's deadline, a defect in it an unknown: never an exception, nor a verdict. */
+    private CompletableFuture<MailDomain> withFallbacks(String domain, CompletableFuture<MailDomain> lookup) {
+        return lookup.exceptionally(e -> MailRouting.stageFailed(domain, e))
+                .completeOnTimeout(MailRouting.noAnswerBefore(domain, seconds()), deadline.toNanos(), TimeUnit.NANOSECONDS);
+    }
+
+    /** No address, but maybe a slip in one (jane@gmail,com): the one meant, if a repair makes it valid. */
+    private CompletableFuture<CheckResult> invalid(ParsedAddress.Invalid bad) {
+        return CompletableFuture.completedFuture(CheckResult.invalid(bad.input(), bad.detail(), signals.ofInvalid(
+                bad.input(), meant -> parser.parse(meant) instanceof ParsedAddress.Valid)));
+    }
+
+    /** The SMTP stage where it runs and DNS found a mail route. */
+    private CompletableFuture<CheckResult> afterDns(ParsedAddress.Valid ok, MailDomain md, Signals s, long end) {
         if (smtp == null || md.reason() != Reason.ACCEPTS_MAIL) {
             return CompletableFuture.completedFuture(CheckResult.of(ok.input(), ok.address(), md, s));
         }

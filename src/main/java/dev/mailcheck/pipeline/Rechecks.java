@@ -35,24 +35,35 @@ public final class Rechecks {
     private final Checker checker;
     /** One try: the checker's check, or in tests a check that breaks. */
     private final Function<String, CompletableFuture<CheckResult>> oneTry;
+    /**
+     * An address's first try: the checker's, sharing each domain's work among the run's addresses (the caller's
+     * thread alone asks for first tries; rechecks come from a timer, and ask {@link #oneTry}).
+     */
+    private final Function<String, CompletableFuture<CheckResult>> firstTry;
     private final Recheck policy;
     private final Set<Held> held = ConcurrentHashMap.newKeySet();
     private volatile boolean stopped;
 
     public Rechecks(Checker checker, Recheck policy) {
-        this(checker, policy, checker::check);
+        this(checker, policy, checker::check, checker.sharingDomains());
     }
 
     Rechecks(Checker checker, Recheck policy, Function<String, CompletableFuture<CheckResult>> oneTry) {
+        this(checker, policy, oneTry, oneTry);
+    }
+
+    private Rechecks(Checker checker, Recheck policy, Function<String, CompletableFuture<CheckResult>> oneTry,
+                     Function<String, CompletableFuture<CheckResult>> firstTry) {
         this.checker = checker;
         this.policy = policy;
         this.oneTry = oneTry;
+        this.firstTry = firstTry;
     }
 
     /** The final answer for one input, after as many tries as the policy allows; never completes exceptionally. */
     public CompletableFuture<CheckResult> check(String input) {
         if (policy.tries() == 1) {
-            return oneTry.apply(input);
+            return firstTry.apply(input);
         }
         Held h = new Held(input, System.nanoTime());
         h.attempt(1);
@@ -110,7 +121,7 @@ public final class Rechecks {
             rechecking = true;
             CompletableFuture<CheckResult> check;
             try {
-                check = oneTry.apply(input);
+                check = (tries == 1 ? firstTry : oneTry).apply(input);
             } catch (RuntimeException e) {
                 check = CompletableFuture.failedFuture(e);
             }

@@ -33,8 +33,12 @@ public final class SignalCheck {
     private final Cache<String, DomainSignals> takingMail = domainCache();
     private final Cache<String, DomainSignals> withoutRoute = domainCache();
 
-    /** @param suggestion the domain probably meant, or null */
-    private record DomainSignals(boolean disposable, boolean freeProvider, String suggestion) {
+    /**
+     * What an address's signals take from its domain alone, given DNS's answer: the same for every address there.
+     *
+     * @param suggestion the domain probably meant, or null
+     */
+    public record DomainSignals(boolean disposable, boolean freeProvider, String suggestion) {
     }
 
     private static Cache<String, DomainSignals> domainCache() {
@@ -88,13 +92,27 @@ public final class SignalCheck {
      * @param domainReason the DNS stage's reason for the address's domain
      */
     public Signals of(EmailAddress address, Reason domainReason) {
+        return of(address, (NO_MAIL_ROUTE.contains(domainReason) ? withoutRoute : domainReason == Reason.ACCEPTS_MAIL
+                ? takingMail : withRoute).get(address.domain(), k -> domain(address, domainReason)));
+    }
+
+    /**
+     * What the signals of {@code address} take from its domain, worked out anew (the list look-ups, the typo search):
+     * for a caller that keeps it for every address of the domain.
+     *
+     * @param domainReason the DNS stage's reason for the address's domain
+     */
+    public DomainSignals domain(EmailAddress address, Reason domainReason) {
         String domain = address.domain();
         boolean noRoute = NO_MAIL_ROUTE.contains(domainReason);
         boolean takesMail = domainReason == Reason.ACCEPTS_MAIL;
-        DomainSignals d = (noRoute ? withoutRoute : takesMail ? takingMail : withRoute).get(domain, k -> new DomainSignals(
-                lists.disposable(address), lists.freeProvider(address),
+        return new DomainSignals(lists.disposable(address), lists.freeProvider(address),
                 (noRoute ? typos.suggest(domain) : takesMail && ownsItsMail(domain) ? Optional.<String>empty()
-                        : typos.nearPopular(domain)).orElse(null)));
+                        : typos.nearPopular(domain)).orElse(null));
+    }
+
+    /** The signals of {@code address}, given what its domain's are. */
+    public Signals of(EmailAddress address, DomainSignals d) {
         return new Signals(lists.role(address), d.disposable(), d.freeProvider(), d.suggestion() == null ? null
                 : new Signals.Suggestion(address.localPart() + "@" + d.suggestion(), d.suggestion()));
     }

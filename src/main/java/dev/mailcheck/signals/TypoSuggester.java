@@ -31,6 +31,9 @@ public final class TypoSuggester {
     private final Predicate<String> knownProvider;
     /** The popular domains' top-level labels, in the order they first appear. */
     private final List<String> tlds;
+    /** Each popular domain cut at its last dot, by its position in {@link #popular}: what {@link #nearPopularName} compares. */
+    private final String[] names;
+    private final String[] topLabels;
 
     /**
      * @param popular       the domains to correct towards, most used first (the first wins a tie)
@@ -50,6 +53,8 @@ public final class TypoSuggester {
         Set<String> tlds = new LinkedHashSet<>();
         popular.forEach(d -> tlds.add(d.substring(d.lastIndexOf('.') + 1)));
         this.tlds = List.copyOf(tlds);
+        this.names = this.popular.stream().map(d -> d.substring(0, d.lastIndexOf('.'))).toArray(String[]::new);
+        this.topLabels = this.popular.stream().map(d -> d.substring(d.lastIndexOf('.') + 1)).toArray(String[]::new);
     }
 
     /** On the bundled lists. */
@@ -98,11 +103,11 @@ public final class TypoSuggester {
         }
         String name = domain.substring(0, dot);
         String tld = domain.substring(dot + 1);
-        for (String candidate : popular) {
-            int cut = candidate.lastIndexOf('.');
-            if (distance(tld, candidate.substring(cut + 1), 1) <= 1
-                    && distance(name, candidate.substring(0, cut), budget(candidate)) <= budget(candidate)) {
-                return Optional.of(candidate);
+        // Cut once, not for every domain searched: this search runs for each domain with no mail route.
+        for (int i = 0; i < names.length; i++) {
+            if (Math.abs(name.length() - names[i].length()) <= budgets[i] && distance(tld, topLabels[i], 1) <= 1
+                    && distance(name, names[i], budgets[i]) <= budgets[i]) {
+                return Optional.of(popular.get(i));
             }
         }
         return Optional.empty();

@@ -74,6 +74,57 @@ class AddressParserFuzzTest {
         assertTrue(normalized.codePoints().noneMatch(AddressParserFuzzTest::unsafe), normalized);
     }
 
+    /**
+     * The plain-ASCII shortcut answers as the strict path does: on the inputs above (most of them for the strict path
+     * alone), and on ASCII built to sit on each edge of the shortcut (label and part lengths, hyphens, dots, the
+     * top-level label, every printable character).
+     */
+    @Property(tries = 3000)
+    void theShortcutAnswersAsTheStrictPath(@ForAll("shortcutEdges") String input) {
+        ParsedAddress answer = parser.parse(input);
+        assertEquals(parser.parseStrictly(input), answer, () -> "[" + input + "]");
+        // Guards the generator: both answers, valid and not, in fair shares.
+        Statistics.label("valid").collect(answer instanceof ParsedAddress.Valid);
+        Statistics.label("valid").coverage(c -> {
+            c.check(true).percentage(p -> p >= 10);
+            c.check(false).percentage(p -> p >= 20);
+        });
+    }
+
+    @Property
+    void theShortcutAnswersAsTheStrictPathOnAnyInput(@ForAll("inputs") String input) {
+        assertEquals(parser.parseStrictly(input), parser.parse(input), () -> "[" + input + "]");
+    }
+
+    @Provide
+    Arbitrary<String> shortcutEdges() {
+        Arbitrary<String> printable = Arbitraries.strings().withCharRange(' ', '~').ofMinLength(1).ofMaxLength(8);
+        Arbitrary<String> atom = Arbitraries.frequencyOf(
+                Tuple.of(6, Arbitraries.strings().withChars("aZ09!#$%&'*+/=?^_`{|}~-").ofMinLength(1).ofMaxLength(10)),
+                Tuple.of(1, printable),
+                Tuple.of(1, Arbitraries.integers().between(60, 66).map("x"::repeat)));
+        Arbitrary<String> local = atom.list().ofMinSize(1).ofMaxSize(4).map(l -> String.join(".", l));
+        Arbitrary<String> label = Arbitraries.frequencyOf(
+                Tuple.of(12, Arbitraries.strings().withChars("aZ09").ofMinLength(1).ofMaxLength(8)),
+                Tuple.of(3, Arbitraries.strings().withChars("aZ09-").ofMinLength(1).ofMaxLength(8)),
+                Tuple.of(1, Arbitraries.of("xn--a", "xn--mnchen-3ya", "ab--c", "a--b", "--", "-a", "a-", "", "a_b")),
+                Tuple.of(1, Arbitraries.integers().between(61, 65).map("d"::repeat)),
+                Tuple.of(1, printable));
+        Arbitrary<String> tld = Arbitraries.frequencyOf(Tuple.of(8, Arbitraries.of("com", "COM", "c", "test")),
+                Tuple.of(1, Arbitraries.of("x1", "1", "123", "xn--p1ai", "co-", "", "a".repeat(63), "a".repeat(64))));
+        Arbitrary<String> domain = Combinators.combine(label.list().ofMinSize(0).ofMaxSize(4), tld)
+                .as((labels, t) -> String.join(".", labels) + "." + t);
+        // Long domains, to cross the 253- and 254-octet limits.
+        Arbitrary<String> longDomain = Arbitraries.integers().between(3, 5).flatMap(k -> Arbitraries.integers()
+                .between(40, 63).map(len -> ("d".repeat(len) + ".").repeat(k) + "com"));
+        return Combinators.combine(local,
+                        Arbitraries.frequencyOf(Tuple.of(8, Arbitraries.just("@")), Tuple.of(1, Arbitraries.of("@@", "", "."))),
+                        Arbitraries.frequencyOf(Tuple.of(10, domain), Tuple.of(2, longDomain),
+                                Tuple.of(1, Arbitraries.of("com", "localhost", "Z"))),
+                        Arbitraries.frequencyOf(Tuple.of(8, Arbitraries.just("")), Tuple.of(1, Arbitraries.of(".", " ", "-"))))
+                .as((l, at, d, end) -> l + at + d + end);
+    }
+
     private static boolean unsafe(int cp) {
         return switch (UCharacter.getType(cp)) {
             case UCharacterCategory.CONTROL, UCharacterCategory.FORMAT, UCharacterCategory.PRIVATE_USE,

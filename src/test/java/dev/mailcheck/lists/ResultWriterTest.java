@@ -103,6 +103,9 @@ class ResultWriterTest {
                         .mx(mx).smtp(report)
                         .security(new TransportSecurity(TransportSecurity.Dnssec.SECURE, true, false, null, "Signed."))
                         .build()),
+                Arguments.of("every character JSON escapes, and some it does not", CheckResult.builder(
+                        "\u0000\u0001\b\t\n\u000b\f\r\u001f\"\\/\u007f\u0080\u2028\u2029\ud800\udc00\udfff\ud800é@a.test")
+                        .reason(Reason.INVALID_SYNTAX).detail("<>&'\u0000").build()),
                 Arguments.of("a reply the reference lacks, no signals", aTest()
                         .reason(rejected).predictedReply(new SmtpReply(599, null)).signals(null).mx(null).build())),
                 // Every reason, with its verdict and predicted reply, so each reason's code is written both ways.
@@ -164,5 +167,27 @@ class ResultWriterTest {
         ObjectMapper mapper = ResultJson.mapper(link);
         assertEquals(mapper.writeValueAsString(result) + "\n" + mapper.writeValueAsString(result.withTries(2)) + "\n"
                 + mapper.writeValueAsString(result.withTries(3)) + "\n", out.toString());
+    }
+
+    /**
+     * A domain's fragments are copied only while a result has the very parts they were written from: every row of the
+     * table, most of them at a.test with other verdicts, details, replies and MX lists, written one after another by
+     * one writer, twice over, is what the mapper writes for each.
+     */
+    @Test
+    void aDomainsTextIsReusedOnlyForTheSameParts() throws IOException {
+        StringWriter out = new StringWriter();
+        IntFunction<String> link = code -> "/codes/" + code;
+        ResultWriter writer = ResultWriter.of(ResultWriter.Format.JSONL, out, link);
+        ObjectMapper mapper = ResultJson.mapper(link);
+        StringBuilder expected = new StringBuilder();
+        for (int round = 0; round < 2; round++) {
+            for (CheckResult r : results().map(a -> (CheckResult) a.get()[1]).toList()) {
+                writer.write(r);
+                expected.append(mapper.writeValueAsString(r)).append('\n');
+            }
+        }
+        writer.flush();
+        assertEquals(expected.toString(), out.toString());
     }
 }

@@ -1,6 +1,7 @@
 package dev.mailcheck.pipeline;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.mailcheck.LoggedDefects;
 import dev.mailcheck.Reason;
 import dev.mailcheck.Verdict;
@@ -16,7 +17,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.function.Function;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -65,6 +68,28 @@ class CheckerTest {
         try (FakeDnsServer recorded = new FakeDnsServer(RecordedDns.replaying(RECORDED));
              MxResolver dns = new MxResolver(List.of(recorded.address()), Duration.ofSeconds(3), 8, true)) {
             assertResult(new Checker(dns).check(address).join(), address, verdict, reason, reply, normalized);
+        }
+    }
+
+    /**
+     * A list run's checks ({@link Checker#sharingDomains}) answer every row as the single check does, signals
+     * included; once a domain is answered, its next address's result is there when the call returns (no future
+     * chain, no wait), and a second address at the domain gets its own local part in a suggestion.
+     */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', nullValues = "-", textBlock = TABLE)
+    void aListRunSharesEachDomainsWorkAndAnswersAlike(String address, Verdict verdict, Reason reason, String reply,
+                                                      String normalized) {
+        Function<String, CompletableFuture<CheckResult>> list = OnNsd.CHECKER.sharingDomains();
+        CheckResult first = list.apply(address).join();
+        assertEquals(OnNsd.CHECKER.check(address).join(), first);
+        assertResult(first, address, verdict, reason, reply, normalized);
+        CompletableFuture<CheckResult> again = list.apply(address);
+        assertTrue(again.isDone(), "an answered domain's address waits for nothing");
+        assertEquals(first, again.join());
+        if (first.domain() != null) {
+            String other = "other." + address;
+            assertEquals(OnNsd.CHECKER.check(other).join(), list.apply(other).join());
         }
     }
 
