@@ -3,7 +3,6 @@ package dev.mailcheck.address;
 import com.ibm.icu.lang.UCharacter;
 import com.ibm.icu.lang.UCharacterCategory;
 import com.ibm.icu.lang.UProperty;
-import com.ibm.icu.text.IDNA;
 import com.sanctionco.jmail.Email;
 import com.sanctionco.jmail.EmailValidationResult;
 import com.sanctionco.jmail.EmailValidator;
@@ -19,19 +18,10 @@ import java.util.regex.Pattern;
  * Strict RFC 5321/5322 parsing of one mailbox, judged in the NFC form it is output and sent in. JMail
  * does the grammar; this class adds what a mail path needs beyond it: no control, invisible or
  * unassigned characters, RFC 5321's dot-string or quoted string only, no comments or address literals,
- * octet limits, IDNA2008 (UTS #46) conversion of the domain, and SMTPUTF8 detection. Thread-safe.
+ * octet limits, IDNA2008 (UTS #46) conversion of the domain ({@link DomainParts}), and SMTPUTF8 detection. Plain
+ * ASCII addresses take a shortcut that answers as this path does ({@link PlainAddress}). Thread-safe.
  */
 public final class AddressParser {
-
-    /**
-     * The domain part's conversion (IDNA2008 both ways, the top-level rule) once per domain: a list has many
-     * addresses at few domains. Also one String per domain for every later look-up by it. A table of the domains met
-     * last (a power of two of slots, each slot's entry replaced by the next domain that falls in it), not a cache
-     * with its upkeep: the conversion is a function of the text alone, so an entry never goes stale, and the look-up
-     * runs for every address of a list.
-     */
-    private final DomainPart[] domains = new DomainPart[DOMAIN_SLOTS];
-    private static final int DOMAIN_SLOTS = 1 << 14;
 
     static final int MAX_LOCAL_OCTETS = 64;
     static final int MAX_DOMAIN_OCTETS = 253;
@@ -47,10 +37,6 @@ public final class AddressParser {
             .disallowQuotedIdentifiers()
             .withRule(email -> email.comments().isEmpty(), HAS_COMMENT);
 
-    private static final IDNA IDNA_2008 = IDNA.getUTS46Instance(IDNA.NONTRANSITIONAL_TO_ASCII
-            | IDNA.NONTRANSITIONAL_TO_UNICODE | IDNA.USE_STD3_RULES | IDNA.CHECK_BIDI | IDNA.CHECK_CONTEXTJ
-            | IDNA.CHECK_CONTEXTO);
-
     // RFC 5321 dot-string with RFC 6531's UTF8-non-ascii as atext; unsafeCharacter has already refused
     // what Unicode allows there but an address must not carry.
     private static final String ATEXT = "[A-Za-z0-9!#$%&'*+/=?^_`{|}~\\-\\x{80}-\\x{10FFFF}&&[^\\p{Zs}]]";
@@ -58,7 +44,6 @@ public final class AddressParser {
     private static final Pattern DOT_ATOM = Pattern.compile(ATEXT + "+(?:\\." + ATEXT + "+)*");
     // RFC 5321 quoted string: qtextSMTP (plus UTF8-non-ascii, RFC 6531) or a quoted pair of printable ASCII.
     private static final Pattern QUOTED_STRING = Pattern.compile("\"(?:[\\x20\\x21\\x23-\\x5b\\x5d-\\x7e[^\\x00-\\x7f]]|\\\\[\\x20-\\x7e])*\"");
-    private static final Pattern TOP_LEVEL = Pattern.compile("[a-z]+|xn--[a-z0-9-]+");
     private static final Pattern FOREIGN_DOTS = Pattern.compile("[\\u3002\\uFF0E\\uFF61]");
 
     private static final String QUOTES_AROUND_A_PIECE =
@@ -114,77 +99,12 @@ public final class AddressParser {
                     "Inside quotes, a quote or backslash must be escaped with a backslash."),
             Map.entry(FailureReason.UNUSED_BACKSLASH_ESCAPE, "A backslash outside quotes is not allowed."));
 
+    /** Each domain part's conversion, shared by the shortcut and the strict path. */
+    private final DomainParts domains = new DomainParts();
+
     public ParsedAddress parse(String input) {
-        ParsedAddress.Valid plain = plain(input);
+        ParsedAddress.Valid plain = PlainAddress.parse(input, domains);
         return plain != null ? plain : parseStrictly(input);
-    }
-
-    /**
-     * The common case without the grammar's machinery: printable ASCII, one @-sign, a dot-atom of ASCII atext
-     * before it and a host name of letters, digits and hyphens after it, within every length limit and ending in a
-     * top-level label of letters. What {@link #parseStrictly} would answer for it (the differential test holds the
-     * two together, on the tables and on generated and hostile input); null for anything else, which goes there.
-     */
-    private ParsedAddress.Valid plain(String input) {
-        int n = input == null ? 0 : input.length();
-        if (n < 3 || n > MAX_PATH_OCTETS) {
-            return null;
-        }
-        int at = input.indexOf('@');
-        if (at < 1 || at > MAX_LOCAL_OCTETS || n - at - 1 > MAX_DOMAIN_OCTETS) {
-            return null;
-        }
-        char previous = '.';
-        for (int i = 0; i < at; i++) {
-            char c = input.charAt(i);
-            if (c == '.' ? previous == '.' : c >= 128 || !ASCII_ATEXT[c]) {
-                return null;
-            }
-            previous = c;
-        }
-        if (previous == '.') {
-            return null;
-        }
-        int labels = 0;
-        int labelStart = at + 1;
-        for (int i = at + 1; i <= n; i++) {
-            char c = i == n ? '.' : input.charAt(i);
-            if (c == '.') {
-                int length = i - labelStart;
-                if (length < 1 || length > 63 || input.charAt(labelStart) == '-' || input.charAt(i - 1) == '-'
-                        // ab--cd: IDNA's reserved form (xn--); its own checks decide
-                        || length >= 4 && input.charAt(labelStart + 2) == '-' && input.charAt(labelStart + 3) == '-') {
-                    return null;
-                }
-                labels++;
-                labelStart = i + 1;
-            } else if (!(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-')) {
-                return null;
-            }
-        }
-        if (labels < 2) {
-            return null;
-        }
-        for (int i = input.lastIndexOf('.') + 1; i < n; i++) {
-            char c = input.charAt(i);
-            if (!(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z')) {
-                return null;
-            }
-        }
-        DomainPart d = domainPart(input.substring(at + 1));
-        if (d.problem() != null) {
-            return null;
-        }
-        return new ParsedAddress.Valid(input, new EmailAddress(input.substring(0, at), d.ascii(), d.unicode(), false));
-    }
-
-    /** RFC 5322's atext in ASCII, by character: what a dot-atom holds besides its dots. */
-    private static final boolean[] ASCII_ATEXT = new boolean[128];
-
-    static {
-        for (char c : "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789!#$%&'*+/=?^_`{|}~-".toCharArray()) {
-            ASCII_ATEXT[c] = true;
-        }
     }
 
     /** Every address through the grammar and the rules beyond it: what {@link #parse} answers. */
@@ -219,7 +139,7 @@ public final class AddressParser {
         }
         String local = withoutNeedlessQuotes(email.localPart());
 
-        DomainPart d = domainPart(email.domain());
+        DomainParts.Part d = domains.of(email.domain());
         if (d.problem() != null) {
             return new ParsedAddress.Invalid(input, d.problem());
         }
@@ -240,43 +160,6 @@ public final class AddressParser {
         }
         boolean smtpUtf8 = !isAscii(local);
         return new ParsedAddress.Valid(input, new EmailAddress(local, domain, d.unicode(), smtpUtf8));
-    }
-
-    /** The domain as JMail found it ({@code text}), in its ASCII and Unicode forms, or what is wrong with it. */
-    private record DomainPart(String text, String ascii, String unicode, String problem) {
-        static DomainPart invalid(String text, String problem) {
-            return new DomainPart(text, null, null, problem);
-        }
-    }
-
-    /** The domain's conversion, from the table when it holds it. */
-    private DomainPart domainPart(String text) {
-        int slot = text.hashCode() & (DOMAIN_SLOTS - 1);
-        // A slot holds an immutable record, so a thread that reads another's entry sees it whole.
-        DomainPart d = domains[slot];
-        if (d == null || !d.text().equals(text)) {
-            d = convert(text);
-            domains[slot] = d;
-        }
-        return d;
-    }
-
-    private static DomainPart convert(String jmailDomain) {
-        StringBuilder ascii = new StringBuilder();
-        IDNA.Info info = new IDNA.Info();
-        IDNA_2008.nameToASCII(jmailDomain, ascii, info);
-        if (info.hasErrors()) {
-            return DomainPart.invalid(jmailDomain, "The domain name is not a valid internationalized domain name ("
-                    + info.getErrors() + ").");
-        }
-        String domain = ascii.toString().toLowerCase(Locale.ROOT);
-        if (!TOP_LEVEL.matcher(domain.substring(domain.lastIndexOf('.') + 1)).matches()) {
-            return DomainPart.invalid(jmailDomain, "The last label of the domain name must be letters, like"
-                    + " .com, or an internationalized top-level domain; it is not a top-level domain.");
-        }
-        StringBuilder unicode = new StringBuilder();
-        IDNA_2008.nameToUnicode(domain, unicode, new IDNA.Info());
-        return new DomainPart(jmailDomain, domain, unicode.toString(), null);
     }
 
     /**

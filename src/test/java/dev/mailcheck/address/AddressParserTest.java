@@ -12,7 +12,7 @@ class AddressParserTest {
     private final AddressParser parser = new AddressParser();
 
     /**
-     * The parser's answer, checked against its strict path: the plain-ASCII shortcut ({@code AddressParser.plain})
+     * The parser's answer, checked against its strict path: the plain-ASCII shortcut ({@link PlainAddress})
      * must answer every row of every table as the grammar does.
      */
     private ParsedAddress parse(String input) {
