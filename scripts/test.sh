@@ -35,4 +35,24 @@ if [ "${major:-0}" -ge 25 ] && [ ! -f target/checker.aot ]; then
   echo "launcher: no start-up cache after two runs on JDK 25 or later (see target/checker.aot.log)" >&2
   exit 1
 fi
+# The cache is one the JVM takes with the launcher's options (-XX:AOTMode=on fails a run whose cache does not
+# match them, where the launcher's own runs would go on silently without it), and a launcher newer than its cache
+# (other options) has it remade by the next two runs as after a build.
+if [ "${major:-0}" -ge 25 ]; then
+  launcher_cache_used() {
+    CHECKER_JAVA_OPTS=-XX:AOTMode=on ./checker check --dns 127.0.0.1:1 --format jsonl --quiet examples/addresses.txt \
+        >/dev/null 2>target/launcher.err || { echo "launcher: the JVM refused its start-up cache ($1):" >&2
+      cat target/launcher.err >&2; exit 1; }
+  }
+  launcher_cache_used "after a build"
+  touch checker
+  for run in first second; do
+    ./checker check --dns 127.0.0.1:1 --format jsonl --quiet examples/addresses.txt >/dev/null 2>target/launcher.err
+  done
+  if ! [ target/checker.aot -nt checker ]; then
+    echo "launcher: the start-up cache was not remade after the launcher changed" >&2
+    exit 1
+  fi
+  launcher_cache_used "after the launcher changed"
+fi
 echo "launcher: $in addresses in, $out results out, nothing but its own lines on stderr"
