@@ -98,9 +98,16 @@ public final class InProcessQueue implements ChunkQueue {
                 + last;
         try {
             workflow.get().giveUp(chunk, why);
-        } catch (RuntimeException e) {
-            // The store itself fails: nothing here can end the job; say so rather than lose it silently.
-            Defects.log(where + ", which " + why + ", could not be given up on either", e);
+        } catch (RuntimeException | Error e) {
+            // Its rows could not be written (the store refusing writes, say): nobody tries again here, so the chunk is
+            // given up on without them, or its job would run forever holding its slot of --max-jobs.
+            String rows = Defects.mention(Defects.log(where + ": its records' rows could not be written", e));
+            try {
+                workflow.get().giveUpWithoutRows(chunk, why + "; its records' rows could not be written (" + rows + ")");
+            } catch (RuntimeException | Error again) {
+                // The store fails even to end the job: say so rather than lose it silently.
+                Defects.log(where + ", which " + why + ", could not be given up on either", again);
+            }
         }
     }
 }

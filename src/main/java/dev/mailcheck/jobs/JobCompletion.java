@@ -4,6 +4,7 @@ import dev.mailcheck.lists.ResultWriter;
 import dev.mailcheck.store.ChunkTallies;
 import dev.mailcheck.store.Job;
 import dev.mailcheck.store.JobLifecycle;
+import dev.mailcheck.store.JobResults;
 import dev.mailcheck.store.JobStatus;
 import dev.mailcheck.store.Tally;
 import java.util.List;
@@ -23,13 +24,16 @@ import java.util.function.Consumer;
 final class JobCompletion {
 
     private final JobLifecycle jobs;
+    private final JobResults results;
     private final ChunkTallies chunks;
     private final JobFiles files;
     private final JobEvents events;
     private final Consumer<Job> whenEnded;
 
-    JobCompletion(JobLifecycle jobs, ChunkTallies chunks, JobFiles files, JobEvents events, Consumer<Job> whenEnded) {
+    JobCompletion(JobLifecycle jobs, JobResults results, ChunkTallies chunks, JobFiles files, JobEvents events,
+                  Consumer<Job> whenEnded) {
         this.jobs = jobs;
+        this.results = results;
         this.chunks = chunks;
         this.files = files;
         this.events = events;
@@ -41,6 +45,27 @@ final class JobCompletion {
         whenEnded.accept(ended);
         events.finished(ended);
         return jobs.finishJob(ended) ? Optional.of(ended) : Optional.empty();
+    }
+
+    /** {@link JobWorkflow#giveUp(Chunk, String)}, with or without the chunk's rows, for a job not ended yet. */
+    Optional<Job> giveUp(Chunk chunk, String why, boolean withRows) {
+        // A chunk stored done whose try broke off later (assembling its job, say) stays done, its rows too: counted
+        // failed as well, it would make its job look complete while another chunk is still out.
+        if (!chunks.chunks(chunk.job()).containsKey(chunk.chunk())) {
+            if (withRows) {
+                List<JobResults.Positioned> rows = chunk.notChecked(why);
+                if (chunk.resultsKey() != null) {
+                    ResultParts part = new ResultParts(files, chunk.job(), chunk.chunk(), false);
+                    rows.forEach(row -> part.write(row.result()));
+                    part.finish();
+                }
+                results.putResults(chunk.job(), rows);
+            }
+            // Last: a try that fails before this is retried, writing the same rows again.
+            chunks.putFailedChunk(chunk.job(), chunk.chunk(), new ChunkTallies.FailedChunk(chunk.records().size(), why,
+                    withRows ? Tally.EMPTY : null));
+        }
+        return finishIfComplete(chunk.job(), true);
     }
 
     /**

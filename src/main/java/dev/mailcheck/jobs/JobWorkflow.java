@@ -115,7 +115,7 @@ public final class JobWorkflow {
         this.files = b.files;
         this.chunking = b.chunking;
         this.splitter = new ListSplitter(b.queue, b.chunking.chunkRecords());
-        this.completion = new JobCompletion(b.jobs, b.chunks, b.files, b.events, b.whenEnded);
+        this.completion = new JobCompletion(b.jobs, b.results, b.chunks, b.files, b.events, b.whenEnded);
         this.running = new RunningPieces(b.checkers, b.results);
     }
 
@@ -306,24 +306,16 @@ public final class JobWorkflow {
      * delivered twice writes and counts them once.
      */
     public Optional<Job> giveUp(Chunk chunk, String why) {
-        if (isClosed(chunk.job())) {
-            return Optional.empty();
-        }
-        // A chunk stored done whose try broke off later (assembling its job, say) stays done, its rows too: counted
-        // failed as well, it would make its job look complete while another chunk is still out.
-        if (!chunks.chunks(chunk.job()).containsKey(chunk.chunk())) {
-            List<JobResults.Positioned> rows = chunk.notChecked(why);
-            if (chunk.resultsKey() != null) {
-                ResultParts part = new ResultParts(files, chunk.job(), chunk.chunk(), false);
-                rows.forEach(row -> part.write(row.result()));
-                part.finish();
-            }
-            results.putResults(chunk.job(), rows);
-            // Last: a try that fails before this is retried, writing the same rows again.
-            chunks.putFailedChunk(chunk.job(), chunk.chunk(),
-                    new ChunkTallies.FailedChunk(rows.size(), why, Tally.EMPTY));
-        }
-        return completion.finishIfComplete(chunk.job(), true);
+        return isClosed(chunk.job()) ? Optional.empty() : completion.giveUp(chunk, why, true);
+    }
+
+    /**
+     * As {@link #giveUp(Chunk, String)} where writing the chunk's rows failed too (the store refusing writes): the
+     * chunk recorded as given up on with no rows, {@code why} saying so, so that its job still ends. For the last
+     * word only (serve's queue): where a retry may still write the rows (SQS), it is the one to take.
+     */
+    public Optional<Job> giveUpWithoutRows(Chunk chunk, String why) {
+        return isClosed(chunk.job()) ? Optional.empty() : completion.giveUp(chunk, why, false);
     }
 
     /** Addresses of a job that wait for a recheck now (0 when none wait). */

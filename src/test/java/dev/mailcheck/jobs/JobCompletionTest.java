@@ -78,7 +78,7 @@ class JobCompletionTest {
             Files files = new Files(assembling.equals("fails"));
             List<Job> announced = new ArrayList<>();
             List<Job> letGo = new ArrayList<>();
-            JobCompletion completion = new JobCompletion(store, store, files, announced::add, letGo::add);
+            JobCompletion completion = new JobCompletion(store, store, store, files, announced::add, letGo::add);
             Optional<Job> ended = completion.finishIfComplete(job.id(), lastWord.equals("yes"));
             Job stored = store.job(job.id()).orElseThrow();
             if (status == null) {
@@ -106,7 +106,7 @@ class JobCompletionTest {
         try (LocalResultStore store = new LocalResultStore(LocalResultStore.Limits.DEFAULT, code -> null)) {
             Job job = split(store, 2, true, "0 1", null);
             List<Job> announced = new ArrayList<>();
-            JobCompletion completion = new JobCompletion(store, store, new Files(true), announced::add, j -> { });
+            JobCompletion completion = new JobCompletion(store, store, store, new Files(true), announced::add, j -> { });
             assertThrows(IllegalStateException.class, () -> completion.finishIfComplete(job.id(), false));
             assertEquals(JobStatus.RUNNING, store.job(job.id()).orElseThrow().status());
             assertTrue(announced.isEmpty());
