@@ -199,7 +199,9 @@ final class PooledUdpClient implements UdpIoClient, AutoCloseable {
                 channel.setOption(StandardSocketOptions.SO_RCVBUF, RECEIVE_BUFFER);
                 channel.bind(null);
                 channel.connect(remote);
-                Thread.ofVirtual().name("dns-udp-" + channel.getLocalAddress()).start(this::read);
+                // A platform thread blocked in receive: a virtual one parks and is woken through the poller and the
+                // carrier pool for each packet, which cost a one-address-per-domain run more CPU than the reading.
+                Thread.ofPlatform().daemon().name("dns-udp-" + channel.getLocalAddress()).start(this::read);
             } catch (IOException | RuntimeException e) {
                 channel.close(); // a socket that never served is closed at once, whatever went wrong
                 throw e;

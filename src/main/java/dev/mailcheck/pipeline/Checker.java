@@ -130,6 +130,7 @@ public final class Checker {
     }
 
     private final class SharedDomains {
+        private final DomainDeadlines deadlines = new DomainDeadlines(deadline.toNanos(), seconds());
         private final Map<String, CompletableFuture<Answered>> recent = new LinkedHashMap<>(1024, 0.75f, true) {
             @Override
             protected boolean removeEldestEntry(Map.Entry<String, CompletableFuture<Answered>> eldest) {
@@ -163,7 +164,7 @@ public final class Checker {
                     return known;
                 }
                 // Its deadline is the first address's, which no later address's precedes.
-                CompletableFuture<Answered> asked = withFallbacks(domain, dns.resolve(domain)).thenApply(md ->
+                CompletableFuture<Answered> asked = deadlines.held(domain, dns.resolve(domain)).thenApply(md ->
                         new Answered(md, signals.domain(address, md.reason()), System.nanoTime()
                                 + dns.expiresAfter(domain).map(Duration::toNanos).orElse(0L)));
                 recent.put(domain, asked);

@@ -15,6 +15,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Function;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -64,6 +66,26 @@ class CheckerDeadlineTest {
                 assertEquals(Verdict.UNKNOWN, r.verdict());
                 assertTrue(r.detail().contains("the check's deadline of " + DEADLINE.toSeconds() + " s"), r.detail());
             }
+        }
+    }
+
+    /** A list run holds its domains' lookups to the deadline with one timer for all: each address still ends on time. */
+    @Test
+    @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void aListRunsAddressesEndAtTheDeadlineWhenDnsNeverAnswers() {
+        try (FakeDnsServer dns = new FakeDnsServer((q, t) -> null);
+             MxResolver resolver = new MxResolver(List.of(dns.address()), LONG, 8, true)) {
+            Function<String, CompletableFuture<CheckResult>> list = new Checker(resolver).withDeadline(DEADLINE)
+                    .sharingDomains();
+            long start = System.nanoTime();
+            List<CompletableFuture<CheckResult>> all = java.util.stream.IntStream.range(0, 12)
+                    .mapToObj(i -> list.apply("user" + i + "@d" + i % 4 + ".deadline.test")).toList();
+            for (CompletableFuture<CheckResult> f : all) {
+                CheckResult r = f.join();
+                assertEquals(Verdict.UNKNOWN, r.verdict());
+                assertTrue(r.detail().contains("the check's deadline of " + DEADLINE.toSeconds() + " s"), r.detail());
+            }
+            assertTrue(System.nanoTime() - start >= DEADLINE.toNanos(), "none before the deadline");
         }
     }
 }
