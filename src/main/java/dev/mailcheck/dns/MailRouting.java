@@ -155,14 +155,11 @@ public final class MailRouting {
         if (allowPrivateMx) {
             return Map.of();
         }
-        Map<String, String> refused = new LinkedHashMap<>();
-        for (HostLookup h : hosts) {
-            for (int i = 0; i < h.addresses().size(); i++) {
-                if (h.refusals().get(i) != null) {
-                    refused.put(h.addresses().get(i), h.refusals().get(i));
-                }
-            }
+        if (hosts.size() == 1) {
+            return hosts.getFirst().refused();
         }
+        Map<String, String> refused = new LinkedHashMap<>();
+        hosts.forEach(h -> refused.putAll(h.refused()));
         return Collections.unmodifiableMap(refused);
     }
 

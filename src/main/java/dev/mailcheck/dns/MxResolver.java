@@ -10,7 +10,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -264,8 +266,27 @@ public final class MxResolver implements AutoCloseable {
         return name.toString(true);
     }
 
-    /** @param refusals for each address, in order, why it is not on the Internet ({@link AddressGuard}), or null */
-    record HostLookup(String host, List<String> addresses, List<String> refusals, String failure, long ttl) {
+    /**
+     * @param refusals for each address, in order, why it is not on the Internet ({@link AddressGuard}), or null
+     * @param refused  the addresses with a refusal, with it: made once per host, and shared by every domain whose
+     *                 only MX host this is (a map per domain was a quarter of what a list's domains keep in memory)
+     */
+    record HostLookup(String host, List<String> addresses, List<String> refusals, String failure, long ttl,
+                      Map<String, String> refused) {
+
+        HostLookup(String host, List<String> addresses, List<String> refusals, String failure, long ttl) {
+            this(host, addresses, refusals, failure, ttl, refused(addresses, refusals));
+        }
+
+        private static Map<String, String> refused(List<String> addresses, List<String> refusals) {
+            Map<String, String> refused = new LinkedHashMap<>();
+            for (int i = 0; i < addresses.size(); i++) {
+                if (refusals.get(i) != null) {
+                    refused.put(addresses.get(i), refusals.get(i));
+                }
+            }
+            return refused.isEmpty() ? Map.of() : Collections.unmodifiableMap(refused);
+        }
 
         /** Why its first address is not on the Internet, when none of its addresses is; else null. */
         String refusal() {
