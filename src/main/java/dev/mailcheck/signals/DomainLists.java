@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import java.util.stream.Stream;
 
 /**
  * The lists bundled under {@code src/main/resources/lists} (where they come from: SOURCES.md there):
@@ -28,7 +29,8 @@ public final class DomainLists {
     private final SortedLines providers;
     private final SortedLines typoSquats;
     private final List<String> popular;
-    private final Set<String> providersExtra;
+    /** popular.txt and providers-extra.txt, for look-ups. */
+    private final Set<String> curatedProviders;
 
     private DomainLists() {
         disposable = SortedLines.resource("/lists/disposable.txt");
@@ -37,7 +39,7 @@ public final class DomainLists {
         providers = SortedLines.resource("/lists/providers.txt");
         typoSquats = SortedLines.resource("/lists/typo-squats.txt");
         popular = readCurated("popular.txt");
-        providersExtra = Set.copyOf(readCurated("providers-extra.txt"));
+        curatedProviders = Set.copyOf(Stream.concat(popular.stream(), readCurated("providers-extra.txt").stream()).toList());
     }
 
     /** The bundled lists, loaded on first use. */
@@ -54,12 +56,17 @@ public final class DomainLists {
      * domain above it (the package's wildcard list: that domain and every name under it).
      */
     public boolean disposable(EmailAddress address) {
-        return inDisposable(address.domain()) || inDisposable(address.unicodeDomain());
+        return inDisposable(address.domain()) || isIdn(address) && inDisposable(address.unicodeDomain());
     }
 
     /** A provider that gives mailboxes to anyone for free (webmail), so not an organisation's own domain. */
     public boolean freeProvider(EmailAddress address) {
-        return free.contains(address.domain()) || free.contains(address.unicodeDomain());
+        return free.contains(address.domain()) || isIdn(address) && free.contains(address.unicodeDomain());
+    }
+
+    /** The Unicode form differs from the ASCII one, and is worth a look-up of its own. */
+    private static boolean isIdn(EmailAddress address) {
+        return !address.unicodeDomain().equals(address.domain());
     }
 
     /**
@@ -69,7 +76,7 @@ public final class DomainLists {
     public boolean role(EmailAddress address) {
         String local = address.localPart().toLowerCase(Locale.ROOT);
         int plus = local.indexOf('+');
-        return roles.contains(plus > 0 ? local.substring(0, plus) : local);
+        return roles.contains("", local, 0, plus > 0 ? plus : local.length());
     }
 
     /** The domains typos are corrected towards, most used first. */
@@ -96,18 +103,18 @@ public final class DomainLists {
 
     /** Named by the lists of providers' domains, which free.txt is cleaned against. */
     boolean listedProvider(String domain) {
-        return popular.contains(domain) || providersExtra.contains(domain) || providers.contains(domain);
+        return curatedProviders.contains(domain) || providers.contains(domain);
     }
 
     private boolean inDisposable(String domain) {
         if (disposable.contains(domain)) {
             return true;
         }
-        for (String name = domain; ; name = name.substring(name.indexOf('.') + 1)) {
-            if (disposable.contains("*." + name)) {
+        for (int from = 0; ; from = domain.indexOf('.', from) + 1) {
+            if (disposable.contains("*.", domain, from, domain.length())) {
                 return true;
             }
-            if (name.indexOf('.') < 0) {
+            if (domain.indexOf('.', from) < 0) {
                 return false;
             }
         }

@@ -31,12 +31,16 @@ public final class TypoSuggester {
     private final Predicate<String> knownProvider;
     /** The popular domains' top-level labels, in the order they first appear. */
     private final List<String> tlds;
+    private final Pattern[] tldPatterns;
+    /** Each popular domain, by its position in {@link #popular}. */
+    private final Pattern[] patterns;
     /** Each popular domain cut at its last dot, by its position in {@link #popular}: what {@link #nearPopularName} compares. */
-    private final String[] names;
-    private final String[] topLabels;
+    private final Pattern[] names;
+    private final Pattern[] topLabels;
 
     /**
-     * @param popular       the domains to correct towards, most used first (the first wins a tie)
+     * @param popular       the domains to correct towards, most used first (the first wins a tie): ASCII, of at
+     *                      most 64 characters each (one bit of a {@code long} per character)
      * @param knownProvider whether a domain is a mail provider's own, never to be corrected
      */
     public TypoSuggester(List<String> popular, Predicate<String> knownProvider) {
@@ -53,8 +57,11 @@ public final class TypoSuggester {
         Set<String> tlds = new LinkedHashSet<>();
         popular.forEach(d -> tlds.add(d.substring(d.lastIndexOf('.') + 1)));
         this.tlds = List.copyOf(tlds);
-        this.names = this.popular.stream().map(d -> d.substring(0, d.lastIndexOf('.'))).toArray(String[]::new);
-        this.topLabels = this.popular.stream().map(d -> d.substring(d.lastIndexOf('.') + 1)).toArray(String[]::new);
+        this.tldPatterns = this.tlds.stream().map(Pattern::new).toArray(Pattern[]::new);
+        this.patterns = this.popular.stream().map(Pattern::new).toArray(Pattern[]::new);
+        this.names = this.popular.stream().map(d -> new Pattern(d.substring(0, d.lastIndexOf('.')))).toArray(Pattern[]::new);
+        this.topLabels = this.popular.stream().map(d -> tldPatterns[this.tlds.indexOf(d.substring(d.lastIndexOf('.') + 1))])
+                .toArray(Pattern[]::new);
     }
 
     /** On the bundled lists. */
@@ -101,12 +108,13 @@ public final class TypoSuggester {
         if (dot < MIN_NAME) {
             return Optional.empty();
         }
-        String name = domain.substring(0, dot);
-        String tld = domain.substring(dot + 1);
-        // Cut once, not for every domain searched: this search runs for each domain with no mail route.
+        long nameLetters = letters(domain, 0, dot);
+        long tldLetters = letters(domain, dot + 1, domain.length());
+        int tldLength = domain.length() - dot - 1;
         for (int i = 0; i < names.length; i++) {
-            if (Math.abs(name.length() - names[i].length()) <= budgets[i] && distance(tld, topLabels[i], 1) <= 1
-                    && distance(name, names[i], budgets[i]) <= budgets[i]) {
+            if (names[i].mayBeWithin(nameLetters, dot, budgets[i]) && topLabels[i].mayBeWithin(tldLetters, tldLength, 1)
+                    && topLabels[i].distance(domain, dot + 1, domain.length()) <= 1
+                    && names[i].distance(domain, 0, dot) <= budgets[i]) {
                 return Optional.of(popular.get(i));
             }
         }
@@ -159,14 +167,14 @@ public final class TypoSuggester {
         int best = -1;
         int bestDistance = Integer.MAX_VALUE;
         int length = domain.length();
+        long letters = letters(domain, 0, length);
         for (int l = Math.max(0, length - MAX_BUDGET); l <= Math.min(byLength.length - 1, length + MAX_BUDGET); l++) {
             for (int i : byLength[l]) {
-                int budget = budgets[i];
-                if (Math.abs(l - length) > budget) {
+                if (!patterns[i].mayBeWithin(letters, length, budgets[i])) {
                     continue;
                 }
-                int d = distance(domain, popular.get(i), budget);
-                if (d <= budget && (d < bestDistance || d == bestDistance && i < best)) {
+                int d = patterns[i].distance(domain, 0, length);
+                if (d <= budgets[i] && (d < bestDistance || d == bestDistance && i < best)) {
                     best = i;
                     bestDistance = d;
                 }
@@ -191,49 +199,107 @@ public final class TypoSuggester {
      * meant than a typo of "com".
      */
     private Optional<String> fixTld(String domain) {
-        int dot = domain.lastIndexOf('.');
-        String tld = domain.substring(dot + 1);
-        if (tld.length() < 3 || tlds.contains(tld)) {
+        int from = domain.lastIndexOf('.') + 1;
+        int length = domain.length() - from;
+        if (length < 3) {
             return Optional.empty();
         }
-        return tlds.stream().filter(t -> distance(tld, t, 1) <= 1).findFirst()
-                .map(t -> domain.substring(0, dot + 1) + t);
+        long letters = letters(domain, from, domain.length());
+        Pattern fix = null;
+        for (Pattern t : tldPatterns) {
+            if (t.text.length() == length && domain.startsWith(t.text, from)) {
+                return Optional.empty(); // a popular label already
+            }
+            if (fix == null && t.mayBeWithin(letters, length, 1) && t.distance(domain, from, domain.length()) <= 1) {
+                fix = t;
+            }
+        }
+        return fix == null ? Optional.empty() : Optional.of(domain.substring(0, from) + fix.text);
     }
 
     /**
-     * Optimal string alignment distance, or {@code max + 1} as soon as it must exceed {@code max}
-     * (so a long list costs little: most candidates stop after a row or two).
+     * Optimal string alignment distance, or {@code max + 1} when it is larger.
+     *
+     * @param a at most 64 characters
      */
     static int distance(String a, String b, int max) {
-        if (Math.abs(a.length() - b.length()) > max) {
-            return max + 1;
+        return Math.min(a.isEmpty() ? b.length() : new Pattern(a).distance(b, 0, b.length()), max + 1);
+    }
+
+    /**
+     * The characters of {@code s} from {@code from} to {@code to} as a set of 64 classes: a-z, 0-9, the dot and the
+     * hyphen one class each, all else in 26 more. A class of a popular domain absent from a domain costs an edit.
+     */
+    static long letters(String s, int from, int to) {
+        long set = 0;
+        for (int i = from; i < to; i++) {
+            char c = s.charAt(i);
+            int bit = c >= 'a' && c <= 'z' ? c - 'a' : c >= '0' && c <= '9' ? 26 + c - '0' : c == '.' ? 36 : c == '-' ? 37
+                    : 38 + c % 26;
+            set |= 1L << bit;
         }
-        int[] beforePrevious = new int[b.length() + 1];
-        int[] previous = new int[b.length() + 1];
-        int[] current = new int[b.length() + 1];
-        for (int j = 0; j <= b.length(); j++) {
-            previous[j] = j;
-        }
-        for (int i = 1; i <= a.length(); i++) {
-            current[0] = i;
-            int rowMin = i;
-            for (int j = 1; j <= b.length(); j++) {
-                int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
-                int d = Math.min(Math.min(previous[j] + 1, current[j - 1] + 1), previous[j - 1] + cost);
-                if (i > 1 && j > 1 && a.charAt(i - 1) == b.charAt(j - 2) && a.charAt(i - 2) == b.charAt(j - 1)) {
-                    d = Math.min(d, beforePrevious[j - 2] + 1);
-                }
-                current[j] = d;
-                rowMin = Math.min(rowMin, d);
+        return set;
+    }
+
+    /**
+     * A popular domain, or a part of one, made ready to be compared with many: a bit mask of its positions for each
+     * character, for Hyyrö's bit-parallel optimal string alignment (one word operation per character of the other
+     * string, where the table of edits took one step per pair of characters and three arrays per call), and its set of
+     * {@link #letters} for a filter that rules out most popular domains in one instruction.
+     */
+    private static final class Pattern {
+
+        final String text;
+        private final long letters;
+        private final long[] positions = new long[128];
+
+        Pattern(String text) {
+            if (text.isEmpty() || text.length() > Long.SIZE || !text.chars().allMatch(c -> c < positions.length)) {
+                throw new IllegalArgumentException("not 1 to 64 ASCII characters: " + text);
             }
-            if (rowMin > max) {
-                return max + 1;
+            this.text = text;
+            for (int i = 0; i < text.length(); i++) {
+                positions[text.charAt(i)] |= 1L << i;
             }
-            int[] recycled = beforePrevious;
-            beforePrevious = previous;
-            previous = current;
-            current = recycled;
+            this.letters = letters(text, 0, text.length());
         }
-        return Math.min(previous[b.length()], max + 1);
+
+        /**
+         * False only when {@code s} of {@code length} characters and {@code sLetters} is surely more than {@code max}
+         * edits away: by its length, or by the classes of this text it lacks (an edit removes or replaces one
+         * character; a swap keeps both).
+         */
+        boolean mayBeWithin(long sLetters, int length, int max) {
+            return Math.abs(length - text.length()) <= max && Long.bitCount(letters & ~sLetters) <= max;
+        }
+
+        /**
+         * The optimal string alignment distance to {@code s} from {@code from} to {@code to} (Hyyrö, "A bit-vector
+         * algorithm for computing Levenshtein and Damerau edit distances", 2003): the vertical deltas of the table's
+         * column in two words, one column per character of {@code s}.
+         */
+        int distance(String s, int from, int to) {
+            long plus = -1L;
+            long minus = 0;
+            long zero = 0;
+            long previousMatch = 0;
+            long last = 1L << (text.length() - 1);
+            int score = text.length();
+            for (int j = from; j < to; j++) {
+                char c = s.charAt(j);
+                long match = c < positions.length ? positions[c] : 0;
+                long swap = ((~zero & match) << 1) & previousMatch;
+                zero = (((match & plus) + plus) ^ plus) | match | minus | swap;
+                long hPlus = minus | ~(zero | plus);
+                long hMinus = zero & plus;
+                score += ((hPlus & last) != 0 ? 1 : 0) - ((hMinus & last) != 0 ? 1 : 0);
+                hPlus = (hPlus << 1) | 1;
+                hMinus <<= 1;
+                plus = hMinus | ~(zero | hPlus);
+                minus = hPlus & zero;
+                previousMatch = match;
+            }
+            return score;
+        }
     }
 }

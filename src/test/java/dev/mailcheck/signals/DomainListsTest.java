@@ -39,6 +39,11 @@ class DomainListsTest {
             ann@anonaddy.com              | false | true       | false | a wildcard entry covers its own domain
             ann@someone.anonaddy.com      | false | true       | false | and every name under it
             ann@deep.er.33mail.com        | false | true       | false | -
+            ann@notanonaddy.com           | false | false      | false | a wildcard covers whole labels only
+            ann@anonaddy.com.example      | false | false      | false | -
+            +info@example.com             | false | false      | false | a plus first is no subaddress
+            info+@example.com             | true  | false      | false | -
+            INFO@example.com              | true  | false      | false | -
             ann@gmaıl.net                 | false | true       | false | an internationalised entry, found by its Unicode form
             ann@example.com               | false | false      | false | -
             informatics@example.com       | false | false      | false | a role word inside a name is not a role
