@@ -66,7 +66,8 @@ final class ReferenceTypoSuggester {
         if (domain.indexOf('.') < 3) {
             return Optional.empty();
         }
-        int[] edits = popular.stream().mapToInt(p -> distance(domain, p.domain())).toArray();
+        int[] edits = popular.stream().mapToInt(p -> within(domain, p.domain(), p.budget())
+                ? distance(domain, p.domain()) : Integer.MAX_VALUE).toArray();
         return IntStream.range(0, edits.length).boxed()
                 .filter(i -> edits[i] <= popular.get(i).budget())
                 .min(Comparator.<Integer>comparingInt(i -> edits[i]).thenComparingInt(i -> i))
@@ -83,7 +84,7 @@ final class ReferenceTypoSuggester {
             return Optional.empty();
         }
         String rest = domain.substring(0, domain.length() - tld.length());
-        return tlds.stream().filter(t -> distance(tld, t) <= 1).findFirst().map(t -> rest + t);
+        return tlds.stream().filter(t -> within(tld, t, 1)).findFirst().map(t -> rest + t);
     }
 
     /**
@@ -98,9 +99,17 @@ final class ReferenceTypoSuggester {
         String name = domain.substring(0, lastDot);
         String tld = domain.substring(lastDot + 1);
         return popular.stream()
-                .filter(p -> distance(tld, p.tld()) <= 1 && distance(name, p.name()) <= p.budget())
+                .filter(p -> within(tld, p.tld(), 1) && within(name, p.name(), p.budget()))
                 .map(Popular::domain)
                 .findFirst();
+    }
+
+    /**
+     * Whether {@code a} is within {@code budget} edits of {@code b}; the table is filled only when the lengths allow
+     * it (each edit changes the length by at most one), which keeps this reference fast enough for every build.
+     */
+    private static boolean within(String a, String b, int budget) {
+        return Math.abs(a.length() - b.length()) <= budget && distance(a, b) <= budget;
     }
 
     /**

@@ -35,17 +35,22 @@ class TypoSuggesterSearchTest {
     void answersAsTheTableOfEditsDid() throws Exception {
         Random random = new Random(27);
         Set<String> inputs = new LinkedHashSet<>(namedByTheTests());
-        for (String list : List.of("free.txt", "providers.txt", "typo-squats.txt", "disposable.txt")) {
+        for (String list : List.of("free.txt", "providers.txt", "typo-squats.txt")) {
             inputs.addAll(Files.readAllLines(Path.of("src/main/resources/lists", list)));
+        }
+        // Every eighth disposable domain: the whole list adds time, not cases.
+        List<String> disposable = Files.readAllLines(Path.of("src/main/resources/lists", "disposable.txt"));
+        for (int i = 0; i < disposable.size(); i += 8) {
+            inputs.add(disposable.get(i));
         }
         for (String d : LISTS.popular()) {
             for (int edits = 0; edits <= 3; edits++) {
-                for (int i = 0; i < 300; i++) {
+                for (int i = 0; i < 100; i++) {
                     inputs.add(edit(d, edits, random));
                 }
             }
         }
-        for (int i = 0; i < 20_000; i++) {
+        for (int i = 0; i < 10_000; i++) {
             inputs.add(randomName(random) + "." + List.of("com", "con", "cmo", "net", "nte", "org", "co.uk", "cm", "de", "test")
                     .get(random.nextInt(10)));
             inputs.add("d" + random.nextInt(1_000_000) + ".one.test");
@@ -60,7 +65,7 @@ class TypoSuggesterSearchTest {
             suggested += SEARCH.suggest(input).isPresent() ? 1 : 0;
         }
         // The inputs reach both sides, and the corrections that go past the nearest popular domain.
-        assertTrue(near > 20_000 && near < inputs.size() / 2 && suggested > near + 1_000,
+        assertTrue(near > 5_000 && near < inputs.size() / 2 && suggested > near + 1_000,
                 near + " near, " + suggested + " suggested of " + inputs.size());
     }
 
