@@ -1,200 +1,139 @@
 package dev.mailcheck.signals;
 
-import java.util.LinkedHashSet;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
-import java.util.Set;
 import java.util.function.Predicate;
 import java.util.stream.IntStream;
 
 /**
- * {@link TypoSuggester}'s searches as they were before the filtered, bit-parallel search (a table of edits per pair
- * of domains, no filter): kept only as the reference its answers are checked against, in
- * {@link TypoSuggesterSearchTest}.
+ * {@link TypoSuggester}'s rules written as a specification, to be read rather than to be fast: every popular domain
+ * is compared with the whole domain by a textbook table of edits, with no index by length, no filter and no early
+ * stop. It is the oracle of {@link TypoSuggesterSearchTest}, which checks that the fast search gives these answers;
+ * it is kept plainly different in shape so that a slip in the search is not copied here too.
  */
 final class ReferenceTypoSuggester {
 
-    /** The largest edit budget {@link #budget} gives. */
-    private static final int MAX_BUDGET = 2;
+    /** A popular domain cut into the parts the rules compare, with the edits it allows. */
+    private record Popular(String domain, String name, String tld, int budget) {
 
-    private final List<String> popular;
-    /** Each popular domain's edit budget, by its position in {@link #popular}. */
-    private final int[] budgets;
-    /**
-     * Positions in {@link #popular} by the domain's length, ascending: a domain can only be within budget of
-     * those at most {@link #MAX_BUDGET} longer or shorter, so a search looks at a few of them, not at all.
-     */
-    private final int[][] byLength;
-    private final Predicate<String> knownProvider;
-    /** The popular domains' top-level labels, in the order they first appear. */
-    private final List<String> tlds;
-    /** Each popular domain cut at its last dot, by its position in {@link #popular}: what {@link #nearPopularName} compares. */
-    private final String[] names;
-    private final String[] topLabels;
-
-    /**
-     * @param popular       the domains to correct towards, most used first (the first wins a tie)
-     * @param knownProvider whether a domain is a mail provider's own, never to be corrected
-     */
-    ReferenceTypoSuggester(List<String> popular, Predicate<String> knownProvider) {
-        this.popular = List.copyOf(popular);
-        this.knownProvider = knownProvider;
-        this.budgets = this.popular.stream().mapToInt(ReferenceTypoSuggester::budget).toArray();
-        int longest = this.popular.stream().mapToInt(String::length).max().orElse(0);
-        this.byLength = new int[longest + 1][];
-        for (int length = 0; length <= longest; length++) {
-            int l = length;
-            byLength[length] = IntStream.range(0, this.popular.size())
-                    .filter(i -> this.popular.get(i).length() == l).toArray();
+        /**
+         * The budget by the length of the name before the first dot: two edits from six letters, one from three, none
+         * below (as {@link TypoSuggester} documents why).
+         */
+        static Popular of(String domain) {
+            int firstLabel = domain.indexOf('.');
+            int lastDot = domain.lastIndexOf('.');
+            int budget = firstLabel >= 6 ? 2 : firstLabel >= 3 ? 1 : 0;
+            return new Popular(domain, domain.substring(0, lastDot), domain.substring(lastDot + 1), budget);
         }
-        Set<String> tlds = new LinkedHashSet<>();
-        popular.forEach(d -> tlds.add(d.substring(d.lastIndexOf('.') + 1)));
-        this.tlds = List.copyOf(tlds);
-        this.names = this.popular.stream().map(d -> d.substring(0, d.lastIndexOf('.'))).toArray(String[]::new);
-        this.topLabels = this.popular.stream().map(d -> d.substring(d.lastIndexOf('.') + 1)).toArray(String[]::new);
     }
 
-    /**
-     * The popular domain a typo of it meant ({@code gmial.com} → {@code gmail.com}), from spelling alone:
-     * typo domains of the big providers are often registered by others and take mail, which is then lost.
-     *
-     * @param domain an ASCII, lower-case domain
-     */
-    public Optional<String> nearPopular(String domain) {
-        return knownProvider.test(domain) ? Optional.empty() : nearestPopular(domain);
+    private final List<Popular> popular;
+    /** The popular top-level labels, each once, in the order they first appear. */
+    private final List<String> tlds;
+    private final Predicate<String> knownProvider;
+
+    ReferenceTypoSuggester(List<String> popular, Predicate<String> knownProvider) {
+        this.popular = popular.stream().map(Popular::of).toList();
+        this.tlds = this.popular.stream().map(Popular::tld).distinct().toList();
+        this.knownProvider = knownProvider;
     }
 
-    /**
-     * {@link #nearPopular}, or failing that the domain with a mistyped top-level label fixed
-     * ({@code example.con} → {@code example.com}, {@code gmial.con} → {@code gmail.com}).
-     *
-     * @param domain an ASCII, lower-case domain
-     */
-    public Optional<String> suggest(String domain) {
+    Optional<String> nearPopular(String domain) {
+        return knownProvider.test(domain) ? Optional.empty() : nearest(domain);
+    }
+
+    /** The nearest popular domain; else the label fixed (then its nearest popular domain, if any); else a slip in each part. */
+    Optional<String> suggest(String domain) {
         if (knownProvider.test(domain)) {
             return Optional.empty();
         }
-        Optional<String> near = nearestPopular(domain);
-        if (near.isPresent()) {
-            return near;
-        }
-        Optional<String> fixed = fixTld(domain).map(f -> nearestPopular(f).orElse(f));
-        return fixed.isPresent() ? fixed : nearPopularName(domain);
+        return nearest(domain)
+                .or(() -> fixTld(domain).map(fixed -> nearest(fixed).orElse(fixed)))
+                .or(() -> slipInEachPart(domain));
     }
 
-    /**
-     * Two mistakes at once, one in each part: the name within its budget of a popular one, and the top-level
-     * label one edit from that domain's ({@code yaho.cm} → {@code yahoo.com}). A two-letter label alone is a
-     * country code, but next to a popular name misspelt it is one more slip.
-     */
-    private Optional<String> nearPopularName(String domain) {
-        int dot = domain.lastIndexOf('.');
-        if (dot < MIN_NAME) {
-            return Optional.empty();
-        }
-        String name = domain.substring(0, dot);
-        String tld = domain.substring(dot + 1);
-        // Cut once, not for every domain searched: this search runs for each domain with no mail route.
-        for (int i = 0; i < names.length; i++) {
-            if (Math.abs(name.length() - names[i].length()) <= budgets[i] && distance(tld, topLabels[i], 1) <= 1
-                    && distance(name, names[i], budgets[i]) <= budgets[i]) {
-                return Optional.of(popular.get(i));
-            }
-        }
-        return Optional.empty();
-    }
-
-    /** Whether the domain's top-level label looks mistyped ({@code .con}, {@code .cmo}): one edit from a popular one. */
-    public boolean mistypedTld(String domain) {
+    boolean mistypedTld(String domain) {
         return fixTld(domain).isPresent();
     }
 
-    /** Names of fewer letters are never corrected: gm.com, mx.com and ao.com are companies, not typos. */
-    private static final int MIN_NAME = 3;
-
-    /** The closest popular domain within its edit budget, the earlier one on a tie. */
-    private Optional<String> nearestPopular(String domain) {
-        if (domain.indexOf('.') < MIN_NAME) {
+    /**
+     * Of the popular domains within their budget of the whole domain, the one with the fewest edits, the first listed
+     * on a tie; none when the domain has no dot or its first label is under three characters.
+     */
+    private Optional<String> nearest(String domain) {
+        if (domain.indexOf('.') < 3) {
             return Optional.empty();
         }
-        int best = -1;
-        int bestDistance = Integer.MAX_VALUE;
-        int length = domain.length();
-        for (int l = Math.max(0, length - MAX_BUDGET); l <= Math.min(byLength.length - 1, length + MAX_BUDGET); l++) {
-            for (int i : byLength[l]) {
-                int budget = budgets[i];
-                if (Math.abs(l - length) > budget) {
-                    continue;
-                }
-                int d = distance(domain, popular.get(i), budget);
-                if (d <= budget && (d < bestDistance || d == bestDistance && i < best)) {
-                    best = i;
-                    bestDistance = d;
-                }
-            }
-        }
-        return best < 0 ? Optional.empty() : Optional.of(popular.get(best));
+        int[] edits = popular.stream().mapToInt(p -> within(domain, p.domain(), p.budget())
+                ? distance(domain, p.domain()) : Integer.MAX_VALUE).toArray();
+        return IntStream.range(0, edits.length).boxed()
+                .filter(i -> edits[i] <= popular.get(i).budget())
+                .min(Comparator.<Integer>comparingInt(i -> edits[i]).thenComparingInt(i -> i))
+                .map(i -> popular.get(i).domain());
     }
 
     /**
-     * By the length of the name before the first dot: two edits from six letters ("hotmial.con"), one
-     * from three ("gmial.com"), none below ("qq.com", "me.com"). Two edits from "gmail" or one from "me"
-     * reach too many real domains (33mail.com, e-mail.com, my.com).
-     */
-    private static int budget(String popularDomain) {
-        int name = popularDomain.indexOf('.');
-        return name >= 6 ? 2 : name >= 3 ? 1 : 0;
-    }
-
-    /**
-     * The domain with its top-level label replaced by a popular one a single edit away. Labels of two
-     * letters are left alone: nearly all of them are real country codes, so "cm" or "co" is likelier
-     * meant than a typo of "com".
+     * The domain with its top-level label swapped for the first popular one a single edit away, unless the label is
+     * under three characters (a country code) or popular already.
      */
     private Optional<String> fixTld(String domain) {
-        int dot = domain.lastIndexOf('.');
-        String tld = domain.substring(dot + 1);
+        String tld = domain.substring(domain.lastIndexOf('.') + 1);
         if (tld.length() < 3 || tlds.contains(tld)) {
             return Optional.empty();
         }
-        return tlds.stream().filter(t -> distance(tld, t, 1) <= 1).findFirst()
-                .map(t -> domain.substring(0, dot + 1) + t);
+        String rest = domain.substring(0, domain.length() - tld.length());
+        return tlds.stream().filter(t -> within(tld, t, 1)).findFirst().map(t -> rest + t);
     }
 
     /**
-     * Optimal string alignment distance, or {@code max + 1} as soon as it must exceed {@code max}
-     * (so a long list costs little: most candidates stop after a row or two).
+     * The first popular domain whose name (before the last dot) is within its budget of the domain's and whose
+     * top-level label is one edit from the domain's; none when the domain's name is under three characters.
      */
-    static int distance(String a, String b, int max) {
-        if (Math.abs(a.length() - b.length()) > max) {
-            return max + 1;
+    private Optional<String> slipInEachPart(String domain) {
+        int lastDot = domain.lastIndexOf('.');
+        if (lastDot < 3) {
+            return Optional.empty();
         }
-        int[] beforePrevious = new int[b.length() + 1];
-        int[] previous = new int[b.length() + 1];
-        int[] current = new int[b.length() + 1];
+        String name = domain.substring(0, lastDot);
+        String tld = domain.substring(lastDot + 1);
+        return popular.stream()
+                .filter(p -> within(tld, p.tld(), 1) && within(name, p.name(), p.budget()))
+                .map(Popular::domain)
+                .findFirst();
+    }
+
+    /**
+     * Whether {@code a} is within {@code budget} edits of {@code b}; the table is filled only when the lengths allow
+     * it (each edit changes the length by at most one), which keeps this reference fast enough for every build.
+     */
+    private static boolean within(String a, String b, int budget) {
+        return Math.abs(a.length() - b.length()) <= budget && distance(a, b) <= budget;
+    }
+
+    /**
+     * The optimal string alignment distance, by the textbook table: {@code d[i][j]} is the edits between the first
+     * {@code i} characters of {@code a} and the first {@code j} of {@code b}, each an insertion, deletion,
+     * substitution or swap of two neighbours.
+     */
+    static int distance(String a, String b) {
+        int[][] d = new int[a.length() + 1][b.length() + 1];
+        for (int i = 0; i <= a.length(); i++) {
+            d[i][0] = i;
+        }
         for (int j = 0; j <= b.length(); j++) {
-            previous[j] = j;
+            d[0][j] = j;
         }
         for (int i = 1; i <= a.length(); i++) {
-            current[0] = i;
-            int rowMin = i;
             for (int j = 1; j <= b.length(); j++) {
-                int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
-                int d = Math.min(Math.min(previous[j] + 1, current[j - 1] + 1), previous[j - 1] + cost);
+                int substitution = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
+                d[i][j] = Math.min(Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1), d[i - 1][j - 1] + substitution);
                 if (i > 1 && j > 1 && a.charAt(i - 1) == b.charAt(j - 2) && a.charAt(i - 2) == b.charAt(j - 1)) {
-                    d = Math.min(d, beforePrevious[j - 2] + 1);
+                    d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
                 }
-                current[j] = d;
-                rowMin = Math.min(rowMin, d);
             }
-            if (rowMin > max) {
-                return max + 1;
-            }
-            int[] recycled = beforePrevious;
-            beforePrevious = previous;
-            previous = current;
-            current = recycled;
         }
-        return Math.min(previous[b.length()], max + 1);
+        return d[a.length()][b.length()];
     }
 }

@@ -17,9 +17,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The search (popular domains by length, a filter on the characters they share, bit-parallel distances) answers as
- * the plain one it replaced ({@link ReferenceTypoSuggester}: a table of edits against each popular domain of a
- * similar length), on every domain the tests of this package name, the bundled lists, random edits of every popular
- * domain, random names and domains shaped as the benchmark's.
+ * its specification does ({@link ReferenceTypoSuggester}: a textbook table of edits against every popular domain),
+ * on every domain the tests of this package name, the bundled lists, random edits of every popular domain, random
+ * names and domains shaped as the benchmark's.
  */
 class TypoSuggesterSearchTest {
 
@@ -35,17 +35,22 @@ class TypoSuggesterSearchTest {
     void answersAsTheTableOfEditsDid() throws Exception {
         Random random = new Random(27);
         Set<String> inputs = new LinkedHashSet<>(namedByTheTests());
-        for (String list : List.of("free.txt", "providers.txt", "typo-squats.txt", "disposable.txt")) {
+        for (String list : List.of("free.txt", "providers.txt", "typo-squats.txt")) {
             inputs.addAll(Files.readAllLines(Path.of("src/main/resources/lists", list)));
+        }
+        // Every eighth disposable domain: the whole list adds time, not cases.
+        List<String> disposable = Files.readAllLines(Path.of("src/main/resources/lists", "disposable.txt"));
+        for (int i = 0; i < disposable.size(); i += 8) {
+            inputs.add(disposable.get(i));
         }
         for (String d : LISTS.popular()) {
             for (int edits = 0; edits <= 3; edits++) {
-                for (int i = 0; i < 300; i++) {
+                for (int i = 0; i < 100; i++) {
                     inputs.add(edit(d, edits, random));
                 }
             }
         }
-        for (int i = 0; i < 20_000; i++) {
+        for (int i = 0; i < 10_000; i++) {
             inputs.add(randomName(random) + "." + List.of("com", "con", "cmo", "net", "nte", "org", "co.uk", "cm", "de", "test")
                     .get(random.nextInt(10)));
             inputs.add("d" + random.nextInt(1_000_000) + ".one.test");
@@ -60,11 +65,14 @@ class TypoSuggesterSearchTest {
             suggested += SEARCH.suggest(input).isPresent() ? 1 : 0;
         }
         // The inputs reach both sides, and the corrections that go past the nearest popular domain.
-        assertTrue(near > 20_000 && near < inputs.size() / 2 && suggested > near + 1_000,
+        assertTrue(near > 5_000 && near < inputs.size() / 2 && suggested > near + 1_000,
                 near + " near, " + suggested + " suggested of " + inputs.size());
     }
 
-    /** The distance itself, bounded and not, on strings rich in repeats and swaps as well as on domains. */
+    /**
+     * The distance itself, bounded and not (the textbook distance, capped at one past the bound), on strings rich in
+     * repeats and swaps as well as on domains.
+     */
     @Test
     void distanceIsTheTableOfEditsDistance() {
         Random random = new Random(28);
@@ -75,7 +83,7 @@ class TypoSuggesterSearchTest {
             String b = i % 3 == 0 ? edit(a, random.nextInt(4), random)
                     : randomString(i % 2 == 0 ? alphabet : alphabet + ODD, random.nextInt(20), random);
             for (int max : new int[] {0, 1, 2, 3, 100}) {
-                assertEquals(ReferenceTypoSuggester.distance(a, b, max), TypoSuggester.distance(a, b, max), a + " ~ " + b + " max " + max);
+                assertEquals(Math.min(ReferenceTypoSuggester.distance(a, b), max + 1), TypoSuggester.distance(a, b, max), a + " ~ " + b + " max " + max);
             }
         }
     }
