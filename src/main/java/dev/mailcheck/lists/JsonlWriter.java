@@ -143,14 +143,18 @@ final class JsonlWriter extends ResultWriter {
     void writeRecord(CheckResult r) throws IOException {
         len = 0;
         raw(ADDRESS);
+        int from = len;
         string(r.address());
+        int to = len;
         raw(NORMALIZED);
-        string(r.normalized());
+        string(r.normalized(), r.address(), from, to);
         int slot = r.domain() == null ? 0 : spread(r.domain().hashCode());
         raw(DOMAIN);
+        from = len;
         string(r.domain());
+        to = len;
         raw(DOMAIN_UNICODE);
-        string(r.domainUnicode());
+        string(r.domainUnicode(), r.domain(), from, to);
         raw(SMTPUTF8);
         bool(r.smtputf8());
         Object[] verdict = {r.verdict(), r.reason(), r.detail(), r.predictedReply()};
@@ -319,7 +323,7 @@ final class JsonlWriter extends ResultWriter {
      * A JSON string as Jackson's generator writes it with the mapper's defaults (quote and backslash escaped, the
      * control characters as \b \t \n \f \r or \\u00XX, everything else as it is), in UTF-8 as the output's
      * encoder wrote that text: a surrogate without its pair as '?'. Plain ASCII, nearly every string, is one test
-     * and one store a char.
+     * and one store a char, in a loop small enough for the compiler to inline the String's reads into.
      */
     private void string(String s) {
         if (s == null) {
@@ -331,7 +335,24 @@ final class JsonlWriter extends ResultWriter {
         byte[] b = buf;
         int p = len;
         b[p++] = '"';
-        for (int i = 0; i < n; i++) {
+        int i = 0;
+        for (; i < n; i++) {
+            char c = s.charAt(i);
+            if (c < 0x20 || c >= 0x80 || c == '"' || c == '\\') {
+                break;
+            }
+            b[p++] = (byte) c;
+        }
+        if (i < n) {
+            p = escaped(s, i, b, p);
+        }
+        b[p++] = '"';
+        len = p;
+    }
+
+    /** The rest of {@code s} from {@code i}, written at {@code p} in {@code b}; returns where it ends. */
+    private static int escaped(String s, int i, byte[] b, int p) {
+        for (int n = s.length(); i < n; i++) {
             char c = s.charAt(i);
             if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
                 b[p++] = (byte) c;
@@ -369,8 +390,21 @@ final class JsonlWriter extends ResultWriter {
                 b[p++] = '?';
             }
         }
-        b[p++] = '"';
-        len = p;
+        return p;
+    }
+
+    /**
+     * {@code s} as {@link #string} writes it, copied from the bytes written from {@code from} when it is
+     * {@code before} (most addresses are their normalized form, most domains their Unicode form).
+     */
+    private void string(String s, String before, int from, int to) {
+        if (s != null && s.equals(before)) {
+            ensure(to - from);
+            System.arraycopy(buf, from, buf, len, to - from);
+            len += to - from;
+        } else {
+            string(s);
+        }
     }
 
     /** The predicted reply as the mapper writes it (with its reference link); few distinct replies per run. */
