@@ -2,7 +2,6 @@ package dev.mailcheck.address;
 
 import com.ibm.icu.text.IDNA;
 import java.util.Locale;
-import java.util.regex.Pattern;
 
 /**
  * The domain part's conversion (IDNA2008 both ways, the top-level rule) once per domain: a list has many addresses at
@@ -23,7 +22,6 @@ final class DomainParts {
     private static final IDNA IDNA_2008 = IDNA.getUTS46Instance(IDNA.NONTRANSITIONAL_TO_ASCII
             | IDNA.NONTRANSITIONAL_TO_UNICODE | IDNA.USE_STD3_RULES | IDNA.CHECK_BIDI | IDNA.CHECK_CONTEXTJ
             | IDNA.CHECK_CONTEXTO);
-    private static final Pattern TOP_LEVEL = Pattern.compile("[a-z]+|xn--[a-z0-9-]+");
 
     private final Part[] slots = new Part[SLOTS];
     /** Whether the entry in a slot was looked up since it came or was spared; racy, which only costs a conversion. */
@@ -64,12 +62,36 @@ final class DomainParts {
                     + info.getErrors() + ").");
         }
         String domain = ascii.toString().toLowerCase(Locale.ROOT);
-        if (!TOP_LEVEL.matcher(domain.substring(domain.lastIndexOf('.') + 1)).matches()) {
+        if (!topLevel(domain, domain.lastIndexOf('.') + 1)) {
             return Part.invalid(jmailDomain, "The last label of the domain name must be letters, like"
                     + " .com, or an internationalized top-level domain; it is not a top-level domain.");
         }
         StringBuilder unicode = new StringBuilder();
         IDNA_2008.nameToUnicode(domain, unicode, new IDNA.Info());
         return new Part(jmailDomain, domain, unicode.toString(), null);
+    }
+
+    /**
+     * Whether the label of {@code domain} from {@code start} is a top-level label: letters, or an A-label
+     * ({@code [a-z]+|xn--[a-z0-9-]+}). A loop, not that pattern: a matcher a conversion was a tenth of the main
+     * thread's time in a 1,000,000-address run.
+     */
+    static boolean topLevel(String domain, int start) {
+        int n = domain.length();
+        boolean letters = start < n;
+        for (int i = start; i < n && letters; i++) {
+            char c = domain.charAt(i);
+            letters = c >= 'a' && c <= 'z';
+        }
+        if (letters || !domain.startsWith("xn--", start) || n - start == 4) {
+            return letters;
+        }
+        for (int i = start + 4; i < n; i++) {
+            char c = domain.charAt(i);
+            if (!(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-')) {
+                return false;
+            }
+        }
+        return true;
     }
 }
