@@ -53,28 +53,29 @@ final class JsonlWriter extends ResultWriter {
     private final Table replies = new Table(64);
 
     /**
-     * The text written for {@code parts}, kept while a later result has the very same parts: the addresses of a
-     * domain share its answer's objects. Compared by identity, as comparing long details by content cost more than
-     * writing them.
+     * The text written for parts {@code a} to {@code d}, kept while a later result has the very same parts: the
+     * addresses of a domain share its answer's objects. Compared by identity, as comparing long details by content
+     * cost more than writing them. The parts are fields, not an array: one object less to allocate and to reach.
      */
     private static final class Fragment {
-        final Object[] parts;
+        final Object a;
+        final Object b;
+        final Object c;
+        final Object d;
         final byte[] text;
         /** Copied since it was kept, or since a miss on its slot last spared it. */
         boolean used;
 
-        Fragment(Object[] parts, byte[] text) {
-            this.parts = parts;
+        Fragment(Object a, Object b, Object c, Object d, byte[] text) {
+            this.a = a;
+            this.b = b;
+            this.c = c;
+            this.d = d;
             this.text = text;
         }
 
-        boolean isFor(Object[] others) {
-            for (int i = 0; i < parts.length; i++) {
-                if (parts[i] != others[i]) {
-                    return false;
-                }
-            }
-            return true;
+        boolean isFor(Object a, Object b, Object c, Object d) {
+            return this.a == a && this.b == b && this.c == c && this.d == d;
         }
     }
 
@@ -157,8 +158,7 @@ final class JsonlWriter extends ResultWriter {
         string(r.domainUnicode(), r.domain(), from, to);
         raw(SMTPUTF8);
         bool(r.smtputf8());
-        Object[] verdict = {r.verdict(), r.reason(), r.detail(), r.predictedReply()};
-        if (!copied(verdicts, slot, verdict)) {
+        if (!copied(verdicts, slot, r.verdict(), r.reason(), r.detail(), r.predictedReply())) {
             int start = len;
             raw(VERDICT);
             string(r.verdict() == null ? null : r.verdict().code());
@@ -168,7 +168,7 @@ final class JsonlWriter extends ResultWriter {
             string(r.detail());
             raw(PREDICTED_REPLY);
             raw(reply(r.predictedReply()));
-            keep(verdicts, slot, verdict, start);
+            keep(verdicts, slot, r.verdict(), r.reason(), r.detail(), r.predictedReply(), start);
         }
         Signals s = r.signals();
         if (s != null) {
@@ -189,8 +189,8 @@ final class JsonlWriter extends ResultWriter {
                 ascii('}');
             }
         }
-        Object[] route = {r.mx(), r.mxFallback(), r.nullMxIgnored()};
-        if (!copied(routes, slot, route)) {
+        Boolean nullMxIgnored = r.nullMxIgnored(); // Boolean.TRUE or FALSE: the same object for the same value
+        if (!copied(routes, slot, r.mx(), r.mxFallback(), nullMxIgnored, null)) {
             int start = len;
             raw(MX);
             mx(r.mx());
@@ -198,7 +198,7 @@ final class JsonlWriter extends ResultWriter {
             string(r.mxFallback());
             raw(NULL_MX_IGNORED);
             bool(r.nullMxIgnored());
-            keep(routes, slot, route, start);
+            keep(routes, slot, r.mx(), r.mxFallback(), nullMxIgnored, null, start);
         }
         raw(SMTP);
         part(r.smtp());
@@ -230,9 +230,9 @@ final class JsonlWriter extends ResultWriter {
     }
 
     /** Appends the text kept in {@code slot} for these parts, if it is kept there. */
-    private boolean copied(Table table, int slot, Object[] parts) {
+    private boolean copied(Table table, int slot, Object a, Object b, Object c, Object d) {
         Fragment f = table.slots[slot];
-        if (f == null || !f.isFor(parts)) {
+        if (f == null || !f.isFor(a, b, c, d)) {
             return false;
         }
         f.used = true;
@@ -241,7 +241,7 @@ final class JsonlWriter extends ResultWriter {
     }
 
     /** After a miss: keeps the text written from {@code start} for these parts, unless the slot's own gets another chance. */
-    private void keep(Table table, int slot, Object[] parts, int start) {
+    private void keep(Table table, int slot, Object a, Object b, Object c, Object d, int start) {
         Fragment f = table.slots[slot];
         if (f != null && f.used) {
             f.used = false;
@@ -251,7 +251,7 @@ final class JsonlWriter extends ResultWriter {
         if (table.keptBytes - freed + (len - start) > KEPT_BYTES) {
             return;
         }
-        table.slots[slot] = new Fragment(parts, Arrays.copyOfRange(buf, start, len));
+        table.slots[slot] = new Fragment(a, b, c, d, Arrays.copyOfRange(buf, start, len));
         table.keptBytes += len - start - freed;
     }
 
@@ -411,8 +411,8 @@ final class JsonlWriter extends ResultWriter {
     private byte[] reply(SmtpReply reply) {
         int slot = Objects.hashCode(reply) & (replies.slots.length - 1);
         Fragment f = replies.slots[slot];
-        if (f == null || !Objects.equals(f.parts[0], reply)) { // equal replies: an SMTP probe makes its own
-            f = new Fragment(new Object[] {reply}, utf8(json(reply)));
+        if (f == null || !Objects.equals(f.a, reply)) { // equal replies: an SMTP probe makes its own
+            f = new Fragment(reply, null, null, null, utf8(json(reply)));
             replies.slots[slot] = f;
         }
         return f.text;
