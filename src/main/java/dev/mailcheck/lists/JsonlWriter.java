@@ -33,12 +33,13 @@ final class JsonlWriter extends ResultWriter {
     /**
      * How many domains' fragments each table keeps (a power of two). On the 1,000,000-address bench list (Zipf over
      * 80,546 domains) 16,384 slots, each taken by whichever domain came last, copied 65% of the fragments; 32,768
-     * with a second chance for the fragment in a slot copy 82% (92% is the most: a domain's first address writes).
+     * with a second chance for the fragment in a slot copy 76% (92% is the most: a domain's first address writes).
      */
     private static final int SLOTS = 1 << 15;
     /**
      * The most bytes of text a table keeps, so the tables' memory is bounded whatever the details and MX lists
-     * are: 2 × (16 MiB of text + 32,768 entries of under 100 bytes) ≤ 40 MiB. The bench list's texts take 4-9 MiB.
+     * are: 2 × (16 MiB of text + 32,768 entries of under 100 bytes) ≤ 40 MiB. The bench list's texts take 4-9 MiB;
+     * a list of one address per domain keeps none (text is kept from a domain's second sighting).
      */
     private static final int KEPT_BYTES = 16 << 20;
 
@@ -53,7 +54,8 @@ final class JsonlWriter extends ResultWriter {
     private final Table replies = new Table(64);
 
     /**
-     * The text written for parts {@code a} to {@code d}, kept while a later result has the very same parts: the
+     * The text written for parts {@code a} to {@code d} (null at their first sighting, so that the many domains a
+     * list names once cost no copy and no memory), kept while a later result has the very same parts: the
      * addresses of a domain share its answer's objects. Compared by identity, as comparing long details by content
      * cost more than writing them. The parts are fields, not an array: one object less to allocate and to reach.
      */
@@ -232,7 +234,7 @@ final class JsonlWriter extends ResultWriter {
     /** Appends the text kept in {@code slot} for these parts, if it is kept there. */
     private boolean copied(Table table, int slot, Object a, Object b, Object c, Object d) {
         Fragment f = table.slots[slot];
-        if (f == null || !f.isFor(a, b, c, d)) {
+        if (f == null || f.text == null || !f.isFor(a, b, c, d)) {
             return false;
         }
         f.used = true;
@@ -240,19 +242,25 @@ final class JsonlWriter extends ResultWriter {
         return true;
     }
 
-    /** After a miss: keeps the text written from {@code start} for these parts, unless the slot's own gets another chance. */
+    /**
+     * After a miss: notes these parts in {@code slot}, or keeps the text written from {@code start} for them when
+     * they are noted there already; unless the slot's own fragment gets another chance.
+     */
     private void keep(Table table, int slot, Object a, Object b, Object c, Object d, int start) {
         Fragment f = table.slots[slot];
         if (f != null && f.used) {
             f.used = false;
             return;
         }
-        long freed = f == null ? 0 : f.text.length;
-        if (table.keptBytes - freed + (len - start) > KEPT_BYTES) {
+        if (f == null || !f.isFor(a, b, c, d)) {
+            table.slots[slot] = new Fragment(a, b, c, d, null);
+            table.keptBytes -= f == null || f.text == null ? 0 : f.text.length;
             return;
         }
-        table.slots[slot] = new Fragment(a, b, c, d, Arrays.copyOfRange(buf, start, len));
-        table.keptBytes += len - start - freed;
+        if (table.keptBytes + (len - start) <= KEPT_BYTES) {
+            table.slots[slot] = new Fragment(a, b, c, d, Arrays.copyOfRange(buf, start, len));
+            table.keptBytes += len - start;
+        }
     }
 
     private void mx(List<MxHost> hosts) {

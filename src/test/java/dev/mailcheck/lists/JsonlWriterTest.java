@@ -113,7 +113,7 @@ class JsonlWriterTest {
 
     /**
      * JSONL is written field by field for speed; every line must be what the shared mapper writes for it, the MX list
-     * of a domain met before (copied from text kept aside at its first sighting) included.
+     * of a domain met before (its text kept at its second sighting, copied at the third) included.
      */
     @ParameterizedTest(name = "{0}")
     @MethodSource("results")
@@ -201,7 +201,9 @@ class JsonlWriterTest {
                 popular = aTest().reason(Reason.MAILBOX_REJECTED).detail("Mail is refused now.")
                         .mx(List.of(new MxHost(20, "mx2.a.test", List.of("192.0.2.2")))).build();
             }
-            for (CheckResult r : List.of(answers.get(i * 7919 % answers.size()), popular)) {
+            CheckResult domains = answers.get(i * 7919 % answers.size());
+            // In the first round each domain twice in a row: its text is kept, until the kept text reaches its bound.
+            for (CheckResult r : i < answers.size() ? List.of(domains, domains, popular) : List.of(domains, popular)) {
                 writer.write(r);
                 expected.append(mapper.writeValueAsString(r)).append('\n');
             }
