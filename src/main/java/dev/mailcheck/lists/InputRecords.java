@@ -8,9 +8,11 @@ import com.fasterxml.jackson.dataformat.csv.CsvParser;
 import com.fasterxml.jackson.dataformat.csv.CsvSchema;
 import java.io.BufferedInputStream;
 import java.io.BufferedReader;
+import java.io.FilterReader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
+import java.io.Reader;
 import java.io.UncheckedIOException;
 import java.nio.charset.Charset;
 import java.nio.charset.CodingErrorAction;
@@ -382,8 +384,18 @@ public final class InputRecords implements Iterator<InputRecords.Input> {
                 : in;
         Charset charset = startsWith(text, 0xff, 0xfe) ? StandardCharsets.UTF_16LE
                 : startsWith(text, 0xfe, 0xff) ? StandardCharsets.UTF_16BE : StandardCharsets.UTF_8;
-        return new BufferedReader(new InputStreamReader(text, charset.newDecoder()
-                .onMalformedInput(CodingErrorAction.REPLACE).onUnmappableCharacter(CodingErrorAction.REPLACE)), 1 << 16);
+        Reader decoded = new InputStreamReader(text, charset.newDecoder()
+                .onMalformedInput(CodingErrorAction.REPLACE).onUnmappableCharacter(CodingErrorAction.REPLACE));
+        return new BufferedReader(new FilterReader(decoded) {
+            /**
+             * Never ready: {@link BufferedReader#read(char[], int, int)} then returns the chars it holds rather than
+             * fill again for more, and a fill that throws (a gzip stream cut short) would lose those with it.
+             */
+            @Override
+            public boolean ready() {
+                return false;
+            }
+        }, 1 << 16);
     }
 
     private static boolean startsWith(BufferedInputStream in, int first, int second) throws IOException {

@@ -332,5 +332,15 @@ class InputRecordsTest {
         }
         assertEquals(read.size() + 1, e.line());
         assertFalse(records.hasNext(), "nothing after the break");
+        // Every line the reader decoded before the break is a record: as many as readLine gives.
+        List<String> lines = new ArrayList<>();
+        try (java.io.BufferedReader reference = InputRecords.reader(new ByteArrayInputStream(cut))) {
+            for (String line = reference.readLine(); line != null; line = reference.readLine()) {
+                lines.add(line);
+            }
+        } catch (IOException expected) {
+            // the same break
+        }
+        assertEquals(lines.size(), read.size(), "records read before the break");
     }
 }
