@@ -72,7 +72,7 @@ final class PlainAddress {
                 return null;
             }
         }
-        DomainParts.Part d = domains.of(input.substring(at + 1));
+        DomainParts.Part d = domains.ofPlain(input.substring(at + 1));
         if (d.problem() != null) {
             return null;
         }

@@ -12,16 +12,13 @@ import dev.mailcheck.pipeline.Recheck;
 import dev.mailcheck.pipeline.Rechecks;
 import dev.mailcheck.smtp.SmtpProber;
 import java.io.BufferedReader;
-import java.io.BufferedWriter;
+import java.io.BufferedOutputStream;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.io.OutputStreamWriter;
 import java.io.PrintStream;
-import java.io.Writer;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -205,10 +202,10 @@ final class CheckCommand implements Callable<Integer> {
      * Standard output as a plain file stream: System.out is a PrintStream, which swallows write errors (a
      * full disk would go unnoticed).
      */
-    private Writer openOutput() {
+    private OutputStream openOutput() {
         try {
             OutputStream stream = output == null ? new FileOutputStream(FileDescriptor.out) : Files.newOutputStream(output);
-            return new BufferedWriter(new OutputStreamWriter(stream, StandardCharsets.UTF_8), 1 << 16);
+            return new BufferedOutputStream(stream, 1 << 16);
         } catch (IOException e) {
             throw new ParameterException(spec.commandLine(), "cannot write to " + output + " ("
                     + (e instanceof NoSuchFileException ? "no such directory" : e instanceof AccessDeniedException

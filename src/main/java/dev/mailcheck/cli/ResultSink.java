@@ -4,8 +4,8 @@ import dev.mailcheck.api.SmtpCodes;
 import dev.mailcheck.lists.ResultWriter;
 import dev.mailcheck.verdict.CheckResult;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
-import java.io.Writer;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 import me.tongfei.progressbar.ProgressBar;
@@ -20,15 +20,15 @@ final class ResultSink implements Consumer<CheckResult> {
 
     /** Completed when the run should stop: a write failed, or a signal came. */
     final CompletableFuture<Void> stop = new CompletableFuture<>();
-    private final Writer out;
+    private final OutputStream out;
     private final ResultWriter writer;
     private final Summary summary;
     private final ProgressBar bar;
     private long written;
     private IOException failure;
 
-    /** {@code bar} may be null: no progress bar. */
-    ResultSink(ResultWriter.Format format, Writer out, Summary summary, ProgressBar bar) {
+    /** {@code out} is buffered by the caller; {@code bar} may be null: no progress bar. */
+    ResultSink(ResultWriter.Format format, OutputStream out, Summary summary, ProgressBar bar) {
         this.out = out;
         this.writer = ResultWriter.of(format, out, SmtpCodes::link);
         this.summary = summary;

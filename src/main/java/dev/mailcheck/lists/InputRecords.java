@@ -8,9 +8,11 @@ import com.fasterxml.jackson.dataformat.csv.CsvParser;
 import com.fasterxml.jackson.dataformat.csv.CsvSchema;
 import java.io.BufferedInputStream;
 import java.io.BufferedReader;
+import java.io.FilterReader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
+import java.io.Reader;
 import java.io.UncheckedIOException;
 import java.nio.charset.Charset;
 import java.nio.charset.CodingErrorAction;
@@ -124,7 +126,19 @@ public final class InputRecords implements Iterator<InputRecords.Input> {
     private record Header(List<String> cells, char separator) {
     }
 
+    /** Lines mode reads its lines from the reader through a buffer of this many chars. */
+    static final int BUFFER_CHARS = 1 << 14;
+
     private final BufferedReader reader;
+    /**
+     * Lines mode after the first line: chars taken from the reader in bulk ({@link BufferedReader#read()} takes
+     * a lock per char), {@code pos} to {@code end} not yet read; {@code afterCr} when the last line ended at a
+     * CR, so that an LF the next fill starts with ends nothing.
+     */
+    private final char[] buffer;
+    private int pos;
+    private int end;
+    private boolean afterCr;
     private final int column;
     private final String columnHeader;
     private final char separator;
@@ -142,6 +156,11 @@ public final class InputRecords implements Iterator<InputRecords.Input> {
      *                         a header: several cells, none with an '@') and no column is the address column
      */
     public InputRecords(BufferedReader reader, Format format, String columnName) throws IOException {
+        this(reader, format, columnName, BUFFER_CHARS);
+    }
+
+    /** With a line buffer of {@code bufferChars}: tests put its edges anywhere in the text. */
+    InputRecords(BufferedReader reader, Format format, String columnName, int bufferChars) throws IOException {
         this.reader = reader;
         reader.mark(1);
         if (reader.read() != '\uFEFF') {
@@ -166,10 +185,12 @@ public final class InputRecords implements Iterator<InputRecords.Input> {
             rows = CSV.readerForListOf(String.class).with(CsvParser.Feature.WRAP_AS_ARRAY)
                     .with(CsvSchema.emptySchema().withColumnSeparator(separator)).readValues(reader);
             line = 1;
+            buffer = null;
         } else {
             columnHeader = null;
             rows = null;
             firstLine = first;
+            buffer = new char[bufferChars];
         }
     }
 
@@ -228,7 +249,10 @@ public final class InputRecords implements Iterator<InputRecords.Input> {
         }
     }
 
-    /** As {@link BufferedReader#readLine()} (ends at LF, CR or CRLF), but keeping at most {@code limit} chars. */
+    /**
+     * As {@link BufferedReader#readLine()} (ends at LF, CR or CRLF), but keeping at most {@code limit} chars. Char
+     * by char, for the first line only: what follows it may be CSV, which the CSV parser reads from the reader.
+     */
     private Line readLine(int limit) throws IOException {
         StringBuilder kept = new StringBuilder();
         long length = 0;
@@ -249,6 +273,45 @@ public final class InputRecords implements Iterator<InputRecords.Input> {
             }
         }
         return new Line(kept.toString(), length);
+    }
+
+    /** The next line after the first, as {@link #readLine} reads it, through {@link #buffer}. */
+    private Line nextBufferedLine() throws IOException {
+        StringBuilder spanning = null; // the kept chars of a line that goes on past the buffer's end
+        long length = 0;
+        while (true) {
+            if (pos == end) {
+                int n = reader.read(buffer, 0, buffer.length);
+                if (n < 0) {
+                    return length == 0 ? null : new Line(spanning.toString(), length);
+                }
+                pos = 0;
+                end = n;
+                continue;
+            }
+            if (afterCr) {
+                afterCr = false;
+                if (buffer[pos] == '\n') {
+                    pos++; // the LF of a CRLF
+                    continue;
+                }
+            }
+            int start = pos;
+            while (pos < end && buffer[pos] != '\n' && buffer[pos] != '\r') {
+                pos++;
+            }
+            int keep = (int) Math.min(pos - start, Math.max(0, MAX_LINE_CHARS - length));
+            length += pos - start;
+            if (pos < end) {
+                afterCr = buffer[pos++] == '\r';
+                return new Line(spanning == null ? new String(buffer, start, keep)
+                        : spanning.append(buffer, start, keep).toString(), length);
+            }
+            if (spanning == null) {
+                spanning = new StringBuilder();
+            }
+            spanning.append(buffer, start, keep);
+        }
     }
 
     @Override
@@ -277,7 +340,7 @@ public final class InputRecords implements Iterator<InputRecords.Input> {
     private Input nextLine() {
         Line l;
         try {
-            l = firstLine != null ? firstLine : readLine(MAX_LINE_CHARS);
+            l = firstLine != null ? firstLine : nextBufferedLine();
         } catch (IOException e) {
             throw new BrokeOff(line + 1, e);
         }
@@ -321,8 +384,18 @@ public final class InputRecords implements Iterator<InputRecords.Input> {
                 : in;
         Charset charset = startsWith(text, 0xff, 0xfe) ? StandardCharsets.UTF_16LE
                 : startsWith(text, 0xfe, 0xff) ? StandardCharsets.UTF_16BE : StandardCharsets.UTF_8;
-        return new BufferedReader(new InputStreamReader(text, charset.newDecoder()
-                .onMalformedInput(CodingErrorAction.REPLACE).onUnmappableCharacter(CodingErrorAction.REPLACE)), 1 << 16);
+        Reader decoded = new InputStreamReader(text, charset.newDecoder()
+                .onMalformedInput(CodingErrorAction.REPLACE).onUnmappableCharacter(CodingErrorAction.REPLACE));
+        return new BufferedReader(new FilterReader(decoded) {
+            /**
+             * Never ready: {@link BufferedReader#read(char[], int, int)} then returns the chars it holds rather than
+             * fill again for more, and a fill that throws (a gzip stream cut short) would lose those with it.
+             */
+            @Override
+            public boolean ready() {
+                return false;
+            }
+        }, 1 << 16);
     }
 
     private static boolean startsWith(BufferedInputStream in, int first, int second) throws IOException {

@@ -8,8 +8,11 @@ import dev.mailcheck.dns.TransportSecurity;
 import dev.mailcheck.signals.Signals;
 import dev.mailcheck.verdict.CheckResult;
 import java.io.IOException;
+import java.io.OutputStream;
+import java.io.OutputStreamWriter;
 import java.io.UncheckedIOException;
 import java.io.Writer;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.IntFunction;
@@ -20,12 +23,6 @@ public abstract sealed class ResultWriter permits JsonlWriter, ResultWriter.Csv,
 
     public enum Format { JSONL, CSV, TABLE }
 
-    protected final Writer out;
-
-    ResultWriter(Writer out) {
-        this.out = out;
-    }
-
     /** @param replyLink where a reply code is explained (JSONL's {@code reference}), null where nowhere */
     public static ResultWriter of(Format format, Writer out, IntFunction<String> replyLink) {
         return switch (format) {
@@ -33,6 +30,15 @@ public abstract sealed class ResultWriter permits JsonlWriter, ResultWriter.Csv,
             case CSV -> new Csv(out);
             case TABLE -> new Table(out);
         };
+    }
+
+    /**
+     * Writing UTF-8 into {@code out}, which the caller buffers: JSONL writes its bytes itself, CSV and the table
+     * through an encoder.
+     */
+    public static ResultWriter of(Format format, OutputStream out, IntFunction<String> replyLink) {
+        return format == Format.JSONL ? new JsonlWriter(out, replyLink)
+                : of(format, new OutputStreamWriter(out, StandardCharsets.UTF_8), replyLink);
     }
 
     /**
@@ -57,9 +63,8 @@ public abstract sealed class ResultWriter permits JsonlWriter, ResultWriter.Csv,
 
     abstract void writeRecord(CheckResult result) throws IOException;
 
-    public void flush() throws IOException {
-        out.flush();
-    }
+    /** Hands everything written so far to the output, and flushes it. */
+    public abstract void flush() throws IOException;
 
     /**
      * Flat columns; the MX list becomes "10 mx1.example.com; 20 mx2.example.com", the suggestion its
@@ -80,7 +85,6 @@ public abstract sealed class ResultWriter permits JsonlWriter, ResultWriter.Csv,
         private final SequenceWriter rows;
 
         Csv(Writer out) {
-            super(out);
             try {
                 rows = new CsvMapper().writerFor(Object[].class).with(SCHEMA).writeValues(out);
             } catch (IOException e) {
@@ -113,9 +117,10 @@ public abstract sealed class ResultWriter permits JsonlWriter, ResultWriter.Csv,
     /** For a person at a terminal: fixed columns, long values cut; a typo suggestion before the detail. */
     private static final class Table extends ResultWriter {
         private static final String ROW = "%-13s  %-16s  %-12s  %-36s  %-20s  %s%n";
+        private final Writer out;
 
         Table(Writer out) {
-            super(out);
+            this.out = out;
             try {
                 out.write(String.format(ROW, "VERDICT", "REASON", "REPLY", "ADDRESS", "SIGNALS", "MAIL HOST / DETAIL"));
             } catch (IOException e) {
@@ -141,6 +146,11 @@ public abstract sealed class ResultWriter permits JsonlWriter, ResultWriter.Csv,
             }
             out.write(String.format(ROW, r.verdict().code(), r.reason().code(), r.predictedReply(),
                     cut(r.address(), 36), flags.isEmpty() ? "-" : String.join(",", flags), where));
+        }
+
+        @Override
+        public void flush() throws IOException {
+            out.flush();
         }
 
         private static String cut(String s, int width) {

@@ -27,6 +27,8 @@ import net.jqwik.api.lifecycle.AddLifecycleHook;
 class AddressParserFuzzTest {
 
     private final AddressParser parser = new AddressParser();
+    /** The strict path with a table of its own, which the shortcut's conversions never fill. */
+    private final AddressParser strict = new AddressParser();
 
     @Property
     void neverThrowsAndKeepsTheInput(@ForAll("inputs") String input) {
@@ -82,7 +84,7 @@ class AddressParserFuzzTest {
     @Property(tries = 3000)
     void theShortcutAnswersAsTheStrictPath(@ForAll("shortcutEdges") String input) {
         ParsedAddress answer = parser.parse(input);
-        assertEquals(parser.parseStrictly(input), answer, () -> "[" + input + "]");
+        assertEquals(strict.parseStrictly(input), answer, () -> "[" + input + "]");
         // Guards the generator: both answers, valid and not, in fair shares.
         Statistics.label("valid").collect(answer instanceof ParsedAddress.Valid);
         Statistics.label("valid").coverage(c -> {
@@ -93,7 +95,7 @@ class AddressParserFuzzTest {
 
     @Property
     void theShortcutAnswersAsTheStrictPathOnAnyInput(@ForAll("inputs") String input) {
-        assertEquals(parser.parseStrictly(input), parser.parse(input), () -> "[" + input + "]");
+        assertEquals(strict.parseStrictly(input), parser.parse(input), () -> "[" + input + "]");
     }
 
     @Provide

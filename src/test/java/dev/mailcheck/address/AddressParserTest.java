@@ -10,6 +10,8 @@ import org.junit.jupiter.params.provider.CsvSource;
 class AddressParserTest {
 
     private final AddressParser parser = new AddressParser();
+    /** The strict path with a table of its own, which the shortcut's conversions never fill. */
+    private final AddressParser strict = new AddressParser();
 
     /**
      * The parser's answer, checked against its strict path: the plain-ASCII shortcut ({@link PlainAddress})
@@ -17,7 +19,7 @@ class AddressParserTest {
      */
     private ParsedAddress parse(String input) {
         ParsedAddress answer = parser.parse(input);
-        assertEquals(parser.parseStrictly(input), answer, () -> "the shortcut and the strict path differ on [" + input + "]");
+        assertEquals(strict.parseStrictly(input), answer, () -> "the shortcut and the strict path differ on [" + input + "]");
         return answer;
     }
 

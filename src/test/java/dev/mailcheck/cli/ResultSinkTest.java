@@ -9,8 +9,9 @@ import dev.mailcheck.lists.ResultWriter;
 import dev.mailcheck.verdict.CheckResult;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.PrintStream;
-import java.io.Writer;
+import java.nio.charset.StandardCharsets;
 import me.tongfei.progressbar.ConsoleProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
@@ -27,7 +28,7 @@ class ResultSinkTest {
     private static final int RESULTS = 200;
 
     /** An output that fails as a full disk does: at its {@code failAtWrite}-th write (0: never), flush or close. */
-    private static final class Disk extends Writer {
+    private static final class Disk extends OutputStream {
         final IOException full = new IOException("No space left on device");
         final StringBuilder kept = new StringBuilder();
         final int failAtWrite;
@@ -42,11 +43,16 @@ class ResultSinkTest {
         }
 
         @Override
-        public void write(char[] buf, int off, int len) throws IOException {
+        public void write(byte[] buf, int off, int len) throws IOException {
             if (++writes == failAtWrite || failAtWrite > 0 && writes > failAtWrite) {
                 throw full;
             }
-            kept.append(buf, off, len);
+            kept.append(new String(buf, off, len, StandardCharsets.UTF_8));
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            write(new byte[] {(byte) b}, 0, 1);
         }
 
         @Override

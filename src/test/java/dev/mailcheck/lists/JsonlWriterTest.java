@@ -14,11 +14,14 @@ import dev.mailcheck.smtp.SmtpReport;
 import dev.mailcheck.smtp.Stage;
 import dev.mailcheck.verdict.CheckResult;
 import dev.mailcheck.verdict.ResultJson;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
 import java.lang.reflect.RecordComponent;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.function.Function;
 import java.util.function.IntFunction;
@@ -110,12 +113,12 @@ class JsonlWriterTest {
 
     /**
      * JSONL is written field by field for speed; every line must be what the shared mapper writes for it, the MX list
-     * of a domain met before (copied from text kept aside on the third sighting) included.
+     * of a domain met before (its text kept at its second sighting, copied at the third) included.
      */
     @ParameterizedTest(name = "{0}")
     @MethodSource("results")
     void jsonlIsTheMappersShape(String scenario, CheckResult result) throws IOException {
-        StringWriter out = new StringWriter();
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
         IntFunction<String> link = code -> code == 599 ? null : "/codes/" + code; // a code explained nowhere: null
         ResultWriter writer = ResultWriter.of(ResultWriter.Format.JSONL, out, link);
         writer.write(result);
@@ -123,29 +126,86 @@ class JsonlWriterTest {
         writer.write(result.withTries(3));
         writer.flush();
         ObjectMapper mapper = ResultJson.mapper(link);
-        assertEquals(mapper.writeValueAsString(result) + "\n" + mapper.writeValueAsString(result.withTries(2)) + "\n"
-                + mapper.writeValueAsString(result.withTries(3)) + "\n", out.toString());
+        assertBytes(mapper.writeValueAsString(result) + "\n" + mapper.writeValueAsString(result.withTries(2)) + "\n"
+                + mapper.writeValueAsString(result.withTries(3)) + "\n", out);
+        StringWriter text = new StringWriter(); // a Writer gets the same text, decoded from those bytes
+        ResultWriter.of(ResultWriter.Format.JSONL, text, link).write(result);
+        assertEquals(out.toString(StandardCharsets.UTF_8).lines().findFirst().orElseThrow() + "\n", text.toString());
+    }
+
+    /**
+     * The mapper's text as the output's UTF-8 encoder wrote it before JSONL was written as bytes (a surrogate
+     * without its pair became '?'), compared byte by byte.
+     */
+    private static void assertBytes(String mappersText, ByteArrayOutputStream written) {
+        assertEquals(HexFormat.of().formatHex(mappersText.getBytes(StandardCharsets.UTF_8)),
+                HexFormat.of().formatHex(written.toByteArray()), mappersText);
     }
 
     /**
      * A domain's fragments are copied only while a result has the very parts they were written from: every row of the
      * table, most of them at a.test with other verdicts, details, replies and MX lists, written one after another by
-     * one writer, twice over, is what the mapper writes for each.
+     * one writer, three times over (so each text is kept, then copied), is what the mapper writes for each.
      */
     @Test
     void aDomainsTextIsReusedOnlyForTheSameParts() throws IOException {
-        StringWriter out = new StringWriter();
-        IntFunction<String> link = code -> "/codes/" + code;
-        ResultWriter writer = ResultWriter.of(ResultWriter.Format.JSONL, out, link);
-        ObjectMapper mapper = ResultJson.mapper(link);
-        StringBuilder expected = new StringBuilder();
-        for (int round = 0; round < 2; round++) {
+        WrittenBothWays written = new WrittenBothWays();
+        for (int round = 0; round < 3; round++) {
             for (CheckResult r : results().map(a -> (CheckResult) a.get()[1]).toList()) {
-                writer.write(r);
-                expected.append(mapper.writeValueAsString(r)).append('\n');
+                written.add(r);
             }
         }
-        writer.flush();
-        assertEquals(expected.toString(), out.toString());
+        written.assertSameBytes();
+    }
+
+    /** Results written by one JSONL writer, and by the mapper one at a time. */
+    private static final class WrittenBothWays {
+        final ByteArrayOutputStream out = new ByteArrayOutputStream();
+        final IntFunction<String> link = code -> "/codes/" + code;
+        final ResultWriter writer = ResultWriter.of(ResultWriter.Format.JSONL, out, link);
+        final ObjectMapper mapper = ResultJson.mapper(link);
+        final StringBuilder expected = new StringBuilder();
+
+        void add(CheckResult r) throws IOException {
+            writer.write(r);
+            expected.append(mapper.writeValueAsString(r)).append('\n');
+        }
+
+        void assertSameBytes() throws IOException {
+            writer.flush();
+            assertBytes(expected.toString(), out);
+        }
+    }
+
+    /**
+     * More domains than the writer keeps fragments for, each with a long detail (so the kept text reaches its bound
+     * too), between the addresses of a popular domain whose answer is replaced by a new one halfway: every line is
+     * still what the mapper writes, whichever fragments were kept, spared or pushed out.
+     */
+    @Test
+    void fragmentsPushedOutOrNeverKeptChangeNoByte() throws IOException {
+        WrittenBothWays written = new WrittenBothWays();
+        String filler = "x".repeat(600);
+        List<CheckResult> answers = new ArrayList<>();
+        for (int d = 0; d < 40_000; d++) {
+            String domain = "d" + d + ".test";
+            answers.add(CheckResult.builder("a@" + domain).normalized("a@" + domain).domain(domain).domainUnicode(domain)
+                    .reason(Reason.ACCEPTS_MAIL).detail(domain + " " + filler)
+                    .mx(List.of(new MxHost(10, "mx." + domain, List.of("192.0.2." + d % 250)))).build());
+        }
+        CheckResult popular = aTest().reason(Reason.ACCEPTS_MAIL).detail("Mail is accepted.")
+                .mx(List.of(new MxHost(10, "mx.a.test", List.of("192.0.2.1")))).build();
+        for (int i = 0; i < 3 * answers.size(); i++) {
+            if (i == answers.size() * 3 / 2) {
+                popular = aTest().reason(Reason.MAILBOX_REJECTED).detail("Mail is refused now.")
+                        .mx(List.of(new MxHost(20, "mx2.a.test", List.of("192.0.2.2")))).build();
+            }
+            CheckResult domains = answers.get(i * 7919 % answers.size());
+            // In the first round each domain twice in a row: its text is kept, until the kept text reaches its bound.
+            for (CheckResult r : i < answers.size() ? List.of(domains, domains, popular) : List.of(domains, popular)) {
+                written.add(r);
+            }
+        }
+        written.assertSameBytes();
     }
 }
