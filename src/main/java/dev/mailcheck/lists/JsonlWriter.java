@@ -17,7 +17,6 @@ import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import java.util.function.IntFunction;
@@ -34,68 +33,13 @@ import java.util.function.IntFunction;
  * {@link ResultWriter#of} makes it.
  */
 final class JsonlWriter extends ResultWriter {
-    /**
-     * How many domains' fragments each table keeps (a power of two). On the 1,000,000-address bench list (Zipf over
-     * 80,546 domains) 16,384 slots, each taken by whichever domain came last, copied 65% of the fragments; 32,768
-     * with a second chance for the fragment in a slot copy 76% (92% is the most: a domain's first address writes).
-     */
-    private static final int SLOTS = 1 << 15;
-    /**
-     * The most bytes of text a table keeps, so the tables' memory is bounded whatever the details and MX lists
-     * are: 2 × (16 MiB of text + 32,768 entries of under 100 bytes) ≤ 40 MiB. The bench list's texts take 4-9 MiB;
-     * a list of one address per domain keeps none (text is kept from a domain's second sighting).
-     */
-    private static final int KEPT_BYTES = 16 << 20;
-
     private final OutputStream stream;
     private final Writer chars;
     private final ObjectWriter mapper;
     private final JsonLine line = new JsonLine();
-    private final Table verdicts = new Table(SLOTS);
-    private final Table routes = new Table(SLOTS);
-    private final Table replies = new Table(64);
-
-    /**
-     * The text written for parts {@code a} to {@code d} (null at their first sighting, so that the many domains a
-     * list names once cost no copy and no memory), kept while a later result has the very same parts: the
-     * addresses of a domain share its answer's objects. Compared by identity, as comparing long details by content
-     * cost more than writing them. The parts are fields, not an array: one object less to allocate and to reach.
-     */
-    private static final class Fragment {
-        final Object a;
-        final Object b;
-        final Object c;
-        final Object d;
-        final byte[] text;
-        /** Copied since it was kept, or since a miss on its slot last spared it. */
-        boolean used;
-
-        Fragment(Object a, Object b, Object c, Object d, byte[] text) {
-            this.a = a;
-            this.b = b;
-            this.c = c;
-            this.d = d;
-            this.text = text;
-        }
-
-        boolean isFor(Object a, Object b, Object c, Object d) {
-            return this.a == a && this.b == b && this.c == c && this.d == d;
-        }
-    }
-
-    /**
-     * Fragments by slot. A miss replaces the fragment in its slot only if that was not copied since it was kept or
-     * last spared (a second chance): else the many domains a list names once or twice would push out, in turn, the
-     * popular domain that shares their slot.
-     */
-    private static final class Table {
-        final Fragment[] slots;
-        long keptBytes;
-
-        Table(int size) {
-            slots = new Fragment[size];
-        }
-    }
+    private final FragmentTable verdicts = new FragmentTable(FragmentTable.SLOTS);
+    private final FragmentTable routes = new FragmentTable(FragmentTable.SLOTS);
+    private final FragmentTable replies = new FragmentTable(64);
 
     /** Writes each record's bytes into {@code out} (buffered by the caller) in one call. */
     JsonlWriter(OutputStream out, IntFunction<String> replyLink) {
@@ -146,7 +90,7 @@ final class JsonlWriter extends ResultWriter {
         int to = line.len;
         line.raw(NORMALIZED);
         line.string(r.normalized(), r.address(), from, to);
-        int slot = r.domain() == null ? 0 : spread(r.domain().hashCode());
+        int slot = r.domain() == null ? 0 : FragmentTable.spread(r.domain().hashCode());
         line.raw(DOMAIN);
         from = line.len;
         line.string(r.domain());
@@ -155,7 +99,7 @@ final class JsonlWriter extends ResultWriter {
         line.string(r.domainUnicode(), r.domain(), from, to);
         line.raw(SMTPUTF8);
         line.bool(r.smtputf8());
-        if (!copied(verdicts, slot, r.verdict(), r.reason(), r.detail(), r.predictedReply())) {
+        if (!verdicts.copied(slot, r.verdict(), r.reason(), r.detail(), r.predictedReply(), line)) {
             int start = line.len;
             line.raw(VERDICT);
             line.string(r.verdict() == null ? null : r.verdict().code());
@@ -165,7 +109,7 @@ final class JsonlWriter extends ResultWriter {
             line.string(r.detail());
             line.raw(PREDICTED_REPLY);
             line.raw(reply(r.predictedReply()));
-            keep(verdicts, slot, r.verdict(), r.reason(), r.detail(), r.predictedReply(), start);
+            verdicts.keep(slot, r.verdict(), r.reason(), r.detail(), r.predictedReply(), line, start);
         }
         Signals s = r.signals();
         if (s != null) {
@@ -187,7 +131,7 @@ final class JsonlWriter extends ResultWriter {
             }
         }
         Boolean nullMxIgnored = r.nullMxIgnored(); // Boolean.TRUE or FALSE: the same object for the same value
-        if (!copied(routes, slot, r.mx(), r.mxFallback(), nullMxIgnored, null)) {
+        if (!routes.copied(slot, r.mx(), r.mxFallback(), nullMxIgnored, null, line)) {
             int start = line.len;
             line.raw(MX);
             mx(r.mx());
@@ -195,7 +139,7 @@ final class JsonlWriter extends ResultWriter {
             line.string(r.mxFallback());
             line.raw(NULL_MX_IGNORED);
             line.bool(r.nullMxIgnored());
-            keep(routes, slot, r.mx(), r.mxFallback(), nullMxIgnored, null, start);
+            routes.keep(slot, r.mx(), r.mxFallback(), nullMxIgnored, null, line, start);
         }
         line.raw(SMTP);
         part(r.smtp());
@@ -218,43 +162,6 @@ final class JsonlWriter extends ResultWriter {
             stream.flush();
         } else {
             chars.flush();
-        }
-    }
-
-    /** The slot of a domain's hash: its high bits mixed in, as HashMap does, so similar names spread. */
-    private static int spread(int hash) {
-        return (hash ^ hash >>> 16) & (SLOTS - 1);
-    }
-
-    /** Appends the text kept in {@code slot} for these parts, if it is kept there. */
-    private boolean copied(Table table, int slot, Object a, Object b, Object c, Object d) {
-        Fragment f = table.slots[slot];
-        if (f == null || f.text == null || !f.isFor(a, b, c, d)) {
-            return false;
-        }
-        f.used = true;
-        line.raw(f.text);
-        return true;
-    }
-
-    /**
-     * After a miss: notes these parts in {@code slot}, or keeps the text written from {@code start} for them when
-     * they are noted there already; unless the slot's own fragment gets another chance.
-     */
-    private void keep(Table table, int slot, Object a, Object b, Object c, Object d, int start) {
-        Fragment f = table.slots[slot];
-        if (f != null && f.used) {
-            f.used = false;
-            return;
-        }
-        if (f == null || !f.isFor(a, b, c, d)) {
-            table.slots[slot] = new Fragment(a, b, c, d, null);
-            table.keptBytes -= f == null || f.text == null ? 0 : f.text.length;
-            return;
-        }
-        if (table.keptBytes + (line.len - start) <= KEPT_BYTES) {
-            table.slots[slot] = new Fragment(a, b, c, d, Arrays.copyOfRange(line.buf, start, line.len));
-            table.keptBytes += line.len - start;
         }
     }
 
@@ -294,9 +201,9 @@ final class JsonlWriter extends ResultWriter {
     /** The predicted reply as the mapper writes it (with its reference link); few distinct replies per run. */
     private byte[] reply(SmtpReply reply) {
         int slot = Objects.hashCode(reply) & (replies.slots.length - 1);
-        Fragment f = replies.slots[slot];
+        FragmentTable.Fragment f = replies.slots[slot];
         if (f == null || !Objects.equals(f.a, reply)) { // equal replies: an SMTP probe makes its own
-            f = new Fragment(reply, null, null, null, utf8(json(reply)));
+            f = new FragmentTable.Fragment(reply, null, null, null, utf8(json(reply)));
             replies.slots[slot] = f;
         }
         return f.text;
