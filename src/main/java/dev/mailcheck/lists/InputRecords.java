@@ -8,7 +8,6 @@ import com.fasterxml.jackson.dataformat.csv.CsvParser;
 import com.fasterxml.jackson.dataformat.csv.CsvSchema;
 import java.io.BufferedInputStream;
 import java.io.BufferedReader;
-import java.io.FilterReader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
@@ -110,40 +109,17 @@ public final class InputRecords implements Iterator<InputRecords.Input> {
     private static final CsvMapper CSV = new CsvMapper(CsvFactory.builder()
             .streamReadConstraints(StreamReadConstraints.builder().maxStringLength(MAX_CSV_FIELD_CHARS).build()).build());
 
-    /** A line as read: a bounded prefix of it kept, and its whole length. */
-    private record Line(String kept, long length) {
-        boolean overLong() {
-            return length > MAX_LINE_CHARS;
-        }
-
-        /** What a record keeps of the line: at most {@link #MAX_LINE_CHARS}. */
-        String record() {
-            return kept.length() > MAX_LINE_CHARS ? kept.substring(0, MAX_LINE_CHARS) : kept;
-        }
-    }
-
     /** A header's cells, split at the separator found for it. */
     private record Header(List<String> cells, char separator) {
     }
 
-    /** Lines mode reads its lines from the reader through a buffer of this many chars. */
-    static final int BUFFER_CHARS = 1 << 14;
-
-    private final BufferedReader reader;
-    /**
-     * Lines mode after the first line: chars taken from the reader in bulk ({@link BufferedReader#read()} takes
-     * a lock per char), {@code pos} to {@code end} not yet read; {@code afterCr} when the last line ended at a
-     * CR, so that an LF the next fill starts with ends nothing.
-     */
-    private final char[] buffer;
-    private int pos;
-    private int end;
-    private boolean afterCr;
+    /** Lines mode: where its lines after the first come from; null in CSV mode. */
+    private final LineReader lines;
     private final int column;
     private final String columnHeader;
     private final char separator;
     private final MappingIterator<List<String>> rows;
-    private Line firstLine;
+    private LineReader.Line firstLine;
     private Input next;
     private boolean failed;
     /** Lines mode: lines read so far. CSV mode: the line (of the CSV parser, after the header) the next row starts on. */
@@ -156,23 +132,22 @@ public final class InputRecords implements Iterator<InputRecords.Input> {
      *                         a header: several cells, none with an '@') and no column is the address column
      */
     public InputRecords(BufferedReader reader, Format format, String columnName) throws IOException {
-        this(reader, format, columnName, BUFFER_CHARS);
+        this(reader, format, columnName, LineReader.BUFFER_CHARS);
     }
 
     /** With a line buffer of {@code bufferChars}: tests put its edges anywhere in the text. */
     InputRecords(BufferedReader reader, Format format, String columnName, int bufferChars) throws IOException {
-        this.reader = reader;
         reader.mark(1);
         if (reader.read() != '\uFEFF') {
             reader.reset(); // no byte-order mark to drop
         }
-        Line first = readLine(format == Format.LINES ? MAX_LINE_CHARS : MAX_HEADER_CHARS);
-        if (format != Format.LINES && first != null && first.length > MAX_HEADER_CHARS
-                && (format == Format.CSV || looksLikeHeader(first.kept))) {
-            throw NoAddressColumn.headerTooLong(first.length); // never read a cut header as lines, nor as a header
+        LineReader.Line first = LineReader.readLine(reader, format == Format.LINES ? MAX_LINE_CHARS : MAX_HEADER_CHARS);
+        if (format != Format.LINES && first != null && first.length() > MAX_HEADER_CHARS
+                && (format == Format.CSV || looksLikeHeader(first.kept()))) {
+            throw NoAddressColumn.headerTooLong(first.length()); // never read a cut header as lines, nor as a header
         }
-        Header header = format == Format.LINES || first == null || first.length > MAX_HEADER_CHARS
-                ? new Header(List.of(), ',') : header(first.kept, columnName);
+        Header header = format == Format.LINES || first == null || first.length() > MAX_HEADER_CHARS
+                ? new Header(List.of(), ',') : header(first.kept(), columnName);
         int col = addressColumn(header.cells, columnName);
         if (col < 0 && (format == Format.CSV || format == Format.AUTO && looksLikeHeader(header.cells))) {
             throw new NoAddressColumn(format == Format.CSV && first != null && header.cells.isEmpty()
@@ -185,12 +160,12 @@ public final class InputRecords implements Iterator<InputRecords.Input> {
             rows = CSV.readerForListOf(String.class).with(CsvParser.Feature.WRAP_AS_ARRAY)
                     .with(CsvSchema.emptySchema().withColumnSeparator(separator)).readValues(reader);
             line = 1;
-            buffer = null;
+            lines = null;
         } else {
             columnHeader = null;
             rows = null;
             firstLine = first;
-            buffer = new char[bufferChars];
+            lines = new LineReader(reader, bufferChars);
         }
     }
 
@@ -249,71 +224,6 @@ public final class InputRecords implements Iterator<InputRecords.Input> {
         }
     }
 
-    /**
-     * As {@link BufferedReader#readLine()} (ends at LF, CR or CRLF), but keeping at most {@code limit} chars. Char
-     * by char, for the first line only: what follows it may be CSV, which the CSV parser reads from the reader.
-     */
-    private Line readLine(int limit) throws IOException {
-        StringBuilder kept = new StringBuilder();
-        long length = 0;
-        int c = reader.read();
-        if (c == -1) {
-            return null;
-        }
-        for (; c != -1 && c != '\n'; c = reader.read()) {
-            if (c == '\r') {
-                reader.mark(1);
-                if (reader.read() != '\n') {
-                    reader.reset();
-                }
-                break;
-            }
-            if (length++ < limit) {
-                kept.append((char) c);
-            }
-        }
-        return new Line(kept.toString(), length);
-    }
-
-    /** The next line after the first, as {@link #readLine} reads it, through {@link #buffer}. */
-    private Line nextBufferedLine() throws IOException {
-        StringBuilder spanning = null; // the kept chars of a line that goes on past the buffer's end
-        long length = 0;
-        while (true) {
-            if (pos == end) {
-                int n = reader.read(buffer, 0, buffer.length);
-                if (n < 0) {
-                    return length == 0 ? null : new Line(spanning.toString(), length);
-                }
-                pos = 0;
-                end = n;
-                continue;
-            }
-            if (afterCr) {
-                afterCr = false;
-                if (buffer[pos] == '\n') {
-                    pos++; // the LF of a CRLF
-                    continue;
-                }
-            }
-            int start = pos;
-            while (pos < end && buffer[pos] != '\n' && buffer[pos] != '\r') {
-                pos++;
-            }
-            int keep = (int) Math.min(pos - start, Math.max(0, MAX_LINE_CHARS - length));
-            length += pos - start;
-            if (pos < end) {
-                afterCr = buffer[pos++] == '\r';
-                return new Line(spanning == null ? new String(buffer, start, keep)
-                        : spanning.append(buffer, start, keep).toString(), length);
-            }
-            if (spanning == null) {
-                spanning = new StringBuilder();
-            }
-            spanning.append(buffer, start, keep);
-        }
-    }
-
     @Override
     public boolean hasNext() {
         if (next == null && !failed) {
@@ -338,9 +248,9 @@ public final class InputRecords implements Iterator<InputRecords.Input> {
     }
 
     private Input nextLine() {
-        Line l;
+        LineReader.Line l;
         try {
-            l = firstLine != null ? firstLine : nextBufferedLine();
+            l = firstLine != null ? firstLine : lines.nextBufferedLine();
         } catch (IOException e) {
             throw new BrokeOff(line + 1, e);
         }
@@ -351,7 +261,7 @@ public final class InputRecords implements Iterator<InputRecords.Input> {
         line++;
         return l.overLong() ? new Input(l.record(), String.format(Locale.ROOT, "This line is %,d characters long;"
                 + " an address has at most 254, so lines over %,d are not checked (the first %,d are kept here).",
-                l.length, MAX_LINE_CHARS, MAX_LINE_CHARS)) : new Input(l.kept, null);
+                l.length(), MAX_LINE_CHARS, MAX_LINE_CHARS)) : new Input(l.kept(), null);
     }
 
     private Input nextRow() {
@@ -386,16 +296,7 @@ public final class InputRecords implements Iterator<InputRecords.Input> {
                 : startsWith(text, 0xfe, 0xff) ? StandardCharsets.UTF_16BE : StandardCharsets.UTF_8;
         Reader decoded = new InputStreamReader(text, charset.newDecoder()
                 .onMalformedInput(CodingErrorAction.REPLACE).onUnmappableCharacter(CodingErrorAction.REPLACE));
-        return new BufferedReader(new FilterReader(decoded) {
-            /**
-             * Never ready: {@link BufferedReader#read(char[], int, int)} then returns the chars it holds rather than
-             * fill again for more, and a fill that throws (a gzip stream cut short) would lose those with it.
-             */
-            @Override
-            public boolean ready() {
-                return false;
-            }
-        }, 1 << 16);
+        return new BufferedReader(LineReader.neverReady(decoded), 1 << 16);
     }
 
     private static boolean startsWith(BufferedInputStream in, int first, int second) throws IOException {

@@ -1,5 +1,9 @@
 package dev.mailcheck.lists;
 
+import static dev.mailcheck.lists.JsonLine.NULL;
+import static dev.mailcheck.lists.JsonLine.ascii;
+import static dev.mailcheck.lists.JsonLine.utf8;
+
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectWriter;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -13,7 +17,6 @@ import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import java.util.function.IntFunction;
@@ -30,70 +33,13 @@ import java.util.function.IntFunction;
  * {@link ResultWriter#of} makes it.
  */
 final class JsonlWriter extends ResultWriter {
-    /**
-     * How many domains' fragments each table keeps (a power of two). On the 1,000,000-address bench list (Zipf over
-     * 80,546 domains) 16,384 slots, each taken by whichever domain came last, copied 65% of the fragments; 32,768
-     * with a second chance for the fragment in a slot copy 76% (92% is the most: a domain's first address writes).
-     */
-    private static final int SLOTS = 1 << 15;
-    /**
-     * The most bytes of text a table keeps, so the tables' memory is bounded whatever the details and MX lists
-     * are: 2 × (16 MiB of text + 32,768 entries of under 100 bytes) ≤ 40 MiB. The bench list's texts take 4-9 MiB;
-     * a list of one address per domain keeps none (text is kept from a domain's second sighting).
-     */
-    private static final int KEPT_BYTES = 16 << 20;
-
     private final OutputStream stream;
     private final Writer chars;
     private final ObjectWriter mapper;
-    /** The record being written, as UTF-8: {@code buf[0..len)}. */
-    private byte[] buf = new byte[1024];
-    private int len;
-    private final Table verdicts = new Table(SLOTS);
-    private final Table routes = new Table(SLOTS);
-    private final Table replies = new Table(64);
-
-    /**
-     * The text written for parts {@code a} to {@code d} (null at their first sighting, so that the many domains a
-     * list names once cost no copy and no memory), kept while a later result has the very same parts: the
-     * addresses of a domain share its answer's objects. Compared by identity, as comparing long details by content
-     * cost more than writing them. The parts are fields, not an array: one object less to allocate and to reach.
-     */
-    private static final class Fragment {
-        final Object a;
-        final Object b;
-        final Object c;
-        final Object d;
-        final byte[] text;
-        /** Copied since it was kept, or since a miss on its slot last spared it. */
-        boolean used;
-
-        Fragment(Object a, Object b, Object c, Object d, byte[] text) {
-            this.a = a;
-            this.b = b;
-            this.c = c;
-            this.d = d;
-            this.text = text;
-        }
-
-        boolean isFor(Object a, Object b, Object c, Object d) {
-            return this.a == a && this.b == b && this.c == c && this.d == d;
-        }
-    }
-
-    /**
-     * Fragments by slot. A miss replaces the fragment in its slot only if that was not copied since it was kept or
-     * last spared (a second chance): else the many domains a list names once or twice would push out, in turn, the
-     * popular domain that shares their slot.
-     */
-    private static final class Table {
-        final Fragment[] slots;
-        long keptBytes;
-
-        Table(int size) {
-            slots = new Fragment[size];
-        }
-    }
+    private final JsonLine line = new JsonLine();
+    private final FragmentTable verdicts = new FragmentTable(FragmentTable.SLOTS);
+    private final FragmentTable routes = new FragmentTable(FragmentTable.SLOTS);
+    private final FragmentTable replies = new FragmentTable(64);
 
     /** Writes each record's bytes into {@code out} (buffered by the caller) in one call. */
     JsonlWriter(OutputStream out, IntFunction<String> replyLink) {
@@ -109,10 +55,6 @@ final class JsonlWriter extends ResultWriter {
         this.stream = stream;
         this.chars = chars;
         mapper = ResultJson.mapper(replyLink).writer().without(SerializationFeature.FLUSH_AFTER_WRITE_VALUE);
-    }
-
-    private static byte[] ascii(String s) {
-        return s.getBytes(StandardCharsets.US_ASCII);
     }
 
     private static final byte[] ADDRESS = ascii("{\"address\":");
@@ -138,82 +80,79 @@ final class JsonlWriter extends ResultWriter {
     private static final byte[] SMTP = ascii(",\"smtp\":");
     private static final byte[] SECURITY = ascii(",\"security\":");
     private static final byte[] TRIES = ascii(",\"tries\":");
-    private static final byte[] NULL = ascii("null");
-    private static final byte[] TRUE = ascii("true");
-    private static final byte[] FALSE = ascii("false");
 
     @Override
     void writeRecord(CheckResult r) throws IOException {
-        len = 0;
-        raw(ADDRESS);
-        int from = len;
-        string(r.address());
-        int to = len;
-        raw(NORMALIZED);
-        string(r.normalized(), r.address(), from, to);
-        int slot = r.domain() == null ? 0 : spread(r.domain().hashCode());
-        raw(DOMAIN);
-        from = len;
-        string(r.domain());
-        to = len;
-        raw(DOMAIN_UNICODE);
-        string(r.domainUnicode(), r.domain(), from, to);
-        raw(SMTPUTF8);
-        bool(r.smtputf8());
-        if (!copied(verdicts, slot, r.verdict(), r.reason(), r.detail(), r.predictedReply())) {
-            int start = len;
-            raw(VERDICT);
-            string(r.verdict() == null ? null : r.verdict().code());
-            raw(REASON);
-            string(r.reason() == null ? null : r.reason().code());
-            raw(DETAIL);
-            string(r.detail());
-            raw(PREDICTED_REPLY);
-            raw(reply(r.predictedReply()));
-            keep(verdicts, slot, r.verdict(), r.reason(), r.detail(), r.predictedReply(), start);
+        line.len = 0;
+        line.raw(ADDRESS);
+        int from = line.len;
+        line.string(r.address());
+        int to = line.len;
+        line.raw(NORMALIZED);
+        line.string(r.normalized(), r.address(), from, to);
+        int slot = r.domain() == null ? 0 : FragmentTable.spread(r.domain().hashCode());
+        line.raw(DOMAIN);
+        from = line.len;
+        line.string(r.domain());
+        to = line.len;
+        line.raw(DOMAIN_UNICODE);
+        line.string(r.domainUnicode(), r.domain(), from, to);
+        line.raw(SMTPUTF8);
+        line.bool(r.smtputf8());
+        if (!verdicts.copied(slot, r.verdict(), r.reason(), r.detail(), r.predictedReply(), line)) {
+            int start = line.len;
+            line.raw(VERDICT);
+            line.string(r.verdict() == null ? null : r.verdict().code());
+            line.raw(REASON);
+            line.string(r.reason() == null ? null : r.reason().code());
+            line.raw(DETAIL);
+            line.string(r.detail());
+            line.raw(PREDICTED_REPLY);
+            line.raw(reply(r.predictedReply()));
+            verdicts.keep(slot, r.verdict(), r.reason(), r.detail(), r.predictedReply(), line, start);
         }
         Signals s = r.signals();
         if (s != null) {
-            raw(ROLE);
-            bool(s.role());
-            raw(DISPOSABLE);
-            bool(s.disposable());
-            raw(FREE_PROVIDER);
-            bool(s.freeProvider());
-            raw(SUGGESTION);
+            line.raw(ROLE);
+            line.bool(s.role());
+            line.raw(DISPOSABLE);
+            line.bool(s.disposable());
+            line.raw(FREE_PROVIDER);
+            line.bool(s.freeProvider());
+            line.raw(SUGGESTION);
             if (s.suggestion() == null) {
-                raw(NULL);
+                line.raw(NULL);
             } else {
-                raw(SUGGESTED_ADDRESS);
-                string(s.suggestion().address());
-                raw(DOMAIN);
-                string(s.suggestion().domain());
-                ascii('}');
+                line.raw(SUGGESTED_ADDRESS);
+                line.string(s.suggestion().address());
+                line.raw(DOMAIN);
+                line.string(s.suggestion().domain());
+                line.ascii('}');
             }
         }
         Boolean nullMxIgnored = r.nullMxIgnored(); // Boolean.TRUE or FALSE: the same object for the same value
-        if (!copied(routes, slot, r.mx(), r.mxFallback(), nullMxIgnored, null)) {
-            int start = len;
-            raw(MX);
+        if (!routes.copied(slot, r.mx(), r.mxFallback(), nullMxIgnored, null, line)) {
+            int start = line.len;
+            line.raw(MX);
             mx(r.mx());
-            raw(MX_FALLBACK);
-            string(r.mxFallback());
-            raw(NULL_MX_IGNORED);
-            bool(r.nullMxIgnored());
-            keep(routes, slot, r.mx(), r.mxFallback(), nullMxIgnored, null, start);
+            line.raw(MX_FALLBACK);
+            line.string(r.mxFallback());
+            line.raw(NULL_MX_IGNORED);
+            line.bool(r.nullMxIgnored());
+            routes.keep(slot, r.mx(), r.mxFallback(), nullMxIgnored, null, line, start);
         }
-        raw(SMTP);
+        line.raw(SMTP);
         part(r.smtp());
-        raw(SECURITY);
+        line.raw(SECURITY);
         part(r.security());
-        raw(TRIES);
-        number(r.tries());
-        ascii('}');
-        ascii('\n');
+        line.raw(TRIES);
+        line.number(r.tries());
+        line.ascii('}');
+        line.ascii('\n');
         if (stream != null) {
-            stream.write(buf, 0, len);
+            stream.write(line.buf, 0, line.len);
         } else {
-            chars.write(new String(buf, 0, len, StandardCharsets.UTF_8));
+            chars.write(new String(line.buf, 0, line.len, StandardCharsets.UTF_8));
         }
     }
 
@@ -226,201 +165,45 @@ final class JsonlWriter extends ResultWriter {
         }
     }
 
-    /** The slot of a domain's hash: its high bits mixed in, as HashMap does, so similar names spread. */
-    private static int spread(int hash) {
-        return (hash ^ hash >>> 16) & (SLOTS - 1);
-    }
-
-    /** Appends the text kept in {@code slot} for these parts, if it is kept there. */
-    private boolean copied(Table table, int slot, Object a, Object b, Object c, Object d) {
-        Fragment f = table.slots[slot];
-        if (f == null || f.text == null || !f.isFor(a, b, c, d)) {
-            return false;
-        }
-        f.used = true;
-        raw(f.text);
-        return true;
-    }
-
-    /**
-     * After a miss: notes these parts in {@code slot}, or keeps the text written from {@code start} for them when
-     * they are noted there already; unless the slot's own fragment gets another chance.
-     */
-    private void keep(Table table, int slot, Object a, Object b, Object c, Object d, int start) {
-        Fragment f = table.slots[slot];
-        if (f != null && f.used) {
-            f.used = false;
-            return;
-        }
-        if (f == null || !f.isFor(a, b, c, d)) {
-            table.slots[slot] = new Fragment(a, b, c, d, null);
-            table.keptBytes -= f == null || f.text == null ? 0 : f.text.length;
-            return;
-        }
-        if (table.keptBytes + (len - start) <= KEPT_BYTES) {
-            table.slots[slot] = new Fragment(a, b, c, d, Arrays.copyOfRange(buf, start, len));
-            table.keptBytes += len - start;
-        }
-    }
-
     private void mx(List<MxHost> hosts) {
         if (hosts == null) {
-            raw(NULL);
+            line.raw(NULL);
             return;
         }
-        ascii('[');
+        line.ascii('[');
         for (int i = 0; i < hosts.size(); i++) {
             MxHost h = hosts.get(i);
             if (i > 0) {
-                ascii(',');
+                line.ascii(',');
             }
-            raw(PREFERENCE);
-            number(h.preference());
-            raw(HOST);
-            string(h.host());
-            raw(ADDRESSES);
+            line.raw(PREFERENCE);
+            line.number(h.preference());
+            line.raw(HOST);
+            line.string(h.host());
+            line.raw(ADDRESSES);
             if (h.addresses() == null) {
-                raw(NULL);
+                line.raw(NULL);
             } else {
-                ascii('[');
+                line.ascii('[');
                 for (int j = 0; j < h.addresses().size(); j++) {
                     if (j > 0) {
-                        ascii(',');
+                        line.ascii(',');
                     }
-                    string(h.addresses().get(j));
+                    line.string(h.addresses().get(j));
                 }
-                ascii(']');
+                line.ascii(']');
             }
-            ascii('}');
+            line.ascii('}');
         }
-        ascii(']');
-    }
-
-    private void ensure(int more) {
-        if (buf.length - len < more) {
-            buf = Arrays.copyOf(buf, Math.max(len + more, 2 * buf.length));
-        }
-    }
-
-    private void raw(byte[] bytes) {
-        ensure(bytes.length);
-        System.arraycopy(bytes, 0, buf, len, bytes.length);
-        len += bytes.length;
-    }
-
-    private void ascii(char c) {
-        ensure(1);
-        buf[len++] = (byte) c;
-    }
-
-    private void bool(boolean b) {
-        raw(b ? TRUE : FALSE);
-    }
-
-    private void number(int n) {
-        if (n >= 0 && n < 10) {
-            ascii((char) ('0' + n));
-        } else {
-            raw(ascii(Integer.toString(n)));
-        }
-    }
-
-    private static final byte[] HEX = ascii("0123456789ABCDEF");
-
-    /**
-     * A JSON string as Jackson's generator writes it with the mapper's defaults (quote and backslash escaped, the
-     * control characters as \b \t \n \f \r or \\u00XX, everything else as it is), in UTF-8 as the output's
-     * encoder wrote that text: a surrogate without its pair as '?'. Plain ASCII, nearly every string, is one test
-     * and one store a char, in a loop small enough for the compiler to inline the String's reads into.
-     */
-    private void string(String s) {
-        if (s == null) {
-            raw(NULL);
-            return;
-        }
-        int n = s.length();
-        ensure(2 + 6 * n); // at most \\u00XX (6 bytes) a char; UTF-8 takes at most 3 bytes a char
-        byte[] b = buf;
-        int p = len;
-        b[p++] = '"';
-        int i = 0;
-        for (; i < n; i++) {
-            char c = s.charAt(i);
-            if (c < 0x20 || c >= 0x80 || c == '"' || c == '\\') {
-                break;
-            }
-            b[p++] = (byte) c;
-        }
-        if (i < n) {
-            p = escaped(s, i, b, p);
-        }
-        b[p++] = '"';
-        len = p;
-    }
-
-    /** The rest of {@code s} from {@code i}, written at {@code p} in {@code b}; returns where it ends. */
-    private static int escaped(String s, int i, byte[] b, int p) {
-        for (int n = s.length(); i < n; i++) {
-            char c = s.charAt(i);
-            if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
-                b[p++] = (byte) c;
-            } else if (c < 0x20 || c == '"' || c == '\\') {
-                b[p++] = '\\';
-                switch (c) {
-                    case '"', '\\' -> b[p++] = (byte) c;
-                    case '\b' -> b[p++] = 'b';
-                    case '\t' -> b[p++] = 't';
-                    case '\n' -> b[p++] = 'n';
-                    case '\f' -> b[p++] = 'f';
-                    case '\r' -> b[p++] = 'r';
-                    default -> {
-                        b[p++] = 'u';
-                        b[p++] = '0';
-                        b[p++] = '0';
-                        b[p++] = HEX[c >> 4];
-                        b[p++] = HEX[c & 0xf];
-                    }
-                }
-            } else if (c < 0x800) {
-                b[p++] = (byte) (0xc0 | c >> 6);
-                b[p++] = (byte) (0x80 | c & 0x3f);
-            } else if (!Character.isSurrogate(c)) {
-                b[p++] = (byte) (0xe0 | c >> 12);
-                b[p++] = (byte) (0x80 | c >> 6 & 0x3f);
-                b[p++] = (byte) (0x80 | c & 0x3f);
-            } else if (Character.isHighSurrogate(c) && i + 1 < n && Character.isLowSurrogate(s.charAt(i + 1))) {
-                int cp = Character.toCodePoint(c, s.charAt(++i));
-                b[p++] = (byte) (0xf0 | cp >> 18);
-                b[p++] = (byte) (0x80 | cp >> 12 & 0x3f);
-                b[p++] = (byte) (0x80 | cp >> 6 & 0x3f);
-                b[p++] = (byte) (0x80 | cp & 0x3f);
-            } else {
-                b[p++] = '?';
-            }
-        }
-        return p;
-    }
-
-    /**
-     * {@code s} as {@link #string} writes it, copied from the bytes written from {@code from} when it is
-     * {@code before} (most addresses are their normalized form, most domains their Unicode form).
-     */
-    private void string(String s, String before, int from, int to) {
-        if (s != null && s.equals(before)) {
-            ensure(to - from);
-            System.arraycopy(buf, from, buf, len, to - from);
-            len += to - from;
-        } else {
-            string(s);
-        }
+        line.ascii(']');
     }
 
     /** The predicted reply as the mapper writes it (with its reference link); few distinct replies per run. */
     private byte[] reply(SmtpReply reply) {
         int slot = Objects.hashCode(reply) & (replies.slots.length - 1);
-        Fragment f = replies.slots[slot];
+        FragmentTable.Fragment f = replies.slots[slot];
         if (f == null || !Objects.equals(f.a, reply)) { // equal replies: an SMTP probe makes its own
-            f = new Fragment(reply, null, null, null, utf8(json(reply)));
+            f = new FragmentTable.Fragment(reply, null, null, null, utf8(json(reply)));
             replies.slots[slot] = f;
         }
         return f.text;
@@ -428,7 +211,7 @@ final class JsonlWriter extends ResultWriter {
 
     /** A rarer part as the mapper writes it ("null" for none). */
     private void part(Object value) {
-        raw(value == null ? NULL : utf8(json(value)));
+        line.raw(value == null ? NULL : utf8(json(value)));
     }
 
     private String json(Object value) {
@@ -440,10 +223,5 @@ final class JsonlWriter extends ResultWriter {
         } catch (JsonProcessingException e) {
             throw new UncheckedIOException(e);
         }
-    }
-
-    /** As the output's UTF-8 encoder writes text: a surrogate without its pair as '?'. */
-    private static byte[] utf8(String text) {
-        return text.getBytes(StandardCharsets.UTF_8);
     }
 }
