@@ -8,6 +8,7 @@ import com.fasterxml.jackson.dataformat.csv.CsvParser;
 import com.fasterxml.jackson.dataformat.csv.CsvSchema;
 import java.io.BufferedInputStream;
 import java.io.BufferedReader;
+import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
@@ -290,13 +291,28 @@ public final class InputRecords implements Iterator<InputRecords.Input> {
      */
     public static BufferedReader reader(InputStream raw) throws IOException {
         BufferedInputStream in = new BufferedInputStream(raw, 1 << 16);
-        BufferedInputStream text = startsWith(in, 0x1f, 0x8b) ? new BufferedInputStream(new GZIPInputStream(in, 1 << 16), 1 << 16)
-                : in;
+        BufferedInputStream text = startsWith(in, 0x1f, 0x8b)
+                ? new BufferedInputStream(nothingAvailable(new GZIPInputStream(in, 1 << 16)), 1 << 16) : in;
         Charset charset = startsWith(text, 0xff, 0xfe) ? StandardCharsets.UTF_16LE
                 : startsWith(text, 0xfe, 0xff) ? StandardCharsets.UTF_16BE : StandardCharsets.UTF_8;
         Reader decoded = new InputStreamReader(text, charset.newDecoder()
                 .onMalformedInput(CodingErrorAction.REPLACE).onUnmappableCharacter(CodingErrorAction.REPLACE));
         return new BufferedReader(LineReader.neverReady(decoded), 1 << 16);
+    }
+
+    /**
+     * Gzip says a byte is available until its end, so the buffer and the decoder above read on while they already
+     * hold data, and a read that meets a cut stream throws away what that call had gathered: a list cut short lost
+     * up to 64K characters of whole lines before its break. Saying none is available makes each layer hand on what it
+     * has first; the break then comes on a read with nothing to lose.
+     */
+    private static InputStream nothingAvailable(InputStream gzip) {
+        return new FilterInputStream(gzip) {
+            @Override
+            public int available() {
+                return 0;
+            }
+        };
     }
 
     private static boolean startsWith(BufferedInputStream in, int first, int second) throws IOException {
