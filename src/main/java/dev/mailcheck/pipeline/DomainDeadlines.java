@@ -2,6 +2,7 @@ package dev.mailcheck.pipeline;
 
 import dev.mailcheck.dns.MailDomain;
 import dev.mailcheck.dns.MailRouting;
+import java.lang.ref.WeakReference;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
@@ -69,7 +70,16 @@ final class DomainDeadlines {
 
     private void arm(long delay) {
         armed = true;
-        CompletableFuture.delayedExecutor(delay, TimeUnit.NANOSECONDS).execute(this::sweep);
+        // The timer holds the queue weakly: once a run is over nothing keeps its answered lookups for the rest of
+        // the span (15 minutes by default). It sweeps on the timer's own thread, as completeOnTimeout completed
+        // there, not on a pool that must have a free thread for the deadline to hold.
+        WeakReference<DomainDeadlines> self = new WeakReference<>(this);
+        CompletableFuture.delayedExecutor(delay, TimeUnit.NANOSECONDS, Runnable::run).execute(() -> {
+            DomainDeadlines deadlines = self.get();
+            if (deadlines != null) {
+                deadlines.sweep();
+            }
+        });
     }
 
     private void sweep() {
