@@ -13,7 +13,8 @@ import java.util.Locale;
  * domain came last, a popular domain was pushed out again and again by the many a list names once or twice. On the
  * 1,000,000-address bench list (Zipf over 80,546 domains) 16,384 slots replaced so converted 28% of the addresses'
  * domains; 32,768 with the second chance, 18% (8% is the least: a domain's first address converts). At most 32,768
- * entries of three short strings each (a domain has at most 253 octets): a few MiB. Thread-safe.
+ * entries of three strings each: a few MiB for a list's usual domains, some 40 MiB at worst (every slot an IDN near
+ * 253 octets, its text, ASCII and Unicode forms). Thread-safe.
  */
 final class DomainParts {
 
@@ -56,7 +57,9 @@ final class DomainParts {
         // A slot holds an immutable record, so a thread that reads another's entry sees it whole.
         Part d = slots[slot];
         if (d != null && d.text().equals(text)) {
-            used[slot] = true;
+            if (!used[slot]) {
+                used[slot] = true; // written only when it changes: threads parsing at once share these cache lines
+            }
             return d;
         }
         Part converted = plain ? plain(text) : convert(text);
