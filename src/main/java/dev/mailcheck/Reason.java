@@ -68,6 +68,8 @@ public enum Reason {
             "The SMTP session broke off (timeout, dropped connection or malformed reply) before an answer about the mailbox.",
             new SmtpReply(421, "4.4.2"));
 
+    /** Made once: a list's writer asks for it for every result. */
+    private final String code = name().toLowerCase(Locale.ROOT);
     private final Verdict verdict;
     private final String meaning;
     private final SmtpReply predictedReply;
@@ -92,6 +94,7 @@ public enum Reason {
 
     @JsonValue
     public String code() {
-        return name().toLowerCase(Locale.ROOT);
+        return code;
     }
+
 }

@@ -14,8 +14,11 @@ public enum Verdict {
     /** Nothing conclusive could be learnt now; keep the address and check again later. */
     UNKNOWN;
 
+    /** Made once: a list's writer asks for it for every result. */
+    private final String code = name().toLowerCase(Locale.ROOT);
+
     @JsonValue
     public String code() {
-        return name().toLowerCase(Locale.ROOT);
+        return code;
     }
 }

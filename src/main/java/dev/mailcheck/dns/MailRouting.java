@@ -54,9 +54,18 @@ public final class MailRouting {
 
     /** The MX hosts whose addresses to ask for: the real ones (not a null MX), most preferred first, a few at most. */
     static List<MXRecord> hostsToAsk(List<Record> mxAnswer) {
-        return mxAnswer.stream().filter(MXRecord.class::isInstance).map(MXRecord.class::cast)
-                .filter(r -> !r.getTarget().equals(Name.root))
-                .sorted(MxResolver.BY_PREFERENCE).limit(MxResolver.MAX_MX_HOSTS).toList();
+        // A loop, not a stream: this runs twice for every domain of a list, and its stream's objects were an eighth
+        // of all a list of new domains allocates.
+        List<MXRecord> real = new ArrayList<>(mxAnswer.size());
+        for (Record r : mxAnswer) {
+            if (r instanceof MXRecord mx && !mx.getTarget().equals(Name.root)) {
+                real.add(mx);
+            }
+        }
+        if (real.size() > 1) {
+            real.sort(MxResolver.BY_PREFERENCE);
+        }
+        return real.size() > MxResolver.MAX_MX_HOSTS ? List.copyOf(real.subList(0, MxResolver.MAX_MX_HOSTS)) : real;
     }
 
     /**
@@ -66,9 +75,12 @@ public final class MailRouting {
      */
     MailDomain viaMx(String domain, List<Record> mxAnswer, long ttl, List<HostLookup> hosts) {
         List<MXRecord> used = hostsToAsk(mxAnswer);
-        int nullMx = mxAnswer.stream().filter(MXRecord.class::isInstance).map(MXRecord.class::cast)
-                .filter(r -> r.getTarget().equals(Name.root)).mapToInt(MXRecord::getPriority).reduce((a, b) -> b)
-                .orElse(-1);
+        int nullMx = -1; // the last null MX's preference, if any
+        for (Record r : mxAnswer) {
+            if (r instanceof MXRecord mx && mx.getTarget().equals(Name.root)) {
+                nullMx = mx.getPriority();
+            }
+        }
         if (used.isEmpty()) {
             return MailDomain.of(domain, Reason.NULL_MX, domain + " publishes a null MX (MX " + nullMx
                     + " .): per RFC 7505 it accepts no mail, and its A/AAAA records are not a fallback.", ttl);

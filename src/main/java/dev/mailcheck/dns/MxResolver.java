@@ -155,12 +155,27 @@ public final class MxResolver implements AutoCloseable {
     private CompletableFuture<MailDomain> fromMxRecords(String domain, Answer answer) {
         List<MXRecord> used = MailRouting.hostsToAsk(answer.records);
         List<CompletableFuture<HostLookup>> lookups = new ArrayList<>(used.size());
+        boolean allKnown = true;
         for (MXRecord r : used) {
-            lookups.add(addresses(r.getTarget()));
+            CompletableFuture<HostLookup> lookup = addresses(r.getTarget());
+            lookups.add(lookup);
+            allKnown &= lookup.isDone();
         }
-        // Judged once every host's lookup is done: the joins below do not wait.
-        return CompletableFuture.allOf(lookups.toArray(CompletableFuture[]::new)).thenApply(all -> routing.viaMx(
-                domain, answer.records, answer.ttl, lookups.stream().map(CompletableFuture::join).toList()));
+        // Most MX hosts are shared and already looked up: judged at once, with no future to combine them.
+        if (allKnown) {
+            return CompletableFuture.completedFuture(routing.viaMx(domain, answer.records, answer.ttl, joined(lookups)));
+        }
+        // Judged once every host's lookup is done: the joins do not wait.
+        return CompletableFuture.allOf(lookups.toArray(CompletableFuture[]::new))
+                .thenApply(all -> routing.viaMx(domain, answer.records, answer.ttl, joined(lookups)));
+    }
+
+    private static List<HostLookup> joined(List<CompletableFuture<HostLookup>> lookups) {
+        List<HostLookup> hosts = new ArrayList<>(lookups.size());
+        for (CompletableFuture<HostLookup> lookup : lookups) {
+            hosts.add(lookup.join());
+        }
+        return hosts;
     }
 
     /**
