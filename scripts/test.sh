@@ -55,4 +55,23 @@ if [ "${major:-0}" -ge 25 ]; then
   fi
   launcher_cache_used "after the launcher changed"
 fi
-echo "launcher: $in addresses in, $out results out, nothing but its own lines on stderr"
+# Which compilers a list run gets: the first tier alone for a list small enough to be over in seconds, both for a
+# long one (a file, or a gzip file unpacked, past the launcher's bound) and for standard input, whose length is
+# unknown. The value of -o is not the input.
+tiers() {
+  CHECKER_JAVA_OPTS=-XX:+PrintFlagsFinal ./checker check --dns 127.0.0.1:1 --format jsonl --quiet "$@" </dev/null \
+      2>&1 >/dev/null | sed -n 's/^ *intx TieredStopAtLevel *= *\([0-9]\).*/\1/p'
+}
+head -c 41000000 /dev/zero | tr '\0' a > target/long-list.txt
+gzip -c target/long-list.txt > target/long-list.txt.gz
+for row in "1|examples/addresses.txt" "4|target/long-list.txt" "4|target/long-list.txt.gz" "4|-" "4|" \
+    "1|-o target/long-list.txt examples/addresses.txt"; do
+  # shellcheck disable=SC2086 # the row's arguments are split on purpose
+  got=$(tiers ${row#*|})
+  if [ "$got" != "${row%%|*}" ]; then
+    echo "launcher: check ${row#*|} ran with TieredStopAtLevel=$got, not ${row%%|*}" >&2
+    exit 1
+  fi
+done
+rm -f target/long-list.txt target/long-list.txt.gz
+echo "launcher: $in addresses in, $out results out, nothing but its own lines on stderr; compilers chosen by the list's length"

@@ -24,6 +24,8 @@ final class ResultSink implements Consumer<CheckResult> {
     private final ResultWriter writer;
     private final Summary summary;
     private final ProgressBar bar;
+    /** Formats and writes on a thread of its own; {@link #written}, {@link #failure} and the summary are its. */
+    private final SinkThread<CheckResult> writing = new SinkThread<>("checker-writer", this::write);
     private long written;
     private IOException failure;
 
@@ -37,6 +39,10 @@ final class ResultSink implements Consumer<CheckResult> {
 
     @Override
     public void accept(CheckResult result) {
+        writing.accept(result);
+    }
+
+    private void write(CheckResult result) {
         if (failure != null) {
             return;
         }
@@ -54,7 +60,7 @@ final class ResultSink implements Consumer<CheckResult> {
         }
     }
 
-    /** Results handed to the writer without an error so far. */
+    /** Results handed to the writer without an error: all of them once {@link #close} has returned. */
     long written() {
         return written;
     }
@@ -68,9 +74,10 @@ final class ResultSink implements Consumer<CheckResult> {
         return bar;
     }
 
-    /** Flushes and closes the output; false when writing failed, now or before. */
+    /** Writes what is handed on, flushes and closes the output; false when writing failed, now or before. */
     boolean close() {
         try (out) {
+            writing.close();
             if (failure == null) {
                 writer.flush();
             }

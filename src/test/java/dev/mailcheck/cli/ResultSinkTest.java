@@ -89,9 +89,10 @@ class ResultSinkTest {
             for (int i = 0; i < RESULTS; i++) {
                 sink.accept(CheckResult.invalid("line " + i, "not an address"));
             }
+            // Written on the sink's own thread: what it did is known once close() has waited for it.
+            assertEquals(closesWell, sink.close());
             assertEquals(allWritten, sink.written() == RESULTS, "written: " + sink.written());
             assertEquals(!allWritten, sink.stop.isDone(), "the run was told to stop");
-            assertEquals(closesWell, sink.close());
             if (closesWell) {
                 assertNull(sink.failure());
                 assertEquals(RESULTS, disk.kept.toString().lines().filter(l -> l.contains("line ")).count());
