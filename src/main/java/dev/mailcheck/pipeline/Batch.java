@@ -12,7 +12,18 @@ import java.util.function.Consumer;
  */
 public final class Batch {
 
+    /**
+     * Unfinished checks held at most where a check may take minutes (an SMTP probe waiting its turn, a recheck):
+     * meanwhile the checks of the next thousands of addresses go on.
+     */
     public static final int DEFAULT_WINDOW = 20_000;
+    /**
+     * Where every check ends with its DNS lookups: far more than the resolver's queries in flight. 20,000 unfinished
+     * checks were what each young collection of a list of new domains found alive, and copied: with 4,000, 100,000
+     * new domains took 5-10% less CPU, 10% less time and 280 instead of 355 MiB (alternated; a 1,000,000-address
+     * list the same).
+     */
+    public static final int DNS_WINDOW = 4_000;
 
     /** How a run ended: results handed on, and checks left unfinished because the run was stopped. */
     public record Outcome(long results, long unfinished) {

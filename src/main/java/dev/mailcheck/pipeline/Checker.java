@@ -94,6 +94,11 @@ public final class Checker {
         return security == null ? null : new Checker(parser, dns, smtp, security, deadline, true);
     }
 
+    /** Whether a check may take minutes: it probes SMTP. */
+    boolean probes() {
+        return smtp != null;
+    }
+
     public CompletableFuture<CheckResult> check(String input) {
         long end = System.nanoTime() + deadline.toNanos();
         return switch (parser.parse(input)) {
@@ -122,7 +127,10 @@ public final class Checker {
         return new SharedDomains()::check;
     }
 
-    /** Domains a list run keeps at most: twice what a batch's window holds in flight. */
+    /**
+     * Domains a list run keeps at most: twice what a probing run's window holds in flight ({@link Batch#DEFAULT_WINDOW}),
+     * whatever the window: a 1,000,000-address list over 91,000 domains worked out more domains' signals again with fewer.
+     */
     static final int SHARED_DOMAINS = 2 * Batch.DEFAULT_WINDOW;
 
     /** A domain's DNS answer and what its addresses' signals take from it, and until when it may be used. */

@@ -15,7 +15,7 @@ import java.util.concurrent.TimeUnit;
  * more CPU on the scheduler's thread than the routing judgement. Every lookup here gets the same span, so the
  * order they are added in is the order of their deadlines: the timer is armed for the oldest lookup still waiting,
  * and answered ones are dropped from the front as new ones come. The queue never holds more than the lookups from
- * the oldest unanswered one on, which the run's window of unfinished checks bounds ({@link Batch#DEFAULT_WINDOW}).
+ * the oldest unanswered one on, which the run's window of unfinished checks bounds ({@link Rechecks#window()}).
  */
 final class DomainDeadlines {
 

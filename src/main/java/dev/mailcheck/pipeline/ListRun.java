@@ -24,7 +24,7 @@ public final class ListRun {
 
     /**
      * Checks every record, rechecking deferrals as {@code checker}'s policy says. A result behind one that waits
-     * for a recheck is held until that one is final: at most {@link Batch#DEFAULT_WINDOW} results are held, and
+     * for a recheck is held until that one is final: at most {@link Rechecks#window()} results are held, and
      * when that many are, no further record is read until the oldest is final. Once {@code stop} completes no
      * more records are read and only the results already finished reach {@code sink} (see
      * {@link Batch#run(Iterator, int, Consumer, CompletableFuture)}).
@@ -43,6 +43,6 @@ public final class ListRun {
                 return r.error() == null ? checker.check(r.value()) : checker.unreadable(r.value(), r.error());
             }
         };
-        return Batch.run(checks, Batch.DEFAULT_WINDOW, sink, stop);
+        return Batch.run(checks, checker.window(), sink, stop);
     }
 }

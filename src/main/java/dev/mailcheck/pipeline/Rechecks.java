@@ -44,6 +44,11 @@ public final class Rechecks {
     private final Set<Held> held = ConcurrentHashMap.newKeySet();
     private volatile boolean stopped;
 
+    /** How many unfinished checks a list run through these may hold ({@link Batch}): fewer where none can take minutes. */
+    int window() {
+        return checker.probes() ? Batch.DEFAULT_WINDOW : Batch.DNS_WINDOW;
+    }
+
     public Rechecks(Checker checker, Recheck policy) {
         this(checker, policy, checker::check, checker.sharingDomains());
     }

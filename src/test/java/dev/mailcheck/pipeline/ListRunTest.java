@@ -5,20 +5,30 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.sun.management.ThreadMXBean;
 import dev.mailcheck.Reason;
+import dev.mailcheck.dns.MxResolver;
+import dev.mailcheck.smtp.Pacing;
+import dev.mailcheck.smtp.SmtpProber;
+import dev.mailcheck.smtp.SmtpSettings;
+import dev.mailcheck.testbed.FakeDnsServer;
 import dev.mailcheck.lists.InputRecords;
 import dev.mailcheck.testbed.Nsd;
 import dev.mailcheck.verdict.CheckResult;
+import org.xbill.DNS.Rcode;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HexFormat;
+import java.util.Iterator;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -31,6 +41,47 @@ class ListRunTest {
         List<CheckResult> results = new ArrayList<>();
         ListRun.run(checker, new InputRecords(InputRecords.reader(list), format, null), results::add);
         return results;
+    }
+
+    /**
+     * How far a run reads ahead of its oldest unfinished check: a run whose checks end with their DNS lookups holds
+     * {@link Batch#DNS_WINDOW} (its unfinished checks were each young collection's survivors), one that probes SMTP,
+     * where a check may wait minutes, {@link Batch#DEFAULT_WINDOW}. The first address's DNS never answers (an
+     * in-process server: NSD can't be silent for one name on demand); every later one is answered at once.
+     */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', textBlock = """
+            # run            | SMTP stage | read before the first result
+            DNS only         | false      | 4000
+            probing SMTP     | true       | 20000
+            """)
+    @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void aRunReadsAheadOfItsOldestUnfinishedCheckByItsWindow(String name, boolean smtp, int window) {
+        assertEquals(window, smtp ? Batch.DEFAULT_WINDOW : Batch.DNS_WINDOW);
+        try (FakeDnsServer dns = new FakeDnsServer((q, t) -> q.getQuestion().getName().toString().startsWith("silent.")
+                ? null : FakeDnsServer.reply(q, Rcode.NXDOMAIN).toWire());
+             MxResolver resolver = new MxResolver(List.of(dns.address()), Duration.ofSeconds(60), 8, true);
+             SmtpProber prober = new SmtpProber(SmtpSettings.defaults().withHelo("prober.test"), Pacing.off())) {
+            Checker base = new Checker(resolver).withDeadline(Duration.ofSeconds(1));
+            Rechecks run = new Rechecks(smtp ? base.withSmtp(prober) : base, Recheck.NONE);
+            int total = window + 500;
+            AtomicInteger read = new AtomicInteger();
+            Iterator<InputRecords.Input> records = new Iterator<>() {
+                @Override
+                public boolean hasNext() {
+                    return read.get() < total;
+                }
+
+                @Override
+                public InputRecords.Input next() {
+                    int i = read.getAndIncrement();
+                    return new InputRecords.Input("user" + i + (i == 0 ? "@silent.window.test" : "@absent.window.test"), null);
+                }
+            };
+            List<Integer> readAtResult = new ArrayList<>();
+            assertEquals(total, ListRun.run(run, records, r -> readAtResult.add(read.get())));
+            assertEquals(window, readAtResult.getFirst(), "records read when the first (silent) one ended");
+        }
     }
 
     /** {@code size} bytes of 'a' without a line break, made as they are read: nothing that large is ever held. */
