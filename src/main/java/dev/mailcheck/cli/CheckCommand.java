@@ -116,7 +116,7 @@ final class CheckCommand implements Callable<Integer> {
         long started = System.nanoTime();
         Summary summary = new Summary();
         try (BufferedReader in = open();
-             MxResolver resolver = pipeline.resolver();
+             MxResolver resolver = pipeline.resolverForOneList();
              SmtpProber prober = pipeline.prober();
              TransportSecurityLookup securityLookup = security ? pipeline.security() : null) {
             InputRecords records = records(in);

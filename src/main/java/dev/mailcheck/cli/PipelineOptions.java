@@ -104,6 +104,17 @@ final class PipelineOptions {
     boolean noBreaker;
 
     MxResolver resolver() {
+        checkCounts();
+        return new MxResolver(servers(), Duration.ofMillis(dnsTimeoutMs), maxInFlight, allowPrivateMx, dnsQps);
+    }
+
+    /** For {@code check}'s one list, which keeps its domains' answers itself ({@link MxResolver#forOneList}). */
+    MxResolver resolverForOneList() {
+        checkCounts();
+        return MxResolver.forOneList(servers(), Duration.ofMillis(dnsTimeoutMs), maxInFlight, allowPrivateMx, dnsQps);
+    }
+
+    private void checkCounts() {
         if (dnsQps < 0) {
             throw new ParameterException(spec.commandLine(), "--dns-qps must be 0 (no limit) or more");
         }
@@ -111,7 +122,6 @@ final class PipelineOptions {
                 || smtpPort < 1 || smtpPort > 65535) {
             throw new ParameterException(spec.commandLine(), "counts, timeouts and ports must be positive (ports at most 65535)");
         }
-        return new MxResolver(servers(), Duration.ofMillis(dnsTimeoutMs), maxInFlight, allowPrivateMx, dnsQps);
     }
 
     /** The transport-security lookup on the same resolvers; it sends nothing until a report is asked for. */

@@ -121,17 +121,18 @@ public final class Checker {
      * the fallbacks and deadline, the list look-ups and typo search of its signals) is worked out once per domain,
      * when its answer comes, and every address of the domain takes it from a map of this run's recent domains.
      * An address whose domain is answered gets its result at once, with no future chain. Bounded: at most
-     * {@link #SHARED_DOMAINS} domains, each kept no longer than the resolver keeps its answer.
+     * {@link #SHARED_DOMAINS} domains, each kept no longer than its answer may be reused
+     * ({@link MxResolver#reusableNanos}). Safe from any thread: a recheck's try comes from a timer.
      */
     Function<String, CompletableFuture<CheckResult>> sharingDomains() {
         return new SharedDomains()::check;
     }
 
     /**
-     * Domains a list run keeps at most: twice what a probing run's window holds in flight ({@link Batch#DEFAULT_WINDOW}),
-     * whatever the window: a 1,000,000-address list over 91,000 domains worked out more domains' signals again with fewer.
+     * Domains a list run keeps at most: as many as a resolver does, since a resolver {@link MxResolver#forOneList}
+     * keeps none and a domain let go is asked again (fewer also worked out more domains' signals again).
      */
-    static final int SHARED_DOMAINS = 2 * Batch.DEFAULT_WINDOW;
+    static final int SHARED_DOMAINS = MxResolver.MAX_DOMAINS;
 
     /** A domain's DNS answer and what its addresses' signals take from it, and until when it may be used. */
     private record Answered(MailDomain md, SignalCheck.DomainSignals signals, long usableUntil) {
@@ -174,7 +175,7 @@ public final class Checker {
                 // Its deadline is the first address's, which no later address's precedes.
                 CompletableFuture<Answered> asked = deadlines.held(domain, dns.resolve(domain)).thenApply(md ->
                         new Answered(md, signals.domain(address, md.reason()), System.nanoTime()
-                                + dns.expiresAfter(domain).map(Duration::toNanos).orElse(0L)));
+                                + dns.reusableNanos(domain, md)));
                 recent.put(domain, asked);
                 return asked;
             }

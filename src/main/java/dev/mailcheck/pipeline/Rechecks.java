@@ -33,13 +33,11 @@ public final class Rechecks {
     }
 
     private final Checker checker;
-    /** One try: the checker's check, or in tests a check that breaks. */
-    private final Function<String, CompletableFuture<CheckResult>> oneTry;
     /**
-     * An address's first try: the checker's, sharing each domain's work among the run's addresses (the caller's
-     * thread alone asks for first tries; rechecks come from a timer, and ask {@link #oneTry}).
+     * One try: the checker's, sharing each domain's work among the run's addresses (a recheck too: it asks SMTP
+     * again, not DNS, whose answer the run keeps for its TTL), or in tests a check that breaks.
      */
-    private final Function<String, CompletableFuture<CheckResult>> firstTry;
+    private final Function<String, CompletableFuture<CheckResult>> oneTry;
     private final Recheck policy;
     private final Set<Held> held = ConcurrentHashMap.newKeySet();
     private volatile boolean stopped;
@@ -50,25 +48,19 @@ public final class Rechecks {
     }
 
     public Rechecks(Checker checker, Recheck policy) {
-        this(checker, policy, checker::check, checker.sharingDomains());
+        this(checker, policy, checker.sharingDomains());
     }
 
     Rechecks(Checker checker, Recheck policy, Function<String, CompletableFuture<CheckResult>> oneTry) {
-        this(checker, policy, oneTry, oneTry);
-    }
-
-    private Rechecks(Checker checker, Recheck policy, Function<String, CompletableFuture<CheckResult>> oneTry,
-                     Function<String, CompletableFuture<CheckResult>> firstTry) {
         this.checker = checker;
         this.policy = policy;
         this.oneTry = oneTry;
-        this.firstTry = firstTry;
     }
 
     /** The final answer for one input, after as many tries as the policy allows; never completes exceptionally. */
     public CompletableFuture<CheckResult> check(String input) {
         if (policy.tries() == 1) {
-            return firstTry.apply(input);
+            return oneTry.apply(input);
         }
         Held h = new Held(input, System.nanoTime());
         h.attempt(1);
@@ -126,7 +118,7 @@ public final class Rechecks {
             rechecking = true;
             CompletableFuture<CheckResult> check;
             try {
-                check = (tries == 1 ? firstTry : oneTry).apply(input);
+                check = oneTry.apply(input);
             } catch (RuntimeException e) {
                 check = CompletableFuture.failedFuture(e);
             }

@@ -215,6 +215,35 @@ class MxResolverTest {
         }
     }
 
+    /**
+     * A resolver for one list keeps no domain (the list run does): asked twice, it asks DNS twice, and the answer may
+     * be reused for its whole TTL; a resolver that keeps them asks once, and what is left of its copy's life counts.
+     */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', textBlock = """
+            # resolver          | MX queries for two asks | reusable for (s)
+            for one list        | 2                       | 3600
+            keeping domains     | 1                       | 3600
+            """)
+    void aResolverForOneListKeepsNoDomain(String kind, long queries, long reusableSeconds) throws InterruptedException {
+        List<InetSocketAddress> nsd = List.of(Nsd.shared().address());
+        try (MxResolver fresh = kind.equals("for one list") ? MxResolver.forOneList(nsd, Duration.ofSeconds(3), 8, true, 0)
+                : new MxResolver(nsd, Duration.ofSeconds(3), 8, true)) {
+            MailDomain first = fresh.resolve("nullmx.checker.test").join();
+            // A kept answer is timed by the cache's own completion handler, a moment after join() returns.
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            while (queries == 1 && fresh.expiresAfter("nullmx.checker.test").isEmpty() && System.nanoTime() < deadline) {
+                Thread.sleep(5);
+            }
+            long reusable = fresh.reusableNanos("nullmx.checker.test", first);
+            assertTrue(reusable <= TimeUnit.SECONDS.toNanos(reusableSeconds)
+                    && reusable > TimeUnit.SECONDS.toNanos(reusableSeconds - 60), reusable + " ns");
+            assertEquals(first.reason(), fresh.resolve("nullmx.checker.test").join().reason());
+            assertEquals(queries, fresh.mxQueries());
+            assertEquals(queries == 1 ? 1 : 0, fresh.cachedDomains());
+        }
+    }
+
     @ParameterizedTest(name = "at most {0} domains, {1} asked")
     @CsvSource({"1, 5", "3, 20", "20, 20"})
     void theCacheKeepsAtMostItsSize(long max, int asked) throws InterruptedException {

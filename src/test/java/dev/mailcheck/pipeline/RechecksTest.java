@@ -71,6 +71,33 @@ class RechecksTest {
     }
 
     /**
+     * A recheck asks SMTP again, not DNS: on a resolver that keeps no domain ({@code check}'s, {@link MxResolver#forOneList}),
+     * two addresses tried three times each cost one MX query, the run's own. (Before, a recheck went round the run's
+     * map of domains: a query for every recheck of every address.)
+     */
+    @Test
+    @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void aRecheckTakesItsDomainFromTheRunNotFromDns() {
+        try (FakeSmtpServer always451 = new FakeSmtpServer(c -> {
+                c.send("220 fake.test ESMTP\r\n");
+                c.serve(verb -> verb.equals("RCPT") ? "451 4.7.1 Try again later\r\n" : FakeSmtpServer.ordinary(verb));
+             });
+             MxResolver dns = MxResolver.forOneList(List.of(Nsd.shared().address()), Duration.ofSeconds(3), 8, true, 0);
+             SmtpProber prober = new SmtpProber(SmtpSettings.defaults().withHelo("prober.test").withPort(always451.port())
+                     .withStarttls(false).withPerHostSessions(1).withSessions(4)
+                     .withLinger(Duration.ofMillis(50)), Pacing.off())) {
+            Rechecks rechecks = new Rechecks(new Checker(dns).withSmtp(prober), new Recheck(3, Duration.ofSeconds(4)));
+            List<CompletableFuture<CheckResult>> checks = List.of(rechecks.check(ADDRESS), rechecks.check("other@strict.smtp.test"));
+            for (CompletableFuture<CheckResult> check : checks) {
+                CheckResult r = check.join();
+                assertEquals(Reason.TEMPORARY_FAILURE, r.reason(), r::detail);
+                assertEquals(3, r.tries());
+            }
+            assertEquals(1, dns.mxQueries());
+        }
+    }
+
+    /**
      * A recheck that breaks (a defect: the checker never fails on its own, so the try here is one that does) keeps
      * the answer the earlier try gave, and its detail names the log line that holds the defect's stack.
      */
