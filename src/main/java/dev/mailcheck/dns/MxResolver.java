@@ -230,7 +230,7 @@ public final class MxResolver implements AutoCloseable {
                     // Java turns an IPv4-mapped AAAA (::ffff:a.b.c.d) into a 4-byte address: it used to fail
                     // the whole lookup here (SmtpProberHostileInputTest). Written as RFC 5952 §5 says.
                     found.add(ar.getAddress() instanceof Inet4Address mapped ? "::ffff:" + mapped.getHostAddress()
-                            : rfc5952(ar.getAddress().getAddress()));
+                            : Ipv6Text.of(ar.getAddress().getAddress()));
                 }
             }
         }
@@ -277,34 +277,6 @@ public final class MxResolver implements AutoCloseable {
                         // dnsjava reports its own timeout as a plain IOException; the clock tells it apart.
                         : Answer.of(error, System.nanoTime() - deadline >= -timeout.toNanos() / 10
                                 ? transport.noAnswerInTime() : null));
-    }
-
-    /** IPv6 text as RFC 5952 recommends (2001:db8::1), not Java's 2001:db8:0:0:0:0:0:1. */
-    static String rfc5952(byte[] v6) {
-        int[] groups = new int[8];
-        int bestStart = -1;
-        int bestLength = 1;
-        for (int i = 0, run = 0; i < 8; i++) {
-            groups[i] = (v6[2 * i] & 0xff) << 8 | v6[2 * i + 1] & 0xff;
-            run = groups[i] == 0 ? run + 1 : 0;
-            if (run > bestLength) {
-                bestLength = run;
-                bestStart = i - run + 1;
-            }
-        }
-        StringBuilder s = new StringBuilder();
-        for (int i = 0; i < 8; i++) {
-            if (i == bestStart) {
-                s.append("::");
-                i += bestLength - 1;
-                continue;
-            }
-            if (!s.isEmpty() && s.charAt(s.length() - 1) != ':') {
-                s.append(':');
-            }
-            s.append(Integer.toHexString(groups[i]));
-        }
-        return s.toString();
     }
 
     private static String hostName(Name name) {

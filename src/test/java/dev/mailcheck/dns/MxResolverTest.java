@@ -136,13 +136,6 @@ class MxResolverTest {
                 new MxHost(20, "mx2.checker.test", List.of("192.0.2.2", "2001:db8::2"))), md.mx());
     }
 
-    @ParameterizedTest(name = "{0} -> {1}")
-    @CsvSource({"2001:db8:0:0:0:0:0:1, 2001:db8::1", "::1, ::1", "::, ::", "2001:db8:0:0:1:0:0:1, 2001:db8::1:0:0:1",
-            "2001:db8:1:1:1:1:1:0, 2001:db8:1:1:1:1:1:0", "fe80:0:0:0:0:0:0:0, fe80::", "2001:0:0:1:0:0:0:1, 2001:0:0:1::1"})
-    void formatsIpv6AsRfc5952(String java, String expected) throws Exception {
-        assertEquals(expected, MxResolver.rfc5952(InetAddress.getByName(java).getAddress()));
-    }
-
     @Test
     void oneMxQueryPerDomainHoweverManyAskAtOnce() {
         try (MxResolver fresh = new MxResolver(List.of(Nsd.shared().address()), Duration.ofSeconds(3), 64, true)) {
