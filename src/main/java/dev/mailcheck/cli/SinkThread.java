@@ -9,7 +9,8 @@ import java.util.function.Consumer;
 /**
  * Hands each item to {@code downstream} on a thread of its own, in the order given: a list run's main thread
  * reads, parses and settles addresses while this one formats and writes their results (a third of the main
- * thread's samples on a 1,000,000-address list, which kept the other core idle). At most {@link #CAPACITY} items
+ * thread's samples on a 1,000,000-address list, whose main thread is its critical path on the JIT's first tier
+ * alone, which the launcher gives short lists). At most {@link #CAPACITY} items
  * wait; a caller that is that far ahead waits for the writer, as it waited for the output before. A defect
  * thrown downstream is thrown again on the caller's thread, once: at its next hand-off or at {@link #close}
  * (the same throwable twice would be one suppressing itself in a try-with-resources). Items after it are dropped.
@@ -22,6 +23,7 @@ final class SinkThread<T> implements Consumer<T>, AutoCloseable {
     private final BlockingQueue<Object> queue = new ArrayBlockingQueue<>(CAPACITY);
     private final Consumer<T> downstream;
     private final Thread thread;
+    /** What the downstream consumer threw: a RuntimeException or an Error. */
     private volatile Throwable defect;
     private boolean closed;
     /** The caller has been thrown the defect. */
@@ -72,11 +74,10 @@ final class SinkThread<T> implements Consumer<T>, AutoCloseable {
             return;
         }
         told = true;
-        switch (defect) {
-            case RuntimeException e -> throw e;
-            case Error e -> throw e;
-            case Throwable e -> throw new IllegalStateException(e);
+        if (defect instanceof Error e) {
+            throw e;
         }
+        throw (RuntimeException) defect;
     }
 
     @SuppressWarnings("unchecked")
