@@ -23,21 +23,21 @@ import java.util.stream.Stream;
  */
 public final class DomainLists {
 
-    private final SortedLines disposable;
-    private final SortedLines free;
-    private final SortedLines roles;
-    private final SortedLines providers;
-    private final SortedLines typoSquats;
+    private final LineSet disposable;
+    private final LineSet free;
+    private final LineSet roles;
+    private final LineSet providers;
+    private final LineSet typoSquats;
     private final List<String> popular;
     /** popular.txt and providers-extra.txt, for look-ups. */
     private final Set<String> curatedProviders;
 
     private DomainLists() {
-        disposable = SortedLines.resource("/lists/disposable.txt");
-        free = SortedLines.resource("/lists/free.txt");
-        roles = SortedLines.resource("/lists/role.txt");
-        providers = SortedLines.resource("/lists/providers.txt");
-        typoSquats = SortedLines.resource("/lists/typo-squats.txt");
+        disposable = LineSet.resource("/lists/disposable.txt");
+        free = LineSet.resource("/lists/free.txt");
+        roles = LineSet.resource("/lists/role.txt");
+        providers = LineSet.resource("/lists/providers.txt");
+        typoSquats = LineSet.resource("/lists/typo-squats.txt");
         popular = readCurated("popular.txt");
         curatedProviders = Set.copyOf(Stream.concat(popular.stream(), readCurated("providers-extra.txt").stream()).toList());
     }

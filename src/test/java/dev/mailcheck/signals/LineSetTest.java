@@ -12,11 +12,11 @@ import java.util.TreeSet;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
-class SortedLinesTest {
+class LineSetTest {
 
     private static final List<String> LINES = List.of("*.anonaddy.com", "a", "ab", "abc", "abd", "b-c.com", "caf\u00e9.fr",
             "gma\u0131l.net", "zz", "\u00e9t\u00e9.fr");
-    private static final SortedLines SORTED = of(LINES);
+    private static final LineSet SET = of(LINES);
 
     /** A look-up of part of a string, after a prefix, finds just what a look-up of the whole string would. */
     @ParameterizedTest(name = "{0} + {1}[{2}, {3}) -> {4}")
@@ -41,11 +41,11 @@ class SortedLinesTest {
             ''       | x                    | 0    | 0  | false | the empty key
             """)
     void findsAPrefixedRangeOfAKey(String prefix, String key, int from, int to, boolean found, String why) {
-        assertEquals(found, SORTED.contains(prefix, key, from, to), why);
-        assertEquals(found, SORTED.contains(prefix + key.substring(from, to)), why);
+        assertEquals(found, SET.contains(prefix, key, from, to), why);
+        assertEquals(found, SET.contains(prefix + key.substring(from, to)), why);
     }
 
-    /** Random sorted lists of short ASCII and Unicode lines, and keys near them: found exactly when listed. */
+    /** Random lists of short ASCII and Unicode lines (many colliding), and keys near them: found exactly when listed. */
     @ParameterizedTest(name = "seed {0}")
     @CsvSource({"1", "2", "3"})
     void findsWhatASetOfTheLinesHolds(long seed) {
@@ -55,14 +55,29 @@ class SortedLinesTest {
         for (int i = 0; i < 500; i++) {
             lines.add(word(alphabet, 1 + random.nextInt(5), random));
         }
-        SortedLines sorted = of(List.copyOf(lines));
+        LineSet set = of(List.copyOf(lines));
         for (int i = 0; i < 20_000; i++) {
             String prefix = random.nextInt(4) == 0 ? "*." : "";
             String key = word(alphabet, random.nextInt(7), random);
             int from = key.isEmpty() ? 0 : random.nextInt(key.length());
             String whole = prefix + key.substring(from);
-            assertEquals(lines.contains(whole), sorted.contains(prefix, key, from, key.length()), whole);
+            assertEquals(lines.contains(whole), set.contains(prefix, key, from, key.length()), whole);
         }
+    }
+
+    /** The file as it comes: in any order, its last line with or without its newline, or no line at all. */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', textBlock = """
+            # text (\\n: a newline) | key   | found
+            'b.com\\na.com\\n'      | a.com | true
+            'b.com\\na.com'          | a.com | true
+            'b.com\\na.com'          | b.com | true
+            'b.com\\na.com'          | a.co  | false
+            ''                     | a.com | false
+            """)
+    void takesAFileAsItComes(String text, String key, boolean found) {
+        LineSet set = new LineSet(text.replace("\\n", "\n").getBytes(StandardCharsets.UTF_8));
+        assertEquals(found, set.contains(key));
     }
 
     private static String word(String alphabet, int length, Random random) {
@@ -74,11 +89,11 @@ class SortedLinesTest {
     }
 
     /** The lines sorted by their UTF-8 bytes, as scripts/regenerate-lists writes a list, one a line. */
-    private static SortedLines of(List<String> lines) {
+    private static LineSet of(List<String> lines) {
         List<byte[]> utf8 = new ArrayList<>(lines.stream().map(l -> l.getBytes(StandardCharsets.UTF_8)).toList());
         utf8.sort(Arrays::compareUnsigned);
         StringBuilder text = new StringBuilder();
         utf8.forEach(b -> text.append(new String(b, StandardCharsets.UTF_8)).append('\n'));
-        return new SortedLines(text.toString().getBytes(StandardCharsets.UTF_8));
+        return new LineSet(text.toString().getBytes(StandardCharsets.UTF_8));
     }
 }
