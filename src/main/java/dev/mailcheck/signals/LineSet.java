@@ -8,7 +8,7 @@ import java.util.Arrays;
 
 /**
  * A list with one entry a line, kept as its bytes and found through a hash table of line numbers. No string per
- * entry: the 120,000 disposable domains load into 2 MB plus a 1 MB table, where a hash set of strings took half a
+ * entry: the 120,000 disposable domains load into 2 MB plus a 2 MB table, where a hash set of strings took half a
  * second and 17 MB at start-up. Hashed rather than binary-searched: a domain's disposable look-up is four searches
  * (the name, then each wildcard above it), and 17 comparisons each, scattered over 2 MB, were a tenth of the DNS
  * answers thread's time on 100,000 new domains; a table look-up compares one line or two.
@@ -18,8 +18,12 @@ final class LineSet {
     private final byte[] bytes;
     /** Where each line starts; one more entry than lines, for the end of the last. */
     private final int[] starts;
-    /** Open addressing, linear probing: a line's number plus one at its hash's slot or after it; 0 for none. */
-    private final int[] table;
+    /**
+     * Open addressing, linear probing: at a line's hash's slot or after it, the hash (high half) and the line's
+     * number plus one (low half); 0 for none. The hash kept beside the number answers most look-ups of a domain that
+     * is not listed (nearly all of them) from the table alone, where the line's bytes are one or two reads more.
+     */
+    private final long[] table;
 
     LineSet(byte[] bytes) {
         this.bytes = bytes;
@@ -41,7 +45,7 @@ final class LineSet {
         if (unterminated) {
             starts[line] = bytes.length + 1;
         }
-        table = new int[Integer.highestOneBit(Math.max(count, 1) * 2 - 1) << 1];
+        table = new long[Integer.highestOneBit(Math.max(count, 1) * 2 - 1) << 1];
         for (int l = 0; l < count; l++) {
             int h = 0x811c9dc5;
             for (int i = starts[l], end = starts[l + 1] - 1; i < end; i++) {
@@ -51,7 +55,7 @@ final class LineSet {
             while (table[slot] != 0) {
                 slot = slot + 1 & table.length - 1;
             }
-            table[slot] = l + 1;
+            table[slot] = (long) h << 32 | l + 1;
         }
     }
 
@@ -82,8 +86,9 @@ final class LineSet {
             h = hash(h, key, from, to);
             int keyLength = prefix.length() + to - from;
             for (int slot = spread(h); table[slot] != 0; slot = slot + 1 & table.length - 1) {
-                int line = table[slot] - 1;
-                if (starts[line + 1] - 1 - starts[line] == keyLength && same(starts[line], prefix, key, from, to)) {
+                int line = (int) table[slot] - 1;
+                if ((int) (table[slot] >>> 32) == h && starts[line + 1] - 1 - starts[line] == keyLength
+                        && same(starts[line], prefix, key, from, to)) {
                     return true;
                 }
             }
@@ -98,8 +103,8 @@ final class LineSet {
             h = (h ^ (b & 0xFF)) * 0x01000193;
         }
         for (int slot = spread(h); table[slot] != 0; slot = slot + 1 & table.length - 1) {
-            int line = table[slot] - 1;
-            if (Arrays.equals(bytes, starts[line], starts[line + 1] - 1, utf8, 0, utf8.length)) {
+            int line = (int) table[slot] - 1;
+            if ((int) (table[slot] >>> 32) == h && Arrays.equals(bytes, starts[line], starts[line + 1] - 1, utf8, 0, utf8.length)) {
                 return true;
             }
         }
