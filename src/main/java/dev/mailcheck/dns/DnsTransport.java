@@ -95,7 +95,8 @@ final class DnsTransport implements AutoCloseable {
         // budget, so that a lone server's one dropped or spoofed packet does not lose the query
         // (MxResolverFaultTest).
         this.tries = targets.size() == 1 ? List.of(targets.getFirst(), targets.getFirst()) : List.copyOf(targets);
-        this.tryTimeout = timeout.dividedBy(Math.max(2, targets.size()));
+        // In nanoseconds, not Duration.dividedBy: its BigDecimal arithmetic set up BigDecimal at every start (4 ms).
+        this.tryTimeout = Duration.ofNanos(timeout.toNanos() / Math.max(2, targets.size()));
         this.timeout = timeout;
         this.dnssec = dnssec;
         this.edns = dnssec ? DNSSEC : PLAIN;
