@@ -3,11 +3,13 @@ package dev.mailcheck.dns;
 import dev.mailcheck.Defects;
 import dev.mailcheck.Reason;
 import dev.mailcheck.dns.MxResolver.HostLookup;
+import java.util.AbstractMap;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.xbill.DNS.MXRecord;
 import org.xbill.DNS.Name;
 import org.xbill.DNS.Record;
@@ -167,12 +169,50 @@ public final class MailRouting {
         if (allowPrivateMx) {
             return Map.of();
         }
-        if (hosts.size() == 1) {
-            return hosts.getFirst().refused();
+        List<Map<String, String>> refusing = new ArrayList<>(hosts.size());
+        for (HostLookup h : hosts) {
+            if (!h.refused().isEmpty()) {
+                refusing.add(h.refused());
+            }
         }
-        Map<String, String> refused = new LinkedHashMap<>();
-        hosts.forEach(h -> refused.putAll(h.refused()));
-        return Collections.unmodifiableMap(refused);
+        return refusing.isEmpty() ? Map.of() : refusing.size() == 1 ? refusing.getFirst() : new Refusals(refusing);
+    }
+
+    /**
+     * The refused addresses of several MX hosts, read through each host's own map rather than copied: those are made
+     * once per host and shared by every domain naming it, where a merged copy per domain was a third of what a list
+     * run keeps for each domain (100,000 domains with two private MX hosts each). Read-only, as AbstractMap is.
+     */
+    private static final class Refusals extends AbstractMap<String, String> {
+        private final List<Map<String, String>> hosts;
+
+        Refusals(List<Map<String, String>> hosts) {
+            this.hosts = List.copyOf(hosts);
+        }
+
+        @Override
+        public String get(Object address) {
+            for (Map<String, String> h : hosts) {
+                String why = h.get(address);
+                if (why != null) {
+                    return why;
+                }
+            }
+            return null;
+        }
+
+        @Override
+        public boolean containsKey(Object address) {
+            return get(address) != null;
+        }
+
+        /** Made when asked for (equality, printing): an address several hosts share appears once. */
+        @Override
+        public Set<Entry<String, String>> entrySet() {
+            Map<String, String> all = new LinkedHashMap<>();
+            hosts.forEach(h -> h.forEach(all::putIfAbsent));
+            return Collections.unmodifiableMap(all).entrySet();
+        }
     }
 
     /** Whether mail may go to this host: it has a global address, or any address with --allow-private-mx. */

@@ -88,34 +88,53 @@ class MailRoutingTest {
 
     /**
      * The addresses mail must not go to, judged here alone (the SMTP stage's plan leaves them out): a host with a
-     * global and a private address is a mail host, and its private address is still refused.
+     * global and a private address is a mail host, and its private address is still refused; with several MX hosts,
+     * every host's refused addresses, each once.
      */
     @ParameterizedTest(name = "{0}, private allowed {1} -> {2}")
     @CsvSource(delimiter = '|', textBlock = """
-            # host's addresses, each with why it is not global (- for a global one) | private allowed | refused
+            # MX hosts' addresses (; between hosts), each with why it is not global (- for a global one) | private allowed | refused
             192.0.2.1 -                                    | false | ''
             10.1.2.3 private                               | false | 10.1.2.3=private
             192.0.2.1 - 10.1.2.3 private                   | false | 10.1.2.3=private
             192.0.2.1 - 10.1.2.3 private ::1 loopback      | false | 10.1.2.3=private ::1=loopback
             192.0.2.1 - 10.1.2.3 private                   | true  | ''
+            192.0.2.1 - ; 192.0.2.2 -                      | false | ''
+            10.1.2.3 private ; 192.0.2.2 -                 | false | 10.1.2.3=private
+            192.0.2.2 - ; 10.1.2.3 private                 | false | 10.1.2.3=private
+            10.1.2.3 private ; ::1 loopback                | false | 10.1.2.3=private ::1=loopback
+            10.1.2.3 private ; 10.1.2.3 private ; ::1 loopback | false | 10.1.2.3=private ::1=loopback
+            10.1.2.3 private ; ::1 loopback                | true  | ''
             """)
     void refusedAddresses(String addresses, boolean privateAllowed, String refused) throws TextParseException {
-        String[] words = addresses.trim().split("\\s+");
-        List<String> found = new ArrayList<>();
-        List<String> why = new ArrayList<>();
-        for (int i = 0; i < words.length; i += 2) {
-            found.add(words[i]);
-            why.add(words[i + 1].equals("-") ? null : words[i + 1]);
+        List<HostLookup> hosts = new ArrayList<>();
+        StringBuilder mx = new StringBuilder();
+        for (String hostAddresses : addresses.split(";")) {
+            String[] words = hostAddresses.trim().split("\\s+");
+            List<String> found = new ArrayList<>();
+            List<String> why = new ArrayList<>();
+            for (int i = 0; i < words.length; i += 2) {
+                found.add(words[i]);
+                why.add(words[i + 1].equals("-") ? null : words[i + 1]);
+            }
+            String name = "mx" + hosts.size() + ".example.test";
+            hosts.add(new HostLookup(name, found, why, null, HOST_TTL));
+            mx.append(mx.isEmpty() ? "" : " ").append(10 * (hosts.size())).append(' ').append(name);
         }
-        HostLookup host = new HostLookup("mx.example.test", found, why, null, HOST_TTL);
-        MailDomain md = new MailRouting(privateAllowed).viaMx(DOMAIN, mx("10 mx.example.test"), MX_TTL, List.of(host));
+        MailDomain md = new MailRouting(privateAllowed).viaMx(DOMAIN, mx(mx.toString()), MX_TTL, hosts);
         Map<String, String> expected = new LinkedHashMap<>();
         for (String pair : refused.isEmpty() ? new String[0] : refused.split(" ")) {
             expected.put(pair.substring(0, pair.indexOf('=')), pair.substring(pair.indexOf('=') + 1));
         }
         assertEquals(expected, md.refused(), md::detail);
-        MailDomain implicit = new MailRouting(privateAllowed).implicitMx(DOMAIN, host);
-        assertEquals(expected, implicit.refused(), implicit::detail);
+        assertEquals(expected.hashCode(), md.refused().hashCode(), md::detail);
+        for (String address : List.of("10.1.2.3", "::1", "192.0.2.1", "192.0.2.2")) {
+            assertEquals(expected.get(address), md.refused().get(address), address);
+        }
+        if (hosts.size() == 1) {
+            MailDomain implicit = new MailRouting(privateAllowed).implicitMx(DOMAIN, hosts.getFirst());
+            assertEquals(expected, implicit.refused(), implicit::detail);
+        }
     }
 
     /** Which hosts' addresses are asked for: the real MX hosts, most preferred first, ten at most. */
