@@ -139,7 +139,9 @@ public final class Checker {
     }
 
     private final class SharedDomains {
-        private final DomainDeadlines deadlines = new DomainDeadlines(deadline.toNanos(), seconds());
+        /** The check's deadline in nanoseconds: read once, as every address of a list reads it (Duration's arithmetic). */
+        private final long deadlineNanos = deadline.toNanos();
+        private final DomainDeadlines deadlines = new DomainDeadlines(deadlineNanos, seconds());
         private final Map<String, CompletableFuture<Answered>> recent = new LinkedHashMap<>(1024, 0.75f, true) {
             @Override
             protected boolean removeEldestEntry(Map.Entry<String, CompletableFuture<Answered>> eldest) {
@@ -148,12 +150,14 @@ public final class Checker {
         };
 
         CompletableFuture<CheckResult> check(String input) {
-            long end = System.nanoTime() + deadline.toNanos();
+            // One clock read an address, for its deadline and its domain's answer both.
+            long now = System.nanoTime();
+            long end = now + deadlineNanos;
             return switch (parser.parse(input)) {
                 case ParsedAddress.Invalid bad -> invalid(bad);
                 case ParsedAddress.Valid ok -> {
                     String domain = ok.address().domain();
-                    CompletableFuture<Answered> answer = answer(ok.address());
+                    CompletableFuture<Answered> answer = answer(ok.address(), now);
                     yield alsoSecurity(domain, answer.state() == Future.State.SUCCESS ? afterDns(ok, answer.resultNow(), end)
                             : answer.thenCompose(a -> afterDns(ok, a, end)));
                 }
@@ -164,12 +168,12 @@ public final class Checker {
             return Checker.this.afterDns(ok, a.md(), signals.of(ok.address(), a.signals()), end);
         }
 
-        /** The domain's answer: in flight, or answered and still usable, or asked for now. */
-        private CompletableFuture<Answered> answer(EmailAddress address) {
+        /** The domain's answer: in flight, or answered and still usable at {@code now}, or asked for now. */
+        private CompletableFuture<Answered> answer(EmailAddress address, long now) {
             String domain = address.domain();
             synchronized (recent) {
                 CompletableFuture<Answered> known = recent.get(domain);
-                if (known != null && (!known.isDone() || known.resultNow().usableUntil() - System.nanoTime() > 0)) {
+                if (known != null && (!known.isDone() || known.resultNow().usableUntil() - now > 0)) {
                     return known;
                 }
                 // Its deadline is the first address's, which no later address's precedes.
