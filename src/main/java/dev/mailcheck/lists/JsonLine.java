@@ -29,9 +29,13 @@ final class JsonLine {
     }
 
     void raw(byte[] bytes) {
-        ensure(bytes.length);
-        System.arraycopy(bytes, 0, buf, len, bytes.length);
-        len += bytes.length;
+        raw(bytes, 0, bytes.length);
+    }
+
+    void raw(byte[] bytes, int from, int length) {
+        ensure(length);
+        System.arraycopy(bytes, from, buf, len, length);
+        len += length;
     }
 
     void ascii(char c) {

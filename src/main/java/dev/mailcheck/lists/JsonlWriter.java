@@ -37,8 +37,8 @@ final class JsonlWriter extends ResultWriter {
     private final Writer chars;
     private final ObjectWriter mapper;
     private final JsonLine line = new JsonLine();
-    private final FragmentTable verdicts = new FragmentTable(FragmentTable.SLOTS);
-    private final FragmentTable routes = new FragmentTable(FragmentTable.SLOTS);
+    /** A domain's verdict (verdict, reason, detail, predicted reply) and route (MX list, fallback) as text. */
+    private final FragmentTable domains = new FragmentTable(FragmentTable.SLOTS);
     private final FragmentTable replies = new FragmentTable(64);
 
     /** Writes each record's bytes into {@code out} (buffered by the caller) in one call. */
@@ -99,8 +99,13 @@ final class JsonlWriter extends ResultWriter {
         line.string(r.domainUnicode(), r.domain(), from, to);
         line.raw(SMTPUTF8);
         line.bool(r.smtputf8());
-        if (!verdicts.copied(slot, r.verdict(), r.reason(), r.detail(), r.predictedReply(), line)) {
-            int start = line.len;
+        Boolean nullMxIgnored = r.nullMxIgnored(); // Boolean.TRUE or FALSE: the same object for the same value
+        FragmentTable.Fragment kept = domains.kept(slot, r.verdict(), r.reason(), r.detail(), r.predictedReply(),
+                r.mx(), r.mxFallback(), nullMxIgnored);
+        int verdictStart = line.len;
+        if (kept != null) {
+            line.raw(kept.text, 0, kept.split);
+        } else {
             line.raw(VERDICT);
             line.string(r.verdict() == null ? null : r.verdict().code());
             line.raw(REASON);
@@ -109,8 +114,8 @@ final class JsonlWriter extends ResultWriter {
             line.string(r.detail());
             line.raw(PREDICTED_REPLY);
             line.raw(reply(r.predictedReply()));
-            verdicts.keep(slot, r.verdict(), r.reason(), r.detail(), r.predictedReply(), line, start);
         }
+        int verdictEnd = line.len;
         Signals s = r.signals();
         if (s != null) {
             line.raw(ROLE);
@@ -130,16 +135,18 @@ final class JsonlWriter extends ResultWriter {
                 line.ascii('}');
             }
         }
-        Boolean nullMxIgnored = r.nullMxIgnored(); // Boolean.TRUE or FALSE: the same object for the same value
-        if (!routes.copied(slot, r.mx(), r.mxFallback(), nullMxIgnored, null, line)) {
-            int start = line.len;
+        if (kept != null) {
+            line.raw(kept.text, kept.split, kept.text.length - kept.split);
+        } else {
+            int routeStart = line.len;
             line.raw(MX);
             mx(r.mx());
             line.raw(MX_FALLBACK);
             line.string(r.mxFallback());
             line.raw(NULL_MX_IGNORED);
             line.bool(r.nullMxIgnored());
-            routes.keep(slot, r.mx(), r.mxFallback(), nullMxIgnored, null, line, start);
+            domains.keep(slot, r.verdict(), r.reason(), r.detail(), r.predictedReply(), r.mx(), r.mxFallback(),
+                    nullMxIgnored, line, verdictStart, verdictEnd, routeStart);
         }
         line.raw(SMTP);
         part(r.smtp());
@@ -203,7 +210,7 @@ final class JsonlWriter extends ResultWriter {
         int slot = Objects.hashCode(reply) & (replies.slots.length - 1);
         FragmentTable.Fragment f = replies.slots[slot];
         if (f == null || !Objects.equals(f.a, reply)) { // equal replies: an SMTP probe makes its own
-            f = new FragmentTable.Fragment(reply, null, null, null, utf8(json(reply)));
+            f = new FragmentTable.Fragment(reply, null, null, null, null, null, null, utf8(json(reply)), 0);
             replies.slots[slot] = f;
         }
         return f.text;

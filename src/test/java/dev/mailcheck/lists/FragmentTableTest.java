@@ -4,11 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -28,10 +30,10 @@ class FragmentTableTest {
             a copied fragment is spared by one miss              | A A A B A             | 10         | - - copy - copy
             spared once, then pushed out by the second miss      | A A A B B A A A       | 10         | - - copy - - - - copy
             slots are apart                                      | A A B1 B1 A B1        | 10         | - - - - copy copy
-            text at the bound is kept                            | A A A                 | 16777216   | - - copy
-            text over the bound is never kept                    | A A A A               | 16777217   | - - - -
-            kept text counts toward the bound across slots       | A A B1 B1 B1          | 10485760   | - - - - -
-            text pushed out gives its bytes back                 | A A B B B             | 10485760   | - - - - copy
+            text at the bound is kept                            | A A A                 | 33554432   | - - copy
+            text over the bound is never kept                    | A A A A               | 33554433   | - - - -
+            kept text counts toward the bound across slots       | A A B1 B1 B1          | 20971520   | - - - - -
+            text pushed out gives its bytes back                 | A A B B B             | 20971520   | - - - - copy
             """)
     void aDomainsTextIsKeptFromItsSecondSightingAndCopiedWhileItHoldsItsSlot(String name, String sightings,
             int textBytes, String expected) {
@@ -45,16 +47,33 @@ class FragmentTableTest {
             byte[] text = new byte[textBytes];
             Arrays.fill(text, (byte) sighting.charAt(0));
             line.len = 0;
-            if (table.copied(slot, part, null, null, null, line)) {
-                assertArrayEquals(text, Arrays.copyOf(line.buf, line.len), name + ": the text kept for " + sighting);
+            FragmentTable.Fragment kept = table.kept(slot, part, null, null, null, null, null, null);
+            if (kept != null) {
+                assertArrayEquals(text, kept.text, name + ": the text kept for " + sighting);
                 written.add("copy");
             } else {
                 line.raw(text);
-                table.keep(slot, part, null, null, null, line, 0);
+                table.keep(slot, part, null, null, null, null, null, null, line, 0, line.len, line.len);
                 written.add("-");
             }
         }
         assertEquals(expected, String.join(" ", written), name);
+    }
+
+    /** A text in two pieces written apart (other text between them): kept as one, split where the first ends. */
+    @Test
+    void aTextOfTwoPiecesIsKeptWithWhereTheFirstEnds() {
+        FragmentTable table = new FragmentTable(4);
+        Object part = new Object();
+        JsonLine line = new JsonLine();
+        for (int sighting = 0; sighting < 2; sighting++) {
+            line.len = 0;
+            line.raw("{verdict,between,route".getBytes(StandardCharsets.US_ASCII));
+            table.keep(1, part, null, null, null, null, null, null, line, 1, 9, 17);
+        }
+        FragmentTable.Fragment kept = table.kept(1, part, null, null, null, null, null, null);
+        assertEquals("verdict,route", new String(kept.text, StandardCharsets.US_ASCII));
+        assertEquals(8, kept.split);
     }
 
     /** Hashes apart only above the slot bits (the same slot if they were cut off) land in different slots. */
