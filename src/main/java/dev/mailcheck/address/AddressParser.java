@@ -103,7 +103,7 @@ public final class AddressParser {
     private final DomainParts domains = new DomainParts();
 
     public ParsedAddress parse(String input) {
-        ParsedAddress.Valid plain = PlainAddress.parse(input, domains);
+        ParsedAddress.Valid plain = PlainAddress.parse(input);
         return plain != null ? plain : parseStrictly(input);
     }
 

@@ -5,16 +5,16 @@ import java.util.Locale;
 
 /**
  * The domain part's conversion (IDNA2008 both ways, the top-level rule) once per domain: a list has many addresses at
- * few domains. Also one String per domain for every later look-up by it. Kept apart from the parser because both of
- * its paths, the plain-ASCII shortcut and the strict one, read the same table. A table of the domains met last (a
+ * few domains, and ICU's conversion costs more than the rest of a parse. Kept apart from the parser because both of
+ * its paths read it: the strict one converts through the table, and the plain-ASCII shortcut ({@link #plain}) needs
+ * no conversion at all, so no table either (a look-up in it, a few reads scattered over memory, cost more than
+ * lower-casing the name: 13% of a 1,000,000-address run's main thread). A table of the domains met last (a
  * power of two of slots), not a cache with its upkeep: the conversion is a function of the text alone, so an entry
- * never goes stale, and the look-up runs for every address of a list. A domain that falls in a taken slot takes it
- * only if the entry there was not looked up since it came or was last spared (a second chance): replaced by whichever
- * domain came last, a popular domain was pushed out again and again by the many a list names once or twice. On the
- * 1,000,000-address bench list (Zipf over 80,546 domains) 16,384 slots replaced so converted 28% of the addresses'
- * domains; 32,768 with the second chance, 18% (8% is the least: a domain's first address converts). At most 32,768
- * entries of three strings each: a few MiB for a list's usual domains, some 40 MiB at worst (every slot an IDN near
- * 253 octets, its text, ASCII and Unicode forms). Thread-safe.
+ * never goes stale. A domain that falls in a taken slot takes it only if the entry there was not looked up since it
+ * came or was last spared (a second chance): replaced by whichever domain came last, a popular domain was pushed out
+ * again and again by the many a list names once or twice. At most 32,768 entries of three strings each: a few MiB for
+ * a list's usual domains, some 40 MiB at worst (every slot an IDN near 253 octets, its text, ASCII and Unicode
+ * forms). Thread-safe.
  */
 final class DomainParts {
 
@@ -37,21 +37,6 @@ final class DomainParts {
 
     /** The domain's conversion, from the table when it holds it. */
     Part of(String text) {
-        return of(text, false);
-    }
-
-    /**
-     * The conversion of a domain {@link PlainAddress} has read: labels of 1 to 63 ASCII letters, digits and hyphens,
-     * none at a label's ends nor at its third and fourth places (so no A-label), the last label letters, at most 253
-     * octets. IDNA2008 maps such a name to itself in lower case both ways, with no error (STD3 allows each character,
-     * no check of bidi or context applies to ASCII letters and digits): ICU is not asked, which was most of a
-     * conversion's time. DomainPartsTest holds the two to the same answer.
-     */
-    Part ofPlain(String text) {
-        return of(text, true);
-    }
-
-    private Part of(String text, boolean plain) {
         int hash = text.hashCode();
         int slot = (hash ^ hash >>> 16) & (SLOTS - 1); // the high bits mixed in, as HashMap does
         // A slot holds an immutable record, so a thread that reads another's entry sees it whole.
@@ -62,7 +47,7 @@ final class DomainParts {
             }
             return d;
         }
-        Part converted = plain ? plain(text) : convert(text);
+        Part converted = convert(text);
         if (d != null && used[slot]) {
             used[slot] = false;
         } else {
@@ -71,6 +56,13 @@ final class DomainParts {
         return converted;
     }
 
+    /**
+     * The conversion of a domain {@link PlainAddress} has read: labels of 1 to 63 ASCII letters, digits and hyphens,
+     * none at a label's ends nor at its third and fourth places (so no A-label), the last label letters, at most 253
+     * octets. IDNA2008 maps such a name to itself in lower case both ways, with no error (STD3 allows each character,
+     * no check of bidi or context applies to ASCII letters and digits): ICU is not asked, which was most of a
+     * conversion's time. DomainPartsTest holds the two to the same answer.
+     */
     static Part plain(String domain) {
         String lower = domain.toLowerCase(Locale.ROOT);
         return new Part(domain, lower, lower, null);

@@ -25,8 +25,8 @@ final class PlainAddress {
         }
     }
 
-    /** The strict path's answer for a plain address, its domain converted by {@code domains}; null for others. */
-    static ParsedAddress.Valid parse(String input, DomainParts domains) {
+    /** The strict path's answer for a plain address; null for others. */
+    static ParsedAddress.Valid parse(String input) {
         int n = input == null ? 0 : input.length();
         if (n < 3 || n > MAX_PATH_OCTETS) {
             return null;
@@ -72,10 +72,7 @@ final class PlainAddress {
                 return null;
             }
         }
-        DomainParts.Part d = domains.ofPlain(input.substring(at + 1));
-        if (d.problem() != null) {
-            return null;
-        }
+        DomainParts.Part d = DomainParts.plain(input.substring(at + 1));
         return new ParsedAddress.Valid(input, new EmailAddress(input.substring(0, at), d.ascii(), d.unicode(), false));
     }
 }
