@@ -35,6 +35,9 @@ class JsonLineTest {
             a low surrogate alone                   | \\udc00a
             two high surrogates, then a low         | \\ud800\\ud800\\udc00
             ASCII after the non-ASCII path          | \\u00e9abc\\u0022
+            a question mark as it is                | a?b?
+            chars past Latin-1 whose low byte is ASCII | a\\u0141\\u0161b
+            Latin-1 past ASCII                      | a\\u00ffb\\u0080
             """)
     void aStringIsJacksonsTextAsTheUtf8WriterEncodedIt(String name, String escaped) throws Exception {
         String s = unescape(escaped);
