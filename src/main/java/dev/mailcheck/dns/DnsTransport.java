@@ -278,7 +278,8 @@ final class DnsTransport implements AutoCloseable {
     }
 
     private <T> void answered(QueryResult<T> result, Reading<T> reading, Message answer, long deadline) {
-        if (answer.getRcode() == Rcode.SERVFAIL || answer.getRcode() == Rcode.REFUSED) {
+        int rcode = answer.getRcode(); // read once: each read looks through the additional section for the OPT record
+        if (rcode == Rcode.SERVFAIL || rcode == Rcode.REFUSED) {
             pace.failed();
         } else {
             pace.answered();

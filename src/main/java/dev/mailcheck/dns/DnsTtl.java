@@ -20,8 +20,15 @@ final class DnsTtl {
 
     /** The smallest TTL of {@code records}, within {@link #MIN} and {@link #MAX}; {@link #NEGATIVE} for none. */
     static long of(List<Record> records) {
-        return records.stream().mapToLong(Record::getTTL).min().stream().map(DnsTtl::clamp).findFirst()
-                .orElse(NEGATIVE);
+        // A loop, not a stream: once per answer, where the stream's objects were 1% of a list run's CPU.
+        if (records.isEmpty()) {
+            return NEGATIVE;
+        }
+        long min = Long.MAX_VALUE;
+        for (Record r : records) {
+            min = Math.min(min, r.getTTL());
+        }
+        return clamp(min);
     }
 
     static long clamp(long ttl) {

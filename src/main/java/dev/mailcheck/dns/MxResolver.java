@@ -262,10 +262,11 @@ public final class MxResolver implements AutoCloseable {
                 records.add(r);
             }
         }
-        return CompletableFuture.completedFuture(switch (answer.getRcode()) {
+        int rcode = answer.getRcode();
+        return CompletableFuture.completedFuture(switch (rcode) {
             case Rcode.NOERROR -> Answer.of(records);
             case Rcode.NXDOMAIN -> new Answer(Kind.NXDOMAIN, List.of(), null, DnsTtl.NEGATIVE);
-            default -> Answer.failed("the server answered " + Rcode.string(answer.getRcode()));
+            default -> Answer.failed("the server answered " + Rcode.string(rcode));
         });
     }
 
