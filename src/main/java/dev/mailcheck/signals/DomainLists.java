@@ -24,6 +24,11 @@ import java.util.stream.Stream;
 public final class DomainLists {
 
     private final LineSet disposable;
+    /**
+     * The disposable list's {@code *.domain} lines, apart: a domain's look-ups there (one for each domain above it)
+     * then search a table of 400 lines, which stays in the processor's cache, not one of 120,000, which does not.
+     */
+    private final LineSet disposableWildcards;
     private final LineSet free;
     private final LineSet roles;
     private final LineSet providers;
@@ -33,7 +38,9 @@ public final class DomainLists {
     private final Set<String> curatedProviders;
 
     private DomainLists() {
-        disposable = LineSet.resource("/lists/disposable.txt");
+        byte[] disposableLines = LineSet.bytes("/lists/disposable.txt");
+        disposable = LineSet.lines(disposableLines, "*.", false);
+        disposableWildcards = LineSet.lines(disposableLines, "*.", true);
         free = LineSet.resource("/lists/free.txt");
         roles = LineSet.resource("/lists/role.txt");
         providers = LineSet.resource("/lists/providers.txt");
@@ -111,7 +118,7 @@ public final class DomainLists {
             return true;
         }
         for (int from = 0; ; from = domain.indexOf('.', from) + 1) {
-            if (disposable.contains("*.", domain, from, domain.length())) {
+            if (disposableWildcards.contains("*.", domain, from, domain.length())) {
                 return true;
             }
             if (domain.indexOf('.', from) < 0) {

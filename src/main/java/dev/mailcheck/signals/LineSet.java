@@ -1,5 +1,6 @@
 package dev.mailcheck.signals;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -60,14 +61,36 @@ final class LineSet {
     }
 
     static LineSet resource(String path) {
+        return new LineSet(bytes(path));
+    }
+
+    static byte[] bytes(String path) {
         try (InputStream in = LineSet.class.getResourceAsStream(path)) {
             if (in == null) {
                 throw new IllegalStateException(path + " is missing from the build");
             }
-            return new LineSet(in.readAllBytes());
+            return in.readAllBytes();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** The lines of {@code bytes} that begin with {@code prefix} ({@code with} true) or the others. */
+    static LineSet lines(byte[] bytes, String prefix, boolean with) {
+        byte[] p = prefix.getBytes(StandardCharsets.UTF_8);
+        ByteArrayOutputStream kept = new ByteArrayOutputStream(with ? 1024 : bytes.length);
+        for (int start = 0; start < bytes.length; ) {
+            int end = start;
+            while (end < bytes.length && bytes[end] != '\n') {
+                end++;
+            }
+            if (Arrays.equals(bytes, start, Math.min(start + p.length, end), p, 0, p.length) == with) {
+                kept.write(bytes, start, end - start);
+                kept.write('\n');
+            }
+            start = end + 1;
+        }
+        return new LineSet(kept.toByteArray());
     }
 
     boolean contains(String entry) {

@@ -80,6 +80,28 @@ class LineSetTest {
         assertEquals(found, set.contains(key));
     }
 
+    /** A list split by a prefix: the lines that begin with it, or the others; the last line with or without its newline. */
+    @ParameterizedTest(name = "{0}, with {1}: {2}")
+    @CsvSource(delimiter = '|', textBlock = """
+            # text (\\n: a newline)          | with  | lines found         | lines not found
+            'a.com\\n*.b.com\\nc.com\\n'     | true  | *.b.com             | a.com c.com b.com
+            'a.com\\n*.b.com\\nc.com\\n'     | false | a.com c.com         | *.b.com
+            'a.com\\n*.b.com'                | true  | *.b.com             | a.com
+            '*\\n*.\\n.*.x'                 | true  | *.                  | * .*.x
+            ''                             | false | -                   | a.com
+            """)
+    void splitsByAPrefix(String text, boolean with, String found, String notFound) {
+        LineSet set = LineSet.lines(text.replace("\\n", "\n").getBytes(StandardCharsets.UTF_8), "*.", with);
+        for (String line : found.split(" ")) {
+            if (!line.equals("-")) {
+                assertEquals(true, set.contains(line), line);
+            }
+        }
+        for (String line : notFound.split(" ")) {
+            assertEquals(false, set.contains(line), line);
+        }
+    }
+
     private static String word(String alphabet, int length, Random random) {
         StringBuilder s = new StringBuilder();
         for (int n = 0; n < length; n++) {
