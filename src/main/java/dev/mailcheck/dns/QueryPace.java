@@ -8,11 +8,14 @@ import java.util.concurrent.locks.ReentrantLock;
  * (a resolver's rate limit, like the VPC resolver's per network interface, counts packets, not bursts),
  * and later still while the resolver seems to throttle. Throttling shows as a run of timeouts, REFUSED
  * or SERVFAIL with no good answer between that are also most of the last {@link #WINDOW} outcomes; from the
- * {@link #BURST}th such failure on, every send waits a pause that doubles with each further one (up to
- * {@link #MAX_PAUSE_NANOS}), and the first good answer ends it. Broken zones cost nothing: a list where 3% of
- * the domains answer SERVFAIL, asked 256 at a time, met three of them in a row about once in 37,000 answers,
- * and the pauses that started (each send's added to the last's) pushed every query then waiting past its
- * deadline: 200 to 600 lookups of a 1,000,000-address list ended "no answer" and the run waited 5 s for them.
+ * {@link #BURST}th such failure on, every send waits a pause from when it is asked for that doubles with each
+ * further failure (up to {@link #MAX_PAUSE_NANOS}), and the first good answer ends it. The slots in flight then
+ * bound the rate: {@code maxInFlight} per pause. Broken zones cost nothing: a list where 3% of the domains answer
+ * SERVFAIL, asked 256 at a time, met three of them in a row about once in 37,000 answers, and the pauses that
+ * started pushed every query then waiting past its deadline: 200 to 600 lookups of a 1,000,000-address list ended
+ * "no answer" and the run waited 5 s for them. At a list's start three failures are all there is to judge by,
+ * so such a list still backs off until its first good answer: the sends of that moment wait one pause each,
+ * never a queue of pauses added one after another (which pushed them past their deadline).
  */
 final class QueryPace {
 
@@ -43,14 +46,15 @@ final class QueryPace {
         try {
             long now = System.nanoTime();
             long pause = !throttled() ? 0 : Math.min(MAX_PAUSE_NANOS, FIRST_PAUSE_NANOS << Math.min(20, failures - BURST));
-            long at = Math.max(now, nextFree) + pause;
+            // The pause runs from now, not after the sends already waiting: sends asked for at once share it.
+            long at = Math.max(now + pause, nextFree);
             if (interval == 0 && pause == 0) {
                 return 0;
             }
             if (at - now > withinNanos) {
                 return -1;
             }
-            nextFree = Math.max(at, nextFree) + interval;
+            nextFree = at + interval;
             return at - now;
         } finally {
             lock.unlock();

@@ -1,6 +1,10 @@
 package dev.mailcheck.dns;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
 
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -37,5 +41,24 @@ class QueryPaceTest {
         }
         assertEquals(backsOff, pace.backingOff());
         assertEquals(backsOff, pace.reserve(Long.MAX_VALUE) > 0, "a send waits exactly while backing off");
+    }
+
+    /**
+     * Sends asked for at once while backing off each wait the pause from then, not one after another: a list whose
+     * first three answers were broken zones' SERVFAILs (nothing else answered yet, so they are all it has seen) had
+     * the 64 sends of that moment queued 100 ms apart, and every one past the lookup's budget ended "no answer"
+     * (MxResolverPaceTest#serverFailuresOfBrokenZonesDoNotSlowTheGoodOnes, now and then in CI).
+     */
+    @Test
+    void sendsAskedForAtOnceShareOnePauseNotAQueueOfThem() {
+        QueryPace pace = new QueryPace(0);
+        pace.failed();
+        pace.failed();
+        pace.failed();
+        long budget = TimeUnit.SECONDS.toNanos(1);
+        for (int send = 0; send < 64; send++) {
+            long wait = pace.reserve(budget);
+            assertTrue(wait > 0 && wait <= QueryPace.FIRST_PAUSE_NANOS, "send " + send + " waits " + wait + " ns");
+        }
     }
 }
