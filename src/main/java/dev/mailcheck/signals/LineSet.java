@@ -48,10 +48,7 @@ final class LineSet {
         }
         table = new long[Integer.highestOneBit(Math.max(count, 1) * 2 - 1) << 1];
         for (int l = 0; l < count; l++) {
-            int h = 0x811c9dc5;
-            for (int i = starts[l], end = starts[l + 1] - 1; i < end; i++) {
-                h = (h ^ (bytes[i] & 0xFF)) * 0x01000193;
-            }
+            int h = hash(bytes, starts[l], starts[l + 1] - 1);
             int slot = spread(h);
             while (table[slot] != 0) {
                 slot = slot + 1 & table.length - 1;
@@ -121,17 +118,24 @@ final class LineSet {
     }
 
     private boolean contains(byte[] utf8) {
-        int h = 0x811c9dc5;
-        for (byte b : utf8) {
-            h = (h ^ (b & 0xFF)) * 0x01000193;
-        }
+        int h = hash(utf8, 0, utf8.length);
         for (int slot = spread(h); table[slot] != 0; slot = slot + 1 & table.length - 1) {
             int line = (int) table[slot] - 1;
-            if ((int) (table[slot] >>> 32) == h && Arrays.equals(bytes, starts[line], starts[line + 1] - 1, utf8, 0, utf8.length)) {
+            if ((int) (table[slot] >>> 32) == h
+                    && Arrays.equals(bytes, starts[line], starts[line + 1] - 1, utf8, 0, utf8.length)) {
                 return true;
             }
         }
         return false;
+    }
+
+    /** FNV-1a over bytes: a line's, or a key's UTF-8. */
+    private static int hash(byte[] b, int from, int to) {
+        int h = 0x811c9dc5;
+        for (int i = from; i < to; i++) {
+            h = (h ^ (b[i] & 0xFF)) * 0x01000193;
+        }
+        return h;
     }
 
     /** FNV-1a over the characters of an ASCII range: the same as over its UTF-8 bytes. */
