@@ -18,8 +18,6 @@ import dev.mailcheck.smtp.SmtpOutcome;
 import dev.mailcheck.smtp.SmtpProber;
 import dev.mailcheck.verdict.CheckResult;
 import java.time.Duration;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
@@ -142,12 +140,7 @@ public final class Checker {
         /** The check's deadline in nanoseconds: read once, as every address of a list reads it (Duration's arithmetic). */
         private final long deadlineNanos = deadline.toNanos();
         private final DomainDeadlines deadlines = new DomainDeadlines(deadlineNanos, seconds());
-        private final Map<String, CompletableFuture<Answered>> recent = new LinkedHashMap<>(1024, 0.75f, true) {
-            @Override
-            protected boolean removeEldestEntry(Map.Entry<String, CompletableFuture<Answered>> eldest) {
-                return size() > SHARED_DOMAINS;
-            }
-        };
+        private final RecentDomains<CompletableFuture<Answered>> recent = new RecentDomains<>(SHARED_DOMAINS);
 
         CompletableFuture<CheckResult> check(String input) {
             // One clock read an address, for its deadline and its domain's answer both.
