@@ -5,18 +5,17 @@ import dev.mailcheck.Verdict;
 import dev.mailcheck.HeldBack;
 import dev.mailcheck.verdict.CheckResult;
 import java.time.Duration;
-import java.util.EnumMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Set;
 
 /** Counts per verdict and reason, and what the run cost, for standard error at the end of a run. */
 final class Summary {
 
-    private final Map<Verdict, Long> verdicts = new EnumMap<>(Verdict.class);
-    private final Map<Reason, Long> reasons = new EnumMap<>(Reason.class);
+    /** Counts by ordinal: an EnumMap's merge boxed a new Long for each result. */
+    private final long[] verdicts = new long[Verdict.values().length];
+    private final long[] reasons = new long[Reason.values().length];
     private final DistinctCount domains = new DistinctCount();
     private long total;
     private long mxQueries;
@@ -27,8 +26,8 @@ final class Summary {
 
     void add(CheckResult r) {
         total++;
-        verdicts.merge(r.verdict(), 1L, Long::sum);
-        reasons.merge(r.reason(), 1L, Long::sum);
+        verdicts[r.verdict().ordinal()]++;
+        reasons[r.reason().ordinal()]++;
         if (r.domain() != null) {
             domains.add(r.domain());
         }
@@ -66,10 +65,14 @@ final class Summary {
             }
         }
         for (Verdict v : Verdict.values()) {
-            s.append(String.format(Locale.ROOT, "  %-14s %,10d%n", v.code(), verdicts.getOrDefault(v, 0L)));
+            s.append(String.format(Locale.ROOT, "  %-14s %,10d%n", v.code(), verdicts[v.ordinal()]));
         }
-        reasons.forEach((reason, n) -> s.append(String.format(Locale.ROOT, "    %-18s %,10d  %s%n", reason.code(), n,
-                reason.predictedReply())));
+        for (Reason reason : Reason.values()) {
+            if (reasons[reason.ordinal()] > 0) {
+                s.append(String.format(Locale.ROOT, "    %-18s %,10d  %s%n", reason.code(), reasons[reason.ordinal()],
+                        reason.predictedReply()));
+            }
+        }
         return s.toString();
     }
 

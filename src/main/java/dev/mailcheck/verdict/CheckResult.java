@@ -155,8 +155,16 @@ public record CheckResult(String address, String normalized, String domain, Stri
 
         /** The normalized address, its domain both ways, and whether a send needs SMTPUTF8. */
         public Builder parsed(EmailAddress parsed) {
-            return normalized(parsed.normalized()).domain(parsed.domain()).domainUnicode(parsed.unicodeDomain())
-                    .smtputf8(parsed.smtpUtf8());
+            return normalized(isNormalized(address, parsed) ? address : parsed.normalized()).domain(parsed.domain())
+                    .domainUnicode(parsed.unicodeDomain()).smtputf8(parsed.smtpUtf8());
+        }
+
+        /** Most inputs are their normalized form already: the input is kept, not a copy of it put together from its parts. */
+        private static boolean isNormalized(String input, EmailAddress parsed) {
+            String local = parsed.localPart();
+            String domain = parsed.domain();
+            return input.length() == local.length() + 1 + domain.length() && input.charAt(local.length()) == '@'
+                    && input.startsWith(local) && input.endsWith(domain);
         }
 
         /** The MX hosts, the A/AAAA fallback and whether a null MX was ignored, as DNS found them. */
