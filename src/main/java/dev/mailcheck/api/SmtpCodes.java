@@ -18,7 +18,7 @@ public final class SmtpCodes {
      * whatever writes results (ResultJson's mapper, ResultWriter, the result stores).
      */
     public static String link(int code) {
-        return ReplyCodes.bundled().has(code) ? "/v1/smtp-codes/" + code : null;
+        return ReplyCodes.explains(code) ? "/v1/smtp-codes/" + code : null;
     }
 
     /** What a reply code means and what to do, in English or (Accept-Language) Arabic. */

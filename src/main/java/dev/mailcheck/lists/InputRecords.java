@@ -107,8 +107,15 @@ public final class InputRecords implements Iterator<InputRecords.Input> {
     /** The longest CSV field; the CSV parser refuses longer ones, which ends the CSV input (see nextRow). */
     public static final int MAX_CSV_FIELD_CHARS = 1 << 20;
 
-    private static final CsvMapper CSV = new CsvMapper(CsvFactory.builder()
-            .streamReadConstraints(StreamReadConstraints.builder().maxStringLength(MAX_CSV_FIELD_CHARS).build()).build());
+    /**
+     * The CSV parser, made on first use: a list of plain lines never needs one, and making it (Jackson's mapper and
+     * its classes) cost a run's start 30 ms (of 0.45 s).
+     */
+    private static final class Csv {
+        static final CsvMapper MAPPER = new CsvMapper(CsvFactory.builder()
+                .streamReadConstraints(StreamReadConstraints.builder().maxStringLength(MAX_CSV_FIELD_CHARS).build())
+                .build());
+    }
 
     /** A header's cells, split at the separator found for it. */
     private record Header(List<String> cells, char separator) {
@@ -158,7 +165,7 @@ public final class InputRecords implements Iterator<InputRecords.Input> {
         this.separator = header.separator;
         if (col >= 0) {
             columnHeader = header.cells.get(col).strip();
-            rows = CSV.readerForListOf(String.class).with(CsvParser.Feature.WRAP_AS_ARRAY)
+            rows = Csv.MAPPER.readerForListOf(String.class).with(CsvParser.Feature.WRAP_AS_ARRAY)
                     .with(CsvSchema.emptySchema().withColumnSeparator(separator)).readValues(reader);
             line = 1;
             lines = null;
@@ -216,8 +223,11 @@ public final class InputRecords implements Iterator<InputRecords.Input> {
     }
 
     /** The cells of one CSV line, or none when it is not one. */
-    private static List<String> cells(String line, char separator) {
-        try (MappingIterator<List<String>> it = CSV.readerForListOf(String.class).with(CsvParser.Feature.WRAP_AS_ARRAY)
+    static List<String> cells(String line, char separator) {
+        if (!line.isEmpty() && line.indexOf(separator) < 0 && line.indexOf('"') < 0) {
+            return List.of(line); // what the parser makes of it, without one (a list's first address, mostly)
+        }
+        try (MappingIterator<List<String>> it = Csv.MAPPER.readerForListOf(String.class).with(CsvParser.Feature.WRAP_AS_ARRAY)
                 .with(CsvSchema.emptySchema().withColumnSeparator(separator)).readValues(line)) {
             return it.hasNext() ? it.next() : List.of();
         } catch (IOException | RuntimeException e) {

@@ -17,8 +17,8 @@ import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.List;
-import java.util.Objects;
 import java.util.function.IntFunction;
 
 /**
@@ -26,8 +26,8 @@ import java.util.function.IntFunction;
  * every record component by reflection, and a generator's call per field was still the largest part of the
  * writing thread's time in a 1,000,000-address run. What a domain's addresses share (the verdict and detail DNS gave
  * it, its MX list) is written once as text and copied for each address of the domain. The rarer
- * parts (SMTP report, security, the reply with its reference link) go through the mapper, so their shape stays
- * ResultJson's; JsonlWriterTest holds the two to the same bytes. Written as UTF-8 bytes straight into the output
+ * parts (SMTP report, security) go through the mapper, so their shape stays ResultJson's; JsonlWriterTest holds the
+ * two to the same bytes. Written as UTF-8 bytes straight into the output
  * stream: a char buffer copied into a Writer that encoded it again was a tenth of the main thread's time. A class of
  * its own, beside {@link ResultWriter}'s CSV and table, for the per-domain text tables only it keeps;
  * {@link ResultWriter#of} makes it.
@@ -35,7 +35,9 @@ import java.util.function.IntFunction;
 final class JsonlWriter extends ResultWriter {
     private final OutputStream stream;
     private final Writer chars;
-    private final ObjectWriter mapper;
+    private final IntFunction<String> replyLink;
+    /** Made on first use: a run that only asks DNS writes no part that needs it. */
+    private ObjectWriter mapper;
     private final JsonLine line = new JsonLine();
     /** A domain's verdict (verdict, reason, detail, predicted reply) and route (MX list, fallback) as text. */
     private final FragmentTable domains = new FragmentTable(FragmentTable.SLOTS);
@@ -54,7 +56,7 @@ final class JsonlWriter extends ResultWriter {
     private JsonlWriter(OutputStream stream, Writer chars, IntFunction<String> replyLink) {
         this.stream = stream;
         this.chars = chars;
-        mapper = ResultJson.mapper(replyLink).writer().without(SerializationFeature.FLUSH_AFTER_WRITE_VALUE);
+        this.replyLink = replyLink;
     }
 
     private static final byte[] ADDRESS = ascii("{\"address\":");
@@ -205,15 +207,39 @@ final class JsonlWriter extends ResultWriter {
         line.ascii(']');
     }
 
-    /** The predicted reply as the mapper writes it (with its reference link); few distinct replies per run. */
+    private static final byte[] CODE = ascii("{\"code\":");
+    private static final byte[] ENHANCED = ascii(",\"enhanced\":");
+    private static final byte[] REFERENCE = ascii(",\"reference\":");
+
+    /** The predicted reply's text, made once for each distinct reply of a run. */
     private byte[] reply(SmtpReply reply) {
-        int slot = Objects.hashCode(reply) & (replies.slots.length - 1);
+        if (reply == null) {
+            return NULL;
+        }
+        int slot = reply.hashCode() & (replies.slots.length - 1);
         FragmentTable.Fragment f = replies.slots[slot];
-        if (f == null || !Objects.equals(f.a, reply)) { // equal replies: an SMTP probe makes its own
-            f = new FragmentTable.Fragment(reply, null, null, null, null, null, null, utf8(json(reply)), 0);
+        if (f == null || !f.a.equals(reply)) { // equal replies: an SMTP probe makes its own
+            f = new FragmentTable.Fragment(reply, null, null, null, null, null, null, replyText(reply), 0);
             replies.slots[slot] = f;
         }
         return f.text;
+    }
+
+    /**
+     * A reply as ResultJson's mapper writes it (its code, its enhanced code, then the link that explains it), by
+     * hand: every record has one, and a run that only asks DNS then starts no data-binding mapper at all. JsonlWriterTest
+     * holds the two to the same bytes.
+     */
+    private byte[] replyText(SmtpReply reply) {
+        JsonLine text = new JsonLine();
+        text.raw(CODE);
+        text.number(reply.code());
+        text.raw(ENHANCED);
+        text.string(reply.enhanced());
+        text.raw(REFERENCE);
+        text.string(replyLink.apply(reply.code()));
+        text.ascii('}');
+        return Arrays.copyOf(text.buf, text.len);
     }
 
     /** A rarer part as the mapper writes it ("null" for none). */
@@ -224,6 +250,9 @@ final class JsonlWriter extends ResultWriter {
     private String json(Object value) {
         if (value == null) {
             return "null";
+        }
+        if (mapper == null) {
+            mapper = ResultJson.mapper(replyLink).writer().without(SerializationFeature.FLUSH_AFTER_WRITE_VALUE);
         }
         try {
             return mapper.writeValueAsString(value);

@@ -100,6 +100,16 @@ class ReplyCodesTest {
         assertFalse(text.contains(doesNotSay), text);
     }
 
+    /** The codes a written result links to (read without the texts) are the ones the texts explain, and no more. */
+    @Test
+    void theLinkedCodesAreTheExplainedOnes() {
+        for (int code = 200; code <= 599; code++) {
+            assertEquals(CODES.has(code), ReplyCodes.explains(code), "code " + code);
+        }
+        assertTrue(ReplyCodes.explains(550));
+        assertFalse(ReplyCodes.explains(299));
+    }
+
     @Test
     void unknownCodesHaveNoEntry() {
         assertFalse(CODES.has(299));

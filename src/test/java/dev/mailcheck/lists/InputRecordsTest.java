@@ -238,4 +238,32 @@ class InputRecordsTest {
         assertEquals("Jane;Doe", only.value());
         assertTrue(only.error().contains("'E-Mail' column"), only.error());
     }
+
+    /**
+     * A first line with neither the separator nor a quote is one cell, as the parser would read it, without asking
+     * the parser: the rows compare the two (a leading '#', backslashes and outer spaces are text to both).
+     */
+    @ParameterizedTest(name = "[{0}] split at ''{1}''")
+    @CsvSource(delimiter = '|', quoteCharacter = '"', textBlock = """
+            jane@example.test                 | ,
+            "  jane@example.test  "           | ,
+            "#jane@example.test"              | ,
+            jane\\x@example.test             | ,
+            'jane'@example.test               | ,
+            jane;doe@example.test             | ,
+            email,name                        | ;
+            "email\tname"                    | ,
+            jane doe <jane@example.test>      | "|"
+            """)
+    void aLineWithoutTheSeparatorOrAQuoteIsOneCellAsTheParserReadsIt(String line, char separator) throws IOException {
+        List<String> parsed;
+        try (var it = new com.fasterxml.jackson.dataformat.csv.CsvMapper().readerForListOf(String.class)
+                .with(com.fasterxml.jackson.dataformat.csv.CsvParser.Feature.WRAP_AS_ARRAY)
+                .with(com.fasterxml.jackson.dataformat.csv.CsvSchema.emptySchema().withColumnSeparator(separator))
+                .<List<String>>readValues(line)) {
+            parsed = it.next();
+        }
+        assertEquals(parsed, InputRecords.cells(line, separator));
+        assertEquals(List.of(line), parsed);
+    }
 }
