@@ -237,7 +237,7 @@ final class JsonlWriter extends ResultWriter {
         text.raw(ENHANCED);
         text.string(reply.enhanced());
         text.raw(REFERENCE);
-        text.string(replyLink.apply(reply.code()));
+        text.string(replyLink == null ? null : replyLink.apply(reply.code())); // null: explained nowhere
         text.ascii('}');
         return Arrays.copyOf(text.buf, text.len);
     }

@@ -133,6 +133,17 @@ class JsonlWriterTest {
         assertEquals(out.toString(StandardCharsets.UTF_8).lines().findFirst().orElseThrow() + "\n", text.toString());
     }
 
+    /** A writer given no link (null: codes explained nowhere) writes every reply's reference as null. */
+    @Test
+    void withoutALinkEveryReferenceIsNull() throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ResultWriter writer = ResultWriter.of(ResultWriter.Format.JSONL, out, null);
+        writer.write(aTest().reason(Reason.MAILBOX_REJECTED).predictedReply(new SmtpReply(550, "5.1.1")).build());
+        writer.flush();
+        assertTrue(out.toString(StandardCharsets.UTF_8).contains(
+                "\"predicted_reply\":{\"code\":550,\"enhanced\":\"5.1.1\",\"reference\":null}"), out::toString);
+    }
+
     /**
      * The mapper's text as the output's UTF-8 encoder wrote it before JSONL was written as bytes (a surrogate
      * without its pair became '?'), compared byte by byte.
