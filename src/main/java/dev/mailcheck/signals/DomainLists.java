@@ -38,9 +38,9 @@ public final class DomainLists {
     private final Set<String> curatedProviders;
 
     private DomainLists() {
-        byte[] disposableLines = LineSet.bytes("/lists/disposable.txt");
-        disposable = LineSet.lines(disposableLines, "*.", false);
-        disposableWildcards = LineSet.lines(disposableLines, "*.", true);
+        LineSet.ByPrefix disposableLines = LineSet.byPrefix(LineSet.bytes("/lists/disposable.txt"), "*.");
+        disposable = disposableLines.without();
+        disposableWildcards = disposableLines.with();
         free = LineSet.resource("/lists/free.txt");
         roles = LineSet.resource("/lists/role.txt");
         providers = LineSet.resource("/lists/providers.txt");

@@ -27,44 +27,68 @@ final class LineSet {
 
     /** Every line of {@code bytes}. */
     LineSet(byte[] bytes) {
-        this(bytes, null, false);
+        this(bytes, scan(bytes, null, null, new Lines()));
     }
 
     /**
-     * The lines of {@code bytes} that begin with {@code prefix} ({@code with} true) or the others, every line for no
-     * prefix. In one pass over the bytes, which the set keeps and shares with any other set of the same bytes: copying
-     * the lines of a filter out first, then counting, splitting and hashing them in passes of their own, took the
-     * disposable list (2 MB, read before the first address is) 30 ms of each run's start.
+     * The lines of {@code bytes} that begin with a prefix, and the others: two sets from one pass over the bytes,
+     * which both keep and share.
      */
-    private LineSet(byte[] bytes, byte[] prefix, boolean with) {
-        this.bytes = bytes;
-        long[] found = new long[1024];
-        int[] hashes = new int[found.length];
-        int count = 0;
+    record ByPrefix(LineSet with, LineSet without) {
+    }
+
+    /**
+     * Split in one pass: copying a filter's lines out first, then counting, splitting and hashing them in passes of
+     * their own, took the disposable list (2 MB, read before the first address is) 30 ms of each run's start.
+     */
+    static ByPrefix byPrefix(byte[] bytes, String prefix) {
+        Lines with = new Lines();
+        Lines without = scan(bytes, prefix.getBytes(StandardCharsets.UTF_8), with, new Lines());
+        return new ByPrefix(new LineSet(bytes, with), new LineSet(bytes, without));
+    }
+
+    /** Lines found in a pass: each one's start and length, and its hash. */
+    private static final class Lines {
+        long[] spans = new long[1024];
+        int[] hashes = new int[spans.length];
+        int count;
+
+        void add(int start, int end, int hash) {
+            if (count == spans.length) {
+                spans = Arrays.copyOf(spans, count * 2);
+                hashes = Arrays.copyOf(hashes, count * 2);
+            }
+            spans[count] = (long) start << 32 | end - start;
+            hashes[count++] = hash;
+        }
+    }
+
+    /** Each line of {@code bytes} into {@code with} when it begins with {@code prefix}, else into {@code others}. */
+    private static Lines scan(byte[] bytes, byte[] prefix, Lines with, Lines others) {
         for (int start = 0; start < bytes.length; ) {
             int end = start;
             while (end < bytes.length && bytes[end] != '\n') {
                 end++;
             }
-            if (prefix == null || Arrays.equals(bytes, start, Math.min(start + prefix.length, end), prefix, 0,
-                    prefix.length) == with) {
-                if (count == found.length) {
-                    found = Arrays.copyOf(found, count * 2);
-                    hashes = Arrays.copyOf(hashes, count * 2);
-                }
-                found[count] = (long) start << 32 | end - start;
-                hashes[count++] = hash(bytes, start, end);
-            }
+            boolean prefixed = prefix != null
+                    && Arrays.equals(bytes, start, Math.min(start + prefix.length, end), prefix, 0, prefix.length);
+            (prefixed ? with : others).add(start, end, hash(bytes, start, end));
             start = end + 1;
         }
-        lines = Arrays.copyOf(found, count);
+        return others;
+    }
+
+    private LineSet(byte[] bytes, Lines found) {
+        this.bytes = bytes;
+        int count = found.count;
+        lines = Arrays.copyOf(found.spans, count);
         table = new long[Integer.highestOneBit(Math.max(count, 1) * 2 - 1) << 1];
         for (int l = 0; l < count; l++) {
-            int slot = spread(hashes[l]);
+            int slot = spread(found.hashes[l]);
             while (table[slot] != 0) {
                 slot = slot + 1 & table.length - 1;
             }
-            table[slot] = (long) hashes[l] << 32 | l + 1;
+            table[slot] = (long) found.hashes[l] << 32 | l + 1;
         }
     }
 
@@ -81,11 +105,6 @@ final class LineSet {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-    }
-
-    /** The lines of {@code bytes} that begin with {@code prefix} ({@code with} true) or the others. */
-    static LineSet lines(byte[] bytes, String prefix, boolean with) {
-        return new LineSet(bytes, prefix.getBytes(StandardCharsets.UTF_8), with);
     }
 
     boolean contains(String entry) {

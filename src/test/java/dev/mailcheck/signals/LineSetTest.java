@@ -91,7 +91,8 @@ class LineSetTest {
             ''                             | false | -                   | a.com
             """)
     void splitsByAPrefix(String text, boolean with, String found, String notFound) {
-        LineSet set = LineSet.lines(text.replace("\\n", "\n").getBytes(StandardCharsets.UTF_8), "*.", with);
+        LineSet.ByPrefix split = LineSet.byPrefix(text.replace("\\n", "\n").getBytes(StandardCharsets.UTF_8), "*.");
+        LineSet set = with ? split.with() : split.without();
         for (String line : found.split(" ")) {
             if (!line.equals("-")) {
                 assertEquals(true, set.contains(line), line);
