@@ -2,6 +2,7 @@ package dev.mailcheck.lists;
 
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.databind.MappingIterator;
+import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.dataformat.csv.CsvFactory;
 import com.fasterxml.jackson.dataformat.csv.CsvMapper;
 import com.fasterxml.jackson.dataformat.csv.CsvParser;
@@ -115,6 +116,12 @@ public final class InputRecords implements Iterator<InputRecords.Input> {
         static final CsvMapper MAPPER = new CsvMapper(CsvFactory.builder()
                 .streamReadConstraints(StreamReadConstraints.builder().maxStringLength(MAX_CSV_FIELD_CHARS).build())
                 .build());
+
+        /** Rows as lists of cells, split at {@code separator}. */
+        static ObjectReader rows(char separator) {
+            return MAPPER.readerForListOf(String.class).with(CsvParser.Feature.WRAP_AS_ARRAY)
+                    .with(CsvSchema.emptySchema().withColumnSeparator(separator));
+        }
     }
 
     /** A header's cells, split at the separator found for it. */
@@ -165,8 +172,7 @@ public final class InputRecords implements Iterator<InputRecords.Input> {
         this.separator = header.separator;
         if (col >= 0) {
             columnHeader = header.cells.get(col).strip();
-            rows = Csv.MAPPER.readerForListOf(String.class).with(CsvParser.Feature.WRAP_AS_ARRAY)
-                    .with(CsvSchema.emptySchema().withColumnSeparator(separator)).readValues(reader);
+            rows = Csv.rows(separator).readValues(reader);
             line = 1;
             lines = null;
         } else {
@@ -227,8 +233,7 @@ public final class InputRecords implements Iterator<InputRecords.Input> {
         if (!line.isEmpty() && line.indexOf(separator) < 0 && line.indexOf('"') < 0) {
             return List.of(line); // what the parser makes of it, without one (a list's first address, mostly)
         }
-        try (MappingIterator<List<String>> it = Csv.MAPPER.readerForListOf(String.class).with(CsvParser.Feature.WRAP_AS_ARRAY)
-                .with(CsvSchema.emptySchema().withColumnSeparator(separator)).readValues(line)) {
+        try (MappingIterator<List<String>> it = Csv.rows(separator).readValues(line)) {
             return it.hasNext() ? it.next() : List.of();
         } catch (IOException | RuntimeException e) {
             return List.of();
