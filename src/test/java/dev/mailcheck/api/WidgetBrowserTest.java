@@ -184,6 +184,9 @@ class WidgetBrowserTest {
         new WebDriverWait(browser, Duration.ofSeconds(10)).until(d -> email.getDomAttribute("aria-invalid") == null
                 && d.findElements(By.cssSelector(".mailcheck-error")).isEmpty());
         browser.findElement(By.cssSelector("button[type=submit]")).click();
+        // The new page first: looked for while the form's page was going, an element could belong to neither
+        // document ("Node with given id does not belong to the document", once in a full run).
+        new WebDriverWait(browser, Duration.ofSeconds(10)).until(ExpectedConditions.urlContains("signed-up"));
         waitFor(By.cssSelector("#signed-up"));
         assertTrue(browser.getCurrentUrl().contains("email=jane%40gmail.com"), browser.getCurrentUrl());
     }
