@@ -245,7 +245,7 @@ final class DnsTransport implements AutoCloseable {
         }
         Message answer;
         try {
-            answer = new Message(bytes);
+            answer = new Message(AnswerWire.answerOnly(bytes));
         } catch (IOException | RuntimeException e) {
             attempt(result, reading, query, wire, n + 1, deadline, e);
             return;

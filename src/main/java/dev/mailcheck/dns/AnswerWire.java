@@ -1,0 +1,83 @@
+package dev.mailcheck.dns;
+
+/**
+ * An answer's bytes before dnsjava parses them: its authority and additional sections left out, as every lookup
+ * here reads only the header, the question, the answer section and the RCODE. A list of new domains' MX answers
+ * carry an NS record, its glue and the MX hosts' addresses besides the MX records themselves, and parsing those
+ * (each record and name an object, each label a copy) was half of dnsjava's work per answer. Written by hand
+ * because dnsjava parses every section or none.
+ */
+final class AnswerWire {
+
+    private AnswerWire() {
+    }
+
+    /**
+     * {@code message} with its authority and additional counts set to zero, in place: dnsjava stops reading after
+     * the answer section and never looks at the bytes after it. Unchanged when there is nothing to leave out, when
+     * the sections can't be walked (dnsjava's parse then says what is wrong) and when an OPT record holds extended
+     * RCODE bits (the RCODE is then more than the header's four bits).
+     */
+    static byte[] answerOnly(byte[] message) {
+        if (message.length < 12 || count(message, 8) + count(message, 10) == 0) {
+            return message;
+        }
+        int p = 12;
+        for (int i = count(message, 4); i > 0 && p >= 0; i--) {
+            p = afterName(message, p);
+            p = p < 0 ? -1 : p + 4; // type and class
+        }
+        int records = count(message, 6) + count(message, 8);
+        for (int i = 0; i < records && p >= 0; i++) {
+            p = afterRecord(message, p);
+        }
+        for (int i = count(message, 10); i > 0 && p >= 0; i--) {
+            int name = p;
+            p = afterRecord(message, p);
+            // OPT (type 41) has the root as its name; the first byte of its TTL is the RCODE's upper eight bits.
+            if (p >= 0 && message[name] == 0 && count(message, name + 1) == 41 && message[name + 5] != 0) {
+                return message;
+            }
+        }
+        if (p < 0) {
+            return message;
+        }
+        message[8] = 0;
+        message[9] = 0;
+        message[10] = 0;
+        message[11] = 0;
+        return message;
+    }
+
+    private static int count(byte[] m, int at) {
+        return (m[at] & 0xff) << 8 | m[at + 1] & 0xff;
+    }
+
+    /** Where the record at {@code p} ends, or -1 if it runs past the message. */
+    private static int afterRecord(byte[] m, int p) {
+        p = afterName(m, p);
+        if (p < 0 || p + 10 > m.length) {
+            return -1;
+        }
+        p += 10 + count(m, p + 8); // type, class, TTL, then the data's length and the data
+        return p > m.length ? -1 : p;
+    }
+
+    /** Where the name at {@code p} ends (after its root label or its compression pointer), or -1. */
+    private static int afterName(byte[] m, int p) {
+        while (p < m.length) {
+            int b = m[p] & 0xff;
+            if (b == 0) {
+                return p + 1;
+            }
+            if ((b & 0xc0) == 0xc0) {
+                return p + 2 <= m.length ? p + 2 : -1;
+            }
+            if ((b & 0xc0) != 0) {
+                return -1; // a label type RFC 6891 retired
+            }
+            p += b + 1;
+        }
+        return -1;
+    }
+}

@@ -1,0 +1,160 @@
+package dev.mailcheck.dns;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.io.IOException;
+import java.util.Arrays;
+import java.util.List;
+import java.util.function.Supplier;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.xbill.DNS.ARecord;
+import org.xbill.DNS.DClass;
+import org.xbill.DNS.Flags;
+import org.xbill.DNS.MXRecord;
+import org.xbill.DNS.Message;
+import org.xbill.DNS.NSRecord;
+import org.xbill.DNS.Name;
+import org.xbill.DNS.OPTRecord;
+import org.xbill.DNS.Rcode;
+import org.xbill.DNS.Record;
+import org.xbill.DNS.SOARecord;
+import org.xbill.DNS.Section;
+import org.xbill.DNS.Type;
+import org.xbill.DNS.WireParseException;
+
+/** Answers as servers send them: what dnsjava reads from the trimmed bytes is what it read from the whole answer. */
+class AnswerWireTest {
+
+    private static final Name DOMAIN = Name.fromConstantString("d0.one.test.");
+    private static final Name MX1 = Name.fromConstantString("mx96.one.test.");
+    private static final Name MX2 = Name.fromConstantString("mx38.one.test.");
+    private static final Name ZONE = Name.fromConstantString("one.test.");
+    private static final Name NS = Name.fromConstantString("ns.one.test.");
+
+    static Stream<Arguments> answers() {
+        return Stream.of(
+                // scenario, the answer's bytes, whether the other sections are left out, the RCODE read
+                Arguments.of("MX records with NS, glue and OPT (what NSD sends)", wire(Rcode.NOERROR, 0, true, true), true,
+                        Rcode.NOERROR),
+                Arguments.of("NXDOMAIN with the zone's SOA", wire(Rcode.NXDOMAIN, 0, false, true), true, Rcode.NXDOMAIN),
+                Arguments.of("SERVFAIL with an OPT record alone", wire(Rcode.SERVFAIL, 0, false, false), true,
+                        Rcode.SERVFAIL),
+                Arguments.of("BADVERS: extended RCODE bits in the OPT record", wire(Rcode.NOERROR, 1, true, true),
+                        false, Rcode.BADVERS),
+                Arguments.of("nothing but the answer", answerOnlyWire(), false, Rcode.NOERROR));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("answers")
+    void dnsjavaReadsTheSameAnswer(String scenario, Supplier<byte[]> wire, boolean trimmed, int rcode) throws IOException {
+        byte[] bytes = wire.get();
+        Message whole = new Message(bytes.clone());
+        byte[] after = AnswerWire.answerOnly(bytes);
+        assertSame(bytes, after, "in place");
+        Message read = new Message(after);
+        assertEquals(rcode, read.getRcode(), scenario);
+        assertEquals(whole.getHeader().getID(), read.getHeader().getID());
+        assertEquals(whole.getHeader().getFlag(Flags.AA), read.getHeader().getFlag(Flags.AA));
+        assertEquals(whole.getQuestion(), read.getQuestion());
+        assertEquals(whole.getSection(Section.ANSWER), read.getSection(Section.ANSWER), scenario);
+        int others = read.getSection(Section.AUTHORITY).size() + read.getSection(Section.ADDITIONAL).size();
+        assertEquals(trimmed, others == 0 && whole.getSection(Section.ADDITIONAL).size()
+                + whole.getSection(Section.AUTHORITY).size() > 0, scenario);
+    }
+
+    /** Bytes that can't be walked stay as they came, for dnsjava's parse to refuse or read as before. */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("broken")
+    void leavesWhatItCannotWalk(String scenario, byte[] bytes) {
+        byte[] before = bytes.clone();
+        assertArrayEquals(before, AnswerWire.answerOnly(bytes), scenario);
+    }
+
+    /**
+     * RFC 1035 asks for a pointer to a prior name and dnsjava refuses one that points ahead: here the answer's MX
+     * target points into the additional section, which the trimmed bytes still hold. Refused either way, so the
+     * query goes on to its next try as before.
+     */
+    @Test
+    void anAnswerDnsjavaRefusesIsRefusedTrimmed() {
+        byte[] bytes = forwardPointer();
+        assertThrows(WireParseException.class, () -> new Message(bytes.clone()));
+        assertThrows(WireParseException.class, () -> new Message(AnswerWire.answerOnly(bytes)));
+        assertEquals(0, bytes[11], "trimmed");
+    }
+
+    static Stream<Arguments> broken() {
+        byte[] good = wire(Rcode.NOERROR, 0, true, true).get();
+        byte[] retiredLabel = good.clone();
+        retiredLabel[12] = 0x40; // the question's first label as an extended label type
+        return Stream.of(
+                Arguments.of("cut inside the additional section", Arrays.copyOf(good, good.length - 5)),
+                Arguments.of("cut inside the question", Arrays.copyOf(good, 16)),
+                Arguments.of("a header alone that counts records", Arrays.copyOf(good, 12)),
+                Arguments.of("shorter than a header", Arrays.copyOf(good, 7)),
+                Arguments.of("a retired label type", retiredLabel));
+    }
+
+    private static Supplier<byte[]> wire(int rcode, int extendedRcode, boolean mx, boolean authority) {
+        return () -> {
+            Message m = new Message(4242);
+            m.getHeader().setFlag(Flags.QR);
+            m.getHeader().setFlag(Flags.AA);
+            m.getHeader().setRcode(rcode);
+            m.addRecord(Record.newRecord(DOMAIN, Type.MX, DClass.IN), Section.QUESTION);
+            if (mx) {
+                m.addRecord(new MXRecord(DOMAIN, DClass.IN, 3600, 10, MX1), Section.ANSWER);
+                m.addRecord(new MXRecord(DOMAIN, DClass.IN, 3600, 20, MX2), Section.ANSWER);
+                m.addRecord(new NSRecord(ZONE, DClass.IN, 3600, NS), Section.AUTHORITY);
+                m.addRecord(new ARecord(MX1, DClass.IN, 3600, new byte[] {(byte) 192, 0, 2, 97}), Section.ADDITIONAL);
+                m.addRecord(new ARecord(MX2, DClass.IN, 3600, new byte[] {(byte) 192, 0, 2, 39}), Section.ADDITIONAL);
+            } else if (authority) {
+                m.addRecord(new SOARecord(ZONE, DClass.IN, 3600, NS, NS, 1, 3600, 600, 86400, 300), Section.AUTHORITY);
+            }
+            m.addRecord(new OPTRecord(1232, extendedRcode, 0), Section.ADDITIONAL);
+            return m.toWire();
+        };
+    }
+
+    private static Supplier<byte[]> answerOnlyWire() {
+        return () -> {
+            Message m = new Message(7);
+            m.getHeader().setFlag(Flags.QR);
+            m.addRecord(Record.newRecord(DOMAIN, Type.MX, DClass.IN), Section.QUESTION);
+            m.addRecord(new MXRecord(DOMAIN, DClass.IN, 60, 10, MX1), Section.ANSWER);
+            return m.toWire();
+        };
+    }
+
+    /** An MX answer whose target is compressed against the glue record after it. */
+    private static byte[] forwardPointer() {
+        byte[] header = {0, 9, (byte) 0x84, 0, 0, 1, 0, 1, 0, 0, 0, 1};
+        byte[] question = concat(name("d0.one.test"), new byte[] {0, 15, 0, 1});
+        int glue = header.length + question.length + 2 + 10 + 4; // where the A record's owner name starts
+        byte[] mx = concat(new byte[] {(byte) 0xc0, 12, 0, 15, 0, 1, 0, 0, 0, 60, 0, 4, 0, 10},
+                new byte[] {(byte) (0xc0 | glue >> 8), (byte) glue});
+        byte[] a = concat(name("mx96.one.test"), new byte[] {0, 1, 0, 1, 0, 0, 0, 60, 0, 4, (byte) 192, 0, 2, 97});
+        return concat(concat(header, question), concat(mx, a));
+    }
+
+    private static byte[] name(String dotted) {
+        byte[] out = new byte[0];
+        for (String label : List.of(dotted.split("\\."))) {
+            out = concat(out, concat(new byte[] {(byte) label.length()}, label.getBytes()));
+        }
+        return concat(out, new byte[] {0});
+    }
+
+    private static byte[] concat(byte[] a, byte[] b) {
+        byte[] out = Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
+    }
+}
