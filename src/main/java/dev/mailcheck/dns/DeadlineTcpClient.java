@@ -34,6 +34,16 @@ final class DeadlineTcpClient implements TcpIoClient, AutoCloseable {
     @Override
     public CompletableFuture<byte[]> sendAndReceiveTcp(InetSocketAddress local, InetSocketAddress remote, Message query,
                                                       byte[] data, Duration timeout) {
+        return start(local, remote, data, timeout);
+    }
+
+    /** The answer to the query {@code data} (its wire form) from {@code remote}, within {@code timeout}. */
+    CompletableFuture<byte[]> exchange(InetSocketAddress remote, byte[] data, Duration timeout) {
+        return start(null, remote, data, timeout);
+    }
+
+    private CompletableFuture<byte[]> start(InetSocketAddress local, InetSocketAddress remote, byte[] data,
+                                            Duration timeout) {
         CompletableFuture<byte[]> answer = new CompletableFuture<>();
         try {
             SocketChannel channel = SocketChannel.open();

@@ -23,6 +23,7 @@ import org.xbill.DNS.Resolver;
 import org.xbill.DNS.ResolverConfig;
 import org.xbill.DNS.Section;
 import org.xbill.DNS.SimpleResolver;
+import org.xbill.DNS.Type;
 import org.xbill.DNS.WireParseException;
 import org.xbill.DNS.io.IoClientFactory;
 import org.xbill.DNS.io.TcpIoClient;
@@ -64,8 +65,8 @@ final class DnsTransport implements AutoCloseable {
     private final List<InetSocketAddress> tries;
     private final Duration tryTimeout;
     private final Duration timeout;
-    private final OPTRecord edns;
-    private final boolean dnssec;
+    /** The wire form of this transport's queries, for {@link DnsWire#query}: {@link #newQuery}'s for the root. */
+    private final byte[] queryTemplate;
     /**
      * Queries in flight at once. A query has no thread of its own: each step is a callback on the thread
      * that completed the one before (a socket reader, mostly), so an answer goes straight to the next
@@ -98,8 +99,7 @@ final class DnsTransport implements AutoCloseable {
         // In nanoseconds, not Duration.dividedBy: its BigDecimal arithmetic set up BigDecimal at every start (4 ms).
         this.tryTimeout = Duration.ofNanos(timeout.toNanos() / Math.max(2, targets.size()));
         this.timeout = timeout;
-        this.dnssec = dnssec;
-        this.edns = dnssec ? DNSSEC : PLAIN;
+        this.queryTemplate = newQuery(0, Name.root, Type.A, dnssec).toWire();
         this.slots = new QuerySlots(maxInFlight);
         this.pace = new QueryPace(qps);
     }
@@ -145,18 +145,16 @@ final class DnsTransport implements AutoCloseable {
     <T> CompletableFuture<T> query(Name name, int type, boolean followUp, Reading<T> reading) {
         QueryResult<T> result = new QueryResult<>();
         slots.start(followUp, () -> {
-            Message query;
             byte[] wire;
             try {
-                query = newQuery(name, type);
-                wire = query.toWire();
+                wire = DnsWire.query(queryTemplate, ThreadLocalRandom.current().nextInt(0x10000), name, type);
             } catch (RuntimeException e) {
                 finish(result, reading.failed(e, null));
                 return;
             }
             // The budget runs from the query's start (its slot), the packet budget's waits included.
             long deadline = System.nanoTime() + timeout.toNanos();
-            paced(result, reading, deadline, () -> attempt(result, reading, query, wire, 0, deadline, null));
+            paced(result, reading, deadline, () -> attempt(result, reading, wire, 0, deadline, null));
         });
         return result;
     }
@@ -200,25 +198,27 @@ final class DnsTransport implements AutoCloseable {
     }
 
     /**
-     * dnsjava's {@link Message#newQuery} but with its ID from {@link ThreadLocalRandom}: dnsjava's comes
-     * from one SecureRandom shared, lock and all, by every query of the process. Unpredictable enough
-     * here: an answer counts only if it comes from the server's address and port (connected sockets), to
-     * the socket's ephemeral port (renewed every few thousand queries), with this ID and this question; an
-     * off-path forger sees none of our IDs to learn the generator from, and one on the path needs no ID.
+     * A query as this transport asks it: dnsjava's {@link Message#newQuery} with the EDNS record and flags, and
+     * {@code id}, which {@link #query} takes from {@link ThreadLocalRandom}: dnsjava's comes from one SecureRandom
+     * shared, lock and all, by every query of the process. Unpredictable enough here: an answer counts only if it
+     * comes from the server's address and port (connected sockets), to the socket's ephemeral port (renewed every
+     * few thousand queries), with this ID and this question; an off-path forger sees none of our IDs to learn the
+     * generator from, and one on the path needs no ID. Queries are written from its wire form for the root
+     * ({@link DnsWire#query}).
      */
-    private Message newQuery(Name name, int type) {
-        Message query = new Message(ThreadLocalRandom.current().nextInt(0x10000));
+    static Message newQuery(int id, Name name, int type, boolean dnssec) {
+        Message query = new Message(id);
         query.getHeader().setFlag(Flags.RD);
         if (dnssec) {
             query.getHeader().setFlag(Flags.AD);
         }
         query.addRecord(org.xbill.DNS.Record.newRecord(name, type, DClass.IN), Section.QUESTION);
-        query.addRecord(edns, Section.ADDITIONAL);
+        query.addRecord(dnssec ? DNSSEC : PLAIN, Section.ADDITIONAL);
         return query;
     }
 
-    private <T> void attempt(QueryResult<T> result, Reading<T> reading, Message query, byte[] wire, int n,
-                             long deadline, Throwable last) {
+    private <T> void attempt(QueryResult<T> result, Reading<T> reading, byte[] wire, int n, long deadline,
+                             Throwable last) {
         long left = deadline - System.nanoTime();
         if (n == tries.size() || left <= 0) {
             finish(result, reading.failed(last == null ? new SocketTimeoutException() : last,
@@ -227,40 +227,41 @@ final class DnsTransport implements AutoCloseable {
         }
         InetSocketAddress server = tries.get(n);
         Duration wait = Duration.ofNanos(Math.min(left, tryTimeout.toNanos()));
-        udp.sendAndReceiveUdp(null, server, query, wire, edns.getPayloadSize(), wait).whenComplete((bytes, error) ->
-                step(result, reading, () -> received(result, reading, query, wire, n, deadline, server, bytes, error)));
+        udp.exchange(server, wire, wait).whenComplete((bytes, error) ->
+                step(result, reading, () -> received(result, reading, wire, n, deadline, server, bytes, error)));
     }
 
     /** What one UDP try brought: the answer, a retry, or TCP for a truncated answer. */
-    private <T> void received(QueryResult<T> result, Reading<T> reading, Message query, byte[] wire, int n,
-                              long deadline, InetSocketAddress server, byte[] bytes, Throwable error) {
+    private <T> void received(QueryResult<T> result, Reading<T> reading, byte[] wire, int n, long deadline,
+                              InetSocketAddress server, byte[] bytes, Throwable error) {
         if (error != null) {
             Throwable e = unwrap(error);
             if (e instanceof SocketTimeoutException) {
                 pace.failed();
             }
             // A retry waits its turn like any packet, and longer while the resolver seems to throttle.
-            paced(result, reading, deadline, () -> attempt(result, reading, query, wire, n + 1, deadline, e));
+            paced(result, reading, deadline, () -> attempt(result, reading, wire, n + 1, deadline, e));
             return;
         }
         Message answer;
         try {
-            answer = new Message(AnswerWire.answerOnly(bytes));
+            answer = new Message(DnsWire.answerOnly(bytes));
         } catch (IOException | RuntimeException e) {
-            attempt(result, reading, query, wire, n + 1, deadline, e);
+            attempt(result, reading, wire, n + 1, deadline, e);
             return;
         }
         if (!answer.getHeader().getFlag(Flags.TC)) {
             answered(result, reading, answer, deadline);
             return;
         }
-        tcp.sendAndReceiveTcp(null, server, query, wire, Duration.ofNanos(Math.max(1, deadline - System.nanoTime())))
+        tcp.exchange(server, wire, Duration.ofNanos(Math.max(1, deadline - System.nanoTime())))
                 .whenComplete((whole, tcpError) -> step(result, reading, () -> {
                     Message m = null;
                     Throwable failure = tcpError == null ? null : unwrap(tcpError);
                     if (failure == null) {
                         try {
                             m = new Message(whole);
+                            Message query = new Message(wire);
                             if (m.getHeader().getID() != query.getHeader().getID()
                                     || !query.getQuestion().equals(m.getQuestion())) {
                                 failure = new WireParseException("the TCP answer is to another question");
@@ -270,7 +271,7 @@ final class DnsTransport implements AutoCloseable {
                         }
                     }
                     if (failure != null) {
-                        attempt(result, reading, query, wire, n + 1, deadline, failure);
+                        attempt(result, reading, wire, n + 1, deadline, failure);
                     } else {
                         answered(result, reading, m, deadline);
                     }

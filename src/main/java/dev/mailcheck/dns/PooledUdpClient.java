@@ -63,16 +63,22 @@ final class PooledUdpClient implements UdpIoClient, AutoCloseable {
         this.queriesPerSocket = queriesPerSocket;
     }
 
+    /** For dnsjava's resolver: {@code data} is {@code query}'s wire form, and holds its ID. */
     @Override
     public CompletableFuture<byte[]> sendAndReceiveUdp(InetSocketAddress local, InetSocketAddress remote, Message query,
                                                       byte[] data, int max, Duration timeout) {
+        return exchange(remote, data, timeout);
+    }
+
+    /** The answer to the query {@code data} (its wire form, ID first) from {@code remote}, within {@code timeout}. */
+    CompletableFuture<byte[]> exchange(InetSocketAddress remote, byte[] data, Duration timeout) {
         CompletableFuture<byte[]> answer = new CompletableFuture<>();
         if (closed) {
             answer.completeExceptionally(new ClosedChannelException());
             return answer;
         }
         AtomicReferenceArray<Socket> pool = pools.computeIfAbsent(remote, r -> new AtomicReferenceArray<>(SOCKETS_PER_SERVER));
-        int id = query.getHeader().getID();
+        int id = data.length < 2 ? 0 : (data[0] & 0xff) << 8 | data[1] & 0xff;
         Pending pending = new Pending(answer, question(data), System.nanoTime() + timeout.toNanos());
         int first = ThreadLocalRandom.current().nextInt(SOCKETS_PER_SERVER);
         try {

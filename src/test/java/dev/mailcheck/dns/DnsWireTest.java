@@ -13,6 +13,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.xbill.DNS.ARecord;
 import org.xbill.DNS.DClass;
@@ -29,8 +30,31 @@ import org.xbill.DNS.Section;
 import org.xbill.DNS.Type;
 import org.xbill.DNS.WireParseException;
 
-/** Answers as servers send them: what dnsjava reads from the trimmed bytes is what it read from the whole answer. */
-class AnswerWireTest {
+/**
+ * Queries as dnsjava writes them, and answers as servers send them: what dnsjava reads from the trimmed bytes is what
+ * it read from the whole answer.
+ */
+class DnsWireTest {
+
+    /** A query written from the template is, byte for byte, the query dnsjava writes. */
+    @ParameterizedTest(name = "{0} {1}, DNSSEC {2}, ID {3}")
+    @CsvSource(textBlock = """
+            # name                                                             | type  | DNSSEC | ID
+            d0.one.test.                                                       | MX    | false  | 0
+            d0.one.test.                                                       | MX    | true   | 65535
+            Mixed-Case.Example.                                                | A     | false  | 4660
+            xn--bcher-kva.example.                                             | AAAA  | false  | 1
+            _25._tcp.mx.example.                                               | TLSA  | true   | 258
+            _mta-sts.example.                                                  | TXT   | false  | 32768
+            a23456789012345678901234567890123456789012345678901234567890123.b. | MX    | false  | 77
+            .                                                                  | NS    | true   | 9
+            """, delimiter = '|')
+    void writesTheQueryDnsjavaWrites(String name, String type, boolean dnssec, int id) {
+        Name n = Name.fromConstantString(name);
+        int t = Type.value(type);
+        byte[] template = DnsTransport.newQuery(0, Name.root, Type.A, dnssec).toWire();
+        assertArrayEquals(DnsTransport.newQuery(id, n, t, dnssec).toWire(), DnsWire.query(template, id, n, t));
+    }
 
     private static final Name DOMAIN = Name.fromConstantString("d0.one.test.");
     private static final Name MX1 = Name.fromConstantString("mx96.one.test.");
@@ -56,7 +80,7 @@ class AnswerWireTest {
     void dnsjavaReadsTheSameAnswer(String scenario, Supplier<byte[]> wire, boolean trimmed, int rcode) throws IOException {
         byte[] bytes = wire.get();
         Message whole = new Message(bytes.clone());
-        byte[] after = AnswerWire.answerOnly(bytes);
+        byte[] after = DnsWire.answerOnly(bytes);
         assertSame(bytes, after, "in place");
         Message read = new Message(after);
         assertEquals(rcode, read.getRcode(), scenario);
@@ -74,7 +98,7 @@ class AnswerWireTest {
     @MethodSource("broken")
     void leavesWhatItCannotWalk(String scenario, byte[] bytes) {
         byte[] before = bytes.clone();
-        assertArrayEquals(before, AnswerWire.answerOnly(bytes), scenario);
+        assertArrayEquals(before, DnsWire.answerOnly(bytes), scenario);
     }
 
     /**
@@ -86,7 +110,7 @@ class AnswerWireTest {
     void anAnswerDnsjavaRefusesIsRefusedTrimmed() {
         byte[] bytes = forwardPointer();
         assertThrows(WireParseException.class, () -> new Message(bytes.clone()));
-        assertThrows(WireParseException.class, () -> new Message(AnswerWire.answerOnly(bytes)));
+        assertThrows(WireParseException.class, () -> new Message(DnsWire.answerOnly(bytes)));
         assertEquals(0, bytes[11], "trimmed");
     }
 
