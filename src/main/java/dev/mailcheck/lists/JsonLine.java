@@ -56,6 +56,17 @@ final class JsonLine {
     }
 
     private static final byte[] HEX = ascii("0123456789ABCDEF");
+    /**
+     * The bytes {@link #string} copies as they are: printable ASCII but the quote, the backslash and '?'. One read a
+     * byte rather than four comparisons: the scan was most of the writing thread's time in this method.
+     */
+    private static final boolean[] AS_IS = new boolean[256];
+
+    static {
+        for (int c = 0x20; c < 0x80; c++) {
+            AS_IS[c] = c != '"' && c != '\\' && c != '?';
+        }
+    }
 
     /**
      * A JSON string as Jackson's generator writes it with the mapper's defaults (quote and backslash escaped, the
@@ -77,11 +88,8 @@ final class JsonLine {
         b[p++] = '"';
         byte[] ascii = s.getBytes(StandardCharsets.ISO_8859_1);
         int i = 0;
-        for (; i < n; i++) {
-            byte c = ascii[i];
-            if (c < 0x20 || c == '"' || c == '\\' || c == '?') {
-                break;
-            }
+        while (i < n && AS_IS[ascii[i] & 0xff]) {
+            i++;
         }
         System.arraycopy(ascii, 0, b, p, i);
         p += i;
