@@ -130,12 +130,14 @@ final class Summary {
             }
         }
 
-        /** FNV-1a over the characters, then MurmurHash3's 64-bit finaliser: String.hashCode has 32 weak bits. */
+        /**
+         * The domain's String.hashCode, which the run's map of domains has already worked out and the String keeps,
+         * spread over 64 bits by MurmurHash3's finaliser: hashing the characters again was a twentieth of the writing
+         * thread's time. Distinct domains whose 32-bit hashes collide count once: some n²/2^33 of n domains, 0.01% of
+         * 1,000,000, where the estimate's own standard error is 0.8%.
+         */
         private static long hash(String value) {
-            long h = 0xcbf29ce484222325L;
-            for (int i = 0; i < value.length(); i++) {
-                h = (h ^ value.charAt(i)) * 0x100000001b3L;
-            }
+            long h = value.hashCode() * 0x9E3779B97F4A7C15L;
             h ^= h >>> 33;
             h *= 0xff51afd7ed558ccdL;
             h ^= h >>> 33;
