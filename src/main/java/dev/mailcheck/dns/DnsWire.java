@@ -24,6 +24,9 @@ final class DnsWire {
      * answer frees a slot).
      */
     static byte[] query(byte[] template, int id, Name name, int type) {
+        if (template.length <= TEMPLATE_NAME_END || template[TEMPLATE_NAME_END - 1] != 0) {
+            throw new IllegalArgumentException("not a query for the root name: its name would be cut");
+        }
         byte[] n = name.toWire();
         byte[] q = new byte[template.length - TEMPLATE_NAME_END + 12 + n.length];
         System.arraycopy(template, 0, q, 0, 12);
@@ -46,7 +49,9 @@ final class DnsWire {
      * <p>{@code message} with its authority and additional counts set to zero, in place: dnsjava stops reading after
      * the answer section and never looks at the bytes after it. Unchanged when there is nothing to leave out, when
      * the sections can't be walked (dnsjava's parse then says what is wrong) and when an OPT record holds extended
-     * RCODE bits (the RCODE is then more than the header's four bits).
+     * RCODE bits (the RCODE is then more than the header's four bits). The sections left out are walked, not read:
+     * a record in them that dnsjava would refuse (an A record of five bytes, a malformed EDNS option) no longer
+     * fails the answer, whose other parts are all a lookup reads.
      */
     static byte[] answerOnly(byte[] message) {
         if (message.length < 12 || count(message, 8) + count(message, 10) == 0) {
@@ -62,10 +67,11 @@ final class DnsWire {
             p = afterRecord(message, p);
         }
         for (int i = count(message, 10); i > 0 && p >= 0; i--) {
-            int name = p;
+            int type = afterName(message, p);
             p = afterRecord(message, p);
-            // OPT (type 41) has the root as its name; the first byte of its TTL is the RCODE's upper eight bits.
-            if (p >= 0 && message[name] == 0 && count(message, name + 1) == 41 && message[name + 5] != 0) {
+            // An OPT record (type 41, whatever form its owner name takes: dnsjava takes the first OPT record): the
+            // first byte of its TTL is the RCODE's upper eight bits.
+            if (p >= 0 && count(message, type) == 41 && message[type + 4] != 0) {
                 return message;
             }
         }
@@ -104,7 +110,7 @@ final class DnsWire {
                 return p + 2 <= m.length ? p + 2 : -1;
             }
             if ((b & 0xc0) != 0) {
-                return -1; // a label type RFC 6891 retired
+                return -1; // an extended label type (0x40, which RFC 6891 deprecated) or the undefined 0x80
             }
             p += b + 1;
         }

@@ -32,7 +32,7 @@ import org.xbill.DNS.WireParseException;
 
 /**
  * Queries as dnsjava writes them, and answers as servers send them: what dnsjava reads from the trimmed bytes is what
- * it read from the whole answer.
+ * it read from the whole answer, but for records it would refuse in the sections left out.
  */
 class DnsWireTest {
 
@@ -112,6 +112,43 @@ class DnsWireTest {
         assertThrows(WireParseException.class, () -> new Message(bytes.clone()));
         assertThrows(WireParseException.class, () -> new Message(DnsWire.answerOnly(bytes)));
         assertEquals(0, bytes[11], "trimmed");
+    }
+
+    /**
+     * dnsjava takes the first OPT record whatever its owner name: one named by a pointer to a root name, holding
+     * extended RCODE bits (BADVERS), leaves the answer whole, so its RCODE is read in full and not as NOERROR.
+     */
+    @Test
+    void anOptRecordNamedByAPointerKeepsItsRcode() throws IOException {
+        byte[] plain = wire(Rcode.NOERROR, 1, true, true).get();
+        int opt = plain.length - 11; // the OPT record comes last: its root name, then type 41
+        assertEquals(0, plain[opt]);
+        assertEquals(41, plain[opt + 2]);
+        int root = 12 + DOMAIN.toWire().length - 1; // the question name's last byte, its root label
+        byte[] bytes = Arrays.copyOf(plain, plain.length + 1);
+        bytes[opt] = (byte) 0xc0;
+        bytes[opt + 1] = (byte) root;
+        System.arraycopy(plain, opt + 1, bytes, opt + 2, 10);
+        assertEquals(Rcode.BADVERS, new Message(bytes.clone()).getRcode());
+        byte[] before = bytes.clone();
+        assertArrayEquals(before, DnsWire.answerOnly(bytes), "left whole");
+        assertEquals(Rcode.BADVERS, new Message(bytes).getRcode());
+    }
+
+    /**
+     * The sections left out are walked, not read: an answer with an additional record dnsjava refuses (an A record of
+     * five bytes) was a failed try; trimmed, it is read for its answer section, which is all a lookup takes from it.
+     */
+    @Test
+    void aRecordDnsjavaRefusesInALeftOutSectionNoLongerFailsTheAnswer() throws IOException {
+        byte[] header = {0, 7, (byte) 0x84, 0, 0, 1, 0, 1, 0, 0, 0, 1};
+        byte[] question = concat(name("d0.one.test"), new byte[] {0, 15, 0, 1});
+        byte[] mx = concat(new byte[] {(byte) 0xc0, 12, 0, 15, 0, 1, 0, 0, 0, 60, 0, 4, 0, 10}, new byte[] {(byte) 0xc0, 12});
+        byte[] a = {(byte) 0xc0, 12, 0, 1, 0, 1, 0, 0, 0, 60, 0, 5, (byte) 192, 0, 2, 1, 9};
+        byte[] bytes = concat(concat(header, question), concat(mx, a));
+        assertThrows(WireParseException.class, () -> new Message(bytes.clone()));
+        Message read = new Message(DnsWire.answerOnly(bytes));
+        assertEquals(List.of(new MXRecord(DOMAIN, DClass.IN, 60, 10, DOMAIN)), read.getSection(Section.ANSWER));
     }
 
     static Stream<Arguments> broken() {
