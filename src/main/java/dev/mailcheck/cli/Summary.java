@@ -117,7 +117,9 @@ final class Summary {
                 zeros += r == 0 ? 1 : 0;
             }
             double estimate = 0.7213 / (1 + 1.079 / M) * M * (double) M / sum;
-            // A 64-bit hash needs no large-range correction; small counts are better told by the empty registers.
+            // No large-range correction: the 32-bit hash's own collisions undercount by some n/2^33 (0.01% of
+            // 1,000,000 domains, 1% of 86,000,000), under the estimate's error at any list size a run takes; small
+            // counts are better told by the empty registers.
             return Math.round(estimate <= 2.5 * M && zeros > 0 ? M * Math.log((double) M / zeros) : estimate);
         }
 

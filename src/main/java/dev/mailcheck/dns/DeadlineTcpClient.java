@@ -56,14 +56,14 @@ final class DeadlineTcpClient implements TcpIoClient, AutoCloseable {
                     () -> answer.completeExceptionally(new SocketTimeoutException("Query timed out")),
                     timeout.toNanos(), TimeUnit.NANOSECONDS);
             answer.whenComplete((bytes, error) -> alarm.cancel(false));
-            Thread.ofVirtual().name("dns-tcp-" + remote).start(() -> exchange(channel, local, remote, data, answer));
+            Thread.ofVirtual().name("dns-tcp-" + remote).start(() -> converse(channel, local, remote, data, answer));
         } catch (IOException | RuntimeException e) {
             answer.completeExceptionally(e);
         }
         return answer;
     }
 
-    private static void exchange(SocketChannel channel, InetSocketAddress local, InetSocketAddress remote, byte[] data,
+    private static void converse(SocketChannel channel, InetSocketAddress local, InetSocketAddress remote, byte[] data,
                                  CompletableFuture<byte[]> answer) {
         try {
             if (local != null) {

@@ -31,7 +31,8 @@ import org.xbill.DNS.io.UdpIoClient;
 
 /**
  * How every DNS question goes out, for {@link MxResolver} and {@link TransportSecurityLookup} alike: dnsjava's
- * {@link Message} for the wire format, sent on the pooled UDP sockets ({@link PooledUdpClient}: answers matched
+ * {@link Message} for the wire format (queries written from a template of its bytes, answers read by it after
+ * {@link DnsWire} has left out the sections no lookup reads), sent on the pooled UDP sockets ({@link PooledUdpClient}: answers matched
  * by ID and question there), TCP when the answer is truncated ({@link DeadlineTcpClient}, which a server that
  * drips its answer cannot hold past the deadline), the next try when a try fails, all within one budget per
  * query; at most so many queries in flight ({@link QuerySlots}) and packets paced ({@link QueryPace}). It
@@ -279,7 +280,7 @@ final class DnsTransport implements AutoCloseable {
     }
 
     private <T> void answered(QueryResult<T> result, Reading<T> reading, Message answer, long deadline) {
-        int rcode = answer.getRcode(); // read once: each read looks through the additional section for the OPT record
+        int rcode = answer.getRcode(); // read once: each read looks for the OPT record (kept when its RCODE bits count)
         if (rcode == Rcode.SERVFAIL || rcode == Rcode.REFUSED) {
             pace.failed();
         } else {

@@ -57,7 +57,7 @@ final class JsonLine {
 
     private static final byte[] HEX = ascii("0123456789ABCDEF");
     /**
-     * The bytes {@link #string} copies as they are: printable ASCII but the quote, the backslash and '?'. One read a
+     * The bytes {@link #string} copies as they are: 0x20 to 0x7F but the quote, the backslash and '?'. One read a
      * byte rather than four comparisons, in a loop every address and domain of a list runs through.
      */
     private static final boolean[] AS_IS = new boolean[256];

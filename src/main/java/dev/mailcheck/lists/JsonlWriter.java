@@ -144,15 +144,11 @@ final class JsonlWriter extends ResultWriter {
             line.raw(FREE_PROVIDER);
             line.bool(s.freeProvider());
             line.raw(SUGGESTION);
-            if (s.suggestion() == null) {
-                line.raw(NULL);
-            } else {
-                line.raw(SUGGESTED_ADDRESS);
-                line.string(s.suggestion().address());
-                line.raw(DOMAIN);
-                line.string(s.suggestion().domain());
-                line.ascii('}');
-            }
+            line.raw(SUGGESTED_ADDRESS);
+            line.string(s.suggestion().address());
+            line.raw(DOMAIN);
+            line.string(s.suggestion().domain());
+            line.ascii('}');
         }
         if (kept != null) {
             line.raw(kept.text, kept.split, kept.text.length - kept.split);
