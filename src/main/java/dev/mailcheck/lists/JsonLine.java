@@ -13,6 +13,8 @@ final class JsonLine {
     /** The record being written, as UTF-8: {@code buf[0..len)}. */
     byte[] buf = new byte[1024];
     int len;
+    /** A string's characters, taken out in bulk by {@link #string}: one array for every string, not one each. */
+    private char[] chars = new char[256];
 
     static byte[] ascii(String s) {
         return s.getBytes(StandardCharsets.US_ASCII);
@@ -57,24 +59,25 @@ final class JsonLine {
 
     private static final byte[] HEX = ascii("0123456789ABCDEF");
     /**
-     * The bytes {@link #string} copies as they are: 0x20 to 0x7F but the quote, the backslash and '?'. One read a
-     * byte rather than four comparisons, in a loop every address and domain of a list runs through.
+     * The characters {@link #string} writes as they are, each its own byte: 0x20 to 0x7F but the quote and the
+     * backslash. One read a character rather than four comparisons, in a loop every address and domain of a list
+     * runs through.
      */
-    private static final boolean[] AS_IS = new boolean[256];
+    private static final boolean[] AS_IS = new boolean[128];
 
     static {
         for (int c = 0x20; c < 0x80; c++) {
-            AS_IS[c] = c != '"' && c != '\\' && c != '?';
+            AS_IS[c] = c != '"' && c != '\\';
         }
     }
 
     /**
      * A JSON string as Jackson's generator writes it with the mapper's defaults (quote and backslash escaped, the
      * control characters as \b \t \n \f \r or \\u00XX, everything else as it is), in UTF-8 as the output's
-     * encoder wrote that text: a surrogate without its pair as '?'. Plain ASCII, nearly every string, is copied in
-     * bulk up to the first byte that may need more (a control character, a quote, a backslash, a byte past ASCII, or
-     * '?', which is also what Latin-1 makes of a character past it); from there on, character by character. A copy
-     * and a test a byte cost the writing thread 5% less than reading the String a char at a time (1M list).
+     * encoder wrote that text: a surrogate without its pair as '?'. The characters are taken out in bulk into one
+     * reused array (String.charAt a character at a time cost more; a byte copy of its own per string, as Latin-1,
+     * was an allocation per address and domain of a list), then written a byte each up to the first that needs more
+     * (a control character, a quote, a backslash, one past ASCII); from there on, as {@link #escaped} writes them.
      */
     void string(String s) {
         if (s == null) {
@@ -86,13 +89,15 @@ final class JsonLine {
         byte[] b = buf;
         int p = len;
         b[p++] = '"';
-        byte[] ascii = s.getBytes(StandardCharsets.ISO_8859_1);
-        int i = 0;
-        while (i < n && AS_IS[ascii[i] & 0xff]) {
-            i++;
+        if (chars.length < n) {
+            chars = new char[Math.max(n, 2 * chars.length)];
         }
-        System.arraycopy(ascii, 0, b, p, i);
-        p += i;
+        char[] c = chars;
+        s.getChars(0, n, c, 0);
+        int i = 0;
+        for (char ch; i < n && (ch = c[i]) < 0x80 && AS_IS[ch]; i++) {
+            b[p++] = (byte) ch;
+        }
         if (i < n) {
             p = escaped(s, i, b, p);
         }

@@ -113,7 +113,8 @@ public final class SignalCheck {
 
     /** The signals of {@code address}, given what its domain's are. */
     public Signals of(EmailAddress address, DomainSignals d) {
-        return new Signals(lists.role(address), d.disposable(), d.freeProvider(), d.suggestion() == null ? null
-                : new Signals.Suggestion(address.localPart() + "@" + d.suggestion(), d.suggestion()));
+        return d.suggestion() == null ? Signals.of(lists.role(address), d.disposable(), d.freeProvider())
+                : new Signals(lists.role(address), d.disposable(), d.freeProvider(),
+                        new Signals.Suggestion(address.localPart() + "@" + d.suggestion(), d.suggestion()));
     }
 }

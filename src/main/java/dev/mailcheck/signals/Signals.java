@@ -17,6 +17,20 @@ public record Signals(boolean role, boolean disposable, boolean freeProvider, Su
     /** For input that is not an address at all. */
     public static final Signals NONE = new Signals(false, false, false, null);
 
+    /** The eight signals without a suggestion, by role (4), disposable (2) and free provider (1). */
+    private static final Signals[] PLAIN = new Signals[8];
+
+    static {
+        for (int i = 0; i < PLAIN.length; i++) {
+            PLAIN[i] = i == 0 ? NONE : new Signals((i & 4) != 0, (i & 2) != 0, (i & 1) != 0, null);
+        }
+    }
+
+    /** Signals without a suggestion: one of eight shared values, not an object more for every address of a list. */
+    public static Signals of(boolean role, boolean disposable, boolean freeProvider) {
+        return PLAIN[(role ? 4 : 0) | (disposable ? 2 : 0) | (freeProvider ? 1 : 0)];
+    }
+
     /** A corrected address ({@code ann@gmail.com} for {@code ann@gmial.com}) and its domain. */
     public record Suggestion(String address, String domain) {
     }

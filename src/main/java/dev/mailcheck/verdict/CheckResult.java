@@ -58,9 +58,16 @@ public record CheckResult(String address, String normalized, String domain, Stri
                 + "; nothing was learnt about the address. Check it again.").build();
     }
 
+    /**
+     * What {@code builder(input).parsed(address).routing(domain).reason(domain.reason()).detail(domain.detail())
+     * .signals(signals).build()} makes, without the builder: this is the result of nearly every address of a list,
+     * and the builder was one object more per address to allocate and copy (CheckResultTest holds the two together).
+     */
     public static CheckResult of(String input, EmailAddress address, MailDomain domain, Signals signals) {
-        return builder(input).parsed(address).routing(domain).reason(domain.reason()).detail(domain.detail())
-                .signals(signals).build();
+        Reason reason = domain.reason();
+        return new CheckResult(input, Builder.normalized(input, address), address.domain(), address.unicodeDomain(),
+                address.smtpUtf8(), reason.verdict(), reason, domain.detail(), reason.predictedReply(), signals,
+                domain.mx(), domain.fallback(), domain.nullMxIgnored(), null, null, 1);
     }
 
     /** The SMTP stage's answer replaces the DNS stage's, which only said that mail can be routed. */
@@ -155,8 +162,13 @@ public record CheckResult(String address, String normalized, String domain, Stri
 
         /** The normalized address, its domain both ways, and whether a send needs SMTPUTF8. */
         public Builder parsed(EmailAddress parsed) {
-            return normalized(isNormalized(address, parsed) ? address : parsed.normalized()).domain(parsed.domain())
+            return normalized(normalized(address, parsed)).domain(parsed.domain())
                     .domainUnicode(parsed.unicodeDomain()).smtputf8(parsed.smtpUtf8());
+        }
+
+        /** The input itself when it is its normalized form already (most are), else that form put together. */
+        static String normalized(String input, EmailAddress parsed) {
+            return isNormalized(input, parsed) ? input : parsed.normalized();
         }
 
         /** Most inputs are their normalized form already: the input is kept, not a copy of it put together from its parts. */
