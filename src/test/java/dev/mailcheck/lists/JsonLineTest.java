@@ -40,14 +40,17 @@ class JsonLineTest {
             Latin-1 past ASCII                      | a\\u00ffb\\u0080
             """)
     void aStringIsJacksonsTextAsTheUtf8WriterEncodedIt(String name, String escaped) throws Exception {
-        String s = unescape(escaped);
-        for (String before : new String[] {"", "x".repeat(1020), "\u00e9".repeat(700)}) { // the buffer grows mid-string
-            JsonLine line = new JsonLine();
-            line.string(before);
-            int from = line.len;
-            line.string(s);
-            assertEquals(hex(utf8(JACKSON.writeValueAsString(s))), hex(Arrays.copyOfRange(line.buf, from, line.len)),
-                    name + " after " + before.length() + " chars");
+        String escapedOnce = unescape(escaped);
+        // Short strings and long ones (past 64 characters), which come out of the String in two ways.
+        for (String s : new String[] {escapedOnce, "y".repeat(70) + escapedOnce, escapedOnce + "y".repeat(70)}) {
+            for (String before : new String[] {"", "x".repeat(1020), "\u00e9".repeat(700)}) { // the buffer grows mid-string
+                JsonLine line = new JsonLine();
+                line.string(before);
+                int from = line.len;
+                line.string(s);
+                assertEquals(hex(utf8(JACKSON.writeValueAsString(s))), hex(Arrays.copyOfRange(line.buf, from, line.len)),
+                        name + " (" + s.length() + " chars) after " + before.length() + " chars");
+            }
         }
     }
 
