@@ -100,7 +100,7 @@ final class DnsTransport implements AutoCloseable {
         // In nanoseconds, not Duration.dividedBy: its BigDecimal arithmetic set up BigDecimal at every start (4 ms).
         this.tryTimeout = Duration.ofNanos(timeout.toNanos() / Math.max(2, targets.size()));
         this.timeout = timeout;
-        this.queryTemplate = newQuery(0, Name.root, Type.A, dnssec).toWire();
+        this.queryTemplate = DnsWire.template(newQuery(0, Name.root, Type.A, dnssec));
         this.slots = new QuerySlots(maxInFlight);
         this.pace = new QueryPace(qps);
     }

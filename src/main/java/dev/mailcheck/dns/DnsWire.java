@@ -1,5 +1,6 @@
 package dev.mailcheck.dns;
 
+import org.xbill.DNS.Message;
 import org.xbill.DNS.Name;
 
 /**
@@ -16,6 +17,15 @@ final class DnsWire {
     private DnsWire() {
     }
 
+    /** The template {@link #query} writes from: {@code rootQuery}'s wire form, checked once to ask for the root. */
+    static byte[] template(Message rootQuery) {
+        byte[] template = rootQuery.toWire();
+        if (template.length <= TEMPLATE_NAME_END || template[TEMPLATE_NAME_END - 1] != 0) {
+            throw new IllegalArgumentException("not a query for the root name: its name would be cut");
+        }
+        return template;
+    }
+
     /**
      * A query for {@code type} of {@code name} with this ID: {@code template}'s header and its records after the
      * question (the OPT record), {@code template} being the wire form of the same query for type A of the root
@@ -24,9 +34,6 @@ final class DnsWire {
      * answer frees a slot).
      */
     static byte[] query(byte[] template, int id, Name name, int type) {
-        if (template.length <= TEMPLATE_NAME_END || template[TEMPLATE_NAME_END - 1] != 0) {
-            throw new IllegalArgumentException("not a query for the root name: its name would be cut");
-        }
         byte[] n = name.toWire();
         byte[] q = new byte[template.length - TEMPLATE_NAME_END + 12 + n.length];
         System.arraycopy(template, 0, q, 0, 12);

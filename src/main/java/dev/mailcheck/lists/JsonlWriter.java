@@ -89,13 +89,14 @@ final class JsonlWriter extends ResultWriter {
     private static final byte[] SMTPUTF8_TRUE = ascii(",\"smtputf8\":true");
     /** A DNS-only record's end: no SMTP report, no security report, one try. */
     private static final byte[] PLAIN_END = ascii(",\"smtp\":null,\"security\":null,\"tries\":1}\n");
-    /** The signals without a suggestion, by role (4), disposable (2) and free provider (1). */
-    private static final byte[][] SIGNALS = new byte[8][];
+    /** The signals without a suggestion, by {@link Signals#plainIndex}. */
+    private static final byte[][] SIGNALS = new byte[Signals.PLAIN_COUNT][];
 
     static {
         for (int i = 0; i < SIGNALS.length; i++) {
-            SIGNALS[i] = ascii(",\"role\":" + ((i & 4) != 0) + ",\"disposable\":" + ((i & 2) != 0)
-                    + ",\"free_provider\":" + ((i & 1) != 0) + ",\"suggestion\":null");
+            Signals s = Signals.plain(i);
+            SIGNALS[i] = ascii(",\"role\":" + s.role() + ",\"disposable\":" + s.disposable()
+                    + ",\"free_provider\":" + s.freeProvider() + ",\"suggestion\":null");
         }
     }
 
@@ -135,7 +136,7 @@ final class JsonlWriter extends ResultWriter {
         int verdictEnd = line.len;
         Signals s = r.signals();
         if (s != null && s.suggestion() == null) {
-            line.raw(SIGNALS[(s.role() ? 4 : 0) | (s.disposable() ? 2 : 0) | (s.freeProvider() ? 1 : 0)]);
+            line.raw(SIGNALS[Signals.plainIndex(s.role(), s.disposable(), s.freeProvider())]);
         } else if (s != null) {
             line.raw(ROLE);
             line.bool(s.role());

@@ -52,7 +52,7 @@ class DnsWireTest {
     void writesTheQueryDnsjavaWrites(String name, String type, boolean dnssec, int id) {
         Name n = Name.fromConstantString(name);
         int t = Type.value(type);
-        byte[] template = DnsTransport.newQuery(0, Name.root, Type.A, dnssec).toWire();
+        byte[] template = DnsWire.template(DnsTransport.newQuery(0, Name.root, Type.A, dnssec));
         assertArrayEquals(DnsTransport.newQuery(id, n, t, dnssec).toWire(), DnsWire.query(template, id, n, t));
     }
 
