@@ -144,19 +144,18 @@ final class DnsTransport implements AutoCloseable {
      * @param followUp a query of a lookup already under way (an MX host's address), which goes before new ones
      */
     <T> CompletableFuture<T> query(Name name, int type, boolean followUp, Reading<T> reading) {
+        return query(name.toWire(), type, followUp, reading);
+    }
+
+    /** {@link #query(Name, int, boolean, Reading)} for the name whose wire form is {@code name} (see DnsWire.name). */
+    <T> CompletableFuture<T> query(byte[] name, int type, boolean followUp, Reading<T> reading) {
         QueryResult<T> result = new QueryResult<>();
-        slots.start(followUp, () -> {
-            byte[] wire;
-            try {
-                wire = DnsWire.query(queryTemplate, ThreadLocalRandom.current().nextInt(0x10000), name, type);
-            } catch (RuntimeException e) {
-                finish(result, reading.failed(e, null));
-                return;
-            }
+        slots.start(followUp, () -> step(result, reading, () -> {
+            byte[] wire = DnsWire.query(queryTemplate, ThreadLocalRandom.current().nextInt(0x10000), name, type);
             // The budget runs from the query's start (its slot), the packet budget's waits included.
             long deadline = System.nanoTime() + timeout.toNanos();
             paced(result, reading, deadline, () -> attempt(result, reading, wire, 0, deadline, null));
-        });
+        }));
         return result;
     }
 

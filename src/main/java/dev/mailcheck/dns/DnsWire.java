@@ -2,6 +2,7 @@ package dev.mailcheck.dns;
 
 import org.xbill.DNS.Message;
 import org.xbill.DNS.Name;
+import org.xbill.DNS.TextParseException;
 
 /**
  * The DNS wire format where dnsjava's objects cost more than the work: a query written from a template, and an
@@ -27,25 +28,61 @@ final class DnsWire {
     }
 
     /**
-     * A query for {@code type} of {@code name} with this ID: {@code template}'s header and its records after the
-     * question (the OPT record), {@code template} being the wire form of the same query for type A of the root
-     * name with any ID. Written by dnsjava's Message, the query's objects, its compression table and the copies
-     * through its output buffer were a seventh of the socket readers' time (they send the next query as an
-     * answer frees a slot).
+     * A query for {@code type} of the name whose wire form is {@code name}, with this ID: {@code template}'s header and
+     * its records after the question (the OPT record), {@code template} being the wire form of the same query for
+     * type A of the root name with any ID. Written by dnsjava's Message, the query's objects, its compression table
+     * and the copies through its output buffer were a seventh of the socket readers' time (they send the next query
+     * as an answer frees a slot).
      */
-    static byte[] query(byte[] template, int id, Name name, int type) {
-        byte[] n = name.toWire();
-        byte[] q = new byte[template.length - TEMPLATE_NAME_END + 12 + n.length];
+    static byte[] query(byte[] template, int id, byte[] name, int type) {
+        byte[] q = new byte[template.length - TEMPLATE_NAME_END + 12 + name.length];
         System.arraycopy(template, 0, q, 0, 12);
         q[0] = (byte) (id >>> 8);
         q[1] = (byte) id;
-        System.arraycopy(n, 0, q, 12, n.length);
-        int p = 12 + n.length;
+        System.arraycopy(name, 0, q, 12, name.length);
+        int p = 12 + name.length;
         System.arraycopy(template, TEMPLATE_NAME_END, q, p, template.length - TEMPLATE_NAME_END);
         q[p] = (byte) (type >>> 8);
         q[p + 1] = (byte) type;
         return q;
     }
+
+    /**
+     * The wire form of {@code domain} read as dnsjava reads it, relative to the root ({@code Name.fromString(domain,
+     * Name.root).toWire()}). A name of letters, digits, hyphens and underscores (every domain the address parser
+     * passes) is written here from its text: through dnsjava it was a Name, then a DNSOutput and a Name for each of
+     * its labels, some 460 bytes a domain (7% of what a list of new domains allocates). Anything else (escapes, "@",
+     * empty or long labels) goes through dnsjava, which also says what is wrong with it.
+     *
+     * @throws TextParseException where dnsjava's reading fails
+     */
+    static byte[] name(String domain) throws TextParseException {
+        int length = domain.length();
+        int end = length > 1 && domain.charAt(length - 1) == '.' ? length - 1 : length;
+        // One length byte a label and the root's zero: the text's length plus two, with or without its final dot.
+        byte[] wire = end + 2 <= MAX_NAME ? new byte[end + 2] : null;
+        int label = 0;
+        for (int i = 0; i <= end && wire != null; i++) {
+            char c = i == end ? '.' : domain.charAt(i);
+            if (c == '.') {
+                int n = i - label;
+                if (n == 0 || n > MAX_LABEL) {
+                    wire = null;
+                } else {
+                    wire[label] = (byte) n;
+                    label = i + 1;
+                }
+            } else if (c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+                wire[i + 1] = (byte) c;
+            } else {
+                wire = null;
+            }
+        }
+        return wire != null ? wire : Name.fromString(domain, Name.root).toWire();
+    }
+
+    private static final int MAX_NAME = 255;
+    private static final int MAX_LABEL = 63;
 
     /**
      * An answer's bytes before dnsjava parses them: its authority and additional sections left out, as every lookup

@@ -168,16 +168,16 @@ public final class MxResolver implements AutoCloseable {
     }
 
     private CompletableFuture<MailDomain> lookup(String domain) {
-        Name name;
+        byte[] name;
         try {
-            name = Name.fromString(domain, Name.root);
+            name = DnsWire.name(domain);
         } catch (TextParseException e) {
             throw new IllegalArgumentException("not a domain name: " + domain, e);
         }
         return query(name, Type.MX, false).thenCompose(mx -> switch (mx.kind) {
             case NXDOMAIN -> CompletableFuture.completedFuture(routing.noSuchDomain(domain));
             case FAILED -> CompletableFuture.completedFuture(routing.mxLookupFailed(domain, mx.failure));
-            case NODATA -> addresses(name).thenApply(self -> routing.implicitMx(domain, self));
+            case NODATA -> addresses(nameOf(domain)).thenApply(self -> routing.implicitMx(domain, self));
             case RECORDS -> fromMxRecords(domain, mx);
         });
     }
@@ -213,8 +213,19 @@ public final class MxResolver implements AutoCloseable {
      * that host, in flight and for the answers' TTL.
      */
     private CompletableFuture<HostLookup> addresses(Name host) {
-        return hosts.get(host, h -> query(h, Type.A, true).thenCombine(query(h, Type.AAAA, true),
-                (a, aaaa) -> hostLookup(h, a, aaaa)));
+        return hosts.get(host, h -> {
+            byte[] name = h.toWire();
+            return query(name, Type.A, true).thenCombine(query(name, Type.AAAA, true), (a, aaaa) -> hostLookup(h, a, aaaa));
+        });
+    }
+
+    /** The domain's name as its MX query had it (DnsWire.name): read then, so it reads now. */
+    private static Name nameOf(String domain) {
+        try {
+            return Name.fromString(domain, Name.root);
+        } catch (TextParseException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     private static HostLookup hostLookup(Name host, Answer a, Answer aaaa) {
@@ -245,7 +256,7 @@ public final class MxResolver implements AutoCloseable {
      * lock and chains of futures, cost about ten times the query itself: it is kept for the rare answer that
      * redirects (CNAME, DNAME), which it follows with loop detection.
      */
-    private CompletableFuture<Answer> query(Name name, int type, boolean followUp) {
+    private CompletableFuture<Answer> query(byte[] name, int type, boolean followUp) {
         (type == Type.MX ? network.mx : network.address).increment();
         return transport.query(name, type, followUp, reading);
     }

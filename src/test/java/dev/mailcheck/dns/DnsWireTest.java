@@ -1,6 +1,7 @@
 package dev.mailcheck.dns;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -26,6 +27,7 @@ import org.xbill.DNS.OPTRecord;
 import org.xbill.DNS.Rcode;
 import org.xbill.DNS.Record;
 import org.xbill.DNS.SOARecord;
+import org.xbill.DNS.TextParseException;
 import org.xbill.DNS.Section;
 import org.xbill.DNS.Type;
 import org.xbill.DNS.WireParseException;
@@ -53,7 +55,31 @@ class DnsWireTest {
         Name n = Name.fromConstantString(name);
         int t = Type.value(type);
         byte[] template = DnsWire.template(DnsTransport.newQuery(0, Name.root, Type.A, dnssec));
-        assertArrayEquals(DnsTransport.newQuery(id, n, t, dnssec).toWire(), DnsWire.query(template, id, n, t));
+        assertArrayEquals(DnsTransport.newQuery(id, n, t, dnssec).toWire(), DnsWire.query(template, id, n.toWire(), t));
+    }
+
+    /** A name's wire form from its text is dnsjava's reading of it relative to the root, or dnsjava's refusal. */
+    @ParameterizedTest(name = "[{0}]")
+    @MethodSource("names")
+    void writesTheNameDnsjavaReads(String text) {
+        byte[] dnsjava;
+        try {
+            dnsjava = Name.fromString(text, Name.root).toWire();
+        } catch (TextParseException e) {
+            assertThrows(TextParseException.class, () -> DnsWire.name(text));
+            return;
+        }
+        assertArrayEquals(dnsjava, assertDoesNotThrow(() -> DnsWire.name(text)));
+    }
+
+    static Stream<String> names() {
+        String label63 = "a".repeat(63);
+        // 127 one-letter labels: 255 bytes of wire with the root's zero, the most a name may have; a letter more is too long.
+        String longest = "a.".repeat(126) + "a";
+        return Stream.of("d0.one.test", "d0.one.test.", "Mixed-Case.Example", "xn--bcher-kva.example", "_25._tcp.mx.example",
+                "a1-b2_c3.d", "x", "x.", label63 + ".b", label63 + "a.b", longest, longest + "b", longest + "bc",
+                longest + ".", longest + "b.", "", ".", "..", "a..b", ".a", "a.b..", "@", "\\065bc.test", "a\\.b.test",
+                "a b.test", "bücher.example", "a+b.test", "a/b.test", "a.b.c.d.e.f.g.h.i.j.k.l.m.n.o.p");
     }
 
     private static final Name DOMAIN = Name.fromConstantString("d0.one.test.");
