@@ -92,7 +92,8 @@ final class DnsWire {
      *
      * <p>{@code message} with its authority and additional counts set to zero, in place: dnsjava stops reading after
      * the answer section and never looks at the bytes after it. Unchanged when there is nothing to leave out, when
-     * the sections can't be walked (dnsjava's parse then says what is wrong) and when an OPT record holds extended
+     * the sections can't be walked (dnsjava's parse then says what is wrong), when a name in the question or answer
+     * section may point into the header (whose counts the trimming changes) and when an OPT record holds extended
      * RCODE bits (the RCODE is then more than the header's four bits). The sections left out are walked, not read:
      * a record in them that dnsjava would refuse (an A record of five bytes, a malformed EDNS option) no longer
      * fails the answer, whose other parts are all a lookup reads.
@@ -106,8 +107,13 @@ final class DnsWire {
             p = afterName(message, p);
             p = p < 0 ? -1 : p + 4; // type and class
         }
-        int records = count(message, 6) + count(message, 8);
-        for (int i = 0; i < records && p >= 0; i++) {
+        for (int i = count(message, 6); i > 0 && p >= 0; i--) {
+            p = afterRecord(message, p);
+        }
+        if (p < 0 || pointsIntoHeader(message, p)) {
+            return message;
+        }
+        for (int i = count(message, 8); i > 0 && p >= 0; i--) {
             p = afterRecord(message, p);
         }
         for (int i = count(message, 10); i > 0 && p >= 0; i--) {
@@ -127,6 +133,22 @@ final class DnsWire {
         message[10] = 0;
         message[11] = 0;
         return message;
+    }
+
+    /**
+     * Whether two bytes before {@code end} (the answer section's end) could be a compression pointer into the header,
+     * whose counts the trimming changes: a name read through one (an MX target pointing at the authority count) would
+     * read otherwise trimmed. dnsjava follows only pointers to earlier bytes, so every name the question and answer
+     * sections hold is read from bytes before {@code end}. Record data is not parsed here, so any such pair counts (an
+     * A record's 192.0.x.x too): such an answer is only parsed whole.
+     */
+    private static boolean pointsIntoHeader(byte[] m, int end) {
+        for (int i = 12; i + 1 < end; i++) {
+            if ((m[i] & 0xff) == 0xc0 && (m[i + 1] & 0xff) < 12) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static int count(byte[] m, int at) {

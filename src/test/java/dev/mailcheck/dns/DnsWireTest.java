@@ -98,7 +98,13 @@ class DnsWireTest {
                         Rcode.SERVFAIL),
                 Arguments.of("BADVERS: extended RCODE bits in the OPT record", wire(Rcode.NOERROR, 1, true, true),
                         false, Rcode.BADVERS),
-                Arguments.of("nothing but the answer", answerOnlyWire(), false, Rcode.NOERROR));
+                Arguments.of("nothing but the answer", answerOnlyWire(), false, Rcode.NOERROR),
+                // Trimmed, these targets would read otherwise: the counts they run through are zeroed.
+                Arguments.of("an MX target pointing at the authority count", pointerIntoCounts(9), false, Rcode.NOERROR),
+                Arguments.of("an MX target pointing at the question count, its labels running on into the others",
+                        pointerIntoCounts(5), false, Rcode.NOERROR),
+                Arguments.of("an A record of 192.0.2.1, whose first two bytes read as such a pointer",
+                        addressWithAuthority(), false, Rcode.NOERROR));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -221,6 +227,28 @@ class DnsWireTest {
     }
 
     /** An MX answer whose target is compressed against the glue record after it. */
+    /** The review's case: an MX record whose target is a pointer to byte {@code at} of the header, and an NS record. */
+    private static Supplier<byte[]> pointerIntoCounts(int at) {
+        return () -> {
+            byte[] header = {0, 7, (byte) 0x84, 0, 0, 1, 0, 1, 0, 1, 0, 0};
+            byte[] question = concat(name("d0.one.test"), new byte[] {0, 15, 0, 1});
+            byte[] mx = {(byte) 0xc0, 12, 0, 15, 0, 1, 0, 0, 0, 60, 0, 4, 0, 10, (byte) 0xc0, (byte) at};
+            byte[] ns = {(byte) 0xc0, 15, 0, 2, 0, 1, 0, 0, 0, 60, 0, 2, (byte) 0xc0, 12};
+            return concat(concat(header, question), concat(mx, ns));
+        };
+    }
+
+    private static Supplier<byte[]> addressWithAuthority() {
+        return () -> {
+            Message m = new Message(9);
+            m.getHeader().setFlag(Flags.QR);
+            m.addRecord(Record.newRecord(MX1, Type.A, DClass.IN), Section.QUESTION);
+            m.addRecord(new ARecord(MX1, DClass.IN, 60, new byte[] {(byte) 192, 0, 2, 1}), Section.ANSWER);
+            m.addRecord(new NSRecord(ZONE, DClass.IN, 3600, NS), Section.AUTHORITY);
+            return m.toWire();
+        };
+    }
+
     private static byte[] forwardPointer() {
         byte[] header = {0, 9, (byte) 0x84, 0, 0, 1, 0, 1, 0, 0, 0, 1};
         byte[] question = concat(name("d0.one.test"), new byte[] {0, 15, 0, 1});
