@@ -144,7 +144,14 @@ final class DnsTransport implements AutoCloseable {
      * @param followUp a query of a lookup already under way (an MX host's address), which goes before new ones
      */
     <T> CompletableFuture<T> query(Name name, int type, boolean followUp, Reading<T> reading) {
-        return query(name.toWire(), type, followUp, reading);
+        byte[] wire;
+        try {
+            wire = name.toWire();
+        } catch (RuntimeException e) {
+            // A relative name has no wire form: a failed query, as any other step's failure, not an exception here.
+            return CompletableFuture.completedFuture(reading.failed(e, null));
+        }
+        return query(wire, type, followUp, reading);
     }
 
     /** {@link #query(Name, int, boolean, Reading)} for the name whose wire form is {@code name} (see DnsWire.name). */
