@@ -156,7 +156,8 @@ public final class InputRecords implements Iterator<InputRecords.Input> {
         if (reader.read() != '\uFEFF') {
             reader.reset(); // no byte-order mark to drop
         }
-        LineReader.Line first = LineReader.readLine(reader, format == Format.LINES ? MAX_LINE_CHARS : MAX_HEADER_CHARS);
+        LineReader reading = new LineReader(reader, bufferChars);
+        LineReader.Line first = reading.firstLine(format == Format.LINES ? MAX_LINE_CHARS : MAX_HEADER_CHARS);
         if (format != Format.LINES && first != null && first.length() > MAX_HEADER_CHARS
                 && (format == Format.CSV || looksLikeHeader(first.kept()))) {
             throw NoAddressColumn.headerTooLong(first.length()); // never read a cut header as lines, nor as a header
@@ -172,6 +173,8 @@ public final class InputRecords implements Iterator<InputRecords.Input> {
         this.separator = header.separator;
         if (col >= 0) {
             columnHeader = header.cells.get(col).strip();
+            // A failure here loses no record: the first line was the header.
+            reading.dropLfAfterCr();
             rows = Csv.rows(separator).readValues(reader);
             line = 1;
             lines = null;
@@ -179,7 +182,7 @@ public final class InputRecords implements Iterator<InputRecords.Input> {
             columnHeader = null;
             rows = null;
             firstLine = first;
-            lines = new LineReader(reader, bufferChars);
+            lines = reading;
         }
     }
 

@@ -44,10 +44,12 @@ final class LineReader {
     }
 
     /**
-     * As {@link BufferedReader#readLine()} (ends at LF, CR or CRLF), but keeping at most {@code limit} chars. Char
-     * by char, for the first line only: what follows it may be CSV, which the CSV parser reads from the reader.
+     * The first line, as {@link BufferedReader#readLine()} reads it (ends at LF, CR or CRLF) but keeping at most
+     * {@code limit} chars. Char by char: what follows it may be CSV, which the CSV parser reads from the reader. A
+     * line that ends at a CR is given without a look at what follows (an LF of the same line end, which the next
+     * read drops): a stream that fails right after the CR then fails the next line, not this one.
      */
-    static Line readLine(BufferedReader reader, int limit) throws IOException {
+    Line firstLine(int limit) throws IOException {
         StringBuilder kept = new StringBuilder();
         long length = 0;
         int c = reader.read();
@@ -56,10 +58,7 @@ final class LineReader {
         }
         for (; c != -1 && c != '\n'; c = reader.read()) {
             if (c == '\r') {
-                reader.mark(1);
-                if (reader.read() != '\n') {
-                    reader.reset();
-                }
+                afterCr = true;
                 break;
             }
             if (length++ < limit) {
@@ -69,7 +68,18 @@ final class LineReader {
         return new Line(kept.toString(), length);
     }
 
-    /** The next line after the first, as {@link #readLine} reads it, through {@link #buffer}. */
+    /** Before another parser reads on from the reader after the {@link #firstLine}: the LF of its CRLF dropped. */
+    void dropLfAfterCr() throws IOException {
+        if (afterCr) {
+            afterCr = false;
+            reader.mark(1);
+            if (reader.read() != '\n') {
+                reader.reset();
+            }
+        }
+    }
+
+    /** The next line after the first, as {@link #firstLine} reads it, through {@link #buffer}. */
     Line nextBufferedLine() throws IOException {
         StringBuilder spanning = null; // the kept chars of a line that goes on past the buffer's end
         long length = 0;

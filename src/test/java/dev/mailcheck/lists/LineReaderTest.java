@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -137,5 +138,51 @@ class LineReaderTest {
         }
         long wholeLines = prefix.toString(StandardCharsets.UTF_8).chars().filter(c -> c == '\n').count();
         assertEquals(wholeLines, read.size(), "records read before the break");
+    }
+
+    /**
+     * A stream that fails (a connection reset, a list cut short) right after a line's CR: that line is whole, a record,
+     * and the break is at the next. Before, the first line looked past its CR for an LF, and that read's failure lost
+     * the line with the whole input ("cannot read"); later lines never looked ahead (found by a review).
+     */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', textBlock = """
+            # case                          | text before the failure | records                 | line of the break
+            the first line, ended by CR     | a@x.test\\r              | a@x.test                | 2
+            the first line, ended by LF     | a@x.test\\n              | a@x.test                | 2
+            a later line, ended by CR       | a@x.test\\rb@y.test\\r    | a@x.test b@y.test       | 3
+            the first line, CRLF, then a CR | a@x.test\\r\\nb@y.test\\r  | a@x.test b@y.test       | 3
+            """)
+    void aStreamFailingRightAfterALineEndKeepsThatLine(String name, String text, String records, long line)
+            throws IOException {
+        byte[] bytes = text.replace("\\r", "\r").replace("\\n", "\n").getBytes(StandardCharsets.UTF_8);
+        InputStream failing = new InputStream() {
+            private int pos;
+
+            @Override
+            public int read() throws IOException {
+                return pos < bytes.length ? bytes[pos++] & 0xff : fail();
+            }
+
+            @Override
+            public int read(byte[] b, int off, int len) throws IOException {
+                int n = Math.min(len, bytes.length - pos);
+                if (n <= 0) {
+                    return fail();
+                }
+                System.arraycopy(bytes, pos, b, off, n);
+                pos += n;
+                return n;
+            }
+
+            private int fail() throws IOException {
+                throw new IOException("connection reset");
+            }
+        };
+        InputRecords read = new InputRecords(InputRecords.reader(failing), InputRecords.Format.AUTO, null);
+        List<String> values = new ArrayList<>();
+        InputRecords.BrokeOff e = assertThrows(InputRecords.BrokeOff.class, () -> read.forEachRemaining(r -> values.add(r.value())));
+        assertEquals(List.of(records.split(" ")), values, name);
+        assertEquals(line, e.line(), name);
     }
 }
