@@ -221,12 +221,16 @@ final class PooledUdpClient implements UdpIoClient, AutoCloseable {
                 buffer.clear();
                 try {
                     channel.read(buffer);
-                } catch (PortUnreachableException e) {
+                } catch (IOException e) {
+                    if (!channel.isOpen()) {
+                        end = e;
+                        break;
+                    }
+                    // An ICMP error for an earlier packet (port or host unreachable, prohibited by a filter): the
+                    // kernel reports it once, to the next call on the socket. The reader goes on, or later answers
+                    // to this socket would go unread until it retires, each query waiting out its timeout.
                     unreachable(e);
                     continue;
-                } catch (IOException e) {
-                    end = e;
-                    break;
                 }
                 buffer.flip();
                 if (buffer.remaining() < 12) {
@@ -258,7 +262,7 @@ final class PooledUdpClient implements UdpIoClient, AutoCloseable {
             }
         }
 
-        private void unreachable(PortUnreachableException e) {
+        private void unreachable(IOException e) {
             List.copyOf(pending.values()).forEach(p -> p.answer.completeExceptionally(e));
         }
 

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.mailcheck.testbed.FakeDnsServer;
 import dev.mailcheck.testbed.Nsd;
 import java.net.InetSocketAddress;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -15,6 +16,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.xbill.DNS.DClass;
@@ -111,6 +113,57 @@ class PooledUdpClientTest {
             }
             assertEquals(0, client.waitingQueries(), "queries still waiting");
         }
+    }
+
+    /**
+     * An ICMP error for one of a socket's packets (the server's port unreachable; its network or host prohibited by a
+     * filter, as a firewall's REJECT answers) fails what waits on that socket, and the socket's reader goes on: later
+     * queries are answered. Before, any error but "port unreachable" ended the reader while the socket stayed in its
+     * slot, so each of its next 5,000 queries waited out its timeout (found by a review). The errors are real ICMP
+     * messages to 127.0.0.1 (src/test/resources/dns/icmp-unreachable.py); codes 0 and 1 are not fatal and never
+     * reach a UDP socket, so they are not here.
+     */
+    @ParameterizedTest(name = "ICMP destination unreachable, code {0}: {1}")
+    @CsvSource(textBlock = """
+            # code | what
+              3    | port unreachable
+              9    | network administratively prohibited
+              10   | host administratively prohibited
+              13   | communication administratively prohibited
+            """, delimiter = '|')
+    void aSocketsReaderGoesOnAfterAnIcmpError(int code, String what) throws Exception {
+        try (FakeDnsServer server = new FakeDnsServer((q, t) -> FakeDnsServer.reply(q, Rcode.NXDOMAIN).toWire());
+             PooledUdpClient client = new PooledUdpClient()) {
+            InetSocketAddress to = server.address();
+            // Enough queries that every socket of the pool has sent some.
+            for (CompletableFuture<byte[]> q : exchange(client, to, 0, 200)) {
+                q.get(5, TimeUnit.SECONDS);
+            }
+            List<String> command = new ArrayList<>(List.of("python3",
+                    Path.of("src/test/resources/dns/icmp-unreachable.py").toAbsolutePath().toString(),
+                    String.valueOf(code), String.valueOf(to.getPort())));
+            server.udpClientPorts().forEach(port -> command.add(String.valueOf(port)));
+            int exit = new ProcessBuilder(command).inheritIO().start().waitFor();
+            Assumptions.assumeTrue(exit != 77, "a raw socket needs root");
+            assertEquals(0, exit, "the ICMP sender");
+            Thread.sleep(100); // the errors reach the sockets, and their readers, first
+            long answered = 0;
+            for (CompletableFuture<byte[]> q : exchange(client, to, 1000, 40)) {
+                answered += q.handle((bytes, e) -> e == null ? 1 : 0).get(5, TimeUnit.SECONDS);
+            }
+            assertEquals(40, answered, "queries answered after the ICMP errors");
+        }
+    }
+
+    private static List<CompletableFuture<byte[]>> exchange(PooledUdpClient client, InetSocketAddress to, int first,
+                                                           int count) {
+        List<CompletableFuture<byte[]>> answers = new ArrayList<>();
+        for (int i = first; i < first + count; i++) {
+            Message query = Message.newQuery(Record.newRecord(Name.fromConstantString("n" + i + ".fault.test."), Type.MX,
+                    DClass.IN));
+            answers.add(client.exchange(to, query.toWire(), Duration.ofSeconds(1)));
+        }
+        return answers;
     }
 
     /** One MX query; completes with null when NSD's answer is right, or with what is wrong with it. */

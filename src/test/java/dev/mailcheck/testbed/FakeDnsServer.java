@@ -52,6 +52,7 @@ public final class FakeDnsServer implements AutoCloseable {
     private final ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor();
     private final Set<Socket> clients = ConcurrentHashMap.newKeySet();
     private final List<Query> queries = Collections.synchronizedList(new ArrayList<>());
+    private final Set<Integer> udpClientPorts = ConcurrentHashMap.newKeySet();
     /** Time between two bytes of a TCP answer, or null to send each answer in one write. */
     private volatile java.time.Duration tcpDrip;
 
@@ -94,6 +95,11 @@ public final class FakeDnsServer implements AutoCloseable {
         synchronized (queries) {
             return List.copyOf(queries);
         }
+    }
+
+    /** The ports UDP queries have come from so far (a client's sockets). */
+    public Set<Integer> udpClientPorts() {
+        return Set.copyOf(udpClientPorts);
     }
 
     /** Stops answering at once: both sockets and every open TCP connection are closed. */
@@ -173,6 +179,7 @@ public final class FakeDnsServer implements AutoCloseable {
             }
             byte[] data = java.util.Arrays.copyOf(in.getData(), in.getLength());
             InetSocketAddress from = (InetSocketAddress) in.getSocketAddress();
+            udpClientPorts.add(from.getPort());
             threads.execute(() -> {
                 byte[] out = answer(data, Transport.UDP);
                 if (out != null && !udp.isClosed()) {
