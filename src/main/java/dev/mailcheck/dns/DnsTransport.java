@@ -5,11 +5,14 @@ import java.net.InetSocketAddress;
 import java.net.SocketTimeoutException;
 import java.time.Duration;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Future;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 import org.xbill.DNS.DClass;
 import org.xbill.DNS.ExtendedFlags;
@@ -81,6 +84,9 @@ final class DnsTransport implements AutoCloseable {
     /** Where an answer's consequences run: the socket readers only read, decode and send (AnswerHandoff). */
     private final AnswerHandoff answers = new AnswerHandoff("dns-answers");
     private final DeadlineTcpClient tcp = new DeadlineTcpClient();
+    /** Steps waiting for their turn under the packet budget ({@link #paced}): closing runs them at once, to fail. */
+    private final Set<Turn> turns = ConcurrentHashMap.newKeySet();
+    private volatile boolean closed;
 
     /**
      * @param servers     resolvers to ask, in order; empty means the system's (/etc/resolv.conf)
@@ -168,9 +174,11 @@ final class DnsTransport implements AutoCloseable {
 
     @Override
     public void close() {
+        closed = true;
         udp.close();
         tcp.close();
-        // After the transport: what still waits for a slot starts now and fails at once.
+        // After the transport: what still waits for its turn or for a slot goes now and fails at once.
+        List.copyOf(turns).forEach(Turn::run);
         slots.close();
         answers.close();
     }
@@ -199,8 +207,30 @@ final class DnsTransport implements AutoCloseable {
         long wait = reserved < 0 ? Math.max(0, left) : reserved;
         if (wait == 0) {
             step(result, reading, send);
-        } else {
-            CompletableFuture.delayedExecutor(wait, TimeUnit.NANOSECONDS).execute(() -> step(result, reading, send));
+            return;
+        }
+        Turn turn = new Turn(() -> step(result, reading, send));
+        turns.add(turn);
+        CompletableFuture.delayedExecutor(wait, TimeUnit.NANOSECONDS).execute(turn);
+        if (closed) {
+            turn.run(); // close() may have looked before it was added
+        }
+    }
+
+    /** A paced step, run once: at its turn, or when the transport closes, whichever comes first. */
+    private final class Turn extends AtomicBoolean implements Runnable {
+        private final Runnable step;
+
+        Turn(Runnable step) {
+            this.step = step;
+        }
+
+        @Override
+        public void run() {
+            if (compareAndSet(false, true)) {
+                turns.remove(this);
+                step.run();
+            }
         }
     }
 

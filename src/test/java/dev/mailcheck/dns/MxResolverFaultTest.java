@@ -233,23 +233,27 @@ class MxResolverFaultTest {
 
     /**
      * Closing the resolver mid-batch ends every lookup, whether its query was sent (its answer never
-     * comes) or still waited for a free query slot: as DNS failures, none left waiting. The silent fake
+     * comes), still waited for a free query slot, or waited for its turn under the packet budget (whose
+     * waits ran on until each query's send time or its whole budget: 100 domains at one packet a second
+     * waited up to 99 s; found by a review): as DNS failures, none left waiting. The silent fake
      * server: NSD can't be told to hold its answers.
      */
-    @ParameterizedTest(name = "{0} domains, {1} queries in flight")
+    @ParameterizedTest(name = "{0} domains, {1} queries in flight, {2} packets a second")
     @CsvSource(textBlock = """
-            # domains | in flight
-              3       | 16
-              50      | 1
-              200     | 16
+            # domains | in flight | packets a second (0: no budget)
+              3       | 16        | 0
+              50      | 1         | 0
+              200     | 16        | 0
+              100     | 100       | 1
             """, delimiter = '|')
-    void closingMidBatchEndsEveryLookup(int domains, int inFlight) throws Exception {
+    void closingMidBatchEndsEveryLookup(int domains, int inFlight, int qps) throws Exception {
         try (FakeDnsServer silent = new FakeDnsServer((q, t) -> null)) {
-            MxResolver resolver = new MxResolver(List.of(silent.address()), Duration.ofMinutes(10), inFlight, true);
+            MxResolver resolver = new MxResolver(List.of(silent.address()), Duration.ofMinutes(10), inFlight, true, qps);
             List<CompletableFuture<MailDomain>> batch = IntStream.range(0, domains)
                     .mapToObj(i -> resolver.resolve("d" + i + ".fault.test")).toList();
+            Thread.sleep(qps > 0 ? 200 : 0); // the first query sent, the others waiting for their turns
             resolver.close();
-            CompletableFuture.allOf(batch.toArray(CompletableFuture[]::new)).get(30, TimeUnit.SECONDS);
+            CompletableFuture.allOf(batch.toArray(CompletableFuture[]::new)).get(10, TimeUnit.SECONDS);
             assertEquals(List.of(Reason.DNS_FAILURE), batch.stream().map(f -> f.join().reason()).distinct().toList());
         }
     }
