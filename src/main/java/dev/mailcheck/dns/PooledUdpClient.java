@@ -151,8 +151,10 @@ final class PooledUdpClient implements UdpIoClient, AutoCloseable {
             Socket fresh = new Socket(remote);
             fresh.sent.incrementAndGet();
             fresh.claim();
+            // Open before it is in the slot, where other threads may take it at once: a query waiting on a socket the
+            // sweep and close() can't see yet would never time out, and the socket would outlive close().
+            open.add(fresh);
             if (pool.compareAndSet(slot, current, fresh)) {
-                open.add(fresh);
                 if (current != null) {
                     current.retire();
                 }
