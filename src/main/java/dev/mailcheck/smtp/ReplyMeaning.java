@@ -4,11 +4,12 @@ import dev.mailcheck.Reason;
 import dev.mailcheck.smtp.SmtpReport.CatchAll;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
  * What a reply means for the mailbox: from its code and RFC 3463 enhanced status code first. Only
- * where those two leave it open — 550 or 554 without an enhanced code (or with the undefined X.0.0) —
+ * where those two leave it open — 550, 551, 553 or 554 without an enhanced code (or with the undefined X.0.0) —
  * is the text read, through the small table of phrases below, and conservatively: a policy phrase
  * wins over a mailbox phrase, and a text that says neither is {@code unverifiable}, never
  * undeliverable.
@@ -49,6 +50,11 @@ final class ReplyMeaning {
                     + "|unrouteable address|disabled or discontinued|user is inactive|account closed",
                     Reason.MAILBOX_REJECTED));
 
+    /** Codes whose text is read when no enhanced code (or X.0.0) says more. */
+    private static final Set<Integer> TEXT_DECIDES = Set.of(550, 551, 553, 554);
+    /** RFC 3463's subject and detail for the sender's address: bad syntax (X.1.7), bad system (X.1.8). */
+    private static final Set<String> SENDER_ADDRESS = Set.of("1.7", "1.8");
+
     /** Addresses in the text (often the very recipient) say nothing about the reply's meaning. */
     private static final Pattern ANGLED = Pattern.compile("<[^>]*>");
 
@@ -74,11 +80,18 @@ final class ReplyMeaning {
         if (r.transientNegative()) {
             return Reason.TEMPORARY_FAILURE;
         }
-        if ((r.code() == 550 || r.code() == 554) && (r.enhanced() == null || r.subject() == 0)) {
+        // 551 and 553 as well: qmail refuses a domain it does not serve, and its sender block list, with a bare 553
+        // ("sorry, that domain isn't in my list of allowed rcpthosts"), and rblsmtpd names a block list so.
+        if (TEXT_DECIDES.contains(r.code()) && (r.enhanced() == null || r.subject() == 0)) {
             return byText(r.text());
         }
         if ("6.7".equals(r.subjectDetail())) {
             return Reason.SMTPUTF8_UNSUPPORTED;
+        }
+        // X.1.7 and X.1.8 are the sender's address (RFC 3463 §3.2), refused at RCPT where the checks are delayed
+        // (Postfix's default): about the prober's MAIL FROM, not this mailbox.
+        if (aboutTheSenderAddress(r)) {
+            return Reason.SMTP_BLOCKED;
         }
         if (r.subject() == 1 || r.subject() == 2 || r.code() == 550 || r.code() == 551 || r.code() == 553) {
             return Reason.MAILBOX_REJECTED;
@@ -151,6 +164,14 @@ final class ReplyMeaning {
     private static final Pattern SENDER_POLICY = Pattern.compile("\\b(spf|dmarc|dkim)\\b|relay(ing)? (access )?denied"
             + "|not permitted to relay|relay not permitted", Pattern.CASE_INSENSITIVE);
     private static final Pattern SENDER = Pattern.compile("\\bsender\\b", Pattern.CASE_INSENSITIVE);
+    /**
+     * A refusal about one recipient's own rules: Postfix's per-recipient access ("Recipient address rejected: Access
+     * denied", postconf(5) check_recipient_access) and Exchange Online's restricted groups and mailboxes (5.7.133 to
+     * 5.7.136, RESOLVER.RST.*: "the group only accepts messages from authenticated senders", Microsoft's NDR pages).
+     * Another address of the same host may well be asked.
+     */
+    private static final Pattern RECIPIENT_POLICY = Pattern.compile("recipient address rejected|RESOLVER\\.RST\\.",
+            Pattern.CASE_INSENSITIVE);
 
     /**
      * Whether a refusal should count towards blocking the host (and its provider group) for every
@@ -169,8 +190,9 @@ final class ReplyMeaning {
         }
         boolean namesIp = NAMES_THE_IP.matcher(text).find();
         if (r.transientNegative()) {
-            // A deferral is a block only when it is about the sender's IP (4.7.x "deferred due to volume").
-            return r.subject() == 7 && namesIp ? Block.CLEAR : Block.NONE;
+            // A deferral is a block only when it is about the sender's IP: 4.7.x "deferred due to volume", or a
+            // greeting that turns the IP away for now ("421 Too many concurrent SMTP connections from this IP").
+            return (r.subject() == 7 || r.stage() == Stage.GREETING) && namesIp ? Block.CLEAR : Block.NONE;
         }
         boolean rcpt = r.stage() == Stage.RCPT || r.stage() == Stage.DATA;
         if ((rcpt ? ofRcpt(r) : ofSession(r)) != Reason.SMTP_BLOCKED) {
@@ -179,8 +201,22 @@ final class ReplyMeaning {
         if (namesIp) {
             return Block.CLEAR;
         }
-        // MAIL FROM refused for the sender address (not the IP) is about the sender, which another domain may take.
-        return r.stage() == Stage.MAIL && SENDER.matcher(text).find() ? Block.NONE : Block.VAGUE;
+        // The sender address refused (at MAIL FROM, or at RCPT where the checks are delayed), not the IP: another
+        // domain may take it. Likewise a recipient's own rules.
+        boolean aboutTheSender = aboutTheSenderAddress(r)
+                || (r.stage() == Stage.MAIL || r.stage() == Stage.RCPT) && SENDER.matcher(text).find();
+        boolean aboutTheRecipient = rcpt && (RECIPIENT_POLICY.matcher(text).find() || restrictedRecipient(r));
+        return aboutTheSender || aboutTheRecipient ? Block.NONE : Block.VAGUE;
+    }
+
+    private static boolean aboutTheSenderAddress(Reply r) {
+        return r.enhanced() != null && SENDER_ADDRESS.contains(r.subjectDetail());
+    }
+
+    /** Exchange Online's 5.7.133 to 5.7.136: a group, mailbox, public folder or mail user that takes only some senders. */
+    private static boolean restrictedRecipient(Reply r) {
+        String detail = r.subject() == 7 ? r.subjectDetail().substring(2) : "";
+        return detail.equals("133") || detail.equals("134") || detail.equals("135") || detail.equals("136");
     }
 
     /** Whether a result for this reason carries {@code retry_after_seconds}: a deferral, or a full mailbox. */

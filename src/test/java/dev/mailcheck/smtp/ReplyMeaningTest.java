@@ -37,6 +37,8 @@ class ReplyMeaningTest {
             550, 5.1.10, MAILBOX_REJECTED
             521, 5.3.2,  DOMAIN_REFUSES_MAIL
             553, 5.6.7,  SMTPUTF8_UNSUPPORTED
+            550, 5.1.8,  SMTP_BLOCKED
+            553, 5.1.7,  SMTP_BLOCKED
             500, 5.5.2,  SMTP_PROTOCOL_ERROR
             502, -,      SMTP_PROTOCOL_ERROR
             """)
@@ -44,10 +46,15 @@ class ReplyMeaningTest {
         assertEquals(expected, ReplyMeaning.ofRcpt(new Reply(Stage.RCPT, code, enhanced, "whatever the text says")));
     }
 
-    /** Where the codes leave it open (550 or 554 without an enhanced code, or X.0.0), a text that says nothing known is unknown. */
+    /**
+     * Where the codes leave it open (550, 551, 553 or 554 without an enhanced code, or X.0.0), a text that says nothing
+     * known is unknown. Before, a bare 551 or 553 was a rejected mailbox (found by a review: qmail's relay refusal).
+     */
     @ParameterizedTest(name = "RCPT {0} {1} -> {2}")
     @CsvSource(nullValues = "-", textBlock = """
             550, -,     UNVERIFIABLE
+            551, -,     UNVERIFIABLE
+            553, -,     UNVERIFIABLE
             554, -,     UNVERIFIABLE
             550, 5.0.0, UNVERIFIABLE
             554, 5.0.0, UNVERIFIABLE
@@ -157,7 +164,11 @@ class ReplyMeaningTest {
         assertEquals(expected, ReplyMeaning.ofSession(new Reply(stage, code, enhanced, "text")));
     }
 
-    /** How clearly a refusal blocks the prober itself, which is what the block breaker counts. */
+    /**
+     * How clearly a refusal blocks the prober itself, which is what the block breaker counts. The rows after "250 Ok"
+     * came from a review: a greeting turning the IP away without an X.7 code was NONE; a block list named by a bare
+     * 553 was NONE; the sender refused at RCPT and a recipient's own rules were VAGUE (two trip the breaker).
+     */
     @ParameterizedTest(name = "{0}: {1} -> {2}")
     @CsvSource(delimiter = '|', textBlock = """
             GREETING | 554 5.7.0 Mail from 192.0.2.1 refused by Proofpoint Reputation Services           | CLEAR
@@ -178,6 +189,14 @@ class ReplyMeaningTest {
             RCPT     | 450 4.2.0 <a@x.test>: Recipient address rejected: Greylisted                      | NONE
             RCPT     | 450 4.2.1 The user you are trying to contact is receiving mail too quickly.       | NONE
             RCPT     | 250 2.1.5 Ok                                                                      | NONE
+            GREETING | 421 Too many concurrent SMTP connections from this IP address; please try again later. | CLEAR
+            GREETING | 421 4.3.2 Connection rate limit exceeded for your IP address, try again later    | CLEAR
+            RCPT     | 553 Blacklisted: your IP 192.0.2.1 is listed at zen.spamhaus.org                  | CLEAR
+            RCPT     | 550 5.1.8 <a@x.test>: Sender address rejected: Domain not found                  | NONE
+            RCPT     | 553 sorry, your envelope sender is in my badmailfrom list (#5.7.1)                | NONE
+            RCPT     | 554 5.7.1 <list@x.test>: Recipient address rejected: Access denied                | NONE
+            RCPT     | 550 5.7.133 RESOLVER.RST.SenderNotAuthenticatedForGroup; authentication required   | NONE
+            DATA     | 554 5.7.1 Service unavailable; Client host [192.0.2.1] blocked using zen.spamhaus.org | CLEAR
             """)
     void blockStrength(Stage stage, String wire, ReplyMeaning.Block expected) throws IOException {
         Reply r = read(wire);
