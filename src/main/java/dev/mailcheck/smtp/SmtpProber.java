@@ -283,8 +283,10 @@ public final class SmtpProber implements AutoCloseable {
                 if (n > 0 && !guard.awaitBudgets(target, held, false)) {
                     break;
                 }
-                Transaction t = new Transaction(s, settings, w.domain, w.catchAll, held, rcpts,
-                        r -> guard.heard(target, w.domain, r));
+                Transaction t = new Transaction(s, settings, w.domain, w.catchAll, held, rcpts, r -> {
+                    guard.heard(target, w.domain, r);
+                    return guard.blocked(target) != null;
+                });
                 try {
                     if (t.run() == Transaction.End.CLOSED) {
                         return;

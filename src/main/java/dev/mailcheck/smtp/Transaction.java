@@ -5,7 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.LongAdder;
-import java.util.function.Consumer;
+import java.util.function.Predicate;
 
 /**
  * One MAIL transaction on an open session, for the addresses {@link Held} holds. Every address it
@@ -24,13 +24,18 @@ final class Transaction {
     private final CatchAllTest catchAllTest;
     private final Held held;
     private final LongAdder rcpts;
-    /** Every reply of MAIL and RCPT, for the block breaker. */
-    private final Consumer<Reply> heard;
+    /**
+     * Every reply of MAIL, RCPT and DATA, for the block breaker: true when the prober may no longer talk to this host
+     * (its provider group is blocked now), and then nothing more is said to it.
+     */
+    private final Predicate<Reply> heard;
+    /** A reply of this transaction left the host blocked: no further command goes to it. */
+    private boolean blocked;
     /** MAIL FROM and the catch-all test: every asked address's transcript has them. */
     private final Log head = Log.start();
 
     Transaction(SmtpSession s, SmtpSettings settings, String domain, CatchAllTest catchAllTest, Held held,
-                LongAdder rcpts, Consumer<Reply> heard) {
+                LongAdder rcpts, Predicate<Reply> heard) {
         this.heard = heard;
         this.s = s;
         this.settings = settings;
@@ -53,12 +58,12 @@ final class Transaction {
         }
         s.until(held.until());
         Reply mail = s.mail(settings.mailFrom(), asked.stream().anyMatch(p -> p.address.smtpUtf8()), head);
-        heard.accept(mail);
+        hear(mail);
         if (!mail.positive()) {
             for (Pending p : asked) {
                 held.answer(p, Outcomes.senderRefused(s, mail, s.prelude().then(head)));
             }
-            return mail.code() != 421 && s.rset() ? End.CONTINUE : close();
+            return mail.code() != 421 && !blocked && s.rset() ? End.CONTINUE : close();
         }
         int errors = 0;
         if (catchAllTest.claim()) {
@@ -66,12 +71,15 @@ final class Transaction {
             if (r.code() == 421) {
                 return closedBefore(asked, 0, r, CatchAll.INCONCLUSIVE);
             }
+            if (blocked) {
+                return close(); // the addresses stay held, and are answered as not tried
+            }
             errors += r.positive() ? 0 : 1;
         }
         List<Reply> answers = new ArrayList<>();
         List<Log> logs = new ArrayList<>();
         Reply stop = ask(asked, errors, answers, logs);
-        boolean closing = stop != null && stop.code() == 421
+        boolean closing = blocked || stop != null && stop.code() == 421
                 || errors + answers.stream().filter(r -> !r.positive()).count() >= settings.errorsPerSession();
         boolean accepted = answers.stream().anyMatch(Reply::positive);
         Reply data = null;
@@ -79,6 +87,7 @@ final class Transaction {
         Stage reached = Stage.RCPT;
         if (settings.data() && accepted && !closing) {
             data = s.data(tail);
+            hear(data);
             if (data.code() == 354) {
                 reached = Stage.DATA_354;
                 tail.lines().add("closed the connection without sending anything after 354 (no message was sent)");
@@ -115,7 +124,8 @@ final class Transaction {
     }
 
     /**
-     * RCPT for each address in turn until the error budget is spent or the server says stop. With
+     * RCPT for each address in turn until the error budget is spent, the server says stop or a reply leaves the host
+     * blocked for the prober (its group's breaker open: not one more RCPT, where it went on to the error budget). With
      * PIPELINING (RFC 2920) they go out in groups, as many as the error budget allows, so that even a
      * group refused whole keeps the session below the server's error limits.
      *
@@ -124,7 +134,7 @@ final class Transaction {
     private Reply ask(List<Pending> asked, int errorsSoFar, List<Reply> answers, List<Log> logs) throws SessionFailure {
         int errors = errorsSoFar;
         boolean accepted = false;
-        while (answers.size() < asked.size() && errors < settings.errorsPerSession()) {
+        while (answers.size() < asked.size() && errors < settings.errorsPerSession() && !blocked) {
             int from = answers.size();
             int group = s.offers("PIPELINING") ? Math.min(asked.size() - from, settings.errorsPerSession() - errors) : 1;
             List<String> addresses = new ArrayList<>();
@@ -137,7 +147,7 @@ final class Transaction {
             rcpts.add(group);
             for (int k = 0; k < replies.size(); k++) {
                 Reply r = replies.get(k);
-                heard.accept(r);
+                hear(r);
                 if (accepted && ReplyMeaning.tooManyRecipients(r)) {
                     return r; // too many recipients: this one and the rest stay held for the next transaction
                 }
@@ -158,7 +168,7 @@ final class Transaction {
         try {
             String made = "no-such-mailbox-" + Long.toHexString(ThreadLocalRandom.current().nextLong()) + "@" + domain;
             Reply r = s.rcpt(made, head);
-            heard.accept(r);
+            hear(r);
             rcpts.increment();
             head.lines().add("(that was the catch-all test with a made-up mailbox)");
             catchAllTest.settle(ReplyMeaning.ofMadeUpMailbox(r));
@@ -174,6 +184,10 @@ final class Transaction {
             held.answer(p, Outcomes.closedBefore(s, closing, catchAll, s.prelude().then(head)));
         }
         return close();
+    }
+
+    private void hear(Reply r) {
+        blocked |= heard.test(r);
     }
 
     private End close() {

@@ -87,6 +87,7 @@ class SmtpProberBreakerTest {
             block list at RCPT         | RCPT     | 550 5.7.1 Unfortunately, messages from [127.0.0.1] weren't sent. Part of their network is on our block list (S3150).
             Spamhaus at MAIL FROM      | MAIL     | 554 5.7.1 Service unavailable; Client host [127.0.0.1] blocked using zen.spamhaus.org
             volume deferral at RCPT    | RCPT     | 421 4.7.0 [TSS04] Messages from 127.0.0.1 temporarily deferred due to unexpected volume or user complaints
+            IP turned away at greeting | GREETING | 421 Too many concurrent SMTP connections from this IP address; please try again later.
             """)
     void aHostThatRefusesTheProberIsLeftAloneAfterAtMostThreeSessions(String scenario, String verb, String refusal) {
         try (FakeSmtpServer server = refusing(verb, refusal);
@@ -111,6 +112,45 @@ class SmtpProberBreakerTest {
                 assertEquals(o.detail().startsWith("Not tried: "), o.report().notTriedByBreaker(), o::detail);
                 assertEquals(false, o.report().waitedForBudget(), o::detail);
             }
+        }
+    }
+
+    /**
+     * A refusal of DATA naming a block list (some filters judge the client only once the message is to come): 30
+     * domains, at most 3 sessions. Before, the DATA reply never reached the breaker: 30 sessions (found by a review).
+     */
+    @Test
+    void aRefusalAtDataTripsTheBreakerToo() {
+        String refusal = "554 5.7.1 Service unavailable; Client host [127.0.0.1] blocked using zen.spamhaus.org";
+        try (FakeSmtpServer server = refusing("DATA", refusal);
+             SmtpProber prober = new SmtpProber(settings(server.port()).withData(true), BREAKER_ONLY)) {
+            List<SmtpOutcome> outcomes = probeDomains(prober, 30, i -> "data" + i + ".test", "mx.pphosted.test",
+                    "127.0.0.1");
+            assertTrue(server.connections() <= 3, server.connections() + " sessions");
+            assertTrue(outcomes.stream().filter(o -> o.detail().startsWith("Not tried: ")).count() >= 27,
+                    () -> outcomes.stream().map(SmtpOutcome::detail).toList().toString());
+        }
+    }
+
+    /**
+     * Once a RCPT reply has left the host blocked, the transaction asks nothing more: one RCPT (the catch-all test's)
+     * for six addresses held together, where it went on asking until its error budget was spent (found by a review).
+     */
+    @Test
+    void aTransactionStopsAtTheRcptThatBlocksTheProber() {
+        String refusal = "550 5.7.1 Client host [127.0.0.1] blocked using zen.spamhaus.org";
+        try (FakeSmtpServer server = refusing("RCPT", refusal);
+             SmtpProber prober = new SmtpProber(settings(server.port()), BREAKER_ONLY)) {
+            MailDomain d = domain("six.test", "mx.pphosted.test", "127.0.0.1");
+            List<CompletableFuture<SmtpOutcome>> all = new ArrayList<>();
+            for (int i = 0; i < 6; i++) {
+                all.add(prober.probe(address("user" + i + "@six.test"), d));
+            }
+            all.forEach(CompletableFuture::join);
+            long rcpts = server.received().stream().filter(l -> l.toUpperCase(java.util.Locale.ROOT).startsWith("RCPT"))
+                    .count();
+            assertEquals(1, rcpts, server.received().toString());
+            all.forEach(f -> assertEquals(Reason.SMTP_BLOCKED, f.join().reason(), f.join().detail()));
         }
     }
 
