@@ -278,9 +278,7 @@ public final class InputRecords implements Iterator<InputRecords.Input> {
             return null;
         }
         line++;
-        return l.overLong() ? new Input(l.record(), String.format(Locale.ROOT, "This line is %,d characters long;"
-                + " an address has at most 254, so lines over %,d are not checked (the first %,d are kept here).",
-                l.length(), MAX_LINE_CHARS, MAX_LINE_CHARS)) : new Input(l.kept(), null);
+        return l.overLong() ? new Input(l.record(), tooLong("line", l.length())) : new Input(l.kept(), null);
     }
 
     private Input nextRow() {
@@ -296,9 +294,25 @@ public final class InputRecords implements Iterator<InputRecords.Input> {
         }
         line = rows.getParser().currentLocation().getLineNr();
         if (column >= row.size()) {
-            return new Input(String.join(String.valueOf(separator), row), "This CSV row has no value in the '" + columnHeader + "' column.");
+            return new Input(kept(String.join(String.valueOf(separator), row)), "This CSV row has no value in the '"
+                    + columnHeader + "' column.");
         }
-        return new Input(row.get(column), null);
+        String value = row.get(column);
+        // Kept as a line is: a cell of up to a MiB (a stray quote swallows the lines after it) was stored whole with
+        // its result, past DynamoDB's 400 KB item, and its chunk failed on every delivery (found by a review).
+        return value.length() > MAX_LINE_CHARS ? new Input(kept(value), tooLong("CSV cell", value.length()))
+                : new Input(value, null);
+    }
+
+    /** At most {@link #MAX_LINE_CHARS} of a record's text. */
+    static String kept(String value) {
+        return value.length() > MAX_LINE_CHARS ? value.substring(0, MAX_LINE_CHARS) : value;
+    }
+
+    /** Why a line or a cell of {@code length} characters is not checked. */
+    private static String tooLong(String what, long length) {
+        return String.format(Locale.ROOT, "This %s is %,d characters long; an address has at most 254, so %ss over %,d"
+                + " are not checked (the first %,d are kept here).", what, length, what, MAX_LINE_CHARS, MAX_LINE_CHARS);
     }
 
     /**

@@ -20,7 +20,7 @@ final class LineReader {
 
         /** What a record keeps of the line: at most {@link InputRecords#MAX_LINE_CHARS}. */
         String record() {
-            return kept.length() > InputRecords.MAX_LINE_CHARS ? kept.substring(0, InputRecords.MAX_LINE_CHARS) : kept;
+            return InputRecords.kept(kept);
         }
     }
 

@@ -130,6 +130,31 @@ class InputRecordsTest {
     }
 
     /**
+     * A CSV address cell is kept as a line is, at most 1,000 characters and why; so is a row without the column. Before,
+     * a cell was kept whole up to a MiB (a stray quote swallows the lines after it), and stored with its result it went
+     * past DynamoDB's 400 KB item: its chunk failed on every delivery and the job never ended (found by a review).
+     */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', textBlock = """
+            # case                         | the long row                 | characters | what is said
+            a cell just over the limit     | Blob,"<long>"                | 1001       | This CSV cell is 1,001 characters long
+            lines swallowed by a quote     | Blob,"<long>"                | 210000     | This CSV cell is 210,000 characters long
+            a row without the email column | "<long>"                     | 210000     | This CSV row has no value in the 'email' column.
+            """)
+    void aLongCsvCellIsKeptCutWithWhy(String name, String row, int characters, String said) throws IOException {
+        String text = "name,email\nAnn,a@x.test\n" + row.replace("<long>", name.startsWith("lines")
+                ? ("x".repeat(99) + "\n").repeat(characters / 100) : "x".repeat(characters)) + "\nCid,c@x.test\n";
+        List<InputRecords.Input> read = new ArrayList<>();
+        records(text.getBytes(StandardCharsets.UTF_8), InputRecords.Format.AUTO, null).forEachRemaining(read::add);
+        assertEquals(new InputRecords.Input("a@x.test", null), read.get(0), name);
+        InputRecords.Input cut = read.get(1);
+        assertEquals(InputRecords.MAX_LINE_CHARS, cut.value().length(), name);
+        assertTrue(cut.error().startsWith(said), cut.error());
+        assertEquals(new InputRecords.Input("c@x.test", null), read.get(2), name);
+        assertEquals(3, read.size(), name);
+    }
+
+    /**
      * A marketing export's header: {@code email} at {@code emailAt} among {@code columns} columns named as
      * newsletter tools name them, joined by {@code separator}.
      */
