@@ -92,10 +92,12 @@ final class ShardedResults implements JobResults {
         long bound = Long.MAX_VALUE;
         for (int shard = 0; shard < SHARDS; shard++) {
             String pk = shardKey(jobId, shard);
-            List<Map<String, AttributeValue>> items = dynamo.query(b -> b.tableName(table).consistentRead(true)
+            // Through the paginator: one query stops at 1 MB of items, and a short page read as the shard's end let the
+            // cursor pass results never returned (found by a review).
+            List<Map<String, AttributeValue>> items = dynamo.queryPaginator(b -> b.tableName(table).consistentRead(true)
                     .keyConditionExpression("pk = :pk AND sk > :after")
                     .expressionAttributeValues(Map.of(":pk", AttributeValue.fromS(pk), ":after", AttributeValue.fromS(after)))
-                    .limit(each)).items();
+                    .limit(each)).items().stream().limit(each).toList();
             items.forEach(i -> merged.put(position(i), i.get("result").s()));
             if (items.size() == each) {
                 bound = Math.min(bound, position(items.getLast()));
