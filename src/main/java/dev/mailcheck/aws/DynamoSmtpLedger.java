@@ -50,13 +50,10 @@ final class DynamoSmtpLedger implements SmtpLedger {
     }
 
     @Override
-    public void open(String job, int chunk, long pending, List<Settled> settledByDns) {
-        List<WriteRequest> rows = settledByDns.stream().map(s -> WriteRequest.builder()
-                .putRequest(p -> p.item(position(job, chunk, s))).build()).toList();
-        writes.write(rows);
+    public void open(String job, int chunk, long positions) {
         try {
             dynamo.putItem(b -> b.tableName(table).item(Map.of("pk", s(chunkKey(job, chunk)), "sk", s("CHUNK"),
-                    "pending", n(pending), "expires_at", n(expires()))).conditionExpression("attribute_not_exists(pk)"));
+                    "pending", n(positions), "expires_at", n(expires()))).conditionExpression("attribute_not_exists(pk)"));
         } catch (ConditionalCheckFailedException e) {
             // opened by an earlier delivery of the chunk, whose items may have settled since: its count stands
         }

@@ -25,10 +25,11 @@ public interface SmtpLedger {
     }
 
     /**
-     * Opens the chunk's count of positions waiting for the SMTP stage, with the rows of the records that the
-     * DNS stage ended. Opening a chunk already open (a chunk delivered again) leaves its count alone.
+     * Opens the chunk's count of positions not settled yet at all of its {@code positions}; the DNS stage's rows then
+     * {@link #settle} as the SMTP stage's answers do. Opening a chunk already open (a chunk delivered again) leaves
+     * its count alone: each position is counted off once, whichever delivery settles it and however.
      */
-    void open(String job, int chunk, long pending, List<Settled> settledByDns);
+    void open(String job, int chunk, long positions);
 
     /** Which of the positions {@code from..to} (inclusive) are settled already. */
     Set<Long> settled(String job, int chunk, long from, long to);

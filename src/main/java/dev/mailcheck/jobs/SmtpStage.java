@@ -107,8 +107,11 @@ public final class SmtpStage {
             }
         }
         this.results.putResults(chunk.job(), ended);
-        long pending = byDomain.values().stream().mapToLong(List::size).sum();
-        ledger.open(chunk.job(), chunk.chunk(), pending, rows);
+        // The DNS stage's rows settle as answers do, each position once: a chunk delivered again whose DNS answered
+        // otherwise the second time (a SERVFAIL) neither counts a position twice nor leaves one counted that its
+        // work item then finds settled, which kept such a job running for ever (found by a review).
+        ledger.open(chunk.job(), chunk.chunk(), chunk.records().size());
+        long pending = ledger.settle(chunk.job(), chunk.chunk(), rows);
         byDomain.forEach((domain, entries) -> queue.send(new SmtpItem(chunk.job(), chunk.resultsKey(),
                 chunk.chunk(), domain, groups.get(domain), 1, 0, 0, chunk.depth().data(), entries), ""));
         return new JobWorkflow.Processed(true, pending == 0

@@ -338,7 +338,7 @@ class SdkPrimingTest {
             String job = "s3-priming" + primed;
             store.putJob(new Job(job, "s3://" + MotoStack.BUCKET + "/uploads/list.csv", JobStatus.RUNNING, 1, Map.of(), now,
                     now, "results/list.csv", 1));
-            ledger.open(job, 0, 1, List.of());
+            ledger.open(job, 0, 1);
             env.put("ITEM", new SmtpItem(job, "results/list.csv", 0, "strict.smtp.test", "strict.smtp.test", 1, 0, 0, false,
                     List.of(new SmtpItem.Entry(0, "alice@strict.smtp.test"))).toJson());
             String out = child(FirstSmtpItem.class, primed == 1, env);

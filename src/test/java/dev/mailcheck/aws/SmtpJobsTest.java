@@ -354,6 +354,75 @@ class SmtpJobsTest {
     }
 
     /**
+     * A chunk delivered twice (SQS delivers at least once; or the first delivery died after opening the chunk) whose
+     * DNS stage answers one domain otherwise the second time (a SERVFAIL): its job still ends. Before (found by a
+     * review), the second delivery wrote that address's DNS row as settled outside the count, which kept the first
+     * delivery's; the work item then found the address settled, nothing took it off, and the job stayed running.
+     * The fake DNS server: NSD can't be told to fail one name on demand.
+     */
+    @Test
+    void aChunkDeliveredAgainWhoseDnsAnswersOtherwiseStillEndsItsJob() throws Exception {
+        AtomicBoolean servfail = new AtomicBoolean();
+        dev.mailcheck.testbed.FakeDnsServer.Script zone = dev.mailcheck.testbed.FakeDnsServer.zone("""
+                $ORIGIN redelivery.test.
+                $TTL 300
+                x   MX 10 mx
+                y   MX 10 mx
+                mx  A  127.0.0.1
+                """);
+        try (dev.mailcheck.testbed.FakeDnsServer server = new dev.mailcheck.testbed.FakeDnsServer((q, t) ->
+                servfail.get() && q.getQuestion().getName().toString().equals("x.redelivery.test.")
+                        ? dev.mailcheck.testbed.FakeDnsServer.reply(q, org.xbill.DNS.Rcode.SERVFAIL).toWire()
+                        : zone.answer(q, t))) {
+            DynamoResultStore store = stack.store(stack.admin);
+            List<SmtpItem> queued = new java.util.concurrent.CopyOnWriteArrayList<>();
+            SmtpQueue queue = new SmtpQueue() {
+                @Override
+                public void send(SmtpItem item, String salt) {
+                    queued.add(item);
+                }
+
+                @Override
+                public void later(SmtpItem item, Duration delay) {
+                    throw new AssertionError("no rechecks here");
+                }
+            };
+            Job job = UploadProcessor.job("redelivered", MotoStack.BUCKET, "uploads/l.txt", JobStatus.RUNNING,
+                    Instant.now()).with(JobStatus.RUNNING, dev.mailcheck.store.Tally.EMPTY, 1);
+            store.putJob(job);
+            dev.mailcheck.jobs.Chunk chunk = new dev.mailcheck.jobs.Chunk(job.id(), job.resultsKey(), 0, 0, List.of(
+                    new dev.mailcheck.lists.InputRecords.Input("a@x.redelivery.test", null),
+                    new dev.mailcheck.lists.InputRecords.Input("b@y.redelivery.test", null)),
+                    dev.mailcheck.jobs.SmtpDepth.RCPT);
+            // Each delivery on an instance of its own: its own resolver and cache.
+            redeliveryStage(store, queue, server).process(chunk);
+            assertEquals(2, queued.size(), "both domains passed the DNS stage");
+            servfail.set(true);
+            redeliveryStage(store, queue, server).process(chunk);
+            servfail.set(false);
+            // The SMTP stage's checker stops at DNS here: each item's answer settles its addresses.
+            for (int i = 0; i < queued.size(); i++) {
+                redeliveryStage(store, queue, server).work(queued.get(i), redeliveryChecker(server),
+                        Instant.now().plusSeconds(20), "m" + i);
+            }
+            Job after = store.job(job.id()).orElseThrow();
+            assertEquals(JobStatus.DONE, after.status(), after.toString());
+            assertEquals(2, resultsFile(after).size());
+        }
+    }
+
+    private static Checker redeliveryChecker(dev.mailcheck.testbed.FakeDnsServer server) {
+        return new Checker(new MxResolver(List.of(server.address()), Duration.ofSeconds(1), 64, true));
+    }
+
+    private SmtpStage redeliveryStage(DynamoResultStore store, SmtpQueue queue, dev.mailcheck.testbed.FakeDnsServer server) {
+        S3JobFiles files = new S3JobFiles(stack.admin.s3(), MotoStack.BUCKET);
+        return new SmtpStage(Functions.chunkWorker(redeliveryChecker(server), store, dev.mailcheck.jobs.JobEvents.NONE,
+                files), redeliveryChecker(server), store, files, stack.smtpLedger(stack.admin), queue, Recheck.NONE,
+                r -> "group");
+    }
+
+    /**
      * One worker's ban stops them all: a host that refuses the prober as block-listed trips the breaker, whose
      * state is in the table; the next item of the same provider group, probed by a fresh prober (another
      * invocation, maybe another instance), is answered {@code smtp_blocked} "not tried", without a connection.
@@ -536,7 +605,8 @@ class SmtpJobsTest {
             Map<String, Long> smtp = costs.get("smtp");
             assertEquals(3L, dns.get("Sqs:SendMessage"), dns::toString);
             assertEquals(3L + 18L, smtp.get("Sqs:SendMessage"), smtp::toString);
-            assertEquals(18L, smtp.get("DynamoDb:TransactWriteItems"), smtp::toString);
+            // one per item, and one per chunk for the rows the DNS stage ended, which settle as answers do
+            assertEquals(18L + 3L, smtp.get("DynamoDb:TransactWriteItems"), smtp::toString);
             System.out.println("calls of one job of 130 addresses, 7 domains, 3 chunks: DNS-only " + dns + "; with SMTP " + smtp);
         }
     }
