@@ -133,8 +133,19 @@ final class ReplyMeaning {
      * again in the next transaction. 452 4.2.2 is one mailbox over quota (Gmail), an answer about that address.
      */
     static boolean tooManyRecipients(Reply r) {
-        return r.code() == 452 && !"2.2".equals(r.subjectDetail()) || "5.3".equals(r.subjectDetail());
+        return r.code() == 452 && !"2.2".equals(r.subjectDetail()) || "5.3".equals(r.subjectDetail())
+                || oldTooManyRecipients(r);
     }
+
+    /**
+     * RFC 821's 552 for too many recipients, which RFC 5321 §4.5.3.1.10 tells clients to take as 452: without an
+     * enhanced code it used to read as a full mailbox (found by a review).
+     */
+    private static boolean oldTooManyRecipients(Reply r) {
+        return r.code() == 552 && r.enhanced() == null && TOO_MANY_RECIPIENTS.matcher(r.text()).find();
+    }
+
+    private static final Pattern TOO_MANY_RECIPIENTS = Pattern.compile("too many recipients", Pattern.CASE_INSENSITIVE);
 
     /**
      * Whether the refusal of a session ({@code null} when the session failed without a reply) answers for the
@@ -234,7 +245,7 @@ final class ReplyMeaning {
     }
 
     private static boolean overQuota(Reply r) {
-        return "2.2".equals(r.subjectDetail()) || r.code() == 552 && r.enhanced() == null;
+        return "2.2".equals(r.subjectDetail()) || r.code() == 552 && r.enhanced() == null && !oldTooManyRecipients(r);
     }
 
     private static Reason byText(String text) {

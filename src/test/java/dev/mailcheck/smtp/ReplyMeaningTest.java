@@ -103,13 +103,18 @@ class ReplyMeaningTest {
         assertEquals(expected, ReplyMeaning.ofMadeUpMailbox(read(wire)));
     }
 
-    /** A RCPT reply after an accepted recipient: does it ask for a new transaction, or answer for this address? */
+    /**
+     * A RCPT reply after an accepted recipient: does it ask for a new transaction, or answer for this address? RFC
+     * 821's bare "552 Too many recipients" is one (RFC 5321 §4.5.3.1.10); it read as a full mailbox (found by a review).
+     */
     @ParameterizedTest(name = "{0} -> {1}")
     @CsvSource(delimiter = '|', textBlock = """
             452 4.5.3 Too many recipients                                  | true
             452 Too many recipients                                        | true
             452 4.3.1 Insufficient system storage                          | true
             552 5.5.3 Too many recipients                                  | true
+            552 Too many recipients                                        | true
+            552 Requested mail action aborted: exceeded storage allocation | false
             452 4.2.2 The email account that you tried to reach is over quota. | false
             451 4.3.0 Temporary lookup failure                             | false
             550 5.1.1 User unknown                                         | false
