@@ -166,6 +166,10 @@ final class SmtpSession implements Closeable {
         if (ehlo.positive()) {
             ehloAnswered = true;
             extensions = keywords(ehlo);
+        } else if (ehlo.code() < 500 || ehlo.code() > 504) {
+            // A refusal, not a command the server does not know (500-504, RFC 5321 §4.1.4): HELO would knock once more,
+            // and a server that hangs up after it hid the refusal from the block breaker (found by a review).
+            throw failure(Stage.EHLO, ehlo, null);
         } else {
             Reply helo = channel.command(Stage.HELO, "HELO " + settings.helo(), own());
             if (!helo.positive()) {

@@ -50,6 +50,13 @@ class SmtpProberBreakerTest {
                 c.readLine();
                 return;
             }
+            if (verb.equals("EHLO")) {
+                // refuses EHLO and hangs up: the prober's HELO fallback, before the fix, met a closed connection
+                c.send("220 mx.provider.test ESMTP\r\n");
+                c.readLine();
+                c.send(refusal + "\r\n");
+                return;
+            }
             c.send("220 mx.provider.test ESMTP\r\n");
             c.serve(v -> v.equals(verb) ? refusal + "\r\n" : ordinary(v));
         });
@@ -88,6 +95,7 @@ class SmtpProberBreakerTest {
             Spamhaus at MAIL FROM      | MAIL     | 554 5.7.1 Service unavailable; Client host [127.0.0.1] blocked using zen.spamhaus.org
             volume deferral at RCPT    | RCPT     | 421 4.7.0 [TSS04] Messages from 127.0.0.1 temporarily deferred due to unexpected volume or user complaints
             IP turned away at greeting | GREETING | 421 Too many concurrent SMTP connections from this IP address; please try again later.
+            Spamhaus at EHLO, hang up  | EHLO     | 554 5.7.1 Service unavailable; Client host [127.0.0.1] blocked using zen.spamhaus.org
             """)
     void aHostThatRefusesTheProberIsLeftAloneAfterAtMostThreeSessions(String scenario, String verb, String refusal) {
         try (FakeSmtpServer server = refusing(verb, refusal);
