@@ -102,7 +102,20 @@ final class CheckRoutes {
             }
             case "application/json" -> {
                 JsonNode json = Json.body(r, MAX_CHECK_BODY_BYTES, "POST /v1/checks", "{\"address\": \"...\"}");
-                json.properties().forEach(f -> fields.put(f.getKey(), f.getValue().isValueNode() ? f.getValue().asText() : null));
+                // Typed as POST /v1/checks reads its fields: null or 42 was checked as the text "null" or "42", and a
+                // flag of "false" or [true] taken or dropped (found by a review).
+                JsonNode address = json.get("address");
+                if (address != null && !address.isTextual()) {
+                    throw new ApiError(400, "\"address\" must be a string", "address");
+                }
+                if (address != null) {
+                    fields.put("address", address.asText());
+                }
+                for (String flag : List.of("smtp", "smtp_data", "security")) {
+                    if (json.has(flag)) {
+                        fields.put(flag, String.valueOf(Json.flag(json, flag)));
+                    }
+                }
             }
             default -> throw new ApiError(415, "send the address as text/plain or application/x-www-form-urlencoded"
                     + " (address=...), or {\"address\": ...} as application/json, not " + type, "content-type");
