@@ -54,6 +54,11 @@ final class ReplyMeaning {
     private static final Set<Integer> TEXT_DECIDES = Set.of(550, 551, 553, 554);
     /** RFC 3463's subject and detail for the sender's address: bad syntax (X.1.7), bad system (X.1.8). */
     private static final Set<String> SENDER_ADDRESS = Set.of("1.7", "1.8");
+    /**
+     * Exchange Online's X.7.133 to X.7.136: a group, mailbox, public folder or mail user that takes only some senders
+     * (Microsoft's NDR pages).
+     */
+    private static final Set<String> RESTRICTED_RECIPIENT = Set.of("7.133", "7.134", "7.135", "7.136");
 
     /** Addresses in the text (often the very recipient) say nothing about the reply's meaning. */
     private static final Pattern ANGLED = Pattern.compile("<[^>]*>");
@@ -90,7 +95,7 @@ final class ReplyMeaning {
         }
         // X.1.7 and X.1.8 are the sender's address (RFC 3463 §3.2), refused at RCPT where the checks are delayed
         // (Postfix's default): about the prober's MAIL FROM, not this mailbox.
-        if (aboutTheSenderAddress(r)) {
+        if (detailIn(SENDER_ADDRESS, r)) {
             return Reason.SMTP_BLOCKED;
         }
         if (r.subject() == 1 || r.subject() == 2 || r.code() == 550 || r.code() == 551 || r.code() == 553) {
@@ -176,10 +181,10 @@ final class ReplyMeaning {
             + "|not permitted to relay|relay not permitted", Pattern.CASE_INSENSITIVE);
     private static final Pattern SENDER = Pattern.compile("\\bsender\\b", Pattern.CASE_INSENSITIVE);
     /**
-     * A refusal about one recipient's own rules: Postfix's per-recipient access ("Recipient address rejected: Access
-     * denied", postconf(5) check_recipient_access) and Exchange Online's restricted groups and mailboxes (5.7.133 to
-     * 5.7.136, RESOLVER.RST.*: "the group only accepts messages from authenticated senders", Microsoft's NDR pages).
-     * Another address of the same host may well be asked.
+     * A refusal about one recipient's own rules, by its text: Postfix's per-recipient access ("Recipient address
+     * rejected: Access denied", postconf(5) check_recipient_access) and Exchange Online's RESOLVER.RST.* ("the group
+     * only accepts messages from authenticated senders"; by code, {@link #RESTRICTED_RECIPIENT}). Another address of
+     * the same host may well be asked.
      */
     private static final Pattern RECIPIENT_POLICY = Pattern.compile("recipient address rejected|RESOLVER\\.RST\\.",
             Pattern.CASE_INSENSITIVE);
@@ -214,20 +219,15 @@ final class ReplyMeaning {
         }
         // The sender address refused (at MAIL FROM, or at RCPT where the checks are delayed), not the IP: another
         // domain may take it. Likewise a recipient's own rules.
-        boolean aboutTheSender = aboutTheSenderAddress(r)
+        boolean aboutTheSender = detailIn(SENDER_ADDRESS, r)
                 || (r.stage() == Stage.MAIL || r.stage() == Stage.RCPT) && SENDER.matcher(text).find();
-        boolean aboutTheRecipient = rcpt && (RECIPIENT_POLICY.matcher(text).find() || restrictedRecipient(r));
+        boolean aboutTheRecipient = rcpt && (RECIPIENT_POLICY.matcher(text).find() || detailIn(RESTRICTED_RECIPIENT, r));
         return aboutTheSender || aboutTheRecipient ? Block.NONE : Block.VAGUE;
     }
 
-    private static boolean aboutTheSenderAddress(Reply r) {
-        return r.enhanced() != null && SENDER_ADDRESS.contains(r.subjectDetail());
-    }
-
-    /** Exchange Online's 5.7.133 to 5.7.136: a group, mailbox, public folder or mail user that takes only some senders. */
-    private static boolean restrictedRecipient(Reply r) {
-        String detail = r.subject() == 7 ? r.subjectDetail().substring(2) : "";
-        return detail.equals("133") || detail.equals("134") || detail.equals("135") || detail.equals("136");
+    /** Whether the reply's enhanced code's subject and detail are among {@code details}. */
+    private static boolean detailIn(Set<String> details, Reply r) {
+        return r.enhanced() != null && details.contains(r.subjectDetail());
     }
 
     /** Whether a result for this reason carries {@code retry_after_seconds}: a deferral, or a full mailbox. */
