@@ -22,13 +22,18 @@ final class CatchAllTest {
         return claimed.compareAndSet(false, true);
     }
 
+    /** Some session has made the test or is making it. */
+    boolean claimed() {
+        return claimed.get();
+    }
+
     /** The first answer stands; the owner settles INCONCLUSIVE in a finally block, which is then a no-op. */
     void settle(CatchAll answer) {
         result.complete(answer);
     }
 
     CatchAll result(Duration wait) {
-        if (!claimed.get()) {
+        if (!claimed()) {
             return CatchAll.NOT_CHECKED;
         }
         try {

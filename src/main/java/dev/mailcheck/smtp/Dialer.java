@@ -1,5 +1,6 @@
 package dev.mailcheck.smtp;
 
+import java.time.Instant;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.LongAdder;
 
@@ -67,11 +68,12 @@ final class Dialer {
     }
 
     /**
-     * A session with the first MX address that takes one, in preference order, or null when nobody waits
-     * any more. Waits for the address's slot first, then for a global one, so that a worker never holds a
-     * global slot while it queues for a busy host.
+     * A session with the first MX address that takes one, in preference order, for a first transaction of
+     * {@code rcpts} RCPTs, or null when nobody waits any more. Waits for the address's slot first, then for its
+     * budgets, then for a global slot, so that a worker never holds a global slot while it queues for a busy host
+     * or a budget, except to reserve its budgets anew when the wait for a global slot made it late for them.
      */
-    Opened open(String domain, Plan plan, Held held) {
+    Opened open(String domain, Plan plan, Held held, int rcpts) {
         SessionFailure last = null;
         Plan.Target lastTarget = null;
         String brokeProtocol = null;
@@ -90,10 +92,14 @@ final class Dialer {
                 brokeProtocol = brokeProtocol != null ? brokeProtocol : host.brokeProtocol();
                 continue; // dead, or found dead while waiting
             }
-            // The budgets are waited for holding this address's slot but no global one.
-            if (!guard.awaitBudgets(t, held, true)
-                    || !Hosts.acquire(sessions, held::wanted)) {
+            Instant budgetsAt = guard.awaitBudgets(t, held, rcpts, true);
+            if (budgetsAt == null || !Hosts.acquire(sessions, held::wanted)) {
                 host.leave();
+                return null;
+            }
+            if (guard.late(budgetsAt) && guard.awaitBudgets(t, held, rcpts, true) == null) {
+                host.leave();
+                sessions.release();
                 return null;
             }
             SmtpSession s = null;

@@ -99,9 +99,19 @@ final class Held {
         return open.stream().anyMatch(p -> !p.ended());
     }
 
-    /** Every held address waits for a budget of {@code group} before it is asked about. */
-    void waitedFor(String group) {
-        open.forEach(p -> p.waitedFor(group));
+    /**
+     * Every held address waits for a budget of {@code group} before it is asked about.
+     *
+     * @return how many had not waited before (a held address may wait again: for its next transaction, or anew after
+     *         a late start), so that each is counted once
+     */
+    int waitedFor(String group) {
+        int first = 0;
+        for (Pending p : open) {
+            first += p.waitedFor() == null ? 1 : 0;
+            p.waitedFor(group);
+        }
+        return first;
     }
 
     void answer(Pending p, SmtpOutcome outcome) {

@@ -22,6 +22,7 @@ final class ProbeGuard {
     private static final Logger LOG = Logger.getLogger(ProbeGuard.class.getName());
     /** A vague policy refusal may be one domain's own rule: only a second domain's makes it the IP's block. */
     static final int VAGUE_REFUSALS_TO_TRIP = 2;
+    private static final Duration LATE = Hosts.WAIT_SLICE;
 
     private final Pacing pacing;
     private final ProviderGroups groups;
@@ -78,14 +79,15 @@ final class ProbeGuard {
     }
 
     /**
-     * Waits for the budgets of one transaction of the addresses {@code held} holds at {@code t}: its provider
-     * group's RCPTs and, for a new session, a new session's share of the MX address's budget. An address that
-     * waits is marked so ({@link Held#waitedFor}), and is not asked about yet. False when nobody wants the
-     * answers first (every check waiting for it has passed its deadline).
+     * Waits for the budgets of one transaction of the addresses {@code held} holds at {@code t}: {@code rcpts} of its
+     * provider group's RCPTs and, for a new session, a new session's share of the MX address's budget. An address
+     * that waits is marked so ({@link Held#waitedFor}), and is not asked about yet.
+     *
+     * @return the time the budgets gave the transaction (now or the end of the wait), or null when nobody wants the
+     *         answers first (every check waiting for it has passed its deadline)
      */
-    boolean awaitBudgets(Plan.Target t, Held held, boolean newSession) {
+    Instant awaitBudgets(Plan.Target t, Held held, int rcpts, boolean newSession) {
         String group = groupOf(t);
-        int addresses = held.size();
         Instant now = clock.instant();
         Instant at = now;
         String what = null;
@@ -94,15 +96,25 @@ final class ProbeGuard {
             at = budget.reserve("session " + t.address().getHostAddress(), 1, sessions, now);
             what = "a new session with " + t.host() + " (" + sessions + "/min per MX address)";
         }
-        int rcpts = pacing.rcptsPerMinute();
-        if (rcpts > 0 && addresses > 0) {
-            Instant rcptAt = budget.reserve("rcpt " + group, addresses, rcpts, now);
+        int perMinute = pacing.rcptsPerMinute();
+        if (perMinute > 0 && rcpts > 0) {
+            Instant rcptAt = budget.reserve("rcpt " + group, rcpts, perMinute, now);
             if (rcptAt.isAfter(at)) {
                 at = rcptAt;
-                what = "RCPTs at " + group + " (" + rcpts + "/min per provider group)";
+                what = "RCPTs at " + group + " (" + perMinute + "/min per provider group)";
             }
         }
-        return waitUntil(at, group, held, what);
+        return waitUntil(at, group, held, what) ? at : null;
+    }
+
+    /**
+     * True when a transaction the budgets gave {@code at} would start so much later (it waited for a global slot
+     * after its budgets) that its commands would crowd those reserved after it: once slots free up, the late ones
+     * would go out together, a burst the budget exists to prevent. Its budgets are then reserved anew. A second of
+     * slack: a connection's own set-up delays every transaction alike, which moves events but bunches none.
+     */
+    boolean late(Instant at) {
+        return Duration.between(at, clock.instant()).compareTo(LATE) > 0;
     }
 
     private boolean waitUntil(Instant at, String group, Held held, String what) {
@@ -110,8 +122,7 @@ final class ProbeGuard {
         if (!left.isPositive()) {
             return true;
         }
-        counts(group)[1].add(held.size());
-        held.waitedFor(group);
+        counts(group)[1].add(held.waitedFor(group));
         waits.merge(what, 1, Integer::sum);
         try {
             while (left.isPositive()) {

@@ -212,6 +212,11 @@ public final class SmtpProber implements AutoCloseable {
             }
         }
 
+        /** The RCPTs of a transaction for {@code held}: the catch-all test's too while nobody has claimed it. */
+        int rcptsOf(Held held) {
+            return held.size() + (catchAll.claimed() ? 0 : 1);
+        }
+
         void answerQueued(SmtpOutcome outcome) {
             List<Pending> all = new ArrayList<>();
             queue.drainTo(all);
@@ -253,7 +258,7 @@ public final class SmtpProber implements AutoCloseable {
 
     /** Opens a session for what {@code held} holds and runs transactions on it until it is used up, idle or broken. */
     private void session(DomainWork w, Held held) {
-        Dialer.Opened opened = dialer.open(w.domain, w.plan, held);
+        Dialer.Opened opened = dialer.open(w.domain, w.plan, held, w.rcptsOf(held));
         if (opened == null) {
             return; // nobody waits for the held addresses any more (their checks passed the deadline)
         }
@@ -280,7 +285,7 @@ public final class SmtpProber implements AutoCloseable {
                     w.answerNotTried(held, b);
                     break;
                 }
-                if (n > 0 && !guard.awaitBudgets(target, held, false)) {
+                if (n > 0 && guard.awaitBudgets(target, held, w.rcptsOf(held), false) == null) {
                     break;
                 }
                 Transaction t = new Transaction(s, settings, w.domain, w.catchAll, held, rcpts, r -> {

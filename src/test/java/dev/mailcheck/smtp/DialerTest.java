@@ -119,7 +119,7 @@ class DialerTest {
             Held held = new Held(1);
             held.fill(queue, Duration.ZERO);
 
-            Dialer.Opened opened = dialer.open("dialer.test", Plan.of(domain), held);
+            Dialer.Opened opened = dialer.open("dialer.test", Plan.of(domain), held, held.size());
             assertNotNull(opened, "somebody still waits for the address");
             if (c.sessionAt() != null) {
                 try (opened) {

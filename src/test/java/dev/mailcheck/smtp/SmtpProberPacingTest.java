@@ -10,12 +10,16 @@ import dev.mailcheck.address.EmailAddress;
 import dev.mailcheck.address.ParsedAddress;
 import dev.mailcheck.dns.MailDomain;
 import dev.mailcheck.dns.MxHost;
+import dev.mailcheck.testbed.FakeSmtpServer;
 import dev.mailcheck.testbed.Postfix;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -93,12 +97,13 @@ class SmtpProberPacingTest {
 
     /**
      * RCPTs per provider group: two MX addresses of one group (Microsoft's) share one budget, so four
-     * domains over the two wait three intervals; the same hosts in no group wait one each.
+     * domains over the two wait three intervals; the same hosts in no group wait one each. Each domain's first
+     * transaction has two RCPTs, its catch-all test's and the address's, so an interval is two seconds at 60/min.
      */
     @ParameterizedTest(name = "{0}")
     @CsvSource(textBlock = """
-            one group,  a.mail.protection.outlook.com, b.mail.protection.outlook.com, 3000, 60000
-            two groups, mx.a-own.test,                 mx.b-own.test,                 1000, 2900
+            one group,  a.mail.protection.outlook.com, b.mail.protection.outlook.com, 6000, 60000
+            two groups, mx.a-own.test,                 mx.b-own.test,                 2000, 5900
             """)
     void aProviderGroupSharesItsRcptBudgetAcrossItsHosts(String scenario, String hostA, String hostB, long atLeastMs,
                                                          long atMostMs) {
@@ -116,6 +121,57 @@ class SmtpProberPacingTest {
                     f.join().detail()));
             long elapsed = Duration.ofNanos(System.nanoTime() - start).toMillis();
             assertTrue(elapsed >= atLeastMs && elapsed <= atMostMs, scenario + ": " + elapsed + " ms");
+            assertEquals(8, prober.rcpts(), scenario);
+        }
+    }
+
+    /**
+     * One global slot, held for six seconds by a slow server's session, while three domains of another group
+     * wait for it with their RCPT budget (60/min, two RCPTs each) long passed: when the slot frees up they must
+     * still go out two seconds apart, not together (the burst the budget exists to prevent).
+     */
+    @Test
+    void aWaitForAGlobalSlotDoesNotBunchABudgetsRcpts() throws Exception {
+        Map<String, Long> firstRcpt = new ConcurrentHashMap<>();
+        try (FakeSmtpServer server = new FakeSmtpServer(c -> {
+            c.send("220 fake.test ESMTP\r\n");
+            String line;
+            while ((line = c.readLine()) != null) {
+                String verb = line.split("[ :]", 2)[0].toUpperCase(Locale.ROOT);
+                if (verb.equals("RCPT")) {
+                    String domain = line.substring(line.indexOf('@') + 1, line.indexOf('>'));
+                    firstRcpt.putIfAbsent(domain, System.nanoTime());
+                    if (domain.equals("slow.test")) {
+                        Thread.sleep(3_000);
+                    }
+                }
+                c.send(FakeSmtpServer.ordinary(verb));
+                if (verb.equals("QUIT")) {
+                    return;
+                }
+            }
+        })) {
+            SmtpSettings settings = settings().withPort(server.port()).withSessions(1).withPerHostSessions(10);
+            try (SmtpProber prober = new SmtpProber(settings, new Pacing(true, Pacing.DEFAULT_COOL_DOWN, 0, 60))) {
+                CompletableFuture<SmtpOutcome> slow = prober.probe(address("alice@slow.test"),
+                        domain("slow.test", "mx.slow.test", "127.0.0.1"));
+                while (!firstRcpt.containsKey("slow.test")) {
+                    Thread.sleep(10);
+                }
+                List<CompletableFuture<SmtpOutcome>> fast = new ArrayList<>();
+                for (int i = 1; i <= 3; i++) {
+                    String d = "fast" + i + ".test";
+                    fast.add(prober.probe(address("bob@" + d), domain(d, "mx.fast.test", "127.0.0.1")));
+                }
+                assertEquals(Reason.ACCEPT_ALL, slow.join().reason(), slow.join().detail());
+                fast.forEach(f -> assertEquals(Reason.ACCEPT_ALL, f.join().reason(), f.join().detail()));
+                List<Long> starts = firstRcpt.entrySet().stream().filter(e -> e.getKey().startsWith("fast"))
+                        .map(Map.Entry::getValue).sorted().toList();
+                for (int i = 1; i < starts.size(); i++) {
+                    long gap = Duration.ofNanos(starts.get(i) - starts.get(i - 1)).toMillis();
+                    assertTrue(gap >= 1_500, "transaction " + i + " began " + gap + " ms after the one before");
+                }
+            }
         }
     }
 
