@@ -28,14 +28,14 @@ final class DynamoRateBudget implements RateBudget {
 
     @Override
     public Instant reserve(String key, int permits, int perMinute, Instant now) {
-        Duration each = Duration.ofNanos(Duration.ofMinutes(1).toNanos() / perMinute);
-        Map<String, AttributeValue> id = Map.of("pk", AttributeValue.fromS("BUDGET#" + key), "sk", AttributeValue.fromS("BUDGET"));
+        Duration share = RateBudget.share(permits, perMinute);
+        Map<String, AttributeValue> id = id(key);
         for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
             Map<String, AttributeValue> item = dynamo.getItem(b -> b.tableName(table).consistentRead(true).key(id)).item();
             boolean exists = item != null && item.containsKey("next_free");
             Instant free = exists ? Instant.ofEpochMilli(Long.parseLong(item.get("next_free").n())) : null;
             Instant start = free == null || free.isBefore(now) ? now : free;
-            Instant next = start.plus(each.multipliedBy(permits));
+            Instant next = start.plus(share);
             try {
                 dynamo.updateItem(b -> b.tableName(table).key(id)
                         .updateExpression("SET next_free = :next, expires_at = :expires")
@@ -50,6 +50,18 @@ final class DynamoRateBudget implements RateBudget {
             }
         }
         throw new IllegalStateException("the budget " + key + " kept changing under " + ATTEMPTS + " attempts to reserve");
+    }
+
+    /** An eventually consistent read: a stale look only delays a decision, the reservation that follows reads consistently. */
+    @Override
+    public Instant nextFree(String key) {
+        Map<String, AttributeValue> item = dynamo.getItem(b -> b.tableName(table).key(id(key))).item();
+        return item != null && item.containsKey("next_free")
+                ? Instant.ofEpochMilli(Long.parseLong(item.get("next_free").n())) : Instant.EPOCH;
+    }
+
+    private static Map<String, AttributeValue> id(String key) {
+        return Map.of("pk", AttributeValue.fromS("BUDGET#" + key), "sk", AttributeValue.fromS("BUDGET"));
     }
 
     private static AttributeValue n(long v) {

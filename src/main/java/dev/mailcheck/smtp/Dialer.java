@@ -32,6 +32,11 @@ final class Dialer {
         return connections.sum();
     }
 
+    /** Some worker waits for a global slot (its budgets already waited for). */
+    boolean othersWait() {
+        return sessions.hasQueuedThreads();
+    }
+
     /**
      * A session and the slots it holds, or (session null) why no MX address gave one: a failure, or the
      * block that kept the prober from every one of them.
@@ -92,12 +97,12 @@ final class Dialer {
                 brokeProtocol = brokeProtocol != null ? brokeProtocol : host.brokeProtocol();
                 continue; // dead, or found dead while waiting
             }
-            Instant budgetsAt = guard.awaitBudgets(t, held, rcpts, true);
-            if (budgetsAt == null || !Hosts.acquire(sessions, held::wanted)) {
+            Instant budgetsOver = guard.awaitBudgets(t, held, rcpts, true);
+            if (budgetsOver == null || !Hosts.acquire(sessions, held::wanted)) {
                 host.leave();
                 return null;
             }
-            if (guard.late(budgetsAt) && guard.awaitBudgets(t, held, rcpts, true) == null) {
+            if (guard.late(budgetsOver) && guard.awaitBudgets(t, held, rcpts, true) == null) {
                 host.leave();
                 sessions.release();
                 return null;

@@ -20,12 +20,18 @@ public final class LocalRateBudget implements RateBudget {
 
     @Override
     public Instant reserve(String key, int permits, int perMinute, Instant now) {
-        Duration each = Duration.ofNanos(Duration.ofMinutes(1).toNanos() / perMinute);
+        Duration share = RateBudget.share(permits, perMinute);
         Instant[] start = new Instant[1];
         nextFree.asMap().compute(key, (k, free) -> {
             start[0] = free == null || free.isBefore(now) ? now : free;
-            return start[0].plus(each.multipliedBy(permits));
+            return start[0].plus(share);
         });
         return start[0];
+    }
+
+    @Override
+    public Instant nextFree(String key) {
+        Instant free = nextFree.getIfPresent(key);
+        return free != null ? free : Instant.EPOCH;
     }
 }

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.BooleanSupplier;
 import java.util.logging.Logger;
 
 /**
@@ -22,7 +23,6 @@ final class ProbeGuard {
     private static final Logger LOG = Logger.getLogger(ProbeGuard.class.getName());
     /** A vague policy refusal may be one domain's own rule: only a second domain's makes it the IP's block. */
     static final int VAGUE_REFUSALS_TO_TRIP = 2;
-    private static final Duration LATE = Hosts.WAIT_SLICE;
 
     private final Pacing pacing;
     private final ProviderGroups groups;
@@ -83,38 +83,96 @@ final class ProbeGuard {
      * provider group's RCPTs and, for a new session, a new session's share of the MX address's budget. An address
      * that waits is marked so ({@link Held#waitedFor}), and is not asked about yet.
      *
-     * @return the time the budgets gave the transaction (now or the end of the wait), or null when nobody wants the
-     *         answers first (every check waiting for it has passed its deadline)
+     * @return when the share of the budgets this transaction reserved is over (a transaction that has not begun by
+     *         then is {@link #late}), or null when nobody wants the answers first (every check waiting for it has
+     *         passed its deadline)
      */
     Instant awaitBudgets(Plan.Target t, Held held, int rcpts, boolean newSession) {
         String group = groupOf(t);
         Instant now = clock.instant();
         Instant at = now;
+        Instant over = Instant.MAX;
         String what = null;
         int sessions = pacing.connectsPerMinute();
         if (newSession && sessions > 0) {
             at = budget.reserve("session " + t.address().getHostAddress(), 1, sessions, now);
+            over = at.plus(RateBudget.share(1, sessions));
             what = "a new session with " + t.host() + " (" + sessions + "/min per MX address)";
         }
         int perMinute = pacing.rcptsPerMinute();
         if (perMinute > 0 && rcpts > 0) {
-            Instant rcptAt = budget.reserve("rcpt " + group, rcpts, perMinute, now);
+            Instant rcptAt = budget.reserve(rcptKey(group), rcpts, perMinute, now);
+            Instant rcptOver = rcptAt.plus(RateBudget.share(rcpts, perMinute));
+            over = rcptOver.isBefore(over) ? rcptOver : over;
             if (rcptAt.isAfter(at)) {
                 at = rcptAt;
-                what = "RCPTs at " + group + " (" + perMinute + "/min per provider group)";
+                what = rcptWait(group);
             }
         }
-        return waitUntil(at, group, held, what) ? at : null;
+        return waitUntil(at, group, held, what) ? over : null;
+    }
+
+    /** What a session does between its transactions ({@link #awaitNextTransaction}). */
+    enum Next { ASK, GIVE_UP_SLOT, NOT_WANTED }
+
+    /**
+     * Between two transactions of an open session at {@code t}: waits for the next one's {@code rcpts} RCPTs and
+     * reserves them. While the group's budget is more than a slice away nothing is reserved yet, and the session is
+     * to give its global slot up ({@link Next#GIVE_UP_SLOT}) as soon as {@code othersWait}: an idle connection must
+     * not keep other workers, ready to go, from hosts whose budgets are free (those workers waited for their own
+     * budgets before they queued for a slot). The session's addresses then wait in a new one's dialing, without a
+     * slot.
+     */
+    Next awaitNextTransaction(Plan.Target t, Held held, int rcpts, BooleanSupplier othersWait) {
+        String group = groupOf(t);
+        if (pacing.rcptsPerMinute() > 0 && rcpts > 0) {
+            String what = rcptWait(group);
+            boolean waiting = false;
+            try {
+                Duration left;
+                while ((left = Duration.between(clock.instant(), budget.nextFree(rcptKey(group))))
+                        .compareTo(Hosts.WAIT_SLICE) > 0) {
+                    if (!held.wanted()) {
+                        return Next.NOT_WANTED;
+                    }
+                    if (othersWait.getAsBoolean()) {
+                        return Next.GIVE_UP_SLOT;
+                    }
+                    if (!waiting) {
+                        waiting = true;
+                        startWaiting(group, held, what);
+                    }
+                    Duration nap = left.minus(Hosts.WAIT_SLICE);
+                    Thread.sleep(nap.compareTo(Hosts.WAIT_SLICE) < 0 ? nap : Hosts.WAIT_SLICE);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return Next.NOT_WANTED;
+            } finally {
+                if (waiting) {
+                    stopWaiting(what);
+                }
+            }
+        }
+        return awaitBudgets(t, held, rcpts, false) != null ? Next.ASK : Next.NOT_WANTED;
+    }
+
+    private static String rcptKey(String group) {
+        return "rcpt " + group;
+    }
+
+    private String rcptWait(String group) {
+        return "RCPTs at " + group + " (" + pacing.rcptsPerMinute() + "/min per provider group)";
     }
 
     /**
-     * True when a transaction the budgets gave {@code at} would start so much later (it waited for a global slot
-     * after its budgets) that its commands would crowd those reserved after it: once slots free up, the late ones
-     * would go out together, a burst the budget exists to prevent. Its budgets are then reserved anew. A second of
-     * slack: a connection's own set-up delays every transaction alike, which moves events but bunches none.
+     * True when a transaction whose budgets' share was over at {@code over} has not begun yet (it waited for a global
+     * slot after its budgets): its commands would now fall in the shares of those who reserved after it, and once
+     * slots free up the late ones would go out together, a burst the budget exists to prevent. Its budgets are then
+     * reserved anew.
      */
-    boolean late(Instant at) {
-        return Duration.between(at, clock.instant()).compareTo(LATE) > 0;
+    boolean late(Instant over) {
+        return clock.instant().isAfter(over);
     }
 
     private boolean waitUntil(Instant at, String group, Held held, String what) {
@@ -122,8 +180,7 @@ final class ProbeGuard {
         if (!left.isPositive()) {
             return true;
         }
-        counts(group)[1].add(held.waitedFor(group));
-        waits.merge(what, 1, Integer::sum);
+        startWaiting(group, held, what);
         try {
             while (left.isPositive()) {
                 if (!held.wanted()) {
@@ -137,8 +194,18 @@ final class ProbeGuard {
             Thread.currentThread().interrupt();
             return false;
         } finally {
-            waits.computeIfPresent(what, (k, n) -> n == 1 ? null : n - 1);
+            stopWaiting(what);
         }
+    }
+
+    /** {@code held} waits for a budget of {@code group}: counted, and named on the progress line. */
+    private void startWaiting(String group, Held held, String what) {
+        counts(group)[1].add(held.waitedFor(group));
+        waits.merge(what, 1, Integer::sum);
+    }
+
+    private void stopWaiting(String what) {
+        waits.computeIfPresent(what, (k, n) -> n == 1 ? null : n - 1);
     }
 
     /** What the probe waits for now, for a progress line: null when it waits for no budget. */

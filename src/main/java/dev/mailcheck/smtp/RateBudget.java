@@ -1,5 +1,6 @@
 package dev.mailcheck.smtp;
 
+import java.time.Duration;
 import java.time.Instant;
 
 /**
@@ -16,4 +17,12 @@ public interface RateBudget {
      * which errs on the side of fewer events.
      */
     Instant reserve(String key, int permits, int perMinute, Instant now);
+
+    /** The time {@code permits} events take of a budget of {@code perMinute}: they are spread evenly. */
+    static Duration share(int permits, int perMinute) {
+        return Duration.ofNanos(Duration.ofMinutes(1).toNanos() / perMinute).multipliedBy(permits);
+    }
+
+    /** When {@code key}'s budget is next free (a time past when it is free now): a look, reserving nothing. */
+    Instant nextFree(String key);
 }

@@ -285,8 +285,9 @@ public final class SmtpProber implements AutoCloseable {
                     w.answerNotTried(held, b);
                     break;
                 }
-                if (n > 0 && guard.awaitBudgets(target, held, w.rcptsOf(held), false) == null) {
-                    break;
+                if (n > 0 && guard.awaitNextTransaction(target, held, w.rcptsOf(held), dialer::othersWait)
+                        != ProbeGuard.Next.ASK) {
+                    break; // QUIT; what is still held and wanted waits for its budget in the worker's next dialing
                 }
                 Transaction t = new Transaction(s, settings, w.domain, w.catchAll, held, rcpts, r -> {
                     guard.heard(target, w.domain, r);

@@ -48,7 +48,7 @@ class DynamoSharedGuardTest {
         stack.close();
     }
 
-    /** Twenty reservations of a 60-a-minute budget from four workers at once: one a second, none shared. */
+    /** Twenty reservations of a 60-a-minute budget from four workers at once: one a second, none shared; then free. */
     @Test
     void workersReservingAtOnceNeverShareASlot() {
         List<RateBudget> workers = IntStream.range(0, 4)
@@ -60,6 +60,8 @@ class DynamoSharedGuardTest {
                     .toList().stream().map(CompletableFuture::join).sorted().toList();
         }
         assertEquals(IntStream.range(0, 20).mapToObj(NOW::plusSeconds).toList(), starts);
+        assertEquals(NOW.plusSeconds(20), workers.getFirst().nextFree("group#rcpt"), "a look at the budget");
+        assertEquals(Instant.EPOCH, workers.getFirst().nextFree("group#never-reserved"));
     }
 
     /**

@@ -175,13 +175,47 @@ class SmtpProberPacingTest {
         }
     }
 
+    /**
+     * One global slot and one per MX address; a domain of four addresses, two per transaction, at 30 RCPTs a minute
+     * (one worker, one session at a time; five RCPTs with the catch-all test's, 2 s each): while its session
+     * waits for its next transaction's budget, a domain of another group that queues for the slot gets it at once,
+     * since the idle session gives it up, and the first domain's next transactions still keep to the budget, on a
+     * new session. Before, the idle session kept the slot until its last transaction.
+     */
+    @Test
+    void aSessionWaitingForItsBudgetGivesItsSlotToAWorkerReadyToGo() throws Exception {
+        SmtpSettings settings = settings().withSessions(1).withPerHostSessions(1).withRcptsPerTransaction(2);
+        try (SmtpProber prober = new SmtpProber(settings, new Pacing(true, Pacing.DEFAULT_COOL_DOWN, 0, 30))) {
+            String big = "d9400." + Postfix.BENCH_DOMAIN;
+            String other = "d9401." + Postfix.BENCH_DOMAIN;
+            long start = System.nanoTime();
+            List<CompletableFuture<SmtpOutcome>> bigs = new ArrayList<>();
+            for (String user : List.of("a1", "a2", "a3", "a4")) {
+                bigs.add(prober.probe(address(user + "@" + big), domain(big, "mx.big.test", "127.0.0.2")));
+            }
+            assertTrue(waitsFor(prober, "RCPTs at mx.big.test"), "the session waits between its transactions");
+            long queued = System.nanoTime();
+            SmtpOutcome ready = prober.probe(address("alice@" + other), domain(other, "mx.other.test", "127.0.0.1"))
+                    .join();
+            long waitedMs = Duration.ofNanos(System.nanoTime() - queued).toMillis();
+            assertEquals(Reason.MAILBOX_ACCEPTED, ready.reason(), ready::detail);
+            assertTrue(waitedMs < 3_000, "the ready domain waited " + waitedMs + " ms for the idle session's slot");
+            bigs.forEach(f -> assertEquals(Reason.ACCEPT_ALL, f.join().reason(), f.join().detail()));
+            long bigMs = Duration.ofNanos(System.nanoTime() - start).toMillis();
+            // Its last transaction (at most two RCPTs) may begin once the three or more before it have had their 2 s each.
+            assertTrue(bigMs >= 5_900, "the big domain kept to its budget: " + bigMs + " ms");
+            assertEquals(7, prober.rcpts());
+            assertEquals(3, prober.connections());
+        }
+    }
+
     private static MailDomain domain(String name, String mxHost, String address) {
         return new MailDomain(name, Reason.ACCEPTS_MAIL, "", List.of(new MxHost(10, mxHost, List.of(address))), null,
                 false, 60, Map.of());
     }
 
     private static boolean waitsFor(SmtpProber prober, String what) {
-        long until = System.nanoTime() + Duration.ofSeconds(2).toNanos();
+        long until = System.nanoTime() + Duration.ofSeconds(5).toNanos();
         while (System.nanoTime() < until) {
             String w = prober.waitingFor();
             if (w != null && w.contains(what)) {
