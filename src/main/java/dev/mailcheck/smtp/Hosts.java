@@ -2,6 +2,7 @@ package dev.mailcheck.smtp;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.Ticker;
 import java.net.InetAddress;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
@@ -21,17 +22,33 @@ final class Hosts {
     /** How often a waiter looks whether anyone still wants its answer (the checks' deadlines). */
     static final Duration WAIT_SLICE = Duration.ofSeconds(1);
 
+    static final Duration IDLE_FOR = DEAD_FOR.multipliedBy(2);
+    static final long MAX_HOSTS = 100_000;
+
     private final int perHost;
-    // Idle entries expire; the bound keeps a long run over many hosts from growing without limit.
-    private final Cache<InetAddress, Host> hosts = Caffeine.newBuilder()
-            .expireAfterAccess(DEAD_FOR.multipliedBy(2)).maximumSize(100_000).build();
+    private final Cache<InetAddress, Host> hosts;
 
     Hosts(int perHost) {
+        this(perHost, Ticker.systemTicker(), MAX_HOSTS);
+    }
+
+    /** @param maxHosts how many addresses are kept at most */
+    Hosts(int perHost, Ticker ticker, long maxHosts) {
         this.perHost = perHost;
+        // Idle entries expire; the bound keeps a long run over many hosts from growing without limit. Upkeep on the
+        // calling thread: a few entries' worth, and no pool to depend on.
+        this.hosts = Caffeine.newBuilder().ticker(ticker).executor(Runnable::run)
+                .expireAfterAccess(IDLE_FOR).maximumSize(maxHosts).build();
     }
 
     Host of(InetAddress address) {
         return hosts.get(address, a -> new Host(perHost));
+    }
+
+    /** Addresses kept now, expired and evicted ones gone. */
+    long size() {
+        hosts.cleanUp();
+        return hosts.estimatedSize();
     }
 
     static final class Host {
