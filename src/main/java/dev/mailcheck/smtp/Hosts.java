@@ -2,6 +2,7 @@ package dev.mailcheck.smtp;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.Expiry;
 import com.github.benmanes.caffeine.cache.Ticker;
 import java.net.InetAddress;
 import java.time.Duration;
@@ -15,15 +16,20 @@ import java.util.function.BooleanSupplier;
  * open to it (at most {@code perHost}), whether it is dead (timed out or refused a connection), and
  * whether TLS works there. Work waits per address: a worker waiting here holds no global session
  * slot, and once the address is marked dead every waiter moves on at once.
+ *
+ * <p>An address's state is held, out of reach of the idle expiry and the bound, from {@link #of} until its
+ * {@link Host#enter} fails or its {@link Host#leave}: a session holds its host for minutes (twenty transactions,
+ * each maybe after a wait for a budget) without asking the cache, and a state let go meanwhile came back fresh,
+ * with no session counted and not dead (Caffeine's pinning: weight 0 and no expiry, set by a compute).
  */
 final class Hosts {
 
     static final Duration DEAD_FOR = Duration.ofMinutes(5);
     /** How often a waiter looks whether anyone still wants its answer (the checks' deadlines). */
     static final Duration WAIT_SLICE = Duration.ofSeconds(1);
-
     static final Duration IDLE_FOR = DEAD_FOR.multipliedBy(2);
     static final long MAX_HOSTS = 100_000;
+    private static final Duration HELD = Duration.ofNanos(Long.MAX_VALUE);
 
     private final int perHost;
     private final Cache<InetAddress, Host> hosts;
@@ -32,17 +38,24 @@ final class Hosts {
         this(perHost, Ticker.systemTicker(), MAX_HOSTS);
     }
 
-    /** @param maxHosts how many addresses are kept at most */
+    /** @param maxHosts how many addresses nobody holds are kept at most */
     Hosts(int perHost, Ticker ticker, long maxHosts) {
         this.perHost = perHost;
-        // Idle entries expire; the bound keeps a long run over many hosts from growing without limit. Upkeep on the
-        // calling thread: a few entries' worth, and no pool to depend on.
+        // Idle entries expire; the bound keeps a long run over many hosts from growing without limit: held ones are
+        // as many as the sessions and waiters. Upkeep on the calling thread: a few entries' worth, and no pool to
+        // depend on.
         this.hosts = Caffeine.newBuilder().ticker(ticker).executor(Runnable::run)
-                .expireAfterAccess(IDLE_FOR).maximumSize(maxHosts).build();
+                .maximumWeight(maxHosts).weigher((InetAddress a, Host h) -> h.holders > 0 ? 0 : 1)
+                .expireAfter(Expiry.accessing((InetAddress a, Host h) -> h.holders > 0 ? HELD : IDLE_FOR)).build();
     }
 
+    /** The address's state, held until its {@link Host#enter} fails or its {@link Host#leave}. */
     Host of(InetAddress address) {
-        return hosts.get(address, a -> new Host(perHost));
+        return hosts.asMap().compute(address, (a, h) -> {
+            Host held = h != null ? h : new Host(a, perHost);
+            held.holders++;
+            return held;
+        });
     }
 
     /** Addresses kept now, expired and evicted ones gone. */
@@ -51,8 +64,11 @@ final class Hosts {
         return hosts.estimatedSize();
     }
 
-    static final class Host {
+    final class Host {
+        private final InetAddress address;
         private final int limit;
+        /** Callers between {@link #of} and the end of their turn here; changed only in the cache's compute. */
+        private volatile int holders;
         private final ReentrantLock lock = new ReentrantLock(); // not synchronized: waiting must not pin a virtual thread
         private final Condition changed = lock.newCondition();
         private int busy;
@@ -62,7 +78,8 @@ final class Hosts {
         /** What the host did when it was marked dead for breaking the protocol; null for a timeout or refusal. */
         private String brokeProtocol;
 
-        Host(int limit) {
+        private Host(InetAddress address, int limit) {
+            this.address = address;
             this.limit = limit;
         }
 
@@ -71,6 +88,7 @@ final class Hosts {
          * waiting, or when {@code wanted} says nobody waits for the answer any more.
          */
         boolean enter(BooleanSupplier wanted) {
+            boolean entered = false;
             lock.lock();
             try {
                 while (true) {
@@ -79,6 +97,7 @@ final class Hosts {
                     }
                     if (busy < limit) {
                         busy++;
+                        entered = true;
                         return true;
                     }
                     if (!wanted.getAsBoolean()) {
@@ -91,9 +110,13 @@ final class Hosts {
                 return false;
             } finally {
                 lock.unlock();
+                if (!entered) {
+                    release();
+                }
             }
         }
 
+        /** Gives the session slot back, and the hold {@link #of} took. */
         void leave() {
             lock.lock();
             try {
@@ -102,6 +125,15 @@ final class Hosts {
             } finally {
                 lock.unlock();
             }
+            release();
+        }
+
+        /** Outside the host's lock: the cache's compute takes a lock of its own. */
+        private void release() {
+            hosts.asMap().computeIfPresent(address, (a, h) -> {
+                h.holders--;
+                return h;
+            });
         }
 
         /**
