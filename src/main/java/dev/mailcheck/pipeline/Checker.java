@@ -109,7 +109,7 @@ public final class Checker {
                 yield alsoSecurity(domain, lookup.state() == Future.State.SUCCESS
                         ? afterDns(ok, lookup.resultNow(), signals.of(ok.address(), lookup.resultNow().reason()), end)
                         : withFallbacks(domain, lookup).thenCompose(md -> afterDns(ok, md,
-                                signals.of(ok.address(), md.reason()), end)));
+                                signals.of(ok.address(), md.reason()), end)), end);
             }
         };
     }
@@ -152,7 +152,7 @@ public final class Checker {
                     String domain = ok.address().domain();
                     CompletableFuture<Answered> answer = answer(ok.address(), now);
                     yield alsoSecurity(domain, answer.state() == Future.State.SUCCESS ? afterDns(ok, answer.resultNow(), end)
-                            : answer.thenCompose(a -> afterDns(ok, a, end)));
+                            : answer.thenCompose(a -> afterDns(ok, a, end)), end);
                 }
             };
         }
@@ -199,15 +199,24 @@ public final class Checker {
         return probe(ok.address(), md, end).thenApply(o -> CheckResult.of(ok.input(), ok.address(), md, s, o));
     }
 
-    /** The result with its domain's transport security, looked up beside the other stages, when asked for. */
-    private CompletableFuture<CheckResult> alsoSecurity(String domain, CompletableFuture<CheckResult> result) {
+    /**
+     * The result with its domain's transport security, looked up beside the other stages, when asked for; held to
+     * the check's deadline ({@code end}, nanoTime) as they are: the lookup's timeout is per query, its TLSA queries
+     * follow its MX query, and its queries may wait for a slot first.
+     */
+    private CompletableFuture<CheckResult> alsoSecurity(String domain, CompletableFuture<CheckResult> result, long end) {
         if (!reportSecurity) {
             return result;
         }
-        return result.thenCombine(security.lookup(domain).exceptionally(e -> new TransportSecurity(Dnssec.UNKNOWN,
-                null, null, null, "The security lookup failed unexpectedly ("
-                + Defects.mention(Defects.log("in the security lookup for " + domain, e)) + ").")),
-                CheckResult::withSecurity);
+        CompletableFuture<TransportSecurity> report = security.lookup(domain).exceptionally(e -> new TransportSecurity(
+                Dnssec.UNKNOWN, null, null, null, "The security lookup failed unexpectedly ("
+                + Defects.mention(Defects.log("in the security lookup for " + domain, e)) + ")."));
+        if (!report.isDone()) { // most addresses of a list find their domain's report kept: no timer for them
+            report.completeOnTimeout(new TransportSecurity(Dnssec.UNKNOWN, null, null, null, "No DNS answer within the"
+                    + " check's deadline of " + seconds() + "; check again later."), end - System.nanoTime(),
+                    TimeUnit.NANOSECONDS);
+        }
+        return result.thenCombine(report, CheckResult::withSecurity);
     }
 
     /**

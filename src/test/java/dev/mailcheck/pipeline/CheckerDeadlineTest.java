@@ -2,8 +2,11 @@ package dev.mailcheck.pipeline;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import dev.mailcheck.Reason;
 import dev.mailcheck.Verdict;
 import dev.mailcheck.dns.MxResolver;
+import dev.mailcheck.dns.TransportSecurity;
+import dev.mailcheck.dns.TransportSecurityLookup;
 import dev.mailcheck.smtp.Pacing;
 import dev.mailcheck.smtp.SmtpProber;
 import dev.mailcheck.smtp.SmtpSettings;
@@ -15,6 +18,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -88,6 +92,30 @@ class CheckerDeadlineTest {
             long took = System.nanoTime() - start;
             assertTrue(took >= DEADLINE.toNanos(), "none before the deadline");
             assertTrue(took < DEADLINE.plusSeconds(10).toNanos(), "all at the deadline, not at a stage's 60 s timeout");
+        }
+    }
+
+    /**
+     * The transport-security report is held to the deadline too: its resolver never answers, with a query timeout
+     * far past the deadline. The address keeps its own answer; the report is unknown and names the deadline.
+     */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource({"one check", "a list run"})
+    @Timeout(value = 120, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void theSecurityReportEndsAtTheDeadlineWhenItsResolverNeverAnswers(String how) throws Exception {
+        try (FakeDnsServer dns = new FakeDnsServer(FakeDnsServer.zone(ZONE));
+             FakeDnsServer silent = new FakeDnsServer((q, t) -> null);
+             MxResolver resolver = new MxResolver(List.of(dns.address()), LONG, 8, true);
+             TransportSecurityLookup security = new TransportSecurityLookup(List.of(silent.address()), LONG, 16, true)) {
+            Checker checker = new Checker(resolver).withSecurityLookup(security).withDeadline(DEADLINE).withSecurity();
+            Function<String, CompletableFuture<CheckResult>> check = how.equals("a list run") ? checker.sharingDomains()
+                    : checker::check;
+            CheckResult r = check.apply("user@busy.deadline.test").get(DEADLINE.plusSeconds(10).toSeconds(),
+                    TimeUnit.SECONDS);
+            assertEquals(Reason.ACCEPTS_MAIL, r.reason(), r::detail);
+            TransportSecurity t = r.security();
+            assertEquals(TransportSecurity.Dnssec.UNKNOWN, t.dnssec(), t.detail());
+            assertTrue(t.detail().contains("the check's deadline of " + DEADLINE.toSeconds() + " s"), t.detail());
         }
     }
 }
