@@ -14,6 +14,7 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -53,9 +54,19 @@ public final class Api {
     /** What a request with {@code smtp=true} may take in all: under API Gateway's 29 s integration timeout. */
     public static final Duration SMTP_BUDGET = Duration.ofSeconds(25);
 
+    /** What a client may still ask for: {@code serve --client-rate}; in Lambda, API Gateway throttles instead. */
+    @FunctionalInterface
+    public interface Quota {
+
+        Quota NONE = checks -> Optional.empty();
+
+        /** Takes {@code checks} addresses' worth: empty when they may be checked, else how long until the client may ask. */
+        Optional<Duration> take(long checks);
+    }
+
     /** What answers one method of a route; {@code path} has matched the route's pattern (its groups: the ids). */
     private interface Handler {
-        Response answer(Request r, Matcher path);
+        Response answer(Request r, Matcher path, Quota quota);
     }
 
     /** One row of the route table: a path, and what answers each method (the first is the one a 405 names). */
@@ -96,19 +107,19 @@ public final class Api {
         JobRoutes jobRoutes = new JobRoutes(store, jobs);
         String openApi = WebFiles.resource("/openapi.json");
         this.routes = List.of(
-                Route.of("/v1/check", "GET", (r, p) -> checks.get(r), "POST", (r, p) -> checks.post(r)),
-                Route.of("/v1/checks", "POST", (r, p) -> checks.checks(r)),
-                Route.of("/v1/jobs", "POST", (r, p) -> jobRoutes.submit(r)),
+                Route.of("/v1/check", "GET", (r, p, q) -> checks.get(r, q), "POST", (r, p, q) -> checks.post(r, q)),
+                Route.of("/v1/checks", "POST", (r, p, q) -> checks.checks(r, q)),
+                Route.of("/v1/jobs", "POST", (r, p, q) -> jobRoutes.submit(r)),
                 Route.of("/v1/jobs/([A-Za-z0-9-]{1,64})/results", "GET",
-                        (r, p) -> jobRoutes.results(p.group(1), r.query().get("cursor"))),
-                Route.of("/v1/jobs/([A-Za-z0-9-]{1,64})/rerun", "POST", (r, p) -> jobRoutes.rerun(p.group(1))),
-                Route.of("/v1/jobs/([A-Za-z0-9-]{1,64})", "GET", (r, p) -> jobRoutes.job(p.group(1)),
-                        "DELETE", (r, p) -> jobRoutes.delete(p.group(1))),
+                        (r, p, q) -> jobRoutes.results(p.group(1), r.query().get("cursor"))),
+                Route.of("/v1/jobs/([A-Za-z0-9-]{1,64})/rerun", "POST", (r, p, q) -> jobRoutes.rerun(p.group(1))),
+                Route.of("/v1/jobs/([A-Za-z0-9-]{1,64})", "GET", (r, p, q) -> jobRoutes.job(p.group(1)),
+                        "DELETE", (r, p, q) -> jobRoutes.delete(p.group(1))),
                 Route.of("/v1/smtp-codes/([^/]+)", "GET",
-                        (r, p) -> SmtpCodes.get(p.group(1), r.headers().get("accept-language"))),
+                        (r, p, q) -> SmtpCodes.get(p.group(1), r.headers().get("accept-language"))),
                 Route.of("/v1/openapi\\.json", "GET",
-                        (r, p) -> new Response(200, Map.of("content-type", "application/json"), openApi)),
-                Route.of("/widget\\.js|/demo", "GET", (r, p) -> WebFiles.get(p.group(), r.query(), r.headers())));
+                        (r, p, q) -> new Response(200, Map.of("content-type", "application/json"), openApi)),
+                Route.of("/widget\\.js|/demo", "GET", (r, p, q) -> WebFiles.get(p.group(), r.query(), r.headers())));
         this.corsOrigins = List.copyOf(corsOrigins);
     }
 
@@ -124,17 +135,27 @@ public final class Api {
     }
 
     public Response handle(Request r) {
+        return handle(r, Quota.NONE);
+    }
+
+    /** @param quota what the client may still ask for, charged per address once the request says how many */
+    public Response handle(Request r, Quota quota) {
         Response response;
         try {
-            response = route(r);
+            response = route(r, quota);
         } catch (ApiError e) {
-            response = Json.error(e.status, e.getMessage(), e.field);
+            response = e.response();
         } catch (RuntimeException | Error e) {
             if (e instanceof OutOfMemoryError oom) {
                 throw oom; // the JVM is told to exit on it (the checker launcher), to be restarted whole
             }
             response = internalError(r, e);
         }
+        return finished(r, response);
+    }
+
+    /** CORS, and no shared cache for a check's answer. */
+    private Response finished(Request r, Response response) {
         if (r.path().startsWith("/v1/check")) {
             // An answer about one person's address, for that caller alone: no shared cache keeps it.
             response = new Response(response.status(), Json.merged(response.headers(), "cache-control", "no-store"),
@@ -144,15 +165,12 @@ public final class Api {
     }
 
     /**
-     * The answer to a client over its limit ({@code serve --client-rate}): 429 with {@code Retry-After}, and the
-     * CORS headers, so that a page's script sees the 429 rather than what looks like a CORS refusal.
+     * The answer to a client over its limit ({@code serve --client-rate}) before its body is parsed: 429 with
+     * {@code Retry-After}, as the check routes answer it, and the CORS headers, so that a page's script sees the
+     * 429 rather than what looks like a CORS refusal.
      */
     public Response tooManyRequests(Request r, Duration retryAfter) {
-        Response busy = Json.error(429, "too many checks from this client; try again later", null);
-        Map<String, String> headers = Json.merged(busy.headers(), "retry-after", Long.toString(Math.max(1,
-                (retryAfter.toMillis() + 999) / 1000)));
-        headers.put("cache-control", "no-store");
-        return withCors(r, new Response(429, headers, busy.body()));
+        return finished(r, CheckRoutes.overRate(retryAfter).response());
     }
 
     /**
@@ -167,7 +185,7 @@ public final class Api {
         return Json.of(500, body);
     }
 
-    private Response route(Request r) {
+    private Response route(Request r, Quota quota) {
         String path = r.path().length() > 1 && r.path().endsWith("/") ? r.path().substring(0, r.path().length() - 1) : r.path();
         if (r.method().equals("OPTIONS")) {
             return new Response(204, Map.of(), "");
@@ -180,7 +198,7 @@ public final class Api {
                     throw new ApiError(405, r.path() + " takes " + route.methods().keySet().iterator().next()
                             + ", not " + r.method(), null);
                 }
-                return handler.answer(r, m);
+                return handler.answer(r, m, quota);
             }
         }
         throw new ApiError(404, "no such resource: " + r.method() + " " + r.path(), null);

@@ -14,6 +14,7 @@ import dev.mailcheck.store.JobStatus;
 import dev.mailcheck.verdict.CheckResult;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.EnumMap;
@@ -50,17 +51,17 @@ final class CheckRoutes {
     }
 
     /** GET /v1/check?address=...&smtp=true&smtp_data=true&security=true. */
-    Response get(Request r) {
-        return check(r.query());
+    Response get(Request r, Api.Quota quota) {
+        return check(r.query(), quota);
     }
 
     /** POST /v1/check with the address in the body. */
-    Response post(Request r) {
-        return check(posted(r));
+    Response post(Request r, Api.Quota quota) {
+        return check(posted(r), quota);
     }
 
     /** {@code smtp=true} only where the public probe is allowed ({@code publicSmtp}). */
-    private Response check(Map<String, String> fields) {
+    private Response check(Map<String, String> fields, Api.Quota quota) {
         String address = fields.get("address");
         if (address == null) {
             throw new ApiError(400, "give the address to check as ?address= (or POST it as the body)", "address");
@@ -72,7 +73,9 @@ final class CheckRoutes {
                     + " anyone whether a mailbox exists (allow it with serve --public-smtp or the stack's PublicSmtp;"
                     + " POST /v1/checks and jobs probe)", field);
         }
-        CheckResult result = checker(smtp, Json.flag("security", fields.get("security"))).check(address).join();
+        Checker checker = checker(smtp, Json.flag("security", fields.get("security")));
+        charge(quota, 1);
+        CheckResult result = checker.check(address).join();
         return Json.of(200, result);
     }
 
@@ -130,7 +133,7 @@ final class CheckRoutes {
      * POST /v1/checks {"addresses": [...], "smtp": false, "smtp_data": false, "security": false}: up to 1,000,
      * stored as a job.
      */
-    Response checks(Request r) {
+    Response checks(Request r, Api.Quota quota) {
         JsonNode body = Json.body(r, Api.MAX_BODY_BYTES, "POST /v1/jobs or S3", "{\"addresses\": [...]}");
         if (!body.path("addresses").isArray()) {
             throw new ApiError(400, "\"addresses\" must be an array of strings", "addresses");
@@ -148,6 +151,7 @@ final class CheckRoutes {
             addresses.add(a.asText());
         }
         Checker checker = checker(Json.smtpDepth(body), Json.flag(body, "security"));
+        charge(quota, addresses.size());
         List<CompletableFuture<CheckResult>> futures = addresses.stream().map(checker::check).toList();
         List<CheckResult> done = futures.stream().map(CompletableFuture::join).toList();
 
@@ -165,6 +169,18 @@ final class CheckRoutes {
         out.put("job_id", id);
         out.set("results", Json.MAPPER.valueToTree(done));
         return Json.of(200, out);
+    }
+
+    /** A request refused before it checks anything costs nothing; one that checks costs an address each. */
+    private static void charge(Api.Quota quota, int addresses) {
+        quota.take(addresses).ifPresent(wait -> {
+            throw overRate(wait);
+        });
+    }
+
+    /** A client over its limit ({@code serve --client-rate}). */
+    static ApiError overRate(Duration retryAfter) {
+        return new ApiError(429, "too many checks from this client (each address counts one); try again after Retry-After", null, retryAfter);
     }
 
     private Checker checker(SmtpDepth smtp, boolean security) {

@@ -45,9 +45,7 @@ final class JobRoutes {
         try {
             return submitted(r);
         } catch (JobQueue.Busy e) {
-            Response busy = Json.error(429, e.getMessage(), null);
-            return new Response(429, Json.merged(busy.headers(), "retry-after", Long.toString(e.retryAfter().toSeconds())),
-                    busy.body());
+            throw new ApiError(429, e.getMessage(), null, e.retryAfter());
         }
     }
 

@@ -203,10 +203,13 @@ final class ApiServer implements AutoCloseable {
         }
         String encoding = headers.get("content-encoding");
         // The routes that check addresses (DNS work, a probe) are what a client can run up; a page's script
-        // asks them once per address typed.
-        Optional<Duration> over = clientRate != null && request.path().startsWith("/v1/check")
+        // asks them once per address typed. Each address is charged once the route has read how many it asks
+        // for; a client already out of checks is refused before its body is even parsed.
+        String client = clientRate != null && request.path().startsWith("/v1/check")
                 && !request.method().name().equals("OPTIONS") && request.remoteAddress() != null
-                ? clientRate.take(request.remoteAddress().hostAddress()) : Optional.empty();
+                ? request.remoteAddress().hostAddress() : null;
+        Optional<Duration> over = client == null ? Optional.empty() : clientRate.waitFor(client);
+        Api.Quota quota = client == null ? Api.Quota.NONE : checks -> clientRate.take(client, checks);
         handlers.execute(() -> {
             Api.Response r;
             boolean closing = close;
@@ -215,7 +218,7 @@ final class ApiServer implements AutoCloseable {
                         ? api.tooManyRequests(new Api.Request(request.method().name(), request.path(), query, headers,
                                 ""), over.get())
                         : api.handle(new Api.Request(request.method().name(), request.path(), query, headers,
-                                text(body, encoding)));
+                                text(body, encoding)), quota);
             } catch (Refusal e) {
                 r = new Api.Response(e.status, Map.of("content-type", "application/json"), Api.errorBody(e.getMessage()));
                 closing = true;

@@ -2,6 +2,7 @@ package dev.mailcheck.cli;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.Expiry;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.time.Duration;
@@ -11,10 +12,13 @@ import java.util.function.LongSupplier;
 
 /**
  * A per-client limit on {@code serve}'s check routes ({@code --client-rate N/min}): a token bucket per client
- * address that holds {@code perMinute} checks and refills at that rate, so a burst of a minute's worth passes
- * and a steady stream above it gets 429. An IPv6 client is one /64 (one host often has a whole /64). The
- * buckets are kept for a minute after their last use and at most {@link #MAX_CLIENTS} of them: a client
- * forgotten early only gets a full bucket back.
+ * address that holds {@code perMinute} checks and refills at that rate. Each address checked costs one check,
+ * charged once the request says how many it asks for. A request is served while the client has at least one
+ * check left, even if it asks for more: the bucket then goes into debt, and the client's next requests wait
+ * until it is paid off (a batch larger than the bucket would otherwise be refused for ever). An IPv6 client is
+ * one /64 (one host often has a whole /64). A bucket is kept until it would be full again, so going quiet does
+ * not clear a debt, and at most {@link #MAX_CLIENTS} of them: a client forgotten early only gets a full bucket
+ * back.
  */
 final class ClientRate {
 
@@ -24,18 +28,13 @@ final class ClientRate {
     private static final long MINUTE_NANOS = Duration.ofMinutes(1).toNanos();
 
     private final long perMinute;
+    /** A full bucket: one check costs a minute's nanoseconds, so refill stays in integers. */
+    private final long full;
     private final LongSupplier nanoTime;
     private final Cache<String, Bucket> buckets;
 
-    /** Tokens, in units of 1/perMinute of a minute's nanoseconds, so refill stays in integers. */
-    private static final class Bucket {
-        long level;
-        long at;
-
-        Bucket(long level, long at) {
-            this.level = level;
-            this.at = at;
-        }
+    /** The level at a time; below zero, a debt. */
+    private record Bucket(long level, long at) {
     }
 
     ClientRate(long perMinute) {
@@ -47,26 +46,69 @@ final class ClientRate {
             throw new IllegalArgumentException("the rate must be from 1 to " + MAX_PER_MINUTE + " per minute");
         }
         this.perMinute = perMinute;
+        this.full = MINUTE_NANOS * perMinute;
         this.nanoTime = nanoTime;
-        this.buckets = Caffeine.newBuilder().maximumSize(MAX_CLIENTS).expireAfterAccess(Duration.ofMinutes(1)).build();
+        this.buckets = Caffeine.newBuilder().maximumSize(MAX_CLIENTS).ticker(nanoTime::getAsLong)
+                .expireAfter(new Expiry<String, Bucket>() {
+                    // A bucket that would be full by now is one a new client gets: forgetting it changes nothing.
+                    @Override
+                    public long expireAfterCreate(String key, Bucket b, long now) {
+                        return untilFull(b.level());
+                    }
+
+                    @Override
+                    public long expireAfterUpdate(String key, Bucket b, long now, long currentDuration) {
+                        return untilFull(b.level());
+                    }
+
+                    @Override
+                    public long expireAfterRead(String key, Bucket b, long now, long currentDuration) {
+                        return currentDuration;
+                    }
+                }).build();
     }
 
-    /** Takes one check from the client's bucket: empty when allowed, else how long until the next one is. */
-    Optional<Duration> take(String clientAddress) {
+    /**
+     * Takes {@code checks} checks from the client's bucket if it holds at least one: empty when served, else how
+     * long until it holds one again (the Retry-After that is then true, if the client asks nothing meanwhile).
+     */
+    Optional<Duration> take(String clientAddress, long checks) {
+        long cost = Math.multiplyExact(MINUTE_NANOS, checks);
         long now = nanoTime.getAsLong();
-        // One token costs a minute's nanoseconds; the bucket holds perMinute of them.
-        long full = MINUTE_NANOS * perMinute;
-        Bucket b = buckets.get(key(clientAddress), k -> new Bucket(full, now));
-        synchronized (b) {
-            b.level = Math.min(full, b.level + Math.clamp(now - b.at, 0, MINUTE_NANOS) * perMinute);
-            b.at = now;
-            if (b.level >= MINUTE_NANOS) {
-                b.level -= MINUTE_NANOS;
-                return Optional.empty();
+        Duration[] wait = {null};
+        buckets.asMap().compute(key(clientAddress), (k, b) -> {
+            long level = level(b, now);
+            if (level < MINUTE_NANOS) {
+                wait[0] = untilOne(level);
+                return new Bucket(level, now);
             }
-            long missing = MINUTE_NANOS - b.level;
-            return Optional.of(Duration.ofNanos((missing + perMinute - 1) / perMinute));
+            return new Bucket(level - cost, now);
+        });
+        return Optional.ofNullable(wait[0]);
+    }
+
+    /** Without taking anything: empty when the client has a check left, else how long until it has. */
+    Optional<Duration> waitFor(String clientAddress) {
+        Bucket b = buckets.getIfPresent(key(clientAddress));
+        long level = level(b, nanoTime.getAsLong());
+        return level < MINUTE_NANOS ? Optional.of(untilOne(level)) : Optional.empty();
+    }
+
+    /** The bucket's level at {@code now}, refilled since it was last used (full for a client not seen). */
+    private long level(Bucket b, long now) {
+        if (b == null) {
+            return full;
         }
+        // Clamped to the time it takes to fill, so that the product stays within a long.
+        return Math.min(full, b.level() + Math.clamp(now - b.at(), 0, untilFull(b.level())) * perMinute);
+    }
+
+    private long untilFull(long level) {
+        return Math.ceilDiv(full - level, perMinute);
+    }
+
+    private Duration untilOne(long level) {
+        return Duration.ofNanos(Math.ceilDiv(MINUTE_NANOS - level, perMinute));
     }
 
     private static String key(String address) {

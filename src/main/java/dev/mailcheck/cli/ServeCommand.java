@@ -94,8 +94,10 @@ final class ServeCommand implements Callable<Integer> {
     boolean publicSmtp;
 
     @Option(names = "--client-rate", defaultValue = "60", paramLabel = "N",
-            description = "Checks (/v1/check, /v1/checks) one client address (an IPv6 /64) may ask per minute, in bursts"
-                    + " of up to N; more are answered 429 with Retry-After. 0 turns the limit off (default: ${DEFAULT-VALUE}).")
+            description = "Addresses one client address (an IPv6 /64) may have checked per minute (/v1/check: one,"
+                    + " /v1/checks: one per address), in bursts of up to N. A request is served while the client has"
+                    + " one check left; a larger batch puts it in debt, which its next requests wait out (429 with"
+                    + " Retry-After: the time until it may ask again). 0 turns the limit off (default: ${DEFAULT-VALUE}).")
     long clientRate;
 
     @Mixin

@@ -31,6 +31,7 @@ import java.util.TreeMap;
 import java.util.UUID;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.IntStream;
 import java.util.zip.GZIPInputStream;
 import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.AfterAll;
@@ -91,6 +92,42 @@ class ServeCommandTest {
             assertEquals("https://signup.example", last.headers().firstValue("access-control-allow-origin").orElseThrow());
             assertEquals("no-store", last.headers().firstValue("cache-control").orElseThrow());
             assertTrue(new ObjectMapper().readTree(last.body()).get("error").asText().startsWith("too many checks"));
+        }
+    }
+
+    /**
+     * The limit counts addresses, not requests: at 3 a minute (one per 20 s), a batch of 10 is served from the full
+     * bucket and leaves the client 7 in debt, which its next requests wait out (Retry-After: the 8 checks' time to
+     * its next one, 160 s). A request refused before it checks anything costs nothing. Before, every request cost
+     * one, whatever it asked: a batch of 1,000 cost as much as one check.
+     */
+    @Test
+    void eachAddressCountsAndABatchsDebtDelaysTheClient() throws Exception {
+        String batch = JSON.writeValueAsString(Map.of("addresses",
+                IntStream.range(0, 10).mapToObj(i -> "b" + i + "@good.checker.test").toList()));
+        record Step(String what, HttpRequest.Builder request, int status) {
+        }
+        try (ServeProcess serve = ServeProcess.start("--client-rate", "3")) {
+            List<Step> steps = List.of(
+                    new Step("a batch refused for its shape", HttpRequest.newBuilder(serve.resolve("/v1/checks"))
+                            .POST(HttpRequest.BodyPublishers.ofString("{\"addresses\": 7}")), 400),
+                    new Step("10 addresses from a bucket of 3", HttpRequest.newBuilder(serve.resolve("/v1/checks"))
+                            .POST(HttpRequest.BodyPublishers.ofString(batch)), 200),
+                    new Step("one more, in debt", HttpRequest.newBuilder(serve.resolve(
+                            "/v1/check?address=c%40good.checker.test")), 429),
+                    new Step("a batch of one, in debt", HttpRequest.newBuilder(serve.resolve("/v1/checks"))
+                            .POST(HttpRequest.BodyPublishers.ofString("{\"addresses\": [\"d@good.checker.test\"]}")), 429));
+            List<String> got = new ArrayList<>();
+            List<String> expected = new ArrayList<>();
+            HttpResponse<String> last = null;
+            for (Step step : steps) {
+                last = HTTP.send(step.request().build(), HttpResponse.BodyHandlers.ofString());
+                got.add(step.what() + ": " + last.statusCode());
+                expected.add(step.what() + ": " + step.status());
+            }
+            assertEquals(expected, got);
+            long retry = Long.parseLong(last.headers().firstValue("retry-after").orElseThrow());
+            assertTrue(retry > 100 && retry <= 160, "retry-after " + retry);
         }
     }
 
