@@ -26,6 +26,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 
@@ -48,6 +49,8 @@ final class ApiServer implements AutoCloseable {
     /** The longest request line; a path with a query of the longest address fits many times over. */
     private static final int MAX_REQUEST_LINE = 16 * 1024;
     private static final int MAX_HEADER_BYTES = 16 * 1024;
+    /** One byte past the largest body any route takes is enough for the API to answer 413. */
+    static final int MAX_BODY = Api.MAX_JOB_BODY_BYTES + 1;
 
     private final Vertx vertx;
     private final HttpServer server;
@@ -58,8 +61,17 @@ final class ApiServer implements AutoCloseable {
     private final ExecutorService handlers = Executors.newVirtualThreadPerTaskExecutor();
     /** Per open connection, the timer that closes it if the next request's headers are not in by then. */
     private final Map<HttpConnection, Long> headerTimers = new ConcurrentHashMap<>();
+    /**
+     * Bytes of request bodies held at once, from their arrival until their answer is sent: Vert.x bounds no total,
+     * and 100 uploads of 5 MiB at once ended serve with OutOfMemoryError under the launcher's -Xmx384m.
+     */
+    private final Semaphore bodyBytes;
+    private final int bodyMemory;
 
-    private ApiServer(Vertx vertx, HttpServer server, Api api, Deadlines deadlines, ClientRate clientRate) {
+    private ApiServer(Vertx vertx, HttpServer server, Api api, Deadlines deadlines, ClientRate clientRate,
+                      int bodyMemory) {
+        this.bodyBytes = new Semaphore(bodyMemory);
+        this.bodyMemory = bodyMemory;
         this.clientRate = clientRate;
         this.vertx = vertx;
         this.server = server;
@@ -70,14 +82,15 @@ final class ApiServer implements AutoCloseable {
     /**
      * Listens on {@code bind:port} (0 for a free port).
      *
+     * @param clientRate the per-client limit on the check routes, or null for none
+     * @param bodyMemory the bytes of request bodies held at once, at least {@link #MAX_BODY}
      * @throws java.net.BindException when the address is in use or not this machine's
      */
-    static ApiServer start(Api api, String bind, int port, Deadlines deadlines) throws Exception {
-        return start(api, bind, port, deadlines, null);
-    }
-
-    /** @param clientRate the per-client limit on the check routes, or null for none */
-    static ApiServer start(Api api, String bind, int port, Deadlines deadlines, ClientRate clientRate) throws Exception {
+    static ApiServer start(Api api, String bind, int port, Deadlines deadlines, ClientRate clientRate,
+                           int bodyMemory) throws Exception {
+        if (bodyMemory < MAX_BODY) {
+            throw new IllegalArgumentException("the memory for request bodies must hold one of " + MAX_BODY + " bytes");
+        }
         // One event loop is plenty for a server whose work runs on virtual threads; Vert.x's own DNS resolver
         // is never asked (the bind address is a literal or in /etc/hosts).
         Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1).setPreferNativeTransport(false));
@@ -85,7 +98,7 @@ final class ApiServer implements AutoCloseable {
                 .setAcceptBacklog(1024).setHttp2ClearTextEnabled(false)
                 .setMaxInitialLineLength(MAX_REQUEST_LINE).setMaxHeaderSize(MAX_HEADER_BYTES)
                 .setIdleTimeout((int) deadlines.idle().toMillis()).setIdleTimeoutUnit(TimeUnit.MILLISECONDS));
-        ApiServer server = new ApiServer(vertx, http, api, deadlines, clientRate);
+        ApiServer server = new ApiServer(vertx, http, api, deadlines, clientRate, bodyMemory);
         http.connectionHandler(server::opened).requestHandler(server::request);
         try {
             http.listen().toCompletionStage().toCompletableFuture().join();
@@ -129,11 +142,6 @@ final class ApiServer implements AutoCloseable {
             vertx.cancelTimer(timer);
         }
         HttpServerResponse response = request.response();
-        response.endHandler(v -> {
-            if (!response.closed()) {
-                awaitHeaders(connection);
-            }
-        });
         // RFC 9112 §6.1, §6.3: a body whose length is neither Content-Length nor "chunked" cannot be read
         // reliably: 400, and the connection closes. Netty refuses "chunked" beside a Content-Length itself, but
         // reads "xchunked" with a Content-Length by the length (a request-smuggling gap behind a proxy that
@@ -144,8 +152,28 @@ final class ApiServer implements AutoCloseable {
                     + " Content-Length, or chunked alone");
             return;
         }
+        // A declared length is reserved before any of the body is read, so that an upload refused for memory is
+        // refused before it is sent; a chunked body reserves as it comes.
+        String length = request.getHeader("content-length");
+        int declared = length == null || !transfer.isEmpty() ? 0 : (int) Math.min(MAX_BODY, Long.parseLong(length));
+        int[] held = {0};
+        Runnable release = () -> {
+            bodyBytes.release(held[0]);
+            held[0] = 0;
+        };
+        response.closeHandler(v -> release.run());
+        response.endHandler(v -> {
+            release.run();
+            if (!response.closed()) {
+                awaitHeaders(connection);
+            }
+        });
+        if (!reserve(held, declared)) {
+            memoryFull(response);
+            return;
+        }
         Context context = Vertx.currentContext();
-        Buffer body = Buffer.buffer();
+        Buffer body = Buffer.buffer(Math.max(declared, 256));
         boolean[] finished = {false};
         long bodyTimer = vertx.setTimer(deadlines.body().toMillis(), id -> {
             if (!finished[0]) {
@@ -170,10 +198,16 @@ final class ApiServer implements AutoCloseable {
             if (finished[0]) {
                 return;
             }
-            // One byte past the largest body any route takes is enough for the API to answer 413; the rest is
-            // never read, and the connection closes after the answer.
-            int room = Api.MAX_JOB_BODY_BYTES + 1 - body.length();
-            body.appendBuffer(chunk.length() > room ? chunk.getBuffer(0, room) : chunk);
+            // Past MAX_BODY the rest is never read, and the connection closes after the answer.
+            int room = MAX_BODY - body.length();
+            Buffer piece = chunk.length() > room ? chunk.getBuffer(0, room) : chunk;
+            if (!reserve(held, body.length() + piece.length())) {
+                finished[0] = true;
+                vertx.cancelTimer(bodyTimer);
+                memoryFull(response);
+                return;
+            }
+            body.appendBuffer(piece);
             if (body.length() > Api.MAX_JOB_BODY_BYTES) {
                 finished[0] = true;
                 vertx.cancelTimer(bodyTimer);
@@ -228,6 +262,24 @@ final class ApiServer implements AutoCloseable {
             context.runOnContext(v -> send(request.response(), answer.status(), answer.headers(),
                     Buffer.buffer(answer.bytes()), closes));
         });
+    }
+
+    /** Makes {@code held} (this request's reservation) at least {@code bytes}: false when the bodies' memory is full. */
+    private boolean reserve(int[] held, int bytes) {
+        if (bytes <= held[0]) {
+            return true;
+        }
+        if (!bodyBytes.tryAcquire(bytes - held[0])) {
+            return false;
+        }
+        held[0] = bytes;
+        return true;
+    }
+
+    private void memoryFull(HttpServerResponse response) {
+        send(response, 503, Map.of("content-type", "application/json", "retry-after", "5"), Buffer.buffer(
+                Api.errorBody("the server holds as many request bodies as its memory for them allows (" + bodyMemory
+                        + " bytes, serve --body-memory-mb); try again after Retry-After")), true);
     }
 
     /**

@@ -100,6 +100,12 @@ final class ServeCommand implements Callable<Integer> {
                     + " Retry-After: the time until it may ask again). 0 turns the limit off (default: ${DEFAULT-VALUE}).")
     long clientRate;
 
+    @Option(names = "--body-memory-mb", paramLabel = "MB",
+            description = "Memory for request bodies, in all: from their arrival until they are answered. An upload that"
+                    + " does not fit is answered 503 with Retry-After, before its body is read when it declares its"
+                    + " length (default: a sixteenth of the heap, at least one largest body, 5 MiB).")
+    Integer bodyMemoryMb;
+
     @Mixin
     PipelineOptions pipeline;
 
@@ -108,6 +114,11 @@ final class ServeCommand implements Callable<Integer> {
         if (headerTimeoutMs <= 0 || bodyTimeoutMs <= 0 || idleTimeoutMs <= 0 || idleTimeoutMs > Integer.MAX_VALUE
                 || maxJobs <= 0) {
             throw new ParameterException(spec.commandLine(), "timeouts and --max-jobs must be positive");
+        }
+        long bodyMemory = bodyMemoryMb != null ? bodyMemoryMb * 1024L * 1024
+                : Math.max(ApiServer.MAX_BODY, Runtime.getRuntime().maxMemory() / 16);
+        if (bodyMemory < ApiServer.MAX_BODY || bodyMemory > Integer.MAX_VALUE) {
+            throw new ParameterException(spec.commandLine(), "--body-memory-mb: from 6 to 2047");
         }
         ClientRate perClient;
         try {
@@ -148,7 +159,7 @@ final class ServeCommand implements Callable<Integer> {
         ApiServer server;
         try {
             server = ApiServer.start(api, bind, port, new ApiServer.Deadlines(Duration.ofMillis(headerTimeoutMs),
-                    Duration.ofMillis(bodyTimeoutMs), Duration.ofMillis(idleTimeoutMs)), perClient);
+                    Duration.ofMillis(bodyTimeoutMs), Duration.ofMillis(idleTimeoutMs)), perClient, (int) bodyMemory);
         } catch (Exception e) {
             // Typically the port in use, or an address not of this machine: one line, no stack trace.
             System.err.println("checker serve: cannot listen on " + bind + ":" + port + ": " + e.getMessage());

@@ -26,6 +26,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.UUID;
@@ -128,6 +129,68 @@ class ServeCommandTest {
             assertEquals(expected, got);
             long retry = Long.parseLong(last.headers().firstValue("retry-after").orElseThrow());
             assertTrue(retry > 100 && retry <= 160, "retry-after " + retry);
+        }
+    }
+
+    /**
+     * Forty clients each start a 5 MiB upload at once, in a serve with a 128 MiB heap (so 8 MiB for bodies). Before,
+     * every body was read into memory, whatever the total: serve ran out of heap and exited (measured: 100 such
+     * uploads ended it under the launcher's -Xmx384m). Now the one that fits is read; the others are answered 503
+     * with Retry-After before their bodies are sent; a check is still answered, and the memory comes back when the
+     * held upload's connection closes.
+     */
+    @Test
+    void uploadsBeyondTheMemoryForBodiesAreRefusedWith503() throws Exception {
+        int size = 5 * 1024 * 1024;
+        try (ServeProcess serve = ServeProcess.start(Map.of("JAVA_TOOL_OPTIONS", "-Xmx128m"))) {
+            List<Socket> uploads = new ArrayList<>();
+            try {
+                for (int i = 0; i < 40; i++) {
+                    Socket s = new Socket(InetAddress.getLoopbackAddress(), serve.base().getPort());
+                    s.setSoTimeout(60_000);
+                    s.getOutputStream().write(("POST /v1/jobs HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\n"
+                            + "Content-Length: " + size + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                    uploads.add(s);
+                }
+                Thread.sleep(1_000); // a refusal comes before the body: let them arrive
+                Map<String, Integer> answers = new TreeMap<>();
+                byte[] chunk = new byte[64 * 1024];
+                Arrays.fill(chunk, (byte) 'a');
+                for (Socket s : uploads) {
+                    if (s.getInputStream().available() > 0) {
+                        String answer = new String(s.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+                        answers.merge(answer.lines().findFirst().orElse("") + (answer.toLowerCase(Locale.ROOT)
+                                .contains("\r\nretry-after: 5\r\n") ? ", Retry-After: 5" : ""), 1, Integer::sum);
+                        continue;
+                    }
+                    try {
+                        for (int sent = 0; sent < size - 1; sent += chunk.length) {
+                            s.getOutputStream().write(chunk, 0, Math.min(chunk.length, size - 1 - sent));
+                        }
+                        answers.merge("body sent, held", 1, Integer::sum);
+                    } catch (IOException e) {
+                        answers.merge("body cut off: " + e.getMessage(), 1, Integer::sum);
+                    }
+                }
+                HttpResponse<String> check = HTTP.send(HttpRequest.newBuilder(serve.resolve(
+                        "/v1/check?address=a%40good.checker.test")).timeout(Duration.ofSeconds(30)).build(),
+                        HttpResponse.BodyHandlers.ofString());
+                assertEquals(200, check.statusCode());
+                assertEquals(Map.of("HTTP/1.1 503 Service Unavailable, Retry-After: 5", 39, "body sent, held", 1),
+                        answers);
+            } finally {
+                for (Socket s : uploads) {
+                    s.close();
+                }
+            }
+            // The held upload's memory is free again once its connection is gone.
+            int status = 0;
+            for (Instant end = Instant.now().plusSeconds(10); status != 202 && Instant.now().isBefore(end); ) {
+                status = HTTP.send(HttpRequest.newBuilder(serve.resolve("/v1/jobs")).header("content-type", "text/plain")
+                        .POST(HttpRequest.BodyPublishers.ofByteArray(new byte[size - 64])).build(),
+                        HttpResponse.BodyHandlers.ofString()).statusCode();
+            }
+            assertEquals(202, status);
         }
     }
 
