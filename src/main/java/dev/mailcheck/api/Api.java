@@ -15,6 +15,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletionStage;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -54,19 +55,35 @@ public final class Api {
     /** What a request with {@code smtp=true} may take in all: under API Gateway's 29 s integration timeout. */
     public static final Duration SMTP_BUDGET = Duration.ofSeconds(25);
 
-    /** What a client may still ask for: {@code serve --client-rate}; in Lambda, API Gateway throttles instead. */
-    @FunctionalInterface
-    public interface Quota {
+    /** What the API knows of the caller beyond its request (in serve; in Lambda, API Gateway throttles instead). */
+    public interface Caller {
 
-        Quota NONE = checks -> Optional.empty();
+        /** A caller without a limit, whose leaving is never told. */
+        Caller ANY = new Caller() {
+            @Override
+            public Optional<Duration> take(long checks) {
+                return Optional.empty();
+            }
 
-        /** Takes {@code checks} addresses' worth: empty when they may be checked, else how long until the client may ask. */
+            @Override
+            public CompletionStage<?> gone() {
+                return null;
+            }
+        };
+
+        /**
+         * Takes {@code checks} addresses' worth from what it may ask ({@code serve --client-rate}): empty when they
+         * may be checked, else how long until it may ask again.
+         */
         Optional<Duration> take(long checks);
+
+        /** Completes if the caller leaves (closes its connection) before its answer; null where nobody tells. */
+        CompletionStage<?> gone();
     }
 
     /** What answers one method of a route; {@code path} has matched the route's pattern (its groups: the ids). */
     private interface Handler {
-        Response answer(Request r, Matcher path, Quota quota);
+        Response answer(Request r, Matcher path, Caller caller);
     }
 
     /** One row of the route table: a path, and what answers each method (the first is the one a 405 names). */
@@ -135,14 +152,17 @@ public final class Api {
     }
 
     public Response handle(Request r) {
-        return handle(r, Quota.NONE);
+        return handle(r, Caller.ANY);
     }
 
-    /** @param quota what the client may still ask for, charged per address once the request says how many */
-    public Response handle(Request r, Quota quota) {
+    /**
+     * @param caller what the client may still ask for, charged per address once the request says how many, and
+     *               whether it has left (the SMTP probes of its checks are then given up)
+     */
+    public Response handle(Request r, Caller caller) {
         Response response;
         try {
-            response = route(r, quota);
+            response = route(r, caller);
         } catch (ApiError e) {
             response = e.response();
         } catch (RuntimeException | Error e) {
@@ -185,7 +205,7 @@ public final class Api {
         return Json.of(500, body);
     }
 
-    private Response route(Request r, Quota quota) {
+    private Response route(Request r, Caller caller) {
         String path = r.path().length() > 1 && r.path().endsWith("/") ? r.path().substring(0, r.path().length() - 1) : r.path();
         if (r.method().equals("OPTIONS")) {
             return new Response(204, Map.of(), "");
@@ -198,7 +218,7 @@ public final class Api {
                     throw new ApiError(405, r.path() + " takes " + route.methods().keySet().iterator().next()
                             + ", not " + r.method(), null);
                 }
-                return handler.answer(r, m, quota);
+                return handler.answer(r, m, caller);
             }
         }
         throw new ApiError(404, "no such resource: " + r.method() + " " + r.path(), null);

@@ -51,17 +51,17 @@ final class CheckRoutes {
     }
 
     /** GET /v1/check?address=...&smtp=true&smtp_data=true&security=true. */
-    Response get(Request r, Api.Quota quota) {
-        return check(r.query(), quota);
+    Response get(Request r, Api.Caller caller) {
+        return check(r.query(), caller);
     }
 
     /** POST /v1/check with the address in the body. */
-    Response post(Request r, Api.Quota quota) {
-        return check(posted(r), quota);
+    Response post(Request r, Api.Caller caller) {
+        return check(posted(r), caller);
     }
 
     /** {@code smtp=true} only where the public probe is allowed ({@code publicSmtp}). */
-    private Response check(Map<String, String> fields, Api.Quota quota) {
+    private Response check(Map<String, String> fields, Api.Caller caller) {
         String address = fields.get("address");
         if (address == null) {
             throw new ApiError(400, "give the address to check as ?address= (or POST it as the body)", "address");
@@ -74,8 +74,8 @@ final class CheckRoutes {
                     + " POST /v1/checks and jobs probe)", field);
         }
         Checker checker = checker(smtp, Json.flag("security", fields.get("security")));
-        charge(quota, 1);
-        CheckResult result = checker.check(address).join();
+        charge(caller, 1);
+        CheckResult result = checker.check(address, caller.gone()).join();
         return Json.of(200, result);
     }
 
@@ -133,7 +133,7 @@ final class CheckRoutes {
      * POST /v1/checks {"addresses": [...], "smtp": false, "smtp_data": false, "security": false}: up to 1,000,
      * stored as a job.
      */
-    Response checks(Request r, Api.Quota quota) {
+    Response checks(Request r, Api.Caller caller) {
         JsonNode body = Json.body(r, Api.MAX_BODY_BYTES, "POST /v1/jobs or S3", "{\"addresses\": [...]}");
         if (!body.path("addresses").isArray()) {
             throw new ApiError(400, "\"addresses\" must be an array of strings", "addresses");
@@ -151,9 +151,14 @@ final class CheckRoutes {
             addresses.add(a.asText());
         }
         Checker checker = checker(Json.smtpDepth(body), Json.flag(body, "security"));
-        charge(quota, addresses.size());
-        List<CompletableFuture<CheckResult>> futures = addresses.stream().map(checker::check).toList();
+        charge(caller, addresses.size());
+        List<CompletableFuture<CheckResult>> futures = addresses.stream().map(a -> checker.check(a, caller.gone()))
+                .toList();
         List<CheckResult> done = futures.stream().map(CompletableFuture::join).toList();
+        if (caller.gone() != null && caller.gone().toCompletableFuture().isDone()) {
+            // Its probes were given up: results that say "not tried" are no job to keep, and nobody gets its id.
+            throw new ApiError(499, "the client closed its connection before the answer", null);
+        }
 
         String id = "api-" + UUID.randomUUID();
         Instant now = Instant.now();
@@ -172,8 +177,8 @@ final class CheckRoutes {
     }
 
     /** A request refused before it checks anything costs nothing; one that checks costs an address each. */
-    private static void charge(Api.Quota quota, int addresses) {
-        quota.take(addresses).ifPresent(wait -> {
+    private static void charge(Api.Caller caller, int addresses) {
+        caller.take(addresses).ifPresent(wait -> {
             throw overRate(wait);
         });
     }

@@ -23,6 +23,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -161,7 +162,13 @@ final class ApiServer implements AutoCloseable {
             bodyBytes.release(held[0]);
             held[0] = 0;
         };
-        response.closeHandler(v -> release.run());
+        // A client that leaves before its answer has its SMTP probes given up: they cost the prober's IP address its
+        // reputation, for nobody. Completed off the event loop, which the checks' own completions would hold.
+        CompletableFuture<Void> gone = new CompletableFuture<>();
+        response.closeHandler(v -> {
+            release.run();
+            Thread.ofVirtual().start(() -> gone.complete(null));
+        });
         response.endHandler(v -> {
             release.run();
             if (!response.closed()) {
@@ -212,19 +219,29 @@ final class ApiServer implements AutoCloseable {
                 finished[0] = true;
                 vertx.cancelTimer(bodyTimer);
                 request.pause();
-                handle(request, body, context, true);
+                handle(request, body, context, true, gone);
             }
         });
         request.endHandler(v -> {
             if (!finished[0]) {
                 finished[0] = true;
                 vertx.cancelTimer(bodyTimer);
-                handle(request, body, context, false);
+                handle(request, body, context, false, gone);
             }
         });
     }
 
-    private void handle(HttpServerRequest request, Buffer body, Context context, boolean close) {
+    /** The caller as the API sees it: its limit (none without a ClientRate or a client) and whether it has left. */
+    private record Connected(ClientRate rate, String client, CompletableFuture<Void> gone) implements Api.Caller {
+
+        @Override
+        public Optional<Duration> take(long checks) {
+            return client == null ? Optional.empty() : rate.take(client, checks);
+        }
+    }
+
+    private void handle(HttpServerRequest request, Buffer body, Context context, boolean close,
+                        CompletableFuture<Void> gone) {
         Map<String, String> headers = new HashMap<>();
         request.headers().forEach((k, v) -> headers.merge(k.toLowerCase(Locale.ROOT), v, (a, b) -> a + "," + b));
         Map<String, String> query;
@@ -243,7 +260,6 @@ final class ApiServer implements AutoCloseable {
                 && !request.method().name().equals("OPTIONS") && request.remoteAddress() != null
                 ? request.remoteAddress().hostAddress() : null;
         Optional<Duration> over = client == null ? Optional.empty() : clientRate.waitFor(client);
-        Api.Quota quota = client == null ? Api.Quota.NONE : checks -> clientRate.take(client, checks);
         handlers.execute(() -> {
             Api.Response r;
             boolean closing = close;
@@ -252,7 +268,7 @@ final class ApiServer implements AutoCloseable {
                         ? api.tooManyRequests(new Api.Request(request.method().name(), request.path(), query, headers,
                                 ""), over.get())
                         : api.handle(new Api.Request(request.method().name(), request.path(), query, headers,
-                                text(body, encoding)), quota);
+                                text(body, encoding)), new Connected(clientRate, client, gone));
             } catch (Refusal e) {
                 r = new Api.Response(e.status, Map.of("content-type", "application/json"), Api.errorBody(e.getMessage()));
                 closing = true;

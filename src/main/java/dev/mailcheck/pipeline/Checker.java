@@ -19,6 +19,7 @@ import dev.mailcheck.smtp.SmtpProber;
 import dev.mailcheck.verdict.CheckResult;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
@@ -98,6 +99,16 @@ public final class Checker {
     }
 
     public CompletableFuture<CheckResult> check(String input) {
+        return check(input, null);
+    }
+
+    /**
+     * As {@link #check(String)}, for a caller that may leave: once {@code gone} completes, the SMTP probe gives the
+     * address up (never asked, or asked no further: it costs the prober's IP address its reputation for nobody).
+     *
+     * @param gone completes when nobody waits for the result any more; null for never
+     */
+    public CompletableFuture<CheckResult> check(String input, CompletionStage<?> gone) {
         long end = System.nanoTime() + deadline.toNanos();
         return switch (parser.parse(input)) {
             case ParsedAddress.Invalid bad -> invalid(bad);
@@ -107,9 +118,10 @@ public final class Checker {
                 // Most addresses of a list are at a domain already answered: they need no fallbacks and no
                 // future chain, which cost more than the rest of their check.
                 yield alsoSecurity(domain, lookup.state() == Future.State.SUCCESS
-                        ? afterDns(ok, lookup.resultNow(), signals.of(ok.address(), lookup.resultNow().reason()), end)
+                        ? afterDns(ok, lookup.resultNow(), signals.of(ok.address(), lookup.resultNow().reason()), end,
+                                gone)
                         : withFallbacks(domain, lookup).thenCompose(md -> afterDns(ok, md,
-                                signals.of(ok.address(), md.reason()), end)), end);
+                                signals.of(ok.address(), md.reason()), end, gone)), end);
             }
         };
     }
@@ -158,7 +170,7 @@ public final class Checker {
         }
 
         private CompletableFuture<CheckResult> afterDns(ParsedAddress.Valid ok, Answered a, long end) {
-            return Checker.this.afterDns(ok, a.md(), signals.of(ok.address(), a.signals()), end);
+            return Checker.this.afterDns(ok, a.md(), signals.of(ok.address(), a.signals()), end, null);
         }
 
         /** The domain's answer: in flight, or answered and still usable at {@code now}, or asked for now. */
@@ -192,11 +204,12 @@ public final class Checker {
     }
 
     /** The SMTP stage where it runs and DNS found a mail route. */
-    private CompletableFuture<CheckResult> afterDns(ParsedAddress.Valid ok, MailDomain md, Signals s, long end) {
+    private CompletableFuture<CheckResult> afterDns(ParsedAddress.Valid ok, MailDomain md, Signals s, long end,
+                                                    CompletionStage<?> gone) {
         if (smtp == null || md.reason() != Reason.ACCEPTS_MAIL) {
             return CompletableFuture.completedFuture(CheckResult.of(ok.input(), ok.address(), md, s));
         }
-        return probe(ok.address(), md, end).thenApply(o -> CheckResult.of(ok.input(), ok.address(), md, s, o));
+        return probe(ok.address(), md, end, gone).thenApply(o -> CheckResult.of(ok.input(), ok.address(), md, s, o));
     }
 
     /**
@@ -223,10 +236,11 @@ public final class Checker {
      * The SMTP stage, held to the check's deadline: the prober answers by then (saying whether the address was
      * being asked or never got its turn) and closes a session nobody waits for any more.
      */
-    private CompletableFuture<SmtpOutcome> probe(EmailAddress address, MailDomain md, long end) {
+    private CompletableFuture<SmtpOutcome> probe(EmailAddress address, MailDomain md, long end,
+                                                 CompletionStage<?> gone) {
         CompletableFuture<SmtpOutcome> probe;
         try {
-            probe = smtp.probe(address, md, end, seconds());
+            probe = smtp.probe(address, md, end, seconds(), gone);
         } catch (RuntimeException e) {
             probe = CompletableFuture.failedFuture(e);
         }

@@ -11,6 +11,7 @@ import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -131,6 +132,16 @@ public final class SmtpProber implements AutoCloseable {
      */
     public CompletableFuture<SmtpOutcome> probe(EmailAddress address, MailDomain domain, Long deadline,
                                                 String deadlineText) {
+        return probe(address, domain, deadline, deadlineText, null);
+    }
+
+    /**
+     * Probes as {@link #probe(EmailAddress, MailDomain, Long, String)} does, giving the address up once {@code gone}
+     * completes (nobody waits for it: the client of serve has left): not asked if it still waits its turn, and a
+     * session left with no address anyone waits for ends, as at a deadline.
+     */
+    public CompletableFuture<SmtpOutcome> probe(EmailAddress address, MailDomain domain, Long deadline,
+                                                String deadlineText, CompletionStage<?> gone) {
         if (address.localPart().indexOf('<') >= 0 || address.localPart().indexOf('>') >= 0) {
             return CompletableFuture.completedFuture(Outcomes.unsafeLocalPart());
         }
@@ -145,6 +156,10 @@ public final class SmtpProber implements AutoCloseable {
         }
         Pending p = new Pending(address, deadline);
         CompletableFuture<SmtpOutcome> answer = p.answer(deadlineText).thenApply(o -> withGroup(o, p.waitedFor()));
+        if (gone != null) {
+            gone.thenRun(() -> p.future.complete(Outcomes.givenUp("the client that asked closed its connection before"
+                    + " the answer")));
+        }
         work.queue.add(p);
         work.startWorkers();
         return answer;

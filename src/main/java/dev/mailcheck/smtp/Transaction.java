@@ -85,7 +85,7 @@ final class Transaction {
         Reply data = null;
         Log tail = Log.start();
         Stage reached = Stage.RCPT;
-        if (settings.data() && accepted && !closing) {
+        if (settings.data() && accepted && !closing && held.wanted()) {
             data = s.data(tail);
             hear(data);
             if (data.code() == 354) {
@@ -127,14 +127,16 @@ final class Transaction {
      * RCPT for each address in turn until the error budget is spent, the server says stop or a reply leaves the host
      * blocked for the prober (its group's breaker open: not one more RCPT, where it went on to the error budget). With
      * PIPELINING (RFC 2920) they go out in groups, as many as the error budget allows, so that even a
-     * group refused whole keeps the session below the server's error limits.
+     * group refused whole keeps the session below the server's error limits. Addresses nobody waits for any more
+     * (past their deadline, or their client gone) are not asked: they stay held, and the next fill drops them.
      *
      * @return the reply that stopped the asking early (421, or too many recipients), else null
      */
     private Reply ask(List<Pending> asked, int errorsSoFar, List<Reply> answers, List<Log> logs) throws SessionFailure {
         int errors = errorsSoFar;
         boolean accepted = false;
-        while (answers.size() < asked.size() && errors < settings.errorsPerSession() && !blocked) {
+        while (answers.size() < asked.size() && errors < settings.errorsPerSession() && !blocked
+                && asked.subList(answers.size(), asked.size()).stream().anyMatch(p -> !p.ended())) {
             int from = answers.size();
             int group = s.offers("PIPELINING") ? Math.min(asked.size() - from, settings.errorsPerSession() - errors) : 1;
             List<String> addresses = new ArrayList<>();

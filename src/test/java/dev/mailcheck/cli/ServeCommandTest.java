@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.mailcheck.aws.DynamoResultStore;
+import dev.mailcheck.testbed.FakeSmtpServer;
 import dev.mailcheck.testbed.Moto;
 import dev.mailcheck.testbed.ServeProcess;
 import java.io.ByteArrayInputStream;
@@ -30,6 +31,9 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.IntStream;
@@ -192,6 +196,60 @@ class ServeCommandTest {
             }
             assertEquals(202, status);
         }
+    }
+
+    /**
+     * A client posts 40 addresses to probe, at a mail server that takes 300 ms per RCPT (a tarpit: the in-process
+     * fake, as Postfix cannot be made slow on demand), and leaves once the first RCPT is in. Before, serve went on
+     * asking for nobody: every address, each RCPT spending the prober's reputation. Now its probes are given up:
+     * at most the RCPT under way when the connection closed, and one sent before the close was seen.
+     */
+    @Test
+    void aClientThatLeavesHasItsSmtpProbesGivenUp() throws Exception {
+        AtomicInteger ended = new AtomicInteger();
+        CountDownLatch firstRcpt = new CountDownLatch(1);
+        try (FakeSmtpServer tarpit = new FakeSmtpServer(c -> {
+            try {
+                c.send("220 fake.test ESMTP\r\n");
+                c.serve(verb -> {
+                    if (verb.equals("RCPT")) {
+                        firstRcpt.countDown();
+                        try {
+                            Thread.sleep(300);
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                        }
+                    }
+                    return FakeSmtpServer.ordinary(verb);
+                });
+            } finally {
+                ended.incrementAndGet();
+            }
+        });
+             ServeProcess serve = ServeProcess.start("--smtp", "--smtp-port", Integer.toString(tarpit.port()),
+                     "--helo", "prober.checker.test", "--client-rate", "0")) {
+            String body = JSON.writeValueAsString(Map.of("smtp", true, "addresses",
+                    IntStream.range(0, 40).mapToObj(i -> "gone" + i + "@strict.smtp.test").toList()));
+            int rcptsAtClose;
+            try (Socket client = new Socket(InetAddress.getLoopbackAddress(), serve.base().getPort())) {
+                client.getOutputStream().write(("POST /v1/checks HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                        + "Content-Length: " + body.length() + "\r\n\r\n" + body).getBytes(StandardCharsets.US_ASCII));
+                assertTrue(firstRcpt.await(30, TimeUnit.SECONDS), "the probe reached the server");
+                rcptsAtClose = rcpts(tarpit);
+            }
+            // Every session ends (QUIT, or closed) once nobody waits; a minute at most (25 s is the request's own limit).
+            for (Instant end = Instant.now().plusSeconds(60); Instant.now().isBefore(end)
+                    && (ended.get() < tarpit.connections() || tarpit.connections() == 0); ) {
+                Thread.sleep(100);
+            }
+            assertEquals(tarpit.connections(), ended.get(), "every session ended");
+            int after = rcpts(tarpit) - rcptsAtClose;
+            assertTrue(after <= 2, after + " RCPTs after the client left: " + tarpit.received());
+        }
+    }
+
+    private static int rcpts(FakeSmtpServer server) {
+        return (int) server.received().stream().filter(l -> l.toUpperCase(Locale.ROOT).startsWith("RCPT")).count();
     }
 
     @Test

@@ -140,4 +140,52 @@ class SmtpProberDeadlineTest {
             assertEquals(1, silent.connections(), "a host that has not failed yet is not dialled again");
         }
     }
+
+    /**
+     * The caller leaves (serve's client closes its connection) while the RCPT of its sixth address is under way, at
+     * a host that takes 300 ms a RCPT: that address and the 14 after it are answered at once as given up, and at
+     * most one more RCPT is sent, whether the rest wait in the session's transaction (50 a transaction: the worker
+     * took the first address alone, the 19 others together; before, all of them were asked one by one) or in the
+     * queue (1 a transaction).
+     */
+    @ParameterizedTest(name = "{0} RCPTs a transaction")
+    @CsvSource({"50", "1"})
+    @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void aProbeWhoseCallerLeftIsGivenUp(int perTransaction) throws Exception {
+        CompletableFuture<Void> sixth = new CompletableFuture<>();
+        try (FakeSmtpServer slow = new FakeSmtpServer(c -> {
+            c.send("220 fake\r\n");
+            for (String line = c.readLine(); line != null; line = c.readLine()) {
+                String verb = line.split("[ :]", 2)[0];
+                if (verb.equals("RCPT")) {
+                    if (line.endsWith("user5@slow.test>")) {
+                        sixth.complete(null);
+                    }
+                    Thread.sleep(300);
+                }
+                c.send(ordinary(verb));
+                if (verb.equals("QUIT")) {
+                    return;
+                }
+            }
+        });
+             SmtpProber prober = new SmtpProber(settings(slow.port(), perTransaction, 1), Pacing.off())) {
+            CompletableFuture<Void> gone = new CompletableFuture<>();
+            long deadline = System.nanoTime() + LONG.toNanos();
+            List<CompletableFuture<SmtpOutcome>> probes = IntStream.range(0, 20).mapToObj(i -> prober.probe(
+                    address("user" + i + "@slow.test"), domain("slow.test", "127.0.0.1"), deadline, "60 s", gone)).toList();
+            sixth.join();
+            gone.complete(null);
+            for (CompletableFuture<SmtpOutcome> probe : probes.subList(5, 20)) {
+                SmtpOutcome o = probe.join();
+                assertEquals(Reason.UNVERIFIABLE, o.reason(), o::detail);
+                assertTrue(o.detail().contains("the client that asked closed its connection"), o.detail());
+            }
+            Thread.sleep(1_000); // what a session still asking would send meanwhile: three more RCPTs
+            List<String> received = slow.received();
+            long after = received.subList(received.indexOf("RCPT TO:<user5@slow.test>") + 1, received.size()).stream()
+                    .filter(l -> l.startsWith("RCPT")).count();
+            assertTrue(after <= 1, after + " RCPTs after the caller left: " + received);
+        }
+    }
 }
