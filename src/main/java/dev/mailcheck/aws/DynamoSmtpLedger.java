@@ -1,7 +1,9 @@
 package dev.mailcheck.aws;
 
 import dev.mailcheck.Verdict;
+import dev.mailcheck.api.SmtpCodes;
 import dev.mailcheck.jobs.SmtpLedger;
+import dev.mailcheck.store.JobResults;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -28,25 +30,30 @@ import software.amazon.awssdk.services.dynamodb.model.WriteRequest;
  *                                                                  (given_up: why, for one given up on)
  *   pk = SMTP#&lt;job&gt;                sk = RECHECKING           n: addresses waiting for a recheck
  * </pre>
- * A position settles in a transaction with the count: its item is put only if it is not there yet
- * ({@code attribute_not_exists}), and the count goes down by the positions put. A transaction refused because
- * some were settled before is sent again without them. Every item carries {@code expires_at}, the table's TTL.
+ * A position settles in a transaction with the count and its result's item ({@link ShardedResults}): its item is put
+ * only if it is not there yet ({@code attribute_not_exists}), and the count goes down by the positions put. A
+ * transaction refused because some were settled before is sent again without them (and their results). Every item
+ * carries {@code expires_at}, the table's TTL.
  */
 final class DynamoSmtpLedger implements SmtpLedger {
 
     /** DynamoDB's limit of actions per transaction, the count's update among them. */
     static final int TRANSACTION = 100;
+    /** Positions per transaction: each is two puts (its ledger item, its result), and the count's update. */
+    static final int POSITIONS = (TRANSACTION - 1) / 2;
 
     private final DynamoDbClient dynamo;
     private final String table;
     private final Duration retention;
     private final BatchWrites writes;
+    private final ShardedResults results;
 
     DynamoSmtpLedger(DynamoDbClient dynamo, String table, Duration retention) {
         this.dynamo = dynamo;
         this.table = table;
         this.retention = retention;
         this.writes = new BatchWrites(dynamo, table);
+        this.results = new ShardedResults(dynamo, table, retention, SmtpCodes::link, writes);
     }
 
     @Override
@@ -72,8 +79,8 @@ final class DynamoSmtpLedger implements SmtpLedger {
 
     @Override
     public long settle(String job, int chunk, List<Settled> answers) {
-        for (int i = 0; i < answers.size(); i += TRANSACTION - 1) {
-            settleAtOnce(job, chunk, new ArrayList<>(answers.subList(i, Math.min(i + TRANSACTION - 1, answers.size()))));
+        for (int i = 0; i < answers.size(); i += POSITIONS) {
+            settleAtOnce(job, chunk, new ArrayList<>(answers.subList(i, Math.min(i + POSITIONS, answers.size()))));
         }
         Map<String, AttributeValue> count = dynamo.getItem(b -> b.tableName(table).consistentRead(true)
                 .key(Map.of("pk", s(chunkKey(job, chunk)), "sk", s("CHUNK")))).item();
@@ -83,13 +90,19 @@ final class DynamoSmtpLedger implements SmtpLedger {
         return Long.parseLong(count.get("pending").n());
     }
 
-    /** Up to 99 positions and the count, in one transaction; those settled before are left out and the rest sent again. */
+    /**
+     * Up to {@link #POSITIONS} positions, their results and the count, in one transaction; those settled before are
+     * left out and the rest sent again. The result is stored only by the transaction that settles its position: one
+     * written beside it was written over by a later delivery's answer that did not settle (found by a review).
+     */
     private void settleAtOnce(String job, int chunk, List<Settled> answers) {
         while (!answers.isEmpty()) {
-            List<TransactWriteItem> actions = new ArrayList<>(answers.size() + 1);
+            List<TransactWriteItem> actions = new ArrayList<>(2 * answers.size() + 1);
             for (Settled a : answers) {
                 actions.add(TransactWriteItem.builder().put(p -> p.tableName(table).item(position(job, chunk, a))
                         .conditionExpression("attribute_not_exists(sk)")).build());
+                actions.add(TransactWriteItem.builder().put(p -> p.tableName(table)
+                        .item(results.item(job, new JobResults.Positioned(a.position(), a.result())))).build());
             }
             int settling = answers.size();
             actions.add(TransactWriteItem.builder().update(u -> u.tableName(table)
@@ -104,7 +117,8 @@ final class DynamoSmtpLedger implements SmtpLedger {
                 List<Settled> left = new ArrayList<>();
                 boolean refused = false;
                 for (int i = 0; i < answers.size(); i++) {
-                    boolean settledBefore = i < reasons.size() && "ConditionalCheckFailed".equals(reasons.get(i).code());
+                    boolean settledBefore = 2 * i < reasons.size()
+                            && "ConditionalCheckFailed".equals(reasons.get(2 * i).code());
                     refused |= settledBefore;
                     if (!settledBefore) {
                         left.add(answers.get(i));
@@ -126,7 +140,7 @@ final class DynamoSmtpLedger implements SmtpLedger {
                         .expressionAttributeValues(Map.of(":pk", s(chunkKey(job, chunk)), ":pos", s("POS#")))).items()
                 .forEach(i -> rows.add(new Settled(Long.parseLong(i.get("sk").s().substring("POS#".length())),
                         Verdict.valueOf(i.get("verdict").s().toUpperCase(Locale.ROOT)), i.get("row").s(),
-                        i.containsKey("given_up") ? i.get("given_up").s() : null)));
+                        i.containsKey("given_up") ? i.get("given_up").s() : null, null)));
         return rows;
     }
 

@@ -56,27 +56,31 @@ final class ShardedResults implements JobResults {
 
     @Override
     public void putResults(String jobId, List<Positioned> results) {
-        long expires = Instant.now().plus(retention).getEpochSecond();
         List<WriteRequest> items = new ArrayList<>(results.size());
         for (Positioned p : results) {
-            Map<String, AttributeValue> item = new HashMap<>();
-            item.put("pk", AttributeValue.fromS(shardKey(jobId, shard(p.position()))));
-            item.put("sk", AttributeValue.fromS(line(p.position())));
-            item.put("address", AttributeValue.fromS(p.result().address()));
-            if (p.result().normalized() != null) {
-                item.put("normalized", AttributeValue.fromS(p.result().normalized()));
-            }
-            item.put("verdict", AttributeValue.fromS(p.result().verdict().code()));
-            item.put("reason", AttributeValue.fromS(p.result().reason().code()));
-            item.put("result", AttributeValue.fromS(json(p.result())));
-            HeldBack held = p.result().heldBack();
-            if (held != null) { // for the tally of a job that broke off, without reading every result
-                item.put("held_back", TallyAttributes.heldBack(List.of(held)));
-            }
-            item.put("expires_at", AttributeValue.fromN(Long.toString(expires)));
-            items.add(WriteRequest.builder().putRequest(PutRequest.builder().item(item).build()).build());
+            items.add(WriteRequest.builder().putRequest(PutRequest.builder().item(item(jobId, p)).build()).build());
         }
         writes.write(items);
+    }
+
+    /** A result's item (the SMTP ledger puts it in the transaction that settles its position). */
+    Map<String, AttributeValue> item(String jobId, Positioned p) {
+        Map<String, AttributeValue> item = new HashMap<>();
+        item.put("pk", AttributeValue.fromS(shardKey(jobId, shard(p.position()))));
+        item.put("sk", AttributeValue.fromS(line(p.position())));
+        item.put("address", AttributeValue.fromS(p.result().address()));
+        if (p.result().normalized() != null) {
+            item.put("normalized", AttributeValue.fromS(p.result().normalized()));
+        }
+        item.put("verdict", AttributeValue.fromS(p.result().verdict().code()));
+        item.put("reason", AttributeValue.fromS(p.result().reason().code()));
+        item.put("result", AttributeValue.fromS(json(p.result())));
+        HeldBack held = p.result().heldBack();
+        if (held != null) { // for the tally of a job that broke off, without reading every result
+            item.put("held_back", TallyAttributes.heldBack(List.of(held)));
+        }
+        item.put("expires_at", AttributeValue.fromN(Long.toString(Instant.now().plus(retention).getEpochSecond())));
+        return item;
     }
 
     /**

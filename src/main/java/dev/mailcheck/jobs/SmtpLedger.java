@@ -1,6 +1,7 @@
 package dev.mailcheck.jobs;
 
 import dev.mailcheck.Verdict;
+import dev.mailcheck.verdict.CheckResult;
 import java.util.List;
 import java.util.Set;
 
@@ -16,11 +17,14 @@ public interface SmtpLedger {
      * A settled position: its verdict and its row of the results file (CSV, no header).
      *
      * @param givenUp why its SMTP stage was given up on (the row then says "not tried"); null for an answer
+     * @param result  the position's result, stored in the job's results by the settle that wins the position and by
+     *                no other, so that they and the results file never disagree; null as {@link #rows} reads it back
      */
-    record Settled(long position, Verdict verdict, String row, String givenUp) {
+    record Settled(long position, Verdict verdict, String row, String givenUp, CheckResult result) {
 
-        public Settled(long position, Verdict verdict, String row) {
-            this(position, verdict, row, null);
+        /** A position to settle with its result and its row. */
+        public Settled(long position, CheckResult result, String row, String givenUp) {
+            this(position, result.verdict(), row, givenUp, result);
         }
     }
 
@@ -35,8 +39,8 @@ public interface SmtpLedger {
     Set<Long> settled(String job, int chunk, long from, long to);
 
     /**
-     * Settles answers, each position at most once (one settled before is skipped), and counts them off the
-     * chunk's pending positions.
+     * Settles answers, each position at most once (one settled before is skipped), storing its result in the job's
+     * results with it, and counts them off the chunk's pending positions.
      *
      * @return the chunk's positions still pending after this
      */

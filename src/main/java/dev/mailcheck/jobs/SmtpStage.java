@@ -10,7 +10,6 @@ import dev.mailcheck.pipeline.Recheck;
 import dev.mailcheck.store.ChunkTallies;
 import dev.mailcheck.store.Job;
 import dev.mailcheck.store.JobLifecycle;
-import dev.mailcheck.store.JobResults;
 import dev.mailcheck.store.Tally;
 import dev.mailcheck.verdict.CheckResult;
 import java.io.IOException;
@@ -44,7 +43,6 @@ public final class SmtpStage {
     private final JobWorkflow workflow;
     private final Checker dns;
     private final JobLifecycle jobs;
-    private final JobResults results;
     private final ChunkTallies chunks;
     private final JobFiles files;
     private final SmtpLedger ledger;
@@ -59,12 +57,11 @@ public final class SmtpStage {
      * @param group    the provider group of an address that passed the DNS stage: who shares a reputation with
      *                 its mail host, probed by a limited number of workers at once
      */
-    public <S extends JobLifecycle & JobResults & ChunkTallies> SmtpStage(JobWorkflow workflow, Checker dns, S store,
+    public <S extends JobLifecycle & ChunkTallies> SmtpStage(JobWorkflow workflow, Checker dns, S store,
             JobFiles files, SmtpLedger ledger, SmtpQueue queue, Recheck recheck, Function<CheckResult, String> group) {
         this.workflow = workflow;
         this.dns = dns;
         this.jobs = store;
-        this.results = store;
         this.chunks = store;
         this.files = files;
         this.ledger = ledger;
@@ -90,7 +87,6 @@ public final class SmtpStage {
         }
         List<CheckResult> results = new ArrayList<>(chunk.records().size());
         ListRun.run(dns, chunk.records().iterator(), results::add);
-        List<JobResults.Positioned> ended = new ArrayList<>();
         List<SmtpLedger.Settled> rows = new ArrayList<>();
         Map<String, List<SmtpItem.Entry>> byDomain = new LinkedHashMap<>();
         Map<String, String> groups = new LinkedHashMap<>();
@@ -102,14 +98,13 @@ public final class SmtpStage {
                         .add(new SmtpItem.Entry(position, chunk.records().get(i).value()));
                 groups.putIfAbsent(r.domain(), group.apply(r));
             } else {
-                ended.add(new JobResults.Positioned(position, r));
-                rows.add(new SmtpLedger.Settled(position, r.verdict(), row(r)));
+                rows.add(new SmtpLedger.Settled(position, r, row(r), null));
             }
         }
-        this.results.putResults(chunk.job(), ended);
-        // The DNS stage's rows settle as answers do, each position once: a chunk delivered again whose DNS answered
-        // otherwise the second time (a SERVFAIL) neither counts a position twice nor leaves one counted that its
-        // work item then finds settled, which kept such a job running for ever (found by a review).
+        // The DNS stage's rows settle as answers do, each position once, its stored result with it: a chunk delivered
+        // again whose DNS answered otherwise the second time (a SERVFAIL) neither counts a position twice nor leaves
+        // one counted that its work item then finds settled, which kept such a job running for ever, nor writes its
+        // answer over the one that settled (both found by reviews).
         ledger.open(chunk.job(), chunk.chunk(), chunk.records().size());
         long pending = ledger.settle(chunk.job(), chunk.chunk(), rows);
         byDomain.forEach((domain, entries) -> queue.send(new SmtpItem(chunk.job(), chunk.resultsKey(),
@@ -150,7 +145,7 @@ public final class SmtpStage {
         } catch (ExecutionException e) {
             throw new IllegalStateException("a check failed, which the checker never does", e);
         }
-        List<JobResults.Positioned> answers = new ArrayList<>();
+        List<SmtpLedger.Settled> answers = new ArrayList<>();
         List<SmtpItem.Entry> notReached = new ArrayList<>();
         List<SmtpItem.Entry> again = new ArrayList<>();
         Duration wait = Duration.ZERO;
@@ -170,7 +165,7 @@ public final class SmtpStage {
                 again.add(c.getKey());
                 wait = next.get().compareTo(wait) > 0 ? next.get() : wait;
             } else {
-                answers.add(new JobResults.Positioned(c.getKey().position(), r));
+                answers.add(new SmtpLedger.Settled(c.getKey().position(), r, row(r), null));
             }
         }
         // Sent before the answers settle: a worker stopped in between leaves them unsettled, to be tried again.
@@ -190,9 +185,7 @@ public final class SmtpStage {
                 throw e;
             }
         }
-        this.results.putResults(item.job(), answers);
-        long pending = ledger.settle(item.job(), item.chunk(), answers.stream()
-                .map(p -> new SmtpLedger.Settled(p.position(), p.result().verdict(), row(p.result()))).toList());
+        long pending = ledger.settle(item.job(), item.chunk(), answers);
         Optional<Job> ended = pending == 0 ? complete(item.job(), item.chunk(), item.resultsKey(), false)
                 : Optional.empty();
         return new Worked(answers.size(), notReached.size(), again.size(), ended);
@@ -236,16 +229,13 @@ public final class SmtpStage {
         List<SmtpItem.Entry> open = entries.stream().filter(e -> !done.contains(e.position())).toList();
         List<CheckResult> dnsStage = new ArrayList<>(open.size());
         ListRun.run(dns, open.stream().map(e -> new InputRecords.Input(e.input(), null)).iterator(), dnsStage::add);
-        List<JobResults.Positioned> notTried = new ArrayList<>(open.size());
         List<SmtpLedger.Settled> rows = new ArrayList<>(open.size());
         for (int i = 0; i < open.size(); i++) {
             // The DNS stage may answer otherwise now (the domain gone): then that is the address's answer.
             boolean routed = dnsStage.get(i).reason() == Reason.ACCEPTS_MAIL;
             CheckResult r = routed ? dnsStage.get(i).smtpGivenUp(why) : dnsStage.get(i);
-            notTried.add(new JobResults.Positioned(open.get(i).position(), r));
-            rows.add(new SmtpLedger.Settled(open.get(i).position(), r.verdict(), row(r), routed ? why : null));
+            rows.add(new SmtpLedger.Settled(open.get(i).position(), r, row(r), routed ? why : null));
         }
-        results.putResults(item.job(), notTried);
         long pending = ledger.settle(item.job(), item.chunk(), rows);
         Optional<Job> ended = pending == 0 ? complete(item.job(), item.chunk(), item.resultsKey(), true)
                 : Optional.empty();
