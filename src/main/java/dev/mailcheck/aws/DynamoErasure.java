@@ -1,16 +1,21 @@
 package dev.mailcheck.aws;
 
 import dev.mailcheck.store.JobErasure;
+import dev.mailcheck.store.JobLifecycle;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException;
 
 /**
  * The store's part of erasing a job, in steps: results first (counted on the job's item as {@code erased}, which
- * GET shows), then the chunk items, then the job's item. Its own class because the order is what makes an erasure
+ * GET shows), then the chunk items, then the job's item, which leaves a tombstone ({@code sk = GONE}: when and why,
+ * nothing of the list) until the retention's end. Its own class because the order is what makes an erasure
  * cut short anywhere safe to carry on: each query starts over from what is left, and the job stays readable (and
  * erasable) to the end.
  */
@@ -18,14 +23,18 @@ final class DynamoErasure implements JobErasure {
 
     /** Items per step of {@link #deleteJob}, which erases at once. */
     private static final int STEP = 1_000;
+    /** The sort key of an erased job's tombstone, beside where its item was. */
+    private static final String GONE = "GONE";
 
     private final DynamoDbClient dynamo;
     private final String table;
+    private final Duration retention;
     private final BatchWrites writes;
 
-    DynamoErasure(DynamoDbClient dynamo, String table, BatchWrites writes) {
+    DynamoErasure(DynamoDbClient dynamo, String table, Duration retention, BatchWrites writes) {
         this.dynamo = dynamo;
         this.table = table;
+        this.retention = retention;
         this.writes = writes;
     }
 
@@ -58,8 +67,24 @@ final class DynamoErasure implements JobErasure {
         if (chunks.size() == maxItems) {
             return false;
         }
+        // The tombstone before the job's item goes: a give-up arriving late (the failure function's retry of an
+        // upload's on-failure record) tells an erased job from one never stored, and stores nothing again (found by
+        // a review: it stored the erased job anew, failed).
+        Instant now = Instant.now();
+        dynamo.putItem(b -> b.tableName(table).item(Map.of("pk", AttributeValue.fromS("JOB#" + jobId),
+                "sk", AttributeValue.fromS(GONE), "when", AttributeValue.fromS(now.toString()),
+                "why", AttributeValue.fromS("it was deleted (DELETE /v1/jobs/" + jobId + ")"), "expires_at",
+                AttributeValue.fromN(Long.toString(now.plus(retention).getEpochSecond())))));
         writes.delete(List.of(DynamoResultStore.jobKey(jobId)));
         return true;
+    }
+
+    /** When and why the job was erased, while its tombstone lasts. */
+    Optional<JobLifecycle.Gone> gone(String jobId) {
+        Map<String, AttributeValue> item = dynamo.getItem(b -> b.tableName(table).consistentRead(true)
+                .key(Map.of("pk", AttributeValue.fromS("JOB#" + jobId), "sk", AttributeValue.fromS(GONE)))).item();
+        return item == null || item.isEmpty() ? Optional.empty()
+                : Optional.of(new JobLifecycle.Gone(Instant.parse(item.get("when").s()), item.get("why").s()));
     }
 
     /**

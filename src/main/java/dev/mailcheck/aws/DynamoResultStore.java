@@ -31,6 +31,7 @@ import software.amazon.awssdk.services.dynamodb.model.ScalarAttributeType;
  *                                                       ({@link ShardedResults})
  *   pk = CHUNKS#&lt;id&gt;          sk = CHUNK#&lt;6 digits&gt;  a chunk of a split list, done or given up on
  *                                                       ({@link DynamoChunkTallies})
+ *   pk = JOB#&lt;id&gt;            sk = GONE                an erased job's tombstone: when, why ({@link DynamoErasure})
  * </pre>
  * The job's item is kept here; its results, its chunks and its erasure ({@link DynamoErasure}) are each a class
  * of their own, which this store puts together. Keys by position make a re-run overwrite instead of duplicate, and
@@ -54,7 +55,7 @@ public final class DynamoResultStore implements ResultStore {
         BatchWrites writes = new BatchWrites(dynamo, table);
         this.results = new ShardedResults(dynamo, table, retention, link, writes);
         this.chunks = new DynamoChunkTallies(dynamo, table, retention, writes);
-        this.erasure = new DynamoErasure(dynamo, table, writes);
+        this.erasure = new DynamoErasure(dynamo, table, retention, writes);
     }
 
     /** The table's store as the Lambda functions have it: RESULT_RETENTION_DAYS read as {@link AwsConfig} reads it. */
@@ -147,6 +148,11 @@ public final class DynamoResultStore implements ResultStore {
                 Instant.parse(item.get("updated").s()), results == null ? null : results.s(),
                 chunks == null ? 0 : Integer.parseInt(chunks.n()), notChecked == null ? null : Long.valueOf(notChecked.n()),
                 error == null ? null : error.s(), TallyAttributes.heldBack(item.get("held_back"))));
+    }
+
+    @Override
+    public Optional<Gone> gone(String id) {
+        return erasure.gone(id);
     }
 
     @Override

@@ -159,11 +159,16 @@ final class UploadProcessor {
     /**
      * The upload function gave up on this upload (it failed, crashed or timed out on every try; Lambda's
      * on-failure destination says so): its job ends failed, with the results stored before it broke off.
-     * A job already split is left to its chunks, which end it.
+     * A job already split is left to its chunks, which end it. One never stored ends failed too; one erased since
+     * (its end stored by an earlier try of this give-up, then DELETEd) stays gone.
      */
     Optional<Job> giveUp(String bucket, String key, String etag, String why) {
         String id = jobId(bucket, key, etag);
-        return workflow.giveUp(store.job(id).orElseGet(() -> job(id, bucket, key, JobStatus.QUEUED, Instant.now())), why);
+        Optional<Job> job = store.job(id);
+        if (job.isEmpty() && store.gone(id).isPresent()) {
+            return Optional.empty();
+        }
+        return workflow.giveUp(job.orElseGet(() -> job(id, bucket, key, JobStatus.QUEUED, Instant.now())), why);
     }
 
     /** The job of an upload, nothing checked yet. */

@@ -206,10 +206,14 @@ class ResultStoreContractTest {
             return job;
         }
 
-        /** Whether the job is there, and how many of its results, chunks done, chunks given up on and results counted. */
+        /**
+         * Whether the job is there, how many of its results, chunks done, chunks given up on and results counted, and
+         * whether a tombstone says it was removed (what tells a late give-up not to store it anew).
+         */
         private static List<Object> left(ResultStore store, Job job) {
             return List.of(store.job(job.id()).isPresent(), store.results(job.id(), null, 100).results().size(),
-                    store.chunks(job.id()).size(), store.failedChunks(job.id()).size(), store.tally(job.id()).total());
+                    store.chunks(job.id()).size(), store.failedChunks(job.id()).size(), store.tally(job.id()).total(),
+                    store.gone(job.id()).isPresent());
         }
 
         @EachStore
@@ -218,8 +222,8 @@ class ResultStoreContractTest {
             Job job = withEverything(store);
             Job other = withEverything(store);
             store.deleteJob(job.id());
-            assertEquals(List.of(false, 0, 0, 0, 0L), left(store, job));
-            assertEquals(List.of(true, 30, 1, 1, 30L), left(store, other), "another job is untouched");
+            assertEquals(List.of(false, 0, 0, 0, 0L, true), left(store, job), "nothing left but its tombstone");
+            assertEquals(List.of(true, 30, 1, 1, 30L, false), left(store, other), "another job is untouched");
         }
 
         /**
@@ -235,7 +239,7 @@ class ResultStoreContractTest {
                 assertTrue(store.job(job.id()).isPresent(), "the job stays while anything of it is left");
                 assertTrue(++steps < 30, "each step gets further");
             }
-            assertEquals(List.of(false, 0, 0, 0, 0L), left(store, job));
+            assertEquals(List.of(false, 0, 0, 0, 0L, true), left(store, job), "nothing left but its tombstone");
         }
     }
 }

@@ -185,7 +185,7 @@ class S3JobsTest {
 
     /**
      * DELETE erases a job that has ended: its DynamoDB items, its results file, its list under uploads/;
-     * a job still running is refused (its workers would write again), an unknown one is a 404.
+     * a job still running is refused (its workers would write again); then it is a 410, its tombstone saying when.
      */
     @Test
     void deleteErasesAnEndedJobAndEverythingItLeft() throws Exception {
@@ -204,8 +204,10 @@ class S3JobsTest {
         assertEquals(List.of(), keys());
         assertEquals(0, DynamoResultStoreTest.count(stack.admin.dynamo(), id));
         assertFalse(stack.store(stack.admin).job(id).isPresent());
-        assertEquals(404, call("GET", "/v1/jobs/" + id, null, null).status());
-        assertEquals(404, call("DELETE", "/v1/jobs/" + id, null, null).status());
+        Api.Response gone = call("GET", "/v1/jobs/" + id, null, null);
+        assertEquals(410, gone.status());
+        assertTrue(gone.body().contains("it was deleted (DELETE /v1/jobs/" + id + ")"), gone.body());
+        assertEquals(410, call("DELETE", "/v1/jobs/" + id, null, null).status());
     }
 
     /** A split that broke off left parts under work/ and no chunk count: DELETE finds them by the chunks recorded. */
@@ -303,7 +305,7 @@ class S3JobsTest {
         assertTrue(stack.store(stack.admin).chunks(job.id()).isEmpty());
         assertFalse(stack.store(stack.admin).job(job.id()).isPresent());
         assertEquals(List.of(), keys());
-        assertEquals(404, call("GET", "/v1/jobs/" + job.id(), null, null).status());
+        assertEquals(410, call("GET", "/v1/jobs/" + job.id(), null, null).status());
     }
 
     /**
@@ -339,7 +341,7 @@ class S3JobsTest {
         assertEquals(0, DynamoResultStoreTest.count(stack.admin.dynamo(), job.id()));
         assertFalse(stack.store(stack.admin).job(job.id()).isPresent());
         assertEquals(List.of(), keys());
-        assertEquals(404, call("DELETE", "/v1/jobs/" + job.id(), null, null).status());
+        assertEquals(410, call("DELETE", "/v1/jobs/" + job.id(), null, null).status());
     }
 
     /**

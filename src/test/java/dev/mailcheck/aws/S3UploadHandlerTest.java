@@ -529,6 +529,39 @@ class S3UploadHandlerTest {
         assertEquals(List.of("failed"), stack.jobEvents().stream().map(d -> d.get("status").asText()).toList());
     }
 
+    /**
+     * An upload's on-failure record handled after its job is gone: the failure function's first try stored the job's
+     * end and broke off before SQS deleted the record (or its batch response was lost), the job was erased with
+     * DELETE meanwhile, and the record came back. The job stays erased (410, no second announcement). Before (found
+     * by a review), a job not in the table was taken for one never stored and stored anew, {@code failed}: the erased
+     * job was back, with a results key and no file. One never stored still ends {@code failed}.
+     */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', textBlock = """
+            never stored (every try failed before)  | 200 | failed
+            ended, then erased with DELETE           | 410 |
+            """)
+    void aLateGiveUpOfAnUploadNeverBringsBackAnErasedJob(String before, int status, String announced) throws Exception {
+        String key = "uploads/late.txt";
+        String etag = put(key, "ann@good.checker.test\n".getBytes(StandardCharsets.UTF_8)).replace("\"", "");
+        String id = UploadProcessor.jobId(BUCKET, key, etag);
+        Api api = new Api(checker, null, stack.store(stack.api), S3JobsTest.jobs(stack, stack.store(stack.api),
+                ApiHandler.ERASE_FOR), List.of());
+        if (before.startsWith("ended")) {
+            assertEquals(JobStatus.DONE, processor(Mode.INLINE, 1).process(BUCKET, key, etag).status());
+            assertEquals(204, api.handle(new Api.Request("DELETE", "/v1/jobs/" + id, Map.of(), Map.of(), null)).status());
+            stack.jobEvents();
+        }
+        String record = onFailureRecord(key, etag, "Task timed out after 900.00 seconds");
+        stack.admin.sqs().sendMessage(b -> b.queueUrl(stack.failureQueue).messageBody(record));
+        assertEquals(0, drain(stack.failureQueue, stack.failures.sqs(), failureHandler()::handleRequest, false));
+
+        Api.Response shown = api.handle(new Api.Request("GET", "/v1/jobs/" + id, Map.of(), Map.of(), null));
+        assertEquals(status, shown.status(), shown.body());
+        assertEquals(announced == null ? List.of() : List.of(announced),
+                stack.jobEvents().stream().map(d -> d.get("status").asText()).toList());
+    }
+
     /** What Lambda's on-failure destination sends for an S3 event the function failed on three times. */
     private static String onFailureRecord(String encodedKey, String etag, String error) throws Exception {
         JsonNode sample = JSON.readTree(JSON.readTree(Files.readString(Path.of("events/failures-upload.json")))

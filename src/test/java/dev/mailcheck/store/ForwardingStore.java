@@ -29,6 +29,11 @@ public class ForwardingStore implements ResultStore {
     }
 
     @Override
+    public Optional<Gone> gone(String id) {
+        return store.gone(id);
+    }
+
+    @Override
     public void putResults(String jobId, List<Positioned> results) {
         store.putResults(jobId, results);
     }
