@@ -2,6 +2,7 @@ package dev.mailcheck.aws;
 
 import dev.mailcheck.Verdict;
 import dev.mailcheck.api.SmtpCodes;
+import dev.mailcheck.jobs.SmtpItem;
 import dev.mailcheck.jobs.SmtpLedger;
 import dev.mailcheck.store.JobResults;
 import java.time.Duration;
@@ -28,7 +29,7 @@ import software.amazon.awssdk.services.dynamodb.model.WriteRequest;
  *   pk = SMTP#&lt;job&gt;#&lt;6-digit chunk&gt;  sk = CHUNK                pending: positions still waiting for SMTP
  *   pk = SMTP#&lt;job&gt;#&lt;6-digit chunk&gt;  sk = POS#&lt;12-digit position&gt;  verdict, row: a settled position
  *                                                                  (given_up: why, for one given up on)
- *   pk = SMTP#&lt;job&gt;                sk = RECHECKING           n: addresses waiting for a recheck
+ *   pk = SMTP#&lt;job&gt;                sk = RECHECK#&lt;item's id&gt;  n: the addresses of a recheck waiting
  * </pre>
  * A position settles in a transaction with the count and its result's item ({@link ShardedResults}): its item is put
  * only if it is not there yet ({@code attribute_not_exists}), and the count goes down by the positions put. A
@@ -41,6 +42,7 @@ final class DynamoSmtpLedger implements SmtpLedger {
     static final int TRANSACTION = 100;
     /** Positions per transaction: each is two puts (its ledger item, its result), and the count's update. */
     static final int POSITIONS = (TRANSACTION - 1) / 2;
+    private static final String RECHECK = "RECHECK#";
 
     private final DynamoDbClient dynamo;
     private final String table;
@@ -144,31 +146,44 @@ final class DynamoSmtpLedger implements SmtpLedger {
         return rows;
     }
 
+    /**
+     * An item per recheck, put and deleted by key, so that a write the SDK sends again (its reply lost after the
+     * commit) changes nothing: an ADD to one count was applied twice (found by a review).
+     */
     @Override
-    public void rechecking(String job, long delta) {
-        dynamo.updateItem(b -> b.tableName(table).key(Map.of("pk", s("SMTP#" + job), "sk", s("RECHECKING")))
-                .updateExpression("ADD n :delta SET expires_at = :expires")
-                .expressionAttributeValues(Map.of(":delta", n(delta), ":expires", n(expires()))));
+    public void recheckWaits(SmtpItem recheck) {
+        dynamo.putItem(b -> b.tableName(table).item(Map.of("pk", s(jobKey(recheck.job())), "sk", s(recheckKey(recheck)),
+                "n", n(recheck.entries().size()), "expires_at", n(expires()))));
+    }
+
+    @Override
+    public void recheckEnds(SmtpItem recheck) {
+        writes.delete(List.of(Map.of("pk", s(jobKey(recheck.job())), "sk", s(recheckKey(recheck)))));
     }
 
     @Override
     public long rechecking(String job) {
-        Map<String, AttributeValue> item = dynamo.getItem(b -> b.tableName(table).consistentRead(true)
-                .key(Map.of("pk", s("SMTP#" + job), "sk", s("RECHECKING")))).item();
-        return item == null || !item.containsKey("n") ? 0 : Long.parseLong(item.get("n").n());
+        long waiting = 0;
+        for (Map<String, AttributeValue> i : dynamo.queryPaginator(b -> b.tableName(table).consistentRead(true)
+                .projectionExpression("n").keyConditionExpression("pk = :pk AND begins_with(sk, :recheck)")
+                .expressionAttributeValues(Map.of(":pk", s(jobKey(job)), ":recheck", s(RECHECK)))).items()) {
+            waiting += Long.parseLong(i.get("n").n());
+        }
+        return waiting;
     }
 
     @Override
     public void erase(String job, int chunks) {
-        List<WriteRequest> deletes = new ArrayList<>();
+        List<String> partitions = new ArrayList<>(List.of(jobKey(job)));
         for (int chunk = 0; chunk < chunks; chunk++) {
-            String pk = chunkKey(job, chunk);
+            partitions.add(chunkKey(job, chunk));
+        }
+        List<WriteRequest> deletes = new ArrayList<>();
+        for (String pk : partitions) {
             dynamo.queryPaginator(b -> b.tableName(table).consistentRead(true).projectionExpression("pk, sk")
                     .keyConditionExpression("pk = :pk").expressionAttributeValues(Map.of(":pk", s(pk)))).items()
                     .forEach(i -> deletes.add(WriteRequest.builder().deleteRequest(d -> d.key(i)).build()));
         }
-        deletes.add(WriteRequest.builder().deleteRequest(d -> d.key(Map.of("pk", s("SMTP#" + job),
-                "sk", s("RECHECKING")))).build());
         writes.write(deletes);
     }
 
@@ -187,6 +202,16 @@ final class DynamoSmtpLedger implements SmtpLedger {
 
     private long expires() {
         return Instant.now().plus(retention).getEpochSecond();
+    }
+
+    /** The partition of a job's rechecks waiting. */
+    private static String jobKey(String job) {
+        return "SMTP#" + job;
+    }
+
+    /** A recheck's item: named by the recheck itself, the same for every write about it. */
+    private static String recheckKey(SmtpItem recheck) {
+        return RECHECK + recheck.dedupId("");
     }
 
     static String chunkKey(String job, int chunk) {

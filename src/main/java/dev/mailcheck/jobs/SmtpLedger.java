@@ -7,8 +7,8 @@ import java.util.Set;
 
 /**
  * What the workers of a job's SMTP stage share (a DynamoDB table in Lambda): per chunk, how many positions
- * still wait for their SMTP answer, and the row of each position settled so far; per job, how many addresses
- * wait for a recheck. Settling is once per position, whoever tries: a work item delivered twice never counts or
+ * still wait for their SMTP answer, and the row of each position settled so far; per job, the rechecks waiting and
+ * their addresses. Settling is once per position, whoever tries: a work item delivered twice never counts or
  * stores an answer twice.
  */
 public interface SmtpLedger {
@@ -49,8 +49,14 @@ public interface SmtpLedger {
     /** Every settled row of the chunk, in position order. */
     List<Settled> rows(String job, int chunk);
 
-    /** Adds {@code delta} (negative to take off) to the job's addresses waiting for a recheck. */
-    void rechecking(String job, long delta);
+    /**
+     * Counts the addresses of a recheck (an item on its way to the recheck queue) as waiting, once however often it
+     * is asked: a write whose reply was lost is sent again.
+     */
+    void recheckWaits(SmtpItem recheck);
+
+    /** Counts the addresses of a recheck off again, once; one not counted (or counted off before) is left alone. */
+    void recheckEnds(SmtpItem recheck);
 
     /** The job's addresses waiting for a recheck now. */
     long rechecking(String job);

@@ -175,13 +175,13 @@ public final class SmtpStage {
         if (!again.isEmpty()) {
             // Counted before it is sent (a recheck that comes due at once takes itself off the count), and counted
             // off again if the send fails: the delivery is retried, and would count the same addresses twice.
-            ledger.rechecking(item.job(), again.size());
+            SmtpItem recheck = new SmtpItem(item.job(), item.resultsKey(), item.chunk(), item.domain(), item.group(),
+                    item.tries() + 1, started, System.currentTimeMillis() + wait.toMillis(), item.data(), again);
+            ledger.recheckWaits(recheck);
             try {
-                queue.later(new SmtpItem(item.job(), item.resultsKey(), item.chunk(), item.domain(), item.group(),
-                        item.tries() + 1, started, System.currentTimeMillis() + wait.toMillis(), item.data(), again),
-                        wait);
+                queue.later(recheck, wait);
             } catch (RuntimeException e) {
-                ledger.rechecking(item.job(), -again.size());
+                ledger.recheckEnds(recheck);
                 throw e;
             }
         }
@@ -201,11 +201,11 @@ public final class SmtpStage {
             queue.later(item, Duration.ofMillis(left));
             return;
         }
-        // Due 0 on the work queue: it no longer waits, so giving it up there must not count it off again. Sent before
-        // it is counted off: a send that fails retries the delivery, which would count it off twice; one sent twice
-        // (the count failing after) finds its addresses settled the second time and skips them.
+        // Due 0 on the work queue: it no longer waits, so giving it up there counts nothing off. Sent before it is
+        // counted off, so that it shows as waiting until it is on its way; one sent twice (the count failing after)
+        // is deduplicated by its id, or finds its addresses settled the second time and skips them.
         queue.send(item.with(item.entries(), item.tries(), 0), salt);
-        ledger.rechecking(item.job(), -item.entries().size());
+        ledger.recheckEnds(item);
     }
 
     /**
@@ -240,8 +240,8 @@ public final class SmtpStage {
         Optional<Job> ended = pending == 0 ? complete(item.job(), item.chunk(), item.resultsKey(), true)
                 : Optional.empty();
         if (item.due() > 0) {
-            // Last: a try that fails before this is retried, and would count the recheck off twice.
-            ledger.rechecking(item.job(), -item.entries().size());
+            // Last: it waits until its addresses are settled.
+            ledger.recheckEnds(item);
         }
         return ended;
     }

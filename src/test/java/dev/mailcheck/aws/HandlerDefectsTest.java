@@ -19,6 +19,7 @@ import dev.mailcheck.LoggedDefects;
 import dev.mailcheck.api.Api;
 import dev.mailcheck.cli.LocalContext;
 import dev.mailcheck.cli.QueueDrain;
+import dev.mailcheck.jobs.SmtpItem;
 import dev.mailcheck.jobs.SmtpLedger;
 import dev.mailcheck.jobs.SmtpStage;
 import dev.mailcheck.pipeline.Recheck;
@@ -82,7 +83,7 @@ class HandlerDefectsTest {
             api       | the store's job (GET /v1/jobs/{id}) | 500 with the error_id                            | 200 running
             s3        | the store's putResults              | the invocation fails naming the id (retried)     | done, 3 results
             sqs       | the store's putChunk                | a batch item failure for that message alone of 3 | done, 3 results
-            smtp      | the ledger's rechecking             | a batch item failure for that message alone of 2 | on the SMTP queue: 2 items, 0 rechecking
+            smtp      | the ledger's recheckEnds            | a batch item failure for that message alone of 2 | on the SMTP queue: 2 items, 0 rechecking
             failures  | the store's putFailedChunk          | a batch item failure for that message alone of 2 | failed, 3 not checked, rows: a@good.checker.test unverifiable, b@nullmx.checker.test unverifiable, not an address unverifiable
             """)
     void aDefectInsideAHandlerIsLoggedWithItsIdAndTriedAgainLosingNothing(String handler, String inside, String sees,
@@ -169,17 +170,18 @@ class HandlerDefectsTest {
         AwsConfig.SmtpJobsConfig smtpJobs = new AwsConfig.SmtpJobsConfig(stack.smtpQueue, stack.recheckQueue, 1,
                 Duration.ofMinutes(1));
         SmtpLedger ledger = stack.smtpLedger(stack.smtp);
-        ledger.rechecking("rechecked", 2);
         for (String domain : List.of("good.checker.test", "other.checker.test")) {
-            stack.admin.sqs().sendMessage(b -> b.queueUrl(stack.recheckQueue).messageBody("""
+            String recheck = """
                     {"job": "rechecked", "chunk": 0, "domain": "%s", "group": "%s", "tries": 2, "started": 1,
                      "due": 2, "entries": [{"position": 0, "input": "a@%s"}]}
-                    """.formatted(domain, domain, domain)));
+                    """.formatted(domain, domain, domain);
+            ledger.recheckWaits(SmtpItem.fromJson(recheck));
+            stack.admin.sqs().sendMessage(b -> b.queueUrl(stack.recheckQueue).messageBody(recheck));
         }
         SmtpStage stage = new SmtpStage(Functions.chunkWorker(MotoStack.checker(), stack.store(stack.smtp),
                 stack.events(stack.smtp), new S3JobFiles(stack.smtp.s3(), BUCKET)), MotoStack.checker(),
                 stack.store(stack.smtp), new S3JobFiles(stack.smtp.s3(), BUCKET),
-                brokenOnce(SmtpLedger.class, ledger, "rechecking"), new SqsSmtpQueue(stack.smtp.sqs(), smtpJobs),
+                brokenOnce(SmtpLedger.class, ledger, "recheckEnds"), new SqsSmtpQueue(stack.smtp.sqs(), smtpJobs),
                 new Recheck(3, Duration.ofMinutes(1)), Functions::providerGroup);
         SqsSmtpHandler handler = new SqsSmtpHandler(stage, null, data -> {
             throw new AssertionError("a recheck due moves to the SMTP queue, it is not probed here");

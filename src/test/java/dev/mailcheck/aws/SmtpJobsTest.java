@@ -26,6 +26,7 @@ import dev.mailcheck.smtp.Stage;
 import dev.mailcheck.store.Job;
 import dev.mailcheck.store.JobStatus;
 import dev.mailcheck.store.ResultStore;
+import dev.mailcheck.testbed.DynamoFaultProxy;
 import dev.mailcheck.testbed.FakeSmtpServer;
 import dev.mailcheck.testbed.Moto;
 import dev.mailcheck.testbed.Nsd;
@@ -439,6 +440,61 @@ class SmtpJobsTest {
         return new SmtpStage(Functions.chunkWorker(redeliveryChecker(server), store, dev.mailcheck.jobs.JobEvents.NONE,
                 files), redeliveryChecker(server), store, files, stack.smtpLedger(stack.admin), queue, Recheck.NONE,
                 r -> "group");
+    }
+
+    /**
+     * The count of a job's addresses waiting for a recheck when DynamoDB made a write and its reply was lost (a timeout
+     * after the commit, here a 500 from a proxy in front of moto): the SDK sends the write again. Each recheck is
+     * counted, and counted off, once. Before (found by a review), the count was an ADD, applied twice: GET showed 2
+     * addresses waiting where 1 did, or -1 (shown as 0) while one still waited. The job's end never read it (its
+     * chunks' counts change in transactions, which the SDK's request token makes safe to send again).
+     */
+    @ParameterizedTest(name = "the reply lost {0}")
+    @ValueSource(strings = {"counting it", "counting it off"})
+    void aRecheckCountedWhoseReplyIsLostCountsOnce(String lost) throws Exception {
+        // The proxy sends its requests with its own Host header, which breaks their signatures.
+        Moto.shared().enforceIam(false);
+        try (FakeSmtpServer greylisting = new FakeSmtpServer(address("127.0.0.6"), Postfix.shared().port(), c -> {
+            c.send("220 grey.test ESMTP\r\n");
+            c.serve(verb -> verb.equals("RCPT") ? "451 4.7.1 Greylisted, try again later\r\n" : FakeSmtpServer.ordinary(verb));
+        }); DynamoFaultProxy proxy = DynamoFaultProxy.lostReplies(Moto.shared().endpoint(), 1,
+                (op, body) -> !op.endsWith(".GetItem") && !op.endsWith(".Query") && body.contains("RECHECK"))) {
+            DynamoResultStore store = stack.store(stack.smtp);
+            Job job = UploadProcessor.job("rechecked", MotoStack.BUCKET, "uploads/l.txt", JobStatus.RUNNING,
+                    Instant.now()).with(JobStatus.RUNNING, dev.mailcheck.store.Tally.EMPTY, 1);
+            store.putJob(job);
+            SmtpLedger plain = stack.smtpLedger(stack.smtp);
+            SmtpLedger faulty = new DynamoSmtpLedger(new Moto.Clients(proxy.endpoint(), stack.smtp.credentials()).dynamo(),
+                    MotoStack.TABLE, Duration.ofDays(1));
+            plain.open(job.id(), 0, 1);
+            List<SmtpItem> sent = new java.util.concurrent.CopyOnWriteArrayList<>();
+            List<SmtpItem> waiting = new java.util.concurrent.CopyOnWriteArrayList<>();
+            SmtpQueue queue = new SmtpQueue() {
+                @Override
+                public void send(SmtpItem item, String salt) {
+                    sent.add(item);
+                }
+
+                @Override
+                public void later(SmtpItem item, Duration delay) {
+                    waiting.add(item);
+                }
+            };
+            boolean counting = lost.equals("counting it");
+            SmtpItem item = new SmtpItem(job.id(), job.resultsKey(), 0, "counted1.smtp.test", "mx-counting.smtp.test", 1,
+                    0, 0, false, List.of(new SmtpItem.Entry(0, "user0@counted1.smtp.test")));
+            stage(stack.smtp, store, counting ? faulty : plain, queue).work(item, new Checker(dns())
+                    .withSmtp(prober(settings())).withDeadline(Duration.ofSeconds(20)), Instant.now().plusSeconds(20), "m");
+            assertEquals(1, waiting.size(), "the greylisted address waits for its recheck");
+            assertEquals(1, plain.rechecking(job.id()), "addresses waiting");
+
+            SmtpItem recheck = waiting.getFirst();
+            sleep(Math.max(0, recheck.due() - System.currentTimeMillis()));
+            stage(stack.smtp, store, counting ? plain : faulty, queue).due(recheck, "r");
+            assertEquals(1, sent.size(), "due: on the work queue");
+            assertEquals(0, plain.rechecking(job.id()), "addresses waiting");
+            assertEquals(1, proxy.injected(), "one reply lost");
+        }
     }
 
     /**

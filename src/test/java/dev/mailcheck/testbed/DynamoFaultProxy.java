@@ -17,15 +17,18 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BiPredicate;
 
 /**
  * A fault-injecting proxy in front of moto for what moto never does on its own: DynamoDB throttling
- * BatchWriteItem. The first {@code faults} batches are either half written, the other half coming back
- * as UnprocessedItems, or refused whole with ProvisionedThroughputExceededException.
+ * BatchWriteItem, and a reply lost after the write took place. The first {@code faults} batches are either half
+ * written, the other half coming back as UnprocessedItems, or refused whole with
+ * ProvisionedThroughputExceededException; or ({@link #lostReplies}) the first matching requests are done by moto and
+ * answered 500 (as a timeout after the commit looks to the SDK, which sends them again).
  */
 public final class DynamoFaultProxy implements AutoCloseable {
 
-    public enum Fault { UNPROCESSED_ITEMS, THROTTLED }
+    public enum Fault { UNPROCESSED_ITEMS, THROTTLED, LOST_REPLY }
 
     private static final Set<String> HOP_BY_HOP = Set.of("host", "content-length", "connection", "expect",
             "transfer-encoding", "upgrade", "keep-alive");
@@ -37,14 +40,26 @@ public final class DynamoFaultProxy implements AutoCloseable {
     private final AtomicInteger faultsLeft;
     private final AtomicInteger injected = new AtomicInteger();
     private final Fault fault;
+    /** Which requests the faults are for: the operation (X-Amz-Target) and the body. */
+    private final BiPredicate<String, String> matches;
 
     public DynamoFaultProxy(URI target, int faults) {
         this(target, faults, Fault.UNPROCESSED_ITEMS);
     }
 
     public DynamoFaultProxy(URI target, int faults, Fault fault) {
+        this(target, faults, fault, (op, body) -> op.endsWith(".BatchWriteItem"));
+    }
+
+    /** The first {@code faults} requests that {@code matches} (operation, body) done, their replies lost. */
+    public static DynamoFaultProxy lostReplies(URI target, int faults, BiPredicate<String, String> matches) {
+        return new DynamoFaultProxy(target, faults, Fault.LOST_REPLY, matches);
+    }
+
+    private DynamoFaultProxy(URI target, int faults, Fault fault, BiPredicate<String, String> matches) {
         this.target = target;
         this.fault = fault;
+        this.matches = matches;
         this.faultsLeft = new AtomicInteger(faults);
         try {
             server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 50);
@@ -70,7 +85,8 @@ public final class DynamoFaultProxy implements AutoCloseable {
         String op = exchange.getRequestHeaders().getFirst("X-Amz-Target");
         ArrayNode unprocessed = null;
         String table = null;
-        boolean faulty = op != null && op.endsWith(".BatchWriteItem") && faultsLeft.getAndDecrement() > 0;
+        boolean faulty = op != null && matches.test(op, new String(body, java.nio.charset.StandardCharsets.UTF_8))
+                && faultsLeft.getAndDecrement() > 0;
         if (faulty && fault == Fault.THROTTLED) {
             injected.incrementAndGet();
             byte[] refusal = JSON.writeValueAsBytes(Map.of("__type",
@@ -83,7 +99,7 @@ public final class DynamoFaultProxy implements AutoCloseable {
             exchange.close();
             return;
         }
-        if (faulty) {
+        if (faulty && fault == Fault.UNPROCESSED_ITEMS) {
             ObjectNode request = (ObjectNode) JSON.readTree(body);
             ObjectNode items = (ObjectNode) request.get("RequestItems");
             table = items.fieldNames().next();
@@ -109,6 +125,16 @@ public final class DynamoFaultProxy implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException(e);
+        }
+        if (faulty && fault == Fault.LOST_REPLY) {
+            injected.incrementAndGet();
+            byte[] lost = JSON.writeValueAsBytes(Map.of("__type",
+                    "com.amazonaws.dynamodb.v20120810#InternalServerError", "message", "the reply was lost"));
+            exchange.getResponseHeaders().add("Content-Type", "application/x-amz-json-1.0");
+            exchange.sendResponseHeaders(500, lost.length);
+            exchange.getResponseBody().write(lost);
+            exchange.close();
+            return;
         }
         byte[] out = response.body();
         boolean rewritten = unprocessed != null && response.statusCode() == 200 && !unprocessed.isEmpty();
