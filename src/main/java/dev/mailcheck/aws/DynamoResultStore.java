@@ -99,6 +99,22 @@ public final class DynamoResultStore implements ResultStore {
     }
 
     @Override
+    public boolean putSplit(Job job) {
+        try {
+            dynamo.putItem(b -> b.tableName(table).item(jobItem(job))
+                    .conditionExpression("attribute_exists(pk) AND NOT (#status IN (:done, :partial, :failed, :erasing))"
+                            + " AND chunks = :unsplit")
+                    .expressionAttributeNames(Map.of("#status", "status"))
+                    .expressionAttributeValues(Map.of(":done", s(JobStatus.DONE.code()), ":partial", s(JobStatus.PARTIAL.code()),
+                            ":failed", s(JobStatus.FAILED.code()), ":erasing", s(JobStatus.ERASING.code()),
+                            ":unsplit", n(0))));
+            return true;
+        } catch (ConditionalCheckFailedException e) {
+            return false;
+        }
+    }
+
+    @Override
     public boolean createJob(Job job) {
         try {
             dynamo.putItem(b -> b.tableName(table).item(jobItem(job)).conditionExpression("attribute_not_exists(pk)"));

@@ -262,7 +262,10 @@ public final class JobWorkflow {
         chunks.clearChunks(job.id());
         int count = splitter.send(job, records, smtp);
         Job splitUp = job.with(JobStatus.RUNNING, Tally.sum(chunks.chunks(job.id()).values()), count);
-        jobs.putJob(splitUp);
+        if (!jobs.putSplit(splitUp)) {
+            // Split by another try at once (an event handled twice), maybe ended: its chunks, the same, end it once.
+            return jobs.job(job.id()).orElse(splitUp);
+        }
         return completion.finishIfComplete(job.id(), false).orElse(splitUp);
     }
 

@@ -24,6 +24,13 @@ public interface JobLifecycle {
     /** Stores the job only if no job with its id exists yet; says whether it did. */
     boolean createJob(Job job);
 
+    /**
+     * Stores the job as split into {@code job.chunks()} chunks only while the job stored has not ended and was not
+     * split yet; says whether it did. A second split of the same list at once (an event handled twice) finds it split
+     * or ended, and leaves it.
+     */
+    boolean putSplit(Job job);
+
     Optional<Job> job(String id);
 
     /** For a job no longer kept (no {@link #job} any more), when and why it was removed; empty for an id never seen. */

@@ -129,6 +129,11 @@ public final class LocalResultStore implements ResultStore, AutoCloseable {
         return putIf(job, stored -> stored == null);
     }
 
+    @Override
+    public boolean putSplit(Job job) {
+        return putIf(job, stored -> stored != null && !stored.finished() && stored.chunks() == 0);
+    }
+
     /** Stores the job when {@code replaces} accepts the one stored (null: none yet); says whether it did. */
     private boolean putIf(Job job, Predicate<Job> replaces) {
         synchronized (finished) {

@@ -107,6 +107,32 @@ class ResultStoreContractTest {
                     null, null)));
             assertEquals("first", store.job(job.id()).orElseThrow().source());
         }
+
+        /** A split is stored once, on a job running unsplit: not over another split, an end, or nothing. */
+        @EachStore
+        void aJobIsSplitOnceWhileItRuns(String kind) {
+            ResultStore store = store(kind);
+            Job job = unsplit(store);
+            assertTrue(store.putSplit(job.with(JobStatus.RUNNING, Tally.EMPTY, 3)), "running, not split");
+            assertFalse(store.putSplit(job.with(JobStatus.RUNNING, Tally.EMPTY, 4)), "split already");
+            assertEquals(3, store.job(job.id()).orElseThrow().chunks());
+            Job ended = unsplit(store);
+            assertTrue(store.finishJob(ended.with(JobStatus.DONE, Tally.EMPTY, 0)));
+            assertFalse(store.putSplit(ended.with(JobStatus.RUNNING, Tally.EMPTY, 3)), "ended");
+            assertEquals(JobStatus.DONE, store.job(ended.id()).orElseThrow().status());
+            Job none = job.with(JobStatus.RUNNING, Tally.EMPTY, 3);
+            store.deleteJob(none.id());
+            assertFalse(store.putSplit(none), "not stored (erased)");
+            assertTrue(store.job(none.id()).isEmpty());
+        }
+
+        private static Job unsplit(ResultStore store) {
+            Instant now = Instant.now();
+            Job job = new Job("u-" + UUID.randomUUID(), "test", JobStatus.RUNNING, 0, Map.of(), now, now, null, 0, null,
+                    null);
+            store.putJob(job);
+            return job;
+        }
     }
 
     /** JobResults: a result per position, counted from what is kept. */

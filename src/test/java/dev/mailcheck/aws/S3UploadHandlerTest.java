@@ -45,6 +45,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BiFunction;
 import java.util.function.Consumer;
@@ -303,6 +304,38 @@ class S3UploadHandlerTest {
         assertEquals(first.created(), second.created());
         assertComplete(second, 3);
         assertEquals(Map.of(Verdict.DELIVERABLE, 3L), second.counts());
+    }
+
+    /**
+     * The same upload handled by two invocations at once (Lambda may invoke a function twice for one event): the
+     * second passed the check for a job already split before the first stored its chunk count, and splits while the
+     * first's chunks end the job. Its chunk count is stored only on a job still running unsplit, so the ended job
+     * stays ended, announced once, complete. Before (found by a review), the second split stored the job
+     * {@code running} again over its end: its chunks were checked again and the job ended a second time (two events;
+     * a job erased in between came back).
+     */
+    @Test
+    void aSecondSplitOfTheSameUploadAtOnceNeverReopensItsJob() throws Exception {
+        String key = "uploads/twice-at-once.txt";
+        String etag = put(key, "a@good.checker.test\nb@nullmx.checker.test\nc@good.checker.test\n"
+                .getBytes(StandardCharsets.UTF_8));
+        AtomicBoolean first = new AtomicBoolean(true);
+        ResultStore racing = new ForwardingStore(stack.store(stack.upload)) {
+            @Override
+            public void putJob(Job job) {
+                super.putJob(job);
+                if (job.chunks() == 0 && first.getAndSet(false)) {
+                    // The other invocation, from the same check on, to its job's end.
+                    processor(Mode.SPLIT, 1).process(BUCKET, key, etag);
+                    drain(chunkHandler(), false);
+                }
+            }
+        };
+        processor(Mode.SPLIT, 1, racing).process(BUCKET, key, etag);
+        drain(chunkHandler(), false);
+        Job job = store.job(UploadProcessor.jobId(BUCKET, key, etag)).orElseThrow();
+        assertEquals(List.of("done"), stack.jobEvents().stream().map(d -> d.get("status").asText()).toList());
+        assertComplete(job, 3);
     }
 
     private List<String> addresses(Job job) throws Exception {

@@ -24,6 +24,11 @@ public class ForwardingStore implements ResultStore {
     }
 
     @Override
+    public boolean putSplit(Job job) {
+        return store.putSplit(job);
+    }
+
+    @Override
     public Optional<Job> job(String id) {
         return store.job(id);
     }
