@@ -103,7 +103,7 @@ public final class DynamoResultStore implements ResultStore {
         try {
             dynamo.putItem(b -> b.tableName(table).item(jobItem(job))
                     .conditionExpression("attribute_exists(pk) AND NOT (#status IN (:done, :partial, :failed, :erasing))"
-                            + " AND chunks = :unsplit")
+                            + " AND (attribute_not_exists(chunks) OR chunks = :unsplit)")
                     .expressionAttributeNames(Map.of("#status", "status"))
                     .expressionAttributeValues(Map.of(":done", s(JobStatus.DONE.code()), ":partial", s(JobStatus.PARTIAL.code()),
                             ":failed", s(JobStatus.FAILED.code()), ":erasing", s(JobStatus.ERASING.code()),

@@ -131,7 +131,11 @@ public final class LocalResultStore implements ResultStore, AutoCloseable {
 
     @Override
     public boolean putSplit(Job job) {
-        return putIf(job, stored -> stored != null && !stored.finished() && stored.chunks() == 0);
+        synchronized (finished) {
+            // Looked up first: putIf keeps a place for a job not there, which a refused split must not leave.
+            return job(job.id()).isPresent()
+                    && putIf(job, stored -> stored != null && !stored.finished() && stored.chunks() == 0);
+        }
     }
 
     /** Stores the job when {@code replaces} accepts the one stored (null: none yet); says whether it did. */
