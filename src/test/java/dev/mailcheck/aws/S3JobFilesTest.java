@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -13,6 +14,11 @@ import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import software.amazon.awssdk.core.interceptor.Context;
+import software.amazon.awssdk.core.interceptor.ExecutionAttributes;
+import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.S3Object;
 
@@ -61,6 +67,48 @@ class S3JobFilesTest {
         }
         int covered = pieces.stream().mapToInt(p -> p instanceof S3JobFiles.Batch b ? b.to() - b.from() : 1).sum();
         assertEquals(parts.size(), covered, "every part, once");
+    }
+
+    /**
+     * Parts are read, and pieces sent, side by side: with 40 ms added to every S3 request (an interceptor on the
+     * chunk function's client; moto on loopback answers at once, S3 in tens of milliseconds for objects this small),
+     * 300 parts of 40 KB, three pieces, assemble in a third of what their reads take one after another (12 s), in
+     * order. Before (found by a review), one after another: the 5,000 reads of a 10,000,000-line job did not fit the
+     * chunk function's 180 s.
+     */
+    @Test
+    void partsAreReadSideBySide() {
+        try (MotoStack stack = new MotoStack()) {
+            Duration latency = Duration.ofMillis(40);
+            S3Client slow = S3Client.builder().endpointOverride(stack.chunk.endpoint()).forcePathStyle(true)
+                    .region(Region.US_EAST_1).credentialsProvider(stack.chunk.credentials())
+                    .httpClient(UrlConnectionHttpClient.create())
+                    .overrideConfiguration(c -> c.addExecutionInterceptor(new ExecutionInterceptor() {
+                        @Override
+                        public void beforeTransmission(Context.BeforeTransmission context, ExecutionAttributes attributes) {
+                            try {
+                                Thread.sleep(latency);
+                            } catch (InterruptedException e) {
+                                Thread.currentThread().interrupt();
+                            }
+                        }
+                    })).build();
+            S3JobFiles writer = new S3JobFiles(stack.admin.s3(), MotoStack.BUCKET);
+            StringBuilder expected = new StringBuilder("address\n");
+            List<Integer> parts = new ArrayList<>();
+            for (int i = 0; i < 300; i++) {
+                String rows = ("user" + i + "@x.test\n").repeat(40_000 / 14);
+                writer.putPart("job", i, rows);
+                expected.append(rows);
+                parts.add(i);
+            }
+            long start = System.nanoTime();
+            new S3JobFiles(slow, MotoStack.BUCKET).assemble("job", parts, "address\n", "results/job.csv");
+            Duration took = Duration.ofNanos(System.nanoTime() - start);
+            assertEquals(expected.toString(), stack.admin.s3().getObjectAsBytes(b -> b.bucket(MotoStack.BUCKET)
+                    .key("results/job.csv")).asString(StandardCharsets.UTF_8));
+            assertTrue(took.compareTo(latency.multipliedBy(parts.size() / 3)) < 0, "assembled in " + took);
+        }
     }
 
     /**
