@@ -66,7 +66,11 @@ public final class FailureHandler implements RequestHandler<SQSEvent, SQSBatchRe
         List<SQSBatchResponse.BatchItemFailure> failures = new ArrayList<>();
         for (SQSEvent.SQSMessage m : event.getRecords()) {
             try {
-                for (Job job : giveUp(m.getBody())) {
+                List<Job> ended;
+                try (Invocation in = Invocation.of(context)) {
+                    ended = giveUp(m.getBody()); // the last word: an assembly stopped in time ends the job failed
+                }
+                for (Job job : ended) {
                     LOG.info(LogPrivacy.text("job " + job.id() + " ended " + job.status() + ": " + job.error()));
                 }
             } catch (RuntimeException e) {

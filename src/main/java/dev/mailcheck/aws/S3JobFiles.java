@@ -5,6 +5,8 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -12,6 +14,8 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import software.amazon.awssdk.core.ResponseInputStream;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
@@ -107,13 +111,14 @@ final class S3JobFiles implements JobFiles {
 
     @Override
     public void assemble(String jobId, List<Integer> parts, String header, String resultsKey) {
+        Instant end = Invocation.end();
         List<String> keys = parts.stream().map(part -> partKey(jobId, part)).toList();
         byte[] headerBytes = header.getBytes(StandardCharsets.UTF_8);
-        List<Piece> pieces = plan(headerBytes.length, sizes(keys));
+        List<Piece> pieces = plan(headerBytes.length, sizes(keys, end));
         if (pieces.size() == 1 && pieces.getFirst() instanceof Batch only) {
             // A small file: one plain put, no multipart upload.
             s3.putObject(b -> b.bucket(bucket).key(resultsKey).contentType(CSV_TYPE),
-                    RequestBody.fromBytes(read(only, headerBytes, keys)));
+                    RequestBody.fromBytes(read(only, headerBytes, keys, end)));
             return;
         }
         String upload = s3.createMultipartUpload(b -> b.bucket(bucket).key(resultsKey).contentType(CSV_TYPE)).uploadId();
@@ -128,12 +133,12 @@ final class S3JobFiles implements JobFiles {
                                 .destinationBucket(bucket).destinationKey(resultsKey).uploadId(upload).partNumber(number))
                                 .copyPartResult().eTag();
                         case Batch batch -> s3.uploadPart(b -> b.bucket(bucket).key(resultsKey).uploadId(upload)
-                                .partNumber(number), RequestBody.fromBytes(read(batch, headerBytes, keys))).eTag();
+                                .partNumber(number), RequestBody.fromBytes(read(batch, headerBytes, keys, end))).eTag();
                     };
                     return CompletedPart.builder().partNumber(number).eTag(etag).build();
                 });
             }
-            List<CompletedPart> done = all(sends, PIECES);
+            List<CompletedPart> done = all(sends, PIECES, end);
             s3.completeMultipartUpload(b -> b.bucket(bucket).key(resultsKey).uploadId(upload)
                     .multipartUpload(m -> m.parts(done)));
         } catch (RuntimeException e) {
@@ -148,7 +153,7 @@ final class S3JobFiles implements JobFiles {
     }
 
     /** The header (if the batch has it) and the batch's parts, read side by side, in order. */
-    private byte[] read(Batch batch, byte[] header, List<String> keys) {
+    private byte[] read(Batch batch, byte[] header, List<String> keys, Instant end) {
         List<Callable<byte[]>> reads = new ArrayList<>();
         for (String key : keys.subList(batch.from(), batch.to())) {
             reads.add(() -> {
@@ -163,12 +168,15 @@ final class S3JobFiles implements JobFiles {
         if (batch.header()) {
             out.writeBytes(header);
         }
-        all(reads, HEADS).forEach(out::writeBytes);
+        all(reads, HEADS, end).forEach(out::writeBytes);
         return out.toByteArray();
     }
 
-    /** Each task's result, in order, {@code atOnce} running at a time; the first failure is thrown, the rest not begun. */
-    private static <T> List<T> all(List<Callable<T>> tasks, int atOnce) {
+    /**
+     * Each task's result, in order, {@code atOnce} running at a time; the first failure is thrown, the rest not begun,
+     * as they are when {@code end} ({@link Invocation#end}) comes first.
+     */
+    private static <T> List<T> all(List<Callable<T>> tasks, int atOnce, Instant end) {
         ExecutorService pool = Executors.newFixedThreadPool(atOnce, Thread.ofVirtual().factory());
         try {
             List<Future<T>> futures = new ArrayList<>();
@@ -177,9 +185,18 @@ final class S3JobFiles implements JobFiles {
             }
             List<T> results = new ArrayList<>();
             for (Future<T> f : futures) {
-                results.add(f.get());
+                Duration left = Duration.between(Instant.now(), end);
+                if (!left.isPositive()) {
+                    throw new TimeoutException();
+                }
+                // Outside an invocation the end is Instant.MAX, past what nanoseconds hold.
+                results.add(left.getSeconds() >= Long.MAX_VALUE / 1_000_000_000L ? f.get()
+                        : f.get(left.toNanos(), TimeUnit.NANOSECONDS));
             }
             return results;
+        } catch (TimeoutException e) {
+            throw new IllegalStateException("the results file was not assembled within the function's time (its end "
+                    + "less " + Invocation.MARGIN.toSeconds() + " s)", e);
         } catch (ExecutionException e) {
             throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
         } catch (InterruptedException e) {
@@ -195,7 +212,7 @@ final class S3JobFiles implements JobFiles {
      * Not a listing: moto, which the tests enforce the template's policies in, refuses the signature of a
      * ListObjectsV2 whose parameters hold a slash.
      */
-    private List<Long> sizes(List<String> keys) {
+    private List<Long> sizes(List<String> keys, Instant end) {
         List<Callable<Long>> heads = new ArrayList<>();
         for (String key : keys) {
             heads.add(() -> {
@@ -210,7 +227,7 @@ final class S3JobFiles implements JobFiles {
                 }
             });
         }
-        return all(heads, HEADS);
+        return all(heads, HEADS, end);
     }
 
     /**

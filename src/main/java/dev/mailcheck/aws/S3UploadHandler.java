@@ -48,7 +48,7 @@ public final class S3UploadHandler implements RequestHandler<S3Event, String> {
                 continue;
             }
             Job job;
-            try {
+            try (Invocation in = Invocation.of(context)) { // a list checked in one piece assembles its file here
                 job = processor.process(bucket, key, r.getS3().getObject().geteTag());
             } catch (RuntimeException e) {
                 String id = Defects.log("processing s3://" + bucket + "/" + key + ", to be retried", e);

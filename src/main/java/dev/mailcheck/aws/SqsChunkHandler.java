@@ -63,7 +63,10 @@ public final class SqsChunkHandler implements RequestHandler<SQSEvent, SQSBatchR
                     continue;
                 }
                 Chunk chunk = Chunk.fromJson(m.getBody());
-                JobWorkflow.Processed processed = process.apply(chunk);
+                JobWorkflow.Processed processed;
+                try (Invocation in = Invocation.of(context)) {
+                    processed = process.apply(chunk); // the chunk that completes its job assembles the results file
+                }
                 String finished = processed.ended().map(job -> "; job " + job.status() + ": " + job.total()
                         + " results -> " + job.resultsKey()).orElse("");
                 LOG.info("job " + chunk.job() + " chunk " + chunk.chunk() + ": " + (processed.checked()

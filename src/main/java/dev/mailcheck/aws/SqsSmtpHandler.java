@@ -102,7 +102,10 @@ public final class SqsSmtpHandler implements RequestHandler<SQSEvent, SQSBatchRe
                 stage.due(item, m.getMessageId());
                 return true;
             }
-            SmtpStage.Worked worked = work(item, context, m.getMessageId());
+            SmtpStage.Worked worked;
+            try (Invocation in = Invocation.of(context)) {
+                worked = work(item, context, m.getMessageId()); // the item that ends its job assembles its file
+            }
             context.getLogger().log("job " + item.job() + " chunk " + item.chunk() + " try " + item.tries() + ": "
                     + worked.settled() + " settled, " + worked.rechecks() + " to recheck, " + worked.notReached()
                     + " not reached (sent back)" + worked.ended().map(j -> "; job " + j.status()).orElse(""));

@@ -5,7 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
+import dev.mailcheck.cli.LocalContext;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -80,19 +82,7 @@ class S3JobFilesTest {
     void partsAreReadSideBySide() {
         try (MotoStack stack = new MotoStack()) {
             Duration latency = Duration.ofMillis(40);
-            S3Client slow = S3Client.builder().endpointOverride(stack.chunk.endpoint()).forcePathStyle(true)
-                    .region(Region.US_EAST_1).credentialsProvider(stack.chunk.credentials())
-                    .httpClient(UrlConnectionHttpClient.create())
-                    .overrideConfiguration(c -> c.addExecutionInterceptor(new ExecutionInterceptor() {
-                        @Override
-                        public void beforeTransmission(Context.BeforeTransmission context, ExecutionAttributes attributes) {
-                            try {
-                                Thread.sleep(latency);
-                            } catch (InterruptedException e) {
-                                Thread.currentThread().interrupt();
-                            }
-                        }
-                    })).build();
+            S3Client slow = slowClient(stack, latency);
             S3JobFiles writer = new S3JobFiles(stack.admin.s3(), MotoStack.BUCKET);
             StringBuilder expected = new StringBuilder("address\n");
             List<Integer> parts = new ArrayList<>();
@@ -109,6 +99,56 @@ class S3JobFilesTest {
                     .key("results/job.csv")).asString(StandardCharsets.UTF_8));
             assertTrue(took.compareTo(latency.multipliedBy(parts.size() / 3)) < 0, "assembled in " + took);
         }
+    }
+
+    /**
+     * The same 300 parts, 40 ms a request, in an invocation whose end (its time less {@link Invocation#MARGIN}) is
+     * 300 ms away: the assembly stops there, the multipart upload aborted and no results file written, so the
+     * function fails like any other and is not killed (a kill runs no failure function's last word). Before (found by
+     * a review), it ran on to its end, past the invocation's.
+     */
+    @Test
+    void anAssemblyStopsAtItsInvocationsEnd() {
+        try (MotoStack stack = new MotoStack()) {
+            S3Client slow = slowClient(stack, Duration.ofMillis(40));
+            S3JobFiles writer = new S3JobFiles(stack.admin.s3(), MotoStack.BUCKET);
+            List<Integer> parts = new ArrayList<>();
+            for (int i = 0; i < 300; i++) {
+                writer.putPart("job", i, ("user" + i + "@x.test\n").repeat(40_000 / 14));
+                parts.add(i);
+            }
+            long start = System.nanoTime();
+            IllegalStateException stopped;
+            try (Invocation in = Invocation.of(new LocalContext("sqs", Invocation.MARGIN.plusMillis(300)))) {
+                stopped = assertThrows(IllegalStateException.class, () -> new S3JobFiles(slow, MotoStack.BUCKET)
+                        .assemble("job", parts, "address\n", "results/job.csv"));
+            }
+            Duration took = Duration.ofNanos(System.nanoTime() - start);
+            assertTrue(stopped.getMessage().contains("within the function's time"), stopped.getMessage());
+            assertTrue(took.compareTo(Duration.ofMillis(800)) < 0, "stopped after " + took);
+            assertEquals(0, stack.admin.s3().listObjectsV2(b -> b.bucket(MotoStack.BUCKET)).contents().stream()
+                    .filter(o -> o.key().startsWith("results/")).count(), "no results file");
+            assertTrue(stack.admin.s3().listMultipartUploads(b -> b.bucket(MotoStack.BUCKET)).uploads().isEmpty(),
+                    "the multipart upload aborted");
+            assertEquals(Instant.MAX, Invocation.end(), "no end after the invocation");
+        }
+    }
+
+    /** The chunk function's S3 client, every request {@code latency} late, as small objects' requests are on S3. */
+    private static S3Client slowClient(MotoStack stack, Duration latency) {
+        return S3Client.builder().endpointOverride(stack.chunk.endpoint()).forcePathStyle(true)
+                .region(Region.US_EAST_1).credentialsProvider(stack.chunk.credentials())
+                .httpClient(UrlConnectionHttpClient.create())
+                .overrideConfiguration(c -> c.addExecutionInterceptor(new ExecutionInterceptor() {
+                    @Override
+                    public void beforeTransmission(Context.BeforeTransmission context, ExecutionAttributes attributes) {
+                        try {
+                            Thread.sleep(latency);
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                        }
+                    }
+                })).build();
     }
 
     /**
