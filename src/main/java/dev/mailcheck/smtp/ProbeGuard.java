@@ -81,35 +81,35 @@ final class ProbeGuard {
     /**
      * Waits for the budgets of one transaction of the addresses {@code held} holds at {@code t}: {@code rcpts} of its
      * provider group's RCPTs and, for a new session, a new session's share of the MX address's budget. An address
-     * that waits is marked so ({@link Held#waitedFor}), and is not asked about yet.
+     * that waits is marked so ({@link Held#waitedFor}), and is not asked about yet. The RCPTs are reserved once the
+     * new session's turn has come: reserved before, their share would be over by the time a long wait for the
+     * session let the transaction begin, and they would fall in the shares of those who reserved after them.
      *
-     * @return when the share of the budgets this transaction reserved is over (a transaction that has not begun by
-     *         then is {@link #late}), or null when nobody wants the answers first (every check waiting for it has
-     *         passed its deadline)
+     * @return when this transaction's turn, counted from the end of its waits, is over (the shorter of the shares it
+     *         reserved; a transaction that has not begun by then is {@link #late}), or null when nobody wants the
+     *         answers first (every check waiting for it has passed its deadline)
      */
     Instant awaitBudgets(Plan.Target t, Held held, int rcpts, boolean newSession) {
         String group = groupOf(t);
-        Instant now = clock.instant();
-        Instant at = now;
-        Instant over = Instant.MAX;
-        String what = null;
+        Duration turn = null;
         int sessions = pacing.connectsPerMinute();
         if (newSession && sessions > 0) {
-            at = budget.reserve("session " + t.address().getHostAddress(), 1, sessions, now);
-            over = at.plus(RateBudget.share(1, sessions));
-            what = "a new session with " + t.host() + " (" + sessions + "/min per MX address)";
+            Instant at = budget.reserve("session " + t.address().getHostAddress(), 1, sessions, clock.instant());
+            if (!waitUntil(at, group, held, "a new session with " + t.host() + " (" + sessions + "/min per MX address)")) {
+                return null;
+            }
+            turn = RateBudget.share(1, sessions);
         }
         int perMinute = pacing.rcptsPerMinute();
         if (perMinute > 0 && rcpts > 0) {
-            Instant rcptAt = budget.reserve(rcptKey(group), rcpts, perMinute, now);
-            Instant rcptOver = rcptAt.plus(RateBudget.share(rcpts, perMinute));
-            over = rcptOver.isBefore(over) ? rcptOver : over;
-            if (rcptAt.isAfter(at)) {
-                at = rcptAt;
-                what = rcptWait(group);
+            Instant at = budget.reserve(rcptKey(group), rcpts, perMinute, clock.instant());
+            if (!waitUntil(at, group, held, rcptWait(group))) {
+                return null;
             }
+            Duration share = RateBudget.share(rcpts, perMinute);
+            turn = turn == null || share.compareTo(turn) < 0 ? share : turn;
         }
-        return waitUntil(at, group, held, what) ? over : null;
+        return turn == null ? Instant.MAX : clock.instant().plus(turn);
     }
 
     /** What a session does between its transactions ({@link #awaitNextTransaction}). */

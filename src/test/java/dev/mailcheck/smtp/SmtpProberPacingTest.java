@@ -67,6 +67,28 @@ class SmtpProberPacingTest {
     }
 
     /**
+     * Four sessions to one MX address at 60/min under an RCPT budget too (600/min: a first transaction's two RCPTs
+     * take 0.2 s of it): the sessions still go out a second apart. The wait for the session budget outlasts the RCPT
+     * share, which is no reason to reserve both anew (before: each session but the first did, holding a global slot
+     * through a second session share, so the MX address got one new session every two seconds).
+     */
+    @Test
+    void anRcptBudgetDoesNotSlowTheNewSessionsOfAnMxAddress() {
+        try (SmtpProber prober = new SmtpProber(settings(), new Pacing(true, Pacing.DEFAULT_COOL_DOWN, 60, 600))) {
+            long start = System.nanoTime();
+            List<CompletableFuture<SmtpOutcome>> all = new ArrayList<>();
+            for (int i = 0; i < 4; i++) {
+                String d = "d" + (9500 + i) + "." + Postfix.BENCH_DOMAIN;
+                all.add(prober.probe(address("alice@" + d), domain(d, "mx.paced.test", "127.0.0.2")));
+            }
+            all.forEach(f -> assertEquals(Reason.ACCEPT_ALL, f.join().reason(), f.join().detail()));
+            long elapsed = Duration.ofNanos(System.nanoTime() - start).toMillis();
+            assertTrue(elapsed >= 3_000 && elapsed < 4_500, elapsed + " ms");
+            assertEquals(4, prober.connections());
+        }
+    }
+
+    /**
      * A budget of one a minute, and a second domain on the same MX whose check's deadline passes while it waits
      * for it: that address was never asked, so it says "not tried" (not "no answer … a long wait for a free
      * connection"), and it is counted as having waited, in its result and in the prober's summary.
