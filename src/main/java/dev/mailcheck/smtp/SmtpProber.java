@@ -294,15 +294,16 @@ public final class SmtpProber implements AutoCloseable {
                 if (n > 0 && !held.fill(w.queue, settings.linger())) {
                     break;
                 }
+                if (n > 0 && guard.awaitNextTransaction(target, held, w.rcptsOf(held), dialer::othersWait)
+                        != ProbeGuard.Next.ASK) {
+                    break; // QUIT; what is still held and wanted waits for its budget in the worker's next dialing
+                }
+                // Looked at after the wait for the budget, which may have lasted long enough for a trip elsewhere.
                 Block b = guard.blocked(target);
                 if (b != null) {
                     // Another session tripped the breaker for this group: what is left here is not asked.
                     w.answerNotTried(held, b);
                     break;
-                }
-                if (n > 0 && guard.awaitNextTransaction(target, held, w.rcptsOf(held), dialer::othersWait)
-                        != ProbeGuard.Next.ASK) {
-                    break; // QUIT; what is still held and wanted waits for its budget in the worker's next dialing
                 }
                 Transaction t = new Transaction(s, settings, w.domain, w.catchAll, held, rcpts, r -> {
                     guard.heard(target, w.domain, r);

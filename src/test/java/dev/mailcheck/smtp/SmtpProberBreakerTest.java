@@ -24,6 +24,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.IntFunction;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -178,6 +179,45 @@ class SmtpProberBreakerTest {
             assertTrue(outcomes.stream().anyMatch(o -> o.detail().contains("Client host rejected: Your IP has been found"
                     + " on a block list")), "the refusal is quoted");
         }
+    }
+
+    /**
+     * Real Postfix, two hosts of one provider group (Microsoft's) at 60 RCPTs a minute: a domain of four addresses,
+     * two per transaction, whose session waits for its next transaction's budget while another domain's RCPT meets
+     * "banned sending IP" and trips the breaker. Once its wait is over, the waiting session sends nothing more (its
+     * addresses are "not tried"): before (found by a review) it looked at the breaker before its wait, not after, and
+     * sent a MAIL FROM to the blocked group.
+     */
+    @Test
+    void aSessionThatWaitedForItsBudgetAsksNothingOnceTheBreakerHasTripped() {
+        Postfix postfix = Postfix.shared();
+        int mark = postfix.logMark();
+        SmtpSettings settings = settings(postfix.port()).withRcptsPerTransaction(2).withPerHostSessions(1);
+        try (SmtpProber prober = new SmtpProber(settings, new Pacing(true, Pacing.DEFAULT_COOL_DOWN, 0, 60))) {
+            String big = "d9600." + Postfix.BENCH_DOMAIN;
+            List<CompletableFuture<SmtpOutcome>> bigs = new ArrayList<>();
+            for (String user : List.of("a1", "a2", "a3", "a4")) {
+                bigs.add(prober.probe(address(user + "@" + big), domain(big, "a.mail.protection.outlook.com",
+                        "127.0.0.2")));
+            }
+            long until = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+            while (prober.waitingFor() == null && System.nanoTime() < until) {
+                Thread.onSpinWait();
+            }
+            assertTrue(prober.waitingFor() != null, "the session waits between its transactions");
+            SmtpOutcome banned = prober.probe(address("banned@strict.smtp.test"),
+                    domain("strict.smtp.test", "b.mail.protection.outlook.com", "127.0.0.1")).join();
+            assertEquals(Reason.SMTP_BLOCKED, banned.reason(), banned::detail);
+            List<SmtpOutcome> outcomes = bigs.stream().map(CompletableFuture::join).toList();
+            // The first transaction asks one or two of them, as many as were queued when the worker took them.
+            assertTrue(outcomes.stream().allMatch(o -> o.reason() == Reason.ACCEPT_ALL || o.detail().startsWith("Not tried: "))
+                            && outcomes.stream().filter(o -> o.detail().startsWith("Not tried: ")).count() >= 2,
+                    () -> outcomes.stream().map(SmtpOutcome::detail).toList().toString());
+        }
+        // Postfix's "disconnect" line counts each session's commands: "mail=1", or "mail=accepted/sent".
+        long mails = Pattern.compile(" mail=(?:\\d+/)?(\\d+)").matcher(postfix.logSince(mark)).results()
+                .mapToLong(m -> Long.parseLong(m.group(1))).sum();
+        assertEquals(2, mails, "a MAIL FROM for each domain's first transaction, none after the trip");
     }
 
     /**
