@@ -97,20 +97,21 @@ final class Dialer {
                 brokeProtocol = brokeProtocol != null ? brokeProtocol : host.brokeProtocol();
                 continue; // dead, or found dead while waiting
             }
-            Instant budgetsOver = guard.awaitBudgets(t, held, rcpts, true);
-            if (budgetsOver == null || !Hosts.acquire(sessions, held::wanted)) {
-                host.leave();
-                return null;
-            }
-            if (guard.late(budgetsOver) && guard.awaitBudgets(t, held, rcpts, true) == null) {
-                host.leave();
-                sessions.release();
-                return null;
-            }
             SmtpSession s = null;
             SessionFailure failed = null;
-            b = guard.blocked(t); // the breaker may have tripped while this worker waited
+            boolean slot = false;
+            // Every way out without a session gives the slots back, an exception of the shared breaker or budgets (a
+            // store's outage) too: a slot kept would keep every later session from this address.
             try {
+                Instant budgetsOver = guard.awaitBudgets(t, held, rcpts, true);
+                if (budgetsOver == null) {
+                    return null;
+                }
+                slot = Hosts.acquire(sessions, held::wanted);
+                if (!slot || guard.late(budgetsOver) && guard.awaitBudgets(t, held, rcpts, true) == null) {
+                    return null;
+                }
+                b = guard.blocked(t); // the breaker may have tripped while this worker waited
                 if (b == null && !host.isDead()) { // it may have died while this worker waited for a global slot
                     held.tried();
                     s = connect(t, host, held.until());
@@ -130,7 +131,9 @@ final class Dialer {
             } finally {
                 if (s == null) {
                     host.leave();
-                    sessions.release();
+                    if (slot) {
+                        sessions.release();
+                    }
                 }
             }
             if (s != null) {

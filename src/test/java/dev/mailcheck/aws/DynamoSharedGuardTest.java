@@ -3,13 +3,27 @@ package dev.mailcheck.aws;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
+import dev.mailcheck.Reason;
 import dev.mailcheck.SmtpReply;
+import dev.mailcheck.address.AddressParser;
+import dev.mailcheck.address.EmailAddress;
+import dev.mailcheck.address.ParsedAddress;
+import dev.mailcheck.dns.MailDomain;
+import dev.mailcheck.dns.MxHost;
 import dev.mailcheck.smtp.Block;
 import dev.mailcheck.smtp.BreakerState;
+import dev.mailcheck.smtp.LocalBreakerState;
+import dev.mailcheck.smtp.Pacing;
 import dev.mailcheck.smtp.RateBudget;
+import dev.mailcheck.smtp.SmtpOutcome;
+import dev.mailcheck.smtp.SmtpProber;
+import dev.mailcheck.smtp.SmtpSettings;
+import dev.mailcheck.testbed.Postfix;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.InstantSource;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -114,5 +128,36 @@ class DynamoSharedGuardTest {
         worker.set(new DynamoBreakerState(dynamo, MotoStack.TABLE));
         assertEquals(refusal, worker.get().blocked("outlook.com", NOW));
         assertEquals(refusal, worker.get().blocked("outlook.com", NOW.plusSeconds(1)));
+    }
+
+    /**
+     * The budgets' store fails (its table is not there yet: any DynamoDB error would do) while a worker holds its MX
+     * address's session slot (real Postfix, one session per MX address): that address is answered "failed
+     * unexpectedly", and the slot is given back, so that the next domain on the MX, once the store is back, is asked.
+     * Before (found by a review) the slot stayed taken for good: every later domain on that MX address waited for it
+     * until its deadline.
+     */
+    @Test
+    void aBudgetStoreFailureGivesTheMxAddressSlotBack() {
+        String table = "budgets-not-yet";
+        SmtpSettings settings = SmtpSettings.defaults().withHelo("prober.test").withPort(Postfix.shared().port())
+                .withStarttls(false).withLinger(Duration.ofMillis(50)).withPerHostSessions(1);
+        Pacing pacing = new Pacing(true, Pacing.DEFAULT_COOL_DOWN, 60, 0);
+        try (SmtpProber prober = new SmtpProber(settings, pacing, new LocalBreakerState(),
+                new DynamoRateBudget(stack.admin.dynamo(), table), InstantSource.system())) {
+            SmtpOutcome failed = probe(prober, "d9700", null);
+            assertEquals(Reason.SMTP_PROTOCOL_ERROR, failed.reason(), failed::detail);
+            stack.admin.dynamo().createTable(DynamoResultStore.tableDefinition(table));
+            SmtpOutcome asked = probe(prober, "d9701", System.nanoTime() + Duration.ofSeconds(5).toNanos());
+            assertEquals(Reason.ACCEPT_ALL, asked.reason(), asked::detail);
+        }
+    }
+
+    private static SmtpOutcome probe(SmtpProber prober, String label, Long deadline) {
+        String d = label + "." + Postfix.BENCH_DOMAIN;
+        EmailAddress a = ((ParsedAddress.Valid) new AddressParser().parse("alice@" + d)).address();
+        MailDomain domain = new MailDomain(d, Reason.ACCEPTS_MAIL, "",
+                List.of(new MxHost(10, "mx.budget.test", List.of("127.0.0.2"))), null, false, 60, Map.of());
+        return prober.probe(a, domain, deadline, "5 s").join();
     }
 }
