@@ -157,6 +157,11 @@ final class ProbeGuard {
         return awaitBudgets(t, held, rcpts, false) != null ? Next.ASK : Next.NOT_WANTED;
     }
 
+    /** How far apart a transaction's RCPTs go: one share of the group's RCPT budget each; zero without a budget. */
+    Duration rcptEvery() {
+        return pacing.rcptsPerMinute() > 0 ? RateBudget.share(1, pacing.rcptsPerMinute()) : Duration.ZERO;
+    }
+
     private static String rcptKey(String group) {
         return "rcpt " + group;
     }

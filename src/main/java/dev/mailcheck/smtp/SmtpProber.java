@@ -305,7 +305,7 @@ public final class SmtpProber implements AutoCloseable {
                     w.answerNotTried(held, b);
                     break;
                 }
-                Transaction t = new Transaction(s, settings, w.domain, w.catchAll, held, rcpts, r -> {
+                Transaction t = new Transaction(s, settings, w.domain, w.catchAll, held, rcpts, guard.rcptEvery(), r -> {
                     guard.heard(target, w.domain, r);
                     return guard.blocked(target) != null;
                 });

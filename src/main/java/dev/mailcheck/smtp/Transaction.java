@@ -1,9 +1,11 @@
 package dev.mailcheck.smtp;
 
 import dev.mailcheck.smtp.SmtpReport.CatchAll;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Predicate;
 
@@ -33,9 +35,18 @@ final class Transaction {
     private boolean blocked;
     /** MAIL FROM and the catch-all test: every asked address's transcript has them. */
     private final Log head = Log.start();
+    /**
+     * One RCPT every so often (zero: no RCPT budget): the transaction's share of the budget is spread evenly over its
+     * RCPTs, as the budget promises a remote host. Sent together, a share came as one burst, so that a host counting
+     * a minute's RCPTs could see up to two transactions' worth above the budget.
+     */
+    private final Duration rcptEvery;
+    /** nanoTime before which the next RCPT is not sent; 0 before the first. */
+    private long nextRcpt;
 
     Transaction(SmtpSession s, SmtpSettings settings, String domain, CatchAllTest catchAllTest, Held held,
-                LongAdder rcpts, Predicate<Reply> heard) {
+                LongAdder rcpts, Duration rcptEvery, Predicate<Reply> heard) {
+        this.rcptEvery = rcptEvery;
         this.heard = heard;
         this.s = s;
         this.settings = settings;
@@ -138,7 +149,11 @@ final class Transaction {
         while (answers.size() < asked.size() && errors < settings.errorsPerSession() && !blocked
                 && asked.subList(answers.size(), asked.size()).stream().anyMatch(p -> !p.ended())) {
             int from = answers.size();
-            int group = s.offers("PIPELINING") ? Math.min(asked.size() - from, settings.errorsPerSession() - errors) : 1;
+            if (!awaitRcptTurn(asked.subList(from, asked.size()))) {
+                break;
+            }
+            int group = rcptEvery.isZero() && s.offers("PIPELINING")
+                    ? Math.min(asked.size() - from, settings.errorsPerSession() - errors) : 1;
             List<String> addresses = new ArrayList<>();
             List<Log> own = new ArrayList<>();
             for (int k = 0; k < group; k++) {
@@ -146,6 +161,7 @@ final class Transaction {
                 own.add(Log.start());
             }
             List<Reply> replies = s.rcpts(addresses, own);
+            rcptSent();
             rcpts.add(group);
             for (int k = 0; k < replies.size(); k++) {
                 Reply r = replies.get(k);
@@ -165,11 +181,35 @@ final class Transaction {
         return null;
     }
 
+    /** Waits for the next RCPT's turn ({@link #rcptEvery}); false when nobody waits for {@code rest} any more. */
+    private boolean awaitRcptTurn(List<Pending> rest) {
+        try {
+            for (long left; nextRcpt != 0 && (left = nextRcpt - System.nanoTime()) > 0; ) {
+                if (rest.stream().allMatch(Pending::ended)) {
+                    return false;
+                }
+                TimeUnit.NANOSECONDS.sleep(Math.min(left, Hosts.WAIT_SLICE.toNanos()));
+            }
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    /** An RCPT has gone: the next one's turn is one interval after this one's (after now for the first). */
+    private void rcptSent() {
+        if (!rcptEvery.isZero()) {
+            nextRcpt = (nextRcpt == 0 ? System.nanoTime() : nextRcpt) + rcptEvery.toNanos();
+        }
+    }
+
     /** RCPT to a mailbox nobody has: accepted means the server accepts everything. Settled on every path. */
     private Reply testCatchAll() throws SessionFailure {
         try {
             String made = "no-such-mailbox-" + Long.toHexString(ThreadLocalRandom.current().nextLong()) + "@" + domain;
             Reply r = s.rcpt(made, head);
+            rcptSent();
             hear(r);
             rcpts.increment();
             head.lines().add("(that was the catch-all test with a made-up mailbox)");

@@ -13,7 +13,10 @@ import dev.mailcheck.dns.MxHost;
 import dev.mailcheck.testbed.FakeSmtpServer;
 import dev.mailcheck.testbed.Postfix;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.InstantSource;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -89,14 +92,14 @@ class SmtpProberPacingTest {
     }
 
     /**
-     * A budget of one a minute, and a second domain on the same MX whose check's deadline passes while it waits
-     * for it: that address was never asked, so it says "not tried" (not "no answer … a long wait for a free
+     * A budget of one new session a minute, or of ten RCPTs (the first domain's two take 12 s of it, 6 s apart), and
+     * a second domain on the same MX whose check's 2 s deadline passes while it waits for it: that address was never asked, so it says "not tried" (not "no answer … a long wait for a free
      * connection"), and it is counted as having waited, in its result and in the prober's summary.
      */
     @ParameterizedTest(name = "{0}")
     @CsvSource(textBlock = """
             a new session, 1/min, 0,     9300
-            RCPTs,         0,     1/min, 9310
+            RCPTs,         0,     10/min, 9310
             """)
     void aBudgetWaitPastTheChecksDeadlineIsNotTried(String budget, String sessions, String rcpts, int firstDomain) {
         Pacing pacing = new Pacing(true, Pacing.DEFAULT_COOL_DOWN, Pacing.perMinute(sessions), Pacing.perMinute(rcpts));
@@ -198,35 +201,89 @@ class SmtpProberPacingTest {
     }
 
     /**
-     * One global slot and one per MX address; a domain of four addresses, two per transaction, at 30 RCPTs a minute
-     * (one worker, one session at a time; five RCPTs with the catch-all test's, 2 s each): while its session
-     * waits for its next transaction's budget, a domain of another group that queues for the slot gets it at once,
-     * since the idle session gives it up, and the first domain's next transactions still keep to the budget, on a
-     * new session. Before, the idle session kept the slot until its last transaction.
+     * Five addresses of one domain in one transaction, on a server that offers PIPELINING, at 120 RCPTs a minute: the
+     * transaction's six RCPTs (the catch-all test's first) go half a second apart, not as one pipelined burst, so that
+     * no minute sees more than the budget. Without a budget they still go out as one group.
+     */
+    @ParameterizedTest(name = "{0}/min")
+    @CsvSource(textBlock = """
+            120, 450, 6
+            0,   0,   2
+            """)
+    void aTransactionsRcptsAreSpacedByTheBudget(int perMinute, long leastGapMs, int writes) throws Exception {
+        List<Long> rcptAt = Collections.synchronizedList(new ArrayList<>());
+        try (FakeSmtpServer server = new FakeSmtpServer(c -> {
+            c.send("220 fake.test ESMTP\r\n");
+            String line;
+            while ((line = c.readLine()) != null) {
+                String verb = line.split("[ :]", 2)[0].toUpperCase(Locale.ROOT);
+                if (verb.equals("RCPT")) {
+                    rcptAt.add(System.nanoTime());
+                }
+                c.send(verb.equals("EHLO") ? "250-fake.test\r\n250 PIPELINING\r\n" : FakeSmtpServer.ordinary(verb));
+                if (verb.equals("QUIT")) {
+                    return;
+                }
+            }
+        })) {
+            SmtpSettings settings = settings().withPort(server.port()).withRcptsPerTransaction(10);
+            try (SmtpProber prober = new SmtpProber(settings, new Pacing(true, Pacing.DEFAULT_COOL_DOWN, 0, perMinute))) {
+                List<CompletableFuture<SmtpOutcome>> all = new ArrayList<>();
+                for (String user : List.of("a1", "a2", "a3", "a4", "a5")) {
+                    all.add(prober.probe(address(user + "@spaced.test"), domain("spaced.test", "mx.spaced.test",
+                            "127.0.0.1")));
+                }
+                all.forEach(f -> assertEquals(Reason.ACCEPT_ALL, f.join().reason(), f.join().detail()));
+                assertEquals(6, prober.rcpts());
+                assertEquals(1, prober.connections());
+            }
+        }
+        for (int i = 1; i < rcptAt.size(); i++) {
+            long gap = Duration.ofNanos(rcptAt.get(i) - rcptAt.get(i - 1)).toMillis();
+            assertTrue(gap >= leastGapMs, "RCPT " + i + " came " + gap + " ms after the one before");
+        }
+        // Without a budget: the catch-all test's RCPT, then the five pipelined (the server reads them one by one).
+        assertTrue(perMinute > 0 || Duration.ofNanos(rcptAt.getLast() - rcptAt.get(1)).toMillis() < 200 * writes);
+    }
+
+    /**
+     * One global slot and one per MX address; a domain of three addresses, two per transaction, at 30 RCPTs a minute
+     * (2 s each), and another worker of the stack (a Lambda instance sharing the budget) that reserves four of the
+     * group's RCPTs while the domain's first transaction runs: the session then waits some 8 s for its next
+     * transaction's budget, and a domain of another group that queues for the slot meanwhile gets it at once, since
+     * the idle session gives it up; the first domain's next transaction still keeps to the budget, on a new session.
+     * Before, the idle session kept the slot until its last transaction.
      */
     @Test
     void aSessionWaitingForItsBudgetGivesItsSlotToAWorkerReadyToGo() throws Exception {
         SmtpSettings settings = settings().withSessions(1).withPerHostSessions(1).withRcptsPerTransaction(2);
-        try (SmtpProber prober = new SmtpProber(settings, new Pacing(true, Pacing.DEFAULT_COOL_DOWN, 0, 30))) {
+        RateBudget shared = new LocalRateBudget();
+        try (SmtpProber prober = new SmtpProber(settings, new Pacing(true, Pacing.DEFAULT_COOL_DOWN, 0, 30),
+                new LocalBreakerState(), shared, InstantSource.system())) {
             String big = "d9400." + Postfix.BENCH_DOMAIN;
             String other = "d9401." + Postfix.BENCH_DOMAIN;
             long start = System.nanoTime();
             List<CompletableFuture<SmtpOutcome>> bigs = new ArrayList<>();
-            for (String user : List.of("a1", "a2", "a3", "a4")) {
+            for (String user : List.of("a1", "a2", "a3")) {
                 bigs.add(prober.probe(address(user + "@" + big), domain(big, "mx.big.test", "127.0.0.2")));
             }
+            while (prober.rcpts() == 0) {
+                Thread.sleep(10);
+            }
+            shared.reserve("rcpt mx.big.test", 4, 30, Instant.now());
             assertTrue(waitsFor(prober, "RCPTs at mx.big.test"), "the session waits between its transactions");
             long queued = System.nanoTime();
             SmtpOutcome ready = prober.probe(address("alice@" + other), domain(other, "mx.other.test", "127.0.0.1"))
                     .join();
             long waitedMs = Duration.ofNanos(System.nanoTime() - queued).toMillis();
             assertEquals(Reason.MAILBOX_ACCEPTED, ready.reason(), ready::detail);
-            assertTrue(waitedMs < 3_000, "the ready domain waited " + waitedMs + " ms for the idle session's slot");
+            // At most a second for the slot, then its own two RCPTs 2 s apart.
+            assertTrue(waitedMs < 5_000, "the ready domain waited " + waitedMs + " ms for the idle session's slot");
             bigs.forEach(f -> assertEquals(Reason.ACCEPT_ALL, f.join().reason(), f.join().detail()));
             long bigMs = Duration.ofNanos(System.nanoTime() - start).toMillis();
-            // Its last transaction (at most two RCPTs) may begin once the three or more before it have had their 2 s each.
-            assertTrue(bigMs >= 5_900, "the big domain kept to its budget: " + bigMs + " ms");
-            assertEquals(7, prober.rcpts());
+            // Its last transaction begins once its first (two or three RCPTs) and the other worker's four had 2 s each.
+            assertTrue(bigMs >= 11_900, "the big domain kept to its budget: " + bigMs + " ms");
+            assertEquals(6, prober.rcpts());
             assertEquals(3, prober.connections());
         }
     }
