@@ -52,7 +52,10 @@ final class DynamoRateBudget implements RateBudget {
         throw new IllegalStateException("the budget " + key + " kept changing under " + ATTEMPTS + " attempts to reserve");
     }
 
-    /** An eventually consistent read: a stale look only delays a decision, the reservation that follows reads consistently. */
+    /**
+     * An eventually consistent read (half the cost): a look a moment stale makes a session reserve that moment early and
+     * wait the rest holding its slot, or give its slot up that much later; the reservation itself reads consistently.
+     */
     @Override
     public Instant nextFree(String key) {
         Map<String, AttributeValue> item = dynamo.getItem(b -> b.tableName(table).key(id(key))).item();
