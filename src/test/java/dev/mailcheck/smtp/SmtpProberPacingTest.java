@@ -158,22 +158,11 @@ class SmtpProberPacingTest {
     @Test
     void aWaitForAGlobalSlotDoesNotBunchABudgetsRcpts() throws Exception {
         Map<String, Long> firstRcpt = new ConcurrentHashMap<>();
-        try (FakeSmtpServer server = new FakeSmtpServer(c -> {
-            c.send("220 fake.test ESMTP\r\n");
-            String line;
-            while ((line = c.readLine()) != null) {
-                String verb = line.split("[ :]", 2)[0].toUpperCase(Locale.ROOT);
-                if (verb.equals("RCPT")) {
-                    String domain = line.substring(line.indexOf('@') + 1, line.indexOf('>'));
-                    firstRcpt.putIfAbsent(domain, System.nanoTime());
-                    if (domain.equals("slow.test")) {
-                        Thread.sleep(3_000);
-                    }
-                }
-                c.send(FakeSmtpServer.ordinary(verb));
-                if (verb.equals("QUIT")) {
-                    return;
-                }
+        try (FakeSmtpServer server = rcptWatcher(FakeSmtpServer.ordinary("EHLO"), line -> {
+            String domain = line.substring(line.indexOf('@') + 1, line.indexOf('>'));
+            firstRcpt.putIfAbsent(domain, System.nanoTime());
+            if (domain.equals("slow.test")) {
+                Thread.sleep(3_000);
             }
         })) {
             SmtpSettings settings = settings().withPort(server.port()).withSessions(1).withPerHostSessions(10);
@@ -212,20 +201,8 @@ class SmtpProberPacingTest {
             """)
     void aTransactionsRcptsAreSpacedByTheBudget(int perMinute, long leastGapMs, int writes) throws Exception {
         List<Long> rcptAt = Collections.synchronizedList(new ArrayList<>());
-        try (FakeSmtpServer server = new FakeSmtpServer(c -> {
-            c.send("220 fake.test ESMTP\r\n");
-            String line;
-            while ((line = c.readLine()) != null) {
-                String verb = line.split("[ :]", 2)[0].toUpperCase(Locale.ROOT);
-                if (verb.equals("RCPT")) {
-                    rcptAt.add(System.nanoTime());
-                }
-                c.send(verb.equals("EHLO") ? "250-fake.test\r\n250 PIPELINING\r\n" : FakeSmtpServer.ordinary(verb));
-                if (verb.equals("QUIT")) {
-                    return;
-                }
-            }
-        })) {
+        try (FakeSmtpServer server = rcptWatcher("250-fake.test\r\n250 PIPELINING\r\n",
+                line -> rcptAt.add(System.nanoTime()))) {
             SmtpSettings settings = settings().withPort(server.port()).withRcptsPerTransaction(10);
             try (SmtpProber prober = new SmtpProber(settings, new Pacing(true, Pacing.DEFAULT_COOL_DOWN, 0, perMinute))) {
                 List<CompletableFuture<SmtpOutcome>> all = new ArrayList<>();
@@ -286,6 +263,30 @@ class SmtpProberPacingTest {
             assertEquals(6, prober.rcpts());
             assertEquals(3, prober.connections());
         }
+    }
+
+    /** What a {@link #rcptWatcher} does with each RCPT line as it comes, before the reply (it may hold it). */
+    @FunctionalInterface
+    private interface RcptHook {
+        void heard(String line) throws InterruptedException;
+    }
+
+    /** A well-behaved fake server (its EHLO reply {@code ehlo}) that shows {@code hook} each RCPT: when, and for whom. */
+    private static FakeSmtpServer rcptWatcher(String ehlo, RcptHook hook) {
+        return new FakeSmtpServer(c -> {
+            c.send("220 fake.test ESMTP\r\n");
+            String line;
+            while ((line = c.readLine()) != null) {
+                String verb = line.split("[ :]", 2)[0].toUpperCase(Locale.ROOT);
+                if (verb.equals("RCPT")) {
+                    hook.heard(line);
+                }
+                c.send(verb.equals("EHLO") ? ehlo : FakeSmtpServer.ordinary(verb));
+                if (verb.equals("QUIT")) {
+                    return;
+                }
+            }
+        });
     }
 
     private static MailDomain domain(String name, String mxHost, String address) {
