@@ -163,7 +163,8 @@ public final class Postfix implements AutoCloseable {
                 "relay_transport = error:the test bed relays nothing",
                 "smtp_dns_support_level = disabled",
                 "smtpd_relay_restrictions = reject_unauth_destination",
-                "smtpd_recipient_restrictions = check_recipient_access texthash:" + etc.resolve("access"),
+                "smtpd_recipient_restrictions = " + RCPT_LOG + ", check_recipient_access texthash:"
+                        + etc.resolve("access"),
                 "smtpd_tls_security_level = may",
                 "smtpd_tls_cert_file = " + etc.resolve("cert.pem"),
                 "smtpd_tls_key_file = " + etc.resolve("key.pem"),
@@ -174,15 +175,37 @@ public final class Postfix implements AutoCloseable {
                 "");
     }
 
+    /**
+     * Every RCPT is logged ("info: RCPT from ...: ; from=<...> to=<...>"), accepted ones too, which Postfix
+     * otherwise leaves out of its log: the server's own count of RCPTs, for audits of the prober's budgets.
+     */
+    private static final String RCPT_LOG = "check_recipient_access,static:INFO";
+
+    /**
+     * The listener on 127.0.0.{@code n} logs as {@code postfix/a<n>/smtpd[pid]}: a connect line names the client, not
+     * the address it reached, so this tells the listeners apart (see {@link #listener}).
+     */
+    private static String tagged(int n) {
+        return " -o syslog_name=postfix/a" + n;
+    }
+
+    /** The listener address (127.0.0.n) that logged {@code line}, or null for a line of no listener. */
+    public static String listener(String line) {
+        java.util.regex.Matcher m = Pattern.compile(" postfix/a(\\d+)/smtpd\\[").matcher(line);
+        return m.find() ? "127.0.0." + m.group(1) : null;
+    }
+
     private static String masterCf(int port, int policyPort, int shortPolicyPort, Path etc) {
         return String.join("\n",
-                "127.0.0.1:" + port + " inet n - n - - smtpd",
-                "127.0.0.2:" + port + " inet n - n - - smtpd -o local_recipient_maps=",
-                "127.0.0.3:" + port + " inet n - n - - smtpd"
-                        + " -o smtpd_recipient_restrictions=check_policy_service,inet:127.0.0.1:" + policyPort,
-                "127.0.0.4:" + port + " inet n - n - - smtpd"
-                        + " -o smtpd_recipient_restrictions=check_policy_service,inet:127.0.0.1:" + shortPolicyPort,
-                "127.0.0.5:" + port + " inet n - n - - smtpd"
+                "127.0.0.1:" + port + " inet n - n - - smtpd" + tagged(1),
+                "127.0.0.2:" + port + " inet n - n - - smtpd -o local_recipient_maps=" + tagged(2),
+                "127.0.0.3:" + port + " inet n - n - - smtpd" + tagged(3)
+                        + " -o smtpd_recipient_restrictions=" + RCPT_LOG + ",check_policy_service,inet:127.0.0.1:"
+                        + policyPort,
+                "127.0.0.4:" + port + " inet n - n - - smtpd" + tagged(4)
+                        + " -o smtpd_recipient_restrictions=" + RCPT_LOG + ",check_policy_service,inet:127.0.0.1:"
+                        + shortPolicyPort,
+                "127.0.0.5:" + port + " inet n - n - - smtpd" + tagged(5)
                         + " -o smtpd_client_restrictions=check_client_access,cidr:" + etc.resolve("blocked-clients"),
                 "pickup unix n - n 60 1 pickup",
                 "cleanup unix n - n - 0 cleanup",
@@ -227,6 +250,11 @@ public final class Postfix implements AutoCloseable {
                 sleep(100);
             }
         }
+    }
+
+    /** Postfix's log file. */
+    public Path maillog() {
+        return dir.resolve("maillog");
     }
 
     /** The mail log so far. */

@@ -7,7 +7,8 @@ import java.nio.file.Path;
 /**
  * The test bed by hand, for demos and benchmarks: NSD with the test zones (or the zone files in the
  * directory {@code args[0]}) and the test Postfix, on loopback. Prints {@code --dns 127.0.0.1:P
- * --smtp-port Q} (the options the CLI needs to use them) and runs until standard input closes.
+ * --smtp-port Q} (the options the CLI needs to use them), then Postfix's log file on standard error ("maillog:
+ * PATH"), and runs until standard input closes.
  */
 public final class TestBed {
 
@@ -19,6 +20,7 @@ public final class TestBed {
              Postfix postfix = Postfix.shared()) {
             System.out.println("--dns " + nsd.hostPort() + " --smtp-port " + postfix.port() + " --allow-private-mx");
             System.out.flush();
+            System.err.println("maillog: " + postfix.maillog()); // for audits that read the server's side
             System.in.transferTo(OutputStream.nullOutputStream());
         }
     }
