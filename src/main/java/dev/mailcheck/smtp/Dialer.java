@@ -114,7 +114,7 @@ final class Dialer {
                 b = guard.blocked(t); // the breaker may have tripped while this worker waited
                 if (b == null && !host.isDead()) { // it may have died while this worker waited for a global slot
                     held.tried();
-                    s = connect(t, host, held.until());
+                    s = connect(t, host, held);
                 }
             } catch (SessionFailure e) {
                 if (e.abandoned()) {
@@ -160,11 +160,11 @@ final class Dialer {
                 : new Opened(Outcomes.everyHostDead(domain, brokeProtocol), null);
     }
 
-    private SmtpSession connect(Plan.Target t, Hosts.Host host, Long until) throws SessionFailure {
+    private SmtpSession connect(Plan.Target t, Hosts.Host host, Held held) throws SessionFailure {
         SessionFailure tls;
         try {
             SmtpSession s = SmtpSession.open(t.host(), t.address(), settings, settings.starttls() && !host.tlsBroken(),
-                    until);
+                    held.until());
             connections.increment();
             return s;
         } catch (SessionFailure e) {
@@ -176,9 +176,16 @@ final class Dialer {
             }
             tls = e;
         }
-        // The TLS handshake failed: this host gets plain SMTP from now on.
+        // The TLS handshake failed: this host gets plain SMTP from now on. The plain retry is a new connection, so
+        // a new session of the MX address's budget (the server counts connections): it waits for its share,
+        // holding the slots (a short wait: only this address's few other session slots reserve from that budget).
         host.markTlsBroken();
-        SmtpSession s = SmtpSession.openPlain(t.host(), t.address(), settings, tls, until);
+        if (guard.awaitBudgets(t, held, 0, true) == null) {
+            throw new SessionFailure(Stage.CONNECT, null,
+                    new StageDeadlines.Abandoned("the checks waiting for this session reached their deadline"),
+                    tls.transcript, tls.replies);
+        }
+        SmtpSession s = SmtpSession.openPlain(t.host(), t.address(), settings, tls, held.until());
         connections.increment();
         return s;
     }

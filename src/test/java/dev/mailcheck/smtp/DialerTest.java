@@ -3,6 +3,7 @@ package dev.mailcheck.smtp;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.mailcheck.Reason;
 import dev.mailcheck.address.AddressParser;
@@ -16,10 +17,13 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.time.Duration;
+import java.time.Instant;
 import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -134,6 +138,98 @@ class DialerTest {
             assertEquals(c.dialled(), servers.stream().map(s -> s == null ? 0 : s.connections()).toList());
             assertEquals(c.dialled().stream().mapToInt(Integer::intValue).sum(), dialer.connections(),
                     "connections counted");
+        } finally {
+            servers.stream().filter(s -> s != null).forEach(FakeSmtpServer::close);
+        }
+    }
+
+    /**
+     * @param mx      each MX address's server, in preference order; null: nothing listens there
+     * @param dialled connections each MX address received, each of them a new session out of its budget
+     */
+    record Budgeted(String name, List<Script> mx, List<Integer> dialled) {
+        @Override
+        public String toString() {
+            return name;
+        }
+    }
+
+    static Stream<Budgeted> budgeted() {
+        return Stream.of(
+                new Budgeted("one session, one connection", mx(WORKS), List.of(1)),
+                new Budgeted("a deferral at the greeting, then the next MX: one connection each", mx(DEFERS, WORKS),
+                        List.of(1, 1)),
+                // Found by the server-side audit's review (bench/smtp-audit): the plain retry dialled at once, outside
+                // the budget, two connections in a few milliseconds whatever --smtp-connect-rate said.
+                new Budgeted("a failed TLS handshake: the plain retry is a new session, a share of the budget later",
+                        mx(BREAKS_TLS), List.of(2)));
+    }
+
+    /**
+     * Every connection an MX address receives is a new session out of its budget (--smtp-connect-rate): reserved,
+     * and a share of the minute after the one before it at that address.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("budgeted")
+    void everyConnectionIsANewSessionOfTheBudget(Budgeted c) throws Exception {
+        int port = freePort();
+        int perMinute = 120; // a share of 500 ms
+        Duration share = Duration.ofMillis(500);
+        List<FakeSmtpServer> servers = new ArrayList<>();
+        List<MxHost> hosts = new ArrayList<>();
+        Map<String, List<Long>> connectedAt = new ConcurrentHashMap<>();
+        Map<String, Integer> reserved = new ConcurrentHashMap<>();
+        LocalRateBudget local = new LocalRateBudget();
+        RateBudget counting = new RateBudget() {
+            @Override
+            public Instant reserve(String key, int permits, int perMinute, Instant now) {
+                reserved.merge(key, permits, Integer::sum);
+                return local.reserve(key, permits, perMinute, now);
+            }
+
+            @Override
+            public Instant nextFree(String key) {
+                return local.nextFree(key);
+            }
+        };
+        try {
+            for (int i = 0; i < c.mx().size(); i++) {
+                String address = "127.0.0." + (11 + i);
+                hosts.add(new MxHost(10 * (i + 1), "mx" + i + ".dialer.test", List.of(address)));
+                Script script = c.mx().get(i);
+                List<Long> times = connectedAt.computeIfAbsent(address, a -> new CopyOnWriteArrayList<>());
+                servers.add(script == null ? null : new FakeSmtpServer(InetAddress.getByName(address), port, conv -> {
+                    times.add(System.nanoTime());
+                    script.run(conv);
+                }));
+            }
+            SmtpSettings settings = SmtpSettings.defaults().withHelo("prober.test").withPort(port).withStarttls(true)
+                    .withTimeouts(Map.of(Stage.CONNECT, STAGE, Stage.GREETING, STAGE, Stage.EHLO, STAGE,
+                            Stage.STARTTLS, STAGE));
+            Dialer dialer = new Dialer(settings, new ProbeGuard(new Pacing(false, Pacing.DEFAULT_COOL_DOWN, perMinute, 0),
+                    ProviderGroups.bundled(), new LocalBreakerState(), counting, InstantSource.system()));
+            MailDomain domain = new MailDomain("dialer.test", Reason.ACCEPTS_MAIL, "", hosts, null, false, 300, Map.of());
+            LinkedBlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
+            queue.add(new Pending(((ParsedAddress.Valid) new AddressParser().parse("user@dialer.test")).address(), null));
+            Held held = new Held(1);
+            held.fill(queue, Duration.ZERO);
+
+            try (Dialer.Opened opened = dialer.open("dialer.test", Plan.of(domain), held, held.size())) {
+                assertNotNull(opened.session, () -> opened.failure.detail());
+            }
+            assertEquals(c.dialled(), servers.stream().map(s -> s == null ? 0 : s.connections()).toList());
+            for (int i = 0; i < c.mx().size(); i++) {
+                String address = "127.0.0." + (11 + i);
+                assertEquals(c.dialled().get(i), reserved.getOrDefault("session " + address, 0),
+                        "new sessions reserved at " + address);
+                List<Long> times = connectedAt.get(address);
+                for (int k = 1; k < times.size(); k++) {
+                    long gap = times.get(k) - times.get(k - 1);
+                    assertTrue(gap >= share.minusMillis(50).toNanos(),
+                            address + ": connection " + (k + 1) + " came " + gap / 1_000_000 + " ms after the one before"
+                                    + " (a share of the budget is " + share.toMillis() + " ms)");
+                }
+            }
         } finally {
             servers.stream().filter(s -> s != null).forEach(FakeSmtpServer::close);
         }
