@@ -125,7 +125,7 @@ class S3JobFilesTest {
             }
             Duration took = Duration.ofNanos(System.nanoTime() - start);
             assertTrue(stopped.getMessage().contains("within the function's time"), stopped.getMessage());
-            assertTrue(took.compareTo(Duration.ofMillis(800)) < 0, "stopped after " + took);
+            assertTrue(took.compareTo(Duration.ofSeconds(3)) < 0, "stopped after " + took); // at its end, give or take load
             assertEquals(0, stack.admin.s3().listObjectsV2(b -> b.bucket(MotoStack.BUCKET)).contents().stream()
                     .filter(o -> o.key().startsWith("results/")).count(), "no results file");
             assertTrue(stack.admin.s3().listMultipartUploads(b -> b.bucket(MotoStack.BUCKET)).uploads().isEmpty(),

@@ -381,17 +381,7 @@ class SmtpJobsTest {
                         : zone.answer(q, t))) {
             DynamoResultStore store = stack.store(stack.admin);
             List<SmtpItem> queued = new java.util.concurrent.CopyOnWriteArrayList<>();
-            SmtpQueue queue = new SmtpQueue() {
-                @Override
-                public void send(SmtpItem item, String salt) {
-                    queued.add(item);
-                }
-
-                @Override
-                public void later(SmtpItem item, Duration delay) {
-                    throw new AssertionError("no rechecks here");
-                }
-            };
+            SmtpQueue queue = recording(queued, null);
             Job job = UploadProcessor.job("redelivered", MotoStack.BUCKET, "uploads/l.txt", JobStatus.RUNNING,
                     Instant.now()).with(JobStatus.RUNNING, dev.mailcheck.store.Tally.EMPTY, 1);
             store.putJob(job);
@@ -469,17 +459,7 @@ class SmtpJobsTest {
             plain.open(job.id(), 0, 1);
             List<SmtpItem> sent = new java.util.concurrent.CopyOnWriteArrayList<>();
             List<SmtpItem> waiting = new java.util.concurrent.CopyOnWriteArrayList<>();
-            SmtpQueue queue = new SmtpQueue() {
-                @Override
-                public void send(SmtpItem item, String salt) {
-                    sent.add(item);
-                }
-
-                @Override
-                public void later(SmtpItem item, Duration delay) {
-                    waiting.add(item);
-                }
-            };
+            SmtpQueue queue = recording(sent, waiting);
             boolean counting = lost.equals("counting it");
             SmtpItem item = new SmtpItem(job.id(), job.resultsKey(), 0, "counted1.smtp.test", "mx-counting.smtp.test", 1,
                     0, 0, false, List.of(new SmtpItem.Entry(0, "user0@counted1.smtp.test")));
@@ -875,5 +855,23 @@ class SmtpJobsTest {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    /** A queue that keeps what is sent in {@code sent} and rechecks in {@code later} (none expected when null). */
+    private static SmtpQueue recording(List<SmtpItem> sent, List<SmtpItem> later) {
+        return new SmtpQueue() {
+            @Override
+            public void send(SmtpItem item, String salt) {
+                sent.add(item);
+            }
+
+            @Override
+            public void later(SmtpItem item, Duration delay) {
+                if (later == null) {
+                    throw new AssertionError("no rechecks here");
+                }
+                later.add(item);
+            }
+        };
     }
 }

@@ -90,7 +90,7 @@ class SmtpProberPacingTest {
             }
             all.forEach(f -> assertEquals(Reason.ACCEPT_ALL, f.join().reason(), f.join().detail()));
             long elapsed = Duration.ofNanos(System.nanoTime() - start).toMillis();
-            assertTrue(elapsed >= 3_000 && elapsed < 4_500, elapsed + " ms");
+            assertTrue(elapsed >= 3_000 && elapsed < 5_000, elapsed + " ms");
             assertEquals(4, prober.connections());
         }
     }
@@ -219,9 +219,10 @@ class SmtpProberPacingTest {
                 assertEquals(1, prober.connections());
             }
         }
+        // Each RCPT no sooner than its turn, counted from the first (a late one does not move the turns after it).
         for (int i = 1; i < rcptAt.size(); i++) {
-            long gap = Duration.ofNanos(rcptAt.get(i) - rcptAt.get(i - 1)).toMillis();
-            assertTrue(gap >= leastGapMs, "RCPT " + i + " came " + gap + " ms after the one before");
+            long after = Duration.ofNanos(rcptAt.get(i) - rcptAt.getFirst()).toMillis();
+            assertTrue(after >= i * leastGapMs, "RCPT " + i + " came " + after + " ms after the first");
         }
         // Without a budget: the catch-all test's RCPT, then the five pipelined (the server reads them one by one).
         assertTrue(perMinute > 0 || Duration.ofNanos(rcptAt.getLast() - rcptAt.get(1)).toMillis() < 200 * writes);
