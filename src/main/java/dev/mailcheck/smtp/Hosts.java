@@ -10,6 +10,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 
 /**
  * What the prober knows about each MX address, shared by every domain that uses it: the sessions
@@ -180,6 +181,25 @@ final class Hosts {
         /** The TLS handshake failed here: plain SMTP from now on (opportunistic TLS). */
         void markTlsBroken() {
             tlsBroken = true;
+        }
+    }
+
+    /**
+     * Sleeps until {@code left} is no longer positive, in slices so that the wait ends once {@code wanted} says
+     * nobody waits for its answer any more (false then, and when interrupted).
+     */
+    static boolean sleepUntil(Supplier<Duration> left, BooleanSupplier wanted) {
+        try {
+            for (Duration d; (d = left.get()).isPositive(); ) {
+                if (!wanted.getAsBoolean()) {
+                    return false;
+                }
+                Thread.sleep(d.compareTo(WAIT_SLICE) < 0 ? d : WAIT_SLICE);
+            }
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
         }
     }
 

@@ -181,23 +181,13 @@ final class ProbeGuard {
     }
 
     private boolean waitUntil(Instant at, String group, Held held, String what) {
-        Duration left = Duration.between(clock.instant(), at);
-        if (!left.isPositive()) {
+        if (!clock.instant().isBefore(at)) {
             return true;
         }
         startWaiting(group, held, what);
         try {
-            while (left.isPositive()) {
-                if (!held.wanted()) {
-                    return false;
-                }
-                Thread.sleep(left.compareTo(Hosts.WAIT_SLICE) < 0 ? left : Hosts.WAIT_SLICE);
-                left = Duration.between(clock.instant(), at);
-            }
-            return held.wanted(); // the last slice may have slept past every held check's deadline
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return false;
+            // The last slice may have slept past every held check's deadline.
+            return Hosts.sleepUntil(() -> Duration.between(clock.instant(), at), held::wanted) && held.wanted();
         } finally {
             stopWaiting(what);
         }

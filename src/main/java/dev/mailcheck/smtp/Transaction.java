@@ -5,7 +5,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Predicate;
 
@@ -183,18 +182,8 @@ final class Transaction {
 
     /** Waits for the next RCPT's turn ({@link #rcptEvery}); false when nobody waits for {@code rest} any more. */
     private boolean awaitRcptTurn(List<Pending> rest) {
-        try {
-            for (long left; nextRcpt != 0 && (left = nextRcpt - System.nanoTime()) > 0; ) {
-                if (rest.stream().allMatch(Pending::ended)) {
-                    return false;
-                }
-                TimeUnit.NANOSECONDS.sleep(Math.min(left, Hosts.WAIT_SLICE.toNanos()));
-            }
-            return true;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return false;
-        }
+        return nextRcpt == 0 || Hosts.sleepUntil(() -> Duration.ofNanos(nextRcpt - System.nanoTime()),
+                () -> rest.stream().anyMatch(p -> !p.ended()));
     }
 
     /** An RCPT has gone: the next one's turn is one interval after this one's (after now for the first). */
