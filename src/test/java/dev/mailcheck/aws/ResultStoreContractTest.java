@@ -69,9 +69,14 @@ class ResultStoreContractTest {
     }
 
     private static Job running(ResultStore store) {
+        return running(store, 2);
+    }
+
+    /** A running job of {@code chunks} chunks (0: not split yet), stored. */
+    private static Job running(ResultStore store, int chunks) {
         Instant now = Instant.now();
-        Job job = new Job("c-" + UUID.randomUUID(), "test", JobStatus.RUNNING, 0, Map.of(), now, now, null, 2, null,
-                null);
+        Job job = new Job("c-" + UUID.randomUUID(), "test", JobStatus.RUNNING, 0, Map.of(), now, now, null, chunks,
+                null, null);
         store.putJob(job);
         return job;
     }
@@ -112,11 +117,11 @@ class ResultStoreContractTest {
         @EachStore
         void aJobIsSplitOnceWhileItRuns(String kind) {
             ResultStore store = store(kind);
-            Job job = unsplit(store);
+            Job job = running(store, 0);
             assertTrue(store.putSplit(job.with(JobStatus.RUNNING, Tally.EMPTY, 3)), "running, not split");
             assertFalse(store.putSplit(job.with(JobStatus.RUNNING, Tally.EMPTY, 4)), "split already");
             assertEquals(3, store.job(job.id()).orElseThrow().chunks());
-            Job ended = unsplit(store);
+            Job ended = running(store, 0);
             assertTrue(store.finishJob(ended.with(JobStatus.DONE, Tally.EMPTY, 0)));
             assertFalse(store.putSplit(ended.with(JobStatus.RUNNING, Tally.EMPTY, 3)), "ended");
             assertEquals(JobStatus.DONE, store.job(ended.id()).orElseThrow().status());
@@ -124,14 +129,6 @@ class ResultStoreContractTest {
             store.deleteJob(none.id());
             assertFalse(store.putSplit(none), "not stored (erased)");
             assertTrue(store.job(none.id()).isEmpty());
-        }
-
-        private static Job unsplit(ResultStore store) {
-            Instant now = Instant.now();
-            Job job = new Job("u-" + UUID.randomUUID(), "test", JobStatus.RUNNING, 0, Map.of(), now, now, null, 0, null,
-                    null);
-            store.putJob(job);
-            return job;
         }
     }
 
